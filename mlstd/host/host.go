@@ -1,0 +1,84 @@
+// Package host links compiled mlstd code to the engine that runs it (the
+// notebook kernel, the headless notebook runner, a script or the REPL).
+//
+// Two things cross that line:
+//
+//   - Output that is not plain text. Compiled code never writes to os.Stdout
+//     (in a notebook that would bypass the cell); it calls Publish, and the
+//     engine turns the message into a Jupyter display_data,
+//     update_display_data or clear_output message, or into text on a
+//     terminal. With no sink installed, Publish reports false and callers
+//     fall back to whatever text form they have.
+//   - The user's request to stop. The engine calls Interrupt when the user
+//     presses the stop button (or Ctrl-C); long-running compiled loops call
+//     Check between steps (batches, epochs), which panics with ErrInterrupted
+//     so the cell unwinds with its state intact. The engine calls Reset
+//     before each cell.
+//
+// Both are process-wide because a yaegi interpreter runs one cell at a time.
+package host
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrInterrupted is the panic value raised by Check after Interrupt. The
+// engine recognises it and reports the cell as interrupted.
+var ErrInterrupted = errors.New("interrupted by user")
+
+// A Sink receives rich output. msgType is "display_data",
+// "update_display_data" or "clear_output"; content is the Jupyter message
+// content for that type, e.g. {"data": {...}, "metadata": {}, "transient":
+// {"display_id": "..."}} or {"wait": true}.
+type Sink func(msgType string, content map[string]any)
+
+var (
+	interrupted atomic.Bool
+	mu          sync.RWMutex
+	sink        Sink
+	rich        atomic.Bool
+)
+
+// SetSink installs the function that receives rich output; nil removes it.
+// richFrontend says whether the receiver renders HTML and images (a notebook
+// does; a terminal does not), so progress displays can pick their form.
+func SetSink(s Sink, richFrontend bool) {
+	mu.Lock()
+	sink = s
+	mu.Unlock()
+	rich.Store(s != nil && richFrontend)
+}
+
+// Publish sends one message to the sink. It reports whether a sink took it.
+func Publish(msgType string, content map[string]any) bool {
+	mu.RLock()
+	s := sink
+	mu.RUnlock()
+	if s == nil {
+		return false
+	}
+	s(msgType, content)
+	return true
+}
+
+// Rich reports whether the current sink renders HTML and images.
+func Rich() bool { return rich.Load() }
+
+// Interrupt asks running code to stop at its next Check.
+func Interrupt() { interrupted.Store(true) }
+
+// Reset clears a pending interrupt; the engine calls it before each cell.
+func Reset() { interrupted.Store(false) }
+
+// Interrupted reports whether an interrupt is pending.
+func Interrupted() bool { return interrupted.Load() }
+
+// Check panics with ErrInterrupted if an interrupt is pending. It is cheap
+// (one atomic load) and meant for the top of long loops.
+func Check() {
+	if interrupted.Load() {
+		panic(ErrInterrupted)
+	}
+}

@@ -1,0 +1,251 @@
+package tensor
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+)
+
+// Tensor is an n-dimensional float32 array in row-major order that can take
+// part in reverse-mode automatic differentiation.
+//
+// A Tensor produced by an op on tensors that require gradients records the
+// op's backward function and its inputs; Backward walks that graph.
+type Tensor struct {
+	shape []int
+	data  []float32
+
+	requiresGrad bool
+	grad         *Tensor
+	parents      []*Tensor
+	backward     func() // adds this tensor's grad into its parents' grads
+	op           string // name of the op that made it, for errors and String
+}
+
+// ShapeError is the panic value of an op whose operands' shapes do not fit.
+type ShapeError struct {
+	Op   string // the op, e.g. "matmul"
+	A, B []int  // the offending shapes; B is nil for unary ops
+	Msg  string // optional detail
+}
+
+func (e *ShapeError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tensor: %s shape mismatch %v", e.Op, e.A)
+	if e.B != nil {
+		fmt.Fprintf(&b, " × %v", e.B)
+	}
+	if e.Msg != "" {
+		b.WriteString(": " + e.Msg)
+	}
+	return b.String()
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			panic(&ShapeError{Op: "new", A: shape, Msg: "negative dimension"})
+		}
+		n *= d
+	}
+	return n
+}
+
+// New returns a tensor of the given shape that uses data as its storage (no
+// copy, like torch.from_numpy). It panics if len(data) does not match.
+// A scalar has no dimensions: New([]float32{x}).
+func New(data []float32, shape ...int) *Tensor {
+	if len(shape) == 0 && len(data) != 1 {
+		shape = []int{len(data)}
+	}
+	if numel(shape) != len(data) {
+		panic(&ShapeError{Op: "new", A: shape, Msg: fmt.Sprintf("%d values given", len(data))})
+	}
+	return &Tensor{shape: append([]int(nil), shape...), data: data}
+}
+
+// FromFloat64 returns a new tensor holding a float32 copy of data.
+func FromFloat64(data []float64, shape ...int) *Tensor {
+	d := make([]float32, len(data))
+	for i, v := range data {
+		d[i] = float32(v)
+	}
+	return New(d, shape...)
+}
+
+// Scalar returns a 0-dimensional tensor holding v.
+func Scalar(v float64) *Tensor { return &Tensor{shape: []int{}, data: []float32{float32(v)}} }
+
+// Zeros returns a tensor of the given shape filled with zeros.
+func Zeros(shape ...int) *Tensor {
+	return &Tensor{shape: append([]int(nil), shape...), data: make([]float32, numel(shape))}
+}
+
+// Shape returns a copy of the tensor's dimensions.
+func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
+
+// Dims returns the number of dimensions.
+func (t *Tensor) Dims() int { return len(t.shape) }
+
+// Dim returns the size of dimension i; negative i counts from the end.
+func (t *Tensor) Dim(i int) int {
+	if i < 0 {
+		i += len(t.shape)
+	}
+	if i < 0 || i >= len(t.shape) {
+		panic(&ShapeError{Op: "dim", A: t.shape, Msg: fmt.Sprintf("no dimension %d", i)})
+	}
+	return t.shape[i]
+}
+
+// Len returns the number of elements (torch's numel).
+func (t *Tensor) Len() int { return len(t.data) }
+
+// Data returns the tensor's storage, in row-major order. Writing to it
+// changes the tensor.
+func (t *Tensor) Data() []float32 { return t.data }
+
+// Float64s returns a float64 copy of the elements.
+func (t *Tensor) Float64s() []float64 {
+	out := make([]float64, len(t.data))
+	for i, v := range t.data {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// Item returns the value of a one-element tensor.
+func (t *Tensor) Item() float64 {
+	if len(t.data) != 1 {
+		panic(&ShapeError{Op: "item", A: t.shape, Msg: "tensor has more than one element"})
+	}
+	return float64(t.data[0])
+}
+
+// RequiresGrad reports whether gradients are computed for this tensor.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad marks a leaf tensor (a parameter) as needing gradients and
+// returns it.
+func (t *Tensor) SetRequiresGrad(b bool) *Tensor {
+	t.requiresGrad = b
+	return t
+}
+
+// Grad returns the accumulated gradient, or nil before the first Backward.
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad drops the accumulated gradient.
+func (t *Tensor) ZeroGrad() { t.grad = nil }
+
+// Detach returns a tensor sharing t's storage that is cut from the graph.
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+
+// Clone returns a deep copy of t's values, cut from the graph.
+func (t *Tensor) Clone() *Tensor {
+	return &Tensor{shape: append([]int(nil), t.shape...), data: append([]float32(nil), t.data...)}
+}
+
+var noGrad atomic.Int32
+
+// NoGrad runs f with graph recording off (torch.no_grad()): ops inside it
+// build no backward graph, which saves time and memory at evaluation.
+func NoGrad(f func()) {
+	noGrad.Add(1)
+	defer noGrad.Add(-1)
+	f()
+}
+
+// GradEnabled reports whether ops currently record the graph.
+func GradEnabled() bool { return noGrad.Load() == 0 }
+
+// result makes the output tensor of an op. If any input requires gradients
+// (and recording is on), the output remembers its inputs and backward
+// function; backward may be nil only when no input requires gradients.
+func result(op string, shape []int, data []float32, backward func(out *Tensor), inputs ...*Tensor) *Tensor {
+	out := &Tensor{shape: shape, data: data, op: op}
+	if !GradEnabled() || backward == nil {
+		return out
+	}
+	for _, in := range inputs {
+		if in.requiresGrad {
+			out.requiresGrad = true
+			break
+		}
+	}
+	if out.requiresGrad {
+		out.parents = inputs
+		out.backward = func() { backward(out) }
+	}
+	return out
+}
+
+// accumulate adds g into t's gradient, allocating it on first use.
+func (t *Tensor) accumulate(g []float32) {
+	if !t.requiresGrad {
+		return
+	}
+	if t.grad == nil {
+		t.grad = Zeros(t.shape...)
+	}
+	gd := t.grad.data
+	for i, v := range g {
+		gd[i] += v
+	}
+}
+
+// Backward computes the gradients of t (a scalar, typically a loss) with
+// respect to every tensor that requires them, accumulating into their Grad.
+func (t *Tensor) Backward() {
+	if len(t.data) != 1 {
+		panic(&ShapeError{Op: "backward", A: t.shape, Msg: "Backward needs a scalar; reduce with Sum or Mean first"})
+	}
+	if !t.requiresGrad {
+		panic(fmt.Errorf("tensor: backward: tensor does not require grad (no parameter took part in computing it)"))
+	}
+	order := topo(t)
+	t.grad = New([]float32{1}, t.shape...)
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.backward != nil && n.grad != nil {
+			n.backward()
+		}
+	}
+	// Free the graph so intermediate tensors can be collected (retain_graph=False).
+	for _, n := range order {
+		if n.backward != nil {
+			n.backward, n.parents = nil, nil
+			if n != t {
+				n.grad = nil
+			}
+		}
+	}
+}
+
+// topo returns the graph below t in topological order (inputs first).
+func topo(t *Tensor) []*Tensor {
+	var order []*Tensor
+	seen := map[*Tensor]bool{}
+	type frame struct {
+		n *Tensor
+		i int
+	}
+	stack := []frame{{t, 0}}
+	seen[t] = true
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.i < len(f.n.parents) {
+			p := f.n.parents[f.i]
+			f.i++
+			if !seen[p] && p.requiresGrad {
+				seen[p] = true
+				stack = append(stack, frame{p, 0})
+			}
+			continue
+		}
+		order = append(order, f.n)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}
