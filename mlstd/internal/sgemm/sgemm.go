@@ -1,24 +1,241 @@
 package sgemm
 
 import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+	"runtime"
+	"sync"
 )
+
+// Blocking parameters. A packed MC×KC block of A lives in L2, a packed KC×NR
+// micro-panel of B in L1; the micro-kernel computes an MR×NR tile of C in
+// registers.
+const (
+	mr    = 6
+	nr    = 16
+	kcMax = 256
+	mcMax = 120
+	ncMax = 2048
+)
+
+// parallelMin is the number of multiply-adds (m·n·k) from which a product is
+// split across goroutines; below it the goroutine hand-off costs more than
+// it saves.
+const parallelMin = 1 << 20
+
+// smallMin is the number of multiply-adds below which a plain loop beats
+// packing.
+const smallMin = 2048
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k, op(B) is
 // k×n and C is m×n, all row-major with row strides lda, ldb and ldc. op(X) is
 // Xᵀ when the corresponding trans flag is set (then A is stored k×m, B n×k).
-// It panics when a dimension is negative or a slice or stride is too short.
+// When beta is zero C is not read. It panics when a dimension is negative or
+// a slice or stride is too short.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ta, tb := blas.NoTrans, blas.NoTrans
+	if m < 0 || n < 0 || k < 0 {
+		panic("sgemm: negative dimension")
+	}
+	ar, ac := m, k
 	if transA {
-		ta = blas.Trans
+		ar, ac = k, m
 	}
+	br, bc := k, n
 	if transB {
-		tb = blas.Trans
+		br, bc = n, k
 	}
+	checkMat("a", a, ar, ac, lda)
+	checkMat("b", b, br, bc, ldb)
+	checkMat("c", c, m, n, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	scaleC(m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
+	}
+	if m*n*k < smallMin {
+		naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || m*n*k < parallelMin {
+		blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	parallel(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
+
+func checkMat(name string, x []float32, rows, cols, ld int) {
+	if ld < max(1, cols) {
+		panic("sgemm: bad ld" + name)
+	}
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic("sgemm: " + name + " too short")
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta is zero, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// naive is C += alpha·op(A)·op(B) for tiny products.
+func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		crow := c[i*ldc : i*ldc+n]
+		for p := 0; p < k; p++ {
+			var av float32
+			if transA {
+				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
+			}
+			av *= alpha
+			if transB {
+				for j := range crow {
+					crow[j] += av * b[j*ldb+p]
+				}
+			} else {
+				brow := b[p*ldb : p*ldb+n]
+				for j, bv := range brow {
+					crow[j] += av * bv
+				}
+			}
+		}
+	}
+}
+
+// parallel splits C into at most workers column (or row) stripes, aligned
+// to the register tile, one goroutine each. It splits the dimension whose
+// split duplicates the smaller packing work: splitting columns repacks all
+// of A in every worker, splitting rows all of B.
+func parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	splitCols := m <= n
+	dim, unit := m, mr
+	if splitCols {
+		dim, unit = n, nr
+	}
+	tiles := (dim + unit - 1) / unit
+	if workers > tiles {
+		workers = tiles
+	}
+	if workers < 2 {
+		blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	var wg sync.WaitGroup
+	start := 0
+	for w := 0; w < workers; w++ {
+		end := dim
+		if w < workers-1 {
+			end = min(dim, (tiles*(w+1)/workers)*unit)
+		}
+		if end <= start {
+			continue
+		}
+		lo, size := start, end-start
+		start = end
+		run := func() {
+			if splitCols {
+				boff := lo
+				if transB {
+					boff = lo * ldb
+				}
+				blocked(transA, transB, m, size, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
+			} else {
+				aoff := lo * lda
+				if transA {
+					aoff = lo
+				}
+				blocked(transA, transB, size, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
+			}
+		}
+		if w == workers-1 {
+			run()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	wg.Wait()
+}
+
+type buffers struct {
+	a, b []float32
+}
+
+var bufPool = sync.Pool{New: func() any { return new(buffers) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n)
+}
+
+// blocked is C += alpha·op(A)·op(B) on one goroutine: the GotoBLAS/BLIS loop
+// nest over packed blocks of A and B.
+func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	buf := bufPool.Get().(*buffers)
+	defer bufPool.Put(buf)
+
+	// Balanced block sizes: 784 splits as 4×196, not 3×256+16.
+	kBlocks := (k + kcMax - 1) / kcMax
+	kcStep := (k + kBlocks - 1) / kBlocks
+	mBlocks := (m + mcMax - 1) / mcMax
+	mcStep := roundUp((m+mBlocks-1)/mBlocks, mr)
+	ncStep := min(roundUp(n, nr), ncMax)
+
+	buf.a = grow(buf.a, mcStep*kcStep)
+	buf.b = grow(buf.b, ncStep*kcStep)
+	var edge [mr * nr]float32
+
+	for jc := 0; jc < n; jc += ncStep {
+		nc := min(ncStep, n-jc)
+		for pc := 0; pc < k; pc += kcStep {
+			kc := min(kcStep, k-pc)
+			packB(transB, b, ldb, pc, kc, jc, nc, buf.b)
+			for ic := 0; ic < m; ic += mcStep {
+				mc := min(mcStep, m-ic)
+				packA(transA, a, lda, ic, mc, pc, kc, alpha, buf.a)
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					bp := buf.b[(jr/nr)*kc*nr:]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						ap := buf.a[(ir/mr)*kc*mr:]
+						coff := (ic+ir)*ldc + jc + jr
+						if rows == mr && cols == nr {
+							kernel(kc, &ap[0], &bp[0], &c[coff], ldc)
+							continue
+						}
+						clear(edge[:])
+						kernel(kc, &ap[0], &bp[0], &edge[0], nr)
+						for r := 0; r < rows; r++ {
+							crow := c[coff+r*ldc : coff+r*ldc+cols]
+							for j := range crow {
+								crow[j] += edge[r*nr+j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, unit int) int { return (x + unit - 1) / unit * unit }

@@ -1,0 +1,229 @@
+package sgemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// refGemm is C = alpha·op(A)·op(B) + beta·C in float64, plus for each
+// element the magnitude Σ|alpha·a·b| + |beta·c| that bounds float32 rounding.
+func refGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, mag []float64) {
+	want = make([]float64, len(c))
+	mag = make([]float64, len(c))
+	for i := range c {
+		want[i] = float64(c[i])
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, g float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				g += math.Abs(float64(av) * float64(bv))
+			}
+			idx := i*ldc + j
+			old := 0.0
+			if beta != 0 {
+				old = float64(beta) * float64(c[idx])
+			}
+			want[idx] = float64(alpha)*s + old
+			mag[idx] = math.Abs(float64(alpha))*g + math.Abs(old)
+		}
+	}
+	return want, mag
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // extra row stride beyond the stored width
+	padC           int
+}
+
+// check runs one case through gemm and compares every element of C (also
+// the padding between rows, which must stay untouched) with the reference.
+func check(t *testing.T, r *rand.Rand, tc gemmCase, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := max(1, ac+tc.padA), max(1, bc+tc.padB), max(1, tc.n+tc.padC)
+	a := randSlice(r, max(0, (ar-1)*lda+ac))
+	b := randSlice(r, max(0, (br-1)*ldb+bc))
+	c := randSlice(r, max(0, (tc.m-1)*ldc+tc.n))
+	if tc.beta == 0 {
+		for i := range c {
+			if i%3 == 0 {
+				c[i] = float32(math.NaN()) // beta = 0 must not read C
+			}
+		}
+	}
+	want, mag := refGemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	orig := append([]float32(nil), c...)
+	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	const eps = 1.0 / (1 << 23)
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+			idx := i*ldc + j
+			if j >= tc.n {
+				if math.Float32bits(c[idx]) != math.Float32bits(orig[idx]) {
+					t.Fatalf("%+v: padding C[%d,%d] changed from %v to %v", tc, i, j, orig[idx], c[idx])
+				}
+				continue
+			}
+			tol := 4*float64(tc.k+2)*eps*mag[idx] + 1e-30
+			if d := math.Abs(float64(c[idx]) - want[idx]); !(d <= tol) {
+				t.Fatalf("%+v: C[%d,%d] = %v, want %v (|diff| %g > tol %g)", tc, i, j, c[idx], want[idx], d, tol)
+			}
+		}
+	}
+}
+
+var edgeSizes = []int{1, 2, 3, 5, 6, 7, 16, 17, 33, 63, 65, 130}
+
+func forKernels(t *testing.T, f func(t *testing.T)) {
+	saved := kernel
+	defer func() { kernel = saved }()
+	names := []string{Backend()}
+	kernels := []func(int, *float32, *float32, *float32, int){saved}
+	if Backend() != "go" {
+		names = append(names, "go")
+		kernels = append(kernels, kernelGo)
+	}
+	for i, k := range kernels {
+		kernel = k
+		t.Run(names[i], f)
+	}
+}
+
+func TestGemmShapes(t *testing.T) {
+	forKernels(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, m := range edgeSizes {
+					for _, n := range []int{1, 3, 10, 16, 17, 31, 33} {
+						for _, k := range []int{1, 4, 17, 63} {
+							check(t, r, gemmCase{transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, beta: 0}, Gemm)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestGemmAlphaBetaStrides(t *testing.T) {
+	forKernels(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, ab := range [][2]float32{{1, 1}, {0.5, -2}, {-1.5, 0}, {0, 3}, {2, 1}} {
+					for _, pad := range []int{0, 3} {
+						tc := gemmCase{transA: ta, transB: tb, m: 37, n: 45, k: 70, alpha: ab[0], beta: ab[1], padA: pad, padB: 2 * pad, padC: pad + 1}
+						check(t, r, tc, Gemm)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGemmLarge covers several cache blocks in every dimension (k > kcMax,
+// m > mcMax) and the MNIST shapes, through the parallel path too.
+func TestGemmLarge(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	cases := []gemmCase{
+		{m: 64, n: 128, k: 784, transB: true},
+		{m: 64, n: 128, k: 784},
+		{m: 128, n: 784, k: 64, transA: true},
+		{m: 784, n: 128, k: 64, transA: true},
+		{m: 64, n: 10, k: 128, transB: true},
+		{m: 10, n: 128, k: 64, transA: true},
+		{m: 64, n: 128, k: 10},
+		{m: 250, n: 300, k: 530, transA: true, transB: true, padA: 1, padB: 5, padC: 2},
+		{m: 3, n: 2100, k: 20},
+		{m: 2100, n: 3, k: 20, transA: true},
+	}
+	for _, tc := range cases {
+		tc.alpha, tc.beta = 0.75, 0.5
+		check(t, r, tc, Gemm)
+		for _, w := range []int{2, 3} {
+			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+				scaleC(m, n, beta, c, ldc)
+				parallel(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+			})
+		}
+	}
+}
+
+// TestGemmRandom draws random shapes, transposes, scalars and strides.
+func TestGemmRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	scalars := []float32{0, 1, -1, 0.3, 2.5}
+	for i := 0; i < 300; i++ {
+		tc := gemmCase{
+			transA: r.IntN(2) == 0, transB: r.IntN(2) == 0,
+			m: r.IntN(90), n: r.IntN(90), k: r.IntN(300),
+			alpha: scalars[r.IntN(len(scalars))], beta: scalars[r.IntN(len(scalars))],
+			padA: r.IntN(3), padB: r.IntN(3), padC: r.IntN(3),
+		}
+		check(t, r, tc, Gemm)
+	}
+}
+
+func TestGemmPanics(t *testing.T) {
+	a := make([]float32, 6)
+	for name, f := range map[string]func(){
+		"negative":  func() { Gemm(false, false, -1, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"short a":   func() { Gemm(false, false, 3, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"bad ldb":   func() { Gemm(false, true, 2, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"short c":   func() { Gemm(false, false, 2, 4, 1, 1, a, 1, a, 4, 0, a, 4) },
+		"trans lda": func() { Gemm(true, false, 3, 2, 2, 1, a, 2, a, 2, 0, a, 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func ExampleGemm() {
+	// C = A·Bᵀ with A 2×3 and B 2×3 (so op(B) is 3×2).
+	a := []float32{1, 2, 3, 4, 5, 6}
+	b := []float32{1, 0, 1, 0, 1, 0}
+	c := make([]float32, 4)
+	Gemm(false, true, 2, 2, 3, 1, a, 3, b, 3, 0, c, 2)
+	fmt.Println(c)
+	// Output: [4 2 10 5]
+}
