@@ -1,0 +1,235 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// Dataset is a labelled set of examples: X holds one example per row of its
+// first dimension (shape [n, features...]) and Y the class index of each.
+//
+// The fields are exported so cells can reach the data directly
+// (model.Forward(test.X)); code that changes them must keep X.Dim(0) ==
+// len(Y). Methods that return a *Dataset return a new one with its own
+// storage unless stated otherwise.
+type Dataset struct {
+	X       *tensor.Tensor // examples, shape [n, features...]
+	Y       []int          // class index of each example, 0 ≤ Y[i]
+	Classes []string       // optional class names; index = label
+
+	epochs uint64 // shuffled loaders created so far (seeds the next order)
+}
+
+// NewDataset returns a dataset over x and y without copying them. It panics
+// with a *tensor.ShapeError if x has no dimensions or x.Dim(0) != len(y),
+// and with an error if a label is negative.
+func NewDataset(x *tensor.Tensor, y []int) *Dataset {
+	if x.Dims() == 0 || x.Dim(0) != len(y) {
+		panic(&tensor.ShapeError{Op: "data.NewDataset", A: x.Shape(), B: []int{len(y)},
+			Msg: "x needs one row per label"})
+	}
+	for i, v := range y {
+		if v < 0 {
+			panic(fmt.Errorf("data: label %d of example %d is negative", v, i))
+		}
+	}
+	return &Dataset{X: x, Y: y}
+}
+
+// Len returns the number of examples.
+func (d *Dataset) Len() int { return len(d.Y) }
+
+// Features returns the number of values per example (the product of X's
+// dimensions after the first): 784 for MNIST.
+func (d *Dataset) Features() int {
+	if d.X == nil || d.X.Dims() == 0 {
+		return 0
+	}
+	n := 1
+	for _, s := range d.X.Shape()[1:] {
+		n *= s
+	}
+	return n
+}
+
+// NumClasses returns len(Classes) when names are set, else one more than
+// the largest label.
+func (d *Dataset) NumClasses() int {
+	n := len(d.Classes)
+	for _, v := range d.Y {
+		if v+1 > n {
+			n = v + 1
+		}
+	}
+	return n
+}
+
+// ClassCounts returns how many examples each class has.
+func (d *Dataset) ClassCounts() []int {
+	c := make([]int, d.NumClasses())
+	for _, v := range d.Y {
+		c[v]++
+	}
+	return c
+}
+
+// String summarises the dataset, e.g. "Dataset(60000 examples, x [60000 784], 10 classes)".
+func (d *Dataset) String() string {
+	if d == nil || d.X == nil {
+		return "Dataset(empty)"
+	}
+	return fmt.Sprintf("Dataset(%d examples, x %v, %d classes)", d.Len(), d.X.Shape(), d.NumClasses())
+}
+
+// Subset returns a new dataset holding copies of the examples at idx, in
+// that order (indices may repeat). It panics if an index is out of range.
+func (d *Dataset) Subset(idx []int) *Dataset {
+	f := d.Features()
+	shape := d.X.Shape()
+	shape[0] = len(idx)
+	x := make([]float32, len(idx)*f)
+	y := make([]int, len(idx))
+	gather(x, y, d, idx)
+	return &Dataset{X: tensor.New(x, shape...), Y: y, Classes: d.Classes}
+}
+
+// Slice returns a new dataset holding copies of examples [from, to).
+func (d *Dataset) Slice(from, to int) *Dataset {
+	if from < 0 || to > d.Len() || from > to {
+		panic(&tensor.ShapeError{Op: "data.Slice", A: []int{d.Len()}, Msg: fmt.Sprintf("bad range [%d, %d)", from, to)})
+	}
+	idx := make([]int, to-from)
+	for i := range idx {
+		idx[i] = from + i
+	}
+	return d.Subset(idx)
+}
+
+// gather copies the rows idx of d into x and their labels into y.
+func gather(x []float32, y []int, d *Dataset, idx []int) {
+	f := d.Features()
+	src := d.X.Data()
+	n := d.Len()
+	for i, j := range idx {
+		if j < 0 || j >= n {
+			panic(&tensor.ShapeError{Op: "data.Subset", A: []int{n}, Msg: fmt.Sprintf("index %d out of range", j)})
+		}
+		copy(x[i*f:(i+1)*f], src[j*f:(j+1)*f])
+		y[i] = d.Y[j]
+	}
+}
+
+// Split shuffles the examples with the given seed and returns the first
+// fraction of them as train and the rest as val (sklearn's
+// train_test_split with train_size=fraction). It panics unless
+// 0 ≤ fraction ≤ 1.
+func (d *Dataset) Split(fraction float64, seed uint64) (train, val *Dataset) {
+	if !(fraction >= 0 && fraction <= 1) {
+		panic(fmt.Errorf("data: split fraction %v not in [0, 1]", fraction))
+	}
+	perm := permutation(d.Len(), seed, 0)
+	k := int(math.Round(fraction * float64(d.Len())))
+	return d.Subset(perm[:k]), d.Subset(perm[k:])
+}
+
+// permutation returns a pseudo-random permutation of 0..n-1 determined by
+// (seed, stream).
+func permutation(n int, seed, stream uint64) []int {
+	r := rand.New(rand.NewPCG(seed, stream))
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	r.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
+// Normalize maps every value v of X to (v-mean)/std in place, like
+// torchvision's transforms.Normalize, and returns d. For MNIST scaled to
+// [0, 1] use d.Normalize(data.MNISTMean, data.MNISTStd). It panics if std
+// is not positive.
+func (d *Dataset) Normalize(mean, std float64) *Dataset {
+	if !(std > 0) {
+		panic(fmt.Errorf("data: normalize std %v must be positive", std))
+	}
+	m, s := float32(mean), float32(1/std)
+	x := d.X.Data()
+	for i, v := range x {
+		x[i] = (v - m) * s
+	}
+	return d
+}
+
+// NormalizeFeatures maps feature j of every example to
+// (v-mean[j])/std[j] in place and returns d; a zero std[j] leaves the
+// feature centred but unscaled. Use it to apply the statistics returned
+// by Standardize on the training set to a validation or test set. It
+// panics with a *tensor.ShapeError if the lengths differ from Features().
+func (d *Dataset) NormalizeFeatures(mean, std []float64) *Dataset {
+	f := d.Features()
+	if len(mean) != f || len(std) != f {
+		panic(&tensor.ShapeError{Op: "data.NormalizeFeatures", A: []int{f}, B: []int{len(mean), len(std)},
+			Msg: "need one mean and one std per feature"})
+	}
+	m := make([]float32, f)
+	s := make([]float32, f)
+	for j := range f {
+		m[j] = float32(mean[j])
+		s[j] = 1
+		if std[j] > 0 {
+			s[j] = float32(1 / std[j])
+		}
+	}
+	x := d.X.Data()
+	for i := 0; i < len(x); i += f {
+		row := x[i : i+f]
+		for j, v := range row {
+			row[j] = (v - m[j]) * s[j]
+		}
+	}
+	return d
+}
+
+// Standardize rescales every feature to zero mean and unit variance in
+// place (sklearn's StandardScaler: population std) and returns the mean and
+// std it used, so the same transform can be applied to other splits with
+// NormalizeFeatures.
+func (d *Dataset) Standardize() (mean, std []float64) {
+	mean, std = d.FeatureStats()
+	d.NormalizeFeatures(mean, std)
+	return mean, std
+}
+
+// FeatureStats returns the mean and population standard deviation of each
+// feature, accumulated in float64.
+func (d *Dataset) FeatureStats() (mean, std []float64) {
+	f := d.Features()
+	mean = make([]float64, f)
+	std = make([]float64, f)
+	n := d.Len()
+	if n == 0 {
+		return mean, std
+	}
+	x := d.X.Data()
+	for i := 0; i < len(x); i += f {
+		for j, v := range x[i : i+f] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	for i := 0; i < len(x); i += f {
+		for j, v := range x[i : i+f] {
+			dv := float64(v) - mean[j]
+			std[j] += dv * dv
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j] / float64(n))
+	}
+	return mean, std
+}

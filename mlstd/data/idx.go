@@ -1,0 +1,124 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// LoadIDX reads an images file and a labels file in the IDX format of
+// MNIST (gzip-compressed when the name ends in ".gz") and returns them as a
+// dataset with pixels scaled to [0, 1] and X of shape [n, rows*cols]. It
+// checks no hashes, so it also reads Fashion-MNIST, KMNIST and the like.
+func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
+	img, rows, cols, err := readIDXImages(imagesPath)
+	if err != nil {
+		return nil, err
+	}
+	lab, err := readIDXLabels(labelsPath)
+	if err != nil {
+		return nil, err
+	}
+	return fromBytes(img, lab, rows, cols, imagesPath)
+}
+
+// fromBytes builds a dataset from raw 8-bit pixels and labels.
+func fromBytes(img, lab []byte, rows, cols int, name string) (*Dataset, error) {
+	f := rows * cols
+	if f == 0 || len(img)/f != len(lab) {
+		return nil, fmt.Errorf("data: %s: %d images of %d×%d pixels but %d labels", name, len(img)/max(f, 1), rows, cols, len(lab))
+	}
+	x := make([]float32, len(img))
+	for i, v := range img {
+		x[i] = float32(v) / 255
+	}
+	y := make([]int, len(lab))
+	maxLabel := 0
+	for i, v := range lab {
+		y[i] = int(v)
+		maxLabel = max(maxLabel, int(v))
+	}
+	ds := NewDataset(tensor.New(x, len(lab), f), y)
+	ds.Classes = make([]string, maxLabel+1)
+	for i := range ds.Classes {
+		ds.Classes[i] = fmt.Sprint(i)
+	}
+	return ds, nil
+}
+
+// openIDX opens path, through gzip if its name ends in ".gz".
+func openIDX(path string) (io.Reader, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data: %w", err)
+	}
+	if !strings.HasSuffix(path, ".gz") {
+		return bufio.NewReader(f), f.Close, nil
+	}
+	z, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("data: %s: %w", path, err)
+	}
+	return z, f.Close, nil
+}
+
+// readIDXHeader reads the magic number and dims of an IDX file of unsigned
+// bytes with the given number of dimensions.
+func readIDXHeader(r io.Reader, path string, ndim int) ([]int, error) {
+	hdr := make([]uint32, 1+ndim)
+	if err := binary.Read(r, binary.BigEndian, hdr); err != nil {
+		return nil, fmt.Errorf("data: %s: reading IDX header: %w", path, err)
+	}
+	if want := uint32(0x0800 | ndim); hdr[0] != want {
+		return nil, fmt.Errorf("data: %s: IDX magic %#08x, want %#08x (unsigned bytes, %d dims)", path, hdr[0], want, ndim)
+	}
+	dims := make([]int, ndim)
+	for i := range dims {
+		dims[i] = int(hdr[1+i])
+		if dims[i] > 1<<26 {
+			return nil, fmt.Errorf("data: %s: IDX dimension %d is implausible", path, dims[i])
+		}
+	}
+	return dims, nil
+}
+
+func readIDXImages(path string) (img []byte, rows, cols int, err error) {
+	r, closeFn, err := openIDX(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer closeFn()
+	dims, err := readIDXHeader(r, path, 3)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	img = make([]byte, dims[0]*dims[1]*dims[2])
+	if _, err := io.ReadFull(r, img); err != nil {
+		return nil, 0, 0, fmt.Errorf("data: %s: truncated image data: %w", path, err)
+	}
+	return img, dims[1], dims[2], nil
+}
+
+func readIDXLabels(path string) ([]byte, error) {
+	r, closeFn, err := openIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	dims, err := readIDXHeader(r, path, 1)
+	if err != nil {
+		return nil, err
+	}
+	lab := make([]byte, dims[0])
+	if _, err := io.ReadFull(r, lab); err != nil {
+		return nil, fmt.Errorf("data: %s: truncated label data: %w", path, err)
+	}
+	return lab, nil
+}

