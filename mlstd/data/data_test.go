@@ -328,4 +328,3 @@ func TestMNIST(t *testing.T) {
 		t.Error("second MNIST() call returned normalized or shared data")
 	}
 }
-
