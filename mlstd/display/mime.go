@@ -1,8 +1,16 @@
 package display
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
+	"image"
+	"image/png"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // MIME returns the Jupyter MIME bundle for v: always "text/plain", plus the
@@ -14,8 +22,30 @@ import (
 //	HTML() string                // "text/html"
 //	Markdown() string            // "text/markdown"
 //	String() string              // "text/plain"
+//
+// Two foreign types are rendered too: an image.Image becomes "image/png",
+// and a gonum *plot.Plot is drawn at 6×4 inches, 2× resolution, as
+// "image/png". A PNG() that returns no bytes contributes nothing.
 func MIME(v any) map[string]any {
 	b := map[string]any{}
+	switch x := v.(type) {
+	case *plot.Plot:
+		if x != nil {
+			if data, err := PlotPNG(x, 6, 4); err == nil {
+				b["image/png"] = base64.StdEncoding.EncodeToString(data)
+			} else {
+				b["text/plain"] = "display: " + err.Error()
+			}
+		}
+	case image.Image:
+		if x != nil {
+			if data, err := encodePNG(x); err == nil {
+				b["image/png"] = base64.StdEncoding.EncodeToString(data)
+				r := x.Bounds()
+				b["text/plain"] = fmt.Sprintf("Image(%d×%d)", r.Dx(), r.Dy())
+			}
+		}
+	}
 	if m, ok := v.(interface{ MIMEBundle() map[string]any }); ok {
 		for k, x := range m.MIMEBundle() {
 			b[k] = x
@@ -23,12 +53,16 @@ func MIME(v any) map[string]any {
 	}
 	if p, ok := v.(interface{ PNG() []byte }); ok {
 		if _, done := b["image/png"]; !done {
-			b["image/png"] = base64.StdEncoding.EncodeToString(p.PNG())
+			if data := p.PNG(); len(data) > 0 {
+				b["image/png"] = base64.StdEncoding.EncodeToString(data)
+			}
 		}
 	}
 	if s, ok := v.(interface{ SVG() string }); ok {
 		if _, done := b["image/svg+xml"]; !done {
-			b["image/svg+xml"] = s.SVG()
+			if svg := s.SVG(); svg != "" {
+				b["image/svg+xml"] = svg
+			}
 		}
 	}
 	if h, ok := v.(interface{ HTML() string }); ok {
@@ -45,4 +79,39 @@ func MIME(v any) map[string]any {
 		b["text/plain"] = fmt.Sprintf("%v", v)
 	}
 	return b
+}
+
+// Metadata returns the display metadata for v: whatever its
+// MIMEMetadata() map[string]any method returns, or nil. Figures use it to
+// ask the frontend to show a 2× PNG at half its pixel size (crisp on HiDPI
+// screens). Engines send it as the "metadata" of display_data and
+// execute_result.
+func Metadata(v any) map[string]any {
+	if m, ok := v.(interface{ MIMEMetadata() map[string]any }); ok {
+		return m.MIMEMetadata()
+	}
+	if p, ok := v.(*plot.Plot); ok && p != nil {
+		return map[string]any{"image/png": map[string]any{"width": 6 * 96, "height": 4 * 96}}
+	}
+	return nil
+}
+
+// PlotPNG draws p as a PNG of w×h inches at 192 dots per inch (twice the
+// 96 of a browser's CSS inch, so the image stays sharp on HiDPI screens).
+func PlotPNG(p *plot.Plot, w, h float64) ([]byte, error) {
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch), vgimg.UseDPI(192))
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("display: encoding plot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("display: encoding image: %w", err)
+	}
+	return buf.Bytes(), nil
 }
