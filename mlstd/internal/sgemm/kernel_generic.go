@@ -2,17 +2,22 @@ package sgemm
 
 import "unsafe"
 
-// kernelGo is the portable micro-kernel: C[0:mr, 0:nr] += Ap·Bp over kc
-// steps, with Ap and Bp packed by packA and packB and C's row stride ldc.
-func kernelGo(kc int, a, b, c *float32, ldc int) {
-	ap := unsafe.Slice(a, kc*mr)
+// kernelFunc is the micro-kernel's signature: C[0:mr, 0:nr] += alpha·A·Bp
+// over kc steps, where element (r, p) of A is a[r*aRow+p*aStep] (A packed by
+// packA has aRow 1 and aStep mr; an unpacked row-major A has aRow lda and
+// aStep 1, a transposed one aRow 1 and aStep lda), Bp is a panel packed by
+// packB and C has row stride ldc.
+type kernelFunc func(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+
+// kernelGo is the portable micro-kernel.
+func kernelGo(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32) {
+	ap := unsafe.Slice(a, (mr-1)*aRow+(kc-1)*aStep+1)
 	bp := unsafe.Slice(b, kc*nr)
 	var acc [mr][nr]float32
 	for p := 0; p < kc; p++ {
 		bv := (*[nr]float32)(bp[p*nr : p*nr+nr])
-		av := (*[mr]float32)(ap[p*mr : p*mr+mr])
 		for r := 0; r < mr; r++ {
-			x := av[r]
+			x := ap[r*aRow+p*aStep]
 			row := &acc[r]
 			for j := 0; j < nr; j++ {
 				row[j] += x * bv[j]
@@ -23,7 +28,7 @@ func kernelGo(kc int, a, b, c *float32, ldc int) {
 	for r := 0; r < mr; r++ {
 		row := (*[nr]float32)(cs[r*ldc : r*ldc+nr])
 		for j := 0; j < nr; j++ {
-			row[j] += acc[r][j]
+			row[j] += alpha * acc[r][j]
 		}
 	}
 }

@@ -3,7 +3,7 @@
 package sgemm
 
 // kernel is the micro-kernel in use.
-var kernel = kernelGo
+var kernel kernelFunc = kernelGo
 
 // Backend names the micro-kernel in use ("avx2" or "go").
 func Backend() string { return "go" }

@@ -64,14 +64,57 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc int, dst []float32) {
 			continue
 		}
 		// op(B)[p][j] = b[j*ldb+p]: column j of op(B) is row j of b.
-		if cols < nr {
-			clear(d)
+		if cols == nr {
+			packBTransFull(b, ldb, (j0+jr)*ldb+p0, kc, d)
+			continue
 		}
+		clear(d)
 		for c := 0; c < cols; c++ {
 			src := b[(j0+jr+c)*ldb+p0 : (j0+jr+c)*ldb+p0+kc]
 			for p, v := range src {
 				d[p*nr+c] = v
 			}
 		}
+	}
+}
+
+// packBTransFull packs one full panel of nr columns of op(B) = bᵀ: it reads
+// nr rows of b in step and writes each packed row of nr values at once.
+func packBTransFull(b []float32, ldb, off, kc int, d []float32) {
+	r0 := b[off : off+kc]
+	r1 := b[off+1*ldb : off+1*ldb+kc]
+	r2 := b[off+2*ldb : off+2*ldb+kc]
+	r3 := b[off+3*ldb : off+3*ldb+kc]
+	r4 := b[off+4*ldb : off+4*ldb+kc]
+	r5 := b[off+5*ldb : off+5*ldb+kc]
+	r6 := b[off+6*ldb : off+6*ldb+kc]
+	r7 := b[off+7*ldb : off+7*ldb+kc]
+	r8 := b[off+8*ldb : off+8*ldb+kc]
+	r9 := b[off+9*ldb : off+9*ldb+kc]
+	r10 := b[off+10*ldb : off+10*ldb+kc]
+	r11 := b[off+11*ldb : off+11*ldb+kc]
+	r12 := b[off+12*ldb : off+12*ldb+kc]
+	r13 := b[off+13*ldb : off+13*ldb+kc]
+	r14 := b[off+14*ldb : off+14*ldb+kc]
+	r15 := b[off+15*ldb : off+15*ldb+kc]
+	d = d[:kc*nr]
+	for p := 0; p < kc; p++ {
+		dp := (*[nr]float32)(d[p*nr : p*nr+nr])
+		dp[0] = r0[p]
+		dp[1] = r1[p]
+		dp[2] = r2[p]
+		dp[3] = r3[p]
+		dp[4] = r4[p]
+		dp[5] = r5[p]
+		dp[6] = r6[p]
+		dp[7] = r7[p]
+		dp[8] = r8[p]
+		dp[9] = r9[p]
+		dp[10] = r10[p]
+		dp[11] = r11[p]
+		dp[12] = r12[p]
+		dp[13] = r13[p]
+		dp[14] = r14[p]
+		dp[15] = r15[p]
 	}
 }

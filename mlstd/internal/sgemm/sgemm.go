@@ -200,10 +200,16 @@ func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 	mcStep := roundUp((m+mBlocks-1)/mBlocks, mr)
 	ncStep := min(roundUp(n, nr), ncMax)
 
-	buf.a = grow(buf.a, mcStep*kcStep)
+	buf.a = grow(buf.a, mr*kcStep)
 	buf.b = grow(buf.b, ncStep*kcStep)
 	var edge [mr * nr]float32
 
+	// Full row panels of A are read in place (the kernel takes A's strides);
+	// only a last panel of fewer than mr rows is copied, zero-padded.
+	aRow, aStep := lda, 1
+	if transA {
+		aRow, aStep = 1, lda
+	}
 	for jc := 0; jc < n; jc += ncStep {
 		nc := min(ncStep, n-jc)
 		for pc := 0; pc < k; pc += kcStep {
@@ -211,20 +217,26 @@ func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 			packB(transB, b, ldb, pc, kc, jc, nc, buf.b)
 			for ic := 0; ic < m; ic += mcStep {
 				mc := min(mcStep, m-ic)
-				packA(transA, a, lda, ic, mc, pc, kc, alpha, buf.a)
+				full := mc / mr * mr
+				if full < mc {
+					packA(transA, a, lda, ic+full, mc-full, pc, kc, 1, buf.a)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
-					bp := buf.b[(jr/nr)*kc*nr:]
+					bp := &buf.b[(jr/nr)*kc*nr]
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
-						ap := buf.a[(ir/mr)*kc*mr:]
 						coff := (ic+ir)*ldc + jc + jr
+						ap, ar, as := &buf.a[0], 1, mr
+						if rows == mr {
+							ap, ar, as = &a[(ic+ir)*aRow+pc*aStep], aRow, aStep
+						}
 						if rows == mr && cols == nr {
-							kernel(kc, &ap[0], &bp[0], &c[coff], ldc)
+							kernel(kc, ap, ar, as, bp, &c[coff], ldc, alpha)
 							continue
 						}
 						clear(edge[:])
-						kernel(kc, &ap[0], &bp[0], &edge[0], nr)
+						kernel(kc, ap, ar, as, bp, &edge[0], nr, alpha)
 						for r := 0; r < rows; r++ {
 							crow := c[coff+r*ldc : coff+r*ldc+cols]
 							for j := range crow {

@@ -111,7 +111,7 @@ func forKernels(t *testing.T, f func(t *testing.T)) {
 	saved := kernel
 	defer func() { kernel = saved }()
 	names := []string{Backend()}
-	kernels := []func(int, *float32, *float32, *float32, int){saved}
+	kernels := []kernelFunc{saved}
 	if Backend() != "go" {
 		names = append(names, "go")
 		kernels = append(kernels, kernelGo)
