@@ -1,0 +1,195 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// job is one request's rows waiting for the model.
+type job struct {
+	x    []float32 // rows × features, row-major
+	rows int
+	done chan result
+}
+
+// result is one job's share of a forward pass.
+type result struct {
+	out  []float32 // rows × outWidth
+	err  error
+	rows int // size of the batch the job ran in
+}
+
+// errQueueFull and errStopped become 503 responses.
+var (
+	errQueueFull = errors.New("serve: request queue is full")
+	errStopped   = errors.New("serve: server is shutting down")
+)
+
+// batcher owns the model: one goroutine runs every forward pass, so a
+// Module need not be safe for concurrent use. Concurrent requests queued
+// while a pass runs are merged into the next one (up to maxBatch rows,
+// waiting at most maxDelay for more), which is Triton's dynamic batcher.
+type batcher struct {
+	model    nn.Module
+	in       []int // example shape without batch
+	width    int   // features per row
+	outWidth int   // model outputs per row
+	outShape []int // output shape without the batch dimension
+	maxBatch int
+	maxDelay time.Duration
+
+	mu      sync.RWMutex // guards queue against send-after-close
+	closed  bool
+	queue   chan *job
+	stopped chan struct{}
+	onBatch func(rows int, x, out []float32) // metrics hook, on the worker
+}
+
+func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration) (*batcher, error) {
+	b := &batcher{
+		model: m, in: in, width: numel(in), maxBatch: maxBatch, maxDelay: delay,
+		queue: make(chan *job, queue), stopped: make(chan struct{}),
+	}
+	// A warm-up pass checks that the model accepts the input shape and
+	// learns its output width.
+	out, shape, err := b.forward(make([]float32, b.width), 1)
+	if err != nil {
+		return nil, err
+	}
+	b.outWidth = len(out)
+	if len(shape) > 0 {
+		b.outShape = shape[1:]
+	}
+	if b.outWidth == 0 {
+		return nil, errors.New("serve: model returned an empty output")
+	}
+	return b, nil
+}
+
+// forward runs the model on rows rows, recovering panics into errors.
+func (b *batcher) forward(x []float32, rows int) (out []float32, shape []int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("serve: model forward panicked: %v", r)
+		}
+	}()
+	y := b.model.Forward(tensor.New(x, append([]int{rows}, b.in...)...))
+	if y == nil {
+		return nil, nil, errors.New("serve: model returned nil")
+	}
+	if y.Len()%rows != 0 || (y.Dims() > 0 && y.Dim(0) != rows) {
+		return nil, nil, fmt.Errorf("serve: model output shape %v does not keep the batch dimension %d", y.Shape(), rows)
+	}
+	if b.outWidth != 0 && y.Len() != rows*b.outWidth {
+		return nil, nil, fmt.Errorf("serve: model output shape %v changed (want %d values per row)", y.Shape(), b.outWidth)
+	}
+	return y.Data(), y.Shape(), nil
+}
+
+// submit queues j without blocking; it fails when the queue is full or the
+// batcher is closed.
+func (b *batcher) submit(j *job) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return errStopped
+	}
+	select {
+	case b.queue <- j:
+		return nil
+	default:
+		return errQueueFull
+	}
+}
+
+func (b *batcher) depth() int { return len(b.queue) }
+
+// close stops accepting jobs; run finishes the queued ones and returns.
+func (b *batcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.queue)
+	}
+	b.mu.Unlock()
+}
+
+// run is the worker loop; it returns after close once the queue is empty.
+func (b *batcher) run() {
+	defer close(b.stopped)
+	var pending *job // a job that did not fit into the previous batch
+	for {
+		first := pending
+		pending = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-b.queue; !ok {
+				return
+			}
+		}
+		batch := []*job{first}
+		rows := first.rows
+		var timer <-chan time.Time
+		if b.maxDelay > 0 {
+			timer = time.After(b.maxDelay)
+		}
+	collect:
+		for rows < b.maxBatch {
+			var j *job
+			var ok bool
+			if timer == nil {
+				select {
+				case j, ok = <-b.queue:
+				default:
+					break collect
+				}
+			} else {
+				select {
+				case j, ok = <-b.queue:
+				case <-timer:
+					break collect
+				}
+			}
+			if !ok {
+				break collect
+			}
+			if rows+j.rows > b.maxBatch {
+				pending = j
+				break collect
+			}
+			batch = append(batch, j)
+			rows += j.rows
+		}
+		b.runBatch(batch, rows)
+	}
+}
+
+// runBatch concatenates the jobs' rows, runs the model once and hands each
+// job its rows of the output.
+func (b *batcher) runBatch(batch []*job, rows int) {
+	x := batch[0].x
+	if len(batch) > 1 {
+		x = make([]float32, 0, rows*b.width)
+		for _, j := range batch {
+			x = append(x, j.x...)
+		}
+	}
+	out, _, err := b.forward(x, rows)
+	if err == nil && b.onBatch != nil {
+		b.onBatch(rows, x, out)
+	}
+	off := 0
+	for _, j := range batch {
+		r := result{err: err, rows: rows}
+		if err == nil {
+			r.out = out[off*b.outWidth : (off+j.rows)*b.outWidth : (off+j.rows)*b.outWidth]
+		}
+		off += j.rows
+		j.done <- r
+	}
+}

@@ -1,0 +1,487 @@
+package serve
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// inferRequest is the part of a v2 $inference_request the server uses.
+type inferRequest struct {
+	ID      string
+	HasID   bool
+	Inputs  []requestInput
+	Outputs []string // requested output names; nil means all
+}
+
+// requestInput is one $request_input. Data holds the elements in row-major
+// order, whether the request sent them flat or nested.
+type requestInput struct {
+	Name     string
+	Shape    []int
+	Datatype string
+	Data     []float32
+	HasData  bool
+}
+
+// decoder is a small JSON reader for inference requests. encoding/json
+// decodes a 50,000-element "data" array an order of magnitude slower than
+// the model runs, so the request is parsed here in one pass: numbers go
+// straight into a []float32, everything the server does not use (request
+// and tensor "parameters", unknown keys) is skipped after validation.
+type decoder struct {
+	b   []byte
+	i   int
+	buf []float32 // reused between the inputs of one request
+}
+
+// errSyntax marks malformed JSON; the message says where.
+type syntaxError struct {
+	off  int
+	msg  string
+	data bool // the JSON may be valid, but not as FP32 tensor data
+}
+
+func (e *syntaxError) Error() string {
+	if e.data {
+		return fmt.Sprintf("serve: bad tensor data at offset %d: %s", e.off, e.msg)
+	}
+	return fmt.Sprintf("serve: invalid JSON at offset %d: %s", e.off, e.msg)
+}
+
+func (d *decoder) fail(msg string) error {
+	if d.i >= len(d.b) {
+		msg = "unexpected end of input (truncated body?)"
+	}
+	return &syntaxError{off: d.i, msg: msg}
+}
+
+func (d *decoder) failData(msg string) error {
+	return &syntaxError{off: d.i, msg: msg, data: true}
+}
+
+func (d *decoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end of input.
+func (d *decoder) peek() byte {
+	d.ws()
+	if d.i >= len(d.b) {
+		return 0
+	}
+	return d.b[d.i]
+}
+
+func (d *decoder) expect(c byte) error {
+	if d.peek() != c {
+		if d.i >= len(d.b) {
+			return d.fail("unexpected end of input (truncated body?)")
+		}
+		return d.fail(fmt.Sprintf("expected %q, found %q", c, d.b[d.i]))
+	}
+	d.i++
+	return nil
+}
+
+// parseInferRequest decodes body; errors are client errors (HTTP 400).
+func parseInferRequest(body []byte) (*inferRequest, error) {
+	d := &decoder{b: body}
+	req := &inferRequest{}
+	err := d.object(func(key string) error {
+		switch key {
+		case "id":
+			s, err := d.str()
+			req.ID, req.HasID = s, true
+			return err
+		case "inputs":
+			return d.array(func() error {
+				in, err := d.input()
+				if err == nil {
+					req.Inputs = append(req.Inputs, in)
+				}
+				return err
+			})
+		case "outputs":
+			req.Outputs = []string{}
+			return d.array(func() error {
+				return d.object(func(k string) error {
+					if k != "name" {
+						return d.skip()
+					}
+					s, err := d.str()
+					req.Outputs = append(req.Outputs, s)
+					return err
+				})
+			})
+		default: // "parameters" and extensions: validated, not used
+			return d.skip()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.peek() != 0 {
+		return nil, d.fail("data after the request object")
+	}
+	return req, nil
+}
+
+func (d *decoder) input() (requestInput, error) {
+	var in requestInput
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "name":
+			in.Name, err = d.str()
+		case "datatype":
+			in.Datatype, err = d.str()
+		case "shape":
+			in.Shape = in.Shape[:0]
+			err = d.array(func() error {
+				n, err := d.dim()
+				in.Shape = append(in.Shape, n)
+				return err
+			})
+		case "data":
+			if in.Datatype != "" && !numericType(in.Datatype) {
+				in.HasData = true
+				return d.skip() // validate reports the datatype
+			}
+			d.buf = d.buf[:0]
+			err = d.tensorData()
+			in.Data = append([]float32(nil), d.buf...)
+			in.HasData = true
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+	return in, err
+}
+
+// dim reads one shape dimension: a non-negative integer.
+func (d *decoder) dim() (int, error) {
+	start := d.i
+	tok, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	n, perr := strconv.ParseInt(string(tok), 10, 64)
+	if perr != nil || n < 0 || n > math.MaxInt32 {
+		d.i = start
+		return 0, d.fail(fmt.Sprintf("shape dimension %s is not a non-negative integer", tok))
+	}
+	return int(n), nil
+}
+
+// tensorData reads a $tensor_data array, flat or nested, appending every
+// element to d.buf in order. Non-numbers and non-finite values are errors.
+func (d *decoder) tensorData() error {
+	if err := d.expect('['); err != nil {
+		return err
+	}
+	depth := 1
+	first := true
+	for depth > 0 {
+		c := d.peek()
+		switch {
+		case c == ']':
+			d.i++
+			depth--
+			first = false
+			continue
+		case !first:
+			if c != ',' {
+				return d.fail("expected ',' or ']' in tensor data")
+			}
+			d.i++
+			c = d.peek()
+		}
+		first = false
+		switch {
+		case c == '[':
+			if depth >= 32 {
+				return d.fail("tensor data nested too deeply")
+			}
+			d.i++
+			depth++
+			first = true
+		case c == '-' || (c >= '0' && c <= '9'):
+			start := d.i
+			tok, err := d.number()
+			if err != nil {
+				return err
+			}
+			v, perr := strconv.ParseFloat(string(tok), 32)
+			if perr != nil || math.IsInf(v, 0) {
+				d.i = start
+				return d.failData(fmt.Sprintf("value %s is out of FP32 range", tok))
+			}
+			d.buf = append(d.buf, float32(v))
+		case c == 0:
+			return d.fail("unexpected end of input in tensor data (truncated body?)")
+		default:
+			return d.failData(fmt.Sprintf("element is not a finite number (found %s)", d.tokenAt()))
+		}
+	}
+	return nil
+}
+
+// tokenAt names the token at d.i for error messages, e.g. NaN or "abc".
+func (d *decoder) tokenAt() string {
+	end := d.i
+	for end < len(d.b) && end-d.i < 16 {
+		switch d.b[end] {
+		case ',', ']', '}', ' ', '\n', '\r', '\t':
+			return string(d.b[d.i:end])
+		}
+		end++
+	}
+	return string(d.b[d.i:end])
+}
+
+// number scans a JSON number and returns its bytes.
+func (d *decoder) number() ([]byte, error) {
+	d.ws()
+	start := d.i
+	b := d.b
+	i := d.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - s
+	}
+	if n := digits(); n == 0 || (n > 1 && b[i-n] == '0') {
+		d.i = start
+		if n == 0 {
+			return nil, d.fail(fmt.Sprintf("expected a number, found %s", d.tokenAt()))
+		}
+		return nil, d.fail("number with a leading zero")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			d.i = i
+			return nil, d.fail("digit expected after '.'")
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			d.i = i
+			return nil, d.fail("digit expected in exponent")
+		}
+	}
+	d.i = i
+	return b[start:i], nil
+}
+
+// object reads {"key": value, ...}, calling f with d positioned at each value.
+func (d *decoder) object(f func(key string) error) error {
+	if err := d.expect('{'); err != nil {
+		return err
+	}
+	if d.peek() == '}' {
+		d.i++
+		return nil
+	}
+	for {
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		if err := d.expect(':'); err != nil {
+			return err
+		}
+		if err := f(key); err != nil {
+			return err
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return nil
+		default:
+			return d.fail("expected ',' or '}' in object")
+		}
+	}
+}
+
+// array reads [v, ...], calling f with d positioned at each element.
+func (d *decoder) array(f func() error) error {
+	if err := d.expect('['); err != nil {
+		return err
+	}
+	if d.peek() == ']' {
+		d.i++
+		return nil
+	}
+	for {
+		if err := f(); err != nil {
+			return err
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return nil
+		default:
+			return d.fail("expected ',' or ']' in array")
+		}
+	}
+}
+
+// str reads a JSON string and returns it unescaped.
+func (d *decoder) str() (string, error) {
+	if err := d.expect('"'); err != nil {
+		return "", err
+	}
+	start := d.i
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			s := string(d.b[start:d.i])
+			d.i++
+			return s, nil
+		case c == '\\':
+			return d.strSlow(start)
+		case c < 0x20:
+			return "", d.fail("control character in string")
+		}
+		d.i++
+	}
+	return "", d.fail("unterminated string")
+}
+
+// strSlow finishes a string that contains escapes.
+func (d *decoder) strSlow(start int) (string, error) {
+	out := append([]byte(nil), d.b[start:d.i]...)
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			if !utf8.Valid(out) {
+				return "", d.fail("string is not valid UTF-8")
+			}
+			return string(out), nil
+		case c < 0x20:
+			return "", d.fail("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			d.i++
+			continue
+		}
+		if d.i+1 >= len(d.b) {
+			break
+		}
+		e := d.b[d.i+1]
+		d.i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := d.hex4()
+			if !ok {
+				return "", d.fail("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
+					d.i += 2
+					r2, ok = d.hex4()
+					if !ok {
+						return "", d.fail("bad \\u escape")
+					}
+				}
+				r = utf16.DecodeRune(r, r2)
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", d.fail("bad escape in string")
+		}
+	}
+	return "", d.fail("unterminated string")
+}
+
+func (d *decoder) hex4() (rune, bool) {
+	if d.i+4 > len(d.b) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(d.b[d.i:d.i+4]), 16, 32)
+	d.i += 4
+	return rune(v), err == nil
+}
+
+// skip validates and skips any JSON value.
+func (d *decoder) skip() error {
+	return d.skipDepth(0)
+}
+
+func (d *decoder) skipDepth(depth int) error {
+	if depth > 64 {
+		return d.fail("JSON nested too deeply")
+	}
+	switch c := d.peek(); {
+	case c == '{':
+		return d.object(func(string) error { return d.skipDepth(depth + 1) })
+	case c == '[':
+		return d.array(func() error { return d.skipDepth(depth + 1) })
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := d.number()
+		return err
+	case c == 0:
+		return d.fail("unexpected end of input (truncated body?)")
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if len(d.b)-d.i >= len(lit) && string(d.b[d.i:d.i+len(lit)]) == lit {
+			d.i += len(lit)
+			return nil
+		}
+	}
+	return d.fail(fmt.Sprintf("unexpected %s", d.tokenAt()))
+}
+
+// numericType reports whether a v2 datatype is numeric; such tensor data
+// is converted to FP32.
+func numericType(dt string) bool {
+	switch dt {
+	case "FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,303 @@
+package serve
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+)
+
+func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkModel(r); err != nil {
+		return err
+	}
+	if !s.Ready() {
+		return errStopped
+	}
+	bp, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	req, err := parseInferRequest(*bp)
+	if cap(*bp) <= 4<<20 {
+		bodyPool.Put(bp)
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := s.validate(req)
+	if err != nil {
+		return err
+	}
+	want, err := s.wantedOutputs(req.Outputs)
+	if err != nil {
+		return err
+	}
+	j := &job{x: req.Inputs[0].Data, rows: rows, done: make(chan result, 1)}
+	if err := s.batch.submit(j); err != nil {
+		return err
+	}
+	var res result
+	select {
+	case res = <-j.done:
+	case <-r.Context().Done(): // client gone; the job still completes into j.done
+		return &httpError{code: 499, msg: "serve: client closed the request"}
+	}
+	if res.err != nil {
+		return res.err
+	}
+	classes := s.argmax(res.out, rows)
+	id := req.ID
+	if !req.HasID {
+		id = "gk-" + strconv.FormatUint(s.nextID.Add(1), 10)
+	}
+	s.preds.remember(id, classes)
+	buf, err := s.encodeResponse(id, res.out, classes, rows, want)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	w.Write(buf)
+	return nil
+}
+
+// validate checks the request's single input against the model and returns
+// the batch size.
+func (s *Server) validate(req *inferRequest) (int, error) {
+	if len(req.Inputs) != 1 {
+		return 0, errorf("model %q takes exactly one input %q, the request has %d", s.opts.Name, s.opts.InputName, len(req.Inputs))
+	}
+	in := &req.Inputs[0]
+	if in.Name != s.opts.InputName {
+		return 0, errorf("unexpected input %q: model %q takes input %q", in.Name, s.opts.Name, s.opts.InputName)
+	}
+	switch {
+	case in.Datatype == "":
+		return 0, errorf("input %q has no datatype (want FP32)", in.Name)
+	case !numericType(in.Datatype):
+		return 0, errorf("input %q has datatype %s; the model takes FP32 (numeric types are converted)", in.Name, in.Datatype)
+	}
+	if !in.HasData {
+		return 0, errorf("input %q has no data (binary tensor data is not supported)", in.Name)
+	}
+	want := s.opts.InputShape
+	if len(in.Shape) != len(want)+1 {
+		return 0, errorf("input %q has shape %v; want [batch%s] (the batch dimension is required)", in.Name, in.Shape, dimsText(want))
+	}
+	for i, d := range want {
+		if in.Shape[i+1] != d {
+			return 0, errorf("input %q has shape %v; want [batch%s]", in.Name, in.Shape, dimsText(want))
+		}
+	}
+	rows := in.Shape[0]
+	if rows == 0 {
+		return 0, errorf("input %q has an empty batch", in.Name)
+	}
+	if rows > s.opts.MaxRequestRows {
+		return 0, &httpError{code: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("serve: batch of %d rows exceeds the limit of %d", rows, s.opts.MaxRequestRows)}
+	}
+	if n := rows * numel(want); len(in.Data) != n {
+		return 0, errorf("input %q has %d values; shape %v needs %d", in.Name, len(in.Data), in.Shape, n)
+	}
+	return rows, nil
+}
+
+func dimsText(dims []int) string {
+	s := ""
+	for _, d := range dims {
+		s += " " + strconv.Itoa(d)
+	}
+	return s
+}
+
+// wantedOutputs maps requested output names to flags (logits, probs, class).
+func (s *Server) wantedOutputs(names []string) ([3]bool, error) {
+	if names == nil {
+		return [3]bool{true, true, true}, nil
+	}
+	var w [3]bool
+	for _, n := range names {
+		switch n {
+		case outputLogits:
+			w[0] = true
+		case outputProbabilities:
+			w[1] = true
+		case outputClass:
+			w[2] = true
+		default:
+			return w, errorf("model %q has no output %q (it has %q, %q, %q)", s.opts.Name, n, outputLogits, outputProbabilities, outputClass)
+		}
+	}
+	return w, nil
+}
+
+// argmax returns each row's predicted class and counts it.
+func (s *Server) argmax(out []float32, rows int) []int {
+	k := s.classes
+	classes := make([]int, rows)
+	for r := 0; r < rows; r++ {
+		row := out[r*k : (r+1)*k]
+		best := 0
+		for c, v := range row {
+			if v > row[best] {
+				best = c
+			}
+		}
+		classes[r] = best
+		s.classCount[best].Add(1)
+		if ctr := s.classCtr[best]; ctr != nil {
+			ctr.Inc()
+		}
+	}
+	return classes
+}
+
+// softmax returns the row-wise softmax of out.
+func softmax(out []float32, k int) []float32 {
+	p := make([]float32, len(out))
+	for r := 0; r+k <= len(out); r += k {
+		row := out[r : r+k]
+		m := row[0]
+		for _, v := range row {
+			m = max(m, v)
+		}
+		sum := 0.0
+		for c, v := range row {
+			e := math.Exp(float64(v - m))
+			p[r+c] = float32(e)
+			sum += e
+		}
+		inv := float32(1 / sum)
+		for c := range row {
+			p[r+c] *= inv
+		}
+	}
+	return p
+}
+
+// encodeResponse writes the $inference_response by hand: strconv's
+// shortest float formatting is several times faster than encoding/json.
+func (s *Server) encodeResponse(id string, out []float32, classes []int, rows int, want [3]bool) ([]byte, error) {
+	for _, v := range out {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("serve: model produced a non-finite output (%v)", v)
+		}
+	}
+	b := make([]byte, 0, 128+len(out)*24+len(classes)*4)
+	b = append(b, `{"model_name":`...)
+	b = appendString(b, s.opts.Name)
+	b = append(b, `,"model_version":`...)
+	b = appendString(b, s.opts.Version)
+	b = append(b, `,"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"outputs":[`...)
+	shape := append([]int{rows}, s.outShape...)
+	first := true
+	sep := func() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+	}
+	if want[0] {
+		sep()
+		b = appendFloatTensor(b, outputLogits, shape, out)
+	}
+	if want[1] {
+		sep()
+		b = appendFloatTensor(b, outputProbabilities, shape, softmax(out, s.classes))
+	}
+	if want[2] {
+		sep()
+		b = append(b, `{"name":"`+outputClass+`","datatype":"INT64","shape":[`...)
+		b = strconv.AppendInt(b, int64(rows), 10)
+		b = append(b, `],"data":[`...)
+		for i, c := range classes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(c), 10)
+		}
+		b = append(b, "]}"...)
+	}
+	b = append(b, "]}"...)
+	return b, nil
+}
+
+func appendFloatTensor(b []byte, name string, shape []int, data []float32) []byte {
+	b = append(b, `{"name":`...)
+	b = appendString(b, name)
+	b = append(b, `,"datatype":"FP32","shape":[`...)
+	for i, d := range shape {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(d), 10)
+	}
+	b = append(b, `],"data":[`...)
+	for i, v := range data {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
+	}
+	return append(b, "]}"...)
+}
+
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
+// feedbackRequest is the body of POST /v2/models/{name}/feedback.
+type feedbackRequest struct {
+	ID     string `json:"id"`
+	Label  *int   `json:"label"`
+	Labels []int  `json:"labels"`
+}
+
+func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkModel(r); err != nil {
+		return err
+	}
+	bp, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var fb feedbackRequest
+	err = json.Unmarshal(*bp, &fb)
+	bodyPool.Put(bp)
+	if err != nil {
+		return errorf("invalid feedback body: %v", err)
+	}
+	if fb.ID == "" {
+		return errorf(`feedback needs the prediction "id"`)
+	}
+	labels := fb.Labels
+	if fb.Label != nil {
+		if labels != nil {
+			return errorf(`feedback has both "label" and "labels"`)
+		}
+		labels = []int{*fb.Label}
+	}
+	if len(labels) == 0 {
+		return errorf(`feedback needs "label" or "labels"`)
+	}
+	pred, known, err := s.preds.feedback(fb.ID, labels)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf("serve: no recent prediction with id %q (unknown, already labelled, or evicted)", fb.ID)}
+	}
+	q := s.preds.quality()
+	s.metrics.feedback.Add(float64(len(labels)))
+	s.metrics.accuracy.Set(q.Accuracy)
+	s.metrics.precision.Set(q.Precision)
+	s.metrics.recall.Set(q.Recall)
+	s.metrics.f1.Set(q.F1)
+	return writeJSON(w, map[string]any{"id": fb.ID, "predicted": pred, "labels": labels, "labelled_total": q.Labelled})
+}

@@ -1,0 +1,166 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Server serves one model over the Open Inference Protocol v2 (REST) and
+// exposes its metrics. Start one with Start; stop it with Stop (graceful)
+// or Close (immediate). A Server is safe for concurrent use.
+type Server struct {
+	opts     Options
+	url      string
+	ln       net.Listener
+	http     *http.Server
+	batch    *batcher
+	metrics  *metricSet
+	drift    *drift
+	preds    *predictions
+	outShape []int // model output shape without the batch dimension
+	classes  int   // output width, the number of classes for argmax
+
+	started  time.Time
+	loadTime time.Duration
+	draining atomic.Bool
+	served   chan error // Serve's return value
+	stopOnce sync.Once
+	stopErr  error
+
+	classCount []atomic.Int64
+	classCtr   []prometheus.Counter // nil entries beyond maxClassLabels
+	nextID     atomic.Uint64
+	stats      statsCollector
+}
+
+// Start checks the model with one warm-up forward pass, binds opts.Addr and
+// serves in the background until Stop or Close. The listening address is
+// known when Start returns (see URL), so a client may connect at once.
+func Start(model nn.Module, opts Options) (*Server, error) {
+	t0 := time.Now()
+	if model == nil {
+		return nil, errors.New("serve: model is nil")
+	}
+	o, err := opts.withDefaults(model)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, started: time.Now(), served: make(chan error, 1)}
+	if s.batch, err = newBatcher(model, o.InputShape, o.MaxBatch, o.QueueSize, o.MaxDelay); err != nil {
+		return nil, err
+	}
+	s.classes = s.batch.outWidth
+	s.outShape = s.batch.outShape
+	s.drift = newDrift(o.RefMean, o.RefStd, o.DriftWindow)
+	s.preds = newPredictions(o.FeedbackCapacity, s.classes)
+	s.metrics = newMetricSet(o.Name, o.Version, o.Platform, func() float64 { return float64(s.batch.depth()) })
+	s.classCount = make([]atomic.Int64, s.classes)
+	s.classCtr = make([]prometheus.Counter, s.classes)
+	for c := 0; c < s.classes && c < maxClassLabels; c++ {
+		s.classCtr[c] = s.metrics.classes.WithLabelValues(o.Name, classLabel(o.Classes, c))
+	}
+	s.batch.onBatch = s.observeBatch
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: listen on %s: %w", o.Addr, err)
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.WriteTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	go s.batch.run()
+	s.loadTime = o.LoadTime + time.Since(t0)
+	s.metrics.loadTime.Set(s.loadTime.Seconds())
+	go func() { s.served <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+// URL returns the server's base URL, e.g. "http://127.0.0.1:43117".
+func (s *Server) URL() string { return s.url }
+
+// Addr returns the address the server listens on, e.g. "127.0.0.1:43117".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Name returns the model name used in URLs.
+func (s *Server) Name() string { return s.opts.Name }
+
+// InferURL returns the model's inference endpoint.
+func (s *Server) InferURL() string { return s.url + "/v2/models/" + s.opts.Name + "/infer" }
+
+// Handler returns the server's HTTP handler, for mounting it in another
+// http.Server; Start already serves it on its own listener.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Stop drains the server: readiness turns false, the listener closes, and
+// in-flight requests finish (bounded by Options.DrainTimeout) before Stop
+// returns. The port is free afterwards. Stop is idempotent.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		s.draining.Store(true)
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
+		defer cancel()
+		err := s.http.Shutdown(ctx)
+		if err != nil {
+			s.http.Close()
+			err = fmt.Errorf("serve: drain did not finish in %v: %w", s.opts.DrainTimeout, err)
+		}
+		s.finish()
+		s.stopErr = err
+	})
+	return s.stopErr
+}
+
+// Close stops the server at once, dropping in-flight requests. It is
+// idempotent, and a no-op after Stop.
+func (s *Server) Close() error {
+	s.stopOnce.Do(func() {
+		s.draining.Store(true)
+		s.stopErr = s.http.Close()
+		s.finish()
+	})
+	return s.stopErr
+}
+
+// finish stops the batcher after the HTTP server is down.
+func (s *Server) finish() {
+	s.batch.close()
+	<-s.batch.stopped
+	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && s.stopErr == nil {
+		s.stopErr = fmt.Errorf("serve: %w", err)
+	}
+}
+
+// Ready reports whether the server accepts inference requests.
+func (s *Server) Ready() bool { return !s.draining.Load() }
+
+// observeBatch runs on the batcher goroutine after each forward pass.
+func (s *Server) observeBatch(rows int, x, out []float32) {
+	s.metrics.batchSize.Observe(float64(rows))
+	s.metrics.rows.Add(float64(rows))
+	s.stats.batch(rows)
+	if s.drift != nil {
+		for _, score := range s.drift.observe(x, rows) {
+			s.metrics.drift.Set(score)
+		}
+	}
+}
+
+func nanValue() float64 { return math.NaN() }

@@ -1,0 +1,323 @@
+package serve
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestHealthAndMetadata(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{Name: "pick", Version: "7"})
+	tests := []struct {
+		method, path string
+		code         int
+		body         string // substring expected in the body ("" = empty body)
+	}{
+		{"GET", "/v2/health/live", 200, ""},
+		{"GET", "/v2/health/ready", 200, ""},
+		{"GET", "/v2/models/pick/ready", 200, ""},
+		{"GET", "/v2/models/pick/versions/7/ready", 200, ""},
+		{"GET", "/v2/models/nope/ready", 404, `"error":"serve: model \"nope\" not found`},
+		{"GET", "/v2/models/pick/versions/8/ready", 404, `no version`},
+		{"GET", "/v2", 200, `"name":"gokernel"`},
+		{"GET", "/v2/models/pick", 200, `"inputs":[{"name":"input","datatype":"FP32","shape":[-1,4]}]`},
+		{"GET", "/v2/models/pick/versions/7", 200, `"versions":["7"]`},
+		{"GET", "/v2/models/other", 404, `not found`},
+		{"GET", "/v3/whatever", 404, `"error":"serve: no endpoint GET /v3/whatever"`},
+		{"POST", "/v2/models/other/infer", 404, `not found`},
+	}
+	for _, tt := range tests {
+		code, body := do(t, tt.method, s.URL()+tt.path, "")
+		if code != tt.code {
+			t.Errorf("%s %s: code %d; want %d (body %s)", tt.method, tt.path, code, tt.code, body)
+		}
+		if tt.body == "" && body != "" {
+			t.Errorf("%s %s: body %q; want empty", tt.method, tt.path, body)
+		}
+		if !strings.Contains(body, tt.body) {
+			t.Errorf("%s %s: body %s; want it to contain %s", tt.method, tt.path, body, tt.body)
+		}
+	}
+	var md struct {
+		Outputs []metadataTensor `json:"outputs"`
+	}
+	_, body := do(t, "GET", s.URL()+"/v2/models/pick", "")
+	if err := json.Unmarshal([]byte(body), &md); err != nil {
+		t.Fatal(err)
+	}
+	want := []metadataTensor{{"output", "FP32", []int{-1, 3}}, {"probabilities", "FP32", []int{-1, 3}}, {"predicted_class", "INT64", []int{-1}}}
+	if !reflect.DeepEqual(md.Outputs, want) {
+		t.Errorf("metadata outputs = %v; want %v", md.Outputs, want)
+	}
+}
+
+func TestInfer(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{Name: "pick"})
+	flat := `{"id":"42","parameters":{"x":1,"y":"z","b":true},"inputs":[{"name":"input","shape":[2,4],"datatype":"FP32","parameters":{"p":null},"data":[1,5,2,0, 0.5,-1,2.5e0,9]}]}`
+	nested := `{"id":"42","inputs":[{"name":"input","shape":[2,4],"datatype":"FP32","data":[[1,5,2,0],[0.5,-1,2.5,9]]}]}`
+	for _, body := range []string{flat, nested} {
+		code, out := do(t, "POST", s.InferURL(), body)
+		if code != 200 {
+			t.Fatalf("infer: %d %s", code, out)
+		}
+		r := decodeResponse(t, out)
+		if r.ID != "42" || r.ModelName != "pick" || r.ModelVersion != "1" || len(r.Outputs) != 3 {
+			t.Fatalf("response %s: wrong id, name, version or outputs", out)
+		}
+		if o := r.Outputs[0]; o.Name != "output" || o.Datatype != "FP32" || !reflect.DeepEqual(o.Shape, []int{2, 3}) ||
+			!reflect.DeepEqual(o.Data, []float64{1, 5, 2, 0.5, -1, 2.5}) {
+			t.Errorf("output = %+v", o)
+		}
+		p := r.Outputs[1]
+		if p.Name != "probabilities" || len(p.Data) != 6 {
+			t.Fatalf("probabilities = %+v", p)
+		}
+		if sum := p.Data[0] + p.Data[1] + p.Data[2]; sum < 0.999 || sum > 1.001 || p.Data[1] < p.Data[0] {
+			t.Errorf("probabilities row 0 = %v; want a softmax peaking at 1", p.Data[:3])
+		}
+		if o := r.Outputs[2]; o.Name != "predicted_class" || o.Datatype != "INT64" || !reflect.DeepEqual(o.Data, []float64{1, 2}) {
+			t.Errorf("predicted_class = %+v; want [1 2]", o)
+		}
+	}
+	// Requested outputs only, and a generated id when none is sent.
+	body := `{"inputs":[{"name":"input","shape":[1,4],"datatype":"INT32","data":[0,0,7,0]}],"outputs":[{"name":"predicted_class"}]}`
+	code, out := do(t, "POST", s.URL()+"/v2/models/pick/versions/1/infer", body)
+	r := decodeResponse(t, out)
+	if code != 200 || len(r.Outputs) != 1 || r.Outputs[0].Name != "predicted_class" || r.Outputs[0].Data[0] != 2 || !strings.HasPrefix(r.ID, "gk-") {
+		t.Errorf("requested output: %d %s", code, out)
+	}
+}
+
+func TestInferErrors(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{Name: "pick", MaxBodyBytes: 2000, MaxRequestRows: 8})
+	in := func(shape, dtype, data string) string {
+		return `{"inputs":[{"name":"input","shape":` + shape + `,"datatype":"` + dtype + `","data":` + data + `}]}`
+	}
+	tests := []struct {
+		name, body string
+		code       int
+		msg        string
+	}{
+		{"not json", `hello`, 400, "invalid JSON"},
+		{"truncated", in("[1,4]", "FP32", "[1,2,3,4]")[:40], 400, "truncated"},
+		{"empty body", ``, 400, "truncated"},
+		{"trailing", in("[1,4]", "FP32", "[1,2,3,4]") + "x", 400, "data after"},
+		{"no inputs", `{"inputs":[]}`, 400, "exactly one input"},
+		{"two inputs", `{"inputs":[{"name":"input"},{"name":"input"}]}`, 400, "exactly one input"},
+		{"wrong name", `{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}`, 400, `unexpected input "x"`},
+		{"no batch dim", in("[4]", "FP32", "[1,2,3,4]"), 400, "batch dimension is required"},
+		{"wrong width", in("[1,5]", "FP32", "[1,2,3,4,5]"), 400, "want [batch 4]"},
+		{"count mismatch", in("[2,4]", "FP32", "[1,2,3,4]"), 400, "has 4 values; shape [2 4] needs 8"},
+		{"ragged nested", in("[2,4]", "FP32", "[[1,2,3,4],[5,6,7]]"), 400, "has 7 values"},
+		{"empty batch", in("[0,4]", "FP32", "[]"), 400, "empty batch"},
+		{"negative dim", in("[-1,4]", "FP32", "[1,2,3,4]"), 400, "non-negative integer"},
+		{"bytes datatype", in("[1,4]", "BYTES", `["a","b","c","d"]`), 400, "datatype BYTES"},
+		{"bool datatype", in("[1,4]", "BOOL", `[true,false,true,true]`), 400, "datatype BOOL"},
+		{"missing datatype", `{"inputs":[{"name":"input","shape":[1,4],"data":[1,2,3,4]}]}`, 400, "no datatype"},
+		{"missing data", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32"}]}`, 400, "no data"},
+		{"NaN", in("[1,4]", "FP32", "[1,NaN,3,4]"), 400, "not a finite number (found NaN)"},
+		{"Infinity", in("[1,4]", "FP32", "[1,Infinity,3,4]"), 400, "not a finite number"},
+		{"string NaN", in("[1,4]", "FP32", `[1,"NaN",3,4]`), 400, "not a finite number"},
+		{"overflow", in("[1,4]", "FP32", "[1,1e39,3,4]"), 400, "out of FP32 range"},
+		{"leading zero", in("[1,4]", "FP32", "[1,01,3,4]"), 400, "leading zero"},
+		{"missing comma", in("[1,4]", "FP32", "[1 2,3,4]"), 400, "expected ',' or ']'"},
+		{"unknown output", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"outputs":[{"name":"foo"}]}`, 400, `no output "foo"`},
+		{"too many rows", in("[9,4]", "FP32", "["+strings.Repeat("0,", 35)+"0]"), 413, "exceeds the limit of 8"},
+		{"body too large", in("[1,4]", "FP32", "["+strings.Repeat("0,", 1500)+"0]"), 413, "exceeds the limit of 2000"},
+	}
+	for _, tt := range tests {
+		code, body := do(t, "POST", s.InferURL(), tt.body)
+		var e struct {
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Errorf("%s: body %q is not {\"error\": ...}", tt.name, body)
+		}
+		if code != tt.code || !strings.Contains(e.Error, tt.msg) {
+			t.Errorf("%s: %d %q; want %d containing %q", tt.name, code, e.Error, tt.code, tt.msg)
+		}
+	}
+	// A body too large without Content-Length (chunked) is cut off too.
+	pr := strings.NewReader(in("[1,4]", "FP32", "["+strings.Repeat("0,", 1500)+"0]"))
+	req, _ := http.NewRequest("POST", s.InferURL(), struct{ *strings.Reader }{pr})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 413 || req.ContentLength != 0 {
+		t.Errorf("chunked oversized body: %d (content length %d); want 413", resp.StatusCode, req.ContentLength)
+	}
+	// The server is still healthy after all that.
+	if code, body := do(t, "POST", s.InferURL(), in("[1,4]", "FP32", "[0,1,0,0]")); code != 200 {
+		t.Errorf("valid request after errors: %d %s", code, body)
+	}
+}
+
+func TestModelPanicIsA500(t *testing.T) {
+	m := newPicker(4, 3)
+	s := start(t, m, Options{Name: "pick"})
+	m.w = nil // the next Forward panics with a nil dereference
+	code, body := do(t, "POST", s.InferURL(), inferBody("", []int{1, 4}, []float32{1, 2, 3, 4}))
+	if code != 500 || !strings.Contains(body, "model forward panicked") {
+		t.Errorf("panicking model: %d %s; want 500", code, body)
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	m := newPicker(4, 3)
+	if _, err := Start(m, Options{InputShape: []int{5}}); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Errorf("Start with a wrong input shape: %v; want the warm-up pass to fail", err)
+	}
+	if _, err := Start(m, Options{RefMean: []float64{1}}); err == nil {
+		t.Error("Start with RefMean but no RefStd: no error")
+	}
+	s := start(t, m, Options{})
+	if _, err := Start(m, Options{Addr: s.Addr()}); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Errorf("Start on a busy port: %v; want a listen error", err)
+	}
+}
+
+func TestStartStopReleasesPort(t *testing.T) {
+	addr := "127.0.0.1:0"
+	for i := 0; i < 5; i++ {
+		s, err := Start(newPicker(4, 3), Options{Addr: addr})
+		if err != nil {
+			t.Fatalf("start %d on %s: %v", i, addr, err)
+		}
+		addr = s.Addr() // reuse the same port next time
+		if code, _ := do(t, "GET", s.URL()+"/v2/health/ready", ""); code != 200 {
+			t.Fatalf("start %d: ready = %d", i, code)
+		}
+		if err := s.Stop(); err != nil {
+			t.Fatalf("stop %d: %v", i, err)
+		}
+		if err := s.Stop(); err != nil {
+			t.Fatalf("second stop %d: %v", i, err)
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Fatalf("stop %d: port %s still accepts connections", i, addr)
+		}
+	}
+}
+
+func TestStopDrainsInFlight(t *testing.T) {
+	m := newPicker(4, 3)
+	m.delay = 300 * time.Millisecond
+	s := start(t, m, Options{})
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = do(t, "POST", s.InferURL(), inferBody("", []int{1, 4}, []float32{1, 0, 0, 0}))
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // let the requests arrive
+	t0 := time.Now()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Errorf("in-flight request %d: %d; want 200 after drain", i, c)
+		}
+	}
+	if d := time.Since(t0); d < 150*time.Millisecond {
+		t.Errorf("Stop returned after %v, before the in-flight requests finished", d)
+	}
+	// After Stop the handler refuses new work with 503.
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/v2/models/model/infer", strings.NewReader(inferBody("", []int{1, 4}, []float32{1, 0, 0, 0}))))
+	if rec.Code != 503 {
+		t.Errorf("infer after Stop: %d; want 503", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/v2/health/ready", nil))
+	if rec.Code != 400 {
+		t.Errorf("ready after Stop: %d; want 400 (4xx = not ready)", rec.Code)
+	}
+}
+
+func TestQueueFullIs503(t *testing.T) {
+	m := newPicker(4, 3)
+	m.delay = 200 * time.Millisecond
+	s := start(t, m, Options{QueueSize: 1, MaxBatch: 1})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	count := map[int]int{}
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, _ := do(t, "POST", s.InferURL(), inferBody("", []int{1, 4}, []float32{1, 0, 0, 0}))
+			mu.Lock()
+			count[c]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// One runs, one waits in the queue; the rest are refused.
+	if count[503] == 0 || count[200] == 0 || count[200]+count[503] != 6 {
+		t.Errorf("codes %v; want some 200 and some 503", count)
+	}
+}
+
+func TestDynamicBatching(t *testing.T) {
+	m := newPicker(4, 3)
+	m.delay = 20 * time.Millisecond
+	s := start(t, m, Options{MaxBatch: 16, MaxDelay: 10 * time.Millisecond})
+	var wg sync.WaitGroup
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			row := []float32{0, 0, 0, 0}
+			row[i%3] = 1
+			code, body := do(t, "POST", s.InferURL(), inferBody("", []int{1, 4}, row))
+			r := decodeResponse(t, body)
+			if code != 200 || r.Outputs[2].Data[0] != float64(i%3) {
+				t.Errorf("request %d: %d %s; want class %d (rows mixed up in a batch?)", i, code, body, i%3)
+			}
+		}()
+	}
+	wg.Wait()
+	st := s.Stats()
+	if st.Rows != 32 || st.MeanBatch <= 1.5 { // the warm-up pass is not counted
+		t.Errorf("rows %d, mean batch %.2f; want 32 rows merged into batches > 1.5 on average", st.Rows, st.MeanBatch)
+	}
+	t.Logf("32 concurrent requests ran in %d batches (mean %.1f rows)", st.Batches, st.MeanBatch)
+}
+
+func TestSlowClientTimesOut(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{ReadHeaderTimeout: 200 * time.Millisecond})
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("POST /v2/models/model/infer HTTP/1.1\r\nHost: x\r\n")) // never finishes the header
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	t0 := time.Now()
+	buf := make([]byte, 512)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("server kept a slowloris connection open for 3 s")
+			}
+			break // closed by the server
+		}
+	}
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Errorf("slow client dropped after %v", d)
+	}
+}
