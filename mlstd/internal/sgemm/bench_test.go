@@ -45,7 +45,7 @@ func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 
 func serialGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
-	blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	blocked(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
 func benchGemm(b *testing.B, f gemmFunc, transA, transB bool, m, n, k int) {

@@ -4,27 +4,71 @@ package sgemm
 
 import "golang.org/x/sys/cpu"
 
-// kernel6x16AVX2 is the micro-kernel (see kernelGo) with AVX2 FMA
-// (kernel_amd64.s).
+// kernel6x16AVX2 is a 6×16 kernelFunc with AVX2 FMA (kernel_amd64.s).
 //
 //go:noescape
 func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// kernel8x32AVX512 is an 8×32 kernelFunc with AVX-512F (kernel512_amd64.s).
+//
+//go:noescape
+func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
 
-// kernel is the micro-kernel in use, chosen once from the CPU's features.
-var kernel kernelFunc = pickKernel()
+// pack8TransAVX2 transposes blocks 8×8 tiles of b into a packed panel
+// (pack_amd64.s).
+//
+//go:noescape
+func pack8TransAVX2(src *float32, ldb, blocks int, dst *float32, nr int)
 
-func pickKernel() kernelFunc {
+func init() {
 	if hasAVX2 {
-		return kernel6x16AVX2
+		pack8Trans = pack8TransAVX2
 	}
-	return kernelGo
 }
 
-// Backend names the micro-kernel in use ("avx2" or "go").
-func Backend() string {
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+
+	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2}
+	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512}
+)
+
+// pickSpec returns the micro-kernel for a product with n columns (a
+// variable so tests can force each kernel).
+var pickSpec = cpuSpec
+
+// cpuSpec returns the widest kernel the CPU runs, but not a 32-wide tile for
+// narrow products.
+func cpuSpec(n int) kernelSpec {
+	switch {
+	case hasAVX512 && n >= 24:
+		return specAVX512
+	case hasAVX2:
+		return specAVX2
+	}
+	return specGo
+}
+
+// allSpecs lists the kernels this CPU can run (for tests).
+func allSpecs() []kernelSpec {
+	s := []kernelSpec{specGo}
 	if hasAVX2 {
+		s = append(s, specAVX2)
+	}
+	if hasAVX512 {
+		s = append(s, specAVX512)
+	}
+	return s
+}
+
+// Backend names the micro-kernels in use: "go" (portable), "avx2" or
+// "avx512+avx2".
+func Backend() string {
+	switch {
+	case hasAVX512:
+		return "avx512+avx2"
+	case hasAVX2:
 		return "avx2"
 	}
 	return "go"

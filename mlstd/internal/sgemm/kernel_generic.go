@@ -2,15 +2,28 @@ package sgemm
 
 import "unsafe"
 
-// kernelFunc is the micro-kernel's signature: C[0:mr, 0:nr] += alpha·A·Bp
-// over kc steps, where element (r, p) of A is a[r*aRow+p*aStep] (A packed by
-// packA has aRow 1 and aStep mr; an unpacked row-major A has aRow lda and
-// aStep 1, a transposed one aRow 1 and aStep lda), Bp is a panel packed by
-// packB and C has row stride ldc.
+// kernelFunc is a micro-kernel: C[0:mr, 0:nr] += alpha·A·Bp over kc steps,
+// where element (r, p) of A is a[r*aRow+p*aStep] (a row-major A has aRow lda
+// and aStep 1, a transposed one aRow 1 and aStep lda, an edge panel packed
+// by packAEdge aRow 1 and aStep mr), Bp is a panel packed by packB (kc rows
+// of nr values) and C has row stride ldc.
 type kernelFunc func(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
 
-// kernelGo is the portable micro-kernel.
+// kernelSpec is a micro-kernel with its register tile.
+type kernelSpec struct {
+	name   string
+	mr, nr int
+	fn     kernelFunc
+}
+
+// maxTile bounds mr·nr over all kernels (the edge-tile buffer).
+const maxTile = 8 * 32
+
+var specGo = kernelSpec{"go", 6, 16, kernelGo}
+
+// kernelGo is the portable 6×16 micro-kernel.
 func kernelGo(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32) {
+	const mr, nr = 6, 16
 	ap := unsafe.Slice(a, (mr-1)*aRow+(kc-1)*aStep+1)
 	bp := unsafe.Slice(b, kc*nr)
 	var acc [mr][nr]float32

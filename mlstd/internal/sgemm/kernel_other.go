@@ -2,8 +2,13 @@
 
 package sgemm
 
-// kernel is the micro-kernel in use.
-var kernel kernelFunc = kernelGo
+// pickSpec returns the micro-kernel for a product with n columns (a
+// variable so tests can force each kernel).
+var pickSpec = func(n int) kernelSpec { return specGo }
 
-// Backend names the micro-kernel in use ("avx2" or "go").
+// allSpecs lists the kernels this CPU can run (for tests).
+func allSpecs() []kernelSpec { return []kernelSpec{specGo} }
+
+// Backend names the micro-kernels in use: "go" (portable), "avx2" or
+// "avx512+avx2".
 func Backend() string { return "go" }

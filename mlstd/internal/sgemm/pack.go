@@ -1,55 +1,27 @@
 package sgemm
 
-// packA copies alpha·op(A)[i0:i0+mc, p0:p0+kc] into dst as ⌈mc/mr⌉ panels,
-// each kc groups of mr consecutive rows (zero-padded), so the micro-kernel
-// reads A sequentially.
-func packA(trans bool, a []float32, lda, i0, mc, p0, kc int, alpha float32, dst []float32) {
-	for ir := 0; ir < mc; ir += mr {
-		rows := min(mr, mc-ir)
-		d := dst[(ir/mr)*kc*mr : (ir/mr+1)*kc*mr]
-		if trans {
-			// op(A)[i][p] = a[p*lda+i]: each p gives rows contiguous values.
-			for p := 0; p < kc; p++ {
-				src := a[(p0+p)*lda+i0+ir : (p0+p)*lda+i0+ir+rows]
-				dp := d[p*mr : p*mr+mr]
-				for r, v := range src {
-					dp[r] = alpha * v
-				}
-				clear(dp[rows:])
-			}
-			continue
-		}
-		if rows == mr {
-			r0 := a[(i0+ir)*lda+p0 : (i0+ir)*lda+p0+kc]
-			r1 := a[(i0+ir+1)*lda+p0 : (i0+ir+1)*lda+p0+kc]
-			r2 := a[(i0+ir+2)*lda+p0 : (i0+ir+2)*lda+p0+kc]
-			r3 := a[(i0+ir+3)*lda+p0 : (i0+ir+3)*lda+p0+kc]
-			r4 := a[(i0+ir+4)*lda+p0 : (i0+ir+4)*lda+p0+kc]
-			r5 := a[(i0+ir+5)*lda+p0 : (i0+ir+5)*lda+p0+kc]
-			for p := range r0 {
-				dp := d[p*mr : p*mr+mr : p*mr+mr]
-				dp[0] = alpha * r0[p]
-				dp[1] = alpha * r1[p]
-				dp[2] = alpha * r2[p]
-				dp[3] = alpha * r3[p]
-				dp[4] = alpha * r4[p]
-				dp[5] = alpha * r5[p]
-			}
-			continue
-		}
-		clear(d)
-		for r := 0; r < rows; r++ {
-			src := a[(i0+ir+r)*lda+p0 : (i0+ir+r)*lda+p0+kc]
-			for p, v := range src {
-				d[p*mr+r] = alpha * v
+// packAEdge copies the rows×kc block op(A)[i0:i0+rows, p0:p0+kc] (rows < mr)
+// into dst as kc groups of mr values, zero-padded, the layout the kernel
+// reads with aRow 1 and aStep mr. Full panels of A are not packed: the
+// kernel reads them in place.
+func packAEdge(trans bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []float32) {
+	d := dst[:kc*mr]
+	clear(d)
+	for r := 0; r < rows; r++ {
+		for p := 0; p < kc; p++ {
+			if trans {
+				d[p*mr+r] = a[(p0+p)*lda+i0+r]
+			} else {
+				d[p*mr+r] = a[(i0+r)*lda+p0+p]
 			}
 		}
 	}
 }
 
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into dst as ⌈nc/nr⌉ panels, each
-// kc rows of nr consecutive columns (zero-padded).
-func packB(trans bool, b []float32, ldb, p0, kc, j0, nc int, dst []float32) {
+// kc rows of nr consecutive columns (zero-padded), so the kernel streams
+// one panel from L1 per tile.
+func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		d := dst[(jr/nr)*kc*nr : (jr/nr+1)*kc*nr]
@@ -64,12 +36,17 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc int, dst []float32) {
 			continue
 		}
 		// op(B)[p][j] = b[j*ldb+p]: column j of op(B) is row j of b.
-		if cols == nr {
-			packBTransFull(b, ldb, (j0+jr)*ldb+p0, kc, d)
+		c := 0
+		for ; c+16 <= cols; c += 16 {
+			pack16Trans(b, ldb, (j0+jr+c)*ldb+p0, kc, d[c:], nr)
+		}
+		if c == cols {
 			continue
 		}
-		clear(d)
-		for c := 0; c < cols; c++ {
+		for p := 0; p < kc; p++ {
+			clear(d[p*nr+c : p*nr+nr])
+		}
+		for ; c < cols; c++ {
 			src := b[(j0+jr+c)*ldb+p0 : (j0+jr+c)*ldb+p0+kc]
 			for p, v := range src {
 				d[p*nr+c] = v
@@ -78,9 +55,26 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc int, dst []float32) {
 	}
 }
 
-// packBTransFull packs one full panel of nr columns of op(B) = bᵀ: it reads
-// nr rows of b in step and writes each packed row of nr values at once.
-func packBTransFull(b []float32, ldb, off, kc int, d []float32) {
+// pack8Trans, when set (amd64 with AVX2), transposes blocks 8×8 tiles: 8
+// rows of b from src (stride ldb) into 8·blocks rows of 8 values at dst
+// (stride nr).
+var pack8Trans func(src *float32, ldb, blocks int, dst *float32, nr int)
+
+// pack16Trans writes 16 columns of op(B) = bᵀ (16 rows of b from off, kc
+// long) into d with row stride nr.
+func pack16Trans(b []float32, ldb, off, kc int, d []float32, nr int) {
+	_ = b[off+15*ldb+kc-1]
+	_ = d[(kc-1)*nr+15]
+	p0 := 0
+	if pack8Trans != nil && kc >= 8 {
+		pack8Trans(&b[off], ldb, kc/8, &d[0], nr)
+		pack8Trans(&b[off+8*ldb], ldb, kc/8, &d[8], nr)
+		p0 = kc / 8 * 8
+	}
+	if p0 == kc {
+		return
+	}
+	// The rest in Go: read the 16 rows in step, write 16 values at once.
 	r0 := b[off : off+kc]
 	r1 := b[off+1*ldb : off+1*ldb+kc]
 	r2 := b[off+2*ldb : off+2*ldb+kc]
@@ -97,9 +91,8 @@ func packBTransFull(b []float32, ldb, off, kc int, d []float32) {
 	r13 := b[off+13*ldb : off+13*ldb+kc]
 	r14 := b[off+14*ldb : off+14*ldb+kc]
 	r15 := b[off+15*ldb : off+15*ldb+kc]
-	d = d[:kc*nr]
-	for p := 0; p < kc; p++ {
-		dp := (*[nr]float32)(d[p*nr : p*nr+nr])
+	for p := p0; p < kc; p++ {
+		dp := (*[16]float32)(d[p*nr : p*nr+16])
 		dp[0] = r0[p]
 		dp[1] = r1[p]
 		dp[2] = r2[p]

@@ -5,12 +5,10 @@ import (
 	"sync"
 )
 
-// Blocking parameters. A packed MC×KC block of A lives in L2, a packed KC×NR
-// micro-panel of B in L1; the micro-kernel computes an MR×NR tile of C in
-// registers.
+// Blocking parameters. An MC×KC block of A stays in L2 and a packed KC×NR
+// micro-panel of B in L1 while the micro-kernel computes MR×NR tiles of C in
+// registers (MR and NR belong to the kernel, see kernelSpec).
 const (
-	mr    = 6
-	nr    = 16
 	kcMax = 256
 	mcMax = 120
 	ncMax = 2048
@@ -56,12 +54,13 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
+	ks := pickSpec(n)
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelMin {
-		blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
-	parallel(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	parallel(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
 func checkMat(name string, x []float32, rows, cols, ld int) {
@@ -120,18 +119,18 @@ func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // to the register tile, one goroutine each. It splits the dimension whose
 // split duplicates the smaller packing work: splitting columns repacks all
 // of A in every worker, splitting rows all of B.
-func parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	splitCols := m <= n
-	dim, unit := m, mr
+	dim, unit := m, ks.mr
 	if splitCols {
-		dim, unit = n, nr
+		dim, unit = n, ks.nr
 	}
 	tiles := (dim + unit - 1) / unit
 	if workers > tiles {
 		workers = tiles
 	}
 	if workers < 2 {
-		blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
 	var wg sync.WaitGroup
@@ -152,13 +151,13 @@ func parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []
 				if transB {
 					boff = lo * ldb
 				}
-				blocked(transA, transB, m, size, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
+				blocked(ks, transA, transB, m, size, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
 			} else {
 				aoff := lo * lda
 				if transA {
 					aoff = lo
 				}
-				blocked(transA, transB, size, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
+				blocked(ks, transA, transB, size, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
 			}
 		}
 		if w == workers-1 {
@@ -189,7 +188,7 @@ func grow(s []float32, n int) []float32 {
 
 // blocked is C += alpha·op(A)·op(B) on one goroutine: the GotoBLAS/BLIS loop
 // nest over packed blocks of A and B.
-func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 
@@ -197,12 +196,14 @@ func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 	kBlocks := (k + kcMax - 1) / kcMax
 	kcStep := (k + kBlocks - 1) / kBlocks
 	mBlocks := (m + mcMax - 1) / mcMax
+	mr, nr, kernel := ks.mr, ks.nr, ks.fn
 	mcStep := roundUp((m+mBlocks-1)/mBlocks, mr)
 	ncStep := min(roundUp(n, nr), ncMax)
 
 	buf.a = grow(buf.a, mr*kcStep)
 	buf.b = grow(buf.b, ncStep*kcStep)
-	var edge [mr * nr]float32
+	var edgeBuf [maxTile]float32
+	edge := edgeBuf[:mr*nr]
 
 	// Full row panels of A are read in place (the kernel takes A's strides);
 	// only a last panel of fewer than mr rows is copied, zero-padded.
@@ -214,12 +215,12 @@ func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		nc := min(ncStep, n-jc)
 		for pc := 0; pc < k; pc += kcStep {
 			kc := min(kcStep, k-pc)
-			packB(transB, b, ldb, pc, kc, jc, nc, buf.b)
+			packB(transB, b, ldb, pc, kc, jc, nc, nr, buf.b)
 			for ic := 0; ic < m; ic += mcStep {
 				mc := min(mcStep, m-ic)
 				full := mc / mr * mr
 				if full < mc {
-					packA(transA, a, lda, ic+full, mc-full, pc, kc, 1, buf.a)
+					packAEdge(transA, a, lda, ic+full, mc-full, pc, kc, mr, buf.a)
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
@@ -235,7 +236,7 @@ func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 							kernel(kc, ap, ar, as, bp, &c[coff], ldc, alpha)
 							continue
 						}
-						clear(edge[:])
+						clear(edge)
 						kernel(kc, ap, ar, as, bp, &edge[0], nr, alpha)
 						for r := 0; r < rows; r++ {
 							crow := c[coff+r*ldc : coff+r*ldc+cols]

@@ -107,18 +107,14 @@ func check(t *testing.T, r *rand.Rand, tc gemmCase, gemm func(transA, transB boo
 
 var edgeSizes = []int{1, 2, 3, 5, 6, 7, 16, 17, 33, 63, 65, 130}
 
+// forKernels runs f once per micro-kernel this CPU can run, forcing Gemm to
+// use it.
 func forKernels(t *testing.T, f func(t *testing.T)) {
-	saved := kernel
-	defer func() { kernel = saved }()
-	names := []string{Backend()}
-	kernels := []kernelFunc{saved}
-	if Backend() != "go" {
-		names = append(names, "go")
-		kernels = append(kernels, kernelGo)
-	}
-	for i, k := range kernels {
-		kernel = k
-		t.Run(names[i], f)
+	saved := pickSpec
+	defer func() { pickSpec = saved }()
+	for _, ks := range allSpecs() {
+		pickSpec = func(int) kernelSpec { return ks }
+		t.Run(ks.name, f)
 	}
 }
 
@@ -158,6 +154,10 @@ func TestGemmAlphaBetaStrides(t *testing.T) {
 // TestGemmLarge covers several cache blocks in every dimension (k > kcMax,
 // m > mcMax) and the MNIST shapes, through the parallel path too.
 func TestGemmLarge(t *testing.T) {
+	forKernels(t, testGemmLarge)
+}
+
+func testGemmLarge(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	cases := []gemmCase{
 		{m: 64, n: 128, k: 784, transB: true},
@@ -177,7 +177,7 @@ func TestGemmLarge(t *testing.T) {
 		for _, w := range []int{2, 3} {
 			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 				scaleC(m, n, beta, c, ldc)
-				parallel(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+				parallel(pickSpec(n), w, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 			})
 		}
 	}
@@ -185,6 +185,10 @@ func TestGemmLarge(t *testing.T) {
 
 // TestGemmRandom draws random shapes, transposes, scalars and strides.
 func TestGemmRandom(t *testing.T) {
+	forKernels(t, testGemmRandom)
+}
+
+func testGemmRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	scalars := []float32{0, 1, -1, 0.3, 2.5}
 	for i := 0; i < 300; i++ {

@@ -1,0 +1,83 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func pack8TransAVX2(src *float32, ldb, blocks int, dst *float32, nr int)
+//
+// Transposes blocks 8×8 tiles: 8 rows of b (stride ldb) from src, 8·blocks
+// values each, become 8·blocks rows of 8 values in dst (stride nr).
+TEXT ·pack8TransAVX2(SB), NOSPLIT, $0-40
+	MOVQ src+0(FP), SI
+	MOVQ ldb+8(FP), R8
+	MOVQ blocks+16(FP), CX
+	MOVQ dst+24(FP), DI
+	MOVQ nr+32(FP), BX
+	SHLQ $2, R8
+	SHLQ $2, BX
+	LEAQ (R8)(R8*2), R9  // 3·ldb
+	LEAQ (R8)(R8*4), R10 // 5·ldb
+	LEAQ (R9)(R8*4), R11 // 7·ldb
+	TESTQ CX, CX
+	JEQ done
+
+loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+	VMOVUPS (SI)(R8*4), Y4
+	VMOVUPS (SI)(R10*1), Y5
+	VMOVUPS (SI)(R9*2), Y6
+	VMOVUPS (SI)(R11*1), Y7
+
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	VMOVUPS Y8, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y9, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y10, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y11, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y12, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y13, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y14, (DI)
+	ADDQ BX, DI
+	VMOVUPS Y15, (DI)
+	ADDQ BX, DI
+
+	ADDQ $32, SI
+	DECQ CX
+	JNE loop
+
+done:
+	VZEROUPPER
+	RET
