@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gokernel/gokernel/mlstd/metrics"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -132,13 +133,13 @@ func (d *drift) snapshot() (last float64, hist []DriftPoint) {
 // so that POSTed true labels can be matched to them, and accumulates the
 // confusion matrix of the matched pairs.
 type predictions struct {
-	mu        sync.Mutex
-	capacity  int
-	order     *list.List // front = most recent; values are *predEntry
-	byID      map[string]*list.Element
-	classes   int
-	confusion [][]int64 // [true][predicted]
-	matched   int64
+	mu       sync.Mutex
+	capacity int
+	order    *list.List // front = most recent; values are *predEntry
+	byID     map[string]*list.Element
+	classes  int
+	conf     [][]int64 // [true][predicted]
+	matched  int64
 }
 
 type predEntry struct {
@@ -151,7 +152,7 @@ func newPredictions(capacity, classes int) *predictions {
 	for i := range c {
 		c[i] = make([]int64, classes)
 	}
-	return &predictions{capacity: capacity, order: list.New(), byID: map[string]*list.Element{}, classes: classes, confusion: c}
+	return &predictions{capacity: capacity, order: list.New(), byID: map[string]*list.Element{}, classes: classes, conf: c}
 }
 
 func (p *predictions) remember(id string, class []int) {
@@ -188,7 +189,7 @@ func (p *predictions) feedback(id string, labels []int) (pred []int, known bool,
 		}
 	}
 	for i, l := range labels {
-		p.confusion[l][pred[i]]++
+		p.conf[l][pred[i]]++
 	}
 	p.matched += int64(len(labels))
 	p.order.Remove(e)
@@ -208,49 +209,38 @@ type Quality struct {
 func (p *predictions) quality() Quality {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return qualityOf(p.confusion, p.matched)
+	return qualityOf(p.conf, p.matched)
 }
 
-// qualityOf computes accuracy and macro precision/recall/F1 from a
-// confusion matrix [true][predicted], as scikit-learn's average="macro"
-// does over the labels present in either the truth or the predictions.
+// qualityOf computes accuracy and macro precision/recall/F1 with
+// mlstd/metrics (sklearn's average="macro": over the classes present in
+// either the labels or the predictions).
 func qualityOf(conf [][]int64, n int64) Quality {
 	q := Quality{Labelled: n, Accuracy: math.NaN(), Precision: math.NaN(), Recall: math.NaN(), F1: math.NaN()}
 	if n == 0 {
 		return q
 	}
-	k := len(conf)
-	var correct int64
-	predCount := make([]int64, k)
-	trueCount := make([]int64, k)
-	for t := 0; t < k; t++ {
-		correct += conf[t][t]
-		for pr := 0; pr < k; pr++ {
-			trueCount[t] += conf[t][pr]
-			predCount[pr] += conf[t][pr]
-		}
-	}
-	q.Accuracy = float64(correct) / float64(n)
-	var sp, sr, sf float64
-	labels := 0
-	for c := 0; c < k; c++ {
-		if trueCount[c] == 0 && predCount[c] == 0 {
-			continue
-		}
-		labels++
-		var prec, rec float64
-		if predCount[c] > 0 {
-			prec = float64(conf[c][c]) / float64(predCount[c])
-		}
-		if trueCount[c] > 0 {
-			rec = float64(conf[c][c]) / float64(trueCount[c])
-		}
-		sp += prec
-		sr += rec
-		if prec+rec > 0 {
-			sf += 2 * prec * rec / (prec + rec)
-		}
-	}
-	q.Precision, q.Recall, q.F1 = sp/float64(labels), sr/float64(labels), sf/float64(labels)
+	cm := confusionMatrix(conf, nil)
+	avg := cm.Average(metrics.Macro)
+	q.Accuracy, q.Precision, q.Recall, q.F1 = cm.Accuracy(), avg.Precision, avg.Recall, avg.F1
 	return q
+}
+
+// confusionMatrix copies counts into a *metrics.ConfusionMatrix.
+func confusionMatrix(conf [][]int64, labels []string) *metrics.ConfusionMatrix {
+	cm := &metrics.ConfusionMatrix{Counts: make([][]int, len(conf)), Labels: make([]string, len(conf))}
+	for i, row := range conf {
+		cm.Counts[i] = make([]int, len(row))
+		for j, v := range row {
+			cm.Counts[i][j] = int(v)
+		}
+		cm.Labels[i] = classLabel(labels, i)
+	}
+	return cm
+}
+
+func (p *predictions) confusion(labels []string) *metrics.ConfusionMatrix {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return confusionMatrix(p.conf, labels)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gokernel/gokernel/mlstd/metrics"
 )
 
 // latencyWindow is how many recent inference latencies Stats keeps.
@@ -72,7 +74,8 @@ type Stats struct {
 	Drift        float64      // last completed window's drift score; NaN without reference or before a window
 	DriftHistory []DriftPoint // recent window scores, oldest first
 
-	Quality Quality // accuracy etc. from feedback labels
+	Quality   Quality                  // accuracy etc. from feedback labels
+	Confusion *metrics.ConfusionMatrix // of the predictions with feedback
 }
 
 // Stats returns a snapshot of the server's figures.
@@ -98,6 +101,7 @@ func (s *Server) Stats() Stats {
 	}
 	st.Drift, st.DriftHistory = s.drift.snapshot()
 	st.Quality = s.preds.quality()
+	st.Confusion = s.preds.confusion(s.opts.Classes)
 	return st
 }
 
