@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
+
+// modelBox holds the served model so it can be swapped atomically.
+type modelBox struct{ m nn.Module }
 
 // job is one request's rows waiting for the model.
 type job struct {
@@ -35,11 +39,11 @@ var (
 // while a pass runs are merged into the next one (up to maxBatch rows,
 // waiting at most maxDelay for more), which is Triton's dynamic batcher.
 type batcher struct {
-	model    nn.Module
-	in       []int // example shape without batch
-	width    int   // features per row
-	outWidth int   // model outputs per row
-	outShape []int // output shape without the batch dimension
+	model    atomic.Pointer[modelBox] // swapped by Server.Swap
+	in       []int                    // example shape without batch
+	width    int                      // features per row
+	outWidth int                      // model outputs per row
+	outShape []int                    // output shape without the batch dimension
 	maxBatch int
 	maxDelay time.Duration
 
@@ -52,15 +56,16 @@ type batcher struct {
 
 func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration) (*batcher, error) {
 	b := &batcher{
-		model: m, in: in, width: numel(in), maxBatch: maxBatch, maxDelay: delay,
+		in: in, width: numel(in), maxBatch: maxBatch, maxDelay: delay,
 		queue: make(chan *job, queue), stopped: make(chan struct{}),
 	}
 	// A warm-up pass checks that the model accepts the input shape and
 	// learns its output width.
-	out, shape, err := b.forward(make([]float32, b.width), 1)
+	out, shape, err := b.forward(m, make([]float32, b.width), 1)
 	if err != nil {
 		return nil, err
 	}
+	b.model.Store(&modelBox{m})
 	b.outWidth = len(out)
 	if len(shape) > 0 {
 		b.outShape = shape[1:]
@@ -72,13 +77,13 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 }
 
 // forward runs the model on rows rows, recovering panics into errors.
-func (b *batcher) forward(x []float32, rows int) (out []float32, shape []int, err error) {
+func (b *batcher) forward(m nn.Module, x []float32, rows int) (out []float32, shape []int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("serve: model forward panicked: %v", r)
 		}
 	}()
-	y := b.model.Forward(tensor.New(x, append([]int{rows}, b.in...)...))
+	y := m.Forward(tensor.New(x, append([]int{rows}, b.in...)...))
 	if y == nil {
 		return nil, nil, errors.New("serve: model returned nil")
 	}
@@ -179,7 +184,7 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 			x = append(x, j.x...)
 		}
 	}
-	out, _, err := b.forward(x, rows)
+	out, _, err := b.forward(b.model.Load().m, x, rows)
 	if err == nil && b.onBatch != nil {
 		b.onBatch(rows, x, out)
 	}
@@ -192,4 +197,18 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 		off += j.rows
 		j.done <- r
 	}
+}
+
+// swap checks m with a warm-up pass and, if its output has the same width,
+// makes it the model of the next forward pass.
+func (b *batcher) swap(m nn.Module) error {
+	out, _, err := b.forward(m, make([]float32, b.width), 1)
+	if err != nil {
+		return err
+	}
+	if len(out) != b.outWidth {
+		return fmt.Errorf("serve: new model has %d outputs per row, the served one %d", len(out), b.outWidth)
+	}
+	b.model.Store(&modelBox{m})
+	return nil
 }

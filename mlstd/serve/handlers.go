@@ -124,8 +124,8 @@ func (s *Server) checkModel(r *http.Request) error {
 	if name := r.PathValue("name"); name != s.opts.Name {
 		return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf("serve: model %q not found (this server has %q)", name, s.opts.Name)}
 	}
-	if v := r.PathValue("version"); v != "" && v != s.opts.Version {
-		return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf("serve: model %q has no version %q (it has %q)", s.opts.Name, v, s.opts.Version)}
+	if v := r.PathValue("version"); v != "" && v != s.Version() {
+		return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf("serve: model %q has no version %q (it has %q)", s.opts.Name, v, s.Version())}
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ type metadataTensor struct {
 }
 
 func (s *Server) handleServerMetadata(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, map[string]any{"name": "gokernel", "version": Version(), "extensions": []string{"gokernel_feedback"}})
+	return writeJSON(w, map[string]any{"name": "gokernel", "version": ServerVersion(), "extensions": []string{"gokernel_feedback"}})
 }
 
 func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) error {
@@ -162,7 +162,7 @@ func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) err
 	}
 	return writeJSON(w, map[string]any{
 		"name":     s.opts.Name,
-		"versions": []string{s.opts.Version},
+		"versions": []string{s.Version()},
 		"platform": s.opts.Platform,
 		"inputs":   []metadataTensor{{s.opts.InputName, "FP32", append([]int{-1}, s.opts.InputShape...)}},
 		"outputs": []metadataTensor{
@@ -219,5 +219,5 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, erro
 	return bp, nil
 }
 
-// Version returns the gokernel serve version reported by GET /v2.
-func Version() string { return "0.1.0" }
+// ServerVersion returns the gokernel serve version reported by GET /v2.
+func ServerVersion() string { return "0.1.0" }

@@ -190,7 +190,7 @@ func (s *Server) encodeResponse(id string, out []float32, classes []int, rows in
 	b = append(b, `{"model_name":`...)
 	b = appendString(b, s.opts.Name)
 	b = append(b, `,"model_version":`...)
-	b = appendString(b, s.opts.Version)
+	b = appendString(b, s.Version())
 	b = append(b, `,"id":`...)
 	b = appendString(b, id)
 	b = append(b, `,"outputs":[`...)

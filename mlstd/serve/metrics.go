@@ -30,6 +30,7 @@ type metricSet struct {
 	precision prometheus.Gauge
 	recall    prometheus.Gauge
 	f1        prometheus.Gauge
+	swaps     prometheus.Counter
 }
 
 func newMetricSet(model, version, platform string, queueDepth func() float64) *metricSet {
@@ -80,7 +81,10 @@ func newMetricSet(model, version, platform string, queueDepth func() float64) *m
 	m.precision = gauge("gokernel_serve_feedback_precision", "Macro-averaged precision over predictions with feedback.")
 	m.recall = gauge("gokernel_serve_feedback_recall", "Macro-averaged recall over predictions with feedback.")
 	m.f1 = gauge("gokernel_serve_feedback_f1", "Macro-averaged F1 over predictions with feedback.")
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.batchSize, m.inflight, m.queue, m.loadTime,
+	m.swaps = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "gokernel_serve_model_reloads_total", Help: "Models swapped in while serving (hot reloads).", ConstLabels: ml,
+	})
+	for _, c := range []prometheus.Collector{m.swaps, m.requests, m.latency, m.batchSize, m.inflight, m.queue, m.loadTime,
 		m.info, m.rows, m.classes, m.drift, m.feedback, m.accuracy, m.precision, m.recall, m.f1,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

@@ -153,8 +153,8 @@ func TestFeedback(t *testing.T) {
 		{`{"id":"b"}`, 400, `feedback needs`},
 		{`{"labels":[1]}`, 400, `needs the prediction`},
 		{`{"id":`, 400, "invalid feedback"},
-		{`{"id":"b","label":2}`, 200, `"predicted":[2]`}, // correct
-		{`{"id":"b","label":2}`, 404, "already labelled"},  // used once
+		{`{"id":"b","label":2}`, 200, `"predicted":[2]`},    // correct
+		{`{"id":"b","label":2}`, 404, "already labelled"},   // used once
 		{`{"id":"c","labels":[2]}`, 200, `"predicted":[1]`}, // wrong: true 2, predicted 1
 		{`{"id":"d","label":0}`, 200, `"labelled_total":3`}, // correct
 	}

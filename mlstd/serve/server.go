@@ -30,6 +30,7 @@ type Server struct {
 	outShape []int // model output shape without the batch dimension
 	classes  int   // output width, the number of classes for argmax
 
+	version  atomic.Pointer[string]
 	started  time.Time
 	loadTime time.Duration
 	draining atomic.Bool
@@ -56,6 +57,7 @@ func Start(model nn.Module, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, started: time.Now(), served: make(chan error, 1)}
+	s.version.Store(&o.Version)
 	if s.batch, err = newBatcher(model, o.InputShape, o.MaxBatch, o.QueueSize, o.MaxDelay); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,31 @@ func (s *Server) finish() {
 	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && s.stopErr == nil {
 		s.stopErr = fmt.Errorf("serve: %w", err)
 	}
+}
+
+// Version returns the version of the model being served.
+func (s *Server) Version() string { return *s.version.Load() }
+
+// Swap replaces the served model without dropping requests: m gets a
+// warm-up pass first, and is rejected (the old model keeps serving) if it
+// fails or its output width differs. Requests already batched finish on
+// the old model. version becomes the reported model version; empty keeps
+// the current one.
+func (s *Server) Swap(m nn.Module, version string) error {
+	if m == nil {
+		return errors.New("serve: model is nil")
+	}
+	if err := s.batch.swap(m); err != nil {
+		return err
+	}
+	if version != "" && version != s.Version() {
+		old := s.Version()
+		s.version.Store(&version)
+		s.metrics.info.DeleteLabelValues(s.opts.Name, old, s.opts.Platform)
+		s.metrics.info.WithLabelValues(s.opts.Name, version, s.opts.Platform).Set(1)
+	}
+	s.metrics.swaps.Inc()
+	return nil
 }
 
 // Ready reports whether the server accepts inference requests.

@@ -321,3 +321,65 @@ func TestSlowClientTimesOut(t *testing.T) {
 		t.Errorf("slow client dropped after %v", d)
 	}
 }
+
+func TestSwapUnderLoad(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{Name: "pick"})
+	reversed := newPicker(4, 3) // output c is feature 2-c
+	w := reversed.w.Data()
+	clear(w)
+	for c := 0; c < 3; c++ {
+		w[c*4+(2-c)] = 1
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	classes := map[float64]int{}
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				code, body := do(t, "POST", s.InferURL(), inferBody("", []int{1, 4}, []float32{1, 0, 0, 0}))
+				if code != 200 {
+					t.Errorf("request during swap: %d %s", code, body)
+					return
+				}
+				mu.Lock()
+				classes[decodeResponse(t, body).Outputs[2].Data[0]]++
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := s.Swap(newPicker(5, 3), "2"); err == nil {
+		t.Error("Swap to a model with another input width: no error")
+	}
+	if err := s.Swap(newPicker(4, 2), "2"); err == nil || !strings.Contains(err.Error(), "want 3 values per row") {
+		t.Errorf("Swap to a model with another output width: %v", err)
+	}
+	if err := s.Swap(reversed, "2"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	// Class 0 from the old model, class 2 from the new one, nothing else.
+	if classes[0] == 0 || classes[2] == 0 || classes[1] != 0 {
+		t.Errorf("predicted classes across the swap: %v; want both 0 (old) and 2 (new)", classes)
+	}
+	if s.Version() != "2" {
+		t.Errorf("version after swap = %q", s.Version())
+	}
+	_, body := do(t, "GET", s.URL()+"/v2/models/pick/versions/2", "")
+	if !strings.Contains(body, `"versions":["2"]`) {
+		t.Errorf("metadata after swap: %s", body)
+	}
+	if code, _ := do(t, "GET", s.URL()+"/v2/models/pick/versions/1/ready", ""); code != 404 {
+		t.Errorf("old version ready: %d; want 404", code)
+	}
+}

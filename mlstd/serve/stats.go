@@ -81,7 +81,7 @@ type Stats struct {
 // Stats returns a snapshot of the server's figures.
 func (s *Server) Stats() Stats {
 	st := Stats{
-		Model: s.opts.Name, Version: s.opts.Version, URL: s.url, Ready: s.Ready(),
+		Model: s.opts.Name, Version: s.Version(), URL: s.url, Ready: s.Ready(),
 		Uptime: time.Since(s.started), LoadTime: s.loadTime,
 	}
 	c := &s.stats
