@@ -193,9 +193,11 @@ func f1(p, r float64) float64 {
 // String renders the matrix as a text table, true classes down, predicted
 // classes across.
 func (c *ConfusionMatrix) String() string {
-	w := 4
+	const corner = `true\pred`
+	w, lw := 3, len(corner)
 	for _, l := range c.Labels {
 		w = max(w, len(l))
+		lw = max(lw, len(l))
 	}
 	for _, row := range c.Counts {
 		for _, v := range row {
@@ -203,12 +205,12 @@ func (c *ConfusionMatrix) String() string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%*s  predicted\n%*s", w+5, "", w+5, "true")
+	fmt.Fprintf(&b, "%*s", lw, corner)
 	for _, l := range c.Labels {
 		fmt.Fprintf(&b, " %*s", w, l)
 	}
 	for i, row := range c.Counts {
-		fmt.Fprintf(&b, "\n%*s", w+5, c.Labels[i])
+		fmt.Fprintf(&b, "\n%*s", lw, c.Labels[i])
 		for _, v := range row {
 			fmt.Fprintf(&b, " %*d", w, v)
 		}

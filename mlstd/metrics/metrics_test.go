@@ -45,7 +45,7 @@ func TestConfusionMatrix(t *testing.T) {
 	check("precision", cm.Precision(), []float64{2. / 3, 1. / 3, 3. / 4})
 	check("recall", cm.Recall(), []float64{2. / 3, 1. / 2, 3. / 5})
 	check("f1", cm.F1(), []float64{2. / 3, 0.4, 2. / 3})
-	if s := cm.String(); !strings.Contains(s, "predicted") || !strings.Contains(s, "   2    1    0") {
+	if s := cm.String(); !strings.HasPrefix(s, "true\\pred   0   1   2\n        0   2   1   0\n") {
 		t.Errorf("String:\n%s", s)
 	}
 	if h := cm.HTML(); strings.Count(h, "<td") != 9 {
