@@ -1,4 +1,40 @@
 // Package display shows rich values in the notebook from Go cells and from
-// compiled mlstd code: HTML, Markdown, images, charts, tables, and displays
-// that update in place. Output goes through package host to the engine.
+// compiled mlstd code: HTML, Markdown, LaTeX, images, charts, JSON, tables,
+// and displays that update in place. It is IPython.display for Go.
+//
+//	display.Markdown("## Results")
+//	display.Show(chart.Line("loss", losses))          // any value: MIME(v)
+//	display.Show(display.TableOfMap(report))          // HTML table + text
+//	h := display.New("starting…")                     // a display_id
+//	h.Update(display.NewHTML("<b>epoch 2</b>"))       // update_display_data
+//	display.ClearOutput(true)
+//
+// # Bundles
+//
+// MIME(v) builds the Jupyter MIME bundle of any value: always text/plain,
+// plus the forms the value renders itself through the methods
+// MIMEBundle, PNG, SVG, HTML and Markdown; image.Image and gonum
+// *plot.Plot values become PNGs. The kernel calls MIME for a cell's result,
+// so any mlstd type with such a method shows richly there, and Metadata(v)
+// for the display metadata (a 2× PNG's display size). Rich is a value with
+// a fixed bundle, made by NewHTML, NewMarkdown, NewLaTeX, NewSVG, NewPNG,
+// NewImage and NewJSON; Table renders rows of text as an HTML table with
+// an aligned text form.
+//
+// # Where output goes
+//
+// Everything goes through host.Publish to the engine running the code (the
+// kernel, the notebook runner, the REPL). With no engine — a test, a plain
+// Go program — the show functions do nothing: mlstd never writes to
+// os.Stdout, and every value keeps a String form for callers that want
+// text. They return nothing, so display.HTML(s) as a cell's last line does
+// not also print a result.
+//
+// # Updating in place
+//
+// A Handle owns a display_id. Its first Update sends display_data with
+// transient.display_id; later ones send update_display_data, which the
+// frontend applies wherever that display is shown. Callers throttle: a
+// notebook frontend and zmq's queues cope with a few updates a second, not
+// thousands (train.Progress limits itself to 5 a second).
 package display
