@@ -1,10 +1,50 @@
 // Package tensor provides float32 n-dimensional arrays with reverse-mode
 // automatic differentiation, the base of mlstd.
 //
-// Tensors are row-major and float32 (as PyTorch's default). Constructors are
-// package functions (New, Zeros, ...); ops are methods that return new
-// tensors and record, for tensors that require gradients, how to propagate
-// gradients back (each op keeps its backward beside its forward).
+// Tensors are row-major and float32 (PyTorch's default). Constructors are
+// package functions (New, Zeros, Ones, Full, Arange, Linspace, Eye,
+// FromRows, FromFloat64, FromDense, Rand/Randn with an explicit seed, or an
+// *RNG); ops are methods that return new tensors and record, for tensors
+// that require gradients, how to propagate gradients back. Each op keeps
+// its backward beside its forward as a closure.
+//
+//	w := tensor.Randn(1, 3, 2).SetRequiresGrad(true)
+//	y := tensor.Ones(4, 3).MatMul(w).ReLU().Sum()
+//	y.Backward()
+//	w.Grad() // dy/dw
+//
+// # Broadcasting
+//
+// Add, Sub, Mul and Div broadcast like NumPy and PyTorch (trailing
+// dimensions align; size 1 stretches); backward sums the gradient back
+// down to each operand's shape. The common case of a full tensor and a
+// repeated row (a bias) runs without materialising the row.
+//
+// # Shapes
+//
+// Reshape, View, Flatten, Unsqueeze and Slice share storage with their
+// input; T, Transpose, Permute, Rows and Cat copy. Reductions come in two
+// forms: Sum, Mean and Max reduce everything to a scalar, SumAxis, MeanAxis,
+// MaxAxis and MinAxis reduce one axis (keepDim keeps it as size 1). Argmax
+// returns Go ints.
+//
+// # Fused ops
+//
+// Linear (x·wᵀ + b), CrossEntropy (log-softmax + NLL), MSE and
+// BCEWithLogits are single ops with hand-written backwards. All matrix
+// products, forward and backward, go through the internal sgemm kernel with
+// transposition flags rather than explicit transposes.
+//
+// # Gradients
+//
+// Backward on a scalar accumulates into Grad of every tensor that requires
+// gradients and frees the graph (PyTorch's retain_graph=False): calling
+// Backward twice through the same graph is an error there and a no-op for
+// the freed part here. NoGrad(f) runs f without recording.
+//
+// # Errors
+//
 // Shape misuse panics with a *ShapeError naming the op and both shapes; the
-// notebook reports it as the cell's error.
+// notebook reports it as the cell's error. String prints like PyTorch,
+// including grad_fn/requires_grad and summarisation past 1000 elements.
 package tensor

@@ -1,0 +1,150 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// ReLU applies max(x, 0).
+type ReLU struct{}
+
+// NewReLU returns a ReLU layer.
+func NewReLU() *ReLU { return &ReLU{} }
+
+// Forward applies the activation.
+func (*ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.ReLU() }
+
+// Parameters returns nil: the layer has none.
+func (*ReLU) Parameters() []*tensor.Tensor { return nil }
+
+func (*ReLU) String() string { return "ReLU()" }
+
+// Sigmoid applies 1/(1+e⁻ˣ).
+type Sigmoid struct{}
+
+// NewSigmoid returns a Sigmoid layer.
+func NewSigmoid() *Sigmoid { return &Sigmoid{} }
+
+// Forward applies the activation.
+func (*Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
+
+// Parameters returns nil: the layer has none.
+func (*Sigmoid) Parameters() []*tensor.Tensor { return nil }
+
+func (*Sigmoid) String() string { return "Sigmoid()" }
+
+// Tanh applies the hyperbolic tangent.
+type Tanh struct{}
+
+// NewTanh returns a Tanh layer.
+func NewTanh() *Tanh { return &Tanh{} }
+
+// Forward applies the activation.
+func (*Tanh) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
+
+// Parameters returns nil: the layer has none.
+func (*Tanh) Parameters() []*tensor.Tensor { return nil }
+
+func (*Tanh) String() string { return "Tanh()" }
+
+// Softmax normalises along Dim (torch.nn.Softmax(dim)).
+type Softmax struct{ Dim int }
+
+// NewSoftmax returns a Softmax layer over dimension dim.
+func NewSoftmax(dim int) *Softmax { return &Softmax{Dim: dim} }
+
+// Forward applies the softmax.
+func (s *Softmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(s.Dim) }
+
+// Parameters returns nil: the layer has none.
+func (*Softmax) Parameters() []*tensor.Tensor { return nil }
+
+func (s *Softmax) String() string { return fmt.Sprintf("Softmax(dim=%d)", s.Dim) }
+
+// LogSoftmax applies log-softmax along Dim.
+type LogSoftmax struct{ Dim int }
+
+// NewLogSoftmax returns a LogSoftmax layer over dimension dim.
+func NewLogSoftmax(dim int) *LogSoftmax { return &LogSoftmax{Dim: dim} }
+
+// Forward applies the log-softmax.
+func (s *LogSoftmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(s.Dim) }
+
+// Parameters returns nil: the layer has none.
+func (*LogSoftmax) Parameters() []*tensor.Tensor { return nil }
+
+func (s *LogSoftmax) String() string { return fmt.Sprintf("LogSoftmax(dim=%d)", s.Dim) }
+
+// Flatten reshapes (N, d1, d2, …) to (N, d1·d2·…), like torch.nn.Flatten().
+type Flatten struct{}
+
+// NewFlatten returns a Flatten layer.
+func NewFlatten() *Flatten { return &Flatten{} }
+
+// Forward flattens all but the first dimension (sharing storage).
+func (*Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if x.Dims() < 2 {
+		return x
+	}
+	return x.Reshape(x.Dim(0), -1)
+}
+
+// Parameters returns nil: the layer has none.
+func (*Flatten) Parameters() []*tensor.Tensor { return nil }
+
+func (*Flatten) String() string { return "Flatten(start_dim=1, end_dim=-1)" }
+
+// Dropout zeroes each element with probability P during training and
+// scales the survivors by 1/(1−P); in evaluation mode it is the identity.
+// A new Dropout is in training mode, as in PyTorch.
+type Dropout struct {
+	P    float64
+	eval bool
+	rng  *tensor.RNG
+}
+
+// NewDropout returns a Dropout layer drawing from the package generator.
+func NewDropout(p float64) *Dropout {
+	if p < 0 || p > 1 {
+		panic(fmt.Errorf("nn: dropout probability %g is not in [0, 1]", p))
+	}
+	return &Dropout{P: p}
+}
+
+// Forward applies dropout in training mode.
+func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if d.eval || d.P == 0 {
+		return x
+	}
+	g := d.rng
+	if g == nil {
+		g = defaultRNG()
+	}
+	mask := g.Rand(x.Shape()...)
+	m := mask.Data()
+	keep := float32(0)
+	if d.P < 1 {
+		keep = float32(1 / (1 - d.P))
+	}
+	p := float32(d.P)
+	for i, v := range m {
+		if v < p {
+			m[i] = 0
+		} else {
+			m[i] = keep
+		}
+	}
+	return x.Mul(mask)
+}
+
+// Parameters returns nil: the layer has none.
+func (*Dropout) Parameters() []*tensor.Tensor { return nil }
+
+// SetTraining switches between training (true) and evaluation mode.
+func (d *Dropout) SetTraining(on bool) { d.eval = !on }
+
+// Training reports whether the layer is in training mode.
+func (d *Dropout) Training() bool { return !d.eval }
+
+func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g, inplace=False)", d.P) }

@@ -1,0 +1,29 @@
+// Package nn holds neural-network layers, containers and losses built on
+// package tensor, named after PyTorch's torch.nn.
+//
+// A Module maps a batch to a batch (Forward) and owns parameters
+// (Parameters); layers that name their parameters implement Named, which
+// export and checkpoints use for PyTorch state-dict keys ("0.weight").
+//
+//	nn.Seed(42)                                   // reproducible initial weights
+//	model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))
+//	loss := nn.CrossEntropy(model.Forward(x), labels)
+//
+// Layers: Linear (Weight (out, in) and Bias (out), initialised like
+// torch.nn.Linear: U(−1/√in, 1/√in) for both), ReLU, Sigmoid, Tanh,
+// Softmax, LogSoftmax, Dropout, Flatten; containers: Sequential (with the
+// slice form NewSequentialFrom) and NewMLP. Train and Eval switch modes
+// (only Dropout cares). Losses are functions returning scalar tensors:
+// CrossEntropy (fused log-softmax), NLLLoss, MSE, BCEWithLogits, and the
+// explicit penalties L2Penalty (λ/2m Σθ²) and L1Penalty. Summary returns a
+// per-layer parameter table that prints as text and renders as HTML.
+//
+// Randomness: NewLinear and Dropout draw from one package generator, reset
+// by Seed; NewLinearRNG takes an explicit *tensor.RNG instead. There are no
+// exported variables.
+//
+// Performance: Linear's forward is one fused GEMM with the bias preloaded
+// into the output, and its backward two GEMMs with transposition flags
+// accumulating straight into the gradients; CrossEntropy keeps the softmax
+// of the forward pass for its backward.
+package nn

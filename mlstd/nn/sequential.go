@@ -1,0 +1,196 @@
+package nn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// Sequential chains modules: the output of each is the input of the next
+// (torch.nn.Sequential). Its parameters are named "<index>.<name>".
+type Sequential struct {
+	layers []Module
+}
+
+// NewSequential returns a Sequential of the given layers.
+func NewSequential(layers ...Module) *Sequential { return NewSequentialFrom(layers) }
+
+// NewSequentialFrom is NewSequential taking a slice (for callers that
+// build the list at run time, and for interpreted code).
+func NewSequentialFrom(layers []Module) *Sequential {
+	for i, l := range layers {
+		if l == nil {
+			panic(fmt.Errorf("nn: layer %d of Sequential is nil", i))
+		}
+	}
+	return &Sequential{layers: append([]Module(nil), layers...)}
+}
+
+// Add appends a layer and returns the Sequential.
+func (s *Sequential) Add(m Module) *Sequential {
+	if m == nil {
+		panic(fmt.Errorf("nn: Add of a nil layer"))
+	}
+	s.layers = append(s.layers, m)
+	return s
+}
+
+// Layers returns the layers in order (a copy of the list; the layers are
+// shared).
+func (s *Sequential) Layers() []Module { return append([]Module(nil), s.layers...) }
+
+// Len returns the number of layers.
+func (s *Sequential) Len() int { return len(s.layers) }
+
+// Layer returns layer i.
+func (s *Sequential) Layer(i int) Module { return s.layers[i] }
+
+// Forward runs x through every layer.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range s.layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Parameters returns the parameters of all layers in order.
+func (s *Sequential) Parameters() []*tensor.Tensor {
+	var ps []*tensor.Tensor
+	for _, l := range s.layers {
+		ps = append(ps, l.Parameters()...)
+	}
+	return ps
+}
+
+// NamedParameters returns PyTorch state-dict names: "0.weight", "0.bias",
+// "2.weight", … (nested containers give "1.0.weight").
+func (s *Sequential) NamedParameters() []Param {
+	var ps []Param
+	for i, l := range s.layers {
+		for _, p := range NamedParameters(l) {
+			ps = append(ps, Param{Name: fmt.Sprintf("%d.%s", i, p.Name), Tensor: p.Tensor})
+		}
+	}
+	return ps
+}
+
+// SetTraining switches every layer that has a mode.
+func (s *Sequential) SetTraining(on bool) {
+	for _, l := range s.layers {
+		setTraining(l, on)
+	}
+}
+
+// String prints the model as PyTorch does.
+func (s *Sequential) String() string {
+	var b strings.Builder
+	b.WriteString("Sequential(\n")
+	for i, l := range s.layers {
+		inner := strings.ReplaceAll(describe(l), "\n", "\n  ")
+		fmt.Fprintf(&b, "  (%d): %s\n", i, inner)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// describe is a layer's String, or its Go type name.
+func describe(m Module) string {
+	if s, ok := m.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return typeName(m) + "()"
+}
+
+func typeName(m Module) string {
+	n := fmt.Sprintf("%T", m)
+	n = strings.TrimPrefix(n, "*")
+	if i := strings.LastIndex(n, "."); i >= 0 {
+		n = n[i+1:]
+	}
+	return n
+}
+
+// NewMLP returns a multilayer perceptron: Linear layers between the given
+// sizes with ReLU after every one but the last (NewMLP([]int{784, 128, 10})
+// is Linear(784,128), ReLU, Linear(128,10)).
+func NewMLP(sizes []int) *Sequential {
+	if len(sizes) < 2 {
+		panic(&tensor.ShapeError{Op: "nn.NewMLP", A: sizes, Msg: "need at least an input and an output size"})
+	}
+	s := &Sequential{}
+	for i := 0; i+1 < len(sizes); i++ {
+		s.Add(NewLinear(sizes[i], sizes[i+1]))
+		if i+2 < len(sizes) {
+			s.Add(NewReLU())
+		}
+	}
+	return s
+}
+
+// NamedParameters returns m's named parameters: its own names when it
+// implements Named, else "0", "1", … by position.
+func NamedParameters(m Module) []Param {
+	if n, ok := m.(Named); ok {
+		return n.NamedParameters()
+	}
+	var ps []Param
+	for i, p := range m.Parameters() {
+		ps = append(ps, Param{Name: fmt.Sprint(i), Tensor: p})
+	}
+	return ps
+}
+
+// Weights returns the parameters whose names end in "weight" — the ones
+// L1/L2 penalties and pruning usually apply to (biases excluded).
+func Weights(m Module) []*tensor.Tensor {
+	var ws []*tensor.Tensor
+	for _, p := range NamedParameters(m) {
+		if strings.HasSuffix(p.Name, "weight") {
+			ws = append(ws, p.Tensor)
+		}
+	}
+	return ws
+}
+
+// Trainer is implemented by modules whose behaviour differs between
+// training and evaluation (Dropout, containers).
+type Trainer interface {
+	SetTraining(on bool)
+}
+
+func setTraining(m Module, on bool) {
+	if t, ok := m.(Trainer); ok {
+		t.SetTraining(on)
+	}
+}
+
+// Train puts m (and every layer inside it) in training mode and returns it
+// (model.train()).
+func Train(m Module) Module {
+	setTraining(m, true)
+	return m
+}
+
+// Eval puts m in evaluation mode (Dropout off) and returns it
+// (model.eval()).
+func Eval(m Module) Module {
+	setTraining(m, false)
+	return m
+}
+
+// ZeroGrad drops the gradients of all of m's parameters.
+func ZeroGrad(m Module) {
+	for _, p := range m.Parameters() {
+		p.ZeroGrad()
+	}
+}
+
+// NumParams returns the number of scalar parameters in m.
+func NumParams(m Module) int {
+	n := 0
+	for _, p := range m.Parameters() {
+		n += p.Len()
+	}
+	return n
+}

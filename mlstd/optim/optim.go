@@ -1,0 +1,112 @@
+package optim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// Optimizer updates parameters from their gradients. Schedulers drive an
+// Optimizer through LR and SetLR.
+type Optimizer interface {
+	Step()            // one update from the current gradients
+	ZeroGrad()        // drop all gradients (set_to_none, PyTorch's default)
+	LR() float64      // the current learning rate
+	SetLR(lr float64) // change the learning rate
+}
+
+// base holds what every optimizer shares.
+type base struct {
+	params []*tensor.Tensor
+	lr     float64
+	steps  int
+}
+
+func newBase(op string, params []*tensor.Tensor, lr float64) base {
+	for i, p := range params {
+		if p == nil {
+			panic(fmt.Errorf("optim: %s: parameter %d is nil", op, i))
+		}
+	}
+	if lr < 0 {
+		panic(fmt.Errorf("optim: %s: invalid learning rate %g", op, lr))
+	}
+	return base{params: append([]*tensor.Tensor(nil), params...), lr: lr}
+}
+
+// ZeroGrad drops the gradients of all parameters.
+func (b *base) ZeroGrad() {
+	for _, p := range b.params {
+		p.ZeroGrad()
+	}
+}
+
+// LR returns the current learning rate.
+func (b *base) LR() float64 { return b.lr }
+
+// SetLR sets the learning rate used by the next Step.
+func (b *base) SetLR(lr float64) { b.lr = lr }
+
+// Steps returns the number of Step calls so far.
+func (b *base) Steps() int { return b.steps }
+
+// Params returns the optimised parameters.
+func (b *base) Params() []*tensor.Tensor { return append([]*tensor.Tensor(nil), b.params...) }
+
+func scalarParam(name string, v float64) nn.Param {
+	return nn.Param{Name: name, Tensor: tensor.FromFloat64([]float64{v}, 1)}
+}
+
+// bufParam returns a named copy of a state buffer shaped like param i.
+func (b *base) bufParam(i int, name string, buf []float32) nn.Param {
+	return nn.Param{Name: fmt.Sprintf("state.%d.%s", i, name),
+		Tensor: tensor.New(append([]float32(nil), buf...), b.params[i].Shape()...)}
+}
+
+// loadState walks a state dict: "lr" and "step" are applied here; for
+// "state.<i>.<name>" entries set is called with the parameter index.
+func (b *base) loadState(op string, state []nn.Param, set func(i int, name string, t *tensor.Tensor) error) error {
+	for _, p := range state {
+		if p.Tensor == nil {
+			return fmt.Errorf("optim: %s: state entry %q has no tensor", op, p.Name)
+		}
+		switch p.Name {
+		case "lr":
+			if p.Tensor.Len() != 1 {
+				return fmt.Errorf("optim: %s: state entry \"lr\" must hold one value", op)
+			}
+			b.lr = p.Tensor.Float64s()[0]
+			continue
+		case "step":
+			if p.Tensor.Len() != 1 {
+				return fmt.Errorf("optim: %s: state entry \"step\" must hold one value", op)
+			}
+			b.steps = int(p.Tensor.Float64s()[0])
+			continue
+		}
+		rest, ok := strings.CutPrefix(p.Name, "state.")
+		idx, name, ok2 := strings.Cut(rest, ".")
+		i, err := strconv.Atoi(idx)
+		if !ok || !ok2 || err != nil {
+			return fmt.Errorf("optim: %s: unknown state entry %q", op, p.Name)
+		}
+		if i < 0 || i >= len(b.params) {
+			return fmt.Errorf("optim: %s: state entry %q names parameter %d, but there are %d", op, p.Name, i, len(b.params))
+		}
+		if err := set(i, name, p.Tensor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadBuf copies t into a buffer for parameter i after checking its size.
+func (b *base) loadBuf(op string, i int, name string, t *tensor.Tensor) ([]float32, error) {
+	if t.Len() != b.params[i].Len() {
+		return nil, fmt.Errorf("optim: %s: state.%d.%s has %d values, parameter %d has %d", op, i, name, t.Len(), i, b.params[i].Len())
+	}
+	return append([]float32(nil), t.Data()...), nil
+}
