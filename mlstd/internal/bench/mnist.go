@@ -1,0 +1,304 @@
+package bench
+
+import (
+	"bufio"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/optim"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+//go:embed mnist_torch.py
+var torchScript string
+
+// Config is the experiment's setup.
+type Config struct {
+	Epochs   int     // training epochs (each side)
+	Batch    int     // mini-batch size
+	LR       float64 // SGD learning rate
+	Momentum float64 // SGD momentum
+	Seed     uint64  // initialisation and shuffle seed
+	Dir      string  // directory of the four MNIST IDX .gz files
+	Python   string  // interpreter with torch; "" skips the PyTorch side
+}
+
+// DefaultConfig is the seed's experiment with EPOCHS (default 2) epochs and
+// the MNIST files found by MNISTDir.
+func DefaultConfig() (Config, error) {
+	c := Config{Epochs: 2, Batch: 64, LR: 0.01, Momentum: 0.9, Seed: 1, Python: "/usr/bin/python3"}
+	if s := os.Getenv("EPOCHS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("bench: EPOCHS=%q is not a positive integer", s)
+		}
+		c.Epochs = n
+	}
+	dir, err := MNISTDir()
+	c.Dir = dir
+	return c, err
+}
+
+// MNISTDir returns a directory holding the four MNIST IDX .gz files: $MNIST_DIR,
+// else the GoMNIST module in the Go module cache, else data.MNIST's cache.
+func MNISTDir() (string, error) {
+	var dirs []string
+	if d := os.Getenv("MNIST_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	gomodcache := os.Getenv("GOMODCACHE")
+	if gomodcache == "" {
+		if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+			gomodcache = strings.TrimSpace(string(out))
+		}
+	}
+	if gomodcache != "" {
+		dirs = append(dirs, filepath.Join(gomodcache, "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data"))
+	}
+	if c, err := os.UserCacheDir(); err == nil {
+		dirs = append(dirs, filepath.Join(c, "gokernel", "mnist"))
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "train-images-idx3-ubyte.gz")); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("bench: no MNIST files in %s; run `go mod download %s` or set MNIST_DIR", strings.Join(dirs, ", "), data.MNISTModule)
+}
+
+// Side is one implementation's results.
+type Side struct {
+	Name     string
+	Epoch    []time.Duration // training time of each epoch
+	Loss     []float64       // mean training loss of each epoch
+	Accuracy float64         // test accuracy after the last epoch
+	PeakRSS  int64           // bytes
+}
+
+// Median returns the median epoch time in seconds.
+func (s *Side) Median() float64 {
+	if len(s.Epoch) == 0 {
+		return 0
+	}
+	t := slices.Clone(s.Epoch)
+	slices.Sort(t)
+	if len(t)%2 == 1 {
+		return t[len(t)/2].Seconds()
+	}
+	return (t[len(t)/2-1] + t[len(t)/2]).Seconds() / 2
+}
+
+// goTrainer is the Go side: the seed's training loop, as a cell writes it.
+type goTrainer struct {
+	train, test *data.Dataset
+	model       *nn.Sequential
+	opt         *optim.SGD
+	seed        uint64
+}
+
+func newGoTrainer(cfg Config) (*goTrainer, error) {
+	train, test, err := data.LoadMNIST(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	train.Normalize(data.MNISTMean, data.MNISTStd)
+	test.Normalize(data.MNISTMean, data.MNISTStd)
+	nn.Seed(int64(cfg.Seed))
+	model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))
+	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: cfg.LR, Momentum: cfg.Momentum})
+	return &goTrainer{train: train, test: test, model: model, opt: opt, seed: cfg.Seed}, nil
+}
+
+// epoch trains one epoch and returns the mean loss.
+func (g *goTrainer) epoch(batch int) float64 {
+	total, steps := 0.0, 0
+	for b := g.train.Loader(data.LoaderConfig{BatchSize: batch, Shuffle: true, Seed: g.seed}); b.Next(); {
+		g.opt.ZeroGrad()
+		loss := nn.CrossEntropy(g.model.Forward(b.X()), b.Y())
+		loss.Backward()
+		g.opt.Step()
+		total += loss.Item()
+		steps++
+	}
+	return total / float64(max(steps, 1))
+}
+
+// accuracy returns the test accuracy.
+func (g *goTrainer) accuracy() float64 {
+	var pred []int
+	tensor.NoGrad(func() { pred = g.model.Forward(g.test.X).Argmax(1) })
+	right := 0
+	for i, p := range pred {
+		if p == g.test.Y[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(len(pred))
+}
+
+// torchProc drives mnist_torch.py over a pipe.
+type torchProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startTorch(cfg Config) (*torchProc, error) {
+	cmd := exec.Command(cfg.Python, "-u", "-c", torchScript, cfg.Dir,
+		fmt.Sprint(data.MNISTMean), fmt.Sprint(data.MNISTStd), fmt.Sprint(cfg.Seed),
+		fmt.Sprint(cfg.Batch), fmt.Sprint(cfg.LR), fmt.Sprint(cfg.Momentum))
+	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: start %s: %w", cfg.Python, err)
+	}
+	p := &torchProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	if _, err := p.expect("ready"); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// do sends a command and returns the fields of the reply after its keyword.
+func (p *torchProc) do(cmd, reply string) ([]float64, error) {
+	if _, err := fmt.Fprintln(p.in, cmd); err != nil {
+		return nil, fmt.Errorf("bench: pytorch: %w", err)
+	}
+	return p.expect(reply)
+}
+
+func (p *torchProc) expect(reply string) ([]float64, error) {
+	if !p.out.Scan() {
+		return nil, fmt.Errorf("bench: pytorch exited before %q (see its stderr above)", reply)
+	}
+	f := strings.Fields(p.out.Text())
+	if len(f) == 0 || f[0] != reply {
+		return nil, fmt.Errorf("bench: pytorch said %q, want %q", p.out.Text(), reply)
+	}
+	v := make([]float64, len(f)-1)
+	for i, s := range f[1:] {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bench: pytorch said %q: %w", p.out.Text(), err)
+		}
+		v[i] = x
+	}
+	return v, nil
+}
+
+func (p *torchProc) close() error {
+	p.in.Close()
+	return p.cmd.Wait()
+}
+
+// Run trains both sides for cfg.Epochs epochs, interleaved, writing one
+// line per epoch to w, and returns the Go and PyTorch results (torch is nil
+// when cfg.Python is empty).
+func Run(cfg Config, w io.Writer) (goSide, torchSide *Side, err error) {
+	fmt.Fprintf(w, "MNIST MLP 784-128-10 ReLU, batch %d, SGD lr %g momentum %g, %d epochs; data %s\n",
+		cfg.Batch, cfg.LR, cfg.Momentum, cfg.Epochs, cfg.Dir)
+	fmt.Fprintf(w, "go: GOMAXPROCS=%d, sgemm %s; pytorch: %s, torch.set_num_threads(1)\n",
+		runtime.GOMAXPROCS(0), sgemm.Backend(), cfg.Python)
+	g, err := newGoTrainer(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	goSide = &Side{Name: "go"}
+	var tp *torchProc
+	if cfg.Python != "" {
+		if tp, err = startTorch(cfg); err != nil {
+			return nil, nil, err
+		}
+		defer func() {
+			if tp != nil {
+				tp.close()
+			}
+		}()
+		torchSide = &Side{Name: "pytorch"}
+	}
+	fmt.Fprintf(w, "%-6s %10s %10s %10s %10s %8s\n", "epoch", "go s", "go loss", "torch s", "torch loss", "ratio")
+	for e := 1; e <= cfg.Epochs; e++ {
+		start := time.Now()
+		loss := g.epoch(cfg.Batch)
+		d := time.Since(start)
+		goSide.Epoch = append(goSide.Epoch, d)
+		goSide.Loss = append(goSide.Loss, loss)
+		if tp == nil {
+			fmt.Fprintf(w, "%-6d %10.3f %10.4f\n", e, d.Seconds(), loss)
+			continue
+		}
+		v, err := tp.do("epoch", "epoch")
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(v) != 2 {
+			return nil, nil, errors.New("bench: pytorch epoch reply needs 2 fields")
+		}
+		td := time.Duration(v[0] * float64(time.Second))
+		torchSide.Epoch = append(torchSide.Epoch, td)
+		torchSide.Loss = append(torchSide.Loss, v[1])
+		fmt.Fprintf(w, "%-6d %10.3f %10.4f %10.3f %10.4f %8.3f\n", e, d.Seconds(), loss, td.Seconds(), v[1], d.Seconds()/td.Seconds())
+	}
+	goSide.Accuracy = g.accuracy()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		goSide.PeakRSS = ru.Maxrss * 1024
+	}
+	if tp != nil {
+		v, err := tp.do("eval", "acc")
+		if err != nil {
+			return nil, nil, err
+		}
+		torchSide.Accuracy = v[0]
+		v, err = tp.do("quit", "rss")
+		if err != nil {
+			return nil, nil, err
+		}
+		torchSide.PeakRSS = int64(v[0]) * 1024
+		err = tp.close()
+		tp = nil
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench: pytorch: %w", err)
+		}
+	}
+	Summary(w, goSide, torchSide)
+	return goSide, torchSide, nil
+}
+
+// Summary writes the median s/epoch, the ratio, test accuracy and peak RSS.
+func Summary(w io.Writer, goSide, torchSide *Side) {
+	fmt.Fprintf(w, "%-8s %12s %10s %10s\n", "", "s/epoch(med)", "test acc", "peak RSS")
+	for _, s := range []*Side{goSide, torchSide} {
+		if s != nil {
+			fmt.Fprintf(w, "%-8s %12.3f %9.2f%% %7.0f MB\n", s.Name, s.Median(), 100*s.Accuracy, float64(s.PeakRSS)/(1<<20))
+		}
+	}
+	if torchSide != nil && torchSide.Median() > 0 {
+		fmt.Fprintf(w, "ratio go/pytorch s/epoch: %.3f; accuracy difference %+.2f pp; RSS ratio %.2f\n",
+			goSide.Median()/torchSide.Median(), 100*(goSide.Accuracy-torchSide.Accuracy),
+			float64(goSide.PeakRSS)/float64(torchSide.PeakRSS))
+	}
+}
