@@ -96,7 +96,7 @@ func (r *Report) Sparsity() float64 {
 
 // String renders the report as a text table with a total row.
 func (r *Report) String() string {
-	w := len("total")
+	w := len("parameter")
 	for _, l := range r.Layers {
 		w = max(w, len(l.Name))
 	}
@@ -107,7 +107,8 @@ func (r *Report) String() string {
 		if len(l.Shape) == 2 {
 			rows = fmt.Sprintf("%d/%d", l.ZeroRows, l.Shape[0])
 		}
-		fmt.Fprintf(&b, "%-*s  %-12s %10d %10d %8.2f%% %9s\n", w, l.Name, fmt.Sprint(l.Shape), l.Total, l.Zeros, 100*l.Sparsity(), rows)
+		line := fmt.Sprintf("%-*s  %-12s %10d %10d %8.2f%% %9s", w, l.Name, fmt.Sprint(l.Shape), l.Total, l.Zeros, 100*l.Sparsity(), rows)
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	fmt.Fprintf(&b, "%-*s  %-12s %10d %10d %8.2f%%", w, "total", "", r.Total(), r.Zeros(), 100*r.Sparsity())
 	return b.String()

@@ -1,0 +1,60 @@
+// Package prune removes weights from trained models: unstructured
+// magnitude pruning by a threshold ε (the rule "remove every θ with
+// |θ| < ε") or by a fraction, per tensor or global; structured pruning of
+// whole hidden neurons; masks that keep removed weights at zero while the
+// model is fine-tuned; and sparsity reports.
+//
+// # Pruning
+//
+// Magnitude(model, prune.Config{...}) zeroes the chosen entries at once and
+// returns a *Mask; Threshold(model, eps) and Fraction(model, f) are the
+// two common configurations. By default only weight matrices are pruned
+// (parameters with two or more dimensions), as in most of the literature;
+// Config.Biases includes biases. With Config.Global the entries of all
+// weight tensors compete together, so layers with many small weights lose
+// more. A Fraction is the share of entries that will be zero afterwards
+// (already-zero entries count as pruned, so pruning 50% and then 80% gives
+// 80%, not 90%).
+//
+// Neurons(model, f) is structured pruning for MLPs: in each hidden layer
+// it removes the fraction f of neurons with the smallest incoming weight
+// norm by zeroing the neuron's weight row, its bias and the matching
+// column of the next layer's weight. Compact then rebuilds a Sequential
+// of Linear layers without the removed neurons, so the model is smaller
+// and faster, not just sparser.
+//
+// # Keeping masks applied while fine-tuning
+//
+// PyTorch's torch.nn.utils.prune re-parametrises a pruned weight as
+// weight_orig * mask and recomputes it in a forward pre-hook. mlstd keeps
+// one tensor per parameter and no hooks instead: the Mask remembers the
+// pruned positions, and the training loop calls Apply after each optimizer
+// step to put them back to zero:
+//
+//	mask := prune.Threshold(model, 1e-2)
+//	for b := train.Batches(64, true); b.Next(); {
+//		opt.ZeroGrad()
+//		nn.CrossEntropy(model.Forward(b.X()), b.Y()).Backward()
+//		opt.Step()
+//		mask.Apply() // pruned weights stay zero
+//	}
+//
+// The forward passes of both schemes see the same effective weights, so
+// the results match PyTorch's. Apply must follow Step (not precede it)
+// because momentum and weight decay move pruned weights even when their
+// gradient is zero. ApplyGrad zeroes the gradients of pruned positions
+// for optimizers with adaptive state (Adam) where that matters; call it
+// between Backward and Step. Apply costs one store per pruned entry. A
+// Mask holds the tensors it was built from: if the optimizer or a loader
+// replaces a parameter tensor, build a new mask. Masks combine with Merge.
+//
+// # Reports
+//
+// Sparsity(model) and Mask.Report() list per parameter its shape, entry
+// count, zeros, sparsity and, for matrices, the all-zero rows (removed
+// neurons), as text (String) and as an HTML table with bars (HTML), which
+// a notebook shows when the report is a cell's value.
+//
+// Parameters are named with their state-dict names when the model
+// implements nn.Named ("0.weight"), else "param0", "param1", ....
+package prune
