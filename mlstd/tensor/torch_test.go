@@ -1,0 +1,116 @@
+package tensor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"slices"
+	"testing"
+)
+
+// runTorch runs a PyTorch script from testdata with in as JSON on stdin and
+// decodes its JSON output into out. It skips the test when Debian's
+// python3-torch is missing, unless GOKERNEL_REQUIRE_CLIENTS=1.
+func runTorch(t *testing.T, script string, in, out any) {
+	t.Helper()
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
+		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
+			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
+		}
+		t.Skipf("skipping the PyTorch comparison: %s cannot import torch (apt-get install python3-torch)", py)
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "testdata/"+script)
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	res, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		t.Fatalf("%s: bad output: %v", script, err)
+	}
+}
+
+type jsonTensor struct {
+	Shape []int     `json:"shape"`
+	Data  []float32 `json:"data"`
+}
+
+func toJSON(t *Tensor) jsonTensor { return jsonTensor{Shape: append([]int{}, t.shape...), Data: t.data} }
+
+// closeTo reports the first element where got and want differ by more than
+// rel·|want| + abs.
+func closeTo(got []float32, want []float64, rel, abs float64) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d values, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if g := float64(got[i]); math.Abs(g-w) > rel*math.Abs(w)+abs || math.IsNaN(g) != math.IsNaN(w) {
+			return fmt.Errorf("element %d: %.9g, torch %.9g", i, g, w)
+		}
+	}
+	return nil
+}
+
+// TestOpsMatchTorch runs every op of opCases forward and backward here and
+// in PyTorch on the same float32 inputs and compares within 1e-5 relative.
+func TestOpsMatchTorch(t *testing.T) {
+	type tcase struct {
+		Name   string       `json:"name"`
+		Inputs []jsonTensor `json:"inputs"`
+		R      jsonTensor   `json:"r"`
+	}
+	type tres struct {
+		Out   []float64   `json:"out"`
+		Shape []int       `json:"shape"`
+		Grads [][]float64 `json:"grads"`
+	}
+	cases := opCases()
+	var req struct {
+		Cases []tcase `json:"cases"`
+	}
+	for _, c := range cases {
+		tc := tcase{Name: c.name}
+		in := c.inputs(7)
+		for _, x := range in {
+			tc.Inputs = append(tc.Inputs, toJSON(x))
+		}
+		var out *Tensor
+		NoGrad(func() { out = c.f(in) })
+		tc.R = toJSON(NewRNG(99).Uniform(-1, 1, out.shape...))
+		req.Cases = append(req.Cases, tc)
+	}
+	var res map[string]tres
+	runTorch(t, "torch_ops.py", req, &res)
+	for _, c := range cases {
+		want, ok := res[c.name]
+		if !ok {
+			t.Errorf("%s: no torch result", c.name)
+			continue
+		}
+		in := c.inputs(7)
+		out := c.f(in)
+		weightedLoss(out).Backward()
+		if !slices.Equal(out.shape, want.Shape) {
+			t.Errorf("%s: shape %v, torch %v", c.name, out.shape, want.Shape)
+			continue
+		}
+		if err := closeTo(out.data, want.Out, 1e-5, 1e-7); err != nil {
+			t.Errorf("%s forward: %v", c.name, err)
+		}
+		for k, x := range in {
+			if err := closeTo(x.Grad().data, want.Grads[k], 1e-5, 1e-7); err != nil {
+				t.Errorf("%s grad of input %d: %v", c.name, k, err)
+			}
+		}
+	}
+}
