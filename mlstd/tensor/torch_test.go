@@ -45,7 +45,9 @@ type jsonTensor struct {
 	Data  []float32 `json:"data"`
 }
 
-func toJSON(t *Tensor) jsonTensor { return jsonTensor{Shape: append([]int{}, t.shape...), Data: t.data} }
+func toJSON(t *Tensor) jsonTensor {
+	return jsonTensor{Shape: append([]int{}, t.shape...), Data: t.data}
+}
 
 // closeTo reports the first element where got and want differ by more than
 // rel·|want| + abs.
