@@ -34,7 +34,7 @@ type requestInput struct {
 type decoder struct {
 	b   []byte
 	i   int
-	buf []float32 // reused between the inputs of one request
+	buf []float32 // the tensor data being read
 }
 
 // errSyntax marks malformed JSON; the message says where.
@@ -157,9 +157,12 @@ func (d *decoder) input() (requestInput, error) {
 				in.HasData = true
 				return d.skip() // validate reports the datatype
 			}
-			d.buf = d.buf[:0]
+			d.buf = nil
+			if n := numelCapped(in.Shape, len(d.b)/2+1); n > 0 {
+				d.buf = make([]float32, 0, n) // shape usually comes first
+			}
 			err = d.tensorData()
-			in.Data = append([]float32(nil), d.buf...)
+			in.Data, d.buf = d.buf, nil
 			in.HasData = true
 		default:
 			err = d.skip()
@@ -217,6 +220,10 @@ func (d *decoder) tensorData() error {
 			depth++
 			first = true
 		case c == '-' || (c >= '0' && c <= '9'):
+			if v, ok := d.fastNumber(); ok {
+				d.buf = append(d.buf, v)
+				continue
+			}
 			start := d.i
 			tok, err := d.number()
 			if err != nil {
@@ -235,6 +242,70 @@ func (d *decoder) tensorData() error {
 		}
 	}
 	return nil
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastNumber parses the common plain decimal (-?digits[.digits], no
+// exponent) with at most 15 digits and 22 decimals. The mantissa and the
+// power of ten are then exact float64s, so one IEEE division gives the
+// correctly rounded float64 (Clinger's fast path, as in strconv). Rounding
+// that to float32 is also correct unless it lands exactly on a float32
+// halfway point, which is checked. The result equals
+// strconv.ParseFloat(s, 32). Anything else, including malformed input,
+// reports false without moving d.i, and the slow path decides.
+func (d *decoder) fastNumber() (float32, bool) {
+	b, i := d.b, d.i
+	neg := false
+	if i < len(b) && b[i] == '-' {
+		neg = true
+		i++
+	}
+	var mant uint64
+	s := i
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else {
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+		}
+	}
+	nd := i - s
+	if nd == 0 {
+		return 0, false
+	}
+	exp := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		f := i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+		}
+		exp = i - f
+		nd += exp
+		if exp == 0 {
+			return 0, false
+		}
+	}
+	if s == i || nd > 15 || exp > 22 {
+		return 0, false
+	}
+	if i < len(b) {
+		if c := b[i]; c == 'e' || c == 'E' || c == '.' || (c >= '0' && c <= '9') {
+			return 0, false
+		}
+	}
+	r := float64(mant) / pow10[exp]
+	if math.Float64bits(r)&(1<<29-1) == 1<<28 {
+		return 0, false // a float32 halfway point: let strconv round it
+	}
+	v := float32(r)
+	if neg {
+		v = -v
+	}
+	d.i = i
+	return v, true
 }
 
 // tokenAt names the token at d.i for error messages, e.g. NaN or "abc".
@@ -484,4 +555,20 @@ func numericType(dt string) bool {
 		return true
 	}
 	return false
+}
+
+// numelCapped returns the product of shape, or 0 if it is empty or exceeds
+// limit (without overflowing).
+func numelCapped(shape []int, limit int) int {
+	if len(shape) == 0 {
+		return 0
+	}
+	n := 1
+	for _, d := range shape {
+		if d <= 0 || n > limit/d {
+			return 0
+		}
+		n *= d
+	}
+	return n
 }

@@ -1,0 +1,52 @@
+package serve
+
+import (
+	"math/rand/v2"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func mnistLikeBody(rows int) string {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, rows*784)
+	for i := range x {
+		if rng.IntN(5) == 0 { // MNIST is mostly zeros
+			x[i] = float32(rng.IntN(256)) / 255
+		}
+	}
+	return inferBody("bench", []int{rows, 784}, x)
+}
+
+func BenchmarkParseB64(b *testing.B) {
+	body := []byte(mnistLikeBody(64))
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := parseInferRequest(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchmarkHandler measures the server's own work per request (parse,
+// batcher, model, encode, metrics) without the network.
+func benchmarkHandler(b *testing.B, rows int) {
+	s, err := Start(newPicker(784, 10), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	body := mnistLikeBody(rows)
+	h := s.Handler()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/v2/models/model/infer", strings.NewReader(body)))
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func BenchmarkHandlerB1(b *testing.B)  { benchmarkHandler(b, 1) }
+func BenchmarkHandlerB64(b *testing.B) { benchmarkHandler(b, 64) }

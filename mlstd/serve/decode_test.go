@@ -1,0 +1,80 @@
+package serve
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The fast decimal path must agree bit for bit with strconv.ParseFloat(s, 32).
+func TestFastNumberMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var cases []string
+	for i := 0; i < 200000; i++ {
+		v := float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		prec := rng.IntN(14) - 1
+		cases = append(cases, strconv.FormatFloat(float64(v), 'f', prec, 32))
+		// Decimals next to float32 halfway points, the double-rounding trap.
+		h := math.Float32frombits(rng.Uint32()&0x3fffffff) // positive, below 2
+		mid := (float64(h) + float64(math.Nextafter32(h, 2))) / 2
+		cases = append(cases, strconv.FormatFloat(mid, 'f', rng.IntN(8)+8, 64))
+	}
+	cases = append(cases, "0", "-0", "0.5", "16777215", "16777216", "0.0000000001", "123456789", "1.00000000001", "-0.1",
+		"0.500000029802322387695312", "999999999999999", "0.0000000000000000000001")
+	for _, c := range cases {
+		d := &decoder{b: []byte(c)}
+		got, ok := d.fastNumber()
+		want, err := strconv.ParseFloat(c, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && (math.Float32bits(got) != math.Float32bits(float32(want)) || d.i != len(c)) {
+			t.Fatalf("fastNumber(%q) = %v (consumed %d); want %v", c, got, d.i, float32(want))
+		}
+	}
+	for _, bad := range []string{"-", "01", "1.", ".5", "1e5", "1.5e3", "-.5", "00", "1234567890123456"} {
+		d := &decoder{b: []byte(bad)}
+		if _, ok := d.fastNumber(); ok {
+			t.Errorf("fastNumber(%q) took a non-plain number", bad)
+		}
+	}
+}
+
+func TestParseInferRequest(t *testing.T) {
+	body := `{ "id" : "a\"b\u00e9\ud83d\ude00" , "parameters":{"n":[1,{"x":null}],"s":"\\"},
+	  "inputs" : [ { "name" : "input", "shape" : [ 2 , 2 ], "datatype":"FP32",
+	  "data" : [ [ 1 , -2.5e-1 ] , [ 3E2 , 0 ] ] } ], "outputs":[{"name":"output","parameters":{}}] }`
+	r, err := parseInferRequest([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != "a\"bé😀" || !r.HasID || len(r.Inputs) != 1 || len(r.Outputs) != 1 || r.Outputs[0] != "output" {
+		t.Fatalf("parsed %+v", r)
+	}
+	in := r.Inputs[0]
+	if in.Name != "input" || in.Datatype != "FP32" || len(in.Shape) != 2 || in.Shape[0] != 2 {
+		t.Fatalf("input %+v", in)
+	}
+	want := []float32{1, -0.25, 300, 0}
+	for i, v := range want {
+		if in.Data[i] != v {
+			t.Fatalf("data = %v; want %v", in.Data, want)
+		}
+	}
+	for _, bad := range []string{`{"id":"x`, `{"id":"\x"}`, `{"a":tru}`, `{"a":[1,]}`, `{"a":1,}`, `[]`, `{"id":"a` + "\x01" + `"}`,
+		`{"inputs":[{"data":` + strings.Repeat("[", 40) + `1` + strings.Repeat("]", 40) + `}]}`} {
+		if _, err := parseInferRequest([]byte(bad)); err == nil {
+			t.Errorf("parseInferRequest(%q): no error", bad)
+		}
+	}
+}
+
+func FuzzParseInferRequest(f *testing.F) {
+	f.Add([]byte(`{"id":"1","inputs":[{"name":"input","shape":[1,2],"datatype":"FP32","data":[[1,2]]}]}`))
+	f.Add([]byte(`{"inputs":[{"data":[1.5e3,-0.25,0]}],"parameters":{"a":[true,false,null,"x"]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parseInferRequest(b) // must not panic
+	})
+}
