@@ -17,7 +17,7 @@ func TestFastNumberMatchesStrconv(t *testing.T) {
 		prec := rng.IntN(14) - 1
 		cases = append(cases, strconv.FormatFloat(float64(v), 'f', prec, 32))
 		// Decimals next to float32 halfway points, the double-rounding trap.
-		h := math.Float32frombits(rng.Uint32()&0x3fffffff) // positive, below 2
+		h := math.Float32frombits(rng.Uint32() & 0x3fffffff) // positive, below 2
 		mid := (float64(h) + float64(math.Nextafter32(h, 2))) / 2
 		cases = append(cases, strconv.FormatFloat(mid, 'f', rng.IntN(8)+8, 64))
 	}

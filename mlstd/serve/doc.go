@@ -1,0 +1,81 @@
+// Package serve puts a model online and watches it there: an HTTP server
+// speaking the Open Inference Protocol v2 (the KServe V2 REST protocol, as
+// spoken by Triton, MLServer and OpenVINO Model Server), with Prometheus
+// metrics that cover the model's behaviour as well as the server's.
+//
+// # From a cell
+//
+//	srv, err := serve.Start(model, serve.Options{Name: "mnist"})
+//	// next cell: any v2 client works; serve.Infer is a small one
+//	p, err := serve.Infer(srv.URL(), "mnist", "", x)   // p.Classes, p.Output
+//	srv.Stats()                                        // a table in the notebook
+//	srv.Stop()                                         // drains; the port is free again
+//
+// The command `gokernel serve model.safetensors --name mnist` does the same
+// for an exported model (see the root package) and drains on SIGTERM.
+//
+// # Protocol
+//
+// The server answers, for Options.Name (and Options.Version where the URL
+// has /versions/{v}):
+//
+//	GET  /v2/health/live             200 while the server runs (empty body)
+//	GET  /v2/health/ready            200 ready, 400 draining ("4xx means false")
+//	GET  /v2                         server metadata
+//	GET  /v2/models/{name}           model metadata: input "input" FP32 [-1, features...];
+//	                                 outputs "output" FP32, "probabilities" FP32, "predicted_class" INT64
+//	GET  /v2/models/{name}/ready     as /v2/health/ready, 404 for another model
+//	POST /v2/models/{name}/infer     inference
+//	POST /v2/models/{name}/feedback  true labels for a past prediction (an extension)
+//	GET  /metrics                    Prometheus text format
+//
+// An inference request carries one input whose shape includes the batch
+// dimension ([batch, features...]) and whose data is flat or nested in
+// row-major order. Numeric datatypes are converted to FP32; BOOL, BYTES,
+// non-numbers, NaN and ±Inf are rejected. "outputs" selects outputs by
+// name (all three by default); the request "id" is echoed, and generated
+// ("gk-N") when absent. Errors are {"error": "..."} with 400 (bad request),
+// 404 (unknown model, version or path), 413 (body over MaxBodyBytes or
+// batch over MaxRequestRows), 503 (queue full or shutting down) or 500 (the
+// model failed). Request and tensor "parameters" are accepted and ignored.
+//
+// # Design
+//
+// Decoding JSON numbers dominates the cost of a large request, so infer
+// bodies are parsed by a small one-pass reader (decode.go) that writes
+// numbers straight into a []float32 through an exact fast path for plain
+// decimals; responses are written with strconv. One batcher goroutine owns
+// the model, so a Module needs no locking: requests queued while a forward
+// pass runs are merged into the next pass (up to MaxBatch rows, waiting at
+// most MaxDelay for more; Triton's dynamic batcher) and the batch-size
+// histogram shows it. Swap replaces the model between passes after a
+// warm-up check, which is how `gokernel serve` hot-reloads a replaced
+// file. Stop uses http.Server.Shutdown, then lets the batcher finish.
+//
+// The forward pass is not wrapped in tensor.NoGrad: that switch is
+// process-wide, and a server running beside a training cell would turn
+// off the cell's gradients. Outputs are plain tensors either way.
+//
+// # Monitoring
+//
+// Each Server has its own Prometheus registry (several servers in one
+// kernel do not collide) with request counts by model/endpoint/code, a
+// latency histogram, a batch-size histogram, in-flight requests, queue
+// depth, model load time and version info, Go and process collectors, and
+// model-quality signals:
+//
+//   - gokernel_serve_predictions_total{class}: the predicted-class mix.
+//   - gokernel_serve_input_drift_score: per window of DriftWindow rows, the
+//     mean absolute z-shift of the feature means against the training
+//     data's (Options.RefMean/RefStd, from ReferenceStats). About 0.05 for
+//     in-distribution windows of 256 rows, about 1 when every feature has
+//     moved by one training standard deviation.
+//   - gokernel_serve_feedback_{accuracy,precision,recall,f1}: computed with
+//     mlstd/metrics (macro averages) from true labels POSTed to the
+//     feedback endpoint as {"id": "...", "labels": [..]} (or "label": n)
+//     for a recent prediction id; ids live in a bounded LRU
+//     (FeedbackCapacity) and are matched once.
+//
+// Stats returns the same figures as a value (with String and HTML, plus
+// DriftScores and the confusion matrix for charts) for a cell to show.
+package serve
