@@ -1,0 +1,198 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/host"
+	"github.com/gokernel/gokernel/mlstd/metrics"
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/optim"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// LossFunc computes a scalar loss from a batch of model outputs and their
+// labels; nn.CrossEntropy is one.
+type LossFunc func(out *tensor.Tensor, labels []int) *tensor.Tensor
+
+// Config configures Fit. The zero value trains one epoch in shuffled
+// batches of 64 with a live progress display.
+type Config struct {
+	Epochs    int           // passes over the training set; 0 means 1
+	BatchSize int           // examples per step; 0 means 64
+	NoShuffle bool          // keep the dataset order (default: a new order each epoch)
+	Seed      uint64        // seeds the shuffle (see data.LoaderConfig)
+	DropLast  bool          // skip a final batch smaller than BatchSize
+	Val       *data.Dataset // evaluated after every epoch when not nil
+
+	// Scheduler, when not nil, is stepped after every epoch.
+	Scheduler optim.Scheduler
+
+	Quiet bool      // show no progress display
+	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: nowhere)
+}
+
+// Fit trains model on ds with opt, the classic loop once per batch —
+// opt.ZeroGrad(), loss(model.Forward(x), y).Backward(), opt.Step() — for
+// cfg.Epochs epochs, evaluating cfg.Val after each, and returns the
+// history. A nil loss means nn.CrossEntropy. Accuracy is recorded when the
+// model's output has shape [batch, classes] with classes > 1.
+//
+// Unless cfg.Quiet, a Progress display shows the bar, the live loss chart
+// and the epoch table (text lines to cfg.Text outside a notebook).
+//
+// Fit is interruptible: the loader checks host.Check before each batch, so
+// the notebook's stop button ends training between steps. Fit then returns
+// the history of the completed epochs with Interrupted set and an error
+// wrapping host.ErrInterrupted; the model keeps the weights of the last
+// completed step. A loss that becomes NaN or infinite stops training with
+// an error. Shape mistakes in the model panic, as everywhere in mlstd.
+func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, cfg Config) (h *History, err error) {
+	if model == nil || opt == nil || ds == nil {
+		return &History{}, errors.New("train: Fit needs a model, an optimizer and a dataset")
+	}
+	if loss == nil {
+		loss = nn.CrossEntropy
+	}
+	epochs, bs := max(cfg.Epochs, 1), cfg.BatchSize
+	if bs <= 0 {
+		bs = 64
+	}
+	lc := data.LoaderConfig{BatchSize: bs, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed, DropLast: cfg.DropLast}
+	h = &History{}
+	var p *Progress
+	if !cfg.Quiet {
+		batches := (ds.Len() + bs - 1) / bs // not ds.Loader(lc).Len(): that would use up a shuffle order
+		if cfg.DropLast {
+			batches = ds.Len() / bs
+		}
+		p = NewProgress(epochs, batches).SetWriter(cfg.Text)
+	}
+	st := &fitState{}
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if e, ok := r.(error); ok && errors.Is(e, host.ErrInterrupted) {
+			h.Interrupted = true
+			if p != nil {
+				p.Stop("interrupted")
+			}
+			err = fmt.Errorf("train: stopped in epoch %d after %d batches: %w", st.epoch, st.batch, host.ErrInterrupted)
+			return
+		}
+		if p != nil {
+			p.Stop("failed")
+		}
+		panic(r)
+	}()
+	for st.epoch = 1; st.epoch <= epochs; st.epoch++ {
+		if err := epoch(model, opt, loss, ds, lc, cfg.Val, h, p, st); err != nil {
+			if p != nil {
+				p.Stop("failed")
+			}
+			return h, err
+		}
+		if cfg.Scheduler != nil {
+			cfg.Scheduler.Step()
+		}
+	}
+	if p != nil {
+		p.Done()
+	}
+	return h, nil
+}
+
+// fitState says where training is, for the interrupt message.
+type fitState struct{ epoch, batch int }
+
+// epoch runs one training epoch and the validation pass, appending to h.
+func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, lc data.LoaderConfig,
+	val *data.Dataset, h *History, p *Progress, st *fitState) error {
+	start := time.Now()
+	nn.Train(model)
+	var sum, correct float64
+	n, classified := 0, true
+	st.batch = 0
+	for b := ds.Loader(lc); b.Next(); {
+		x, y := b.X(), b.Y()
+		opt.ZeroGrad()
+		out := model.Forward(x)
+		l := loss(out, y)
+		l.Backward()
+		lv := l.Item()
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			return fmt.Errorf("train: loss became %v in epoch %d, batch %d (lower the learning rate?)", lv, st.epoch, st.batch+1)
+		}
+		opt.Step()
+		st.batch++
+		sum += lv * float64(len(y))
+		n += len(y)
+		if classified = classified && isScores(out, len(y)); classified {
+			correct += metrics.Accuracy(out, y) * float64(len(y))
+		}
+		h.BatchLoss = append(h.BatchLoss, lv)
+		if p != nil {
+			p.Batch(lv)
+		}
+	}
+	m := map[string]float64{}
+	if n > 0 {
+		m["loss"] = sum / float64(n)
+		h.Loss = append(h.Loss, m["loss"])
+		if classified {
+			m["acc"] = correct / float64(n)
+			h.Acc = append(h.Acc, m["acc"])
+		}
+	}
+	if val != nil && val.Len() > 0 {
+		vl, va, ok := evaluate(model, loss, val, max(lc.BatchSize, 1000))
+		m["val_loss"] = vl
+		h.ValLoss = append(h.ValLoss, vl)
+		if ok {
+			m["val_acc"] = va
+			h.ValAcc = append(h.ValAcc, va)
+		}
+	}
+	h.Seconds = append(h.Seconds, time.Since(start).Seconds())
+	if p != nil {
+		p.EndEpoch(m)
+	}
+	return nil
+}
+
+// evaluate returns the mean loss and accuracy of model on ds, without
+// gradients and in evaluation mode; ok is false when the outputs are not
+// class scores.
+func evaluate(model nn.Module, loss LossFunc, ds *data.Dataset, batch int) (l, acc float64, ok bool) {
+	nn.Eval(model)
+	defer nn.Train(model)
+	var sum, correct float64
+	n := 0
+	ok = true
+	tensor.NoGrad(func() {
+		for b := ds.Loader(data.LoaderConfig{BatchSize: batch}); b.Next(); {
+			out := model.Forward(b.X())
+			y := b.Y()
+			sum += loss(out, y).Item() * float64(len(y))
+			if ok = ok && isScores(out, len(y)); ok {
+				correct += metrics.Accuracy(out, y) * float64(len(y))
+			}
+			n += len(y)
+		}
+	})
+	if n == 0 {
+		return math.NaN(), math.NaN(), false
+	}
+	return sum / float64(n), correct / float64(n), ok
+}
+
+// isScores reports whether out looks like class scores for n examples.
+func isScores(out *tensor.Tensor, n int) bool {
+	return out.Dims() == 2 && out.Dim(0) == n && out.Dim(1) > 1
+}

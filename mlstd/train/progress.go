@@ -1,0 +1,419 @@
+package train
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/chart"
+	"github.com/gokernel/gokernel/mlstd/display"
+	"github.com/gokernel/gokernel/mlstd/host"
+)
+
+// Progress is a live training display in the style of fastai's
+// fastprogress: a progress bar (epoch, batch, rate, ETA, current loss), a
+// loss chart and a table of per-epoch metrics, shown once and then redrawn
+// in place through a display_id. Feed it from a training loop:
+//
+//	p := train.NewProgress(epochs, loader.Len())
+//	for epoch := 0; epoch < epochs; epoch++ {
+//		for b := ds.Batches(64, true); b.Next(); {
+//			… loss …
+//			p.Batch(loss.Item())
+//		}
+//		p.EndEpoch(map[string]float64{"loss": mean, "val_acc": acc})
+//	}
+//	p.Done()
+//
+// However often it is fed, it redraws at most once per Every (200 ms: five
+// times a second) and renders the chart at most once per ChartEvery (1 s),
+// so a loop of thousands of batches a second costs a few messages. Done
+// and Stop always publish the final state.
+//
+// When the engine cannot show HTML (host.Rich is false: a terminal, a
+// script, a test) Progress writes text lines instead to the writer given
+// by SetWriter — one per epoch and at most one per TextEvery (10 s) during
+// an epoch — and to nothing if there is none. It never writes to
+// os.Stdout. Progress is safe for concurrent use.
+type Progress struct {
+	mu sync.Mutex
+
+	epochs, batches int // planned; batches per epoch (0: unknown)
+	epoch, batch    int // current epoch (1-based) and batches done in it
+	done            int // batches done in all epochs
+	loss, smooth    float64
+	start           time.Time
+
+	curve   []point // smoothed batch losses, thinned to at most maxPoints
+	stride  int     // keep every stride-th batch in curve
+	columns []string             // metric names, in display order
+	rows    []map[string]float64 // per finished epoch
+	times   []float64            // seconds per finished epoch
+	epochT  time.Time
+
+	handle             *display.Handle
+	lastDraw, lastText time.Time
+	lastChart          time.Time
+	chartPNG           []byte
+	chartDirty         bool
+	charts             int // charts rendered (for tests and tuning)
+	status             string // "", "done", or why it stopped
+	w                  io.Writer
+
+	every, chartEvery, textEvery time.Duration
+	now                          func() time.Time
+}
+
+type point struct{ x, y float64 }
+
+const maxPoints = 600
+
+// NewProgress returns a progress display for epochs epochs of batches
+// batches each (0 when unknown: no ETA). Nothing is shown until the first
+// Batch or EndEpoch.
+func NewProgress(epochs, batches int) *Progress {
+	p := &Progress{
+		epochs: max(epochs, 1), batches: max(batches, 0), epoch: 1, stride: 1,
+		every: 200 * time.Millisecond, chartEvery: time.Second, textEvery: 10 * time.Second,
+		now: time.Now, handle: display.NewHandle(),
+	}
+	p.start = p.now()
+	p.epochT = p.start
+	return p
+}
+
+// SetWriter sets where text progress goes when the engine cannot show
+// HTML (nil: nowhere) and returns p. The REPL and `gokernel run` pass the
+// terminal.
+func (p *Progress) SetWriter(w io.Writer) *Progress {
+	p.mu.Lock()
+	p.w = w
+	p.mu.Unlock()
+	return p
+}
+
+// SetEvery sets the minimum interval between redraws (default 200 ms) and
+// returns p.
+func (p *Progress) SetEvery(d time.Duration) *Progress {
+	p.mu.Lock()
+	p.every = d
+	p.mu.Unlock()
+	return p
+}
+
+// Batch records one finished batch and its loss.
+func (p *Progress) Batch(loss float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.batch++
+	p.done++
+	p.loss = loss
+	if p.done == 1 || math.IsNaN(p.smooth) || math.IsInf(p.smooth, 0) {
+		p.smooth = loss
+	} else {
+		p.smooth = 0.98*p.smooth + 0.02*loss
+	}
+	if (p.done-1)%p.stride == 0 && !math.IsNaN(loss) && !math.IsInf(loss, 0) {
+		x := float64(p.epoch - 1)
+		if p.batches > 0 {
+			x += float64(p.batch) / float64(p.batches)
+		}
+		p.curve = append(p.curve, point{x, p.smooth})
+		if len(p.curve) > maxPoints {
+			p.thin()
+		}
+		p.chartDirty = true
+	}
+	p.maybeDraw(false)
+}
+
+// thin halves the stored curve and doubles the stride.
+func (p *Progress) thin() {
+	k := 0
+	for i := 0; i < len(p.curve); i += 2 {
+		p.curve[k] = p.curve[i]
+		k++
+	}
+	p.curve = p.curve[:k]
+	p.stride *= 2
+}
+
+// EndEpoch records the metrics of the epoch just finished (for example
+// "loss", "acc", "val_loss", "val_acc") as a table row and starts the next
+// epoch. Columns appear in the order loss, acc, val_loss, val_acc, then
+// other names sorted; a time column is added.
+func (p *Progress) EndEpoch(metrics map[string]float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k := range metrics {
+		if !contains(p.columns, k) {
+			p.columns = append(p.columns, k)
+		}
+	}
+	sortColumns(p.columns)
+	row := make(map[string]float64, len(metrics))
+	for k, v := range metrics {
+		row[k] = v
+	}
+	now := p.now()
+	p.times = append(p.times, now.Sub(p.epochT).Seconds())
+	p.epochT = now
+	p.rows = append(p.rows, row)
+	p.chartDirty = true
+	p.writeText(true)
+	p.epoch++
+	p.batch = 0
+	p.maybeDraw(false)
+}
+
+// Done marks training finished and publishes the final state.
+func (p *Progress) Done() { p.finish("done") }
+
+// Stop marks training stopped early for the given reason (such as
+// "interrupted") and publishes the final state, the bar in red.
+func (p *Progress) Stop(reason string) { p.finish(reason) }
+
+func (p *Progress) finish(status string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.status != "" {
+		return
+	}
+	p.status = status
+	p.chartDirty = true
+	p.maybeDraw(true)
+	if status != "done" || len(p.rows) == 0 {
+		p.writeText(false)
+	}
+}
+
+// maybeDraw redraws when forced or when Every has passed since the last
+// redraw. Called with mu held.
+func (p *Progress) maybeDraw(force bool) {
+	now := p.now()
+	if !host.Rich() {
+		if force || now.Sub(p.lastText) >= p.textEvery {
+			if !force && p.done > 1 {
+				p.writeText(false)
+			}
+			p.lastText = now
+		}
+		return
+	}
+	if !force && !p.lastDraw.IsZero() && now.Sub(p.lastDraw) < p.every {
+		return
+	}
+	p.lastDraw = now
+	if p.chartDirty && (force || now.Sub(p.lastChart) >= p.chartEvery) {
+		p.chartPNG = p.renderChart()
+		p.charts++
+		p.chartDirty = false
+		p.lastChart = now
+	}
+	p.handle.Update(snapshot{html: p.html(), text: p.line()})
+}
+
+// snapshot is one drawn state: HTML for the notebook, the bar line as
+// text/plain.
+type snapshot struct{ html, text string }
+
+func (s snapshot) HTML() string   { return s.html }
+func (s snapshot) String() string { return s.text }
+
+// writeText writes the bar line, or with epoch the finished epoch's row.
+// Called with mu held.
+func (p *Progress) writeText(epoch bool) {
+	if p.w == nil || host.Rich() {
+		return
+	}
+	if epoch {
+		row := p.rows[len(p.rows)-1]
+		var b strings.Builder
+		fmt.Fprintf(&b, "epoch %d/%d", p.epoch, p.epochs)
+		for _, c := range p.columns {
+			fmt.Fprintf(&b, "  %s %s", c, value(row, c))
+		}
+		fmt.Fprintf(&b, "  (%s)\n", formatDuration(p.times[len(p.times)-1]))
+		io.WriteString(p.w, b.String())
+		return
+	}
+	io.WriteString(p.w, p.line()+"\n")
+}
+
+// line is the one-line form of the bar.
+func (p *Progress) line() string {
+	elapsed := p.now().Sub(p.start).Seconds()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(p.done) / elapsed
+	}
+	ep := min(p.epoch, p.epochs)
+	var b strings.Builder
+	if p.status != "" && p.status != "done" {
+		fmt.Fprintf(&b, "%s: ", p.status)
+	}
+	fmt.Fprintf(&b, "epoch %d/%d", ep, p.epochs)
+	if p.batches > 0 && p.status == "" {
+		fmt.Fprintf(&b, "  batch %d/%d", p.batch, p.batches)
+	}
+	fmt.Fprintf(&b, "  %.1f it/s", rate)
+	if total := p.epochs * p.batches; total > 0 && rate > 0 && p.status == "" {
+		fmt.Fprintf(&b, "  ETA %s", formatDuration(float64(total-p.done)/rate))
+	} else {
+		fmt.Fprintf(&b, "  %s", formatDuration(elapsed))
+	}
+	if p.done > 0 {
+		fmt.Fprintf(&b, "  loss %s", format(p.loss))
+	}
+	return b.String()
+}
+
+// fraction is the share of all planned batches (or epochs) done.
+func (p *Progress) fraction() float64 {
+	if p.status == "done" {
+		return 1
+	}
+	if total := p.epochs * p.batches; total > 0 {
+		return math.Min(1, float64(p.done)/float64(total))
+	}
+	return math.Min(1, float64(len(p.rows))/float64(p.epochs))
+}
+
+// html renders bar, chart and table. Called with mu held.
+func (p *Progress) html() string {
+	var b strings.Builder
+	color := "#1f77b4"
+	if p.status != "" && p.status != "done" {
+		color = "#d62728"
+	}
+	fmt.Fprintf(&b, `<div class="gokernel-progress"><div style="display:flex;align-items:center;gap:0.8em;font-family:monospace">`+
+		`<div style="width:300px;height:14px;background:#e6e6e6;border-radius:3px;overflow:hidden">`+
+		`<div style="width:%.1f%%;height:100%%;background:%s"></div></div><span>%.0f%% %s</span></div>`,
+		100*p.fraction(), color, 100*p.fraction(), html.EscapeString(p.line()))
+	if len(p.chartPNG) > 0 {
+		fmt.Fprintf(&b, `<img style="width:480px" src="data:image/png;base64,%s">`,
+			base64.StdEncoding.EncodeToString(p.chartPNG))
+	}
+	if len(p.rows) > 0 {
+		b.WriteString(p.table().HTML())
+	}
+	b.WriteString("</div>")
+	return b.String()
+}
+
+// table returns the epoch metrics table. Called with mu held.
+func (p *Progress) table() *display.Table {
+	t := &display.Table{Header: append(append([]string{"epoch"}, p.columns...), "time")}
+	for i, row := range p.rows {
+		r := []string{fmt.Sprint(i + 1)}
+		for _, c := range p.columns {
+			r = append(r, value(row, c))
+		}
+		t.Rows = append(t.Rows, append(r, formatDuration(p.times[i])))
+	}
+	return t
+}
+
+// renderChart draws the smoothed batch loss and the epoch losses.
+func (p *Progress) renderChart() []byte {
+	var names []string
+	var xs, ys [][]float64
+	if len(p.curve) > 1 {
+		x, y := make([]float64, len(p.curve)), make([]float64, len(p.curve))
+		for i, pt := range p.curve {
+			x[i], y[i] = pt.x, pt.y
+		}
+		names, xs, ys = append(names, "batch loss (smoothed)"), append(xs, x), append(ys, y)
+	}
+	for _, c := range []string{"loss", "val_loss"} {
+		var x, y []float64
+		for e, row := range p.rows {
+			if v, ok := row[c]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+				x, y = append(x, float64(e+1)), append(y, v)
+			}
+		}
+		if len(x) > 0 {
+			names, xs, ys = append(names, c), append(xs, x), append(ys, y)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	f := chart.LinesXY("loss", names, xs, ys).Size(5, 3).Labels("epoch", "")
+	return f.PNG()
+}
+
+// String returns the one-line form of the bar.
+func (p *Progress) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.line()
+}
+
+// HTML returns the current bar, chart and table as HTML.
+func (p *Progress) HTML() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.html()
+}
+
+// ID returns the display_id the progress display updates.
+func (p *Progress) ID() string { return p.handle.ID() }
+
+func contains(s []string, x string) bool { return indexOf(s, x) >= 0 }
+
+func indexOf(s []string, x string) int {
+	for i, v := range s {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// sortColumns orders loss, acc, val_loss, val_acc first, then the rest.
+func sortColumns(c []string) {
+	rank := func(s string) int {
+		if i := indexOf([]string{"loss", "acc", "val_loss", "val_acc"}, s); i >= 0 {
+			return i
+		}
+		return 4
+	}
+	sort.SliceStable(c, func(i, j int) bool {
+		if rank(c[i]) != rank(c[j]) {
+			return rank(c[i]) < rank(c[j])
+		}
+		return c[i] < c[j]
+	})
+}
+
+// value formats row[c], or "—" when the epoch did not report c.
+func value(row map[string]float64, c string) string {
+	v, ok := row[c]
+	if !ok {
+		return "—"
+	}
+	return format(v)
+}
+
+func format(v float64) string {
+	return fmt.Sprintf("%.4f", v)
+}
+
+// formatDuration formats seconds as m:ss or h:mm:ss.
+func formatDuration(s float64) string {
+	if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return "?"
+	}
+	t := int(math.Round(s))
+	if t >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", t/3600, t/60%60, t%60)
+	}
+	return fmt.Sprintf("%d:%02d", t/60, t%60)
+}

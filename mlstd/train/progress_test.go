@@ -1,0 +1,177 @@
+package train
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/host"
+)
+
+type message struct {
+	typ     string
+	id      string
+	html    string
+	plain   string
+	content map[string]any
+}
+
+// sink records every published message until the test ends.
+func sink(t *testing.T, rich bool) *[]message {
+	t.Helper()
+	var got []message
+	host.SetSink(func(typ string, c map[string]any) {
+		m := message{typ: typ, content: c}
+		if tr, ok := c["transient"].(map[string]any); ok {
+			m.id, _ = tr["display_id"].(string)
+		}
+		if d, ok := c["data"].(map[string]any); ok {
+			m.html, _ = d["text/html"].(string)
+			m.plain, _ = d["text/plain"].(string)
+		}
+		got = append(got, m)
+	}, rich)
+	t.Cleanup(func() { host.SetSink(nil, false) })
+	return &got
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *fakeClock               { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+func withClock(p *Progress, c *fakeClock) *Progress {
+	p.now = c.now
+	p.start, p.epochT = c.now(), c.now()
+	return p
+}
+
+// TestThrottleByTime feeds 5 epochs × 2000 batches, one per simulated
+// millisecond (10 s in all): the display must be redrawn about every
+// 200 ms — about 50 times, not 10,000 — and the chart about once a second.
+func TestThrottleByTime(t *testing.T) {
+	got := sink(t, true)
+	clock := newClock()
+	p := withClock(NewProgress(5, 2000), clock)
+	for e := 0; e < 5; e++ {
+		for b := 0; b < 2000; b++ {
+			clock.add(time.Millisecond)
+			p.Batch(2.0 / float64(1+e*2000+b))
+		}
+		p.EndEpoch(map[string]float64{"loss": 1.0 / float64(e+1), "val_loss": 1.2 / float64(e+1)})
+	}
+	p.Done()
+	n := len(*got)
+	t.Logf("10,000 batches over 10 simulated seconds: %d messages, %d chart renders", n, p.charts)
+	if p.charts < 9 || p.charts > 13 {
+		t.Errorf("%d chart renders in 10 s; want about 10 (one a second + final)", p.charts)
+	}
+	if n < 45 || n > 56 {
+		t.Errorf("%d messages for 10,000 batches over 10 s; want about 50 (one per 200 ms + final)", n)
+	}
+	for i, m := range *got {
+		want := "update_display_data"
+		if i == 0 {
+			want = "display_data"
+		}
+		if m.typ != want || m.id != p.ID() {
+			t.Fatalf("message %d: %s id %q, want %s id %q", i, m.typ, m.id, want, p.ID())
+		}
+		if m.plain == "" || m.html == "" {
+			t.Fatalf("message %d lacks text/plain or text/html", i)
+		}
+	}
+	last := (*got)[n-1].html
+	for _, s := range []string{"width:100.0%", "epoch 5/5", "<img", "<td>5</td>", "<th>val_loss</th>", "0.2400"} {
+		if !strings.Contains(last, s) {
+			t.Errorf("final display lacks %q", s)
+		}
+	}
+	if plain := (*got)[n-1].plain; strings.Contains(plain, "ETA") || !strings.HasPrefix(plain, "epoch 5/5  1000.0 it/s  0:10  loss") {
+		t.Errorf("final text %q: want epoch 5/5, the rate and the elapsed time, no ETA", plain)
+	}
+	if len(p.curve) > maxPoints {
+		t.Errorf("curve holds %d points, cap %d", len(p.curve), maxPoints)
+	}
+}
+
+// TestFinalStateAlwaysPublished: Done right after a redraw still sends the
+// final state, and a second Done sends nothing.
+func TestFinalStateAlwaysPublished(t *testing.T) {
+	got := sink(t, true)
+	clock := newClock()
+	p := withClock(NewProgress(1, 3), clock)
+	p.Batch(1)
+	p.Batch(0.5) // within 200 ms: throttled
+	p.Batch(0.25)
+	if len(*got) != 1 {
+		t.Fatalf("%d messages after 3 quick batches, want 1", len(*got))
+	}
+	p.Done()
+	p.Done()
+	if len(*got) != 2 || !strings.Contains((*got)[1].html, "batch") && !strings.Contains((*got)[1].plain, "loss 0.2500") {
+		t.Fatalf("final message missing or wrong: %d messages, last %q", len(*got), (*got)[len(*got)-1].plain)
+	}
+	if !strings.Contains((*got)[1].plain, "loss 0.2500") {
+		t.Errorf("final text %q does not show the last loss", (*got)[1].plain)
+	}
+}
+
+func TestStopShowsReason(t *testing.T) {
+	got := sink(t, true)
+	p := NewProgress(3, 10)
+	p.Batch(1)
+	p.Stop("interrupted")
+	last := (*got)[len(*got)-1]
+	if !strings.HasPrefix(last.plain, "interrupted: epoch 1/3") || !strings.Contains(last.html, "#d62728") {
+		t.Errorf("stopped display %q", last.plain)
+	}
+}
+
+// TestTextFallback: without a rich frontend, progress goes to the writer
+// as lines — one per epoch and one per 10 s — and nothing is published.
+func TestTextFallback(t *testing.T) {
+	got := sink(t, false)
+	var buf bytes.Buffer
+	clock := newClock()
+	p := withClock(NewProgress(2, 100), clock).SetWriter(&buf)
+	for e := 0; e < 2; e++ {
+		for b := 0; b < 100; b++ {
+			clock.add(250 * time.Millisecond) // 25 s per epoch
+			p.Batch(0.5)
+		}
+		p.EndEpoch(map[string]float64{"loss": 0.5, "acc": 0.75})
+	}
+	p.Done()
+	if len(*got) != 0 {
+		t.Errorf("%d messages published to a plain-text engine", len(*got))
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	epochLines := 0
+	for _, l := range lines {
+		if strings.Contains(l, "acc 0.7500") {
+			epochLines++
+		}
+	}
+	if epochLines != 2 || len(lines) < 6 || len(lines) > 8 {
+		t.Errorf("text output (%d lines):\n%s", len(lines), buf.String())
+	}
+	if !strings.HasPrefix(lines[len(lines)-1], "epoch 2/2  loss 0.5000  acc 0.7500  (0:25)") {
+		t.Errorf("last line %q", lines[len(lines)-1])
+	}
+	// No writer and no sink: nothing happens, nothing panics.
+	host.SetSink(nil, false)
+	q := NewProgress(1, 1)
+	q.Batch(1)
+	q.Done()
+}
+
+func TestFormatDuration(t *testing.T) {
+	for s, want := range map[float64]string{0: "0:00", 59.6: "1:00", 3725: "1:02:05", -1: "?"} {
+		if got := formatDuration(s); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", s, got, want)
+		}
+	}
+}
