@@ -1,0 +1,647 @@
+package interp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"path"
+	"reflect"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/gokernel/gokernel/interp/symbols"
+	"github.com/gokernel/gokernel/mlstd/host"
+	yaegi "github.com/traefik/yaegi/interp"
+)
+
+// execCell runs a cell: split into items, then each run of declarations and
+// each statement is parsed, rewritten, compiled and executed in order.
+func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]any, error) {
+	items := splitItems(code)
+	last := -1
+	for i, it := range items {
+		if !it.pkg {
+			last = i
+		}
+	}
+	s.state.Lock()
+	broken := s.broken
+	s.state.Unlock()
+	if broken != "" {
+		fmt.Fprintf(s.outs.errW, "warning: %s earlier in this session; functions and closures created before then may return zero values. Restart the kernel to be safe.\n", broken)
+	}
+	var result map[string]any
+	for i := 0; i < len(items); {
+		it := items[i]
+		if it.pkg {
+			i++
+			continue
+		}
+		if it.decl {
+			j := i
+			for j < len(items) && (items[j].decl || items[j].pkg) {
+				j++
+			}
+			if err := s.runDecls(ctx, n, code, items[i].start, items[j-1].end); err != nil {
+				return nil, err
+			}
+			i = j
+			continue
+		}
+		res, err := s.runStmt(ctx, n, code, it, i == last)
+		if err != nil {
+			return nil, err
+		}
+		result = res
+		i++
+	}
+	return result, nil
+}
+
+// runStmt runs one top-level statement; if it is the cell's trailing
+// expression its value becomes the result.
+func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last bool) (map[string]any, error) {
+	src := "package main\nfunc main() {\n" + chunkSource(n, code, it.start, it.end) + "\n}\n"
+	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
+	if err != nil {
+		return nil, s.cellError(n, err)
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body
+	if len(body.List) == 0 {
+		return nil, nil
+	}
+	if err := s.autoImport(ctx, n, body); err != nil {
+		return nil, err
+	}
+	globals := s.globals()
+	rw := newRewriter(globals)
+	if es, ok := body.List[0].(*ast.ExprStmt); ok && last && len(body.List) == 1 {
+		if _, recv := es.X.(*ast.UnaryExpr); !recv && s.singleValue(es.X, globals) {
+			return s.runResult(ctx, n, rw, es)
+		}
+	}
+	stmts := rw.list(body.List, true)
+	if alt := redefineAsAssign(stmts, globals); alt != nil {
+		if _, err := s.compile(anchor(&ast.BlockStmt{List: alt})); err == nil {
+			return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: alt})
+		}
+	}
+	return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: stmts})
+}
+
+// runResult evaluates a trailing expression and returns its MIME bundle.
+func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.ExprStmt) (map[string]any, error) {
+	rw.expr(es.X)
+	// __gkv = X; __gk.Result(__gkv, __gkfmt.Sprintf("%v", __gkv)); __gkv = nil
+	blk := &ast.BlockStmt{List: []ast.Stmt{
+		&ast.AssignStmt{Lhs: []ast.Expr{ident("__gkv")}, Tok: token.ASSIGN, Rhs: []ast.Expr{es.X}},
+		&ast.ExprStmt{X: call(rtSel("Result"), ident("__gkv"),
+			call(&ast.SelectorExpr{X: ident(fmtName), Sel: ident("Sprintf")}, &ast.BasicLit{Kind: token.STRING, Value: `"%v"`}, ident("__gkv")))},
+		&ast.AssignStmt{Lhs: []ast.Expr{ident("__gkv")}, Tok: token.ASSIGN, Rhs: []ast.Expr{ident("nil")}},
+	}}
+	s.result.Store(nil)
+	anchor(blk)
+	if _, err := s.compile(blk); err != nil {
+		// Not a value (a call with no or several results, a type...): run it as a statement.
+		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
+	}
+	if err := s.execChunk(ctx, n, blk); err != nil {
+		return nil, err
+	}
+	r := s.result.Swap(nil)
+	if r == nil {
+		return nil, nil
+	}
+	return mimeOf(r.v, r.text), nil
+}
+
+// redefineAsAssign returns stmts with top-level `x := e` / `var x = e` of
+// already-defined globals turned into assignments (so the old value is
+// freed and existing closures see the new one), or nil if nothing changes.
+func redefineAsAssign(stmts []ast.Stmt, globals map[string]reflect.Value) []ast.Stmt {
+	changed := false
+	out := make([]ast.Stmt, len(stmts))
+	copy(out, stmts)
+	allKnown := func(names []ast.Expr) bool {
+		seen := 0
+		for _, l := range names {
+			id, ok := l.(*ast.Ident)
+			if !ok {
+				return false
+			}
+			if id.Name == "_" {
+				continue
+			}
+			if _, ok := globals[id.Name]; !ok {
+				return false
+			}
+			seen++
+		}
+		return seen > 0
+	}
+	for i, st := range stmts {
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE && allKnown(st.Lhs) {
+				out[i] = &ast.AssignStmt{Lhs: st.Lhs, Tok: token.ASSIGN, Rhs: st.Rhs}
+				changed = true
+			}
+		case *ast.DeclStmt:
+			gd, ok := st.Decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.VAR || len(gd.Specs) != 1 {
+				continue
+			}
+			vs := gd.Specs[0].(*ast.ValueSpec)
+			var names []ast.Expr
+			for _, nm := range vs.Names {
+				names = append(names, nm)
+			}
+			if len(vs.Values) > 0 && allKnown(names) {
+				out[i] = &ast.AssignStmt{Lhs: names, Tok: token.ASSIGN, Rhs: vs.Values}
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return out
+}
+
+// runDecls runs a run of import/type/func declarations from code[start:end].
+func (s *Session) runDecls(ctx context.Context, n int, code string, start, end int) error {
+	src := "package main\n" + chunkSource(n, code, start, end) + "\n"
+	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
+	if err != nil {
+		return s.cellError(n, err)
+	}
+	if err := s.autoImport(ctx, n, f); err != nil {
+		return err
+	}
+	globals := s.globals()
+	rw := newRewriter(globals)
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && (fd.Name.Name == "min" || fd.Name.Name == "max" || fd.Name.Name == "clear") {
+			rw.noMin = true
+		}
+	}
+	var (
+		first   []ast.Decl // imports and types
+		methods []ast.Decl // methods, generic funcs, main/init
+		funcs   []*ast.FuncDecl
+		newImp  = map[string]string{}
+		newDecl = map[string]string{}
+		redef   []string
+	)
+	s.state.Lock()
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			var keep []ast.Spec
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.ImportSpec:
+					p := strings.Trim(sp.Path.Value, "`\"")
+					name := importName(p)
+					if sp.Name != nil {
+						name = sp.Name.Name
+					}
+					if old, ok := s.imports[name]; ok && name != "_" && name != "." {
+						if old == p {
+							continue // already imported: re-running an import cell is fine
+						}
+						redef = append(redef, fmt.Sprintf("%s already names package %q; import %q under another name, e.g. %s2 %q", name, old, p, name, p))
+						continue
+					}
+					newImp[name] = p
+				case *ast.TypeSpec:
+					key := "type " + sp.Name.Name
+					def := types.ExprString(sp.Type)
+					if sp.TypeParams != nil {
+						def = fieldsString(sp.TypeParams) + def
+					}
+					if old, ok := s.decls[key]; ok {
+						if old == def {
+							continue
+						}
+						redef = append(redef, fmt.Sprintf("type %s is already defined (as %s) and yaegi cannot change an existing type; restart the kernel to redefine it, or use a new name such as %s2", sp.Name.Name, old, sp.Name.Name))
+						continue
+					}
+					newDecl[key] = def
+				}
+				keep = append(keep, sp)
+			}
+			if len(keep) > 0 {
+				d.Specs = keep
+				first = append(first, d)
+			}
+		case *ast.FuncDecl:
+			if d.Recv != nil {
+				key := "method " + recvName(d.Recv) + "." + d.Name.Name
+				def := s.nodeString(d)
+				if old, ok := s.decls[key]; ok {
+					if old == def {
+						continue
+					}
+					redef = append(redef, fmt.Sprintf("method %s.%s is already defined and yaegi keeps the first body of a method; restart the kernel to change it, or give the method a new name", recvName(d.Recv), d.Name.Name))
+					continue
+				}
+				newDecl[key] = def
+				rw.funcType(d.Type)
+				rw.block(d.Body)
+				methods = append(methods, d)
+				continue
+			}
+			if d.Type.TypeParams != nil || d.Name.Name == "main" || d.Name.Name == "init" || d.Body == nil {
+				rw.funcType(d.Type)
+				rw.block(d.Body)
+				methods = append(methods, d)
+				continue
+			}
+			funcs = append(funcs, d)
+		}
+	}
+	s.state.Unlock()
+	if len(redef) > 0 {
+		return &CellError{Name: "RedefinitionError", Value: fmt.Sprintf("cell %d: %s", n, strings.Join(redef, "; ")),
+			Traceback: append([]string{fmt.Sprintf("RedefinitionError in cell %d (nothing in this cell ran):", n)}, redef...)}
+	}
+	commit := func() {
+		s.state.Lock()
+		for k, v := range newImp {
+			s.imports[k] = v
+		}
+		for k, v := range newDecl {
+			s.decls[k] = v
+		}
+		s.state.Unlock()
+	}
+	if len(first) > 0 {
+		if err := s.execChunk(ctx, n, &ast.File{Package: f.Package, Name: f.Name, Decls: first}); err != nil {
+			return err
+		}
+	}
+	// Top-level funcs become assignable variables holding closures so that
+	// redefining one makes every caller use the new body.
+	var decls []ast.Stmt
+	for _, fd := range funcs {
+		if _, ok := globals[fd.Name.Name]; !ok {
+			decls = append(decls, varDecl(fd.Name.Name, fd.Type))
+		}
+	}
+	if len(decls) > 0 {
+		if err := s.execChunk(ctx, n, &ast.BlockStmt{List: decls}); err != nil {
+			return err
+		}
+	}
+	if len(methods) > 0 {
+		if err := s.execChunk(ctx, n, &ast.File{Package: f.Package, Name: f.Name, Decls: methods}); err != nil {
+			return err
+		}
+	}
+	for _, fd := range funcs {
+		rw.funcType(fd.Type)
+		rw.block(fd.Body)
+		lit := &ast.FuncLit{Type: fd.Type, Body: fd.Body}
+		assign := &ast.AssignStmt{Lhs: []ast.Expr{ident(fd.Name.Name)}, Tok: token.ASSIGN, Rhs: []ast.Expr{lit}}
+		blk := &ast.BlockStmt{List: []ast.Stmt{assign}}
+		if _, existed := globals[fd.Name.Name]; existed {
+			if _, err := s.compile(anchor(blk)); err != nil {
+				// The signature changed: a new variable; code compiled earlier keeps the old one.
+				fmt.Fprintf(s.outs.errW, "note: %s now has a different signature; functions defined before this cell still call the old %s until they are re-run\n", fd.Name.Name, fd.Name.Name)
+				blk = &ast.BlockStmt{List: []ast.Stmt{varDecl(fd.Name.Name, fd.Type), assign}}
+			}
+		}
+		if err := s.execChunk(ctx, n, blk); err != nil {
+			return err
+		}
+	}
+	commit()
+	return nil
+}
+
+func varDecl(name string, t ast.Expr) ast.Stmt {
+	return &ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{
+		&ast.ValueSpec{Names: []*ast.Ident{ident(name)}, Type: t},
+	}}}
+}
+
+func fieldsString(fl *ast.FieldList) string {
+	var parts []string
+	for _, f := range fl.List {
+		var names []string
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+		}
+		parts = append(parts, strings.Join(names, ", ")+" "+types.ExprString(f.Type))
+	}
+	return "[" + strings.Join(parts, "; ") + "]"
+}
+
+func recvName(fl *ast.FieldList) string {
+	if fl == nil || len(fl.List) == 0 {
+		return ""
+	}
+	t := fl.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+			continue
+		case *ast.IndexExpr:
+			t = x.X
+			continue
+		case *ast.IndexListExpr:
+			t = x.X
+			continue
+		case *ast.Ident:
+			return x.Name
+		}
+		return types.ExprString(t)
+	}
+}
+
+func (s *Session) nodeString(n ast.Node) string {
+	var b bytes.Buffer
+	_ = printer.Fprint(&b, s.yi.FileSet(), n)
+	return b.String()
+}
+
+// importName is the default local name of an import path.
+func importName(p string) string {
+	base := path.Base(p)
+	if len(base) > 1 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
+		base = path.Base(path.Dir(p))
+	}
+	return base
+}
+
+// autoPackages maps a package name to the import path added when a cell
+// uses name.X without importing it.
+var autoPackages = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range []string{"fmt", "math", "strings", "time", "os", "sort", "strconv", "errors", "bytes",
+		"math/rand", "sync", "bufio", "io", "image", "image/color", "slices", "maps", "context", "regexp", "unicode", "encoding/json"} {
+		m[importName(p)] = p
+	}
+	for k := range symbols.Symbols {
+		p := path.Dir(k)
+		if strings.Contains(p, "/mlstd/") || strings.HasPrefix(p, "gonum.org/") {
+			if _, dup := m[path.Base(k)]; !dup {
+				m[path.Base(k)] = p
+			}
+		}
+	}
+	return m
+}()
+
+// autoImport imports packages a chunk uses by their usual name without
+// having imported them.
+func (s *Session) autoImport(ctx context.Context, n int, node ast.Node) error {
+	declared := map[string]bool{}
+	used := map[string]bool{}
+	ast.Inspect(node, func(x ast.Node) bool {
+		switch x := x.(type) {
+		case *ast.ImportSpec:
+			name := importName(strings.Trim(x.Path.Value, "`\""))
+			if x.Name != nil {
+				name = x.Name.Name
+			}
+			declared[name] = true
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE {
+				for _, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for _, id := range x.Names {
+				declared[id.Name] = true
+			}
+		case *ast.Field:
+			for _, id := range x.Names {
+				declared[id.Name] = true
+			}
+		case *ast.FuncDecl:
+			declared[x.Name.Name] = true
+		case *ast.TypeSpec:
+			declared[x.Name.Name] = true
+		case *ast.RangeStmt:
+			for _, e := range []ast.Expr{x.Key, x.Value} {
+				if id, ok := e.(*ast.Ident); ok {
+					declared[id.Name] = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok {
+				if _, known := autoPackages[id.Name]; known {
+					used[id.Name] = true
+				}
+			}
+		}
+		return true
+	})
+	var need []string
+	globals := s.globals()
+	s.state.Lock()
+	for name := range used {
+		if _, ok := s.imports[name]; ok || declared[name] {
+			continue
+		}
+		if _, ok := globals[name]; ok {
+			continue
+		}
+		need = append(need, name)
+	}
+	s.state.Unlock()
+	if len(need) == 0 {
+		return nil
+	}
+	sort.Strings(need)
+	var b strings.Builder
+	b.WriteString("package main\nimport (\n")
+	for _, name := range need {
+		fmt.Fprintf(&b, "\t%s %q\n", name, autoPackages[name])
+	}
+	b.WriteString(")\n")
+	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", b.String(), 0)
+	if err != nil {
+		return s.cellError(n, err)
+	}
+	if err := s.execChunk(ctx, n, f); err != nil {
+		return err
+	}
+	s.state.Lock()
+	for _, name := range need {
+		s.imports[name] = autoPackages[name]
+	}
+	s.state.Unlock()
+	return nil
+}
+
+// execChunk compiles and runs one chunk, turning any failure into a *CellError.
+func (s *Session) execChunk(ctx context.Context, n int, node ast.Node) error {
+	anchor(node)
+	_, err := s.exec(ctx, node)
+	if err == nil {
+		return nil
+	}
+	return s.cellError(n, err)
+}
+
+var posRe = regexp.MustCompile(`(?:[\w./-]*/)?cell(\d+)/_\.go:(\d+):(\d+):?`)
+
+// cellPos rewrites "cell3/_.go:2:5:" into "cell 3, line 2:".
+func cellPos(s string) string {
+	return posRe.ReplaceAllString(s, "cell $1, line $2:")
+}
+
+// cellError converts parse, compile and run-time failures into a *CellError.
+func (s *Session) cellError(n int, err error) error {
+	var ce *CellError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var el scanner.ErrorList
+	if errors.As(err, &el) && len(el) > 0 {
+		var tb []string
+		for _, e := range el {
+			tb = append(tb, cellPos(e.Pos.String()+": "+e.Msg))
+		}
+		return &CellError{Name: "SyntaxError", Value: tb[0], Traceback: tb}
+	}
+	var cp *compilePanic
+	if errors.As(err, &cp) {
+		msg := fmt.Sprint(unwrapPanic(cp.v))
+		hint := "yaegi crashed compiling this statement"
+		if strings.Contains(msg, "nil type") || strings.Contains(msg, "index out of range") {
+			hint += " (known yaegi limits: `v, ok := <-ch` at cell top level, range over a function, range over an integer whose type the engine cannot see; write the loop as for i := 0; i < n; i++ or move the code into a function)"
+		}
+		v := fmt.Sprintf("cell %d: %s: %s", n, hint, msg)
+		return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+	}
+	if errors.Is(err, errHardStop) {
+		v := errHardStop.Error() + "; functions and closures created before may now return zero values: restart recommended"
+		return &CellError{Name: "KeyboardInterrupt", Value: v, Traceback: []string{"KeyboardInterrupt: " + v}}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		v := fmt.Sprintf("cell %d was cancelled (%v); closures created before may be broken: restart recommended", n, err)
+		return &CellError{Name: "Cancelled", Value: v, Traceback: []string{v}}
+	}
+	var p yaegi.Panic
+	if errors.As(err, &p) {
+		s.outs.flush()
+		lines := s.outs.takePanics()
+		val := unwrapPanic(p.Value)
+		if e, ok := val.(error); ok && errors.Is(e, host.ErrInterrupted) {
+			return &CellError{Name: "KeyboardInterrupt", Value: "interrupted by user",
+				Traceback: []string{fmt.Sprintf("KeyboardInterrupt: cell %d was interrupted; variables and functions defined so far are intact", n)}}
+		}
+		name := "panic"
+		if _, ok := val.(runtime.Error); ok {
+			name = "runtime error"
+		}
+		msg := fmt.Sprint(val)
+		if e, ok := val.(error); ok {
+			msg = e.Error()
+		}
+		msg = cellPos(msg)
+		tb := []string{"panic: " + msg}
+		for _, l := range lines {
+			tb = append(tb, "  at "+strings.Replace(cellPos(l), " panic: ", " in ", 1)+" (approximate)")
+		}
+		return &CellError{Name: name, Value: msg, Traceback: tb}
+	}
+	msg := cellPos(err.Error())
+	if !strings.HasPrefix(msg, "cell ") {
+		msg = fmt.Sprintf("cell %d: %s", n, msg)
+	}
+	return &CellError{Name: "CompileError", Value: msg, Traceback: []string{msg}}
+}
+
+// anchor gives synthesized nodes of a chunk the position of its first
+// positioned node (see fixPos).
+func anchor(n ast.Node) ast.Node {
+	var pos token.Pos
+	ast.Inspect(n, func(x ast.Node) bool {
+		if pos.IsValid() || x == nil {
+			return false
+		}
+		if p := x.Pos(); p.IsValid() {
+			pos = p
+			return false
+		}
+		return true
+	})
+	fixPos(n, pos)
+	return n
+}
+
+// globals is yaegi's Globals, which panics when a failed compile left
+// symbols the global frame has not grown for yet; running a trivial
+// program grows the frame.
+func (s *Session) globals() (g map[string]reflect.Value) {
+	for try := 0; try < 2; try++ {
+		func() {
+			defer func() {
+				if recover() != nil {
+					g = nil
+				}
+			}()
+			g = s.yi.Globals()
+		}()
+		if g != nil {
+			return g
+		}
+		if p, err := s.compile("package main\nfunc main() {}\n"); err == nil {
+			_, _ = s.yi.Execute(p)
+		}
+	}
+	return map[string]reflect.Value{}
+}
+
+// singleValue reports whether x may have exactly one value: false for calls
+// of package functions or cell functions known to return zero or several
+// results (yaegi would silently keep the first).
+func (s *Session) singleValue(x ast.Expr, globals map[string]reflect.Value) bool {
+	c, ok := x.(*ast.CallExpr)
+	if !ok {
+		return true
+	}
+	var fn reflect.Value
+	switch f := c.Fun.(type) {
+	case *ast.Ident:
+		fn = globals[f.Name]
+	case *ast.SelectorExpr:
+		pkg, ok := f.X.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		s.state.Lock()
+		p, imported := s.imports[pkg.Name]
+		s.state.Unlock()
+		if !imported {
+			if p, imported = autoPackages[pkg.Name]; !imported {
+				return true
+			}
+		}
+		if syms := s.yi.Symbols(p)[p]; syms != nil {
+			fn = syms[f.Sel.Name]
+		}
+	}
+	if fn.IsValid() && fn.Kind() == reflect.Func {
+		return fn.Type().NumOut() == 1
+	}
+	return true
+}

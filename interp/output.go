@@ -1,0 +1,235 @@
+package interp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// streams owns the two pipes that carry a session's stdout and stderr. The
+// interpreter writes to the pipes' write ends; with CaptureFDs the pipes are
+// also dup2'ed onto fds 1 and 2 so compiled code's output takes the same
+// path and stays in order. One reader goroutine per pipe forwards bytes to
+// the running cell's writers.
+type streams struct {
+	s                      *Session
+	outW, errW             *os.File
+	outR, errR             *os.File
+	origStdout, origStderr *os.File // dups of fds 1 and 2 when captured
+	captured               bool
+	seq                    atomic.Int64
+	out, err               *pump
+	mu                     sync.Mutex
+	panics                 []string // yaegi's "L:C: panic: ..." lines since the last take
+}
+
+const markerPrefix = "\x00\x01gokernel-flush:"
+
+var panicLine = regexp.MustCompile(`^(?:[^\s:]*_\.go:|)\d+:\d+: panic: `)
+
+type pump struct {
+	st      *streams
+	r       *os.File
+	stderr  bool
+	mu      sync.Mutex
+	cond    *sync.Cond
+	seen    int64
+	stopped bool
+}
+
+func newStreams(s *Session, capture bool) (*streams, error) {
+	st := &streams{s: s, captured: capture}
+	var err error
+	if st.outR, st.outW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("interp: %v", err)
+	}
+	if st.errR, st.errW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("interp: %v", err)
+	}
+	if capture {
+		o, err := syscall.Dup(1)
+		if err != nil {
+			return nil, fmt.Errorf("interp: dup stdout: %v", err)
+		}
+		e, err := syscall.Dup(2)
+		if err != nil {
+			return nil, fmt.Errorf("interp: dup stderr: %v", err)
+		}
+		st.origStdout = os.NewFile(uintptr(o), "/dev/stdout")
+		st.origStderr = os.NewFile(uintptr(e), "/dev/stderr")
+		if err := dup2(int(st.outW.Fd()), 1); err != nil {
+			return nil, fmt.Errorf("interp: capturing stdout: %v", err)
+		}
+		if err := dup2(int(st.errW.Fd()), 2); err != nil {
+			return nil, fmt.Errorf("interp: capturing stderr: %v", err)
+		}
+		// A fatal runtime error would otherwise go into our own pipe and be lost.
+		_ = debug.SetCrashOutput(st.origStderr, debug.CrashOptions{})
+	}
+	st.out = st.newPump(st.outR, false)
+	st.err = st.newPump(st.errR, true)
+	return st, nil
+}
+
+func (st *streams) newPump(r *os.File, stderr bool) *pump {
+	p := &pump{st: st, r: r, stderr: stderr}
+	p.cond = sync.NewCond(&p.mu)
+	go p.loop()
+	return p
+}
+
+func (p *pump) writer() io.Writer {
+	o := p.st.s.cur.Load()
+	if o == nil {
+		if p.st.origStderr != nil {
+			return p.st.origStderr
+		}
+		return io.Discard
+	}
+	if p.stderr {
+		return o.Stderr
+	}
+	return o.Stdout
+}
+
+func (p *pump) emit(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if p.stderr && bytes.Contains(b, []byte(": panic: ")) {
+		// Keep yaegi's interpreted traceback out of the user's stream; it
+		// becomes part of the CellError.
+		var keep []byte
+		for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+			if panicLine.Match(line) {
+				p.st.mu.Lock()
+				p.st.panics = append(p.st.panics, string(bytes.TrimRight(line, "\n")))
+				p.st.mu.Unlock()
+				continue
+			}
+			keep = append(keep, line...)
+		}
+		b = keep
+		if len(b) == 0 {
+			return
+		}
+	}
+	_, _ = p.writer().Write(b)
+}
+
+func (p *pump) loop() {
+	buf := make([]byte, 32<<10)
+	var pending []byte
+	for {
+		n, err := p.r.Read(buf)
+		if n > 0 {
+			data := append(pending, buf[:n]...)
+			pending = nil
+			for {
+				i := bytes.Index(data, []byte(markerPrefix))
+				if i < 0 {
+					// Hold back a suffix that may be the start of a marker.
+					k := partialPrefix(data, markerPrefix)
+					p.emit(data[:len(data)-k])
+					pending = append([]byte(nil), data[len(data)-k:]...)
+					break
+				}
+				p.emit(data[:i])
+				rest := data[i+len(markerPrefix):]
+				j := bytes.IndexByte(rest, 0)
+				if j < 0 {
+					pending = append([]byte(nil), data[i:]...)
+					break
+				}
+				seq, _ := strconv.ParseInt(string(rest[:j]), 10, 64)
+				p.mu.Lock()
+				if seq > p.seen {
+					p.seen = seq
+				}
+				p.cond.Broadcast()
+				p.mu.Unlock()
+				data = rest[j+1:]
+			}
+		}
+		if err != nil {
+			p.emit(pending)
+			p.mu.Lock()
+			p.stopped = true
+			p.cond.Broadcast()
+			p.mu.Unlock()
+			return
+		}
+	}
+}
+
+// partialPrefix returns the length of the longest suffix of b that is a
+// proper prefix of m.
+func partialPrefix(b []byte, m string) int {
+	for k := len(m) - 1; k > 0; k-- {
+		if len(b) >= k && string(b[len(b)-k:]) == m[:k] {
+			return k
+		}
+	}
+	return 0
+}
+
+// wait blocks until the pump has passed marker seq (or timeout).
+func (p *pump) wait(seq int64, timeout time.Duration) {
+	t := time.AfterFunc(timeout, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	defer t.Stop()
+	deadline := time.Now().Add(timeout)
+	p.mu.Lock()
+	for p.seen < seq && !p.stopped && time.Now().Before(deadline) {
+		p.cond.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// flush makes sure everything written to the pipes so far has been
+// forwarded to the current cell's writers.
+func (st *streams) flush() {
+	seq := st.seq.Add(1)
+	m := []byte(markerPrefix + strconv.FormatInt(seq, 10) + "\x00")
+	_, e1 := st.outW.Write(m)
+	_, e2 := st.errW.Write(m)
+	if e1 == nil {
+		st.out.wait(seq, 2*time.Second)
+	}
+	if e2 == nil {
+		st.err.wait(seq, 2*time.Second)
+	}
+}
+
+// takePanics returns and clears the interpreted traceback lines.
+func (st *streams) takePanics() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := st.panics
+	st.panics = nil
+	return p
+}
+
+func (st *streams) close() error {
+	st.flush()
+	if st.captured {
+		_ = dup2(int(st.origStdout.Fd()), 1)
+		_ = dup2(int(st.origStderr.Fd()), 2)
+	}
+	st.outW.Close()
+	st.errW.Close()
+	return nil
+}
+
+func dup2(from, to int) error { return syscall.Dup3(from, to, 0) }

@@ -1,0 +1,60 @@
+package interp
+
+import (
+	"go/ast"
+	"go/token"
+	"reflect"
+)
+
+var (
+	posType    = reflect.TypeOf(token.Pos(0))
+	objPtrType = reflect.TypeOf((*ast.Object)(nil))
+	scopeType  = reflect.TypeOf((*ast.Scope)(nil))
+)
+
+// fixPos gives every position-less node under n the position pos. yaegi
+// resolves imports through the file name of a node's position, so nodes
+// synthesized by the rewriter must carry a position in the cell's file.
+func fixPos(n ast.Node, pos token.Pos) {
+	if n == nil || !pos.IsValid() {
+		return
+	}
+	seen := map[uintptr]bool{}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if v.IsNil() || v.Type() == objPtrType || v.Type() == scopeType {
+				return
+			}
+			if seen[v.Pointer()] {
+				return
+			}
+			seen[v.Pointer()] = true
+			walk(v.Elem())
+		case reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				f := v.Field(i)
+				if f.Type() == posType {
+					if v.Type().Field(i).Name == "Ellipsis" {
+						continue // semantic: marks a variadic call
+					}
+					if f.Int() == 0 && f.CanSet() {
+						f.SetInt(int64(pos))
+					}
+					continue
+				}
+				walk(f)
+			}
+		}
+	}
+	walk(reflect.ValueOf(n))
+}

@@ -1,0 +1,585 @@
+package interp
+
+import (
+	"go/ast"
+	"go/token"
+	"reflect"
+	"strconv"
+)
+
+// rewriter applies the source-to-source fixes that make yaegi v0.16.1 run
+// modern notebook Go: interrupt polls at loop tops, range over int,
+// per-iteration loop variables, min/max/clear, interruptible channel
+// waits, recovering goroutines, and (at cell top level) wrapping of the
+// statement forms that crash yaegi's global scope.
+type rewriter struct {
+	ints    map[string]bool // names known to hold integers
+	globals map[string]reflect.Value
+	noMin   bool // the user defined their own min/max/clear
+	tmp     int
+}
+
+func newRewriter(globals map[string]reflect.Value) *rewriter {
+	r := &rewriter{ints: map[string]bool{}, globals: globals}
+	for name, v := range globals {
+		if v.IsValid() && isIntKind(v.Kind()) {
+			r.ints[name] = true
+		}
+	}
+	for _, n := range []string{"min", "max", "clear"} {
+		if _, ok := globals[n]; ok {
+			r.noMin = true
+		}
+	}
+	return r
+}
+
+func isIntKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
+func ident(name string) *ast.Ident { return &ast.Ident{Name: name} }
+
+func rtSel(name string) ast.Expr { return &ast.SelectorExpr{X: ident(rtName), Sel: ident(name)} }
+
+func call(fun ast.Expr, args ...ast.Expr) *ast.CallExpr { return &ast.CallExpr{Fun: fun, Args: args} }
+
+// iife wraps statements in func() { ... }().
+func iife(list ...ast.Stmt) ast.Stmt {
+	return &ast.ExprStmt{X: call(&ast.FuncLit{
+		Type: &ast.FuncType{Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{List: list},
+	})}
+}
+
+// pollStmt is `if *__gk.Flag { __gk.Raise() }`.
+func pollStmt() ast.Stmt {
+	return &ast.IfStmt{
+		Cond: &ast.StarExpr{X: rtSel("Flag")},
+		Body: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Raise"))}}},
+	}
+}
+
+// interruptClause is `case <-__gk.Done(): __gk.Raise()`.
+func interruptClause() *ast.CommClause {
+	return &ast.CommClause{
+		Comm: &ast.ExprStmt{X: &ast.UnaryExpr{Op: token.ARROW, X: call(rtSel("Done"))}},
+		Body: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Raise"))}},
+	}
+}
+
+// goRecover is `defer func() { if r := recover(); r != nil { __gk.GoPanic(r) } }()`.
+func goRecover() ast.Stmt {
+	return &ast.DeferStmt{Call: call(&ast.FuncLit{
+		Type: &ast.FuncType{Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{List: []ast.Stmt{&ast.IfStmt{
+			Init: &ast.AssignStmt{Lhs: []ast.Expr{ident("r")}, Tok: token.DEFINE, Rhs: []ast.Expr{call(ident("recover"))}},
+			Cond: &ast.BinaryExpr{X: ident("r"), Op: token.NEQ, Y: ident("nil")},
+			Body: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("GoPanic"), ident("r"))}}},
+		}}},
+	})}
+}
+
+// list rewrites a statement list; top marks the cell's top level.
+func (r *rewriter) list(l []ast.Stmt, top bool) []ast.Stmt {
+	var out []ast.Stmt
+	for _, s := range l {
+		out = append(out, r.stmt(s, top)...)
+	}
+	return out
+}
+
+func (r *rewriter) block(b *ast.BlockStmt) {
+	if b != nil {
+		b.List = r.list(b.List, false)
+	}
+}
+
+func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
+	wrap := func(s ast.Stmt) []ast.Stmt {
+		if top {
+			return []ast.Stmt{iife(s)}
+		}
+		return []ast.Stmt{s}
+	}
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		r.block(s)
+		return wrap(s)
+	case *ast.IfStmt:
+		r.ifStmt(s)
+		return wrap(s)
+	case *ast.ForStmt:
+		r.forStmt(s)
+		return wrap(s)
+	case *ast.RangeStmt:
+		return wrap(r.rangeStmt(s))
+	case *ast.SwitchStmt:
+		r.simple(s.Init)
+		r.expr(s.Tag)
+		for _, c := range s.Body.List {
+			cc := c.(*ast.CaseClause)
+			for _, e := range cc.List {
+				r.expr(e)
+			}
+			cc.Body = r.list(cc.Body, false)
+		}
+		return wrap(s)
+	case *ast.TypeSwitchStmt:
+		r.simple(s.Init)
+		r.simple(s.Assign)
+		for _, c := range s.Body.List {
+			cc := c.(*ast.CaseClause)
+			cc.Body = r.list(cc.Body, false)
+		}
+		return wrap(s)
+	case *ast.SelectStmt:
+		r.selectStmt(s)
+		return wrap(s)
+	case *ast.LabeledStmt:
+		inner := r.stmt(s.Stmt, false)
+		if len(inner) == 1 {
+			s.Stmt = inner[0]
+		} else {
+			s.Stmt = &ast.BlockStmt{List: inner}
+		}
+		return wrap(s)
+	case *ast.GoStmt:
+		return wrap(r.goStmt(s))
+	case *ast.ExprStmt:
+		if u, ok := s.X.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			r.expr(u.X)
+			sel := &ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
+				&ast.CommClause{Comm: s}, interruptClause(),
+			}}}
+			return wrap(sel)
+		}
+		r.expr(s.X)
+	case *ast.AssignStmt:
+		for _, e := range s.Rhs {
+			r.expr(e)
+		}
+		for _, e := range s.Lhs {
+			r.expr(e)
+		}
+		if len(s.Rhs) == 1 {
+			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN {
+				sel := &ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
+					&ast.CommClause{Comm: s}, interruptClause(),
+				}}}
+				return wrap(sel)
+			}
+		}
+		if s.Tok == token.DEFINE {
+			r.noteInts(s)
+		}
+		if top && s.Tok == token.DEFINE && len(s.Lhs) == 2 && len(s.Rhs) == 1 {
+			if out := r.commaOK(s); out != nil {
+				return out
+			}
+		}
+	case *ast.DeclStmt:
+		if gd, ok := s.Decl.(*ast.GenDecl); ok {
+			for _, sp := range gd.Specs {
+				if vs, ok := sp.(*ast.ValueSpec); ok {
+					for _, v := range vs.Values {
+						r.expr(v)
+					}
+					if id, ok := vs.Type.(*ast.Ident); ok && isIntTypeName(id.Name) {
+						for _, n := range vs.Names {
+							r.ints[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	case *ast.ReturnStmt:
+		for _, e := range s.Results {
+			r.expr(e)
+		}
+	case *ast.DeferStmt:
+		r.expr(s.Call)
+	case *ast.SendStmt:
+		r.expr(s.Chan)
+		r.expr(s.Value)
+	case *ast.IncDecStmt:
+		r.expr(s.X)
+	}
+	return []ast.Stmt{s}
+}
+
+func (r *rewriter) simple(s ast.Stmt) {
+	if s == nil {
+		return
+	}
+	// Simple statements (if/switch/for init) never need replacing.
+	switch s := s.(type) {
+	case *ast.AssignStmt:
+		for _, e := range s.Rhs {
+			r.expr(e)
+		}
+		if s.Tok == token.DEFINE {
+			r.noteInts(s)
+		}
+	case *ast.ExprStmt:
+		r.expr(s.X)
+	case *ast.IncDecStmt:
+		r.expr(s.X)
+	case *ast.SendStmt:
+		r.expr(s.Value)
+	}
+}
+
+func (r *rewriter) ifStmt(s *ast.IfStmt) {
+	r.simple(s.Init)
+	r.expr(s.Cond)
+	r.block(s.Body)
+	switch e := s.Else.(type) {
+	case *ast.BlockStmt:
+		r.block(e)
+	case *ast.IfStmt:
+		r.ifStmt(e)
+	}
+}
+
+func (r *rewriter) forStmt(s *ast.ForStmt) {
+	r.simple(s.Init)
+	r.expr(s.Cond)
+	r.simple(s.Post)
+	r.block(s.Body)
+	// Go 1.22 per-iteration loop variables, when a closure or address could observe them.
+	if init, ok := s.Init.(*ast.AssignStmt); ok && init.Tok == token.DEFINE && captures(s.Body) {
+		var names []ast.Expr
+		for _, l := range init.Lhs {
+			if id, ok := l.(*ast.Ident); ok && id.Name != "_" && !assigns(s.Body, id.Name) {
+				names = append(names, ident(id.Name))
+			}
+		}
+		if len(names) > 0 {
+			cp := &ast.AssignStmt{Lhs: names, Tok: token.DEFINE, Rhs: cloneIdents(names)}
+			s.Body.List = append([]ast.Stmt{cp}, s.Body.List...)
+		}
+	}
+	s.Body.List = append([]ast.Stmt{pollStmt()}, s.Body.List...)
+}
+
+func (r *rewriter) rangeStmt(s *ast.RangeStmt) ast.Stmt {
+	r.expr(s.X)
+	if s.Tok == token.DEFINE {
+		if id, ok := s.Key.(*ast.Ident); ok && s.Value == nil && r.isInt(s.X) {
+			r.ints[id.Name] = true
+		}
+	}
+	r.block(s.Body)
+	if s.Value == nil && r.isInt(s.X) {
+		// for i := range n  ->  for i := n - n; i < n; i++ (n is side-effect free here)
+		key := "__gki" + strconv.Itoa(r.tmp)
+		r.tmp++
+		if id, ok := s.Key.(*ast.Ident); ok && s.Tok == token.DEFINE {
+			key = id.Name
+		}
+		n := s.X
+		var zero ast.Expr = &ast.BinaryExpr{X: n, Op: token.SUB, Y: n}
+		if _, lit := n.(*ast.BasicLit); lit {
+			zero = &ast.BasicLit{Kind: token.INT, Value: "0"}
+		}
+		f := &ast.ForStmt{
+			Init: &ast.AssignStmt{Lhs: []ast.Expr{ident(key)}, Tok: token.DEFINE, Rhs: []ast.Expr{zero}},
+			Cond: &ast.BinaryExpr{X: ident(key), Op: token.LSS, Y: n},
+			Post: &ast.IncDecStmt{X: ident(key), Tok: token.INC},
+			Body: s.Body,
+		}
+		if s.Key != nil && s.Tok == token.ASSIGN {
+			s.Body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{s.Key}, Tok: token.ASSIGN, Rhs: []ast.Expr{ident(key)}}}, s.Body.List...)
+		}
+		r.forStmt(f)
+		return f
+	}
+	if s.Tok == token.DEFINE && captures(s.Body) {
+		var names []ast.Expr
+		for _, e := range []ast.Expr{s.Key, s.Value} {
+			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, ident(id.Name))
+			}
+		}
+		if len(names) > 0 {
+			s.Body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: names, Tok: token.DEFINE, Rhs: cloneIdents(names)}}, s.Body.List...)
+		}
+	}
+	s.Body.List = append([]ast.Stmt{pollStmt()}, s.Body.List...)
+	return s
+}
+
+func (r *rewriter) selectStmt(s *ast.SelectStmt) {
+	hasDefault := false
+	for _, c := range s.Body.List {
+		cc := c.(*ast.CommClause)
+		if cc.Comm == nil {
+			hasDefault = true
+		}
+		cc.Body = r.list(cc.Body, false)
+	}
+	if !hasDefault {
+		s.Body.List = append(s.Body.List, interruptClause())
+	}
+}
+
+func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
+	if fl, ok := s.Call.Fun.(*ast.FuncLit); ok {
+		r.expr(s.Call)
+		fl.Body.List = append([]ast.Stmt{goRecover()}, fl.Body.List...)
+		return s
+	}
+	r.expr(s.Call)
+	// go f(a, b) -> { a0, a1 := a, b; go func() { defer recover...; f(a0, a1) }() }
+	var lhs, args []ast.Expr
+	for i, a := range s.Call.Args {
+		name := "__gka" + strconv.Itoa(i)
+		lhs = append(lhs, ident(name))
+		args = append(args, a)
+		_ = i
+	}
+	inner := &ast.CallExpr{Fun: s.Call.Fun, Args: cloneIdents(lhs), Ellipsis: s.Call.Ellipsis}
+	g := &ast.GoStmt{Call: call(&ast.FuncLit{
+		Type: &ast.FuncType{Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{List: []ast.Stmt{goRecover(), &ast.ExprStmt{X: inner}}},
+	})}
+	if len(lhs) == 0 {
+		return g
+	}
+	return &ast.BlockStmt{List: []ast.Stmt{
+		&ast.AssignStmt{Lhs: lhs, Tok: token.DEFINE, Rhs: args},
+		g,
+	}}
+}
+
+// commaOK rewrites top-level `v, ok := m[k]` and `v, ok := x.(T)`, which
+// crash yaegi in global scope.
+func (r *rewriter) commaOK(s *ast.AssignStmt) []ast.Stmt {
+	v, _ := s.Lhs[0].(*ast.Ident)
+	ok, _ := s.Lhs[1].(*ast.Ident)
+	if v == nil || ok == nil {
+		return nil
+	}
+	rhs := s.Rhs[0]
+	okFunc := func() ast.Stmt {
+		// ok := func() bool { _, ok := <rhs>; return ok }()
+		return &ast.AssignStmt{Lhs: []ast.Expr{ident(ok.Name)}, Tok: token.DEFINE, Rhs: []ast.Expr{call(&ast.FuncLit{
+			Type: &ast.FuncType{Params: &ast.FieldList{}, Results: &ast.FieldList{List: []*ast.Field{{Type: ident("bool")}}}},
+			Body: &ast.BlockStmt{List: []ast.Stmt{
+				&ast.AssignStmt{Lhs: []ast.Expr{ident("_"), ident("__gkok")}, Tok: token.DEFINE, Rhs: []ast.Expr{rhs}},
+				&ast.ReturnStmt{Results: []ast.Expr{ident("__gkok")}},
+			}},
+		})}}
+	}
+	var out []ast.Stmt
+	switch x := rhs.(type) {
+	case *ast.IndexExpr:
+		if v.Name != "_" {
+			out = append(out, &ast.AssignStmt{Lhs: []ast.Expr{ident(v.Name)}, Tok: token.DEFINE, Rhs: []ast.Expr{rhs}})
+		}
+		if ok.Name != "_" {
+			out = append(out, okFunc())
+		}
+		return out
+	case *ast.TypeAssertExpr:
+		if x.Type == nil {
+			return nil
+		}
+		okName := ok.Name
+		if okName == "_" {
+			okName = "__gkok" + strconv.Itoa(r.tmp)
+			r.tmp++
+			ok = ident(okName)
+		}
+		out = append(out, okFunc())
+		if v.Name != "_" {
+			out = append(out,
+				&ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{&ast.ValueSpec{Names: []*ast.Ident{ident(v.Name)}, Type: x.Type}}}},
+				iife(&ast.IfStmt{Cond: ident(okName), Body: &ast.BlockStmt{List: []ast.Stmt{
+					&ast.AssignStmt{Lhs: []ast.Expr{ident(v.Name)}, Tok: token.ASSIGN, Rhs: []ast.Expr{rhs}},
+				}}}))
+		}
+		return out
+	}
+	return nil
+}
+
+// expr rewrites function literals and builtin calls inside an expression.
+func (r *rewriter) expr(e ast.Expr) {
+	if e == nil {
+		return
+	}
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			r.funcType(n.Type)
+			r.block(n.Body)
+			return false
+		case *ast.CallExpr:
+			r.builtin(n)
+		}
+		return true
+	})
+}
+
+// funcType records integer parameters (for range-over-int).
+func (r *rewriter) funcType(t *ast.FuncType) {
+	if t == nil || t.Params == nil {
+		return
+	}
+	for _, f := range t.Params.List {
+		if id, ok := f.Type.(*ast.Ident); ok && isIntTypeName(id.Name) {
+			for _, n := range f.Names {
+				r.ints[n.Name] = true
+			}
+		}
+	}
+}
+
+func (r *rewriter) builtin(c *ast.CallExpr) {
+	id, ok := c.Fun.(*ast.Ident)
+	if !ok || r.noMin || len(c.Args) == 0 {
+		return
+	}
+	switch id.Name {
+	case "clear":
+		c.Fun = rtSel("Clear")
+	case "min", "max":
+		// Literals take the type of a typed operand, which yaegi's generic
+		// inference cannot do for untyped constants: order typed args first.
+		var typed, lits []ast.Expr
+		for _, a := range c.Args {
+			if isConstLit(a) {
+				lits = append(lits, a)
+			} else {
+				typed = append(typed, a)
+			}
+		}
+		if len(typed) == 0 {
+			return // constant expression; yaegi cannot fold min/max, leave the error
+		}
+		args := append(typed, lits...)
+		fn := "__gk" + id.Name
+		acc := args[0]
+		if len(args) == 1 {
+			acc = call(ident(fn), args[0], args[0])
+		}
+		for _, a := range args[1:] {
+			acc = call(ident(fn), acc, a)
+		}
+		ac := acc.(*ast.CallExpr)
+		c.Fun, c.Args = ac.Fun, ac.Args
+	}
+}
+
+func isConstLit(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.UnaryExpr:
+		return isConstLit(e.X)
+	case *ast.ParenExpr:
+		return isConstLit(e.X)
+	}
+	return false
+}
+
+func isIntTypeName(n string) bool {
+	switch n {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte", "rune":
+		return true
+	}
+	return false
+}
+
+func (r *rewriter) noteInts(s *ast.AssignStmt) {
+	if len(s.Lhs) != len(s.Rhs) {
+		return
+	}
+	for i, l := range s.Lhs {
+		if id, ok := l.(*ast.Ident); ok && r.isInt(s.Rhs[i]) {
+			r.ints[id.Name] = true
+		}
+	}
+}
+
+// isInt reports whether e certainly has an integer type (syntactically, or
+// because it names a known integer variable).
+func (r *rewriter) isInt(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return e.Kind == token.INT
+	case *ast.ParenExpr:
+		return r.isInt(e.X)
+	case *ast.Ident:
+		return r.ints[e.Name]
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok {
+			return id.Name == "len" || id.Name == "cap" || isIntTypeName(id.Name)
+		}
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.SHL, token.SHR, token.AND, token.OR, token.XOR:
+			return r.isInt(e.X) || r.isInt(e.Y)
+		}
+	case *ast.UnaryExpr:
+		return e.Op == token.SUB && r.isInt(e.X)
+	}
+	return false
+}
+
+// captures reports whether a loop body contains a closure or takes an address.
+func captures(b *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(b, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			found = true
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				found = true
+			}
+		case *ast.GoStmt, *ast.DeferStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// assigns reports whether body assigns to name.
+func assigns(b *ast.BlockStmt, name string) bool {
+	found := false
+	ast.Inspect(b, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if n.Tok != token.DEFINE {
+				for _, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name == name {
+						found = true
+					}
+				}
+			}
+		case *ast.IncDecStmt:
+			if id, ok := n.X.(*ast.Ident); ok && id.Name == name {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+func cloneIdents(l []ast.Expr) []ast.Expr {
+	out := make([]ast.Expr, len(l))
+	for i, e := range l {
+		out[i] = ident(e.(*ast.Ident).Name)
+	}
+	return out
+}

@@ -1,0 +1,124 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"reflect"
+	"time"
+
+	"github.com/gokernel/gokernel/interp/symbols"
+	"github.com/gokernel/gokernel/mlstd/host"
+	yaegi "github.com/traefik/yaegi/interp"
+)
+
+// The runtime helper package every session imports under rtName. Rewritten
+// cells call into it; users never need to.
+const (
+	rtName  = "__gk"
+	rtPath  = "gokernel/rt"
+	fmtName = "__gkfmt"
+)
+
+// helperSource is interpreted once per session: the result slot and the
+// generic min/max used by the rewrite of Go 1.21's builtins.
+const helperSource = `package main
+
+var __gkv interface{}
+
+type __gkOrdered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
+}
+
+func __gkmin[T __gkOrdered](a, b T) T {
+	if b < a || b != b {
+		return b
+	}
+	return a
+}
+
+func __gkmax[T __gkOrdered](a, b T) T {
+	if b > a || b != b {
+		return b
+	}
+	return a
+}
+`
+
+func (s *Session) runtimeSymbols() yaegi.Exports {
+	in := s.intr
+	return yaegi.Exports{
+		rtPath + "/rt": {
+			"Flag":  reflect.ValueOf(&in.flag).Elem(),
+			"Raise": reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
+			"Done":  reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
+			"Result": reflect.ValueOf(func(v any, text string) {
+				s.result.Store(&resultBox{v: v, text: text})
+			}),
+			"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
+			"Clear":   reflect.ValueOf(clearValue),
+		},
+		"time/time": {
+			"Sleep": reflect.ValueOf(func(d time.Duration) {
+				if d <= 0 {
+					return
+				}
+				t := time.NewTimer(d)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-in.channel():
+					panic(host.ErrInterrupted)
+				}
+			}),
+		},
+	}
+}
+
+// extraSymbols are the compiled packages cells can import besides the stdlib.
+func extraSymbols() yaegi.Exports { return symbols.Symbols }
+
+// clearValue implements the clear builtin for maps and slices.
+func clearValue(x any) {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Map, reflect.Slice:
+		v.Clear()
+	case reflect.Invalid:
+	default:
+		panic(fmt.Sprintf("invalid argument: clear(%s): argument must be a map or slice", v.Type()))
+	}
+}
+
+// goPanic reports a panic that escaped a goroutine started by a cell.
+func (s *Session) goPanic(r any) {
+	r = unwrapPanic(r)
+	if r == host.ErrInterrupted {
+		return
+	}
+	w := s.outs.errW
+	fmt.Fprintf(w, "panic in goroutine (recovered; the session goes on): %v\n", r)
+}
+
+// unwrapPanic turns yaegi's reflect.Value-wrapped panic values into plain values.
+func unwrapPanic(r any) any {
+	for {
+		switch v := r.(type) {
+		case reflect.Value:
+			if !v.IsValid() {
+				return nil
+			}
+			if !v.CanInterface() {
+				return v.String()
+			}
+			r = v.Interface()
+		case yaegi.Panic:
+			r = v.Value
+		case *yaegi.Panic:
+			r = v.Value
+		default:
+			return r
+		}
+	}
+}
+
+func asNode(n any) ast.Node { return n.(ast.Node) }

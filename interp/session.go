@@ -1,0 +1,341 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/host"
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// Options configure a Session.
+type Options struct {
+	// CaptureFDs dup2s pipes onto fds 1 and 2 so that compiled and cgo
+	// output reaches the running cell; the originals stay reachable through
+	// (*Session).LogWriter() for the host program's own log.
+	CaptureFDs bool
+	// Dir is the working directory for relative paths (default: current).
+	Dir string
+	// Args are the os.Args seen by cells (default: {"gokernel"}).
+	Args []string
+}
+
+// Output receives what a cell produces while it runs.
+type Output struct {
+	// Stdout and Stderr receive the cell's text output as it is written.
+	// Nil discards.
+	Stdout, Stderr io.Writer
+	// Publish receives rich output ("display_data", "update_display_data",
+	// "clear_output" with Jupyter content); nil means a text-only front end.
+	Publish func(msgType string, content map[string]any)
+	// Input reads one line of input for the cell; nil means no stdin.
+	Input func(prompt string, password bool) (string, error)
+}
+
+// CellError describes why a cell failed: a compile error, a panic or an
+// interrupt (Name "KeyboardInterrupt").
+type CellError struct {
+	Name, Value string
+	Traceback   []string // never empty
+}
+
+func (e *CellError) Error() string { return e.Name + ": " + e.Value }
+
+// EscalateAfter is how long Execute waits after Interrupt for the cell to
+// stop cooperatively before it stops the interpreter by force.
+const EscalateAfter = 3 * time.Second
+
+// Session is one interpreter with its state (variables, functions, types,
+// imports). It runs one cell at a time; Interrupt, IsComplete, Complete and
+// Inspect may be called from any goroutine.
+type Session struct {
+	opts Options
+	yi   *yaegi.Interpreter
+
+	run     sync.Mutex // held while a cell runs
+	state   sync.Mutex // guards the fields below
+	cell    int
+	imports map[string]string // local name -> import path
+	decls   map[string]string // "type T" / "method T.M" -> source of the definition
+	broken  string            // set after a hard stop: why closures may be dead
+
+	cur    atomic.Pointer[Output] // the running (or last) cell's output
+	outs   *streams
+	intr   *interrupter
+	result atomic.Pointer[resultBox]
+	logw   io.Writer
+	closed atomic.Bool
+}
+
+type resultBox struct {
+	v    any
+	text string
+}
+
+// New starts a session.
+func New(opts Options) (*Session, error) {
+	if len(opts.Args) == 0 {
+		opts.Args = []string{"gokernel"}
+	}
+	if opts.Dir != "" {
+		if err := os.Chdir(opts.Dir); err != nil {
+			return nil, fmt.Errorf("interp: %v", err)
+		}
+	}
+	s := &Session{
+		opts:    opts,
+		imports: map[string]string{},
+		decls:   map[string]string{},
+		intr:    newInterrupter(),
+		logw:    os.Stderr,
+	}
+	outs, err := newStreams(s, opts.CaptureFDs)
+	if err != nil {
+		return nil, err
+	}
+	s.outs = outs
+	if opts.CaptureFDs {
+		s.logw = outs.origStderr
+	}
+	s.yi = yaegi.New(yaegi.Options{
+		Stdin:  &stdinReader{s: s},
+		Stdout: outs.outW,
+		Stderr: outs.errW,
+		Args:   opts.Args,
+		Env:    os.Environ(),
+	})
+	if err := s.yi.Use(stdlib.Symbols); err != nil {
+		return nil, fmt.Errorf("interp: loading stdlib symbols: %v", err)
+	}
+	if err := s.yi.Use(s.runtimeSymbols()); err != nil {
+		return nil, fmt.Errorf("interp: loading runtime symbols: %v", err)
+	}
+	if err := s.yi.Use(extraSymbols()); err != nil {
+		return nil, fmt.Errorf("interp: loading mlstd symbols: %v", err)
+	}
+	if err := s.bootstrap(); err != nil {
+		return nil, fmt.Errorf("interp: bootstrap: %v", err)
+	}
+	return s, nil
+}
+
+// bootstrap imports the runtime helper package and declares helpers.
+func (s *Session) bootstrap() error {
+	_, err := s.yi.Eval(`import (
+	` + rtName + ` "` + rtPath + `"
+	` + fmtName + ` "fmt"
+)`)
+	if err != nil {
+		return err
+	}
+	if _, err := s.yi.Eval(helperSource); err != nil {
+		return err
+	}
+	return nil
+}
+
+// LogWriter returns the process's original stderr, for the host program's own log.
+func (s *Session) LogWriter() io.Writer { return s.logw }
+
+// Close stops the output readers and restores fds 1 and 2 if they were captured.
+func (s *Session) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.Interrupt()
+	return s.outs.close()
+}
+
+// Interrupt asks the running cell to stop. Loops, time.Sleep, channel waits
+// and mlstd's long loops notice within milliseconds; if the cell has not
+// stopped after EscalateAfter it is stopped by force. Safe from any goroutine.
+func (s *Session) Interrupt() {
+	s.intr.trigger()
+	host.Interrupt()
+}
+
+// Execute runs one cell. result is the MIME bundle of a trailing expression
+// (nil if the cell does not end in one); err is a *CellError for compile
+// errors, panics and interrupts. Cancelling ctx stops the cell by force.
+func (s *Session) Execute(ctx context.Context, code string, out Output) (result map[string]any, err error) {
+	s.run.Lock()
+	defer s.run.Unlock()
+	if s.closed.Load() {
+		return nil, &CellError{Name: "SessionClosed", Value: "interp: session is closed", Traceback: []string{"interp: session is closed"}}
+	}
+	if out.Stdout == nil {
+		out.Stdout = io.Discard
+	}
+	if out.Stderr == nil {
+		out.Stderr = io.Discard
+	}
+	s.state.Lock()
+	s.cell++
+	n := s.cell
+	s.state.Unlock()
+
+	s.cur.Store(&out)
+	s.intr.reset()
+	host.Reset()
+	host.SetSink(out.Publish, out.Publish != nil)
+	defer func() {
+		host.SetSink(nil, false)
+		s.outs.flush()
+	}()
+
+	if m, ok := s.magic(ctx, n, code, out); ok {
+		return m.result, m.err
+	}
+	return s.execCell(ctx, n, code)
+}
+
+// exec compiles and runs one chunk under recover, watching ctx and the
+// interrupt escalation timer.
+func (s *Session) exec(ctx context.Context, node any) (res reflect.Value, err error) {
+	prog, err := s.compile(node)
+	if err != nil {
+		return res, err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ret struct {
+		v   reflect.Value
+		err error
+	}
+	done := make(chan ret, 1)
+	go func() {
+		var r ret
+		defer func() {
+			if p := recover(); p != nil {
+				r.err = yaegi.Panic{Value: p}
+			}
+			done <- r
+		}()
+		r.v, r.err = s.yi.ExecuteWithContext(cctx, prog)
+	}()
+	var escalate <-chan time.Time
+	intr := s.intr.channel()
+	for {
+		select {
+		case r := <-done:
+			return r.v, r.err
+		case <-intr:
+			intr = nil
+			t := time.NewTimer(EscalateAfter)
+			defer t.Stop()
+			escalate = t.C
+		case <-escalate:
+			s.state.Lock()
+			s.broken = "a cell was stopped by force"
+			s.state.Unlock()
+			cancel()
+			return res, errHardStop
+		case <-ctx.Done():
+			s.state.Lock()
+			s.broken = "a cell was cancelled"
+			s.state.Unlock()
+			cancel()
+			// ExecuteWithContext returns promptly after cancel.
+			<-done
+			return res, ctx.Err()
+		}
+	}
+}
+
+var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter.String() + " of the interrupt and was stopped by force")
+
+// compile runs CompileAST under recover: yaegi's compiler panics on some inputs.
+func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &compilePanic{p}
+		}
+	}()
+	switch n := node.(type) {
+	case string:
+		return s.yi.Compile(n)
+	default:
+		return s.yi.CompileAST(asNode(n))
+	}
+}
+
+type compilePanic struct{ v any }
+
+func (c *compilePanic) Error() string { return fmt.Sprint(c.v) }
+
+// interrupter is the cooperative stop flag polled by rewritten loops.
+type interrupter struct {
+	mu   sync.Mutex
+	flag *bool
+	ch   chan struct{}
+	shut bool
+}
+
+func newInterrupter() *interrupter {
+	f := false
+	return &interrupter{flag: &f, ch: make(chan struct{})}
+}
+
+func (in *interrupter) trigger() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	*in.flag = true
+	if !in.shut {
+		close(in.ch)
+		in.shut = true
+	}
+}
+
+func (in *interrupter) reset() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	*in.flag = false
+	if in.shut {
+		in.ch = make(chan struct{})
+		in.shut = false
+	}
+}
+
+func (in *interrupter) channel() <-chan struct{} {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.ch
+}
+
+func (in *interrupter) raised() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.shut
+}
+
+// stdinReader feeds fmt.Scan* in cells from Output.Input, one line per call.
+type stdinReader struct {
+	s   *Session
+	buf []byte
+}
+
+func (r *stdinReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		out := r.s.cur.Load()
+		if out == nil || out.Input == nil {
+			return 0, errors.New("interp: no input available (the front end does not allow stdin)")
+		}
+		line, err := out.Input("", false)
+		if err != nil {
+			return 0, err
+		}
+		r.buf = []byte(strings.TrimSuffix(line, "\n") + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
