@@ -3,7 +3,9 @@ package metrics_test
 import (
 	"fmt"
 
+	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/metrics"
+	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -57,4 +59,20 @@ func ExampleClassificationReport() {
 	//     accuracy                        0.6000        10
 	//    macro avg    0.5833    0.5889    0.5778        10
 	// weighted avg    0.6417    0.6000    0.6133        10
+}
+
+func ExampleEvaluate() {
+	// A fixed linear model that predicts class 1 when x₁ > x₀.
+	model := &nn.Linear{Weight: tensor.New([]float32{1, 0, 0, 1}, 2, 2)}
+	x := tensor.New([]float32{1, 0, 0, 1, 2, 3, 5, 4, 0, 9, 3, 1}, 6, 2)
+	ds := data.NewDataset(x, []int{0, 1, 0, 0, 1, 0})
+	ds.Classes = []string{"left", "right"}
+	fmt.Printf("accuracy %.4f\n", metrics.ModelAccuracy(model, ds))
+	r := metrics.Evaluate(model, ds, 4)
+	fmt.Println(r.Confusion)
+	// Output:
+	// accuracy 0.8333
+	// true\pred  left right
+	//      left     3     1
+	//     right     0     2
 }

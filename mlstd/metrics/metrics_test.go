@@ -141,6 +141,9 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("batch %d: Predict = %v", batch, got)
 		}
 	}
+	if got := ModelAccuracy(m, ds); !near(got, 0.8) {
+		t.Errorf("ModelAccuracy = %v", got)
+	}
 	r := Evaluate(m, ds, 2)
 	if !near(r.Accuracy, 0.8) || r.Confusion.Counts[0][1] != 1 || len(r.Classes) != 2 {
 		t.Errorf("Evaluate: %v", r)

@@ -91,7 +91,9 @@ func (r *Report) HTML() string {
 
 // Predict runs model on the rows of x in batches of the given size (all at
 // once if batch ≤ 0) without recording gradients and returns the argmax
-// class of each row. It checks for a user interrupt between batches.
+// class of each row. It checks for a user interrupt between batches. Like
+// PyTorch it leaves the model's mode alone: call nn.Eval(model) first if
+// the model has Dropout.
 func Predict(model nn.Module, x *tensor.Tensor, batch int) []int {
 	if x.Dims() == 0 {
 		panic(&tensor.ShapeError{Op: "metrics.Predict", A: x.Shape(), Msg: "want a batch of examples"})
@@ -122,7 +124,8 @@ func Predict(model nn.Module, x *tensor.Tensor, batch int) []int {
 }
 
 // Evaluate runs model over ds in batches (see Predict) and returns its
-// classification report, using ds.Classes as class names.
+// classification report, using ds.Classes as class names. Put a model with
+// Dropout in evaluation mode first.
 func Evaluate(model nn.Module, ds *data.Dataset, batch int) *Report {
 	pred := Predict(model, ds.X, batch)
 	k := ds.NumClasses()
@@ -130,4 +133,11 @@ func Evaluate(model nn.Module, ds *data.Dataset, batch int) *Report {
 		k = max(k, p+1)
 	}
 	return reportFrom(NewConfusionMatrix(pred, ds.Y, k), ds.Classes)
+}
+
+// ModelAccuracy returns the accuracy of model on ds, evaluated without
+// gradients in batches of 1000 (metrics.ModelAccuracy(model, test)). Put a
+// model with Dropout in evaluation mode first (nn.Eval).
+func ModelAccuracy(model nn.Module, ds *data.Dataset) float64 {
+	return LabelAccuracy(Predict(model, ds.X, 1000), ds.Y)
 }
