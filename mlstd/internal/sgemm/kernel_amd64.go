@@ -2,7 +2,11 @@
 
 package sgemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // kernel6x16AVX2 is a 6×16 kernelFunc with AVX2 FMA (kernel_amd64.s).
 //
@@ -26,9 +30,11 @@ func init() {
 	}
 }
 
+// The environment variable GOKERNEL_SGEMM=avx2 or =go limits the kernels
+// to AVX2 or to portable Go (for measurements and to rule out a kernel).
 var (
-	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA && os.Getenv("GOKERNEL_SGEMM") != "go"
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && os.Getenv("GOKERNEL_SGEMM") != "avx2"
 
 	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2}
 	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512}
