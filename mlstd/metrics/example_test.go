@@ -50,15 +50,15 @@ func ExampleClassificationReport() {
 	pred := []int{0, 1, 0, 1, 2, 2, 2, 0, 2, 1}
 	fmt.Println(metrics.ClassificationReport(pred, y, []string{"cat", "dog", "bird"}))
 	// Output:
-	//              precision    recall  f1-score   support
+	//               precision    recall  f1-score   support
 	//
-	//          cat    0.6667    0.6667    0.6667         3
-	//          dog    0.3333    0.5000    0.4000         2
-	//         bird    0.7500    0.6000    0.6667         5
+	//          cat     0.6667    0.6667    0.6667         3
+	//          dog     0.3333    0.5000    0.4000         2
+	//         bird     0.7500    0.6000    0.6667         5
 	//
-	//     accuracy                        0.6000        10
-	//    macro avg    0.5833    0.5889    0.5778        10
-	// weighted avg    0.6417    0.6000    0.6133        10
+	//     accuracy                         0.6000        10
+	//    macro avg     0.5833    0.5889    0.5778        10
+	// weighted avg     0.6417    0.6000    0.6133        10
 }
 
 func ExampleEvaluate() {

@@ -101,10 +101,10 @@ func TestReport(t *testing.T) {
 	s := r.String()
 	for _, want := range []string{
 		"precision    recall  f1-score   support",
-		"cat    0.6667    0.6667    0.6667         3",
-		"accuracy                        0.6000        10",
-		"macro avg    0.5833    0.5889    0.5778        10",
-		"weighted avg    0.6417    0.6000    0.6133        10",
+		"cat     0.6667    0.6667    0.6667         3",
+		"accuracy                         0.6000        10",
+		"macro avg     0.5833    0.5889    0.5778        10",
+		"weighted avg     0.6417    0.6000    0.6133        10",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)
@@ -177,12 +177,14 @@ func TestAgainstSklearn(t *testing.T) {
 			pred[i] = r.IntN(7)
 		}
 	}
-	in, _ := json.Marshal(map[string][]int{"y": y, "p": pred})
+	names := []string{"zero", "one", "two", "three", "four", "five", "six (never true)"}
+	in, _ := json.Marshal(map[string]any{"y": y, "p": pred, "names": names})
 	script := `
 import json, sys
-from sklearn.metrics import precision_recall_fscore_support as prfs, accuracy_score, confusion_matrix
+from sklearn.metrics import precision_recall_fscore_support as prfs, accuracy_score, confusion_matrix, classification_report
 d = json.load(sys.stdin)
-out = {"acc": accuracy_score(d["y"], d["p"]), "cm": confusion_matrix(d["y"], d["p"]).tolist()}
+out = {"acc": accuracy_score(d["y"], d["p"]), "cm": confusion_matrix(d["y"], d["p"]).tolist(),
+       "report": classification_report(d["y"], d["p"], target_names=d["names"], digits=4, zero_division=0)}
 for avg in ["macro", "micro", "weighted"]:
     out[avg] = list(prfs(d["y"], d["p"], average=avg, zero_division=0)[:3])
 p, r, f, s = prfs(d["y"], d["p"], average=None, zero_division=0)
@@ -196,12 +198,16 @@ print(json.dumps(out))`
 	}
 	var sk struct {
 		Acc                    float64
+		Report                 string
 		CM                     [][]int
 		Macro, Micro, Weighted []float64
 		Per                    [][]float64
 	}
 	if err := json.Unmarshal(outb, &sk); err != nil {
 		t.Fatal(err)
+	}
+	if got := ClassificationReport(pred, y, names).String() + "\n"; got != sk.Report {
+		t.Errorf("report:\n%s\nsklearn:\n%s", got, sk.Report)
 	}
 	cm := NewConfusionMatrix(pred, y, 0)
 	for i := range sk.CM {

@@ -48,21 +48,22 @@ func reportFrom(cm *ConfusionMatrix, labels []string) *Report {
 	return r
 }
 
-// String lays the report out as sklearn does (four decimals).
+// String lays the report out exactly as sklearn's
+// classification_report(..., digits=4) does, without the final newline.
 func (r *Report) String() string {
 	w := len("weighted avg")
 	for _, c := range r.Classes {
 		w = max(w, len(c.Label))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%*s %9s %9s %9s %9s\n\n", w, "", "precision", "recall", "f1-score", "support")
+	fmt.Fprintf(&b, "%*s  %9s %9s %9s %9s\n\n", w, "", "precision", "recall", "f1-score", "support")
 	row := func(s Scores) {
-		fmt.Fprintf(&b, "%*s %9.4f %9.4f %9.4f %9d\n", w, s.Label, s.Precision, s.Recall, s.F1, s.Support)
+		fmt.Fprintf(&b, "%*s  %9.4f %9.4f %9.4f %9d\n", w, s.Label, s.Precision, s.Recall, s.F1, s.Support)
 	}
 	for _, c := range r.Classes {
 		row(c)
 	}
-	fmt.Fprintf(&b, "\n%*s %9s %9s %9.4f %9d\n", w, "accuracy", "", "", r.Accuracy, r.Macro.Support)
+	fmt.Fprintf(&b, "\n%*s  %9s %9s %9.4f %9d\n", w, "accuracy", "", "", r.Accuracy, r.Macro.Support)
 	row(r.Macro)
 	row(r.Weighted)
 	return strings.TrimRight(b.String(), "\n")
