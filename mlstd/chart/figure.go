@@ -105,6 +105,16 @@ func (f *Figure) Size(width, height float64) *Figure {
 	return f
 }
 
+// EpochAxis labels the x axis "epoch" with whole-number ticks (what Lines
+// does) and returns f; for LinesXY charts whose x values are epochs.
+func (f *Figure) EpochAxis() *Figure {
+	if f.p != nil {
+		f.p.X.Label.Text = "epoch"
+		f.p.X.Tick.Marker = integerTicks{}
+	}
+	return f
+}
+
 // Labels sets the x and y axis labels and returns f.
 func (f *Figure) Labels(x, y string) *Figure {
 	if f.p != nil {

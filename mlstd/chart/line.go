@@ -29,12 +29,7 @@ func Lines(title string, names []string, series [][]float64) *Figure {
 			xs[i][j] = float64(j + 1)
 		}
 	}
-	f := LinesXY(title, names, xs, series)
-	if f.err == nil {
-		f.p.X.Label.Text = "epoch"
-		f.p.X.Tick.Marker = integerTicks{}
-	}
-	return f
+	return LinesXY(title, names, xs, series).EpochAxis()
 }
 
 // LinesXY plots several named series, each with its own x values (for

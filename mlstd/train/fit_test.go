@@ -17,36 +17,40 @@ func blobs() (train, val *data.Dataset) {
 	return data.Blobs(1200, 4, 3, 2.5, 7).Split(0.8, 1)
 }
 
+func moons() (train, val *data.Dataset) {
+	return data.Moons(1500, 0.2, 3).Split(0.8, 1)
+}
+
 func TestFitLearns(t *testing.T) {
 	got := sink(t, true)
 	nn.Seed(1)
-	tr, va := blobs()
-	model := nn.NewMLP([]int{4, 16, 3})
+	tr, va := moons() // not linearly separable: the hidden layer must learn
+	model := nn.NewMLP([]int{2, 32, 2})
 	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.05, Momentum: 0.9})
-	h, err := Fit(model, opt, nil, tr, Config{Epochs: 4, BatchSize: 32, Val: va})
+	h, err := Fit(model, opt, nil, tr, Config{Epochs: 12, BatchSize: 40, Val: va})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("loss %v\nacc %v\nval_acc %v", h.Loss, h.Acc, h.ValAcc)
-	if h.Epochs() != 4 || len(h.Acc) != 4 || len(h.ValLoss) != 4 || len(h.ValAcc) != 4 || len(h.Seconds) != 4 {
+	if h.Epochs() != 12 || len(h.Acc) != 12 || len(h.ValLoss) != 12 || len(h.ValAcc) != 12 || len(h.Seconds) != 12 {
 		t.Fatalf("history lengths: %d %d %d %d %d", len(h.Loss), len(h.Acc), len(h.ValLoss), len(h.ValAcc), len(h.Seconds))
 	}
-	if len(h.BatchLoss) != 4*30 {
-		t.Errorf("%d batch losses, want 4 epochs × 30 batches", len(h.BatchLoss))
+	if len(h.BatchLoss) != 12*30 {
+		t.Errorf("%d batch losses, want 12 epochs × 30 batches", len(h.BatchLoss))
 	}
-	if !(h.Loss[3] < h.Loss[0]) || h.ValAcc[3] < 0.9 {
+	if !(h.Loss[11] < h.Loss[0]) || h.ValAcc[11] < 0.97 {
 		t.Errorf("did not learn: loss %v, val acc %v", h.Loss, h.ValAcc)
 	}
 	// The epoch mean loss is the mean of that epoch's batch losses weighted
-	// by batch size (all batches are 32 here).
+	// by batch size (all batches are 40 here).
 	mean := 0.0
 	for _, l := range h.BatchLoss[:30] {
-		mean += l / 30
+		mean += l / 30 // 1200 examples, batches of 40
 	}
 	if math.Abs(mean-h.Loss[0]) > 1e-9 {
 		t.Errorf("epoch loss %v, batch mean %v", h.Loss[0], mean)
 	}
-	if len(*got) < 2 || (*got)[0].typ != "display_data" || !strings.Contains((*got)[len(*got)-1].plain, "epoch 4/4") {
+	if len(*got) < 2 || (*got)[0].typ != "display_data" || !strings.Contains((*got)[len(*got)-1].plain, "epoch 12/12") {
 		t.Errorf("progress display: %d messages", len(*got))
 	}
 	if s := h.String(); !strings.HasPrefix(s, "epoch  loss    acc     val_loss  val_acc  time") {

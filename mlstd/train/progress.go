@@ -50,8 +50,8 @@ type Progress struct {
 	loss, smooth    float64
 	start           time.Time
 
-	curve   []point // smoothed batch losses, thinned to at most maxPoints
-	stride  int     // keep every stride-th batch in curve
+	curve   []point              // smoothed batch losses, thinned to at most maxPoints
+	stride  int                  // keep every stride-th batch in curve
 	columns []string             // metric names, in display order
 	rows    []map[string]float64 // per finished epoch
 	times   []float64            // seconds per finished epoch
@@ -62,7 +62,7 @@ type Progress struct {
 	lastChart          time.Time
 	chartPNG           []byte
 	chartDirty         bool
-	charts             int // charts rendered (for tests and tuning)
+	charts             int    // charts rendered (for tests and tuning)
 	status             string // "", "done", or why it stopped
 	w                  io.Writer
 
@@ -329,9 +329,10 @@ func (p *Progress) renderChart() []byte {
 		for i, pt := range p.curve {
 			x[i], y[i] = pt.x, pt.y
 		}
-		names, xs, ys = append(names, "batch loss (smoothed)"), append(xs, x), append(ys, y)
+		names, xs, ys = append(names, "train (batches, smoothed)"), append(xs, x), append(ys, y)
 	}
 	for _, c := range []string{"loss", "val_loss"} {
+		legend := map[string]string{"loss": "train (epoch mean)", "val_loss": "validation"}[c]
 		var x, y []float64
 		for e, row := range p.rows {
 			if v, ok := row[c]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
@@ -339,13 +340,13 @@ func (p *Progress) renderChart() []byte {
 			}
 		}
 		if len(x) > 0 {
-			names, xs, ys = append(names, c), append(xs, x), append(ys, y)
+			names, xs, ys = append(names, legend), append(xs, x), append(ys, y)
 		}
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	f := chart.LinesXY("loss", names, xs, ys).Size(5, 3).Labels("epoch", "")
+	f := chart.LinesXY("loss", names, xs, ys).Size(5, 3).EpochAxis()
 	return f.PNG()
 }
 
