@@ -27,3 +27,25 @@ func momentumStep(w, g, buf []float32, lr, momentum float32) {
 	}
 	momentumStepAVX2(&w[0], &g[0], &buf[0], len(w), lr, momentum)
 }
+
+//go:noescape
+func reluAVX2(dst, x *float32, n int)
+
+//go:noescape
+func reluBackwardAVX2(dst, grad, y *float32, n int)
+
+func relu(dst, x []float32) {
+	if !hasAVX2 {
+		reluGo(dst, x)
+		return
+	}
+	reluAVX2(&dst[0], &x[0], len(dst))
+}
+
+func reluBackward(dst, g, y []float32) {
+	if !hasAVX2 {
+		reluBackwardGo(dst, g, y)
+		return
+	}
+	reluBackwardAVX2(&dst[0], &g[0], &y[0], len(dst))
+}

@@ -66,6 +66,40 @@ func TestMomentumStepRounding(t *testing.T) {
 	}
 }
 
+func TestReLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 3, 16, 17, 40, 8192 + 5} {
+		x, g := randSlice(r, n), randSlice(r, n)
+		x[0] = float32(math.NaN())
+		if n > 2 {
+			x[1], x[2] = 0, float32(math.Inf(-1))
+		}
+		y := make([]float32, n)
+		ReLU(y, x)
+		gx := make([]float32, n)
+		ReLUBackward(gx, g, x)
+		for i, v := range x {
+			switch {
+			case v != v:
+				if y[i] == y[i] {
+					t.Fatalf("relu(NaN) = %v", y[i])
+				}
+			case v > 0 && (y[i] != v || gx[i] != g[i]):
+				t.Fatalf("x=%v: relu %v grad %v (g %v)", v, y[i], gx[i], g[i])
+			case v <= 0 && (y[i] != 0 || gx[i] != 0):
+				t.Fatalf("x=%v: relu %v grad %v", v, y[i], gx[i])
+			}
+		}
+		y2 := make([]float32, n)
+		reluGo(y2, x)
+		for i := range y {
+			if math.Float32bits(y[i])&^(1<<31) != math.Float32bits(y2[i])&^(1<<31) && y[i] == y[i] {
+				t.Fatalf("reluGo differs at %d: %v vs %v", i, y2[i], y[i])
+			}
+		}
+	}
+}
+
 func TestPanicsOnShortSlices(t *testing.T) {
 	defer func() {
 		if recover() == nil {
