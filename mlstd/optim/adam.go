@@ -125,11 +125,11 @@ func (o *Adam) Step() {
 	o.steps++
 }
 
-// StateDict returns "lr", "step" and per parameter i "state.<i>.step",
+// StateDict returns "lr", "lr_residual", "step" and per parameter i "state.<i>.step",
 // "state.<i>.exp_avg", "state.<i>.exp_avg_sq" (and
 // "state.<i>.max_exp_avg_sq" with AMSGrad), torch's names, as copies.
 func (o *Adam) StateDict() []nn.Param {
-	ps := []nn.Param{scalarParam("lr", o.lr), scalarParam("step", float64(o.steps))}
+	ps := o.lrParams()
 	for i := range o.params {
 		if o.m[i] == nil {
 			continue

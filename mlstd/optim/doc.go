@@ -14,12 +14,14 @@
 // SGD and Adam/AdamW follow torch's single-tensor code paths operation by
 // operation in float32, including where torch's vectorised kernels fuse a
 // multiply-add, so 100 steps from the same weights agree with torch's to
-// about 1e-6 relative (see optim_torch_test.go).
+// about 1e-6 relative (see torch_test.go).
 //
-// Checkpoints: StateDict returns the optimizer state as named tensors with
-// torch's keys ("lr", "step", "state.<i>.momentum_buffer",
-// "state.<i>.exp_avg", …, i being the parameter's position) and
-// LoadStateDict restores it; package export stores them beside the model.
+// Checkpoints: StateDict returns the optimizer state as named float32
+// tensors with torch's keys ("lr", "step", "state.<i>.momentum_buffer",
+// "state.<i>.exp_avg", …, i being the parameter's position; "lr_residual"
+// holds the bits of the float64 rate that float32 drops) and LoadStateDict
+// restores it, so that 50 steps + save + load + 50 steps equal 100 steps bit
+// for bit; package export stores them beside the model.
 //
 // Schedulers (StepLR, CosineAnnealingLR) change an optimizer's rate through
 // the Optimizer interface; call their Step once per epoch.

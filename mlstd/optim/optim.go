@@ -56,6 +56,18 @@ func (b *base) Steps() int { return b.steps }
 // Params returns the optimised parameters.
 func (b *base) Params() []*tensor.Tensor { return append([]*tensor.Tensor(nil), b.params...) }
 
+// lrParams stores the learning rate as "lr" (float32, what a reader sees)
+// plus "lr_residual", the part float32 lost, so that a resumed run
+// continues bit for bit.
+func (b *base) lrParams() []nn.Param {
+	hi := float64(float32(b.lr))
+	mid := float64(float32(b.lr - hi))
+	lo := b.lr - hi - mid // exact: hi and mid hold 48 of float64's 53 bits
+	return []nn.Param{scalarParam("lr", b.lr),
+		{Name: "lr_residual", Tensor: tensor.FromFloat64([]float64{mid, lo}, 2)},
+		scalarParam("step", float64(b.steps))}
+}
+
 func scalarParam(name string, v float64) nn.Param {
 	return nn.Param{Name: name, Tensor: tensor.FromFloat64([]float64{v}, 1)}
 }
@@ -69,6 +81,8 @@ func (b *base) bufParam(i int, name string, buf []float32) nn.Param {
 // loadState walks a state dict: "lr" and "step" are applied here; for
 // "state.<i>.<name>" entries set is called with the parameter index.
 func (b *base) loadState(op string, state []nn.Param, set func(i int, name string, t *tensor.Tensor) error) error {
+	lr, residual := b.lr, 0.0
+	defer func() { b.lr = lr + residual }() // lr + (mid + lo): exact, see lrParams
 	for _, p := range state {
 		if p.Tensor == nil {
 			return fmt.Errorf("optim: %s: state entry %q has no tensor", op, p.Name)
@@ -78,7 +92,14 @@ func (b *base) loadState(op string, state []nn.Param, set func(i int, name strin
 			if p.Tensor.Len() != 1 {
 				return fmt.Errorf("optim: %s: state entry \"lr\" must hold one value", op)
 			}
-			b.lr = p.Tensor.Float64s()[0]
+			lr = p.Tensor.Float64s()[0]
+			continue
+		case "lr_residual":
+			if p.Tensor.Len() != 2 {
+				return fmt.Errorf("optim: %s: state entry \"lr_residual\" must hold two values", op)
+			}
+			r := p.Tensor.Float64s()
+			residual = r[0] + r[1]
 			continue
 		case "step":
 			if p.Tensor.Len() != 1 {

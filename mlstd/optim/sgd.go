@@ -91,11 +91,12 @@ func (o *SGD) Step() {
 	o.steps++
 }
 
-// StateDict returns the learning rate ("lr"), the step count ("step") and
+// StateDict returns the learning rate ("lr", plus "lr_residual", the
+// part float32 cannot hold), the step count ("step") and
 // a copy of every momentum buffer ("state.<i>.momentum_buffer", i the
 // parameter's position), torch's names.
 func (o *SGD) StateDict() []nn.Param {
-	ps := []nn.Param{scalarParam("lr", o.lr), scalarParam("step", float64(o.steps))}
+	ps := o.lrParams()
 	for i, b := range o.buf {
 		if b != nil {
 			ps = append(ps, o.bufParam(i, "momentum_buffer", b))
