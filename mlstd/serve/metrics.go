@@ -14,23 +14,24 @@ const maxClassLabels = 100
 // metricSet is one server's Prometheus metrics, registered on its own
 // registry so several servers in one process do not collide.
 type metricSet struct {
-	reg       *prometheus.Registry
-	requests  *prometheus.CounterVec   // model, endpoint, code
-	latency   *prometheus.HistogramVec // model, endpoint
-	batchSize prometheus.Histogram
-	inflight  prometheus.Gauge
-	queue     prometheus.GaugeFunc
-	loadTime  prometheus.Gauge
-	info      *prometheus.GaugeVec
-	rows      prometheus.Counter
-	classes   *prometheus.CounterVec // model, class
-	drift     prometheus.Gauge
-	feedback  prometheus.Counter
-	accuracy  prometheus.Gauge
-	precision prometheus.Gauge
-	recall    prometheus.Gauge
-	f1        prometheus.Gauge
-	swaps     prometheus.Counter
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec   // model, endpoint, code
+	latency      *prometheus.HistogramVec // model, endpoint
+	batchSize    prometheus.Histogram
+	inflight     prometheus.Gauge
+	queue        prometheus.GaugeFunc
+	loadTime     prometheus.Gauge
+	info         *prometheus.GaugeVec
+	rows         prometheus.Counter
+	classes      *prometheus.CounterVec // model, class
+	drift        prometheus.Gauge
+	feedback     prometheus.Counter
+	accuracy     prometheus.Gauge
+	precision    prometheus.Gauge
+	recall       prometheus.Gauge
+	f1           prometheus.Gauge
+	swaps        prometheus.Counter
+	reloadErrors prometheus.Counter
 }
 
 func newMetricSet(model, version, platform string, queueDepth func() float64) *metricSet {
@@ -84,7 +85,10 @@ func newMetricSet(model, version, platform string, queueDepth func() float64) *m
 	m.swaps = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "gokernel_serve_model_reloads_total", Help: "Models swapped in while serving (hot reloads).", ConstLabels: ml,
 	})
-	for _, c := range []prometheus.Collector{m.swaps, m.requests, m.latency, m.batchSize, m.inflight, m.queue, m.loadTime,
+	m.reloadErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "gokernel_serve_model_reload_errors_total", Help: "Replaced model files rejected (corrupt or not fitting); the old model kept serving.", ConstLabels: ml,
+	})
+	for _, c := range []prometheus.Collector{m.swaps, m.reloadErrors, m.requests, m.latency, m.batchSize, m.inflight, m.queue, m.loadTime,
 		m.info, m.rows, m.classes, m.drift, m.feedback, m.accuracy, m.precision, m.recall, m.f1,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

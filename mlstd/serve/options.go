@@ -69,6 +69,9 @@ type Options struct {
 	LoadTime time.Duration
 	// Platform is reported in model metadata. Default "gokernel_mlstd".
 	Platform string
+	// Log, if set, receives one line per notable event (hot reloads and
+	// rejected model files). Requests are not logged; see /metrics.
+	Log func(line string)
 }
 
 func (o Options) withDefaults(m nn.Module) (Options, error) {

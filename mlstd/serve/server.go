@@ -34,7 +34,8 @@ type Server struct {
 	started  time.Time
 	loadTime time.Duration
 	draining atomic.Bool
-	served   chan error // Serve's return value
+	served   chan error    // Serve's return value
+	done     chan struct{} // closed when the server stops
 	stopOnce sync.Once
 	stopErr  error
 
@@ -56,7 +57,7 @@ func Start(model nn.Module, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, started: time.Now(), served: make(chan error, 1)}
+	s := &Server{opts: o, started: time.Now(), served: make(chan error, 1), done: make(chan struct{})}
 	s.version.Store(&o.Version)
 	if s.batch, err = newBatcher(model, o.InputShape, o.MaxBatch, o.QueueSize, o.MaxDelay); err != nil {
 		return nil, err
@@ -143,6 +144,7 @@ func (s *Server) Close() error {
 
 // finish stops the batcher after the HTTP server is down.
 func (s *Server) finish() {
+	close(s.done)
 	s.batch.close()
 	<-s.batch.stopped
 	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && s.stopErr == nil {
