@@ -26,6 +26,11 @@ type Config struct {
 	// Biases also covers 1-dimensional parameters; by default only weight
 	// matrices (2 or more dimensions) are pruned, as is usual.
 	Biases bool
+	// Names, when set, lists the parameters to prune by state-dict name
+	// ("0.weight"), whatever their shape; others are left alone. Use it to
+	// spare the output layer or to give layers different thresholds
+	// (prune each with its own call and Merge the masks).
+	Names []string
 }
 
 // Mask records which entries of a model's parameters were pruned, so they
@@ -54,8 +59,18 @@ func Magnitude(m nn.Module, cfg Config) *Mask {
 		panic(fmt.Errorf("prune: fraction %v must be in [0, 1] and threshold %v not negative", cfg.Fraction, cfg.Threshold))
 	}
 	mk := &Mask{}
-	for _, p := range params(m) {
-		if p.Tensor.Dims() >= 2 || cfg.Biases && p.Tensor.Dims() == 1 {
+	ps := params(m)
+	for _, name := range cfg.Names {
+		if !slices.ContainsFunc(ps, func(p nn.Param) bool { return p.Name == name }) {
+			panic(fmt.Errorf("prune: model has no parameter %q", name))
+		}
+	}
+	for _, p := range ps {
+		covered := p.Tensor.Dims() >= 2 || cfg.Biases && p.Tensor.Dims() == 1
+		if cfg.Names != nil {
+			covered = slices.Contains(cfg.Names, p.Name)
+		}
+		if covered {
 			mk.entries = append(mk.entries, entry{name: p.Name, t: p.Tensor})
 		}
 	}

@@ -104,8 +104,28 @@ func TestFraction(t *testing.T) {
 	}
 }
 
+func TestNames(t *testing.T) {
+	m := newMLP()
+	a := Magnitude(m, Config{Threshold: 0.1, Names: []string{"0.weight", "2.bias"}})
+	b := Magnitude(m, Config{Threshold: 0.07, Names: []string{"2.weight"}})
+	a.Merge(b)
+	if want := []float32{0.5, 0, 0, 0.3, -0.2, 0.9}; !slices.Equal(m.data(0), want) {
+		t.Errorf("0.weight = %v, want %v", m.data(0), want)
+	}
+	if want := []float32{-0.4, 0, 0.07, 0.08, -0.09, 1}; !slices.Equal(m.data(2), want) {
+		t.Errorf("2.weight = %v, want %v", m.data(2), want)
+	}
+	if want := []float32{0, 0.2}; !slices.Equal(m.data(3), want) {
+		t.Errorf("2.bias = %v, want %v", m.data(3), want)
+	}
+	if a.Pruned() != 2+1+1 || len(a.Report().Layers) != 3 {
+		t.Errorf("merged mask: %v\n%v", a, a.Report())
+	}
+}
+
 func TestMagnitudePanics(t *testing.T) {
-	for _, cfg := range []Config{{Threshold: 1, Fraction: 0.5}, {Fraction: 1.5}, {Threshold: -1}, {Fraction: math.NaN()}} {
+	for _, cfg := range []Config{{Threshold: 1, Fraction: 0.5}, {Fraction: 1.5}, {Threshold: -1}, {Fraction: math.NaN()},
+		{Fraction: 0.5, Names: []string{"9.weight"}}} {
 		func() {
 			defer func() {
 				if recover() == nil {
