@@ -127,7 +127,7 @@ func (integerTicks) Ticks(min, max float64) []plot.Tick {
 	var out []plot.Tick
 	if max-min <= 21 {
 		for v := math.Ceil(min); v <= max; v++ {
-			out = append(out, plot.Tick{Value: v, Label: fmt.Sprint(v)})
+			out = append(out, plot.Tick{Value: v, Label: fmt.Sprint(int(v))})
 		}
 		if len(out) >= 1 {
 			return out

@@ -1,7 +1,9 @@
 package train
 
 import (
+	"bytes"
 	"encoding/base64"
+	"image/png"
 	"fmt"
 	"html"
 	"io"
@@ -14,6 +16,10 @@ import (
 	"github.com/gokernel/gokernel/mlstd/chart"
 	"github.com/gokernel/gokernel/mlstd/display"
 	"github.com/gokernel/gokernel/mlstd/host"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Progress is a live training display in the style of fastai's
@@ -31,14 +37,15 @@ import (
 //	}
 //	p.Done()
 //
-// However often it is fed, it redraws at most once per Every (200 ms: five
-// times a second) and renders the chart at most once per ChartEvery (1 s),
+// However often it is fed, it redraws at most once per 200 ms (five times
+// a second; see SetEvery) and renders the chart at most once a second (less often if drawing it
+// takes over 100 ms),
 // so a loop of thousands of batches a second costs a few messages. Done
 // and Stop always publish the final state.
 //
 // When the engine cannot show HTML (host.Rich is false: a terminal, a
 // script, a test) Progress writes text lines instead to the writer given
-// by SetWriter — one per epoch and at most one per TextEvery (10 s) during
+// by SetWriter — one per epoch and at most one per 10 s during
 // an epoch — and to nothing if there is none. It never writes to
 // os.Stdout. Progress is safe for concurrent use.
 type Progress struct {
@@ -211,10 +218,13 @@ func (p *Progress) maybeDraw(force bool) {
 	}
 	p.lastDraw = now
 	if p.chartDirty && (force || now.Sub(p.lastChart) >= p.chartEvery) {
+		t0 := time.Now()
 		p.chartPNG = p.renderChart()
 		p.charts++
 		p.chartDirty = false
 		p.lastChart = now
+		// Keep charts under ~10% of the loop's time on a slow machine.
+		p.chartEvery = max(time.Second, 10*time.Since(t0))
 	}
 	p.handle.Update(snapshot{html: p.html(), text: p.line()})
 }
@@ -346,8 +356,25 @@ func (p *Progress) renderChart() []byte {
 	if len(names) == 0 {
 		return nil
 	}
-	f := chart.LinesXY("loss", names, xs, ys).Size(5, 3).EpochAxis()
-	return f.PNG()
+	f := chart.LinesXY("loss", names, xs, ys).EpochAxis()
+	if f.Err() != nil {
+		return nil
+	}
+	return fastPNG(f.Plot(), 5, 3)
+}
+
+// fastPNG draws p at chart.DPI and encodes it with the fastest zlib level:
+// encoding dominates the cost of a chart (≈70% at default compression),
+// and a live chart is redrawn many times and kept by no one.
+func fastPNG(p *plot.Plot, w, h vg.Length) []byte {
+	c := vgimg.NewWith(vgimg.UseWH(w*vg.Inch, h*vg.Inch), vgimg.UseDPI(chart.DPI))
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, c.Image()); err != nil {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 // String returns the one-line form of the bar.
