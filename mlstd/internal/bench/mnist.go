@@ -83,18 +83,24 @@ func MNISTDir() (string, error) {
 // Side is one implementation's results.
 type Side struct {
 	Name     string
-	Epoch    []time.Duration // training time of each epoch
+	Epoch    []time.Duration // training time of each epoch (wall clock)
+	CPU      []time.Duration // CPU time (user+system) of each epoch
 	Loss     []float64       // mean training loss of each epoch
 	Accuracy float64         // test accuracy after the last epoch
 	PeakRSS  int64           // bytes
 }
 
-// Median returns the median epoch time in seconds.
-func (s *Side) Median() float64 {
-	if len(s.Epoch) == 0 {
+// Median returns the median wall-clock epoch time in seconds.
+func (s *Side) Median() float64 { return median(s.Epoch) }
+
+// MedianCPU returns the median CPU time per epoch in seconds.
+func (s *Side) MedianCPU() float64 { return median(s.CPU) }
+
+func median(d []time.Duration) float64 {
+	if len(d) == 0 {
 		return 0
 	}
-	t := slices.Clone(s.Epoch)
+	t := slices.Clone(d)
 	slices.Sort(t)
 	if len(t)%2 == 1 {
 		return t[len(t)/2].Seconds()
@@ -239,28 +245,32 @@ func Run(cfg Config, w io.Writer) (goSide, torchSide *Side, err error) {
 		}()
 		torchSide = &Side{Name: "pytorch"}
 	}
-	fmt.Fprintf(w, "%-6s %10s %10s %10s %10s %8s\n", "epoch", "go s", "go loss", "torch s", "torch loss", "ratio")
+	fmt.Fprintf(w, "%-6s %8s %8s %8s | %8s %8s %8s | %6s %6s\n", "epoch", "go s", "go cpu", "go loss",
+		"torch s", "torch cpu", "loss", "ratio", "cpu")
 	for e := 1; e <= cfg.Epochs; e++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		loss := g.epoch(cfg.Batch)
-		d := time.Since(start)
+		d, c := time.Since(start), cpuTime()-cpu0
 		goSide.Epoch = append(goSide.Epoch, d)
+		goSide.CPU = append(goSide.CPU, c)
 		goSide.Loss = append(goSide.Loss, loss)
 		if tp == nil {
-			fmt.Fprintf(w, "%-6d %10.3f %10.4f\n", e, d.Seconds(), loss)
+			fmt.Fprintf(w, "%-6d %8.3f %8.3f %8.4f\n", e, d.Seconds(), c.Seconds(), loss)
 			continue
 		}
 		v, err := tp.do("epoch", "epoch")
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(v) != 2 {
-			return nil, nil, errors.New("bench: pytorch epoch reply needs 2 fields")
+		if len(v) != 3 {
+			return nil, nil, errors.New("bench: pytorch epoch reply needs 3 fields")
 		}
-		td := time.Duration(v[0] * float64(time.Second))
+		td, tc := seconds(v[0]), seconds(v[2])
 		torchSide.Epoch = append(torchSide.Epoch, td)
+		torchSide.CPU = append(torchSide.CPU, tc)
 		torchSide.Loss = append(torchSide.Loss, v[1])
-		fmt.Fprintf(w, "%-6d %10.3f %10.4f %10.3f %10.4f %8.3f\n", e, d.Seconds(), loss, td.Seconds(), v[1], d.Seconds()/td.Seconds())
+		fmt.Fprintf(w, "%-6d %8.3f %8.3f %8.4f | %8.3f %8.3f %8.4f | %6.3f %6.3f\n", e, d.Seconds(), c.Seconds(), loss,
+			td.Seconds(), tc.Seconds(), v[1], d.Seconds()/td.Seconds(), c.Seconds()/tc.Seconds())
 	}
 	goSide.Accuracy = g.accuracy()
 	var ru syscall.Rusage
@@ -288,17 +298,28 @@ func Run(cfg Config, w io.Writer) (goSide, torchSide *Side, err error) {
 	return goSide, torchSide, nil
 }
 
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// cpuTime returns the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // Summary writes the median s/epoch, the ratio, test accuracy and peak RSS.
 func Summary(w io.Writer, goSide, torchSide *Side) {
-	fmt.Fprintf(w, "%-8s %12s %10s %10s\n", "", "s/epoch(med)", "test acc", "peak RSS")
+	fmt.Fprintf(w, "%-8s %12s %14s %10s %10s\n", "", "s/epoch(med)", "cpu s/epoch", "test acc", "peak RSS")
 	for _, s := range []*Side{goSide, torchSide} {
 		if s != nil {
-			fmt.Fprintf(w, "%-8s %12.3f %9.2f%% %7.0f MB\n", s.Name, s.Median(), 100*s.Accuracy, float64(s.PeakRSS)/(1<<20))
+			fmt.Fprintf(w, "%-8s %12.3f %14.3f %9.2f%% %7.0f MB\n", s.Name, s.Median(), s.MedianCPU(), 100*s.Accuracy, float64(s.PeakRSS)/(1<<20))
 		}
 	}
-	if torchSide != nil && torchSide.Median() > 0 {
-		fmt.Fprintf(w, "ratio go/pytorch s/epoch: %.3f; accuracy difference %+.2f pp; RSS ratio %.2f\n",
-			goSide.Median()/torchSide.Median(), 100*(goSide.Accuracy-torchSide.Accuracy),
-			float64(goSide.PeakRSS)/float64(torchSide.PeakRSS))
+	if torchSide != nil && torchSide.Median() > 0 && torchSide.MedianCPU() > 0 {
+		fmt.Fprintf(w, "ratio go/pytorch s/epoch: %.3f (cpu time %.3f); accuracy difference %+.2f pp; RSS ratio %.2f\n",
+			goSide.Median()/torchSide.Median(), goSide.MedianCPU()/torchSide.MedianCPU(),
+			100*(goSide.Accuracy-torchSide.Accuracy), float64(goSide.PeakRSS)/float64(torchSide.PeakRSS))
 	}
 }

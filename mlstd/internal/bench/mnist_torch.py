@@ -1,6 +1,7 @@
 # PyTorch side of mlstd/internal/bench: the seed's MNIST MLP on one thread.
 # Protocol on stdin/stdout, one line each: the script prints "ready" after
-# loading; "epoch" trains one epoch and prints "epoch <seconds> <mean loss>";
+# loading; "epoch" trains one epoch and prints "epoch <seconds> <mean loss>
+# <cpu seconds>";
 # "eval" prints "acc <test accuracy>"; "quit" prints "rss <peak KiB>".
 import gzip
 import os
@@ -46,7 +47,7 @@ for line in sys.stdin:
     if not cmd:
         continue
     if cmd[0] == "epoch":
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n)
         total, steps = 0.0, 0
         for i in range(0, n, batch):
@@ -58,7 +59,7 @@ for line in sys.stdin:
             opt.step()
             total += loss.item()
             steps += 1
-        print("epoch", time.perf_counter() - t0, total / steps, flush=True)
+        print("epoch", time.perf_counter() - t0, total / steps, time.process_time() - c0, flush=True)
     elif cmd[0] == "eval":
         with torch.no_grad():
             acc = (model(xte).argmax(1) == yte).double().mean().item()
