@@ -3,9 +3,9 @@ package train
 import (
 	"bytes"
 	"encoding/base64"
-	"image/png"
 	"fmt"
 	"html"
+	"image/png"
 	"io"
 	"math"
 	"sort"
@@ -218,13 +218,13 @@ func (p *Progress) maybeDraw(force bool) {
 	}
 	p.lastDraw = now
 	if p.chartDirty && (force || now.Sub(p.lastChart) >= p.chartEvery) {
-		t0 := time.Now()
+		t0 := p.now()
 		p.chartPNG = p.renderChart()
 		p.charts++
 		p.chartDirty = false
 		p.lastChart = now
 		// Keep charts under ~10% of the loop's time on a slow machine.
-		p.chartEvery = max(time.Second, 10*time.Since(t0))
+		p.chartEvery = max(time.Second, 10*p.now().Sub(t0))
 	}
 	p.handle.Update(snapshot{html: p.html(), text: p.line()})
 }
