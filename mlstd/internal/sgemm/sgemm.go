@@ -3,6 +3,7 @@ package sgemm
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Blocking parameters. An MC×KC block of A stays in L2 and a packed KC×NR
@@ -115,10 +116,18 @@ func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 }
 
-// parallel splits C into at most workers column (or row) stripes, aligned
-// to the register tile, one goroutine each. It splits the dimension whose
-// split duplicates the smaller packing work: splitting columns repacks all
-// of A in every worker, splitting rows all of B.
+// chunksPerWorker is how many stripes each goroutine's share is cut into,
+// so that the caller can take over the share of a helper the OS has not
+// scheduled yet (two shared cores).
+const chunksPerWorker = 2
+
+// parallel splits C into stripes of columns (or rows), aligned to the
+// register tile, and computes them on the calling goroutine and workers-1
+// helpers, which take stripes from a shared counter. The caller waits for
+// the stripes, not for the helpers: a helper that starts late finds no work
+// left and the product never waits on an idle thread. Columns are split
+// when m ≤ n (A is read in place, so each stripe packs only its own part of
+// B), rows otherwise (each stripe packs all of B, the smaller operand).
 func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	splitCols := m <= n
 	dim, unit := m, ks.mr
@@ -126,51 +135,43 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 		dim, unit = n, ks.nr
 	}
 	tiles := (dim + unit - 1) / unit
-	if workers > tiles {
-		workers = tiles
-	}
-	if workers < 2 {
+	chunks := min(workers*chunksPerWorker, tiles)
+	if workers < 2 || chunks < 2 {
 		blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
-	var wg sync.WaitGroup
-	start := 0
-	for w := 0; w < workers; w++ {
-		end := dim
-		if w < workers-1 {
-			end = min(dim, (tiles*(w+1)/workers)*unit)
-		}
-		if end <= start {
-			continue
-		}
-		lo, size := start, end-start
-		start = end
-		run := func() {
+	var next atomic.Int32
+	var done sync.WaitGroup
+	done.Add(chunks)
+	work := func() {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= chunks {
+				return
+			}
+			lo := tiles * i / chunks * unit
+			hi := min(dim, tiles*(i+1)/chunks*unit)
 			if splitCols {
 				boff := lo
 				if transB {
 					boff = lo * ldb
 				}
-				blocked(ks, transA, transB, m, size, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
+				blocked(ks, transA, transB, m, hi-lo, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
 			} else {
 				aoff := lo * lda
 				if transA {
 					aoff = lo
 				}
-				blocked(ks, transA, transB, size, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
+				blocked(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
 			}
+			done.Done()
 		}
-		if w == workers-1 {
-			run()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run()
-		}()
 	}
-	wg.Wait()
+	for w := 1; w < workers; w++ {
+		go work()
+	}
+	work()
+	done.Wait()
 }
 
 type buffers struct {
