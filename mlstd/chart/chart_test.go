@@ -94,7 +94,7 @@ func TestSaveAndFormats(t *testing.T) {
 		t.Errorf("svg starts %q", svg[:min(40, len(svg))])
 	}
 	b := display.MIME(f)
-	if _, ok := b["image/png"]; !ok || b["text/plain"] != `Figure("loss", 4×3 in)` {
+	if _, ok := b["image/png"]; !ok || len(b) != 2 || b["text/plain"] != `Figure("loss", 4×3 in)` {
 		t.Errorf("bundle keys/text %v", b["text/plain"])
 	}
 	if md := display.Metadata(f)["image/png"].(map[string]any); md["width"] != 384 || md["height"] != 288 {

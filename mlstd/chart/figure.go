@@ -2,6 +2,7 @@ package chart
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image/color"
 	"math"
@@ -167,6 +168,18 @@ func (f *Figure) PNG() []byte {
 func (f *Figure) SVG() string {
 	b, _ := f.Render("svg")
 	return string(b)
+}
+
+// MIMEBundle is what a notebook shows for the figure: the PNG and the
+// String text, or only the error text for a figure that carries an error.
+// SVG is left out (frontends would prefer it to the PNG); show it on
+// request with display.SVG(f.SVG()).
+func (f *Figure) MIMEBundle() map[string]any {
+	png := f.PNG()
+	if png == nil {
+		return map[string]any{"text/plain": f.String()}
+	}
+	return map[string]any{"image/png": base64.StdEncoding.EncodeToString(png), "text/plain": f.String()}
 }
 
 // MIMEMetadata asks the frontend to show the 2× PNG at its size in CSS

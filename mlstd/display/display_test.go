@@ -215,3 +215,18 @@ func TestTables(t *testing.T) {
 	}()
 	TableOfTensor(tensor.Zeros(1, 1, 1))
 }
+
+type full struct{}
+
+func (full) MIMEBundle() map[string]any { return map[string]any{"image/png": "AAAA"} }
+func (full) SVG() string                { return "<svg/>" }
+func (full) String() string             { return "full" }
+
+// A MIMEBundle method has full control: other render methods are not
+// consulted, and text/plain is filled from String.
+func TestMIMEBundleIsExclusive(t *testing.T) {
+	b := MIME(full{})
+	if len(b) != 2 || b["image/png"] != "AAAA" || b["text/plain"] != "full" {
+		t.Errorf("bundle %v", b)
+	}
+}

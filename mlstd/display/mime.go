@@ -16,7 +16,7 @@ import (
 // MIME returns the Jupyter MIME bundle for v: always "text/plain", plus the
 // rich forms v can render itself. Types opt in by implementing any of
 //
-//	MIMEBundle() map[string]any // full control
+//	MIMEBundle() map[string]any // full control: only these forms (+ text/plain)
 //	PNG() []byte                 // "image/png"
 //	SVG() string                 // "image/svg+xml"
 //	HTML() string                // "text/html"
@@ -25,7 +25,9 @@ import (
 //
 // Two foreign types are rendered too: an image.Image becomes "image/png",
 // and a gonum *plot.Plot is drawn at 6×4 inches, 2× resolution, as
-// "image/png". A PNG() that returns no bytes contributes nothing.
+// "image/png". A PNG() that returns no bytes contributes nothing. A type
+// with MIMEBundle gets exactly its bundle, so a chart that can also
+// render SVG on request is sent as PNG only.
 func MIME(v any) map[string]any {
 	b := map[string]any{}
 	switch x := v.(type) {
@@ -50,6 +52,10 @@ func MIME(v any) map[string]any {
 		for k, x := range m.MIMEBundle() {
 			b[k] = x
 		}
+		if _, done := b["text/plain"]; !done {
+			b["text/plain"] = fmt.Sprintf("%v", v)
+		}
+		return b
 	}
 	if p, ok := v.(interface{ PNG() []byte }); ok {
 		if _, done := b["image/png"]; !done {
