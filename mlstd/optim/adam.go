@@ -188,3 +188,9 @@ func (o *Adam) name() string {
 	}
 	return "adam"
 }
+
+// fma32 is x·y+z rounded once (to float64, then float32), as PyTorch's
+// vectorised add(alpha=…) kernels compute it with FMA instructions.
+func fma32(x, y, z float32) float32 {
+	return float32(math.FMA(float64(x), float64(y), float64(z)))
+}

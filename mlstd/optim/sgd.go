@@ -2,7 +2,6 @@ package optim
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -30,6 +29,7 @@ type SGD struct {
 	base
 	cfg SGDConfig
 	buf [][]float32 // momentum buffers, nil until first used
+	tmp []float32   // scratch for d_p when it is not the gradient itself
 }
 
 // NewSGD returns an SGD optimizer over params. It panics on invalid
@@ -51,42 +51,50 @@ func (o *SGD) Config() SGDConfig {
 	return c
 }
 
-// Step updates every parameter that has a gradient.
+// Step updates every parameter that has a gradient. It runs torch's
+// sequence of whole-tensor operations (mul_, add_ with alpha as a fused
+// multiply-add) with vector kernels, so the rounding is torch's too.
 func (o *SGD) Step() {
 	lr := float32(o.lr)
 	wd := float32(o.cfg.WeightDecay)
 	mom := float32(o.cfg.Momentum)
 	damp := float32(1 - o.cfg.Dampening)
-	nesterov := o.cfg.Nesterov
 	for i, p := range o.params {
 		if p.Grad() == nil {
 			continue
 		}
-		w, g := p.Data(), p.Grad().Data()
-		buf := o.buf[i]
-		first := buf == nil && mom != 0
-		if first {
-			buf = make([]float32, len(w))
-			o.buf[i] = buf
+		w, d := p.Data(), p.Grad().Data()
+		scratch := false // d is our own buffer
+		if wd != 0 {     // d_p = d_p.add(param, alpha=weight_decay)
+			o.tmp = append(o.tmp[:0], d...)
+			d, scratch = o.tmp, true
+			axpy(d, w, wd)
 		}
-		for j, gv := range g {
-			if wd != 0 {
-				gv = fma32(w[j], wd, gv) // d_p.add(param, alpha=wd)
+		if mom != 0 {
+			buf := o.buf[i]
+			if buf == nil { // buf = clone(d_p)
+				buf = append([]float32(nil), d...)
+				o.buf[i] = buf
+			} else if !o.cfg.Nesterov {
+				// buf.mul_(momentum).add_(d_p, alpha=1-dampening);
+				// param.add_(buf, alpha=-lr), fused into one pass.
+				momentum(w, buf, d, mom, damp, -lr)
+				continue
+			} else { // buf.mul_(momentum).add_(d_p, alpha=1-dampening)
+				scal(buf, mom)
+				axpy(buf, d, damp)
 			}
-			if mom != 0 {
-				b := gv // buf = clone(d_p)
-				if !first {
-					b = fma32(gv, damp, buf[j]*mom) // buf.mul_(m).add_(d_p, alpha=1-dampening)
+			if o.cfg.Nesterov { // d_p = d_p.add(buf, alpha=momentum)
+				if !scratch {
+					o.tmp = append(o.tmp[:0], d...)
+					d = o.tmp
 				}
-				buf[j] = b
-				if nesterov {
-					gv = fma32(b, mom, gv)
-				} else {
-					gv = b
-				}
+				axpy(d, buf, mom)
+			} else {
+				d = buf
 			}
-			w[j] = fma32(gv, -lr, w[j]) // param.add_(d_p, alpha=-lr)
 		}
+		axpy(w, d, -lr) // param.add_(d_p, alpha=-lr)
 	}
 	o.steps++
 }
@@ -122,10 +130,4 @@ func (o *SGD) LoadStateDict(state []nn.Param) error {
 	}
 	o.buf = bufs
 	return nil
-}
-
-// fma32 is x·y+z rounded once (to float64, then float32), as PyTorch's
-// vectorised add(alpha=…) kernels compute it with FMA instructions.
-func fma32(x, y, z float32) float32 {
-	return float32(math.FMA(float64(x), float64(y), float64(z)))
 }
