@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
 func mnistLikeBody(rows int) string {
@@ -31,7 +33,7 @@ func BenchmarkParseB64(b *testing.B) {
 // benchmarkHandler measures the server's own work per request (parse,
 // batcher, model, encode, metrics) without the network.
 func benchmarkHandler(b *testing.B, rows int) {
-	s, err := Start(newPicker(784, 10), Options{})
+	s, err := Start(nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10)), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

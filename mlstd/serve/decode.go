@@ -220,8 +220,7 @@ func (d *decoder) tensorData() error {
 			depth++
 			first = true
 		case c == '-' || (c >= '0' && c <= '9'):
-			if v, ok := d.fastNumber(); ok {
-				d.buf = append(d.buf, v)
+			if d.fastRun() {
 				continue
 			}
 			start := d.i
@@ -242,6 +241,32 @@ func (d *decoder) tensorData() error {
 		}
 	}
 	return nil
+}
+
+// fastRun reads a run of plain decimals separated by bare commas
+// ("0,0.25,-1.5"), the bulk of a flat or nested tensor, without going
+// through the general loop for each element. It reports false if the
+// first number needs the slow path.
+func (d *decoder) fastRun() bool {
+	v, ok := d.fastNumber()
+	if !ok {
+		return false
+	}
+	d.buf = append(d.buf, v)
+	b := d.b
+	for d.i+1 < len(b) && b[d.i] == ',' {
+		if c := b[d.i+1]; c != '-' && (c < '0' || c > '9') {
+			break
+		}
+		d.i++
+		v, ok := d.fastNumber()
+		if !ok {
+			d.i-- // back to the comma; the general loop takes over
+			break
+		}
+		d.buf = append(d.buf, v)
+	}
+	return true
 }
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -295,6 +320,13 @@ func (d *decoder) fastNumber() (float32, bool) {
 		if c := b[i]; c == 'e' || c == 'E' || c == '.' || (c >= '0' && c <= '9') {
 			return 0, false
 		}
+	}
+	if mant == 0 {
+		d.i = i
+		if neg {
+			return float32(math.Copysign(0, -1)), true
+		}
+		return 0, true
 	}
 	r := float64(mant) / pow10[exp]
 	if math.Float64bits(r)&(1<<29-1) == 1<<28 {
