@@ -36,6 +36,7 @@
 // at most once a second (drawing it costs tens of milliseconds), the final
 // state always. A run of 10,000 batches over 10 s sends about 50 messages.
 // When the engine cannot show HTML (host.Rich is false), Progress writes
-// text lines to the io.Writer given to SetWriter (Config.Text for Fit) —
+// text lines to the io.Writer given to SetWriter (Config.Text for Fit, or
+// the engine-wide SetDefaultWriter, which the REPL points at the terminal) —
 // one per epoch, one per 10 s within an epoch — or nothing without one.
 package train

@@ -33,7 +33,7 @@ type Config struct {
 	Scheduler optim.Scheduler
 
 	Quiet bool      // show no progress display
-	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: nowhere)
+	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: SetDefaultWriter's)
 }
 
 // Fit trains model on ds with opt, the classic loop once per batch —

@@ -45,8 +45,8 @@ import (
 //
 // When the engine cannot show HTML (host.Rich is false: a terminal, a
 // script, a test) Progress writes text lines instead to the writer given
-// by SetWriter — one per epoch and at most one per 10 s during
-// an epoch — and to nothing if there is none. It never writes to
+// by SetWriter (else SetDefaultWriter's) — one per epoch and at most one
+// per 10 s during an epoch — and to nothing if there is none. It never writes to
 // os.Stdout. Progress is safe for concurrent use.
 type Progress struct {
 	mu sync.Mutex
@@ -93,6 +93,31 @@ func NewProgress(epochs, batches int) *Progress {
 	p.start = p.now()
 	p.epochT = p.start
 	return p
+}
+
+var defaultWriter struct {
+	sync.Mutex
+	w io.Writer
+}
+
+// SetDefaultWriter sets where progress displays write text when the
+// engine cannot show HTML and no writer was given to SetWriter (or
+// Config.Text). Engines call it once: the REPL and `gokernel run` with the
+// terminal (os.Stderr); nil, the default, means nowhere.
+func SetDefaultWriter(w io.Writer) {
+	defaultWriter.Lock()
+	defaultWriter.w = w
+	defaultWriter.Unlock()
+}
+
+// writer returns p's writer or the default. Called with mu held.
+func (p *Progress) writer() io.Writer {
+	if p.w != nil {
+		return p.w
+	}
+	defaultWriter.Lock()
+	defer defaultWriter.Unlock()
+	return defaultWriter.w
 }
 
 // SetWriter sets where text progress goes when the engine cannot show
@@ -239,7 +264,8 @@ func (s snapshot) String() string { return s.text }
 // writeText writes the bar line, or with epoch the finished epoch's row.
 // Called with mu held.
 func (p *Progress) writeText(epoch bool) {
-	if p.w == nil || host.Rich() {
+	w := p.writer()
+	if w == nil || host.Rich() {
 		return
 	}
 	if epoch {
@@ -250,10 +276,10 @@ func (p *Progress) writeText(epoch bool) {
 			fmt.Fprintf(&b, "  %s %s", c, value(row, c))
 		}
 		fmt.Fprintf(&b, "  (%s)\n", formatDuration(p.times[len(p.times)-1]))
-		io.WriteString(p.w, b.String())
+		io.WriteString(w, b.String())
 		return
 	}
-	io.WriteString(p.w, p.line()+"\n")
+	io.WriteString(w, p.line()+"\n")
 }
 
 // line is the one-line form of the bar.

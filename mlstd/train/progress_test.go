@@ -161,6 +161,17 @@ func TestTextFallback(t *testing.T) {
 	if !strings.HasPrefix(lines[len(lines)-1], "epoch 2/2  loss 0.5000  acc 0.7500  (0:25)") {
 		t.Errorf("last line %q", lines[len(lines)-1])
 	}
+	// The engine's default writer is used when none was given.
+	var def bytes.Buffer
+	SetDefaultWriter(&def)
+	d := NewProgress(1, 1)
+	d.Batch(1)
+	d.EndEpoch(map[string]float64{"loss": 1})
+	d.Done()
+	SetDefaultWriter(nil)
+	if !strings.HasPrefix(def.String(), "epoch 1/1  loss 1.0000") {
+		t.Errorf("default writer got %q", def.String())
+	}
 	// No writer and no sink: nothing happens, nothing panics.
 	host.SetSink(nil, false)
 	q := NewProgress(1, 1)
