@@ -7,28 +7,6 @@ import "golang.org/x/sys/cpu"
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func axpyAVX2(alpha float32, x, y *float32, n int)
-
-//go:noescape
-func momentumStepAVX2(w, grad, buf *float32, n int, lr, momentum float32)
-
-func axpy(alpha float32, x, y []float32) {
-	if !hasAVX2 {
-		axpyGo(alpha, x, y)
-		return
-	}
-	axpyAVX2(alpha, &x[0], &y[0], len(y))
-}
-
-func momentumStep(w, g, buf []float32, lr, momentum float32) {
-	if !hasAVX2 {
-		momentumStepGo(w, g, buf, lr, momentum)
-		return
-	}
-	momentumStepAVX2(&w[0], &g[0], &buf[0], len(w), lr, momentum)
-}
-
-//go:noescape
 func reluAVX2(dst, x *float32, n int)
 
 //go:noescape

@@ -15,57 +15,6 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// The Go versions are the reference: float64 FMA of float32 operands is
-// the exact product plus z rounded twice, which equals the single-rounded
-// float32 FMA except in ties too rare to meet here; the assertions are
-// bitwise.
-func TestAxpyMatchesGo(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{1, 7, 15, 16, 17, 33, 1000, 1023} {
-		x, y := randSlice(r, n), randSlice(r, n)
-		want := append([]float32(nil), y...)
-		axpyGo(-0.37, x, want)
-		Axpy(-0.37, x, y)
-		for i := range y {
-			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("n=%d: y[%d] = %v, want %v", n, i, y[i], want[i])
-			}
-		}
-	}
-}
-
-func TestMomentumStepMatchesGo(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{1, 5, 16, 31, 100, 1025} {
-		w, g, b := randSlice(r, n), randSlice(r, n), randSlice(r, n)
-		w2, b2 := append([]float32(nil), w...), append([]float32(nil), b...)
-		momentumStepGo(w2, g, b2, 0.01, 0.9)
-		MomentumStep(w, g, b, 0.01, 0.9)
-		for i := range w {
-			if math.Float32bits(w[i]) != math.Float32bits(w2[i]) || math.Float32bits(b[i]) != math.Float32bits(b2[i]) {
-				t.Fatalf("n=%d: i=%d got w %v buf %v, want %v %v", n, i, w[i], b[i], w2[i], b2[i])
-			}
-		}
-	}
-}
-
-// TestMomentumStepRounding checks the rounding order on a case where
-// fusing buf·momentum + g would differ: the product must be rounded first.
-func TestMomentumStepRounding(t *testing.T) {
-	buf := []float32{1 + 1.0/(1<<23)}
-	m := float32(1 + 1.0/(1<<23))
-	g := []float32{-1}
-	w := []float32{0}
-	MomentumStep(w, g, buf, 1, m)
-	// exact product 1 + 2⁻²² + 2⁻⁴⁶ rounds to 1 + 2⁻²²; minus 1 gives 2⁻²².
-	if buf[0] != 1.0/(1<<22) {
-		t.Fatalf("buf = %g, want 2^-22 (product rounded before the add)", buf[0])
-	}
-	if w[0] != -1.0/(1<<22) {
-		t.Fatalf("w = %g, want -2^-22", w[0])
-	}
-}
-
 func TestReLU(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{1, 3, 16, 17, 40, 8192 + 5} {
@@ -106,30 +55,27 @@ func TestPanicsOnShortSlices(t *testing.T) {
 			t.Fatal("no panic")
 		}
 	}()
-	Axpy(1, make([]float32, 2), make([]float32, 3))
+	ReLU(make([]float32, 3), make([]float32, 2))
 }
 
-func BenchmarkMomentumStep(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	n := 784*128 + 128 + 128*10 + 10
-	w, g, buf := randSlice(r, n), randSlice(r, n), randSlice(r, n)
-	for b.Loop() {
-		MomentumStep(w, g, buf, 0.01, 0.9)
-	}
-}
-
-func BenchmarkMomentumStepGo(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	n := 784*128 + 128 + 128*10 + 10
-	w, g, buf := randSlice(r, n), randSlice(r, n), randSlice(r, n)
-	for b.Loop() {
-		momentumStepGo(w, g, buf, 0.01, 0.9)
-	}
-}
-
-func ExampleAxpy() {
-	y := []float32{1, 2, 3}
-	Axpy(2, []float32{1, 1, 1}, y)
+func ExampleReLU() {
+	y := make([]float32, 4)
+	ReLU(y, []float32{-1, 0.5, 2, -3})
 	fmt.Println(y)
-	// Output: [3 4 5]
+	// Output: [0 0.5 2 0]
 }
+
+func benchReLU(b *testing.B, f func(dst, x []float32)) {
+	r := rand.New(rand.NewPCG(9, 10))
+	x := randSlice(r, 64*128)
+	y := make([]float32, len(x))
+	for b.Loop() {
+		f(y, x)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
+}
+
+// BenchmarkReLU and BenchmarkReLUGo compare the kernel with the branchy
+// loop on a 64×128 activation with random signs.
+func BenchmarkReLU(b *testing.B)   { benchReLU(b, ReLU) }
+func BenchmarkReLUGo(b *testing.B) { benchReLU(b, reluGo) }
