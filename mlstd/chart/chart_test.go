@@ -126,3 +126,23 @@ func TestGoldenDetectsChange(t *testing.T) {
 		t.Errorf("a different chart passed the golden test (diff %.3f, %.4f)", d, frac)
 	}
 }
+
+// BenchmarkLinePNG is the cost of a typical loss chart (2 × 50 points).
+func BenchmarkLinePNG(b *testing.B) {
+	a, c := make([]float64, 50), make([]float64, 50)
+	for i := range a {
+		a[i], c[i] = 1/float64(i+1), 1.2/float64(i+1)
+	}
+	f := Lines("loss", []string{"train", "val"}, [][]float64{a, c})
+	for i := 0; i < b.N; i++ {
+		f.PNG()
+	}
+}
+
+func TestCellText(t *testing.T) {
+	for v, want := range map[float64]string{1040: "1040", 0: "0", 0.98765: "0.988", 2.5e9: "2.5e+09", -3: "-3"} {
+		if got := cellText(v); got != want {
+			t.Errorf("cellText(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

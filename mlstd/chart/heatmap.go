@@ -102,7 +102,7 @@ func cellLabels(values [][]float64, lo, hi float64, small bool) *plotter.Labels 
 	for i, r := range values {
 		for j, v := range r {
 			l.XYs = append(l.XYs, plotter.XY{X: float64(j), Y: float64(rows - 1 - i)})
-			l.Labels = append(l.Labels, strconv.FormatFloat(v, 'g', 3, 64))
+			l.Labels = append(l.Labels, cellText(v))
 			c := color.Color(color.Black)
 			if hi > lo && (v-lo)/(hi-lo) > 0.55 {
 				c = color.White
@@ -114,6 +114,15 @@ func cellLabels(values [][]float64, lo, hi float64, small bool) *plotter.Labels 
 		}
 	}
 	return l
+}
+
+// cellText writes whole numbers (counts) in full and others with three
+// significant digits.
+func cellText(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e7 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 func numbers(n int) []string {
