@@ -5,4 +5,40 @@
 // with BLAS sgemm semantics (op(X) is X or Xᵀ, lda/ldb/ldc are row strides).
 // When beta is zero, C is overwritten without being read, so NaNs already in
 // C do not propagate (as in reference BLAS).
+//
+// # Design
+//
+// It follows GotoBLAS/BLIS. C is first scaled by beta; then, for blocks of
+// up to 256 steps of k (balanced, so k = 784 runs as 4×196) and up to 2048
+// columns, op(B) is packed into panels of NR columns (zero-padded), each
+// panel kc rows of NR consecutive floats, so a micro-kernel streams one
+// panel from L1. Rows of op(A) are not packed: the micro-kernel takes A's
+// strides (row-major, transposed, or a packed zero-padded edge panel when
+// fewer than MR rows remain) and broadcasts its elements directly. alpha is
+// applied when the tile is added to C. Bᵀ is packed by an AVX2 8×8
+// transpose (pack_amd64.s), so the PyTorch layout x·Wᵀ is the fastest case.
+//
+// Micro-kernels, chosen once from the CPU (golang.org/x/sys/cpu):
+//   - AVX-512F 8×32 (kernel512_amd64.s): 16 zmm accumulators, used when
+//     n ≥ 24;
+//   - AVX2+FMA 6×16 (kernel_amd64.s): 12 ymm accumulators, for narrow
+//     products (n = 10 for MNIST's output layer) and CPUs without AVX-512;
+//   - portable Go 6×16 (kernel_generic.go), for other CPUs and
+//     architectures and under the purego build tag.
+//
+// Products below 2048 multiply-adds run a plain loop. Products of at
+// least 2²⁰ multiply-adds are cut into 2·GOMAXPROCS stripes of columns
+// (rows when m > n) that the caller and GOMAXPROCS−1 helper goroutines take
+// from a shared counter; the caller waits for the stripes, never for a
+// helper the OS has not scheduled, which matters on two shared cores.
+// Packing buffers come from a sync.Pool, so steady-state calls do not
+// allocate. No cgo.
+//
+// GOKERNEL_SGEMM=avx2 or GOKERNEL_SGEMM=go in the environment limits the
+// kernels (for measurements). Backend reports the kernels in use.
+//
+// Measured on this project's 2.8 GHz Xeon (go test -bench MNIST), one
+// goroutine, GFLOP/s: x·Wᵀ 64×784·(128×784)ᵀ ≈ 95, dW = dYᵀ·X ≈ 75–80,
+// square 512 ≈ 75, the 64×128·128×10 layer ≈ 9–25; gonum's blas32 on the
+// same shapes: 4–12.
 package sgemm
