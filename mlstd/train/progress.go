@@ -139,10 +139,14 @@ func (p *Progress) SetEvery(d time.Duration) *Progress {
 	return p
 }
 
-// Batch records one finished batch and its loss.
+// Batch records one finished batch and its loss. After Done or Stop it
+// does nothing.
 func (p *Progress) Batch(loss float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.status != "" {
+		return
+	}
 	p.batch++
 	p.done++
 	p.loss = loss
@@ -179,10 +183,14 @@ func (p *Progress) thin() {
 // EndEpoch records the metrics of the epoch just finished (for example
 // "loss", "acc", "val_loss", "val_acc") as a table row and starts the next
 // epoch. Columns appear in the order loss, acc, val_loss, val_acc, then
-// other names sorted; a time column is added.
+// other names sorted; a time column is added. After Done or Stop it does
+// nothing.
 func (p *Progress) EndEpoch(metrics map[string]float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.status != "" {
+		return
+	}
 	for k := range metrics {
 		if !contains(p.columns, k) {
 			p.columns = append(p.columns, k)

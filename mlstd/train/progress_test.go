@@ -111,6 +111,9 @@ func TestFinalStateAlwaysPublished(t *testing.T) {
 	}
 	p.Done()
 	p.Done()
+	clock.add(time.Second)
+	p.Batch(9) // after Done: ignored
+	p.EndEpoch(map[string]float64{"loss": 9})
 	if len(*got) != 2 || !strings.Contains((*got)[1].html, "batch") && !strings.Contains((*got)[1].plain, "loss 0.2500") {
 		t.Fatalf("final message missing or wrong: %d messages, last %q", len(*got), (*got)[len(*got)-1].plain)
 	}
