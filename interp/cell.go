@@ -27,6 +27,9 @@ import (
 // each statement is parsed, rewritten, compiled and executed in order.
 func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]any, error) {
 	items := splitItems(code)
+	s.state.Lock()
+	s.cellLines = strings.Count(strings.TrimRight(code, " \t\r\n"), "\n") + 1
+	s.state.Unlock()
 	last := -1
 	for i, it := range items {
 		if !it.pkg {
@@ -516,7 +519,14 @@ func (s *Session) cellError(n int, err error) error {
 	var el scanner.ErrorList
 	if errors.As(err, &el) && len(el) > 0 {
 		var tb []string
+		s.state.Lock()
+		lines := s.cellLines
+		s.state.Unlock()
 		for _, e := range el {
+			if e.Pos.Line > lines && lines > 0 {
+				e.Pos.Line = lines
+				e.Msg = "unexpected end of cell: " + e.Msg
+			}
 			tb = append(tb, cellPos(e.Pos.String()+": "+e.Msg))
 		}
 		return &CellError{Name: "SyntaxError", Value: tb[0], Traceback: tb}

@@ -44,8 +44,9 @@ func fixPos(n ast.Node, pos token.Pos) {
 			for i := 0; i < v.NumField(); i++ {
 				f := v.Field(i)
 				if f.Type() == posType {
-					if v.Type().Field(i).Name == "Ellipsis" {
-						continue // semantic: marks a variadic call
+					switch v.Type().Field(i).Name {
+					case "Ellipsis", "Assign", "Lparen", "Rparen":
+						continue // semantic: variadic call, type alias, grouped decl
 					}
 					if f.Int() == 0 && f.CanSet() {
 						f.SetInt(int64(pos))

@@ -168,9 +168,19 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 			r.expr(e)
 		}
 		if len(s.Rhs) == 1 {
-			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN {
+			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN && len(s.Lhs) <= 2 {
+				// v = <-ch -> select { case t := <-ch: v = t; case <-interrupt: raise }
+				// (yaegi's select mishandles the `case v = <-ch` form).
+				var tmps []ast.Expr
+				for i := range s.Lhs {
+					tmps = append(tmps, ident("__gkr"+strconv.Itoa(i)))
+				}
 				sel := &ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
-					&ast.CommClause{Comm: s}, interruptClause(),
+					&ast.CommClause{
+						Comm: &ast.AssignStmt{Lhs: tmps, Tok: token.DEFINE, Rhs: s.Rhs},
+						Body: []ast.Stmt{&ast.AssignStmt{Lhs: s.Lhs, Tok: token.ASSIGN, Rhs: cloneIdents(tmps)}},
+					},
+					interruptClause(),
 				}}}
 				return wrap(sel)
 			}

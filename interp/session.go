@@ -61,12 +61,13 @@ type Session struct {
 	opts Options
 	yi   *yaegi.Interpreter
 
-	run     sync.Mutex // held while a cell runs
-	state   sync.Mutex // guards the fields below
-	cell    int
-	imports map[string]string // local name -> import path
-	decls   map[string]string // "type T" / "method T.M" -> source of the definition
-	broken  string            // set after a hard stop: why closures may be dead
+	run       sync.Mutex // held while a cell runs
+	state     sync.Mutex // guards the fields below
+	cell      int
+	imports   map[string]string // local name -> import path
+	decls     map[string]string // "type T" / "method T.M" -> source of the definition
+	broken    string            // set after a hard stop: why closures may be dead
+	cellLines int               // lines of the running cell, to clamp error positions
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams

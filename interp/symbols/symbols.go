@@ -9,3 +9,5 @@ import "reflect"
 
 // Symbols maps "import/path/name" to the exported symbols of that package.
 var Symbols = map[string]map[string]reflect.Value{}
+
+//go:generate go run ./gen

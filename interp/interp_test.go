@@ -1,0 +1,260 @@
+package interp
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuf) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuf) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+func newSession(t *testing.T) *Session {
+	t.Helper()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// run executes one cell and returns its text result, stdout, stderr and error.
+func run(s *Session, code string) (res, stdout, stderr string, err error) {
+	var o, e syncBuf
+	r, err := s.Execute(context.Background(), code, Output{Stdout: &o, Stderr: &e})
+	if r != nil {
+		res = fmt.Sprint(r["text/plain"])
+	}
+	return res, o.String(), e.String(), err
+}
+
+type cellCase struct {
+	code    string
+	result  string // expected text/plain result ("" = none)
+	stdout  string // expected stdout (exact)
+	errName string // expected CellError.Name ("" = success)
+	errHas  string // substring of the error value
+}
+
+func runCases(t *testing.T, cases []cellCase) {
+	t.Helper()
+	s := newSession(t)
+	for i, c := range cases {
+		res, out, _, err := run(s, c.code)
+		if c.errName == "" && err != nil {
+			t.Fatalf("cell %d %q: unexpected error %v", i+1, c.code, err)
+		}
+		if c.errName != "" {
+			ce, ok := err.(*CellError)
+			if !ok {
+				t.Fatalf("cell %d %q: want %s error, got %v (result %q)", i+1, c.code, c.errName, err, res)
+			}
+			if ce.Name != c.errName || !strings.Contains(ce.Value, c.errHas) || len(ce.Traceback) == 0 {
+				t.Fatalf("cell %d %q: want %s containing %q, got %s: %q (tb %q)", i+1, c.code, c.errName, c.errHas, ce.Name, ce.Value, ce.Traceback)
+			}
+			continue
+		}
+		if res != c.result {
+			t.Errorf("cell %d %q: result %q, want %q", i+1, c.code, res, c.result)
+		}
+		if out != c.stdout {
+			t.Errorf("cell %d %q: stdout %q, want %q", i+1, c.code, out, c.stdout)
+		}
+	}
+}
+
+func TestStateAndMixedCells(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "x := 41", result: ""},
+		{code: "x++\nx", result: "42"},
+		{code: "import \"strings\"\nstrings.ToUpper(\"hi\")", result: "HI"},
+		{code: "import \"strings\"\nstrings.Repeat(\"a\", 3)", result: "aaa"}, // re-import is fine
+		{code: "func sq(a int) int { return a * a }\ntype P struct{ X, Y int }\nfunc (p P) Sum() int { return sq(p.X) + p.Y }\np := P{2, 3}\np.Sum()", result: "7"},
+		{code: "a := 1; b := 2\nfunc add(x, y int) int { return x + y }\nadd(a, b)", result: "3"},
+		{code: "fmt.Println(\"auto\", math.Sqrt(16), strings.ToLower(\"X\"), time.Second)", stdout: "auto 4 x 1s\n"},
+		{code: "fmt.Println(\"statement\")", stdout: "statement\n"},
+		{code: "var y = 3\ny * 2", result: "6"},
+		{code: "package main\nconst C = 10\nC + 1", result: "11"},
+	})
+}
+
+func TestRedefinition(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "func f() int { return 1 }\nfunc g() int { return f() * 10 }\ng()", result: "10"},
+		{code: "func f() int { return 2 }\ng()", result: "20"}, // callers use the new body
+		{code: "n := 5\nget := func() int { return n }\nn := 100\nget()", result: "100"},
+		{code: "x := 1\nx := \"s\"\nx", result: "s"}, // type changes fall back to a new variable
+		{code: "type T struct{ A int }\nT{1}", result: "{1}"},
+		{code: "type T struct{ A int }\nT{2}", result: "{2}"}, // identical re-run is fine
+		{code: "type T struct{ A int; B string }", errName: "RedefinitionError", errHas: "restart the kernel"},
+		{code: "func (t T) M() int { return 1 }\nT{}.M()", result: "1"},
+		{code: "func (t T) M() int { return 2 }", errName: "RedefinitionError", errHas: "method T.M"},
+	})
+}
+
+func TestModernGo(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "for i := range 3 { fmt.Print(i) }", stdout: "012"},
+		{code: "n := 4\nfor i := range n { fmt.Print(i) }", stdout: "0123"},
+		{code: "func count(k int) int { s := 0; for i := range k { s += i }; return s }\ncount(5)", result: "10"},
+		{code: "var fs []func() int\nfor i := 0; i < 3; i++ { fs = append(fs, func() int { return i }) }\nfmt.Println(fs[0](), fs[1](), fs[2]())", stdout: "0 1 2\n"},
+		{code: "var gs []func() string\nfor _, s := range []string{\"a\", \"b\"} { gs = append(gs, func() string { return s }) }\ngs[0]() + gs[1]()", result: "ab"},
+		{code: "fl := 2.5\nmin(3, 1, 2)", errName: "CompileError"}, // constant-only min: yaegi cannot fold it
+		{code: "max(fl, 1)", result: "2.5"},
+		{code: "k := 7\nmin(k, 3, 9)", result: "3"},
+		{code: "m := map[string]int{\"a\": 1, \"b\": 2}\nv, ok := m[\"a\"]\nfmt.Println(v, ok)", stdout: "1 true\n"},
+		{code: "_, ok2 := m[\"zz\"]\nok2", result: "false"},
+		{code: "var q any = \"str\"\ns, isStr := q.(string)\nfmt.Println(s, isStr)", stdout: "str true\n"},
+		{code: "switch z := q.(type) {\ncase int:\n\tfmt.Println(\"int\", z)\ncase string:\n\tfmt.Println(\"string\", z)\n}", stdout: "string str\n"},
+		{code: "if w, ok := m[\"b\"]; ok { fmt.Println(w) }", stdout: "2\n"},
+		{code: "clear(m)\nlen(m)", result: "0"},
+		{code: "func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }\nMap[int, string]([]int{1, 2}, func(i int) string { return fmt.Sprint(i * 2) })", result: "[2 4]"},
+	})
+}
+
+func TestErrors(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "x := 1\ny := x +", errName: "SyntaxError", errHas: "cell 1, line 2: unexpected end of cell"},
+		{code: "a := 1\nb := \"s\"\nc := a + b", errName: "CompileError", errHas: "cell 2, line 3: invalid operation"},
+		{code: "panic(\"boom\")", errName: "panic", errHas: "boom"},
+		{code: "panic(fmt.Errorf(\"wrapped %d\", 7))", errName: "panic", errHas: "wrapped 7"},
+		{code: "var mm map[string]int\nmm[\"a\"] = 1", errName: "runtime error", errHas: "nil map"},
+		{code: "os.Exit(3)", errName: "panic", errHas: "os.Exit(3)"},
+		{code: "import \"log\"\nlog.Fatal(\"fatal!\")", errName: "panic", errHas: "fatal!"},
+		{code: "1 + 1", result: "2"}, // the session goes on
+	})
+}
+
+func TestGoroutinePanicRecovered(t *testing.T) {
+	s := newSession(t)
+	_, _, _, err := run(s, "done := make(chan bool)\ngo func() { defer close(done); panic(\"in goroutine\") }()\n<-done\ntime.Sleep(20 * time.Millisecond)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, _, err := run(s, "func boom(n int) { var p *struct{ X int }; p.X = n }\ndone2 := make(chan bool)\ngo boom(1)\ngo func() { time.Sleep(50 * time.Millisecond); close(done2) }()\n<-done2\n\"alive\"")
+	if err != nil || res != "alive" {
+		t.Fatalf("session after goroutine panics: %q %v", res, err)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	s := newSession(t)
+	if _, _, _, err := run(s, "add5 := func(x int) int { return x + 5 }\ncounter := 0"); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{
+		"for { counter++ }",
+		"time.Sleep(time.Hour)",
+		"ch := make(chan int)\n<-ch",
+		"ch2 := make(chan int)\nvar got int\ngot = <-ch2",
+		"select {}",
+		"func spin() { for { counter++ } }\nspin()",
+	} {
+		go func() {
+			time.Sleep(150 * time.Millisecond)
+			s.Interrupt()
+		}()
+		start := time.Now()
+		_, _, _, err := run(s, code)
+		took := time.Since(start) - 150*time.Millisecond
+		ce, ok := err.(*CellError)
+		if !ok || ce.Name != "KeyboardInterrupt" {
+			t.Fatalf("%q: want KeyboardInterrupt, got %v", code, err)
+		}
+		if took > time.Second {
+			t.Errorf("%q: stopped %v after the interrupt, want < 1s", code, took)
+		}
+		if strings.Contains(ce.Value, "restart") {
+			t.Errorf("%q: needed a hard stop: %s", code, ce.Value)
+		}
+		res, _, _, err := run(s, "add5(1)")
+		if err != nil || res != "6" {
+			t.Fatalf("after interrupting %q: closure gives %q, %v; want 6", code, res, err)
+		}
+	}
+}
+
+func TestRedefineDoesNotLeak(t *testing.T) {
+	s := newSession(t)
+	var ms runtime.MemStats
+	for i := 0; i < 10; i++ {
+		if _, _, _, err := run(s, "x := make([]float64, 1e7)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	// One copy is 80 MB; ten leaked copies would be 800 MB.
+	if ms.HeapAlloc > 250<<20 {
+		t.Fatalf("heap after 10 re-runs: %d MB, want < 250 MB", ms.HeapAlloc>>20)
+	}
+	t.Logf("heap after 10 re-runs of an 80 MB cell: %d MB", ms.HeapAlloc>>20)
+}
+
+type stampWriter struct {
+	mu    sync.Mutex
+	first time.Time
+	buf   bytes.Buffer
+}
+
+func (w *stampWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first.IsZero() {
+		w.first = time.Now()
+	}
+	return w.buf.Write(p)
+}
+
+func TestStreaming(t *testing.T) {
+	s := newSession(t)
+	w := &stampWriter{}
+	start := time.Now()
+	_, err := s.Execute(context.Background(), "fmt.Println(\"early\")\nos.Stdout.Write([]byte(\"raw\\n\"))\ntime.Sleep(400 * time.Millisecond)\nfmt.Println(\"late\")", Output{Stdout: w})
+	end := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); got != "early\nraw\nlate\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	if lead := end.Sub(w.first); lead < 300*time.Millisecond {
+		t.Fatalf("first output arrived only %v before the cell ended (started %v)", lead, w.first.Sub(start))
+	}
+}
+
+func TestIsComplete(t *testing.T) {
+	s := newSession(t)
+	for _, c := range []struct{ code, want string }{
+		{"x := 1", "complete"},
+		{"func f() {", "incomplete"},
+		{"s := `abc", "incomplete"},
+		{"x := 1 +", "incomplete"},
+		{"x := )", "invalid"},
+		{"", "complete"},
+	} {
+		if got, _ := s.IsComplete(c.code); got != c.want {
+			t.Errorf("IsComplete(%q) = %s, want %s", c.code, got, c.want)
+		}
+	}
+}
