@@ -27,7 +27,8 @@
 //     architectures and under the purego build tag.
 //
 // Products below 2048 multiply-adds run a plain loop. Products of at
-// least 2²⁰ multiply-adds are cut into 2·GOMAXPROCS stripes of columns
+// least 2²⁴ multiply-adds (not MNIST's, which stay on the calling
+// goroutine; see parallelMin) are cut into 2·GOMAXPROCS stripes of columns
 // (rows when m > n) that the caller and GOMAXPROCS−1 helper goroutines take
 // from a shared counter; the caller waits for the stripes, never for a
 // helper the OS has not scheduled, which matters on two shared cores.
