@@ -49,7 +49,6 @@ func serialGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	blocked(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
-
 // BenchmarkMNIST reports, per MNIST shape, the GFLOP/s of Gemm as called
 // (split across GOMAXPROCS), of Gemm on one goroutine ("serial") and of
 // gonum's blas32 in the same loop, interleaved call by call so that load
