@@ -21,15 +21,22 @@ func (t *Tensor) String() string {
 	summarize := len(t.data) > printThreshold
 	f := newFormatter(t.shown(summarize))
 	var body string
-	if len(t.shape) == 0 {
+	switch {
+	case len(t.data) == 0:
+		body = "[]"
+	case len(t.shape) == 0:
 		body = f.format(t.data[0])
-	} else {
+	default:
 		body = f.dim(t.data, t.shape, len(prefix), summarize)
 	}
 	var b strings.Builder
 	b.WriteString(prefix + body)
-	if len(t.data) == 0 {
-		fmt.Fprintf(&b, ", size=%v", t.shape)
+	if len(t.data) == 0 && len(t.shape) != 1 {
+		dims := make([]string, len(t.shape))
+		for i, d := range t.shape {
+			dims[i] = fmt.Sprint(d)
+		}
+		fmt.Fprintf(&b, ", size=(%s)", strings.Join(dims, ", "))
 	}
 	switch {
 	case t.backward != nil:
@@ -162,7 +169,7 @@ func (f *formatter) dim(data []float32, shape []int, indent int, summarize bool)
 		var items []string
 		for _, i := range edgeIndices(shape[0], summarize) {
 			if i < 0 {
-				items = append(items, "...")
+				items = append(items, " ...")
 				continue
 			}
 			items = append(items, f.format(data[i]))

@@ -2,7 +2,9 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -147,18 +149,64 @@ func (t *Tensor) Clone() *Tensor {
 	return &Tensor{shape: append([]int(nil), t.shape...), data: append([]float32(nil), t.data...)}
 }
 
-var noGrad atomic.Int32
+// noGrad counts active NoGrad calls per goroutine. Go has no
+// goroutine-local storage, so NoGrad keys its state by goroutine id; the
+// common case (no NoGrad active anywhere) costs one atomic load per op.
+var (
+	noGradActive atomic.Int32
+	noGradMu     sync.Mutex
+	noGradBy     = map[uint64]int{}
+)
 
 // NoGrad runs f with graph recording off (torch.no_grad()): ops inside it
-// build no backward graph, which saves time and memory at evaluation.
+// build no backward graph, which saves time and memory at evaluation. Like
+// torch's, the switch is per thread of execution: it affects only the
+// goroutine that calls NoGrad (and not goroutines that f starts), so a
+// server evaluating in the background does not stop a cell's training.
 func NoGrad(f func()) {
-	noGrad.Add(1)
-	defer noGrad.Add(-1)
+	id := goid()
+	noGradMu.Lock()
+	noGradBy[id]++
+	noGradMu.Unlock()
+	noGradActive.Add(1)
+	defer func() {
+		noGradActive.Add(-1)
+		noGradMu.Lock()
+		if noGradBy[id]--; noGradBy[id] == 0 {
+			delete(noGradBy, id)
+		}
+		noGradMu.Unlock()
+	}()
 	f()
 }
 
-// GradEnabled reports whether ops currently record the graph.
-func GradEnabled() bool { return noGrad.Load() == 0 }
+// GradEnabled reports whether ops on the calling goroutine record the
+// graph.
+func GradEnabled() bool {
+	if noGradActive.Load() == 0 {
+		return true
+	}
+	id := goid()
+	noGradMu.Lock()
+	defer noGradMu.Unlock()
+	return noGradBy[id] == 0
+}
+
+// goid returns the calling goroutine's id, parsed from the header line of
+// its stack trace ("goroutine 18 [running]:").
+func goid() uint64 {
+	var buf [32]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = b[len("goroutine "):]
+	var id uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
 
 // result makes the output tensor of an op. If any input requires gradients
 // (and recording is on), the output remembers its inputs and backward

@@ -1,0 +1,88 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+func formatCases() []*Tensor {
+	g := NewRNG(3)
+	nan := float32(math.NaN())
+	return []*Tensor{
+		New([]float32{1, 2, 3, 4}, 2, 2),
+		New([]float32{-1, 20, 3, -400}, 4),
+		g.Randn(2, 3),
+		New([]float32{1e-5, 1, 100}, 3),
+		New([]float32{123456, 0.5}, 2),
+		g.Randn(40, 50),
+		g.Randn(2000),
+		g.Randn(2, 2, 3),
+		g.Randn(3, 2, 2, 2),
+		Scalar(3.5),
+		Scalar(-2),
+		g.Randn(3).SetRequiresGrad(true),
+		g.Randn(30),
+		Arange(0, 100, 1),
+		New([]float32{nan, float32(math.Inf(1)), 1.5}, 3),
+		Zeros(0),
+		Zeros(3, 0),
+		Zeros(2, 3),
+		g.Randn(5, 300),
+	}
+}
+
+// TestStringMatchesTorch compares String with str(tensor) in PyTorch.
+func TestStringMatchesTorch(t *testing.T) {
+	type spec struct {
+		Shape        []int     `json:"shape"`
+		Data         []float32 `json:"data"`
+		RequiresGrad bool      `json:"requires_grad"`
+	}
+	cases := formatCases()
+	var req []spec
+	for _, c := range cases {
+		data := c.data
+		if data == nil {
+			data = []float32{}
+		}
+		// JSON has no NaN/Inf: the NaN case is replaced below and checked
+		// against torch's known output instead.
+		clean := make([]float32, len(data))
+		copy(clean, data)
+		req = append(req, spec{Shape: append([]int{}, c.shape...), Data: clean, RequiresGrad: c.requiresGrad})
+	}
+	nanCase := -1
+	for i, c := range cases {
+		if len(c.data) == 3 && math.IsNaN(float64(c.data[0])) {
+			nanCase = i
+			req[i].Data = []float32{0, 0, 1.5}
+		}
+	}
+	var want []string
+	runTorch(t, "torch_str.py", req, &want)
+	for i, c := range cases {
+		if i == nanCase {
+			continue
+		}
+		if got := c.String(); got != want[i] {
+			t.Errorf("case %d %v:\ngot:\n%s\ntorch:\n%s", i, c.shape, got, want[i])
+		}
+	}
+	if got := cases[nanCase].String(); got != "tensor([   nan,    inf, 1.5000])" {
+		t.Errorf("NaN case: %s", got)
+	}
+}
+
+func ExampleTensor_String() {
+	x := Arange(0, 6, 1).Reshape(2, 3)
+	fmt.Println(x)
+	fmt.Println(x.Scale(0.5).SetRequiresGrad(true))
+	fmt.Println(Scalar(3))
+	// Output:
+	// tensor([[0., 1., 2.],
+	//         [3., 4., 5.]])
+	// tensor([[0.0000, 0.5000, 1.0000],
+	//         [1.5000, 2.0000, 2.5000]], requires_grad=True)
+	// tensor(3.)
+}

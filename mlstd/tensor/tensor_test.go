@@ -1,0 +1,107 @@
+package tensor
+
+import (
+	"errors"
+	"sync"
+	"testing"
+)
+
+func TestNoGradIsPerGoroutine(t *testing.T) {
+	w := Ones(2).SetRequiresGrad(true)
+	inside, outside := make(chan bool), make(chan bool)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		NoGrad(func() {
+			inside <- w.Scale(2).RequiresGrad()
+			<-outside // stay inside NoGrad while the other goroutine works
+		})
+	}()
+	if <-inside {
+		t.Error("an op inside NoGrad recorded the graph")
+	}
+	if !w.Scale(2).RequiresGrad() {
+		t.Error("NoGrad on another goroutine switched off recording here")
+	}
+	outside <- true
+	wg.Wait()
+	if !GradEnabled() {
+		t.Error("recording still off after NoGrad returned")
+	}
+	NoGrad(func() {
+		NoGrad(func() {})
+		if GradEnabled() {
+			t.Error("nested NoGrad re-enabled recording")
+		}
+	})
+}
+
+func TestShapeErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"matmul", func() { Zeros(64, 784).MatMul(Zeros(128, 10)) }, "tensor: matmul shape mismatch [64 784] × [128 10]"},
+		{"add", func() { Zeros(2, 3).Add(Zeros(4)) }, "tensor: add shape mismatch [2 3] × [4]: shapes do not broadcast"},
+		{"reshape", func() { Zeros(2, 3).Reshape(4, -1) }, "tensor: reshape shape mismatch [2 3] × [4 -1]"},
+		{"cross_entropy", func() { CrossEntropy(Zeros(2, 3), []int{0, 3}) }, "tensor: cross_entropy shape mismatch [2 3]: label 3 of example 1 is out of range [0, 3)"},
+		{"rows", func() { Zeros(2, 3).Rows([]int{2}) }, "tensor: rows shape mismatch [2 3]: index 2 out of range"},
+		{"linear", func() { Linear(Zeros(2, 3), Zeros(4, 5), nil) }, "tensor: linear shape mismatch [2 3] × [4 5]: need x (…, in) and weight (out, in)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				var se *ShapeError
+				err, ok := r.(error)
+				if !ok || !errors.As(err, &se) {
+					t.Fatalf("panic value %v (%T), want *ShapeError", r, r)
+				}
+				if se.Error() != c.want {
+					t.Errorf("got %q, want %q", se.Error(), c.want)
+				}
+			}()
+			c.f()
+		})
+	}
+}
+
+func TestBackwardAccumulatesAndFrees(t *testing.T) {
+	w := New([]float32{1, 2, 3}).SetRequiresGrad(true)
+	for i := 0; i < 2; i++ {
+		w.Mul(w).Sum().Backward() // d/dw Σw² = 2w, twice
+	}
+	want := []float32{4, 8, 12}
+	for i, v := range w.Grad().Data() {
+		if v != want[i] {
+			t.Fatalf("grad %v, want %v", w.Grad().Data(), want)
+		}
+	}
+	w.ZeroGrad()
+	if w.Grad() != nil {
+		t.Fatal("ZeroGrad kept the gradient")
+	}
+	// Shared subexpressions: y = h·h with h = 2w gives dy/dw = 8w.
+	h := w.Scale(2)
+	h.Mul(h).Sum().Backward()
+	if g := w.Grad().Data(); g[0] != 8 || g[2] != 24 {
+		t.Fatalf("grad through a shared node %v, want [8 16 24]", g)
+	}
+}
+
+func TestBroadcastValues(t *testing.T) {
+	a := Arange(0, 6, 1).Reshape(2, 3)
+	b := New([]float32{10, 20}, 2, 1)
+	got := a.Add(b).Data()
+	want := []float32{10, 11, 12, 23, 24, 25}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("add column %v, want %v", got, want)
+		}
+	}
+	if s := a.Sub(Scalar(1)).Data(); s[0] != -1 || s[5] != 4 {
+		t.Fatalf("sub scalar %v", s)
+	}
+}
