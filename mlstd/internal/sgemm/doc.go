@@ -38,8 +38,10 @@
 // GOKERNEL_SGEMM=avx2 or GOKERNEL_SGEMM=go in the environment limits the
 // kernels (for measurements). Backend reports the kernels in use.
 //
-// Measured on this project's 2.8 GHz Xeon (go test -bench MNIST), one
-// goroutine, GFLOP/s: x·Wᵀ 64×784·(128×784)ᵀ ≈ 95, dW = dYᵀ·X ≈ 75–80,
-// square 512 ≈ 75, the 64×128·128×10 layer ≈ 9–25; gonum's blas32 on the
-// same shapes: 4–12.
+// Measured on this project's 2.8 GHz Xeon with go test -bench MNIST, one
+// goroutine, GFLOP/s by CPU time (the machine was shared and loaded; wall
+// figures were up to 2× lower): x·Wᵀ 64×784·(128×784)ᵀ 85–95, the same with
+// W stored (in, out) 72–81, dW = dYᵀ·X 70–82, square 512 76–86, the
+// 64×128·128×10 layer's products 14–39; gonum's blas32 on the same shapes
+// 5–11 (a 7–15× speed-up on the large shapes).
 package sgemm
