@@ -10,8 +10,8 @@ import (
 
 	"github.com/advancedclimatesystems/gonnx"
 	"github.com/advancedclimatesystems/gonnx/onnx"
-	gtensor "gorgonia.org/tensor"
 	"google.golang.org/protobuf/proto"
+	gtensor "gorgonia.org/tensor"
 
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/nn"
