@@ -81,6 +81,9 @@ func NewPNG(b []byte) *Rich {
 
 // NewImage returns img encoded as a PNG image.
 func NewImage(img image.Image) *Rich {
+	if img == nil {
+		return newRich("text/plain", "Image(nil)", "Image(nil)")
+	}
 	data, err := encodePNG(img)
 	if err != nil {
 		return newRich("text/plain", err.Error(), err.Error())

@@ -230,3 +230,9 @@ func TestMIMEBundleIsExclusive(t *testing.T) {
 		t.Errorf("bundle %v", b)
 	}
 }
+
+func TestNilImage(t *testing.T) {
+	if s := NewImage(nil).String(); s != "Image(nil)" {
+		t.Errorf("nil image text %q", s)
+	}
+}
