@@ -38,9 +38,9 @@
 // # Gradients
 //
 // Backward on a scalar accumulates into Grad of every tensor that requires
-// gradients and frees the graph (PyTorch's retain_graph=False): calling
-// Backward twice through the same graph is an error there and a no-op for
-// the freed part here. NoGrad(f) runs f without recording.
+// gradients and frees the graph (PyTorch's retain_graph=False): going
+// through a freed part of a graph again panics, as it raises in PyTorch.
+// NoGrad(f) runs f without recording, on the calling goroutine only.
 //
 // # Errors
 //

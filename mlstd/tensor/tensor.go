@@ -22,6 +22,7 @@ type Tensor struct {
 	parents      []*Tensor
 	backward     func() // adds this tensor's grad into its parents' grads
 	op           string // name of the op that made it, for errors and String
+	freed        bool   // Backward ran through it and dropped its graph
 }
 
 // ShapeError is the panic value of an op whose operands' shapes do not fit.
@@ -253,6 +254,11 @@ func (t *Tensor) Backward() {
 		panic(fmt.Errorf("tensor: backward: tensor does not require grad (no parameter took part in computing it)"))
 	}
 	order := topo(t)
+	for _, n := range order {
+		if n.freed {
+			panic(fmt.Errorf("tensor: backward: trying to go through part of a graph a second time (Backward frees the graph it used; recompute the forward pass)"))
+		}
+	}
 	t.grad = New([]float32{1}, t.shape...)
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
@@ -263,7 +269,7 @@ func (t *Tensor) Backward() {
 	// Free the graph so intermediate tensors can be collected (retain_graph=False).
 	for _, n := range order {
 		if n.backward != nil {
-			n.backward, n.parents = nil, nil
+			n.backward, n.parents, n.freed = nil, nil, true
 			if n != t {
 				n.grad = nil
 			}

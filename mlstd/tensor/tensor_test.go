@@ -105,3 +105,15 @@ func TestBroadcastValues(t *testing.T) {
 		t.Fatalf("sub scalar %v", s)
 	}
 }
+
+func TestBackwardTwicePanics(t *testing.T) {
+	w := Ones(2).SetRequiresGrad(true)
+	h := w.Scale(3)
+	h.Sum().Backward()
+	defer func() {
+		if recover() == nil {
+			t.Error("a second Backward through a freed graph did not panic")
+		}
+	}()
+	h.Mul(h).Sum().Backward()
+}
