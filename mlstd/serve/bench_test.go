@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
@@ -9,15 +11,18 @@ import (
 	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
+// mnistLikeBody is a request as a Python client sends it: MNIST-like
+// pixels (mostly zeros) as float64 reprs such as 0.6980392156862745.
 func mnistLikeBody(rows int) string {
 	rng := rand.New(rand.NewPCG(5, 6))
-	x := make([]float32, rows*784)
+	x := make([]float64, rows*784)
 	for i := range x {
-		if rng.IntN(5) == 0 { // MNIST is mostly zeros
-			x[i] = float32(rng.IntN(256)) / 255
+		if rng.IntN(5) == 0 {
+			x[i] = float64(rng.IntN(256)) / 255
 		}
 	}
-	return inferBody("bench", []int{rows, 784}, x)
+	d, _ := json.Marshal(x)
+	return fmt.Sprintf(`{"id":"bench","inputs":[{"name":"input","shape":[%d,784],"datatype":"FP32","data":%s}]}`, rows, d)
 }
 
 func BenchmarkParseB64(b *testing.B) {

@@ -272,14 +272,19 @@ func (d *decoder) fastRun() bool {
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// fastNumber parses the common plain decimal (-?digits[.digits], no
-// exponent) with at most 15 digits and 22 decimals. The mantissa and the
-// power of ten are then exact float64s, so one IEEE division gives the
-// correctly rounded float64 (Clinger's fast path, as in strconv). Rounding
-// that to float32 is also correct unless it lands exactly on a float32
-// halfway point, which is checked. The result equals
-// strconv.ParseFloat(s, 32). Anything else, including malformed input,
-// reports false without moving d.i, and the slow path decides.
+// fastNumber parses a JSON number with at most 19 significant digits and
+// a decimal exponent within ±22, which covers what clients send: short
+// float32 forms ("0.5019608") and Python's 17-digit float64 repr
+// ("0.6980392156862745", "1e-05").
+//
+// The digits form an exact uint64 m, so the value is m·10^e. float64(m)
+// and the multiplication or division by the exact float64 10^|e| each
+// round once, so r is within 2 float64 ulps of the true value. Rounding r
+// to float32 then gives the correctly rounded float32 unless r lies within
+// those ulps of a float32 halfway point (its low 29 mantissa bits near
+// 1<<28); such numbers, malformed input and anything outside the limits
+// report false without moving d.i, and strconv decides. The result
+// therefore always equals strconv.ParseFloat(s, 32).
 func (d *decoder) fastNumber() (float32, bool) {
 	b, i := d.b, d.i
 	neg := false
@@ -288,16 +293,17 @@ func (d *decoder) fastNumber() (float32, bool) {
 		i++
 	}
 	var mant uint64
+	nd := 0 // significant digits (after leading zeros)
 	s := i
 	if i < len(b) && b[i] == '0' {
 		i++
 	} else {
 		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 			mant = mant*10 + uint64(b[i]-'0')
+			nd++
 		}
 	}
-	nd := i - s
-	if nd == 0 {
+	if i == s {
 		return 0, false
 	}
 	exp := 0
@@ -306,18 +312,39 @@ func (d *decoder) fastNumber() (float32, bool) {
 		f := i
 		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 			mant = mant*10 + uint64(b[i]-'0')
+			if mant != 0 {
+				nd++
+			}
 		}
-		exp = i - f
-		nd += exp
-		if exp == 0 {
+		if i == f {
 			return 0, false
 		}
+		exp = f - i
 	}
-	if s == i || nd > 15 || exp > 22 {
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		e, f := 0, i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && i-f < 4; i++ {
+			e = e*10 + int(b[i]-'0')
+		}
+		if i == f {
+			return 0, false
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if nd > 19 {
 		return 0, false
 	}
 	if i < len(b) {
-		if c := b[i]; c == 'e' || c == 'E' || c == '.' || (c >= '0' && c <= '9') {
+		if c := b[i]; c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9') {
 			return 0, false
 		}
 	}
@@ -328,9 +355,20 @@ func (d *decoder) fastNumber() (float32, bool) {
 		}
 		return 0, true
 	}
-	r := float64(mant) / pow10[exp]
-	if math.Float64bits(r)&(1<<29-1) == 1<<28 {
-		return 0, false // a float32 halfway point: let strconv round it
+	var r float64
+	switch {
+	case exp >= 0 && exp <= 22:
+		r = float64(mant) * pow10[exp]
+	case exp < 0 && exp >= -22:
+		r = float64(mant) / pow10[-exp]
+	default:
+		return 0, false
+	}
+	if low := int64(math.Float64bits(r) & (1<<29 - 1)); low > 1<<28-8 && low < 1<<28+8 {
+		return 0, false // next to a float32 halfway point: let strconv round it
+	}
+	if r > math.MaxFloat32 {
+		return 0, false
 	}
 	v := float32(r)
 	if neg {
