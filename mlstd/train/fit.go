@@ -55,6 +55,9 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 	if model == nil || opt == nil || ds == nil {
 		return &History{}, errors.New("train: Fit needs a model, an optimizer and a dataset")
 	}
+	if ds.Len() == 0 {
+		return &History{}, errors.New("train: the training set is empty")
+	}
 	if loss == nil {
 		loss = nn.CrossEntropy
 	}

@@ -141,6 +141,9 @@ func TestFitDivergesIsAnError(t *testing.T) {
 	if _, err := Fit(nil, opt, nil, tr, Config{}); err == nil {
 		t.Error("nil model accepted")
 	}
+	if _, err := Fit(model, opt, nil, tr.Slice(0, 0), Config{}); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("empty training set: err %v", err)
+	}
 }
 
 func TestFitPanicsPropagate(t *testing.T) {
