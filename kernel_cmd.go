@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+
+	"github.com/gokernel/gokernel/interp"
+	"github.com/gokernel/gokernel/kernel"
+)
+
+func init() {
+	commands["kernel"] = command{
+		usage:   "kernel -f CONNECTION_FILE",
+		summary: "run as a Jupyter kernel (Jupyter starts this from the kernelspec)",
+		run:     runKernel,
+	}
+}
+
+// runKernel is `gokernel kernel -f FILE`: one interp session served over
+// the Jupyter protocol until shutdown, SIGTERM or the parent's death.
+// SIGINT interrupts the running cell instead of killing the kernel.
+func runKernel(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	file := fs.String("f", "", "Jupyter connection `file`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	if *file == "" || fs.NArg() > 0 {
+		return usageErrorf("need -f CONNECTION_FILE and nothing else")
+	}
+	info, err := kernel.ReadConnectionFile(*file)
+	if err != nil {
+		return err
+	}
+	sess, err := interp.New(interp.Options{CaptureFDs: true})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	logw := sess.LogWriter()
+	if f, ok := logw.(*os.File); ok {
+		// A fatal runtime error (stack overflow in a cell) must reach the
+		// real stderr, not the captured fd 2 that dies with the process.
+		_ = debug.SetCrashOutput(f, debug.CrashOptions{})
+	}
+	ppid, _ := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	k, err := kernel.New(info, sessionEvaluator{sess}, kernel.Config{
+		Log:       logw,
+		Version:   gokernelVersion(),
+		ParentPID: ppid,
+		HelpLinks: []kernel.HelpLink{
+			{Text: "Go documentation", URL: "https://go.dev/doc/"},
+			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	sigint := make(chan os.Signal, 1)
+	signal.Notify(sigint, os.Interrupt)
+	defer signal.Stop(sigint)
+	go func() {
+		for {
+			select {
+			case <-sigint:
+				k.Interrupt()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	err = k.Run(ctx)
+	if errors.Is(err, kernel.ErrParentGone) {
+		return nil
+	}
+	return err
+}
+
+// sessionEvaluator adapts *interp.Session to kernel.Evaluator; the two
+// packages do not import each other.
+type sessionEvaluator struct{ *interp.Session }
+
+func (e sessionEvaluator) Execute(ctx context.Context, code string, out kernel.Output) (map[string]any, error) {
+	res, err := e.Session.Execute(ctx, code, interp.Output{
+		Stdout: out.Stdout, Stderr: out.Stderr, Publish: out.Publish, Input: out.Input,
+	})
+	var ce *interp.CellError
+	if errors.As(err, &ce) {
+		return res, &kernel.ExecError{Name: ce.Name, Value: ce.Value, Traceback: ce.Traceback}
+	}
+	return res, err
+}
+
+var _ kernel.Evaluator = sessionEvaluator{}
