@@ -1,9 +1,21 @@
 package interp
 
 import (
+	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
 	"go/scanner"
 	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // IsComplete reports whether code is a complete cell ("complete"), needs
@@ -53,20 +65,344 @@ func (s *Session) IsComplete(code string) (status, indent string) {
 }
 
 func endsWithOperator(t string) bool {
+	if strings.HasSuffix(t, "++") || strings.HasSuffix(t, "--") {
+		return false
+	}
 	for _, op := range []string{"+", "-", "*", "/", "%", "&&", "||", "=", ",", "(", ".", "&", "|", "^", "<-"} {
-		if strings.HasSuffix(t, op) && !strings.HasSuffix(t, "++") && !strings.HasSuffix(t, "--") {
+		if strings.HasSuffix(t, op) {
 			return true
 		}
 	}
 	return false
 }
 
-// Complete returns completions for the identifier before cursorPos (in code points).
-func (s *Session) Complete(code string, cursorPos int) (matches []string, start, end int) {
-	return nil, cursorPos, cursorPos
+var keywords = []string{"break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
+	"for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select",
+	"struct", "switch", "type", "var",
+	// predeclared
+	"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new",
+	"panic", "print", "println", "real", "recover", "bool", "byte", "complex128", "complex64", "error",
+	"float32", "float64", "int", "int16", "int32", "int64", "int8", "rune", "string", "uint", "uint16",
+	"uint32", "uint64", "uint8", "uintptr", "any", "true", "false", "nil", "iota"}
+
+func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// byteOffset converts a code-point offset into a byte offset.
+func byteOffset(code string, cp int) int {
+	off := 0
+	for i := 0; i < cp && off < len(code); i++ {
+		_, n := utf8.DecodeRuneInString(code[off:])
+		off += n
+	}
+	return off
 }
 
-// Inspect describes the identifier at cursorPos.
+// wordAt returns the identifier prefix ending at byte offset off and, if it
+// follows "X.", the identifier X.
+func wordAt(code string, off int) (start int, word, qual string) {
+	start = off
+	for start > 0 {
+		r, n := utf8.DecodeLastRuneInString(code[:start])
+		if !isIdentRune(r) {
+			break
+		}
+		start -= n
+	}
+	word = code[start:off]
+	if start > 0 && code[start-1] == '.' {
+		q := start - 1
+		for q > 0 {
+			r, n := utf8.DecodeLastRuneInString(code[:q])
+			if !isIdentRune(r) {
+				break
+			}
+			q -= n
+		}
+		qual = code[q : start-1]
+	}
+	return start, word, qual
+}
+
+// Complete returns completions for the identifier before cursorPos (code
+// points): package members after "pkg.", fields and methods after "v.",
+// otherwise variables, functions, packages and keywords.
+func (s *Session) Complete(code string, cursorPos int) (matches []string, start, end int) {
+	off := byteOffset(code, cursorPos)
+	bs, word, qual := wordAt(code, off)
+	start = utf8.RuneCountInString(code[:bs])
+	end = cursorPos
+	seen := map[string]bool{}
+	add := func(name string) {
+		if strings.HasPrefix(name, word) && !strings.HasPrefix(name, "_") && !seen[name] {
+			seen[name] = true
+			matches = append(matches, name)
+		}
+	}
+	globals := s.globals()
+	if qual != "" {
+		if syms := s.pkgSymbols(qual); syms != nil {
+			for name := range syms {
+				add(name)
+			}
+		} else if v, ok := globals[qual]; ok && v.IsValid() {
+			for _, name := range members(v.Type()) {
+				add(name)
+			}
+			for _, name := range s.interpretedMethods(v.Type()) {
+				add(name)
+			}
+		}
+		sort.Strings(matches)
+		return matches, start, end
+	}
+	for name := range globals {
+		if !strings.HasPrefix(name, "__gk") {
+			add(name)
+		}
+	}
+	s.state.Lock()
+	for name := range s.imports {
+		if !strings.HasPrefix(name, "__gk") {
+			add(name)
+		}
+	}
+	s.state.Unlock()
+	for name := range autoPackages {
+		add(name)
+	}
+	for _, k := range keywords {
+		add(k)
+	}
+	sort.Strings(matches)
+	return matches, start, end
+}
+
+// members lists the exported fields and methods of t (and *t).
+func members(t reflect.Type) []string {
+	var out []string
+	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for i := 0; i < tt.NumMethod(); i++ {
+			out = append(out, tt.Method(i).Name)
+		}
+	}
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() == reflect.Struct {
+		for i := 0; i < st.NumField(); i++ {
+			out = append(out, st.Field(i).Name)
+		}
+	}
+	return out
+}
+
+// pkgSymbols returns the compiled symbols of the package a cell knows as name.
+func (s *Session) pkgSymbols(name string) map[string]reflect.Value {
+	s.state.Lock()
+	p, ok := s.imports[name]
+	yi := s.yi
+	s.state.Unlock()
+	if !ok {
+		if p, ok = autoPackages[name]; !ok {
+			return nil
+		}
+	}
+	return yi.Symbols(p)[p]
+}
+
+// Inspect describes the identifier at cursorPos: the signature or type of a
+// package member with its doc comment, or the type and value of a variable.
 func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]any, bool) {
-	return nil, false
+	off := byteOffset(code, cursorPos)
+	endOff := off
+	for endOff < len(code) {
+		r, n := utf8.DecodeRuneInString(code[endOff:])
+		if !isIdentRune(r) {
+			break
+		}
+		endOff += n
+	}
+	_, word, qual := wordAt(code, endOff)
+	if word == "" {
+		return nil, false
+	}
+	var text string
+	if qual != "" {
+		syms := s.pkgSymbols(qual)
+		v, ok := syms[word]
+		if !ok {
+			return nil, false
+		}
+		s.state.Lock()
+		p := s.imports[qual]
+		s.state.Unlock()
+		if p == "" {
+			p = autoPackages[qual]
+		}
+		text = describeSymbol(qual, word, v)
+		if d := docFor(p, word); d != "" {
+			text += "\n\n" + d
+		}
+	} else {
+		v, ok := s.globals()[word]
+		if !ok {
+			if _, pkg := s.pkgSymbols(word)[""]; pkg || s.pkgSymbols(word) != nil {
+				s.state.Lock()
+				p := s.imports[word]
+				s.state.Unlock()
+				if p == "" {
+					p = autoPackages[word]
+				}
+				return map[string]any{"text/plain": fmt.Sprintf("package %s // import %q\n\n%s", word, p, docFor(p, ""))}, true
+			}
+			return nil, false
+		}
+		if !v.IsValid() {
+			text = word + ": constant"
+		} else {
+			text = fmt.Sprintf("%s %s", word, v.Type())
+			if v.CanInterface() && v.Kind() != reflect.Func {
+				val := fmt.Sprintf("%v", v.Interface())
+				if len(val) > 500 {
+					val = val[:500] + "…"
+				}
+				text += " = " + val
+			}
+		}
+	}
+	return map[string]any{"text/plain": text}, true
+}
+
+func describeSymbol(pkg, name string, v reflect.Value) string {
+	if !v.IsValid() {
+		return pkg + "." + name
+	}
+	switch {
+	case v.Kind() == reflect.Func:
+		return "func " + pkg + "." + name + strings.TrimPrefix(v.Type().String(), "func")
+	case v.Kind() == reflect.Pointer && v.IsNil() && v.Type().Elem().Kind() != reflect.Interface:
+		return "type " + pkg + "." + name + " " + v.Type().Elem().Kind().String()
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return "type " + pkg + "." + name + " interface"
+	}
+	if v.CanInterface() {
+		return fmt.Sprintf("%s.%s %s = %v", pkg, name, v.Type(), v.Interface())
+	}
+	return fmt.Sprintf("%s.%s %s", pkg, name, v.Type())
+}
+
+var docCache sync.Map // import path -> *doc.Package (or nil)
+
+// docFor returns the doc comment of name in the package at path (the
+// package doc if name is ""), read from source in GOROOT or this module.
+func docFor(path, name string) string {
+	var pkg *doc.Package
+	if v, ok := docCache.Load(path); ok {
+		pkg, _ = v.(*doc.Package)
+	} else {
+		pkg = loadDoc(path)
+		docCache.Store(path, pkg)
+	}
+	if pkg == nil {
+		return ""
+	}
+	if name == "" {
+		return pkg.Doc
+	}
+	for _, f := range pkg.Funcs {
+		if f.Name == name {
+			return f.Doc
+		}
+	}
+	for _, t := range pkg.Types {
+		if t.Name == name {
+			return t.Doc
+		}
+		for _, f := range t.Funcs {
+			if f.Name == name {
+				return f.Doc
+			}
+		}
+	}
+	for _, vs := range append(pkg.Vars, pkg.Consts...) {
+		for _, n := range vs.Names {
+			if n == name {
+				return vs.Doc
+			}
+		}
+	}
+	return ""
+}
+
+func loadDoc(path string) *doc.Package {
+	var dir string
+	const mod = "github.com/gokernel/gokernel/"
+	if strings.HasPrefix(path, mod) {
+		_, file, _, ok := runtime.Caller(0)
+		if !ok {
+			return nil
+		}
+		dir = filepath.Join(filepath.Dir(filepath.Dir(file)), strings.TrimPrefix(path, mod))
+	} else if !strings.Contains(path, ".") {
+		dir = filepath.Join(runtime.GOROOT(), "src", path)
+	} else {
+		return nil
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	if err != nil {
+		return nil
+	}
+	for name, p := range pkgs {
+		if name == "main" || strings.HasSuffix(name, "_test") {
+			continue
+		}
+		files := make([]*ast.File, 0, len(p.Files))
+		for _, f := range p.Files {
+			files = append(files, f)
+		}
+		d, err := doc.NewFromFiles(fset, files, path)
+		if err == nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// interpretedMethods guesses the methods of a value of an interpreted
+// struct type: yaegi's reflect types carry neither the type name nor its
+// methods, so match the field names against the struct types cells defined.
+func (s *Session) interpretedMethods(t reflect.Type) []string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t.NumField() == 0 {
+		return nil
+	}
+	s.state.Lock()
+	defer s.state.Unlock()
+	var out []string
+	for key, def := range s.decls {
+		name, ok := strings.CutPrefix(key, "type ")
+		if !ok || !strings.HasPrefix(def, "struct{") {
+			continue
+		}
+		match := true
+		for i := 0; i < t.NumField() && match; i++ {
+			match = strings.Contains(def, t.Field(i).Name)
+		}
+		if !match {
+			continue
+		}
+		for k := range s.decls {
+			if m, ok := strings.CutPrefix(k, "method "+name+"."); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

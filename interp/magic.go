@@ -1,13 +1,169 @@
 package interp
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+)
 
 type magicResult struct {
 	result map[string]any
 	err    error
 }
 
+const magicHelp = `gokernel cells are Go: statements, declarations and imports in any order.
+The value of a trailing expression is shown. fmt, math, strings, time, os, the
+mlstd packages (tensor, nn, optim, data, train, chart, ...) and gonum/plot are
+imported automatically when used.
+
+Magics:
+  %help            this text
+  %time STMT       run one line and print its wall time
+  %%time           (first line) run the cell and print its wall time
+  %who             list the variables defined so far
+  %env [K[=V]]     show or set environment variables
+  %cd [DIR]        show or change the working directory
+  %reset           forget all variables, functions, types and imports
+  !CMD             run a shell command, output streamed
+
+Engine notes (yaegi): generic functions declared in cells must be called with
+explicit type arguments when inference fails (Map[int, string](xs, f)).
+Redefining a type or a method needs %reset (the engine says so when you try).
+Interrupt stops loops, time.Sleep and channel waits within milliseconds.`
+
 // magic runs a %magic or !command cell; ok is false for ordinary Go.
 func (s *Session) magic(ctx context.Context, n int, code string, out Output) (m magicResult, ok bool) {
-	return m, false
+	trim := strings.TrimSpace(code)
+	if strings.HasPrefix(trim, "%%time") {
+		body := strings.TrimPrefix(trim, "%%time")
+		start := time.Now()
+		r, err := s.execCell(ctx, n, body)
+		fmt.Fprintf(out.Stdout, "Wall time: %v\n", time.Since(start).Round(time.Microsecond))
+		return magicResult{r, err}, true
+	}
+	lines := strings.Split(trim, "\n")
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "%") && !strings.HasPrefix(l, "!") {
+			return m, false
+		}
+	}
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		var r map[string]any
+		var err error
+		if strings.HasPrefix(l, "!") {
+			err = s.shell(ctx, n, strings.TrimSpace(l[1:]), out)
+		} else {
+			r, err = s.lineMagic(ctx, n, l[1:], out)
+		}
+		if err != nil {
+			return magicResult{nil, err}, true
+		}
+		m.result = r
+	}
+	return m, true
+}
+
+func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (map[string]any, error) {
+	name, arg, _ := strings.Cut(l, " ")
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "help", "?":
+		io.WriteString(out.Stdout, magicHelp+"\n")
+	case "time":
+		start := time.Now()
+		r, err := s.execCell(ctx, n, arg)
+		fmt.Fprintf(out.Stdout, "Wall time: %v\n", time.Since(start).Round(time.Microsecond))
+		return r, err
+	case "who":
+		g := s.globals()
+		var names []string
+		for k := range g {
+			if !strings.HasPrefix(k, "__gk") {
+				names = append(names, k)
+			}
+		}
+		sort.Strings(names)
+		if len(names) == 0 {
+			fmt.Fprintln(out.Stdout, "no variables defined")
+		}
+		for _, k := range names {
+			fmt.Fprintf(out.Stdout, "%-12s %s\n", k, typeName(g[k]))
+		}
+	case "env":
+		if arg == "" {
+			env := os.Environ()
+			sort.Strings(env)
+			fmt.Fprintln(out.Stdout, strings.Join(env, "\n"))
+			return nil, nil
+		}
+		k, v, set := strings.Cut(arg, "=")
+		if !set {
+			fmt.Fprintln(out.Stdout, os.Getenv(k))
+			return nil, nil
+		}
+		os.Setenv(k, v)
+		// The interpreter's os package sees a private copy of the environment.
+		_, err := s.execCell(ctx, n, fmt.Sprintf("os.Setenv(%q, %q)", k, v))
+		return nil, err
+	case "cd":
+		if arg != "" {
+			if err := os.Chdir(arg); err != nil {
+				return nil, &CellError{Name: "MagicError", Value: err.Error(), Traceback: []string{"%cd: " + err.Error()}}
+			}
+		}
+		wd, _ := os.Getwd()
+		fmt.Fprintln(out.Stdout, wd)
+	case "reset":
+		if err := s.reset(); err != nil {
+			return nil, &CellError{Name: "MagicError", Value: err.Error(), Traceback: []string{"%reset: " + err.Error()}}
+		}
+		fmt.Fprintln(out.Stdout, "session reset: all variables, functions, types and imports are gone")
+	default:
+		v := fmt.Sprintf("unknown magic %%%s (try %%help)", name)
+		return nil, &CellError{Name: "MagicError", Value: v, Traceback: []string{v}}
+	}
+	return nil, nil
+}
+
+func typeName(v reflect.Value) string {
+	if !v.IsValid() {
+		return "constant"
+	}
+	return v.Type().String()
+}
+
+// shell runs cmd with sh -c, streaming its output; Interrupt kills it.
+func (s *Session) shell(ctx context.Context, n int, cmdline string, out Output) error {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", cmdline)
+	cmd.Stdout, cmd.Stderr = out.Stdout, out.Stderr
+	if err := cmd.Start(); err != nil {
+		return &CellError{Name: "ShellError", Value: err.Error(), Traceback: []string{"!" + cmdline + ": " + err.Error()}}
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			v := fmt.Sprintf("!%s: %v", cmdline, err)
+			return &CellError{Name: "ShellError", Value: v, Traceback: []string{v}}
+		}
+		return nil
+	case <-s.intr.channel():
+		cancel()
+		<-done
+		return &CellError{Name: "KeyboardInterrupt", Value: "interrupted by user", Traceback: []string{"KeyboardInterrupt: !" + cmdline + " was killed"}}
+	}
 }

@@ -107,26 +107,40 @@ func New(opts Options) (*Session, error) {
 	if opts.CaptureFDs {
 		s.logw = outs.origStderr
 	}
-	s.yi = yaegi.New(yaegi.Options{
-		Stdin:  &stdinReader{s: s},
-		Stdout: outs.outW,
-		Stderr: outs.errW,
-		Args:   opts.Args,
-		Env:    os.Environ(),
-	})
-	if err := s.yi.Use(stdlib.Symbols); err != nil {
-		return nil, fmt.Errorf("interp: loading stdlib symbols: %v", err)
-	}
-	if err := s.yi.Use(s.runtimeSymbols()); err != nil {
-		return nil, fmt.Errorf("interp: loading runtime symbols: %v", err)
-	}
-	if err := s.yi.Use(extraSymbols()); err != nil {
-		return nil, fmt.Errorf("interp: loading mlstd symbols: %v", err)
-	}
-	if err := s.bootstrap(); err != nil {
-		return nil, fmt.Errorf("interp: bootstrap: %v", err)
+	if err := s.reset(); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// reset replaces the interpreter with a fresh one (New and %reset).
+func (s *Session) reset() error {
+	yi := yaegi.New(yaegi.Options{
+		Stdin:  &stdinReader{s: s},
+		Stdout: s.outs.outW,
+		Stderr: s.outs.errW,
+		Args:   s.opts.Args,
+		Env:    os.Environ(),
+	})
+	if err := yi.Use(stdlib.Symbols); err != nil {
+		return fmt.Errorf("interp: loading stdlib symbols: %v", err)
+	}
+	if err := yi.Use(s.runtimeSymbols()); err != nil {
+		return fmt.Errorf("interp: loading runtime symbols: %v", err)
+	}
+	if err := yi.Use(extraSymbols()); err != nil {
+		return fmt.Errorf("interp: loading mlstd symbols: %v", err)
+	}
+	s.state.Lock()
+	s.yi = yi
+	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
+	s.decls = map[string]string{}
+	s.broken = ""
+	s.state.Unlock()
+	if err := s.bootstrap(); err != nil {
+		return fmt.Errorf("interp: bootstrap: %v", err)
+	}
+	return nil
 }
 
 // bootstrap imports the runtime helper package and declares helpers.

@@ -1,0 +1,60 @@
+// Package interp is gokernel's cell engine: it runs notebook cells of Go on
+// the yaegi interpreter (v0.16.1) and makes them behave like Go in a
+// notebook. The kernel, the headless notebook runner and the REPL all use
+// it; it knows nothing of Jupyter.
+//
+// # Front end
+//
+// yaegi cannot run a cell that mixes declarations and statements, crashes on
+// several common statement forms at top level, and lacks Go 1.21+ features.
+// Execute therefore never hands a cell to yaegi as is. It cuts the cell into
+// top-level items with go/scanner, then
+//
+//   - runs of import/type/func declarations are parsed as a file; imports
+//     already made are dropped (re-running an import cell is fine); types and
+//     methods are remembered by their source, so an identical re-run is a
+//     no-op and a changed one is refused with a RedefinitionError that says to
+//     %reset (yaegi would silently keep the old one);
+//   - top-level functions become variables holding closures, so redefining a
+//     function makes every caller use the new body;
+//   - every other item (var and const included) is parsed as a function body
+//     and compiled alone with CompileAST; `x := e` of an existing global
+//     becomes `x = e` when it type-checks (no leak of the old value, and
+//     closures see the new one);
+//   - a trailing expression is evaluated on its own and its value becomes the
+//     result: text/plain from Go's %v, rich forms from mlstd/display.MIME.
+//
+// Each chunk carries a `//line cellN/_.go:L:C` directive, so errors read
+// "cell 3, line 2: ...". Packages used by their usual name (fmt, math,
+// strings, time, os, the mlstd packages, gonum, gonum/plot) are imported
+// automatically.
+//
+// # Rewrites
+//
+// The AST is rewritten before compiling: top-level if/for/switch/select and
+// blocks run inside func(){...}() (yaegi's global scope crashes on comma-ok
+// and type switches there); top-level `v, ok := m[k]` and `v, ok := x.(T)`
+// are split into forms yaegi handles; `for i := range n` over an integer
+// becomes a three-clause loop when the engine can see n is an integer;
+// loop variables captured by closures are copied per iteration (Go 1.22);
+// min, max and clear become helpers; `go` statements recover panics and
+// report them instead of killing the process.
+//
+// # Interrupts
+//
+// yaegi's context cancellation silently breaks every closure created before
+// it, so Interrupt is cooperative: every loop body starts with a poll of a
+// flag (`if *__gk.Flag { __gk.Raise() }`), selects and channel receives get
+// an extra interrupt case, time.Sleep is replaced by an interruptible one,
+// and mlstd's compiled loops call host.Check. The cell ends with a
+// KeyboardInterrupt CellError and all state intact. Only when a cell has not
+// stopped EscalateAfter after the interrupt is the interpreter stopped by
+// force; the error then says a restart is recommended.
+//
+// # Output
+//
+// The interpreter writes to two pipes whose reader goroutines forward to the
+// running cell's Output writers as bytes arrive; with Options.CaptureFDs the
+// pipes are also dup2'ed onto fds 1 and 2 so compiled and cgo output streams
+// the same way. Execute returns only after the pipes are drained.
+package interp

@@ -1,0 +1,143 @@
+package interp
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMagics(t *testing.T) {
+	s := newSession(t)
+	if _, _, _, err := run(s, "alpha := 3\nbeta := \"x\""); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _, err := run(s, "%who")
+	if err != nil || !strings.Contains(out, "alpha") || !strings.Contains(out, "int") || !strings.Contains(out, "beta") || strings.Contains(out, "__gk") {
+		t.Fatalf("%%who: %q %v", out, err)
+	}
+	res, out, _, err := run(s, "%%time\ntime.Sleep(20 * time.Millisecond)\nalpha * 2")
+	if err != nil || res != "6" || !strings.Contains(out, "Wall time: ") {
+		t.Fatalf("%%%%time: %q %q %v", res, out, err)
+	}
+	_, out, _, err = run(s, "%help")
+	if err != nil || !strings.Contains(out, "%reset") {
+		t.Fatalf("%%help: %q %v", out, err)
+	}
+	_, out, _, err = run(s, "!echo hi from sh")
+	if err != nil || out != "hi from sh\n" {
+		t.Fatalf("!echo: %q %v", out, err)
+	}
+	if _, _, _, err = run(s, "%env GK_TEST_VAR=42"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _, _, err = run(s, "os.Getenv(\"GK_TEST_VAR\")"); err != nil || res != "42" {
+		t.Fatalf("%%env then os.Getenv: %q %v", res, err)
+	}
+	if _, _, _, err = run(s, "%reset"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err = run(s, "alpha"); err == nil {
+		t.Fatal("alpha still defined after %reset")
+	}
+	if res, _, _, err = run(s, "type T struct{ B string }\nT{\"ok\"}.B"); err != nil || res != "ok" {
+		t.Fatalf("after %%reset: %q %v", res, err)
+	}
+	if _, _, _, err = run(s, "%nosuch"); err == nil {
+		t.Fatal("unknown magic accepted")
+	}
+}
+
+func TestCompleteAndInspect(t *testing.T) {
+	s := newSession(t)
+	if _, _, _, err := run(s, "type Pt struct{ X, Y int }\nfunc (p Pt) Norm() int { return p.X + p.Y }\nmyPoint := Pt{1, 2}\nmyCount := 3"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for _, c := range []struct {
+		code string
+		want string
+		from int
+	}{
+		{"my", "myCount", 0},
+		{"x := strings.ToU", "ToUpper", 13},
+		{"myPoint.N", "Norm", 8},
+		{"myPoint.", "X", 8},
+		{"fmt.Sprin", "Sprintf", 4},
+		{"ran", "range", 0},
+		{"é := tensor.Ze", "Zeros", 12},
+	} {
+		m, st, end := s.Complete(c.code, len([]rune(c.code)))
+		found := false
+		for _, x := range m {
+			found = found || x == c.want
+		}
+		if !found || st != c.from || end != len([]rune(c.code)) {
+			t.Errorf("Complete(%q) = %v [%d,%d], want %s from %d", c.code, m, st, end, c.want, c.from)
+		}
+	}
+	if d := time.Since(start); d > 7*50*time.Millisecond {
+		t.Errorf("7 completions took %v", d)
+	}
+	b, ok := s.Inspect("strings.ToUpper(x)", 10, 0)
+	if !ok || !strings.Contains(b["text/plain"].(string), "func strings.ToUpper(string) string") || !strings.Contains(b["text/plain"].(string), "upper case") {
+		t.Errorf("Inspect strings.ToUpper: %v %v", b, ok)
+	}
+	b, ok = s.Inspect("myCount + 1", 2, 0)
+	if !ok || !strings.Contains(b["text/plain"].(string), "myCount int = 3") {
+		t.Errorf("Inspect myCount: %v %v", b, ok)
+	}
+	b, ok = s.Inspect("tensor.Zeros", 9, 0)
+	if !ok || !strings.Contains(b["text/plain"].(string), "func tensor.Zeros") {
+		t.Errorf("Inspect tensor.Zeros: %v %v", b, ok)
+	}
+	if _, ok := s.Inspect("nothingHere", 3, 0); ok {
+		t.Error("Inspect of an unknown name reported found")
+	}
+}
+
+func TestMLStdInCells(t *testing.T) {
+	s := newSession(t)
+	res, _, _, err := run(s, "x := tensor.New([]float32{1, 2, 3, 4}, 2, 2)\nx.Shape()")
+	if err != nil || res != "[2 2]" {
+		t.Fatalf("tensor in a cell: %q %v", res, err)
+	}
+	// A long compiled loop polling host.Check is interrupted through the same flag.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Interrupt()
+	}()
+	_, _, _, err = run(s, "for { host.Check() }")
+	if ce, ok := err.(*CellError); !ok || ce.Name != "KeyboardInterrupt" {
+		t.Fatalf("host.Check loop: %v", err)
+	}
+}
+
+func TestPublishSink(t *testing.T) {
+	s := newSession(t)
+	var got []string
+	out := Output{Publish: func(msgType string, content map[string]any) { got = append(got, msgType) }}
+	if _, err := s.Execute(context.Background(), "host.Publish(\"display_data\", map[string]any{\"data\": map[string]any{\"text/plain\": \"hi\"}})\nhost.Rich()", out); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "display_data" {
+		t.Fatalf("published %v", got)
+	}
+	r, err := s.Execute(context.Background(), "host.Rich()", Output{})
+	if err != nil || r["text/plain"] != "false" {
+		t.Fatalf("Rich without Publish: %v %v", r, err)
+	}
+}
+
+func TestInput(t *testing.T) {
+	s := newSession(t)
+	var prompts int
+	out := Output{Input: func(prompt string, password bool) (string, error) {
+		prompts++
+		return "17 abc", nil
+	}}
+	r, err := s.Execute(context.Background(), "var n int\nvar w string\nfmt.Scan(&n, &w)\nfmt.Sprint(n*2, w)", out)
+	if err != nil || r["text/plain"] != "34abc" || prompts != 1 {
+		t.Fatalf("fmt.Scan via Input: %v %v (prompts %d)", r, err, prompts)
+	}
+}
