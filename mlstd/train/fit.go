@@ -123,6 +123,7 @@ func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset
 	n, classified := 0, true
 	st.batch = 0
 	for b := ds.Loader(lc); b.Next(); {
+		host.Check() // data.Loader checks too; Fit does not rely on it
 		x, y := b.X(), b.Y()
 		opt.ZeroGrad()
 		out := model.Forward(x)
