@@ -8,24 +8,22 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 )
 
 // runTorch runs a PyTorch script from testdata with in as JSON on stdin and
-// decodes its JSON output into out. It skips the test when Debian's
-// python3-torch is missing, unless GOKERNEL_REQUIRE_CLIENTS=1.
-func runTorch(t *testing.T, script string, in, out any) {
-	t.Helper()
+// decodes its JSON output into out. It returns "" on success, "skip: …"
+// when Debian's python3-torch is missing, or the error.
+func runTorch(script string, in, out any) string {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
-		}
-		t.Skipf("skipping the PyTorch comparison: %s cannot import torch (apt-get install python3-torch)", py)
+		return fmt.Sprintf("skip: skipping the PyTorch comparison: %s cannot import torch (apt-get install python3-torch): %v", py, err)
 	}
 	data, err := json.Marshal(in)
 	if err != nil {
-		t.Fatal(err)
+		return err.Error()
 	}
 	cmd := exec.Command(py, "testdata/"+script)
 	cmd.Stdin = bytes.NewReader(data)
@@ -33,11 +31,12 @@ func runTorch(t *testing.T, script string, in, out any) {
 	cmd.Stderr = &stderr
 	res, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
+		return fmt.Sprintf("%s: %v\n%s", script, err, stderr.String())
 	}
 	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s: bad output: %v", script, err)
+		return fmt.Sprintf("%s: bad output: %v", script, err)
 	}
+	return ""
 }
 
 type jsonTensor struct {
@@ -63,25 +62,37 @@ func closeTo(got []float32, want []float64, rel, abs float64) error {
 	return nil
 }
 
-// TestOpsMatchTorch runs every op of opCases forward and backward here and
-// in PyTorch on the same float32 inputs and compares within 1e-5 relative.
-func TestOpsMatchTorch(t *testing.T) {
-	type tcase struct {
-		Name   string       `json:"name"`
-		Inputs []jsonTensor `json:"inputs"`
-		R      jsonTensor   `json:"r"`
-	}
-	type tres struct {
-		Out   []float64   `json:"out"`
-		Shape []int       `json:"shape"`
-		Grads [][]float64 `json:"grads"`
-	}
-	cases := opCases()
+type refCase struct {
+	Name   string       `json:"name"`
+	Inputs []jsonTensor `json:"inputs"`
+	R      jsonTensor   `json:"r"`
+}
+
+type refResult struct {
+	Out   []float64   `json:"out"`
+	Shape []int       `json:"shape"`
+	Grads [][]float64 `json:"grads"`
+}
+
+type strSpec struct {
+	Shape        []int     `json:"shape"`
+	Data         []float32 `json:"data"`
+	RequiresGrad bool      `json:"requires_grad"`
+}
+
+// torchRef runs testdata/torch_ref.py once per test binary (importing
+// torch takes seconds) for both the op and the String comparisons.
+var torchRef = sync.OnceValue(func() (r struct {
+	Ops map[string]refResult `json:"ops"`
+	Str []string             `json:"str"`
+	err string
+}) {
 	var req struct {
-		Cases []tcase `json:"cases"`
+		Cases []refCase `json:"cases"`
+		Str   []strSpec `json:"str"`
 	}
-	for _, c := range cases {
-		tc := tcase{Name: c.name}
+	for _, c := range opCases() {
+		tc := refCase{Name: c.name}
 		in := c.inputs(7)
 		for _, x := range in {
 			tc.Inputs = append(tc.Inputs, toJSON(x))
@@ -91,9 +102,33 @@ func TestOpsMatchTorch(t *testing.T) {
 		tc.R = toJSON(NewRNG(99).Uniform(-1, 1, out.shape...))
 		req.Cases = append(req.Cases, tc)
 	}
-	var res map[string]tres
-	runTorch(t, "torch_ops.py", req, &res)
-	for _, c := range cases {
+	req.Str = strRequest()
+	if msg := runTorch("torch_ref.py", req, &r); msg != "" {
+		r.err = msg
+	}
+	return r
+})
+
+// requireTorch returns the reference results or ends the test (skip when
+// torch is missing, unless GOKERNEL_REQUIRE_CLIENTS=1; fail on errors).
+func requireTorch(t *testing.T) (map[string]refResult, []string) {
+	t.Helper()
+	r := torchRef()
+	switch {
+	case r.err == "":
+		return r.Ops, r.Str
+	case strings.HasPrefix(r.err, "skip: ") && os.Getenv("GOKERNEL_REQUIRE_CLIENTS") != "1":
+		t.Skip(strings.TrimPrefix(r.err, "skip: "))
+	}
+	t.Fatal(r.err)
+	return nil, nil
+}
+
+// TestOpsMatchTorch runs every op of opCases forward and backward here and
+// in PyTorch on the same float32 inputs and compares within 1e-5 relative.
+func TestOpsMatchTorch(t *testing.T) {
+	res, _ := requireTorch(t)
+	for _, c := range opCases() {
 		want, ok := res[c.name]
 		if !ok {
 			t.Errorf("%s: no torch result", c.name)

@@ -1,9 +1,11 @@
-"""Reference forward and backward of mlstd/tensor's ops in PyTorch.
+"""PyTorch reference results for mlstd/tensor's tests.
 
-Reads {"cases": [{"name", "inputs": [{"shape", "data"}], "r": {...}}]} on
-stdin; for every case computes out = op(inputs) and the gradients of
-sum(out * r) with respect to each input, in float32, and writes
-{name: {"out": [...], "shape": [...], "grads": [[...], ...]}} to stdout.
+Reads {"cases": [...], "str": [...]} on stdin and writes {"ops": ...,
+"str": ...} to stdout:
+- cases: [{"name", "inputs": [{"shape", "data"}], "r": {...}}]; for every
+  case it computes out = op(inputs) and the gradients of sum(out * r) with
+  respect to each input, in float32: {name: {"out", "shape", "grads"}}.
+- str: [{"shape", "data", "requires_grad"}]; the list of str(tensor).
 """
 import json
 import sys
@@ -76,9 +78,9 @@ def tensor(spec, grad):
 
 
 def main():
-    cases = json.load(sys.stdin)["cases"]
+    req = json.load(sys.stdin)
     result = {}
-    for c in cases:
+    for c in req["cases"]:
         ins = [tensor(s, True) for s in c["inputs"]]
         out = OPS[c["name"]](*ins)
         (out * tensor(c["r"], False)).sum().backward()
@@ -87,7 +89,11 @@ def main():
             "shape": list(out.shape),
             "grads": [x.grad.flatten().tolist() for x in ins],
         }
-    json.dump(result, sys.stdout)
+    strs = []
+    for spec in req["str"]:
+        t = torch.tensor(spec["data"], dtype=torch.float32).reshape(spec["shape"])
+        strs.append(str(t.requires_grad_(spec["requires_grad"])))
+    json.dump({"ops": result, "str": strs}, sys.stdout)
 
 
 main()
