@@ -1,0 +1,69 @@
+// Package export moves trained models out of a notebook and back: a native
+// format (safetensors with the architecture in its header), training
+// checkpoints, a compact format for pruned models, and ONNX.
+//
+// # Native format
+//
+// Save writes a model's parameters under PyTorch's state-dict names
+// ("0.weight", "0.bias", "2.weight", …) in the safetensors format: an
+// 8-byte little-endian header length, a JSON header mapping each name to
+// {"dtype":"F32","shape":[…],"data_offsets":[begin,end]}, then the raw
+// little-endian float32 data. The header's "__metadata__" (string values
+// only) holds "mlstd.arch", a JSON description of the layers such as
+//
+//	{"version":1,"model":{"kind":"Sequential","layers":[
+//	  {"kind":"Linear","in":784,"out":128,"bias":true},{"kind":"ReLU"},
+//	  {"kind":"Linear","in":128,"out":10,"bias":true}]}}
+//
+// so Load rebuilds a working model with no code from the notebook. Layers
+// Load knows: Sequential (nested too), Linear, ReLU, Sigmoid, Tanh,
+// Softmax, LogSoftmax, Flatten, Dropout. A model with other modules can
+// still be saved with SaveTensors and restored into code-built modules with
+// LoadState. Python reads these files with the safetensors package or with
+// a dozen lines of json + numpy; LoadState reads PyTorch's safetensors files.
+//
+// # Checkpoints
+//
+// SaveCheckpoint stores the model ("model.<name>"), the optimizer state
+// ("optim.<name>", from its StateDict) and the epoch; LoadCheckpoint puts
+// them back into a freshly built model and optimizer, copying into the
+// existing parameter tensors so the optimizer's references stay valid. A
+// run resumed this way computes the same losses, bit for bit, as one that
+// never stopped (with the same data order: the Dropout and loader random
+// streams are not part of a checkpoint).
+//
+// # Compact export of pruned models
+//
+// SaveCompact stores tensors that are mostly zero as a bitmask plus the
+// non-zero values (exact), optionally in float16 (lossy), and reports the
+// size against Save's: measured on a 784-128-10 MLP, 90 % pruned, 408 kB
+// become 55 kB (float32) or 34 kB (float16). Load reads it.
+//
+// # ONNX
+//
+// ExportONNX writes opset-13 ONNX through the generated protobuf types of
+// github.com/advancedclimatesystems/gonnx/onnx: Linear becomes Gemm with
+// transB=1 (weights keep their (out, in) layout and names), activations
+// become Relu/Sigmoid/Tanh/Softmax/LogSoftmax/Flatten, Dropout is dropped
+// (inference graph). The input is "input" with a dynamic "batch" first
+// dimension, the output "output". LoadONNX (and Load on a ".onnx" path)
+// reads such a graph back into an nn.Sequential, so a server can take
+// either file. The tests check the files with python3-onnx's checker
+// (full_check), run them in gonnx and in PyTorch rebuilt from the
+// initializers, and compare with mlstd on 1,000 MNIST test images (max
+// difference under 4e-6).
+//
+// # Safety
+//
+// Every write goes to a temporary file in the destination directory, is
+// fsynced, and is renamed over the target, so a crash or a full disk
+// leaves the old file intact. Every load validates before it builds: header
+// length within the file and under 100 MB, well-formed JSON, known dtypes,
+// shapes that match their byte ranges, byte ranges that tile the data
+// section exactly, names and shapes that match the architecture, no
+// missing or extra tensors, known layer kinds; files written here also
+// carry "mlstd.sha256", a checksum of names, shapes, metadata and data, so
+// a flipped byte anywhere is detected (ONNX files carry one for their
+// initializers). Errors name the file and the problem; loading never
+// panics on bad input (FuzzLoad, FuzzLoadONNX).
+package export
