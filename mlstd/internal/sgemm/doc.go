@@ -12,7 +12,9 @@
 // up to 256 steps of k (balanced, so k = 784 runs as 4×196) and up to 2048
 // columns, op(B) is packed into panels of NR columns (zero-padded), each
 // panel kc rows of NR consecutive floats, so a micro-kernel streams one
-// panel from L1. Rows of op(A) are not packed: the micro-kernel takes A's
+// panel from L1. A row-major B whose row stride is an odd number of cache
+// lines (784 floats = 49 lines) is read in place instead, since its rows
+// already fall in distinct L1 sets; only a last narrow panel is packed. Rows of op(A) are not packed: the micro-kernel takes A's
 // strides (row-major, transposed, or a packed zero-padded edge panel when
 // fewer than MR rows remain) and broadcasts its elements directly. alpha is
 // applied when the tile is added to C. Bᵀ is packed by an AVX2 8×8

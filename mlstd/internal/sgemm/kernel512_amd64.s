@@ -2,21 +2,24 @@
 
 #include "textflag.h"
 
-// func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+// func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 //
-// C[0:8, 0:32] += alpha·A·Bp, where row r of A at step p is a[r*aRow+p*aStep]
-// and Bp is a packed panel of 32 columns. Z0..Z15 accumulate the tile (two
-// zmm per row); Z16, Z17 hold a row of Bp; Z18..Z25 take broadcasts of A.
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-60
+// C[0:8, 0:32] += alpha·A·B, where row r of A at step p is a[r*aRow+p*aStep]
+// and B's row p is b[p*bStride:][:32] (a packed panel or B itself).
+// Z0..Z15 accumulate the tile (two zmm per row); Z16, Z17 hold a row of B;
+// Z18..Z25 take broadcasts of A.
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-68
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
 	MOVQ aStep+24(FP), R9
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), BX
+	MOVQ bStride+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
 	SHLQ $2, R8
 	SHLQ $2, R9
+	SHLQ $2, R10
 	SHLQ $2, BX
 	LEAQ (R8)(R8*2), R11 // 3·aRow
 	LEAQ (R8)(R8*4), R12 // 5·aRow
@@ -43,7 +46,7 @@ TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-60
 	JLT tail
 
 loop4:
-	VMOVUPS 0(DI), Z16
+	VMOVUPS (DI), Z16
 	VMOVUPS 64(DI), Z17
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS Z16, Z18, Z0
@@ -70,8 +73,9 @@ loop4:
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R9, SI
-	VMOVUPS 128(DI), Z16
-	VMOVUPS 192(DI), Z17
+	ADDQ R10, DI
+	VMOVUPS (DI), Z16
+	VMOVUPS 64(DI), Z17
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -97,8 +101,9 @@ loop4:
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R9, SI
-	VMOVUPS 256(DI), Z16
-	VMOVUPS 320(DI), Z17
+	ADDQ R10, DI
+	VMOVUPS (DI), Z16
+	VMOVUPS 64(DI), Z17
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -124,8 +129,9 @@ loop4:
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R9, SI
-	VMOVUPS 384(DI), Z16
-	VMOVUPS 448(DI), Z17
+	ADDQ R10, DI
+	VMOVUPS (DI), Z16
+	VMOVUPS 64(DI), Z17
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -151,7 +157,7 @@ loop4:
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R9, SI
-	ADDQ $512, DI
+	ADDQ R10, DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -161,7 +167,7 @@ tail:
 	JEQ store
 
 loop1:
-	VMOVUPS 0(DI), Z16
+	VMOVUPS (DI), Z16
 	VMOVUPS 64(DI), Z17
 	VBROADCASTSS (SI), Z18
 	VFMADD231PS Z16, Z18, Z0
@@ -188,12 +194,12 @@ loop1:
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	ADDQ R9, SI
-	ADDQ $128, DI
+	ADDQ R10, DI
 	DECQ CX
 	JNE loop1
 
 store:
-	VBROADCASTSS alpha+56(FP), Z26
+	VBROADCASTSS alpha+64(FP), Z26
 	VMOVUPS (DX), Z16
 	VMOVUPS 64(DX), Z17
 	VFMADD231PS Z0, Z26, Z16

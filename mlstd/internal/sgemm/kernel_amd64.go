@@ -11,12 +11,12 @@ import (
 // kernel6x16AVX2 is a 6×16 kernelFunc with AVX2 FMA (kernel_amd64.s).
 //
 //go:noescape
-func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 
 // kernel8x32AVX512 is an 8×32 kernelFunc with AVX-512F (kernel512_amd64.s).
 //
 //go:noescape
-func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 
 // pack8TransAVX2 transposes blocks 8×8 tiles of b into a packed panel
 // (pack_amd64.s).

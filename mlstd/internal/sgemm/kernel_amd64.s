@@ -2,22 +2,24 @@
 
 #include "textflag.h"
 
-// func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+// func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 //
-// C[0:6, 0:16] += alpha·A·Bp, where row r of A at step p is a[r*aRow+p*aStep]
-// (so A may be packed, row-major or transposed) and Bp is a packed panel.
-// Y0..Y11 accumulate the tile (two ymm per row); Y12, Y13 hold a row of Bp;
+// C[0:6, 0:16] += alpha·A·B, where row r of A at step p is a[r*aRow+p*aStep]
+// and B's row p is b[p*bStride:][:16] (a packed panel or B itself).
+// Y0..Y11 accumulate the tile (two ymm per row); Y12, Y13 hold a row of B;
 // Y14, Y15 take broadcasts of A.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-60
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-68
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
 	MOVQ aStep+24(FP), R9
 	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), BX
+	MOVQ bStride+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
 	SHLQ $2, R8
 	SHLQ $2, R9
+	SHLQ $2, R10
 	SHLQ $2, BX
 	LEAQ (R8)(R8*2), R11 // 3·aRow
 	LEAQ (R8)(R8*4), R12 // 5·aRow
@@ -39,7 +41,7 @@ TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-60
 	JLT tail
 
 loop4:
-	VMOVUPS 0(DI), Y12
+	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
@@ -60,8 +62,9 @@ loop4:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R9, SI
-	VMOVUPS 64(DI), Y12
-	VMOVUPS 96(DI), Y13
+	ADDQ R10, DI
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
@@ -81,8 +84,9 @@ loop4:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R9, SI
-	VMOVUPS 128(DI), Y12
-	VMOVUPS 160(DI), Y13
+	ADDQ R10, DI
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
@@ -102,8 +106,9 @@ loop4:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R9, SI
-	VMOVUPS 192(DI), Y12
-	VMOVUPS 224(DI), Y13
+	ADDQ R10, DI
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
@@ -123,7 +128,7 @@ loop4:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R9, SI
-	ADDQ $256, DI
+	ADDQ R10, DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -133,7 +138,7 @@ tail:
 	JEQ store
 
 loop1:
-	VMOVUPS 0(DI), Y12
+	VMOVUPS (DI), Y12
 	VMOVUPS 32(DI), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
@@ -154,12 +159,12 @@ loop1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R9, SI
-	ADDQ $64, DI
+	ADDQ R10, DI
 	DECQ CX
 	JNE loop1
 
 store:
-	VBROADCASTSS alpha+56(FP), Y15
+	VBROADCASTSS alpha+64(FP), Y15
 	VMOVUPS (DX), Y12
 	VMOVUPS 32(DX), Y13
 	VFMADD231PS Y0, Y15, Y12

@@ -5,9 +5,10 @@ import "unsafe"
 // kernelFunc is a micro-kernel: C[0:mr, 0:nr] += alpha·A·Bp over kc steps,
 // where element (r, p) of A is a[r*aRow+p*aStep] (a row-major A has aRow lda
 // and aStep 1, a transposed one aRow 1 and aStep lda, an edge panel packed
-// by packAEdge aRow 1 and aStep mr), Bp is a panel packed by packB (kc rows
-// of nr values) and C has row stride ldc.
-type kernelFunc func(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32)
+// by packAEdge aRow 1 and aStep mr), row p of B's nr columns starts at
+// b[p*bStride] (bStride nr for a panel packed by packB, ldb for a row-major
+// B read in place) and C has row stride ldc.
+type kernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 
 // kernelSpec is a micro-kernel with its register tile.
 type kernelSpec struct {
@@ -22,13 +23,13 @@ const maxTile = 8 * 32
 var specGo = kernelSpec{"go", 6, 16, kernelGo}
 
 // kernelGo is the portable 6×16 micro-kernel.
-func kernelGo(kc int, a *float32, aRow, aStep int, b, c *float32, ldc int, alpha float32) {
+func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32) {
 	const mr, nr = 6, 16
 	ap := unsafe.Slice(a, (mr-1)*aRow+(kc-1)*aStep+1)
-	bp := unsafe.Slice(b, kc*nr)
+	bp := unsafe.Slice(b, (kc-1)*bStride+nr)
 	var acc [mr][nr]float32
 	for p := 0; p < kc; p++ {
-		bv := (*[nr]float32)(bp[p*nr : p*nr+nr])
+		bv := (*[nr]float32)(bp[p*bStride : p*bStride+nr])
 		for r := 0; r < mr; r++ {
 			x := ap[r*aRow+p*aStep]
 			row := &acc[r]

@@ -216,11 +216,22 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 	if transA {
 		aRow, aStep = 1, lda
 	}
+	// A row-major B whose row stride is an odd number of cache lines (or
+	// not a whole number) is read in place too: its rows then fall in
+	// distinct L1 sets. Otherwise B is packed, all of it or only a last
+	// panel narrower than nr.
+	direct := !transB && (ldb%16 != 0 || (ldb/16)%2 == 1)
 	for jc := 0; jc < n; jc += ncStep {
 		nc := min(ncStep, n-jc)
+		fullCols := 0
+		if direct {
+			fullCols = nc / nr * nr
+		}
 		for pc := 0; pc < k; pc += kcStep {
 			kc := min(kcStep, k-pc)
-			packB(transB, b, ldb, pc, kc, jc, nc, nr, buf.b)
+			if fullCols < nc {
+				packB(transB, b, ldb, pc, kc, jc+fullCols, nc-fullCols, nr, buf.b)
+			}
 			for ic := 0; ic < m; ic += mcStep {
 				mc := min(mcStep, m-ic)
 				full := mc / mr * mr
@@ -229,7 +240,13 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
-					bp := &buf.b[(jr/nr)*kc*nr]
+					var bp *float32
+					bs := nr
+					if jr < fullCols {
+						bp, bs = &b[pc*ldb+jc+jr], ldb
+					} else {
+						bp = &buf.b[((jr-fullCols)/nr)*kc*nr]
+					}
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
 						coff := (ic+ir)*ldc + jc + jr
@@ -238,11 +255,11 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 							ap, ar, as = &a[(ic+ir)*aRow+pc*aStep], aRow, aStep
 						}
 						if rows == mr && cols == nr {
-							kernel(kc, ap, ar, as, bp, &c[coff], ldc, alpha)
+							kernel(kc, ap, ar, as, bp, bs, &c[coff], ldc, alpha)
 							continue
 						}
 						clear(edge)
-						kernel(kc, ap, ar, as, bp, &edge[0], nr, alpha)
+						kernel(kc, ap, ar, as, bp, bs, &edge[0], nr, alpha)
 						for r := 0; r < rows; r++ {
 							crow := c[coff+r*ldc : coff+r*ldc+cols]
 							for j := range crow {
