@@ -26,6 +26,14 @@ and exits 0. Replacing MODEL (atomic rename) hot-reloads it.
 flags:
 `
 
+func init() {
+	commands["serve"] = command{
+		usage:   "serve MODEL [--name N] [--addr HOST:PORT] [flags]",
+		summary: "serve an exported model over the Open Inference Protocol v2, with /metrics",
+		run:     func(ctx context.Context, args []string) error { return runServe(ctx, args, os.Stderr) },
+	}
+}
+
 // serveFlags are the options of `gokernel serve`.
 type serveFlags struct {
 	opts      serve.Options
@@ -65,7 +73,10 @@ func parseServeArgs(args []string, stderr io.Writer) (string, *serveFlags, error
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return "", nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return "", nil, err
+			}
+			return "", nil, usageErrorf("%v", err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -74,8 +85,7 @@ func parseServeArgs(args []string, stderr io.Writer) (string, *serveFlags, error
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return "", nil, fmt.Errorf("serve: want exactly one model file, got %d arguments", len(pos))
+		return "", nil, usageErrorf("want exactly one model file, got %d arguments", len(pos))
 	}
 	if f.classes != "" {
 		f.opts.Classes = strings.Split(f.classes, ",")
@@ -89,10 +99,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	t0 := time.Now()
 	path, f, err := parseServeArgs(args, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return err // flag.ErrHelp exits 0, usage errors 2
 	}
 	model, version, err := serve.LoadModel(path)
 	if err != nil {

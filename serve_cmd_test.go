@@ -21,18 +21,19 @@ import (
 	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
-// TestMain lets the test binary act as `gokernel serve` when re-executed
-// with GOKERNEL_TEST_SERVE=1, so the end-to-end test drives runServe in a
-// separate process with real signals.
-func TestMain(m *testing.M) {
-	if os.Getenv("GOKERNEL_TEST_SERVE") == "1" {
-		if err := runServe(context.Background(), os.Args[1:], os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+// TestServeHelperProcess is not a test: the end-to-end test re-executes
+// the test binary with GOKERNEL_TEST_SERVE=1 and -test.run set to this
+// function, so runServe runs in its own process and gets real signals.
+// Its arguments follow "--".
+func TestServeHelperProcess(t *testing.T) {
+	if os.Getenv("GOKERNEL_TEST_SERVE") != "1" {
+		t.Skip("helper process for TestServeCommandDrainsOnSIGTERM")
 	}
-	os.Exit(m.Run())
+	args := os.Args
+	for len(args) > 0 && args[0] != "--" {
+		args = args[1:]
+	}
+	os.Exit(runMain(context.Background(), append([]string{"serve"}, args[1:]...), os.Stderr))
 }
 
 func TestParseServeArgs(t *testing.T) {
@@ -61,7 +62,7 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 	if err := export.Save(model, nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$", "--", model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
 	cmd.Env = append(os.Environ(), "GOKERNEL_TEST_SERVE=1", "GOMAXPROCS=2")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -83,7 +84,7 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 		}
 	}
 	if url == "" {
-		t.Fatalf("server never became ready:\n%s", log)
+		t.Fatalf("server never became ready (%v):\n%s", cmd.Wait(), log)
 	}
 	rest := make(chan string)
 	go func() {
