@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chzyer/readline"
+
+	"github.com/gokernel/gokernel/interp"
+)
+
+// The REPL reads Go a line at a time at the prompt "go> ", asks the engine
+// whether the input so far is a complete cell (IsComplete) and shows
+// "...> " until it is, then executes it on the same engine as the
+// notebook. A trailing expression's value is printed (text/plain); rich
+// forms of it (PNG, SVG, HTML) are written to files whose paths are
+// printed. Tab completes from the engine. Ctrl-C interrupts a running cell
+// (state is kept) and clears the line at the prompt; Ctrl-D exits.
+// History persists in the user's config directory.
+
+func init() {
+	commands["repl"] = command{
+		usage:   "repl",
+		summary: "interactive Go with mlstd in the terminal (the default)",
+		run: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("repl takes no arguments; to run a file use gokernel run [-i] FILE.go")
+			}
+			sess, err := interp.New(interp.Options{})
+			if err != nil {
+				return err
+			}
+			code := runREPL(ctx, sess, processTerminal(), replOptions{})
+			sess.Close()
+			if code != 0 {
+				os.Exit(code)
+			}
+			return nil
+		},
+	}
+}
+
+// replOptions configure runREPL.
+type replOptions struct {
+	HistoryFile string // default: historyPath()
+	OutDir      string // where rich results go; default: a new temp dir on first use
+}
+
+const (
+	replPrompt = "go> "
+	contPrompt = "...> "
+)
+
+// historyPath is the REPL's history file: gokernel/history in the user's
+// config directory ($XDG_CONFIG_HOME or ~/.config on Linux), else
+// ~/.gokernel_history.
+func historyPath() string {
+	if dir, err := os.UserConfigDir(); err == nil {
+		d := filepath.Join(dir, "gokernel")
+		if os.MkdirAll(d, 0o700) == nil {
+			return filepath.Join(d, "history")
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".gokernel_history")
+	}
+	return ""
+}
+
+// repl is one REPL session on an engine session.
+type repl struct {
+	sess    *interp.Session
+	term    *terminal
+	rl      *readline.Instance
+	pending []string // lines of an unfinished cell
+	outDir  string
+	cell    int
+}
+
+// runREPL runs the REPL until Ctrl-D and returns the exit status.
+func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts replOptions) int {
+	r := &repl{sess: sess, term: term, outDir: opts.OutDir}
+	hist := opts.HistoryFile
+	if hist == "" {
+		hist = historyPath()
+	}
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:            replPrompt,
+		HistoryFile:       hist,
+		HistorySearchFold: true,
+		AutoComplete:      completer{r},
+		InterruptPrompt:   "^C",
+		EOFPrompt:         "\n",
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gokernel repl: %v\n", err)
+		return 1
+	}
+	defer rl.Close()
+	r.rl = rl
+	stop := interruptOnSignal(sess, false)
+	defer stop()
+	if readline.DefaultIsTerminal() {
+		fmt.Fprintln(os.Stderr, "gokernel REPL: Go with mlstd. %help for help, Ctrl-D to exit.")
+	}
+	for {
+		if len(r.pending) == 0 {
+			rl.SetPrompt(replPrompt)
+		} else {
+			rl.SetPrompt(contPrompt)
+		}
+		line, err := rl.Readline()
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			r.pending = nil
+			continue
+		case err != nil: // io.EOF: Ctrl-D
+			return 0
+		}
+		if r.cellDone(line) {
+			code := strings.Join(r.pending, "\n")
+			r.pending = nil
+			if strings.TrimSpace(code) != "" {
+				r.execute(ctx, code)
+			}
+		}
+	}
+}
+
+// cellDone adds a line to the pending cell and reports whether the cell
+// is ready to run.
+func (r *repl) cellDone(line string) bool {
+	r.pending = append(r.pending, line)
+	first := strings.TrimSpace(r.pending[0])
+	if strings.HasPrefix(first, "%%") {
+		// A cell magic takes lines up to an empty one.
+		return len(r.pending) > 1 && strings.TrimSpace(line) == ""
+	}
+	if len(r.pending) == 1 && (strings.HasPrefix(first, "%") || strings.HasPrefix(first, "!")) {
+		return true
+	}
+	status, _ := r.sess.IsComplete(strings.Join(r.pending, "\n"))
+	return status != "incomplete"
+}
+
+// execute runs one cell and prints its value, files and error.
+func (r *repl) execute(ctx context.Context, code string) {
+	r.cell++
+	result, err := r.sess.Execute(ctx, code, r.term.output(r.input))
+	if !r.term.atLineStart(0) || !r.term.atLineStart(1) {
+		fmt.Fprintln(os.Stdout)
+	}
+	r.term.finish()
+	if err != nil {
+		var ce *interp.CellError
+		if errors.As(err, &ce) {
+			if ce.Name == "KeyboardInterrupt" && r.term.tty[1] {
+				fmt.Fprintln(os.Stderr) // after the ^C the terminal echoed
+			}
+			fmt.Fprintln(os.Stderr, strings.Join(ce.Traceback, "\n"))
+		} else {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		return
+	}
+	if result == nil {
+		return
+	}
+	for _, p := range r.saveRich(result) {
+		fmt.Fprintf(os.Stdout, "[%s]\n", p)
+	}
+	if text, ok := result["text/plain"].(string); ok && text != "" {
+		fmt.Fprintln(os.Stdout, text)
+	}
+}
+
+// richFiles maps the MIME types the REPL saves to file extensions.
+var richFiles = map[string]string{
+	"image/png":     ".png",
+	"image/jpeg":    ".jpg",
+	"image/svg+xml": ".svg",
+	"text/html":     ".html",
+}
+
+// saveRich writes the rich forms of a result to files and returns their
+// descriptions: "image/png: /tmp/gokernel-out-1/out3.png". A bundle with
+// an image keeps only the image (its HTML is usually the same picture).
+func (r *repl) saveRich(bundle map[string]any) []string {
+	var kinds []string
+	for k := range bundle {
+		if _, ok := richFiles[k]; ok {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	var out []string
+	for _, k := range kinds {
+		if k == "text/html" && len(kinds) > 1 {
+			continue
+		}
+		var data []byte
+		switch v := bundle[k].(type) {
+		case string:
+			data = []byte(v)
+			if k == "image/png" || k == "image/jpeg" {
+				b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+				if err != nil {
+					out = append(out, fmt.Sprintf("%s: cannot decode: %v", k, err))
+					continue
+				}
+				data = b
+			}
+		case []byte:
+			data = v
+		default:
+			continue
+		}
+		p, err := r.writeOut(fmt.Sprintf("out%d%s", r.cell, richFiles[k]), data)
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", k, err))
+			continue
+		}
+		out = append(out, k+": "+p)
+	}
+	return out
+}
+
+// writeOut writes a result file in the output directory, made on first use.
+func (r *repl) writeOut(name string, data []byte) (string, error) {
+	if r.outDir == "" {
+		d, err := os.MkdirTemp("", "gokernel-out-")
+		if err != nil {
+			return "", err
+		}
+		r.outDir = d
+	} else if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+		return "", err
+	}
+	p := filepath.Join(r.outDir, name)
+	if err := writeFileAtomic(p, data); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// input reads a line for a running cell (fmt.Scan and friends) at the
+// cell's prompt. Ctrl-C there interrupts the cell.
+func (r *repl) input(prompt string, password bool) (string, error) {
+	if password {
+		b, err := r.rl.ReadPassword(prompt)
+		if err != nil {
+			r.sess.Interrupt()
+			return "", err
+		}
+		return string(b), nil
+	}
+	r.rl.SetPrompt(prompt)
+	line, err := r.rl.Readline()
+	if errors.Is(err, readline.ErrInterrupt) {
+		r.sess.Interrupt()
+		return "", err
+	}
+	if err != nil {
+		return "", io.EOF
+	}
+	return line + "\n", nil
+}
+
+// completer feeds readline's Tab key from the engine's completions.
+type completer struct{ r *repl }
+
+// Do returns the candidates' remaining text after the typed prefix and the
+// prefix's length, as readline wants. Tab on a blank line start indents.
+func (c completer) Do(line []rune, pos int) ([][]rune, int) {
+	if strings.TrimSpace(string(line[:pos])) == "" {
+		return [][]rune{[]rune("    ")}, 0
+	}
+	before := ""
+	if len(c.r.pending) > 0 {
+		before = strings.Join(c.r.pending, "\n") + "\n"
+	}
+	code := before + string(line)
+	cursor := utf8.RuneCountInString(before) + pos
+	matches, start, _ := c.r.sess.Complete(code, cursor)
+	runes := []rune(code)
+	if start < 0 || start > cursor || cursor > len(runes) {
+		return nil, 0
+	}
+	typed := string(runes[start:cursor])
+	var out [][]rune
+	seen := map[string]bool{}
+	for _, m := range matches {
+		if !strings.HasPrefix(m, typed) || seen[m] {
+			continue
+		}
+		seen[m] = true
+		out = append(out, []rune(m[len(typed):]))
+	}
+	return out, utf8.RuneCountInString(typed)
+}

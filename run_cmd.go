@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gokernel/gokernel/interp"
+)
+
+const runUsage = `usage: gokernel run [-i] FILE.go [ARGS...]
+       gokernel run NOTEBOOK.ipynb [-o OUT.ipynb] [--timeout D] [--allow-errors]
+
+A Go file runs on the notebook engine with mlstd: either a package main
+file (main runs) or a script of top-level statements, declarations and
+imports (the notebook cell language). ARGS become os.Args[1:]; the exit
+status is the script's (os.Exit(n) gives n, a panic 2, an error before the
+script runs 1, Ctrl-C 130). A first line "#!/usr/bin/env -S gokernel run"
+makes the file executable directly. With -i the REPL starts after the
+script, with its variables and functions.
+
+A notebook runs cell by cell in a fresh session; the executed notebook is
+written beside it (NAME.out.ipynb, or -o) with its images in NAME.out_files/.
+
+flags:
+`
+
+func init() {
+	commands["run"] = command{
+		usage:   "run [-i] FILE.go [ARGS...] | NOTEBOOK.ipynb [flags]",
+		summary: "run a Go script, or execute a notebook headless",
+		run: func(ctx context.Context, args []string) error {
+			code, err := runCommand(ctx, args, os.Stdout, os.Stderr)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				os.Exit(code) // the script's own status; its error was printed
+			}
+			return nil
+		},
+	}
+}
+
+// runFlags are the options of `gokernel run`.
+type runFlags struct {
+	interactive bool
+	nb          notebookOptions
+}
+
+func newRunFlagSet(f *runFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by main
+	fs.Usage = func() {}
+	fs.BoolVar(&f.interactive, "i", false, "Go scripts: start the REPL after the script, with its state")
+	fs.StringVar(&f.nb.Out, "o", "", "notebooks: write the executed notebook to `file` (default NAME.out.ipynb)")
+	fs.DurationVar(&f.nb.Timeout, "timeout", 0, "notebooks: interrupt a cell that runs longer than `duration` (0: no limit)")
+	fs.BoolVar(&f.nb.AllowErrors, "allow-errors", false, "notebooks: run every cell even after one fails (exit status 0)")
+	return fs
+}
+
+// runCommand implements `gokernel run` and returns the process exit
+// status. err is set only for bad arguments (wrapping errUsage) and -h.
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	f := &runFlags{}
+	fs := newRunFlagSet(f)
+	parse := func(args []string) error {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, runUsage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return err
+		}
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		return nil
+	}
+	if err := parse(args); err != nil {
+		return 0, err
+	}
+	if fs.NArg() == 0 {
+		return 0, usageErrorf("run needs a .go or .ipynb file")
+	}
+	path, rest := fs.Arg(0), fs.Args()[1:]
+	if strings.EqualFold(filepath.Ext(path), ".ipynb") {
+		// Notebook flags may also follow the file name.
+		for len(rest) > 0 {
+			if err := parse(rest); err != nil {
+				return 0, err
+			}
+			if fs.NArg() > 0 {
+				return 0, usageErrorf("a notebook takes no arguments (got %q)", fs.Arg(0))
+			}
+			rest = nil
+		}
+		if f.interactive {
+			return 0, usageErrorf("-i works with Go files, not notebooks")
+		}
+		return runNotebookCommand(path, f.nb, stdout, stderr), nil
+	}
+	if f.nb.Out != "" || f.nb.Timeout != 0 || f.nb.AllowErrors {
+		return 0, usageErrorf("-o, --timeout and --allow-errors are for notebooks; flags after %s go to the script", path)
+	}
+	return runScriptCommand(ctx, path, rest, f.interactive, stderr), nil
+}
+
+// runNotebookCommand executes a notebook, reporting progress on stderr and
+// the files written on stdout.
+func runNotebookCommand(path string, opts notebookOptions, stdout, stderr io.Writer) int {
+	opts.Progress = stderr
+	out, images, err := runNotebook(path, opts)
+	if out != "" {
+		fmt.Fprintf(stdout, "executed notebook: %s\n", out)
+		for _, img := range images {
+			fmt.Fprintf(stdout, "image: %s\n", img)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runScriptCommand runs a Go file with args as os.Args[1:] and returns its
+// exit status; with interactive the REPL follows on the same session.
+func runScriptCommand(ctx context.Context, path string, args []string, interactive bool, stderr io.Writer) int {
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
+		return 1
+	}
+	scriptArgs := append([]string{path}, args...)
+	// Compiled packages the script calls (flag.Parse reads os.Args) see
+	// the script's arguments too.
+	os.Args = scriptArgs
+	sess, err := interp.New(interp.Options{Args: scriptArgs})
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
+		return 1
+	}
+	term := processTerminal()
+	err = runScript(ctx, sess, path, term)
+	code, exited := scriptExit(err)
+	if err != nil && !exited {
+		fmt.Fprintln(stderr, scriptMessage(path, err))
+	}
+	if interactive {
+		code = runREPL(ctx, sess, term, replOptions{})
+	}
+	sess.Close()
+	return code
+}
