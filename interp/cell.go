@@ -102,18 +102,30 @@ func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last
 }
 
 // runResult evaluates a trailing expression and returns its MIME bundle.
+// The value goes into a local variable of a closure (no global slot keeps it
+// alive); its text is its own String method when it has one (compiled fmt
+// cannot see methods of interpreted types), else Go's %v.
 func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.ExprStmt) (map[string]any, error) {
 	rw.expr(es.X)
-	// __gkv = X; __gk.Result(__gkv, __gkfmt.Sprintf("%v", __gkv)); __gkv = nil
-	blk := &ast.BlockStmt{List: []ast.Stmt{
-		&ast.AssignStmt{Lhs: []ast.Expr{ident("__gkv")}, Tok: token.ASSIGN, Rhs: []ast.Expr{es.X}},
-		&ast.ExprStmt{X: call(rtSel("Result"), ident("__gkv"),
-			call(&ast.SelectorExpr{X: ident(fmtName), Sel: ident("Sprintf")}, &ast.BasicLit{Kind: token.STRING, Value: `"%v"`}, ident("__gkv")))},
-		&ast.AssignStmt{Lhs: []ast.Expr{ident("__gkv")}, Tok: token.ASSIGN, Rhs: []ast.Expr{ident("nil")}},
-	}}
+	mk := func(text ast.Expr) *ast.BlockStmt {
+		// func() { __gkt := X; __gk.Result(__gkt, text) }()
+		return &ast.BlockStmt{List: []ast.Stmt{iife(
+			&ast.AssignStmt{Lhs: []ast.Expr{ident("__gkt")}, Tok: token.DEFINE, Rhs: []ast.Expr{es.X}},
+			&ast.ExprStmt{X: call(rtSel("Result"), ident("__gkt"), text)},
+		)}}
+	}
+	viaString := mk(call(&ast.SelectorExpr{X: ident("__gkt"), Sel: ident("String")}))
+	viaFmt := mk(call(&ast.SelectorExpr{X: ident(fmtName), Sel: ident("Sprintf")}, &ast.BasicLit{Kind: token.STRING, Value: `"%v"`}, ident("__gkt")))
 	s.result.Store(nil)
-	anchor(blk)
-	if _, err := s.compile(blk); err != nil {
+	var blk *ast.BlockStmt
+	for _, b := range []*ast.BlockStmt{viaString, viaFmt} {
+		anchor(b)
+		if _, err := s.compile(b); err == nil {
+			blk = b
+			break
+		}
+	}
+	if blk == nil {
 		// Not a value (a call with no or several results, a type...): run it as a statement.
 		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
 	}
@@ -574,6 +586,9 @@ func (s *Session) cellError(n int, err error) error {
 		return &CellError{Name: name, Value: msg, Traceback: tb}
 	}
 	msg := cellPos(err.Error())
+	if strings.HasSuffix(msg, "definition loop") {
+		msg += " (yaegi's wording for a name that is not defined, or a var initialised from itself: check the names on this line)"
+	}
 	if !strings.HasPrefix(msg, "cell ") {
 		msg = fmt.Sprintf("cell %d: %s", n, msg)
 	}

@@ -23,7 +23,7 @@ const (
 // generic min/max used by the rewrite of Go 1.21's builtins.
 const helperSource = `package main
 
-var __gkv interface{}
+
 
 type __gkOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string

@@ -182,6 +182,9 @@ func (s *Session) Interrupt() {
 // (nil if the cell does not end in one); err is a *CellError for compile
 // errors, panics and interrupts. Cancelling ctx stops the cell by force.
 func (s *Session) Execute(ctx context.Context, code string, out Output) (result map[string]any, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	s.run.Lock()
 	defer s.run.Unlock()
 	if s.closed.Load() {
