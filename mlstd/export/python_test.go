@@ -76,6 +76,7 @@ func TestPythonIndependent(t *testing.T) {
 		Name string `json:"name"`
 		ONNX string `json:"onnx"`
 		Data string `json:"data"`
+		Out  string `json:"state_dict_out,omitempty"`
 	}
 	manifest := struct {
 		Cases           []mcase `json:"cases"`
@@ -97,8 +98,10 @@ func TestPythonIndependent(t *testing.T) {
 		if err := SaveTensors(d, []nn.Param{{Name: "x", Tensor: c.x}, {Name: "y", Tensor: y}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		manifest.Cases = append(manifest.Cases, mcase{c.name, p, d})
+		manifest.Cases = append(manifest.Cases, mcase{c.name, p, d, ""})
 	}
+	fromTorch := filepath.Join(dir, "torch_state_dict.safetensors")
+	manifest.Cases[0].Out = fromTorch
 	manifest.Safetensors = filepath.Join(dir, "model.safetensors")
 	manifest.SafetensorsONNX = manifest.Cases[0].ONNX
 	if err := Save(manifest.Safetensors, fx.model); err != nil {
@@ -145,4 +148,12 @@ func TestPythonIndependent(t *testing.T) {
 		}
 	}
 	t.Logf("python parsed %d safetensors tensors; all match Go's bytes and the ONNX initializers", len(params))
+
+	// The other direction: PyTorch's state_dict, written by Python in the
+	// safetensors package's layout, loads into an mlstd model bit for bit.
+	m := mlp(99, 128, nil)
+	if err := LoadState(fromTorch, m); err != nil {
+		t.Fatal(err)
+	}
+	sameParams(t, m, fx.model)
 }

@@ -35,6 +35,21 @@ def read_safetensors(path):
     return out, meta
 
 
+def write_safetensors(path, tensors):
+    """Writes tensors the way Python's safetensors package lays them out:
+    keys sorted, 8-byte-aligned header padded with spaces, no metadata."""
+    header, blobs, off = {}, [], 0
+    for name in sorted(tensors):
+        b = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
 def torch_from_onnx(model):
     inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in model.graph.initializer}
     layers, pending = [], {}
@@ -100,6 +115,8 @@ def main():
             "max_abs_diff": float(np.max(np.abs(got - want))),
             "argmax_agree": int(np.sum(got.argmax(1) == want.argmax(1))),
         })
+        if "state_dict_out" in case:
+            write_safetensors(case["state_dict_out"], {k: v.numpy() for k, v in net.state_dict().items()})
     params, meta = read_safetensors(manifest["safetensors"])
     inits = {t.name: numpy_helper.to_array(t) for t in onnx.load(manifest["safetensors_onnx"]).graph.initializer}
     for name, arr in params.items():
