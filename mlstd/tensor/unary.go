@@ -108,24 +108,38 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 		})
 }
 
-// ReLU returns max(t, 0) element-wise.
+// ReLU returns max(t, 0) element-wise (NaN stays NaN, as in PyTorch).
+// Forward and backward are branch-free: the signs of activations are
+// random, and a branch per element mispredicts half the time.
 func (t *Tensor) ReLU() *Tensor {
 	d := make([]float32, len(t.data))
-	for i, v := range t.data {
-		if v > 0 {
-			d[i] = v
-		}
-	}
+	reluInto(d, t.data)
 	return result("relu", t.shape, d, func(out *Tensor) {
 		g := out.grad.data
 		gx := make([]float32, len(g))
-		for i, v := range d {
-			if v > 0 {
-				gx[i] = g[i]
-			}
-		}
+		reluMask(gx, g, d)
 		t.addGrad(gx, true)
 	}, t)
+}
+
+// reluInto sets d[i] = x[i] if its sign bit is clear, else 0.
+func reluInto(d, x []float32) {
+	x = x[:len(d)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		d[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
+}
+
+// reluMask sets gx[i] = g[i] where y[i] (a ReLU output, ≥ 0 or NaN) is
+// non-zero, else 0.
+func reluMask(gx, g, y []float32) {
+	g = g[:len(gx)]
+	y = y[:len(gx)]
+	for i, v := range y {
+		b := int32(math.Float32bits(v))
+		gx[i] = math.Float32frombits(math.Float32bits(g[i]) & uint32((b|-b)>>31))
+	}
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ) element-wise.
