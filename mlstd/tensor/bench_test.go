@@ -10,9 +10,11 @@ func benchOp(b *testing.B, f func(x *Tensor) *Tensor) {
 	}
 }
 
-func BenchmarkReLU(b *testing.B)       { benchOp(b, (*Tensor).ReLU) }
-func BenchmarkSigmoid(b *testing.B)    { benchOp(b, (*Tensor).Sigmoid) }
-func BenchmarkLogSoftmax(b *testing.B) { benchOp(b, func(x *Tensor) *Tensor { return x.LogSoftmax(1) }) }
+func BenchmarkReLU(b *testing.B)    { benchOp(b, (*Tensor).ReLU) }
+func BenchmarkSigmoid(b *testing.B) { benchOp(b, (*Tensor).Sigmoid) }
+func BenchmarkLogSoftmax(b *testing.B) {
+	benchOp(b, func(x *Tensor) *Tensor { return x.LogSoftmax(1) })
+}
 func BenchmarkAddRow(b *testing.B) {
 	bias := NewRNG(2).Randn(128).SetRequiresGrad(true)
 	benchOp(b, func(x *Tensor) *Tensor { return x.Add(bias) })
