@@ -258,3 +258,49 @@ func TestIsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestRangeOverChannel(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "ch := make(chan int, 5)\nfor i := 1; i <= 4; i++ { ch <- i }\nclose(ch)\nsum := 0\nfor v := range ch { if v == 4 { break }; if v == 2 { continue }; sum += v }\nsum", result: "4"},
+		{code: "func drain(c chan int) int { n := 0; for range c { n++ }; return n }\nc2 := make(chan int, 3)\nc2 <- 1; c2 <- 2\nclose(c2)\ndrain(c2)", result: "2"},
+	})
+	s := newSession(t)
+	if _, _, _, err := run(s, "work := make(chan int)\nf := func() int { return 9 }"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Interrupt()
+	}()
+	start := time.Now()
+	_, _, _, err := run(s, "for job := range work { fmt.Println(job) }")
+	if ce, ok := err.(*CellError); !ok || ce.Name != "KeyboardInterrupt" || time.Since(start) > time.Second {
+		t.Fatalf("range over an idle channel: %v after %v", err, time.Since(start))
+	}
+	if res, _, _, err := run(s, "f()"); res != "9" || err != nil {
+		t.Fatalf("closure after interrupt: %q %v", res, err)
+	}
+}
+
+func TestHardStopEscalation(t *testing.T) {
+	s := newSession(t)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Interrupt()
+	}()
+	start := time.Now()
+	// A WaitGroup wait has no interrupt point: only the escalation stops it.
+	_, _, _, err := run(s, "var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()")
+	took := time.Since(start)
+	ce, ok := err.(*CellError)
+	if !ok || ce.Name != "KeyboardInterrupt" || !strings.Contains(ce.Value, "restart recommended") {
+		t.Fatalf("want a hard-stop KeyboardInterrupt, got %v", err)
+	}
+	if took < EscalateAfter || took > EscalateAfter+time.Second {
+		t.Fatalf("hard stop after %v, want about %v", took, EscalateAfter)
+	}
+	_, _, stderr, err := run(s, "1")
+	if err != nil || !strings.Contains(stderr, "Restart the kernel") {
+		t.Fatalf("next cell after a hard stop: stderr %q, %v", stderr, err)
+	}
+}

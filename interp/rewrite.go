@@ -14,16 +14,20 @@ import (
 // statement forms that crash yaegi's global scope.
 type rewriter struct {
 	ints    map[string]bool // names known to hold integers
+	chans   map[string]bool // names known to hold channels
 	globals map[string]reflect.Value
 	noMin   bool // the user defined their own min/max/clear
 	tmp     int
 }
 
 func newRewriter(globals map[string]reflect.Value) *rewriter {
-	r := &rewriter{ints: map[string]bool{}, globals: globals}
+	r := &rewriter{ints: map[string]bool{}, chans: map[string]bool{}, globals: globals}
 	for name, v := range globals {
 		if v.IsValid() && isIntKind(v.Kind()) {
 			r.ints[name] = true
+		}
+		if v.IsValid() && v.Kind() == reflect.Chan {
+			r.chans[name] = true
 		}
 	}
 	for _, n := range []string{"min", "max", "clear"} {
@@ -118,7 +122,7 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		r.forStmt(s)
 		return wrap(s)
 	case *ast.RangeStmt:
-		return wrap(r.rangeStmt(s))
+		return wrap(r.rangeStmt(s, nil))
 	case *ast.SwitchStmt:
 		r.simple(s.Init)
 		r.expr(s.Tag)
@@ -142,6 +146,10 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		r.selectStmt(s)
 		return wrap(s)
 	case *ast.LabeledStmt:
+		if rs, ok := s.Stmt.(*ast.RangeStmt); ok {
+			s.Stmt = r.rangeStmt(rs, s.Label)
+			return wrap(s)
+		}
 		inner := r.stmt(s.Stmt, false)
 		if len(inner) == 1 {
 			s.Stmt = inner[0]
@@ -278,8 +286,11 @@ func (r *rewriter) forStmt(s *ast.ForStmt) {
 	s.Body.List = append([]ast.Stmt{pollStmt()}, s.Body.List...)
 }
 
-func (r *rewriter) rangeStmt(s *ast.RangeStmt) ast.Stmt {
+func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
 	r.expr(s.X)
+	if id, ok := s.X.(*ast.Ident); ok && r.chans[id.Name] && s.Value == nil && s.Tok != token.ASSIGN {
+		return r.rangeChan(s, label)
+	}
 	if s.Tok == token.DEFINE {
 		if id, ok := s.Key.(*ast.Ident); ok && s.Value == nil && r.isInt(s.X) {
 			r.ints[id.Name] = true
@@ -513,10 +524,81 @@ func (r *rewriter) noteInts(s *ast.AssignStmt) {
 		return
 	}
 	for i, l := range s.Lhs {
-		if id, ok := l.(*ast.Ident); ok && r.isInt(s.Rhs[i]) {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		if r.isInt(s.Rhs[i]) {
 			r.ints[id.Name] = true
 		}
+		if c, ok := s.Rhs[i].(*ast.CallExpr); ok && len(c.Args) > 0 {
+			if fn, ok := c.Fun.(*ast.Ident); ok && fn.Name == "make" {
+				if _, ok := c.Args[0].(*ast.ChanType); ok {
+					r.chans[id.Name] = true
+				}
+			}
+		}
 	}
+}
+
+// rangeChan makes `for v := range ch { body }` interruptible:
+//
+//	L: for { select { case v, ok := <-ch: if !ok { break L }; body; case <-interrupt: raise } }
+//
+// with body's own unlabeled breaks retargeted to L.
+func (r *rewriter) rangeChan(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
+	r.block(s.Body)
+	lbl := label
+	if lbl == nil {
+		lbl = ident("__gkL" + strconv.Itoa(r.tmp))
+		r.tmp++
+	}
+	var key ast.Expr = ident("_")
+	if s.Key != nil {
+		key = s.Key
+	}
+	retargetBreaks(s.Body.List, lbl.Name)
+	body := append([]ast.Stmt{&ast.IfStmt{
+		Cond: &ast.UnaryExpr{Op: token.NOT, X: ident("__gkok")},
+		Body: &ast.BlockStmt{List: []ast.Stmt{&ast.BranchStmt{Tok: token.BREAK, Label: ident(lbl.Name)}}},
+	}}, s.Body.List...)
+	loop := &ast.ForStmt{Body: &ast.BlockStmt{List: []ast.Stmt{&ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
+		&ast.CommClause{
+			Comm: &ast.AssignStmt{Lhs: []ast.Expr{key, ident("__gkok")}, Tok: token.DEFINE, Rhs: []ast.Expr{&ast.UnaryExpr{Op: token.ARROW, X: s.X}}},
+			Body: body,
+		},
+		interruptClause(),
+	}}}}}}
+	if label != nil {
+		return loop
+	}
+	return &ast.LabeledStmt{Label: lbl, Stmt: loop}
+}
+
+// retargetBreaks points unlabeled breaks that would leave the loop body at label.
+func retargetBreaks(list []ast.Stmt, label string) {
+	for _, st := range list {
+		retargetBreak(st, label)
+	}
+}
+
+func retargetBreak(st ast.Stmt, label string) {
+	switch st := st.(type) {
+	case *ast.BranchStmt:
+		if st.Tok == token.BREAK && st.Label == nil {
+			st.Label = ident(label)
+		}
+	case *ast.BlockStmt:
+		retargetBreaks(st.List, label)
+	case *ast.IfStmt:
+		retargetBreak(st.Body, label)
+		if st.Else != nil {
+			retargetBreak(st.Else, label)
+		}
+	case *ast.LabeledStmt:
+		retargetBreak(st.Stmt, label)
+	}
+	// for, range, switch and select have breaks of their own.
 }
 
 // isInt reports whether e certainly has an integer type (syntactically, or
