@@ -46,10 +46,18 @@ func (s *Sequential) Len() int { return len(s.layers) }
 // Layer returns layer i.
 func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
-// Forward runs x through every layer.
+// Forward runs x through every layer. A Linear directly followed by a
+// ReLU runs as one fused op (tensor.LinearReLU), with the same result.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, l := range s.layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.layers); i++ {
+		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
+			if _, ok := s.layers[i+1].(*ReLU); ok {
+				x = tensor.LinearReLU(x, l.Weight, l.Bias)
+				i++
+				continue
+			}
+		}
+		x = s.layers[i].Forward(x)
 	}
 	return x
 }

@@ -46,6 +46,7 @@ func opCases() []opCase {
 		{name: "matmul_3d", shapes: [][]int{{2, 3, 4}, {4, 2}}, f: func(in []*Tensor) *Tensor { return in[0].MatMul(in[1]) }},
 		{name: "matmul_vec", shapes: [][]int{{3, 4}, {4}}, f: func(in []*Tensor) *Tensor { return in[0].MatMul(in[1]) }},
 		{name: "linear", shapes: [][]int{{4, 5}, {3, 5}, {3}}, f: func(in []*Tensor) *Tensor { return Linear(in[0], in[1], in[2]) }},
+		{name: "linear_relu", shapes: [][]int{{4, 5}, {3, 5}, {3}}, f: func(in []*Tensor) *Tensor { return LinearReLU(in[0], in[1], in[2]) }},
 		{name: "linear_nobias", shapes: [][]int{{4, 5}, {3, 5}}, f: func(in []*Tensor) *Tensor { return Linear(in[0], in[1], nil) }},
 		{name: "t", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].T() }},
 		{name: "transpose", shapes: [][]int{{2, 3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].Transpose(0, 2) }},

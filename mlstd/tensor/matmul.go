@@ -43,13 +43,20 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 // Linear returns x·wᵀ + b, PyTorch's F.linear, in one fused op: x is
 // (n, in) (or (…, in)), w is (out, in) and b is (out) or nil. The bias is
 // written into the output before the GEMM accumulates onto it.
-func Linear(x, w, b *Tensor) *Tensor {
+func Linear(x, w, b *Tensor) *Tensor { return linear("linear", x, w, b, false) }
+
+// LinearReLU returns relu(x·wᵀ + b) as one op: the ReLU runs in place on
+// the GEMM's output and its mask is applied to the incoming gradient before
+// the two backward GEMMs, saving a tensor and a pass per layer.
+func LinearReLU(x, w, b *Tensor) *Tensor { return linear("linear_relu", x, w, b, true) }
+
+func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
 	if len(w.shape) != 2 || len(x.shape) == 0 || x.shape[len(x.shape)-1] != w.shape[1] {
-		panic(&ShapeError{Op: "linear", A: x.shape, B: w.shape, Msg: "need x (…, in) and weight (out, in)"})
+		panic(&ShapeError{Op: op, A: x.shape, B: w.shape, Msg: "need x (…, in) and weight (out, in)"})
 	}
 	o, in := w.shape[0], w.shape[1]
 	if b != nil && (len(b.data) != o || len(b.shape) != 1) {
-		panic(&ShapeError{Op: "linear", A: w.shape, B: b.shape, Msg: "bias must be (out)"})
+		panic(&ShapeError{Op: op, A: w.shape, B: b.shape, Msg: "bias must be (out)"})
 	}
 	n := numel(x.shape[:len(x.shape)-1])
 	shape := append(append([]int(nil), x.shape[:len(x.shape)-1]...), o)
@@ -62,12 +69,20 @@ func Linear(x, w, b *Tensor) *Tensor {
 		beta = 1
 	}
 	sgemm.Gemm(false, true, n, o, in, 1, x.data, max(in, 1), w.data, max(in, 1), beta, d, max(o, 1))
+	if relu {
+		reluInto(d, d)
+	}
 	inputs := []*Tensor{x, w}
 	if b != nil {
 		inputs = append(inputs, b)
 	}
-	return result("linear", shape, d, func(out *Tensor) {
+	return result(op, shape, d, func(out *Tensor) {
 		g := out.grad.data
+		if relu {
+			masked := make([]float32, len(g))
+			reluMask(masked, g, d)
+			g = masked
+		}
 		if x.requiresGrad { // dX (n,in) += dY (n,o) · W (o,in)
 			sgemm.Gemm(false, false, n, in, o, 1, g, max(o, 1), w.data, max(in, 1), 1, x.gradBuf(), max(in, 1))
 		}

@@ -43,6 +43,7 @@ OPS = {
     "matmul_3d": torch.matmul,
     "matmul_vec": torch.matmul,
     "linear": F.linear,
+    "linear_relu": lambda x, w, b: F.linear(x, w, b).relu(),
     "linear_nobias": F.linear,
     "t": lambda a: a.t(),
     "transpose": lambda a: a.transpose(0, 2),
