@@ -165,7 +165,7 @@ func (f *formatter) format(v float32) string {
 // dim formats one (sub)tensor; indent is the column of its opening bracket.
 func (f *formatter) dim(data []float32, shape []int, indent int, summarize bool) string {
 	if len(shape) == 1 {
-		perLine := max(1, (printWidth-indent-1)/(f.width+2))
+		perLine := max(1, (printWidth-indent)/(f.width+2))
 		var items []string
 		for _, i := range edgeIndices(shape[0], summarize) {
 			if i < 0 {

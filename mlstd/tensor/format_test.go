@@ -29,6 +29,12 @@ func formatCases() []*Tensor {
 		Zeros(3, 0),
 		Zeros(2, 3),
 		g.Randn(5, 300),
+		g.Randn(2, 20),
+		g.Randn(2, 3, 12),
+		Arange(0, 40, 1).Reshape(2, 20),
+		New([]float32{1e10, 1, -3}, 3),
+		New([]float32{0.001, 0.01, 0.1}, 3),
+		New([]float32{1e-3, 10, 2000}, 3),
 	}
 }
 
