@@ -188,3 +188,27 @@ func ExampleL2Penalty() {
 	fmt.Println(len(nn.Weights(model)), loss.Item() > 0)
 	// Output: 1 true
 }
+
+func ExampleEval() {
+	nn.Seed(0)
+	model := nn.NewSequential(nn.NewLinear(4, 4), nn.NewDropout(0.5))
+	x := tensor.Ones(1, 4)
+	nn.Eval(model) // dropout off: evaluation is deterministic
+	a, b := model.Forward(x), model.Forward(x)
+	fmt.Println(a.AllClose(b, 0, 0))
+	nn.Train(model)
+	// Output: true
+}
+
+func ExampleNewMLP() {
+	nn.Seed(0)
+	fmt.Println(nn.NewMLP([]int{784, 256, 128, 10}))
+	// Output:
+	// Sequential(
+	//   (0): Linear(in_features=784, out_features=256, bias=True)
+	//   (1): ReLU()
+	//   (2): Linear(in_features=256, out_features=128, bias=True)
+	//   (3): ReLU()
+	//   (4): Linear(in_features=128, out_features=10, bias=True)
+	// )
+}

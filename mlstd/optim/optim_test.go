@@ -212,3 +212,15 @@ func ExampleNewStepLR() {
 	fmt.Println()
 	// Output: 0.100 0.050 0.050 0.025 0.025
 }
+
+func ExampleNewCosineAnnealingLR() {
+	w := tensor.Ones(1).SetRequiresGrad(true)
+	opt := optim.NewAdamW([]*tensor.Tensor{w}, optim.AdamConfig{LR: 0.1})
+	sched := optim.NewCosineAnnealingLR(opt, 4, 0)
+	for epoch := 0; epoch < 4; epoch++ {
+		sched.Step()
+		fmt.Printf("%.4f ", sched.LR())
+	}
+	fmt.Println()
+	// Output: 0.0854 0.0500 0.0146 0.0000
+}

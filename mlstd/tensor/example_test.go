@@ -117,3 +117,9 @@ func ExampleShapeError() {
 	tensor.Zeros(64, 784).MatMul(tensor.Zeros(128, 10))
 	// Output: tensor: matmul shape mismatch [64 784] × [128 10]
 }
+
+func ExampleTensor_At() {
+	x := tensor.Arange(0, 6, 1).Reshape(2, 3)
+	fmt.Println(x.At(1, 2), x.At(-1, 0))
+	// Output: 5 3
+}

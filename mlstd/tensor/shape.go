@@ -239,3 +239,23 @@ func Cat(ts []*Tensor) *Tensor {
 		}
 	}, in...)
 }
+
+// At returns the element at the given index, one per dimension (negative
+// indices count from the end).
+func (t *Tensor) At(idx ...int) float64 {
+	if len(idx) != len(t.shape) {
+		panic(&ShapeError{Op: "at", A: t.shape, B: idx, Msg: "need one index per dimension"})
+	}
+	off := 0
+	for i, j := range idx {
+		d := t.shape[i]
+		if j < 0 {
+			j += d
+		}
+		if j < 0 || j >= d {
+			panic(&ShapeError{Op: "at", A: t.shape, B: idx, Msg: fmt.Sprintf("index %d out of range for dimension %d", idx[i], i)})
+		}
+		off = off*d + j
+	}
+	return float64(t.data[off])
+}
