@@ -18,6 +18,7 @@ func (*ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.ReLU() }
 // Parameters returns nil: the layer has none.
 func (*ReLU) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (*ReLU) String() string { return "ReLU()" }
 
 // Sigmoid applies 1/(1+e⁻ˣ).
@@ -32,6 +33,7 @@ func (*Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
 // Parameters returns nil: the layer has none.
 func (*Sigmoid) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (*Sigmoid) String() string { return "Sigmoid()" }
 
 // Tanh applies the hyperbolic tangent.
@@ -46,6 +48,7 @@ func (*Tanh) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
 // Parameters returns nil: the layer has none.
 func (*Tanh) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (*Tanh) String() string { return "Tanh()" }
 
 // Softmax normalises along Dim (torch.nn.Softmax(dim)).
@@ -60,6 +63,7 @@ func (s *Softmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(s.
 // Parameters returns nil: the layer has none.
 func (*Softmax) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (s *Softmax) String() string { return fmt.Sprintf("Softmax(dim=%d)", s.Dim) }
 
 // LogSoftmax applies log-softmax along Dim.
@@ -74,6 +78,7 @@ func (s *LogSoftmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.LogSoft
 // Parameters returns nil: the layer has none.
 func (*LogSoftmax) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (s *LogSoftmax) String() string { return fmt.Sprintf("LogSoftmax(dim=%d)", s.Dim) }
 
 // Flatten reshapes (N, d1, d2, …) to (N, d1·d2·…), like torch.nn.Flatten().
@@ -93,6 +98,7 @@ func (*Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
 // Parameters returns nil: the layer has none.
 func (*Flatten) Parameters() []*tensor.Tensor { return nil }
 
+// String prints the layer as PyTorch does.
 func (*Flatten) String() string { return "Flatten(start_dim=1, end_dim=-1)" }
 
 // Dropout zeroes each element with probability P during training and
@@ -147,4 +153,5 @@ func (d *Dropout) SetTraining(on bool) { d.eval = !on }
 // Training reports whether the layer is in training mode.
 func (d *Dropout) Training() bool { return !d.eval }
 
+// String prints the layer as PyTorch does.
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g, inplace=False)", d.P) }

@@ -32,6 +32,7 @@ type ShapeError struct {
 	Msg  string // optional detail
 }
 
+// Error formats the error as "tensor: <op> shape mismatch <A> × <B>: <Msg>".
 func (e *ShapeError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tensor: %s shape mismatch %v", e.Op, e.A)
