@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -32,8 +33,9 @@ func Save(path string, m nn.Module) error {
 	return writeSafetensors(path, entries, map[string]string{metaKind: "model", metaArch: a})
 }
 
-// Load rebuilds a model saved by Save, SaveCompact or SaveCheckpoint (or,
-// when path ends in ".onnx", exported by ExportONNX: see LoadONNX). The
+// Load rebuilds a model saved by Save, SaveCompact or SaveCheckpoint, or
+// exported by ExportONNX (a path ending in ".onnx", or any file whose
+// content is ONNX rather than safetensors: see LoadONNX). The
 // model is returned in evaluation mode (Dropout off), ready for inference;
 // call nn.Train on it to train further. Every problem — a truncated or
 // corrupt file, a missing or extra tensor, a wrong shape, an unknown layer
@@ -42,8 +44,19 @@ func Load(path string) (nn.Module, error) {
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
 		return LoadONNX(path)
 	}
-	f, err := readSafetensors(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	f, err := parseSafetensors(path, b)
+	if err != nil {
+		// An ONNX file under another name starts with its ir_version
+		// field (tag 0x08): try it as ONNX before reporting the error.
+		if len(b) > 0 && b[0] == 0x08 {
+			if m, oerr := parseONNX(b); oerr == nil {
+				return m, nil
+			}
+		}
 		return nil, err
 	}
 	return loadModel(f)
@@ -238,6 +251,9 @@ func LoadCheckpoint(path string, m nn.Module, opt Optimizer) (epoch int, err err
 	}
 	var state []nn.Param
 	for i := range f.entries {
+		if !strings.HasPrefix(f.entries[i].name, "model.") && !strings.HasPrefix(f.entries[i].name, "optim.") {
+			return 0, f.errorf("unexpected tensor %q in a checkpoint", f.entries[i].name)
+		}
 		if name, ok := strings.CutPrefix(f.entries[i].name, "optim."); ok {
 			t, err := f.entries[i].tensor()
 			if err != nil {

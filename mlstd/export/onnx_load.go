@@ -199,6 +199,9 @@ func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
 			return 0, err
 		}
 		layer, skip, outs = l, extra, nodes[i+extra].GetOutput()
+		if len(outs) < 1 {
+			return 0, fmt.Errorf("Add node has no output")
+		}
 	case "Relu":
 		layer = nn.NewReLU()
 	case "Sigmoid":

@@ -244,6 +244,11 @@ func TestLoadONNXRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			renamed := tmp(t, "model.bin")
+			os.Rename(path, renamed)
+			if _, err := Load(renamed); err != nil {
+				t.Fatalf("Load of ONNX content without the extension: %v", err)
+			}
 			nn.Eval(tc.m)
 			sameBits(t, "forward", got.Forward(tc.x), tc.m.Forward(tc.x))
 			var wantW []*tensor.Tensor
