@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	gokernelOnce sync.Once
+	gokernelPath string
+	gokernelErr  error
+)
+
+// gokernelBinary builds the gokernel command once for the subprocess tests.
+func gokernelBinary(t *testing.T) string {
+	t.Helper()
+	gokernelOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gokernel-bin-")
+		if err != nil {
+			gokernelErr = err
+			return
+		}
+		gokernelPath = filepath.Join(dir, "gokernel")
+		out, err := exec.Command("go", "build", "-o", gokernelPath, ".").CombinedOutput()
+		if err != nil {
+			gokernelErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if gokernelErr != nil {
+		t.Fatal(gokernelErr)
+	}
+	return gokernelPath
+}
+
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runGokernel runs the built command with args and stdin in dir.
+func runGokernel(t *testing.T, dir, stdin string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(gokernelBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+func writeScript(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRunScriptArgsAndExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "args.go", `package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+func main() {
+	b, _ := json.Marshal(os.Args)
+	fmt.Println(string(b))
+	fmt.Fprintln(os.Stderr, "to stderr")
+	code, _ := strconv.Atoi(os.Args[len(os.Args)-1])
+	os.Exit(code)
+}
+`)
+	for _, code := range []int{0, 3, 42} {
+		r := runGokernel(t, dir, "", "run", "args.go", "a b", "--flag", strconv.Itoa(code))
+		var args []string
+		if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &args); err != nil {
+			t.Fatalf("stdout %q: %v (stderr %q)", r.stdout, err, r.stderr)
+		}
+		want := []string{"args.go", "a b", "--flag", strconv.Itoa(code)}
+		if strings.Join(args, "|") != strings.Join(want, "|") {
+			t.Errorf("os.Args = %q, want %q", args, want)
+		}
+		if r.code != code {
+			t.Errorf("exit status %d, want %d (stderr %q)", r.code, code, r.stderr)
+		}
+		if r.stderr != "to stderr\n" {
+			t.Errorf("stderr = %q, want only the script's line", r.stderr)
+		}
+	}
+}
+
+func TestRunScriptStdin(t *testing.T) {
+	dir := t.TempDir()
+	// fmt.Scan goes through the engine's input; bufio reads os.Stdin
+	// directly: both see the lines in order.
+	writeScript(t, dir, "stdin.go", `
+import "bufio"
+var name string
+fmt.Scanln(&name)
+fmt.Println("hello", name)
+sc := bufio.NewScanner(os.Stdin)
+total := 0
+for sc.Scan() {
+	n, _ := strconv.Atoi(sc.Text())
+	total += n
+}
+fmt.Println("sum", total)
+`)
+	r := runGokernel(t, dir, "gopher\n1\n2\n39\n", "run", "stdin.go")
+	if r.code != 0 || r.stdout != "hello gopher\nsum 42\n" {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestRunScriptErrorLocations(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, src string
+		code      int
+		stderr    []string
+		stdout    string
+	}{
+		{"panic.go", "fmt.Println(\"before\")\nx := []int{1}\n_ = x\npanic(\"boom\")\n", 2, []string{"panic: boom", "panic.go:4"}, "before\n"},
+		{"syntax.go", "x := 1\ny := x +\n", 1, []string{"syntax.go:2:"}, ""},
+		{"undefined.go", "x := 1\nfmt.Println(x)\nfmt.Println(nope)\n", 1, []string{"undefined.go:3:", "undefined: nope"}, "1\n"},
+		{"mainpanic.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"in main\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n", 2, []string{"panic: assignment to entry in nil map", "mainpanic.go:"}, "in main\n"},
+		{"notmain.go", "package lib\n\nfunc F() {}\n", 1, []string{"package lib is not a main package"}, ""},
+		{"logfatal.go", "import \"log\"\nlog.Fatal(\"cannot go on\")\n", 2, []string{"cannot go on"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeScript(t, dir, tc.name, tc.src)
+			r := runGokernel(t, dir, "", "run", tc.name)
+			if r.code != tc.code {
+				t.Errorf("exit status %d, want %d", r.code, tc.code)
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr %q lacks %q", r.stderr, s)
+				}
+			}
+			if r.stdout != tc.stdout {
+				t.Errorf("stdout %q, want %q", r.stdout, tc.stdout)
+			}
+		})
+	}
+}
+
+func TestRunScriptFlagPackage(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "flags.go", `package main
+
+import (
+	"flag"
+	"fmt"
+)
+
+var n = flag.Int("n", 1, "count")
+
+func main() {
+	flag.Parse()
+	fmt.Println(*n, flag.Args())
+}
+`)
+	r := runGokernel(t, dir, "", "run", "flags.go", "-n", "5", "rest")
+	if r.code != 0 || r.stdout != "5 [rest]\n" {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = runGokernel(t, dir, "", "run", "flags.go", "-bogus")
+	if r.code != 2 || !strings.Contains(r.stderr, "flag provided but not defined: -bogus") {
+		t.Fatalf("bad flag: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestRunShebangScript(t *testing.T) {
+	if _, err := exec.LookPath("env"); err != nil {
+		t.Skip("no env(1)")
+	}
+	bin := gokernelBinary(t)
+	dir := t.TempDir()
+	p := writeScript(t, dir, "hello.go", "#!/usr/bin/env -S gokernel run\nfmt.Println(\"hello from\", os.Args)\n")
+	if err := os.Chmod(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("./hello.go", "x", "y")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "hello from [./hello.go x y]\n" {
+		t.Fatalf("./hello.go: %v: %q", err, out)
+	}
+}
+
+func TestRunInteractiveKeepsState(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "state.go", "x := 21\nfunc twice(n int) int { return 2 * n }\n")
+	r := runGokernel(t, dir, "twice(x)\nfmt.Println(\"y\", x+1)\n", "run", "-i", "state.go")
+	if r.code != 0 || !strings.Contains(r.stdout, "42\n") || !strings.Contains(r.stdout, "y 22\n") {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestRunScriptInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "loop.go", "fmt.Println(\"looping\")\nfor {\n}\n")
+	cmd := exec.Command(gokernelBinary(t), "run", "loop.go")
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "looping") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(errb.String(), "KeyboardInterrupt") {
+		t.Fatalf("exit %d stderr %q", code, errb.String())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the interrupt took %v (cooperative stop expected within ms)", d)
+	}
+}
+
+func TestRunNotebookCommand(t *testing.T) {
+	dir := t.TempDir()
+	nb := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+ "cells": [
+  {"cell_type": "code", "metadata": {}, "source": ["x := 6 * 7\n", "x"], "outputs": [], "execution_count": null},
+  {"cell_type": "markdown", "metadata": {}, "source": "# note"},
+  {"cell_type": "code", "metadata": {}, "source": "panic(\"broken\")", "outputs": [], "execution_count": null}
+ ]}`
+	writeScript(t, dir, "nb.ipynb", nb)
+	r := runGokernel(t, dir, "", "run", "nb.ipynb", "-o", "done.ipynb")
+	if r.code != 1 || !strings.Contains(r.stderr, "cell 3") || !strings.Contains(r.stderr, "broken") {
+		t.Errorf("failing notebook: exit %d stderr %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "executed notebook: done.ipynb") {
+		t.Errorf("stdout %q does not say where the notebook went", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "[1/2] cell 1 ... ok") {
+		t.Errorf("no per-cell progress on stderr: %q", r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "done.ipynb"))
+	if err != nil || !bytes.Contains(b, []byte(`"42"`)) {
+		t.Errorf("executed notebook: %v %s", err, b)
+	}
+	r = runGokernel(t, dir, "", "run", "--allow-errors", "nb.ipynb")
+	if r.code != 0 || !strings.Contains(r.stdout, "nb.out.ipynb") {
+		t.Errorf("--allow-errors: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "nb.ipynb", `{"nbformat": 4, "cells": []}`)
+	writeScript(t, dir, "s.go", "fmt.Println(1)\n")
+	for _, args := range [][]string{
+		{"run"},
+		{"run", "-i", "nb.ipynb"},
+		{"run", "-o", "x.ipynb", "s.go"},
+		{"run", "nb.ipynb", "extra"},
+	} {
+		r := runGokernel(t, dir, "", args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "usage: gokernel run") {
+			t.Errorf("%q: exit %d stderr %q, want a usage error", args, r.code, r.stderr)
+		}
+	}
+	if r := runGokernel(t, dir, "", "run", "missing.go"); r.code != 1 || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("missing file: exit %d stderr %q", r.code, r.stderr)
+	}
+}

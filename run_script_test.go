@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gokernel/gokernel/interp"
+	"github.com/gokernel/gokernel/mlstd/train"
+)
+
+func TestScriptSource(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string // substrings of the cell
+		wantErr   string
+		lines     bool // the cell keeps every line of src at its place
+	}{
+		{name: "statements", src: "x := 1\nfmt.Println(x)\n", want: []string{"x := 1\nfmt.Println(x)\n"}, lines: true},
+		{name: "shebang", src: "#!/usr/bin/env -S gokernel run\nfmt.Println(1)\n", want: []string{"///usr/bin/env -S gokernel run\nfmt.Println(1)"}, lines: true},
+		{name: "main", src: "package main\n\nfunc main() {\n\tmain2()\n}\n\nfunc main2() {}\n",
+			want: []string{"func " + scriptMain + "() {", "\n" + scriptMain + "()\n"}, lines: true},
+		{name: "inits run before main, in order", src: "package main\nfunc init() {}\nfunc main() {}\nfunc init() {}\n",
+			want: []string{"func " + scriptInit + "1() {}", "func " + scriptInit + "2() {}", scriptInit + "1(); " + scriptInit + "2(); " + scriptMain + "()"}, lines: true},
+		{name: "recursive main", src: "package main\nvar n = 0\nfunc main() {\n\tif n++; n < 3 {\n\t\tmain()\n\t}\n}\n",
+			want: []string{"\t\t" + scriptMain + "()\n"}, lines: true},
+		{name: "method named main stays", src: "package main\ntype T struct{}\nfunc (T) main() {}\nfunc main() { T{}.main() }\n",
+			want: []string{"func (T) main() {}", "T{}.main()"}},
+		{name: "shebang and package", src: "#!/usr/bin/env -S gokernel run\npackage main\nfunc main() {}\n", want: []string{"//", "func " + scriptMain}, lines: true},
+		{name: "not main", src: "package foo\nfunc main() {}\n", wantErr: "package foo is not a main package"},
+		{name: "no main", src: "package main\nfunc f() {}\n", wantErr: "function main is undeclared"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := scriptSource("s.go", []byte(tc.src))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("cell\n%s\nlacks %q", got, w)
+				}
+			}
+			if tc.lines {
+				src, cell := strings.Split(tc.src, "\n"), strings.Split(got, "\n")
+				for i := range src {
+					if i >= len(cell) || (src[i] != cell[i] && !strings.Contains(cell[i], "gokernel_") && !strings.HasPrefix(cell[i], "//")) {
+						t.Fatalf("line %d moved: %q vs %q", i+1, src[i], cell[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestScriptExitAndMessage(t *testing.T) {
+	for _, tc := range []struct {
+		err      error
+		code     int
+		exited   bool
+		contains string
+	}{
+		{nil, 0, false, ""},
+		{&interp.CellError{Name: "panic", Value: "os.Exit(7)", Traceback: []string{"panic: os.Exit(7)"}}, 7, true, ""},
+		{&interp.CellError{Name: "panic", Value: "os.Exit(0)", Traceback: []string{"panic: os.Exit(0)"}}, 0, true, ""},
+		{&interp.CellError{Name: "panic", Value: "boom", Traceback: []string{"panic: boom", "  at cell 1, line 4: in " + scriptMain + "(...)"}}, 2, false, "panic: boom\n  at s.go:4: in main(...)"},
+		{&interp.CellError{Name: "runtime error", Value: "index out of range", Traceback: []string{"panic: index out of range"}}, 2, false, "index out of range"},
+		{&interp.CellError{Name: "SyntaxError", Value: "cell 1, line 3: expected operand", Traceback: []string{"cell 1, line 3: expected operand"}}, 1, false, "s.go:3: expected operand"},
+		{&interp.CellError{Name: "CompileError", Value: "cell 1: undefined: y", Traceback: []string{"cell 1: undefined: y"}}, 1, false, "s.go: undefined: y"},
+		{&interp.CellError{Name: "KeyboardInterrupt", Value: "interrupted by user", Traceback: []string{"KeyboardInterrupt: cell 1 was interrupted"}}, 130, false, "KeyboardInterrupt: interrupted by user"},
+		{errors.New("run: open x.go: no such file"), 1, false, "no such file"},
+	} {
+		code, exited := scriptExit(tc.err)
+		if code != tc.code || exited != tc.exited {
+			t.Errorf("scriptExit(%v) = %d, %v; want %d, %v", tc.err, code, exited, tc.code, tc.exited)
+		}
+		if tc.err != nil && tc.contains != "" {
+			if msg := scriptMessage("s.go", tc.err); !strings.Contains(msg, tc.contains) {
+				t.Errorf("scriptMessage(%v) = %q, want it to contain %q", tc.err, msg, tc.contains)
+			}
+		}
+	}
+}
+
+func TestTerminalPassesThroughWhenPiped(t *testing.T) {
+	var out, errb bytes.Buffer
+	term := newTerminal(&out, &errb, false, false)
+	w := term.stream(1)
+	in := "epoch 1/2  batch 3/9  10.0 it/s  ETA 1s  loss 0.5\nplain\npartial"
+	for _, c := range []string{in[:10], in[10:30], in[30:]} {
+		w.Write([]byte(c))
+	}
+	term.finish()
+	if errb.String() != in || out.Len() != 0 {
+		t.Fatalf("stderr %q stdout %q, want stderr %q unchanged", errb.String(), out.String(), in)
+	}
+}
+
+func TestTerminalDrawsBarInPlace(t *testing.T) {
+	var screen bytes.Buffer // one terminal behind both streams
+	term := newTerminal(&screen, &screen, true, true)
+	errw, outw := term.stream(1), term.stream(0)
+	bar1 := "epoch 1/2  batch 3/9  10.0 it/s  ETA 1s  loss 0.5"
+	bar2 := "epoch 1/2  batch 6/9  10.0 it/s  ETA 1s  loss 0.4"
+	errw.Write([]byte(bar1 + "\n"))
+	errw.Write([]byte(bar2 + "\n"))
+	outw.Write([]byte("printed\n"))            // clears the bar, then prints
+	errw.Write([]byte(bar2 + "\nepoch 1/2  lo")) // split epoch row after a bar
+	errw.Write([]byte("ss 0.4  (0:01)\n"))
+	outw.Write([]byte("Name: ")) // a prompt shows at once
+	term.finish()
+	want := "\r\x1b[K" + bar1 + "\r\x1b[K" + bar2 + "\r\x1b[Kprinted\n" +
+		"\r\x1b[K" + bar2 + "\r\x1b[Kepoch 1/2  loss 0.4  (0:01)\n" + "Name: "
+	if got := screen.String(); got != want {
+		t.Fatalf("screen\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestTerminalWithTrainProgress checks the bar pattern against the lines
+// mlstd/train's Progress really writes without a rich front end.
+func TestTerminalWithTrainProgress(t *testing.T) {
+	var screen bytes.Buffer
+	term := newTerminal(&screen, &screen, true, true)
+	p := train.NewProgress(2, 3).SetWriter(term.stream(1))
+	for i := 0; i < 3; i++ {
+		p.Batch(1 / float64(i+1))
+	}
+	p.EndEpoch(map[string]float64{"loss": 0.6})
+	p.Batch(0.25)
+	p.Stop("interrupted")
+	term.finish()
+	got := screen.String()
+	lines := strings.Split(got, "\n")
+	if len(lines) != 3 || lines[2] != "" {
+		t.Fatalf("want an epoch row and a finished bar, got %q", got)
+	}
+	if !strings.HasPrefix(lines[0], "epoch 1/2  loss 0.6") {
+		t.Errorf("epoch row %q", lines[0])
+	}
+	if !strings.HasPrefix(lines[1], "\r\x1b[Kinterrupted: epoch 2/2") || !strings.Contains(lines[1], "it/s") {
+		t.Errorf("the stopped bar was not drawn in place: %q", lines[1])
+	}
+}
