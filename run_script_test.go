@@ -110,7 +110,7 @@ func TestTerminalDrawsBarInPlace(t *testing.T) {
 	bar2 := "epoch 1/2  batch 6/9  10.0 it/s  ETA 1s  loss 0.4"
 	errw.Write([]byte(bar1 + "\n"))
 	errw.Write([]byte(bar2 + "\n"))
-	outw.Write([]byte("printed\n"))            // clears the bar, then prints
+	outw.Write([]byte("printed\n"))              // clears the bar, then prints
 	errw.Write([]byte(bar2 + "\nepoch 1/2  lo")) // split epoch row after a bar
 	errw.Write([]byte("ss 0.4  (0:01)\n"))
 	outw.Write([]byte("Name: ")) // a prompt shows at once
