@@ -119,6 +119,7 @@ func TestONNXGonnxMNIST(t *testing.T) {
 		{"mlp logits (pruned)", fx.model, fx.x, nil},
 		{"mlp softmax", nn.NewSequential(fx.model, nn.NewSoftmax(-1)), fx.x, nil},
 		{"flatten tanh dropout sigmoid nobias softmax", deep, x4, []int{1, 28, 28}},
+		{"rank 3: transpose matmul add", fx.model, fx.x.Reshape(500, 2, 784), []int{2, 784}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nn.Eval(tc.m)
@@ -129,6 +130,7 @@ func TestONNXGonnxMNIST(t *testing.T) {
 			var want *tensor.Tensor
 			tensor.NoGrad(func() { want = tc.m.Forward(tc.x) })
 			got := runGonnx(t, b, tc.x)
+			want = want.Reshape(-1, 10)
 			d := maxDiff(t, got, want.Data())
 			agree := 0
 			for i, p := range tensor.New(got, want.Shape()...).Argmax(1) {
@@ -136,9 +138,10 @@ func TestONNXGonnxMNIST(t *testing.T) {
 					agree++
 				}
 			}
-			t.Logf("gonnx vs mlstd on %d MNIST test images: max |diff| %.3g, argmax agree %d/%d, %d-byte ONNX", tc.x.Dim(0), d, agree, tc.x.Dim(0), len(b))
-			if d > 1e-5 || agree != tc.x.Dim(0) {
-				t.Fatalf("gonnx differs: max |diff| %g, %d/%d argmax agree", d, agree, tc.x.Dim(0))
+			n := want.Dim(0)
+			t.Logf("gonnx vs mlstd on %d MNIST test images: max |diff| %.3g, argmax agree %d/%d, %d-byte ONNX", n, d, agree, n, len(b))
+			if d > 1e-5 || agree != n {
+				t.Fatalf("gonnx differs: max |diff| %g, %d/%d argmax agree", d, agree, n)
 			}
 		})
 	}
