@@ -44,7 +44,7 @@
 //
 // yaegi's context cancellation silently breaks every closure created before
 // it, so Interrupt is cooperative: every loop body starts with a poll of a
-// flag (`if *__gk.Flag { __gk.Raise() }`), selects and channel receives get
+// flag (`if __gkstop { __gk.Raise() }` (__gkstop is an interpreted global the host sets)), selects and channel receives get
 // an extra interrupt case, time.Sleep is replaced by an interruptible one,
 // and mlstd's compiled loops call host.Check. The cell ends with a
 // KeyboardInterrupt CellError and all state intact. Only when a cell has not

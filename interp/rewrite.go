@@ -61,10 +61,11 @@ func iife(list ...ast.Stmt) ast.Stmt {
 	})}
 }
 
-// pollStmt is `if *__gk.Flag { __gk.Raise() }`.
+// pollStmt is `if __gkstop { __gk.Raise() }`: __gkstop is an interpreted
+// global the host sets through reflection, the cheapest check yaegi offers.
 func pollStmt() ast.Stmt {
 	return &ast.IfStmt{
-		Cond: &ast.StarExpr{X: rtSel("Flag")},
+		Cond: ident("__gkstop"),
 		Body: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Raise"))}}},
 	}
 }

@@ -23,6 +23,8 @@ const (
 // generic min/max used by the rewrite of Go 1.21's builtins.
 const helperSource = `package main
 
+var __gkstop bool
+
 
 
 type __gkOrdered interface {

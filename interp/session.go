@@ -155,6 +155,13 @@ func (s *Session) bootstrap() error {
 	if _, err := s.yi.Eval(helperSource); err != nil {
 		return err
 	}
+	stop := s.yi.Globals()["__gkstop"]
+	if !stop.IsValid() || !stop.CanSet() {
+		return errors.New("interrupt flag is not settable")
+	}
+	s.intr.mu.Lock()
+	s.intr.stop = stop
+	s.intr.mu.Unlock()
 	return nil
 }
 
@@ -293,6 +300,7 @@ func (c *compilePanic) Error() string { return fmt.Sprint(c.v) }
 // interrupter is the cooperative stop flag polled by rewritten loops.
 type interrupter struct {
 	mu   sync.Mutex
+	stop reflect.Value // the interpreter's __gkstop, polled at loop tops
 	flag *bool
 	ch   chan struct{}
 	shut bool
@@ -307,6 +315,9 @@ func (in *interrupter) trigger() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	*in.flag = true
+	if in.stop.IsValid() {
+		in.stop.SetBool(true)
+	}
 	if !in.shut {
 		close(in.ch)
 		in.shut = true
@@ -317,6 +328,9 @@ func (in *interrupter) reset() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	*in.flag = false
+	if in.stop.IsValid() {
+		in.stop.SetBool(false)
+	}
 	if in.shut {
 		in.ch = make(chan struct{})
 		in.shut = false

@@ -1,0 +1,74 @@
+package interp
+
+import (
+	"context"
+	"testing"
+
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// BenchmarkTrivialCell is the whole Execute path for `x := 1` (split,
+// parse, rewrite, compile, run, flush), to compare with BenchmarkRawEval.
+func BenchmarkTrivialCell(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(ctx, "x := 1", Output{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRawEval(b *testing.B) {
+	i := yaegi.New(yaegi.Options{})
+	if err := i.Use(stdlib.Symbols); err != nil {
+		b.Fatal(err)
+	}
+	for n := 0; n < b.N; n++ {
+		if _, err := i.Eval("x := 1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const loopCell = "func loop() int { s := 0; for i := 0; i < 1000000; i++ { s += i }; return s }\nloop()"
+
+// BenchmarkLoopPolled runs a 1e6-iteration interpreted loop with the
+// interrupt poll the engine inserts; BenchmarkLoopRaw runs it in plain yaegi.
+func BenchmarkLoopPolled(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Execute(context.Background(), loopCell, Output{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(context.Background(), "loop()", Output{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoopRaw(b *testing.B) {
+	i := yaegi.New(yaegi.Options{})
+	if err := i.Use(stdlib.Symbols); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := i.Eval("func loop() int { s := 0; for i := 0; i < 1000000; i++ { s += i }; return s }"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := i.Eval("loop()"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
