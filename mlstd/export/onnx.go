@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 
@@ -96,7 +97,7 @@ type graphBuilder struct {
 	cur  string
 	dims []int
 	n    int
-	sum  []byte // raw initializer data, for the checksum
+	sum  hash.Hash // SHA-256 of the raw initializer data
 }
 
 func (b *graphBuilder) node(op, layer string, inputs []string, attrs ...*onnx.AttributeProto) {
@@ -108,7 +109,7 @@ func (b *graphBuilder) node(op, layer string, inputs []string, attrs ...*onnx.At
 	b.cur = out
 }
 
-func (b *graphBuilder) init(name string, t *tensor.Tensor) {
+func (b *graphBuilder) initializer(name string, t *tensor.Tensor) {
 	raw := make([]byte, 4*t.Len())
 	for i, v := range t.Data() {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
@@ -120,7 +121,7 @@ func (b *graphBuilder) init(name string, t *tensor.Tensor) {
 	b.g.Initializer = append(b.g.Initializer, &onnx.TensorProto{
 		Name: name, Dims: dims, DataType: int32(onnx.TensorProto_FLOAT), RawData: raw,
 	})
-	b.sum = append(b.sum, raw...)
+	b.sum.Write(raw)
 }
 
 func intAttr(name string, v int64) *onnx.AttributeProto {
@@ -156,7 +157,7 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 	if name == "" {
 		name = "mlstd"
 	}
-	b := &graphBuilder{g: &onnx.GraphProto{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...)}
+	b := &graphBuilder{g: &onnx.GraphProto{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...), sum: sha256.New()}
 	b.g.Input = []*onnx.ValueInfoProto{valueInfo(onnxInput, b.dims)}
 	for _, l := range ls {
 		if err := b.layer(l); err != nil {
@@ -169,14 +170,13 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 	last := b.g.Node[len(b.g.Node)-1]
 	last.Output[0] = onnxOutput
 	b.g.Output = []*onnx.ValueInfoProto{valueInfo(onnxOutput, b.dims)}
-	sum := sha256.Sum256(b.sum)
 	return &onnx.ModelProto{
 		IrVersion:       onnxIRVersion,
 		OpsetImport:     []*onnx.OperatorSetIdProto{{Domain: "", Version: onnxOpset}},
 		ProducerName:    onnxProducer,
 		ProducerVersion: "1",
 		Graph:           b.g,
-		MetadataProps:   []*onnx.StringStringEntryProto{{Key: metaChecksum, Value: hex.EncodeToString(sum[:])}},
+		MetadataProps:   []*onnx.StringStringEntryProto{{Key: metaChecksum, Value: hex.EncodeToString(b.sum.Sum(nil))}},
 	}, nil
 }
 
@@ -193,9 +193,9 @@ func (b *graphBuilder) layer(l leaf) error {
 			return fmt.Errorf("export: onnx: layer %s: Linear takes %d features, its input has shape %v", where(l.pos), x.In(), b.dims)
 		}
 		w, bias := join(l.pos, "weight"), join(l.pos, "bias")
-		b.init(w, x.Weight)
+		b.initializer(w, x.Weight)
 		if x.Bias != nil {
-			b.init(bias, x.Bias)
+			b.initializer(bias, x.Bias)
 		}
 		if rank == 2 {
 			ins := []string{b.cur, w}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"math"
 	"os"
 
@@ -38,7 +39,7 @@ func LoadONNX(path string) (nn.Module, error) {
 type onnxReader struct {
 	inits  map[string]*tensor.Tensor
 	consts map[string]*tensor.Tensor // transposed initializers
-	sum    []byte
+	sum    hash.Hash                 // SHA-256 of the raw initializer data
 	layers []nn.Module
 	cur    string
 	dims   []int // shape of cur, -1 where unknown
@@ -56,19 +57,18 @@ func parseONNX(b []byte) (nn.Module, error) {
 	if err := checkOpset(&mp); err != nil {
 		return nil, err
 	}
-	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}}
+	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}, sum: sha256.New()}
 	for _, t := range g.GetInitializer() {
 		v, raw, err := onnxTensor(t)
 		if err != nil {
 			return nil, err
 		}
 		r.inits[t.GetName()] = v
-		r.sum = append(r.sum, raw...)
+		r.sum.Write(raw)
 	}
 	for _, kv := range mp.GetMetadataProps() {
 		if kv.GetKey() == metaChecksum {
-			s := sha256.Sum256(r.sum)
-			if got := hex.EncodeToString(s[:]); got != kv.GetValue() {
+			if got := hex.EncodeToString(r.sum.Sum(nil)); got != kv.GetValue() {
 				return nil, fmt.Errorf("initializer checksum mismatch (file corrupt): sha256 %s…, file says %s…", got[:12], trim(kv.GetValue(), 12))
 			}
 		}
