@@ -614,9 +614,12 @@ func anchor(n ast.Node) ast.Node {
 }
 
 // globals is yaegi's Globals, which panics when a failed compile left
-// symbols the global frame has not grown for yet; running a trivial
-// program grows the frame.
-func (s *Session) globals() (g map[string]reflect.Value) {
+// symbols the global frame has not grown for yet. On the cell's own
+// goroutine (grow true) running a trivial program grows the frame; from
+// Complete/Inspect, which may run during a cell, it just gives up.
+func (s *Session) globals() map[string]reflect.Value { return s.globalsGrow(true) }
+
+func (s *Session) globalsGrow(grow bool) (g map[string]reflect.Value) {
 	for try := 0; try < 2; try++ {
 		func() {
 			defer func() {
@@ -628,6 +631,9 @@ func (s *Session) globals() (g map[string]reflect.Value) {
 		}()
 		if g != nil {
 			return g
+		}
+		if !grow {
+			break
 		}
 		if p, err := s.compile("package main\nfunc main() {}\n"); err == nil {
 			_, _ = s.yi.Execute(p)
@@ -653,15 +659,7 @@ func (s *Session) singleValue(x ast.Expr, globals map[string]reflect.Value) bool
 		if !ok {
 			return true
 		}
-		s.state.Lock()
-		p, imported := s.imports[pkg.Name]
-		s.state.Unlock()
-		if !imported {
-			if p, imported = autoPackages[pkg.Name]; !imported {
-				return true
-			}
-		}
-		if syms := s.yi.Symbols(p)[p]; syms != nil {
+		if syms := s.pkgSymbols(pkg.Name); syms != nil {
 			fn = syms[f.Sel.Name]
 		}
 	}

@@ -138,7 +138,7 @@ func (s *Session) Complete(code string, cursorPos int) (matches []string, start,
 			matches = append(matches, name)
 		}
 	}
-	globals := s.globals()
+	globals := s.globalsGrow(false)
 	if qual != "" {
 		if syms := s.pkgSymbols(qual); syms != nil {
 			for name := range syms {
@@ -245,7 +245,7 @@ func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]a
 			text += "\n\n" + d
 		}
 	} else {
-		v, ok := s.globals()[word]
+		v, ok := s.globalsGrow(false)[word]
 		if !ok {
 			if _, pkg := s.pkgSymbols(word)[""]; pkg || s.pkgSymbols(word) != nil {
 				s.state.Lock()
