@@ -1,0 +1,69 @@
+"""Run cells on the installed gokernel kernelspec with jupyter_client and
+dump every IOPub message each cell caused, as JSON on stdout.
+
+usage: kernel_session.py CELLS.json
+CELLS.json is a JSON list of cell sources. The output is a JSON list with,
+per cell: the execute_request msg_id, the execute_reply content, and the
+IOPub messages in arrival order (msg_type, parent msg_id, seconds since
+the request was sent, content with binary image data shortened).
+The kernel's working directory is the current directory.
+"""
+import json
+import sys
+import time
+
+from jupyter_client.manager import KernelManager
+
+
+def shorten(content):
+    out = dict(content)
+    data = out.get("data")
+    if isinstance(data, dict):
+        d = {}
+        for k, v in data.items():
+            if k == "image/png" and isinstance(v, str):
+                d[k] = {"png_base64_len": len(v), "head": v[:16]}
+            else:
+                d[k] = v
+        out["data"] = d
+    return out
+
+
+def main():
+    cells = json.load(open(sys.argv[1]))
+    km = KernelManager(kernel_name="gokernel")
+    km.start_kernel()
+    results = []
+    try:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        for code in cells:
+            t0 = time.monotonic()
+            msg_id = kc.execute(code)
+            msgs = []
+            while True:
+                m = kc.get_iopub_msg(timeout=120)
+                parent = m["parent_header"].get("msg_id")
+                msgs.append({
+                    "msg_type": m["header"]["msg_type"],
+                    "parent": parent,
+                    "t": time.monotonic() - t0,
+                    "content": shorten(m["content"]),
+                })
+                if (m["header"]["msg_type"] == "status" and parent == msg_id
+                        and m["content"].get("execution_state") == "idle"):
+                    break
+            reply = kc.get_shell_msg(timeout=60)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=60)
+            results.append({"msg_id": msg_id, "reply": reply["content"],
+                            "elapsed": time.monotonic() - t0, "iopub": msgs})
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=False)
+    json.dump(results, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main()
