@@ -239,6 +239,9 @@ func (c *compactIndex) decodeMask(name string, shape []int, n int) (*tensor.Tens
 	if n%8 != 0 && m.data[len(m.data)-1]>>(n%8) != 0 {
 		return nil, f.errorf("tensor %q: mask has bits set past the last element", name)
 	}
+	if v.dtype != "F32" && v.dtype != "F16" {
+		return nil, f.errorf("tensor %q: values must be F32 or F16, are %s", name, v.dtype)
+	}
 	vals, err := v.float32s()
 	if err != nil {
 		return nil, f.errorf("%v", err)

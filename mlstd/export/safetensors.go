@@ -69,7 +69,8 @@ func (f *stFile) get(name string) (*stEntry, error) {
 	return &f.entries[i], nil
 }
 
-// float32s decodes e as float32 values, converting F16, BF16 and F64.
+// float32s decodes e as float32 values, converting F16, BF16, F64 and the
+// integer types (PyTorch stores counters such as num_batches_tracked as I64).
 func (e *stEntry) float32s() ([]float32, error) {
 	n := len(e.data) / dtypeSize[e.dtype]
 	out := make([]float32, n)
@@ -90,8 +91,20 @@ func (e *stEntry) float32s() ([]float32, error) {
 		for i := range out {
 			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(e.data[8*i:])))
 		}
+	case "U8":
+		for i, v := range e.data {
+			out[i] = float32(v)
+		}
+	case "I32":
+		for i := range out {
+			out[i] = float32(int32(binary.LittleEndian.Uint32(e.data[4*i:])))
+		}
+	case "I64":
+		for i := range out {
+			out[i] = float32(int64(binary.LittleEndian.Uint64(e.data[8*i:])))
+		}
 	default:
-		return nil, fmt.Errorf("tensor %q has dtype %s, not a float type", e.name, e.dtype)
+		return nil, fmt.Errorf("tensor %q has unsupported dtype %s", e.name, e.dtype)
 	}
 	return out, nil
 }
@@ -387,8 +400,7 @@ func SaveTensors(path string, params []nn.Param, metadata map[string]string) err
 }
 
 // LoadTensors reads every tensor of a safetensors file, in file order, as
-// float32 (F16, BF16 and F64 tensors are converted; integer tensors are an
-// error). Any structural problem or checksum mismatch is an error naming
+// float32 (F16, BF16, F64, U8, I32 and I64 tensors are converted). Any structural problem or checksum mismatch is an error naming
 // the file.
 func LoadTensors(path string) ([]nn.Param, error) {
 	f, err := readSafetensors(path)

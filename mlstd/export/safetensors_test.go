@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,4 +338,42 @@ func FuzzLoad(f *testing.F) {
 			file.entries[i].float32s()
 		}
 	})
+}
+
+// TestDtypes reads a file with every dtype LoadTensors converts, written
+// without the mlstd checksum (as PyTorch would write it).
+func TestDtypes(t *testing.T) {
+	le := binary.LittleEndian
+	b16 := func(v uint16) []byte { return le.AppendUint16(nil, v) }
+	entries := []stEntry{
+		{name: "f16", dtype: "F16", shape: []int{2}, data: append(b16(0x3c00), b16(0xc100)...)}, // 1, -2.5
+		{name: "bf16", dtype: "BF16", shape: []int{1}, data: b16(0x3fc0)},                       // 1.5
+		{name: "f64", dtype: "F64", shape: []int{1}, data: le.AppendUint64(nil, math.Float64bits(0.1))},
+		{name: "i64", dtype: "I64", shape: []int{}, data: le.AppendUint64(nil, uint64(1<<40))},
+		{name: "i32", dtype: "I32", shape: []int{1}, data: le.AppendUint32(nil, uint32(0xffffffff))}, // -1
+		{name: "u8", dtype: "U8", shape: []int{1, 1}, data: []byte{200}},
+	}
+	header := encodeHeader(entries, nil)
+	var file []byte
+	file = le.AppendUint64(file, uint64(len(header)))
+	file = append(file, header...)
+	for _, e := range entries {
+		file = append(file, e.data...)
+	}
+	path := tmp(t, "dtypes.safetensors")
+	os.WriteFile(path, file, 0o644)
+	ps, err := LoadTensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float32{"f16": {1, -2.5}, "bf16": {1.5}, "f64": {0.1}, "i64": {1 << 40}, "i32": {-1}, "u8": {200}}
+	for _, p := range ps {
+		w := want[p.Name]
+		if fmt.Sprint(p.Tensor.Data()) != fmt.Sprint(w) {
+			t.Errorf("%s = %v, want %v", p.Name, p.Tensor.Data(), w)
+		}
+	}
+	if len(ps) != len(want) || !sameShape(ps[3].Tensor.Shape(), []int{}) {
+		t.Fatalf("got %d tensors; i64 shape %v", len(ps), ps[3].Tensor.Shape())
+	}
 }
