@@ -187,10 +187,14 @@ func Eval(m Module) Module {
 	return m
 }
 
-// ZeroGrad drops the gradients of all of m's parameters.
+// ZeroGrad zeroes the gradients of all of m's parameters in place
+// (model.zero_grad() with torch 1.13's default set_to_none=False), like the
+// optimizers' ZeroGrad.
 func ZeroGrad(m Module) {
 	for _, p := range m.Parameters() {
-		p.ZeroGrad()
+		if g := p.Grad(); g != nil {
+			clear(g.Data())
+		}
 	}
 }
 

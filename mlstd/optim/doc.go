@@ -2,8 +2,10 @@
 // torch.optim, with PyTorch's update rules so that trajectories compare.
 //
 // An optimizer holds the parameter list given at construction, reads each
-// parameter's Grad on Step and updates its Data in place; ZeroGrad drops the
-// gradients (torch's set_to_none). The training loop is the usual one:
+// parameter's Grad on Step and updates its Data in place; ZeroGrad zeroes
+// the gradients in place (torch 1.13's default, set_to_none=False), so
+// their memory is reused from step to step. The training loop is the usual
+// one:
 //
 //	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01, Momentum: 0.9})
 //	opt.ZeroGrad()
