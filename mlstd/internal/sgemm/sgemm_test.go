@@ -231,3 +231,17 @@ func ExampleGemm() {
 	fmt.Println(c)
 	// Output: [4 2 10 5]
 }
+
+// FuzzGemm checks random shapes, transposes, scalars and strides against
+// the reference: go test -fuzz FuzzGemm ./mlstd/internal/sgemm/
+func FuzzGemm(f *testing.F) {
+	f.Add(false, true, uint8(64), uint8(10), uint16(128), int8(1), int8(0), uint8(0), uint64(1))
+	f.Add(true, false, uint8(17), uint8(33), uint16(300), int8(-2), int8(3), uint8(5), uint64(2))
+	f.Fuzz(func(t *testing.T, ta, tb bool, m, n uint8, k uint16, alpha, beta int8, pad uint8, seed uint64) {
+		r := rand.New(rand.NewPCG(seed, 9))
+		tc := gemmCase{transA: ta, transB: tb, m: int(m), n: int(n), k: int(k % 600),
+			alpha: float32(alpha) / 4, beta: float32(beta) / 4,
+			padA: int(pad % 7), padB: int(pad / 7 % 7), padC: int(pad / 49 % 5)}
+		check(t, r, tc, Gemm)
+	})
+}
