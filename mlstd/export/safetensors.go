@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -303,9 +304,28 @@ func parseSafetensorsCheck(path string, b []byte, verify bool) (*stFile, error) 
 
 // parseEntry validates one header entry against the data section.
 func parseEntry(name string, r json.RawMessage, data []byte) (stEntry, int64, error) {
-	var h stHeaderEntry
-	if err := json.Unmarshal(r, &h); err != nil {
+	// Decode field by field: encoding/json matches struct keys without
+	// regard to case, and a corrupt key must not pass for a good one.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(r, &fields); err != nil {
 		return stEntry{}, 0, fmt.Errorf("corrupt header entry %q: %v", name, err)
+	}
+	var h stHeaderEntry
+	for k, v := range fields {
+		var err error
+		switch k {
+		case "dtype":
+			err = json.Unmarshal(v, &h.Dtype)
+		case "shape":
+			err = json.Unmarshal(v, &h.Shape)
+		case "data_offsets":
+			err = json.Unmarshal(v, &h.DataOffsets)
+		default:
+			err = fmt.Errorf("unknown field %q", k)
+		}
+		if err != nil {
+			return stEntry{}, 0, fmt.Errorf("corrupt header entry %q: %v", name, err)
+		}
 	}
 	size, ok := dtypeSize[h.Dtype]
 	if !ok {
@@ -365,7 +385,15 @@ func (f *stFile) checkLayout(begins []int64, data []byte) error {
 	if pos != int64(len(data)) {
 		return f.errorf("%d bytes of data after the last tensor", int64(len(data))-pos)
 	}
-	if want, ok := f.meta[metaChecksum]; ok && !f.noVerify {
+	want, ok := f.meta[metaChecksum]
+	if !ok && !f.noVerify {
+		for k := range f.meta {
+			if strings.HasPrefix(k, "mlstd.") {
+				return f.errorf("mlstd metadata without its checksum %q (header corrupt)", metaChecksum)
+			}
+		}
+	}
+	if ok && !f.noVerify {
 		if got := contentHash(f.entries, f.meta); got != want {
 			return f.errorf("checksum mismatch (file corrupt): content sha256 %s…, header says %s…", got[:12], trim(want, 12))
 		}
