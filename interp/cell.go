@@ -579,7 +579,13 @@ func (s *Session) cellError(n int, err error) error {
 			msg = e.Error()
 		}
 		msg = cellPos(msg)
-		tb := []string{"panic: " + msg}
+		switch {
+		case strings.HasPrefix(msg, "reflect: ") && strings.Contains(msg, "index out of range"):
+			name, msg = "runtime error", "index out of range (the interpreter does not report the index)"
+		case strings.Contains(msg, "on zero Value") || strings.Contains(msg, "nil pointer dereference"):
+			name, msg = "runtime error", "invalid memory address or nil pointer dereference"
+		}
+		tb := []string{name + ": " + msg}
 		for _, l := range lines {
 			tb = append(tb, "  at "+strings.Replace(cellPos(l), " panic: ", " in ", 1)+" (approximate)")
 		}
@@ -654,6 +660,12 @@ func (s *Session) singleValue(x ast.Expr, globals map[string]reflect.Value) bool
 	switch f := c.Fun.(type) {
 	case *ast.Ident:
 		fn = globals[f.Name]
+		switch f.Name {
+		case "panic", "print", "println", "close", "delete", "clear":
+			if !fn.IsValid() {
+				return false // builtins without a value
+			}
+		}
 	case *ast.SelectorExpr:
 		pkg, ok := f.X.(*ast.Ident)
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"reflect"
 	"strings"
@@ -106,6 +107,9 @@ func New(opts Options) (*Session, error) {
 	s.outs = outs
 	if opts.CaptureFDs {
 		s.logw = outs.origStderr
+		// The standard logger (the host's, and yaegi's log.Panic on
+		// internal errors) goes to the real stderr, not into a cell.
+		log.SetOutput(s.logw)
 	}
 	if err := s.reset(); err != nil {
 		return nil, err
