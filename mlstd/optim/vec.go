@@ -33,4 +33,3 @@ func momentumGo(w, buf, d []float32, mom, c, nlr float32) {
 		w[i] = float32(math.FMA(float64(b), float64(nlr), float64(w[i])))
 	}
 }
-
