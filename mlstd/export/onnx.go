@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"math"
 
@@ -97,7 +96,6 @@ type graphBuilder struct {
 	cur  string
 	dims []int
 	n    int
-	sum  hash.Hash // SHA-256 of the raw initializer data
 }
 
 func (b *graphBuilder) node(op, layer string, inputs []string, attrs ...*onnx.AttributeProto) {
@@ -121,7 +119,6 @@ func (b *graphBuilder) initializer(name string, t *tensor.Tensor) {
 	b.g.Initializer = append(b.g.Initializer, &onnx.TensorProto{
 		Name: name, Dims: dims, DataType: int32(onnx.TensorProto_FLOAT), RawData: raw,
 	})
-	b.sum.Write(raw)
 }
 
 func intAttr(name string, v int64) *onnx.AttributeProto {
@@ -157,7 +154,7 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 	if name == "" {
 		name = "mlstd"
 	}
-	b := &graphBuilder{g: &onnx.GraphProto{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...), sum: sha256.New()}
+	b := &graphBuilder{g: &onnx.GraphProto{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...)}
 	b.g.Input = []*onnx.ValueInfoProto{valueInfo(onnxInput, b.dims)}
 	for _, l := range ls {
 		if err := b.layer(l); err != nil {
@@ -176,7 +173,7 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 		ProducerName:    onnxProducer,
 		ProducerVersion: "1",
 		Graph:           b.g,
-		MetadataProps:   []*onnx.StringStringEntryProto{{Key: metaChecksum, Value: hex.EncodeToString(b.sum.Sum(nil))}},
+		MetadataProps:   []*onnx.StringStringEntryProto{{Key: metaChecksum, Value: graphHash(b.g)}},
 	}, nil
 }
 
@@ -260,4 +257,17 @@ func valueInfo(name string, dims []int) *onnx.ValueInfoProto {
 	return &onnx.ValueInfoProto{Name: name, Type: &onnx.TypeProto{Value: &onnx.TypeProto_TensorType{
 		TensorType: &onnx.TypeProto_Tensor{ElemType: int32(onnx.TensorProto_FLOAT), Shape: shape},
 	}}}
+}
+
+// graphHash is the checksum ExportONNX stores in the model's metadata
+// ("mlstd.sha256"): the SHA-256 of the graph's deterministic protobuf
+// encoding (nodes, attributes, initializers, inputs and outputs), so
+// LoadONNX detects a flipped byte anywhere in the graph.
+func graphHash(g *onnx.GraphProto) string {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(g)
+	if err != nil {
+		return ""
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -1,11 +1,8 @@
 package export
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"math"
 	"os"
 
@@ -21,8 +18,8 @@ import (
 // MatMul(+Add), Relu, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout
 // and Identity nodes over float initializers). Other graphs are refused
 // with an error naming the file and the node. The model is in evaluation
-// mode. For files written by ExportONNX the initializers' checksum is
-// verified, so flipped bytes in the weights are detected.
+// mode. For files written by ExportONNX the graph's checksum is verified,
+// so a flipped byte in the weights or the structure is detected.
 func LoadONNX(path string) (nn.Module, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -39,7 +36,6 @@ func LoadONNX(path string) (nn.Module, error) {
 type onnxReader struct {
 	inits  map[string]*tensor.Tensor
 	consts map[string]*tensor.Tensor // transposed initializers
-	sum    hash.Hash                 // SHA-256 of the raw initializer data
 	layers []nn.Module
 	cur    string
 	dims   []int // shape of cur, -1 where unknown
@@ -57,19 +53,18 @@ func parseONNX(b []byte) (nn.Module, error) {
 	if err := checkOpset(&mp); err != nil {
 		return nil, err
 	}
-	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}, sum: sha256.New()}
+	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}}
 	for _, t := range g.GetInitializer() {
-		v, raw, err := onnxTensor(t)
+		v, err := onnxTensor(t)
 		if err != nil {
 			return nil, err
 		}
 		r.inits[t.GetName()] = v
-		r.sum.Write(raw)
 	}
 	for _, kv := range mp.GetMetadataProps() {
 		if kv.GetKey() == metaChecksum {
-			if got := hex.EncodeToString(r.sum.Sum(nil)); got != kv.GetValue() {
-				return nil, fmt.Errorf("initializer checksum mismatch (file corrupt): sha256 %s…, file says %s…", got[:12], trim(kv.GetValue(), 12))
+			if got := graphHash(g); got != kv.GetValue() {
+				return nil, fmt.Errorf("graph checksum mismatch (file corrupt): sha256 %s…, file says %s…", trim(got, 12), trim(kv.GetValue(), 12))
 			}
 		}
 	}
@@ -119,19 +114,19 @@ func checkOpset(mp *onnx.ModelProto) error {
 	return fmt.Errorf("no default-domain opset import")
 }
 
-// onnxTensor decodes a float initializer; it also returns its raw bytes.
-func onnxTensor(t *onnx.TensorProto) (*tensor.Tensor, []byte, error) {
+// onnxTensor decodes a float initializer.
+func onnxTensor(t *onnx.TensorProto) (*tensor.Tensor, error) {
 	if t.GetDataType() != int32(onnx.TensorProto_FLOAT) {
-		return nil, nil, fmt.Errorf("initializer %q has data type %d, want FLOAT", t.GetName(), t.GetDataType())
+		return nil, fmt.Errorf("initializer %q has data type %d, want FLOAT", t.GetName(), t.GetDataType())
 	}
 	if t.GetDataLocation() == onnx.TensorProto_EXTERNAL {
-		return nil, nil, fmt.Errorf("initializer %q uses external data, which is not supported", t.GetName())
+		return nil, fmt.Errorf("initializer %q uses external data, which is not supported", t.GetName())
 	}
 	n := int64(1)
 	shape := make([]int, len(t.GetDims()))
 	for i, d := range t.GetDims() {
 		if d < 0 || (d > 0 && n > math.MaxInt32/d) || len(shape) > maxDims {
-			return nil, nil, fmt.Errorf("initializer %q has invalid dims %v", t.GetName(), t.GetDims())
+			return nil, fmt.Errorf("initializer %q has invalid dims %v", t.GetName(), t.GetDims())
 		}
 		n *= d
 		shape[i] = int(d)
@@ -144,13 +139,13 @@ func onnxTensor(t *onnx.TensorProto) (*tensor.Tensor, []byte, error) {
 		}
 	}
 	if int64(len(raw)) != 4*n {
-		return nil, nil, fmt.Errorf("initializer %q: dims %v need %d bytes, has %d", t.GetName(), t.GetDims(), 4*n, len(raw))
+		return nil, fmt.Errorf("initializer %q: dims %v need %d bytes, has %d", t.GetName(), t.GetDims(), 4*n, len(raw))
 	}
 	d := make([]float32, n)
 	for i := range d {
 		d[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	return tensor.New(d, shape...), raw, nil
+	return tensor.New(d, shape...), nil
 }
 
 // attrs returns a node's attributes by name.

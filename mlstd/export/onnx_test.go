@@ -279,6 +279,7 @@ func TestLoadONNXFaults(t *testing.T) {
 		var mp onnx.ModelProto
 		proto.Unmarshal(good, &mp)
 		f(&mp)
+		mp.MetadataProps = nil // as if written by another tool: no checksum
 		b, _ := proto.Marshal(&mp)
 		return b
 	}
@@ -294,10 +295,14 @@ func TestLoadONNXFaults(t *testing.T) {
 		{"unknown op", mutate(func(mp *onnx.ModelProto) { mp.Graph.Node[1].OpType = "Conv" }), `unsupported op "Conv"`},
 		{"old opset", mutate(func(mp *onnx.ModelProto) { mp.OpsetImport[0].Version = 9 }), "opset 9"},
 		{"broken chain", mutate(func(mp *onnx.ModelProto) { mp.Graph.Node[1].Input[0] = "elsewhere" }), "does not continue the chain"},
-		{"missing initializer", mutate(func(mp *onnx.ModelProto) {
-			mp.Graph.Initializer = mp.Graph.Initializer[1:]
-			mp.MetadataProps = nil
-		}), `missing initializer "0.weight"`},
+		{"missing initializer", mutate(func(mp *onnx.ModelProto) { mp.Graph.Initializer = mp.Graph.Initializer[1:] }), `missing initializer "0.weight"`},
+		{"edited op", func() []byte { // an edit that keeps a valid graph is caught by the checksum
+			var mp onnx.ModelProto
+			proto.Unmarshal(good, &mp)
+			mp.Graph.Node[1].OpType = "Sigmoid"
+			b, _ := proto.Marshal(&mp)
+			return b
+		}(), "graph checksum mismatch"},
 		{"wrong shape", mutate(func(mp *onnx.ModelProto) {
 			mp.Graph.Initializer[0].Dims = []int64{784, 8}
 		}), "Gemm bias"},
@@ -342,4 +347,34 @@ func FuzzLoadONNX(f *testing.F) {
 			m.Parameters()
 		}
 	})
+}
+
+// TestLoadONNXEveryFlip flips every bit of a small exported model: each
+// flip fails to load or (in names and the producer string, which do not
+// change the computation) loads a model computing the same outputs.
+func TestLoadONNXEveryFlip(t *testing.T) {
+	g := tensor.NewRNG(5)
+	m := nn.NewSequential(nn.NewLinearRNG(3, 2, true, g), nn.NewReLU(), nn.NewLinearRNG(2, 2, false, g), nn.NewSoftmax(1))
+	raw, err := ONNXBytes(m, ONNXOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Randn(1, 4, 3)
+	want := m.Forward(x)
+	loaded := 0
+	for i := range raw {
+		for bit := 0; bit < 8; bit++ {
+			b := append([]byte(nil), raw...)
+			b[i] ^= 1 << bit
+			got, err := parseONNX(b)
+			if err != nil {
+				continue
+			}
+			loaded++
+			if got.(*nn.Sequential).String() != m.String() || maxDiff(t, got.Forward(x).Data(), want.Data()) != 0 {
+				t.Errorf("flip of bit %d of byte %d loaded a different model", bit, i)
+			}
+		}
+	}
+	t.Logf("%d bytes × 8 single-bit flips: %d loaded (identical computation), the rest refused", len(raw), loaded)
 }
