@@ -35,6 +35,7 @@ type Adam struct {
 	t       []int
 	m, v    [][]float32
 	vmax    [][]float32
+	tmp     []float32 // scratch for the weight-decayed gradient
 }
 
 // NewAdam returns an Adam optimizer over params.
@@ -107,19 +108,22 @@ func (o *Adam) Step() {
 		m, v, vmax := o.m[i], o.v[i], o.vmax[i]
 		fb1, c1 := float32(b1), float32(1-b1)
 		fb2, c2 := float32(b2), float32(1-b2)
-		for j, gv := range g {
-			if !o.decoupl && wd != 0 {
-				gv = fma32(w[j], wd, gv)
-			}
-			m[j] = fma32(gv, c1, m[j]*fb1) // exp_avg.mul_(β1).add_(g, alpha=1-β1)
-			v[j] = v[j]*fb2 + c2*gv*gv     // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
-			vv := v[j]
-			if vmax != nil {
-				vmax[j] = max(vmax[j], vv)
-				vv = vmax[j]
-			}
-			denom := float32(math.Sqrt(float64(vv)))/bc2 + eps
-			w[j] += -stepSize * (m[j] / denom) // param.addcdiv_(exp_avg, denom, value=-step_size)
+		if !o.decoupl && wd != 0 { // grad = grad.add(param, alpha=weight_decay)
+			o.tmp = append(o.tmp[:0], g...)
+			g = o.tmp
+			axpy(g, w, wd)
+		}
+		if vmax == nil {
+			adamUpdate(w, m, v, g, fb1, c1, fb2, c2, bc2, eps, -stepSize)
+			continue
+		}
+		for j, gv := range g { // AMSGrad
+			m[j] = fma32(gv, c1, m[j]*fb1)
+			vv := float32(v[j]*fb2) + float32(float32(c2*gv)*gv)
+			v[j] = vv
+			vmax[j] = max(vmax[j], vv)
+			denom := float32(float32(math.Sqrt(float64(vmax[j])))/bc2) + eps
+			w[j] += float32(-stepSize * float32(m[j]/denom))
 		}
 	}
 	o.steps++

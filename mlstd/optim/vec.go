@@ -33,3 +33,19 @@ func momentumGo(w, buf, d []float32, mom, c, nlr float32) {
 		w[i] = float32(math.FMA(float64(b), float64(nlr), float64(w[i])))
 	}
 }
+
+// adamGo is one Adam step over a tensor in torch's operation order:
+// m.mul_(β1).add_(g, alpha=c1); v.mul_(β2).addcmul_(g, g, value=c2);
+// w.addcdiv_(m, v.sqrt()/bc2 + eps, value=nss). The float32 conversions
+// keep Go from fusing multiply-adds that torch rounds separately.
+func adamGo(w, m, v, g []float32, b1, c1, b2, c2, bc2, eps, nss float32) {
+	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
+	for i, gv := range g {
+		mi := float32(math.FMA(float64(gv), float64(c1), float64(m[i]*b1)))
+		m[i] = mi
+		vi := float32(v[i]*b2) + float32(float32(c2*gv)*gv)
+		v[i] = vi
+		den := float32(float32(math.Sqrt(float64(vi)))/bc2) + eps
+		w[i] += float32(nss * float32(mi/den))
+	}
+}

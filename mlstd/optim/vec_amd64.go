@@ -46,3 +46,18 @@ func momentum(w, buf, d []float32, mom, c, nlr float32) {
 	}
 	momentumGo(w, buf, d, mom, c, nlr)
 }
+
+//go:noescape
+func adamAVX2(w, m, v, grad *float32, n int, b1, c1, b2, c2, bc2, eps, nss float32)
+
+// adamUpdate is one Adam step over a tensor, as adamGo.
+func adamUpdate(w, m, v, g []float32, b1, c1, b2, c2, bc2, eps, nss float32) {
+	if len(m) < len(w) || len(v) < len(w) || len(g) < len(w) {
+		panic("optim: adam length mismatch")
+	}
+	if useAVX2 && len(w) > 0 {
+		adamAVX2(&w[0], &m[0], &v[0], &g[0], len(w), b1, c1, b2, c2, bc2, eps, nss)
+		return
+	}
+	adamGo(w, m, v, g, b1, c1, b2, c2, bc2, eps, nss)
+}

@@ -163,3 +163,75 @@ mtail:
 mdone:
 	VZEROUPPER
 	RET
+
+// func adamAVX2(w, m, v, grad *float32, n int, b1, c1, b2, c2, bc2, eps, nss float32)
+// m = fma(g, c1, m*b1); v = v*b2 + (c2*g)*g; w = w + nss*(m/(sqrt(v)/bc2 + eps)).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-68
+	MOVQ         w+0(FP), DI
+	MOVQ         m+8(FP), SI
+	MOVQ         v+16(FP), R8
+	MOVQ         grad+24(FP), DX
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS b1+40(FP), Y0
+	VBROADCASTSS c1+44(FP), Y1
+	VBROADCASTSS b2+48(FP), Y2
+	VBROADCASTSS c2+52(FP), Y3
+	VBROADCASTSS bc2+56(FP), Y4
+	VBROADCASTSS eps+60(FP), Y5
+	VBROADCASTSS nss+64(FP), Y6
+
+aloop8:
+	CMPQ        CX, $8
+	JL          atail
+	VMOVUPS     (DX), Y7
+	VMULPS      (SI), Y0, Y8
+	VFMADD231PS Y7, Y1, Y8
+	VMOVUPS     Y8, (SI)
+	VMULPS      Y7, Y3, Y9
+	VMULPS      Y7, Y9, Y9
+	VMULPS      (R8), Y2, Y10
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R8)
+	VSQRTPS     Y10, Y11
+	VDIVPS      Y4, Y11, Y11
+	VADDPS      Y5, Y11, Y11
+	VDIVPS      Y11, Y8, Y12
+	VMULPS      Y6, Y12, Y12
+	VADDPS      (DI), Y12, Y12
+	VMOVUPS     Y12, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	ADDQ        $32, DX
+	SUBQ        $8, CX
+	JMP         aloop8
+
+atail:
+	CMPQ        CX, $0
+	JE          adone
+	VMOVSS      (DX), X7
+	VMULSS      (SI), X0, X8
+	VFMADD231SS X7, X1, X8
+	VMOVSS      X8, (SI)
+	VMULSS      X7, X3, X9
+	VMULSS      X7, X9, X9
+	VMULSS      (R8), X2, X10
+	VADDSS      X9, X10, X10
+	VMOVSS      X10, (R8)
+	VSQRTSS     X10, X10, X11
+	VDIVSS      X4, X11, X11
+	VADDSS      X5, X11, X11
+	VDIVSS      X11, X8, X12
+	VMULSS      X6, X12, X12
+	VADDSS      (DI), X12, X12
+	VMOVSS      X12, (DI)
+	ADDQ        $4, DI
+	ADDQ        $4, SI
+	ADDQ        $4, R8
+	ADDQ        $4, DX
+	DECQ        CX
+	JMP         atail
+
+adone:
+	VZEROUPPER
+	RET

@@ -31,6 +31,19 @@ func TestVectorKernels(t *testing.T) {
 				t.Fatalf("momentum n=%d: element %d = %v/%v, want %v/%v", n, i, got[i], gb[i], want[i], wb[i])
 			}
 		}
+		mw, vw := append([]float32(nil), x...), append([]float32(nil), x...)
+		for i := range vw {
+			vw[i] *= vw[i]
+		}
+		mg, vg := append([]float32(nil), mw...), append([]float32(nil), vw...)
+		aw, ag := append([]float32(nil), y...), append([]float32(nil), y...)
+		adamGo(aw[:n], mw[:n], vw[:n], y[:n], 0.9, 0.1, 0.999, 0.001, 0.3, 1e-8, -0.01)
+		adamUpdate(ag[:n], mg[:n], vg[:n], y[:n], 0.9, 0.1, 0.999, 0.001, 0.3, 1e-8, -0.01)
+		for i := range aw {
+			if aw[i] != ag[i] || mw[i] != mg[i] || vw[i] != vg[i] {
+				t.Fatalf("adam n=%d: element %d = %v/%v/%v, want %v/%v/%v", n, i, ag[i], mg[i], vg[i], aw[i], mw[i], vw[i])
+			}
+		}
 		scalGo(want[:n], 0.9)
 		scal(got[:n], 0.9)
 		for i := range want {
