@@ -148,7 +148,9 @@ func (p *tmuxPane) start(command ...string) {
 	p.tmux("set-option", "-t", p.name, "remain-on-exit", "on")
 }
 
-func (p *tmuxPane) keys(keys ...string) { p.tmux(append([]string{"send-keys", "-t", p.name}, keys...)...) }
+func (p *tmuxPane) keys(keys ...string) {
+	p.tmux(append([]string{"send-keys", "-t", p.name}, keys...)...)
+}
 
 // typ types text literally and then presses Enter.
 func (p *tmuxPane) typ(text string) {

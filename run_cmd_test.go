@@ -145,7 +145,7 @@ func TestRunScriptErrorLocations(t *testing.T) {
 		{"panic.go", "fmt.Println(\"before\")\nx := []int{1}\n_ = x\npanic(\"boom\")\n", 2, []string{"panic: boom", "panic.go:4"}, "before\n"},
 		{"syntax.go", "x := 1\ny := x +\n", 1, []string{"syntax.go:2:"}, ""},
 		{"undefined.go", "x := 1\nfmt.Println(x)\nfmt.Println(nope)\n", 1, []string{"undefined.go:3:", "undefined: nope"}, "1\n"},
-		{"mainpanic.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"in main\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n", 2, []string{"panic: assignment to entry in nil map", "mainpanic.go:"}, "in main\n"},
+		{"mainpanic.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"in main\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n", 2, []string{"assignment to entry in nil map", "mainpanic.go:"}, "in main\n"},
 		{"notmain.go", "package lib\n\nfunc F() {}\n", 1, []string{"package lib is not a main package"}, ""},
 		{"logfatal.go", "import \"log\"\nlog.Fatal(\"cannot go on\")\n", 2, []string{"cannot go on"}, ""},
 	} {
