@@ -118,6 +118,13 @@ func NewDropout(p float64) *Dropout {
 	return &Dropout{P: p}
 }
 
+// NewDropoutRNG is NewDropout drawing its masks from g.
+func NewDropoutRNG(p float64, g *tensor.RNG) *Dropout {
+	d := NewDropout(p)
+	d.rng = g
+	return d
+}
+
 // Forward applies dropout in training mode.
 func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if d.eval || d.P == 0 {

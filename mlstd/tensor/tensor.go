@@ -251,6 +251,15 @@ func (t *Tensor) Backward() {
 	if len(t.data) != 1 {
 		panic(&ShapeError{Op: "backward", A: t.shape, Msg: "Backward needs a scalar; reduce with Sum or Mean first"})
 	}
+	t.BackwardWith(New([]float32{1}, t.shape...))
+}
+
+// BackwardWith is Backward for a non-scalar t: grad (shaped like t) is the
+// gradient of some scalar with respect to t (torch's t.backward(grad)).
+func (t *Tensor) BackwardWith(grad *Tensor) {
+	if len(grad.data) != len(t.data) {
+		panic(&ShapeError{Op: "backward", A: t.shape, B: grad.shape, Msg: "the gradient must have the tensor's shape"})
+	}
 	if !t.requiresGrad {
 		panic(fmt.Errorf("tensor: backward: tensor does not require grad (no parameter took part in computing it)"))
 	}
@@ -260,7 +269,7 @@ func (t *Tensor) Backward() {
 			panic(fmt.Errorf("tensor: backward: trying to go through part of a graph a second time (Backward frees the graph it used; recompute the forward pass)"))
 		}
 	}
-	t.grad = New([]float32{1}, t.shape...)
+	t.grad = &Tensor{shape: t.shape, data: append([]float32(nil), grad.data...)}
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward != nil && n.grad != nil {

@@ -117,3 +117,11 @@ func TestBackwardTwicePanics(t *testing.T) {
 	}()
 	h.Mul(h).Sum().Backward()
 }
+
+func TestBackwardWith(t *testing.T) {
+	w := New([]float32{1, 2}, 2).SetRequiresGrad(true)
+	w.Square().BackwardWith(New([]float32{1, 10}, 2)) // d/dw of w0² + 10·w1²
+	if g := w.Grad().Data(); g[0] != 2 || g[1] != 40 {
+		t.Errorf("grad %v, want [2 40]", g)
+	}
+}
