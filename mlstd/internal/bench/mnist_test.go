@@ -64,6 +64,7 @@ func BenchmarkMNIST(b *testing.B) {
 			b.ReportMetric(torchSide.MedianCPU(), "torch-cpu-s/epoch")
 			b.ReportMetric(100*torchSide.Accuracy, "torch-acc-%")
 			b.ReportMetric(goSide.Median()/torchSide.Median(), "ratio")
+			b.ReportMetric(goSide.MedianCPU()/torchSide.MedianCPU(), "ratio-cpu")
 		}
 	}
 }
