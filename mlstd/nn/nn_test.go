@@ -212,3 +212,23 @@ func ExampleNewMLP() {
 	//   (4): Linear(in_features=128, out_features=10, bias=True)
 	// )
 }
+
+// _cellModule mimics the wrapper yaegi puts around a Module defined in a
+// notebook cell.
+type _cellModule struct {
+	IValue   any
+	WForward func(x *tensor.Tensor) *tensor.Tensor
+}
+
+func (w _cellModule) Forward(x *tensor.Tensor) *tensor.Tensor { return w.WForward(x) }
+func (w _cellModule) Parameters() []*tensor.Tensor            { return nil }
+
+func TestDescribeInterpretedModule(t *testing.T) {
+	m := nn.NewSequentialFrom([]nn.Module{_cellModule{IValue: &struct{ K float64 }{2}}})
+	if got, want := m.String(), "Sequential(\n  (0): Module(&{K:2})\n)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if typ := nn.Summary(m).Rows[0].Type; typ != "Module" {
+		t.Errorf("summary type %q, want Module", typ)
+	}
+}

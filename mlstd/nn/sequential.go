@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -107,10 +108,35 @@ func describe(m Module) string {
 	if s, ok := m.(fmt.Stringer); ok {
 		return s.String()
 	}
+	if v, ok := interpreted(m); ok {
+		return fmt.Sprintf("Module(%+v)", v)
+	}
 	return typeName(m) + "()"
 }
 
+// interpreted returns the value inside the wrapper that the notebook's
+// interpreter (yaegi) puts around a Module defined in a cell: a struct
+// whose IValue field holds the cell's value. Such types have no useful
+// name of their own.
+func interpreted(m Module) (any, bool) {
+	v := reflect.ValueOf(m)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct || !strings.HasPrefix(v.Type().Name(), "_") {
+		return nil, false
+	}
+	f := v.FieldByName("IValue")
+	if !f.IsValid() || !f.CanInterface() {
+		return nil, false
+	}
+	return f.Interface(), true
+}
+
 func typeName(m Module) string {
+	if _, ok := interpreted(m); ok {
+		return "Module"
+	}
 	n := fmt.Sprintf("%T", m)
 	n = strings.TrimPrefix(n, "*")
 	if i := strings.LastIndex(n, "."); i >= 0 {
