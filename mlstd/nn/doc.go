@@ -18,6 +18,11 @@
 // explicit penalties L2Penalty (λ/2m Σθ²) and L1Penalty. Summary returns a
 // per-layer parameter table that prints as text and renders as HTML.
 //
+// Custom layers: any type with Forward and Parameters is a Module, also one
+// defined in a notebook cell; put it in a model with
+// NewSequentialFrom([]nn.Module{...}) or Add (the interpreter cannot pass
+// cell-defined values through NewSequential's variadic parameter).
+//
 // Randomness: NewLinear and Dropout draw from one package generator, reset
 // by Seed; NewLinearRNG takes an explicit *tensor.RNG instead. There are no
 // exported variables.

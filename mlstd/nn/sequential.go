@@ -14,7 +14,10 @@ type Sequential struct {
 	layers []Module
 }
 
-// NewSequential returns a Sequential of the given layers.
+// NewSequential returns a Sequential of the given layers. In a notebook,
+// pass layers whose type is defined in a cell through NewSequentialFrom
+// or Add: the interpreter cannot hand such values to a variadic interface
+// parameter.
 func NewSequential(layers ...Module) *Sequential { return NewSequentialFrom(layers) }
 
 // NewSequentialFrom is NewSequential taking a slice (for callers that
