@@ -232,6 +232,25 @@ func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]a
 		syms := s.pkgSymbols(qual)
 		v, ok := syms[word]
 		if !ok {
+			// A method or field of a variable.
+			g, isVar := s.globalsGrow(false)[qual]
+			if !isVar || !g.IsValid() {
+				return nil, false
+			}
+			for _, t := range []reflect.Type{g.Type(), reflect.PointerTo(g.Type())} {
+				if m, ok := t.MethodByName(word); ok {
+					return map[string]any{"text/plain": methodSig(m)}, true
+				}
+			}
+			st := g.Type()
+			if st.Kind() == reflect.Pointer {
+				st = st.Elem()
+			}
+			if st.Kind() == reflect.Struct {
+				if f, ok := st.FieldByName(word); ok {
+					return map[string]any{"text/plain": fmt.Sprintf("%s.%s %s", qual, word, f.Type)}, true
+				}
+			}
 			return nil, false
 		}
 		s.state.Lock()
@@ -405,4 +424,25 @@ func (s *Session) interpretedMethods(t reflect.Type) []string {
 		}
 	}
 	return out
+}
+
+// methodSig formats a method as "func (T) Name(params) results".
+func methodSig(m reflect.Method) string {
+	t := m.Type
+	var in, out []string
+	for i := 1; i < t.NumIn(); i++ {
+		p := t.In(i).String()
+		if t.IsVariadic() && i == t.NumIn()-1 {
+			p = "..." + t.In(i).Elem().String()
+		}
+		in = append(in, p)
+	}
+	for i := 0; i < t.NumOut(); i++ {
+		out = append(out, t.Out(i).String())
+	}
+	res := strings.Join(out, ", ")
+	if len(out) > 1 {
+		res = "(" + res + ")"
+	}
+	return strings.TrimSpace(fmt.Sprintf("func (%s) %s(%s) %s", t.In(0), m.Name, strings.Join(in, ", "), res))
 }

@@ -91,6 +91,13 @@ func TestCompleteAndInspect(t *testing.T) {
 	if !ok || !strings.Contains(b["text/plain"].(string), "func tensor.Zeros") {
 		t.Errorf("Inspect tensor.Zeros: %v %v", b, ok)
 	}
+	if _, _, _, err := run(s, "tt := tensor.Zeros(2)"); err != nil {
+		t.Fatal(err)
+	}
+	b, ok = s.Inspect("tt.MatMul(w)", 5, 0)
+	if !ok || b["text/plain"] != "func (*tensor.Tensor) MatMul(*tensor.Tensor) *tensor.Tensor" {
+		t.Errorf("Inspect tt.MatMul: %v %v", b, ok)
+	}
 	if _, ok := s.Inspect("nothingHere", 3, 0); ok {
 		t.Error("Inspect of an unknown name reported found")
 	}

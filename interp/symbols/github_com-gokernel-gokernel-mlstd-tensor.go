@@ -21,6 +21,7 @@ func init() {
 		"Full":          reflect.ValueOf(tensor.Full),
 		"GradEnabled":   reflect.ValueOf(tensor.GradEnabled),
 		"Linear":        reflect.ValueOf(tensor.Linear),
+		"LinearReLU":    reflect.ValueOf(tensor.LinearReLU),
 		"Linspace":      reflect.ValueOf(tensor.Linspace),
 		"MSE":           reflect.ValueOf(tensor.MSE),
 		"NLLLoss":       reflect.ValueOf(tensor.NLLLoss),

@@ -45,17 +45,34 @@ func run() error {
 		}
 	}
 	pkgs = append(pkgs, external...)
+	// Extract into a hidden directory first (the go tool ignores it), so the
+	// package keeps compiling for everyone else while this runs.
+	tmp, err := os.MkdirTemp(".", ".gen-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	args := append([]string{"run", "github.com/traefik/yaegi/cmd/yaegi", "extract", "-name", "symbols"}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = tmp
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("yaegi extract: %v", err)
+	}
+	fresh, err := filepath.Glob(filepath.Join(tmp, "*-*.go"))
+	if err != nil || len(fresh) == 0 {
+		return fmt.Errorf("yaegi extract wrote no files (%v)", err)
+	}
 	old, _ := filepath.Glob("*-*.go")
 	for _, f := range old {
 		if err := os.Remove(f); err != nil {
 			return err
 		}
 	}
-	args := append([]string{"run", "github.com/traefik/yaegi/cmd/yaegi", "extract", "-name", "symbols"}, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("yaegi extract: %v", err)
+	for _, f := range fresh {
+		if err := os.Rename(f, filepath.Base(f)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,0 +1,45 @@
+package interp_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/gokernel/gokernel/interp"
+)
+
+func ExampleSession_Execute() {
+	s, err := interp.New(interp.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	out := interp.Output{Stdout: os.Stdout, Stderr: os.Stdout}
+	ctx := context.Background()
+
+	// Declarations and statements mix; fmt is imported automatically.
+	s.Execute(ctx, "func sq(x int) int { return x * x }\nfor i := range 3 { fmt.Print(sq(i), \";\") }\nfmt.Println()", out)
+
+	// A trailing expression is the cell's result.
+	res, _ := s.Execute(ctx, "sq(12)", out)
+	fmt.Println(res["text/plain"])
+
+	// Errors name the cell and line.
+	_, err = s.Execute(ctx, "y := 1\ny + \"s\"", out)
+	fmt.Println(err)
+	// Output:
+	// 0;1;4;
+	// 144
+	// CompileError: cell 3, line 2: invalid operation: mismatched types int and untyped string
+}
+
+func ExampleSession_IsComplete() {
+	s, _ := interp.New(interp.Options{})
+	defer s.Close()
+	fmt.Printf("%q\n", fmt.Sprint(s.IsComplete("func f() {")))
+	fmt.Printf("%q\n", fmt.Sprint(s.IsComplete("x := 1")))
+	// Output:
+	// "incomplete\t"
+	// "complete"
+}
