@@ -232,3 +232,24 @@ func TestDescribeInterpretedModule(t *testing.T) {
 		t.Errorf("summary type %q, want Module", typ)
 	}
 }
+
+func TestClipGradNorm(t *testing.T) {
+	a := tensor.New([]float32{1, 2}, 2).SetRequiresGrad(true)
+	b := tensor.New([]float32{2}, 1).SetRequiresGrad(true)
+	unused := tensor.Ones(3).SetRequiresGrad(true)
+	a.Square().Sum().Add(b.Square().Sum()).Scale(0.5).Backward() // grads = values, norm 3
+	norm := nn.ClipGradNorm([]*tensor.Tensor{a, b, unused}, 1.5)
+	if math.Abs(norm-3) > 1e-6 {
+		t.Errorf("norm %v, want 3", norm)
+	}
+	want := []float64{0.5, 1, 1}
+	got := append(a.Grad().Float64s(), b.Grad().Float64s()...)
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-5 {
+			t.Errorf("clipped grads %v, want %v", got, want)
+		}
+	}
+	if n := nn.ClipGradNorm([]*tensor.Tensor{a, b}, 10); math.Abs(n-1.5) > 1e-5 || a.Grad().Data()[0] != float32(got[0]) {
+		t.Errorf("a norm under the limit changed the gradients (norm %v)", n)
+	}
+}

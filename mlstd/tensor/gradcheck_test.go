@@ -62,6 +62,8 @@ func opCases() []opCase {
 		{name: "sum_axis0", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].SumAxis(0, false) }},
 		{name: "sum_axis1_keep", shapes: [][]int{{2, 3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].SumAxis(1, true) }},
 		{name: "mean_axis", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].MeanAxis(-1, false) }},
+		{name: "var_axis", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].VarAxis(1, false) }},
+		{name: "std_axis0_keep", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].StdAxis(0, true) }},
 		{name: "max", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].Max() }},
 		{name: "max_axis", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].MaxAxis(1, false) }},
 		{name: "min_axis", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].MinAxis(0, true) }},

@@ -80,6 +80,19 @@ func (t *Tensor) MeanAxis(axis int, keepDim bool) *Tensor {
 	return t.SumAxis(axis, keepDim).Scale(1 / float64(n))
 }
 
+// VarAxis returns the unbiased variance along one axis (torch.var with
+// its default correction of 1).
+func (t *Tensor) VarAxis(axis int, keepDim bool) *Tensor {
+	_, _, n, _ := t.axisSplit("var", axis)
+	c := t.Sub(t.MeanAxis(axis, true))
+	return c.Square().SumAxis(axis, keepDim).Scale(1 / float64(max(n-1, 1)))
+}
+
+// StdAxis returns the unbiased standard deviation along one axis.
+func (t *Tensor) StdAxis(axis int, keepDim bool) *Tensor {
+	return t.VarAxis(axis, keepDim).Sqrt()
+}
+
 // Max returns the largest element as a scalar tensor (the gradient goes to
 // the first maximal element).
 func (t *Tensor) Max() *Tensor {

@@ -59,6 +59,8 @@ OPS = {
     "sum_axis0": lambda a: a.sum(0),
     "sum_axis1_keep": lambda a: a.sum(1, keepdim=True),
     "mean_axis": lambda a: a.mean(-1),
+    "var_axis": lambda a: a.var(1),
+    "std_axis0_keep": lambda a: a.std(0, keepdim=True),
     "max": torch.max,
     "max_axis": lambda a: a.max(1).values,
     "min_axis": lambda a: a.min(0, keepdim=True).values,
