@@ -140,7 +140,14 @@ func (s *Session) Complete(code string, cursorPos int) (matches []string, start,
 	}
 	globals := s.globalsGrow(false)
 	if qual != "" {
-		if syms := s.pkgSymbols(qual); syms != nil {
+		if v, isVar := globals[qual]; isVar && v.IsValid() {
+			for _, name := range members(v.Type()) {
+				add(name)
+			}
+			for _, name := range s.interpretedMethods(v.Type()) {
+				add(name)
+			}
+		} else if syms := s.pkgSymbols(qual); syms != nil {
 			for name := range syms {
 				add(name)
 			}

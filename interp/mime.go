@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/png"
+	"reflect"
 
 	"github.com/gokernel/gokernel/mlstd/display"
 	"gonum.org/v1/plot"
@@ -18,6 +19,9 @@ func mimeOf(v any, text string) map[string]any {
 	b := display.MIME(v)
 	b["text/plain"] = text
 	_, done := b["image/png"]
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Func {
+		b["text/plain"] = rv.Type().String()
+	}
 	switch x := v.(type) {
 	case *plot.Plot:
 		b["text/plain"] = "plot: " + x.Title.Text

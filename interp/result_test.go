@@ -18,6 +18,7 @@ func TestResults(t *testing.T) {
 		{"x := tensor.Zeros(2)\nx", "tensor([0., 0.])", ""},
 		{"display.NewHTML(\"<b>hi</b>\")", "", "text/html"},
 		{"[]float64{1, 2.5}", "[1 2.5]", ""},
+		{"strings.ToUpper", "func(string) string", ""},
 		{"fmt.Println(\"not a value\")", "<none>", ""},
 		{"x := 3", "<none>", ""},
 		{"func two() (int, string) { return 1, \"a\" }\ntwo()", "<none>", ""},
