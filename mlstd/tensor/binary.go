@@ -127,8 +127,9 @@ func binary(op string, a, b *Tensor, k func(dst, x, y []float32)) ([]int, []floa
 	shape := broadcastShape(op, a.shape, b.shape)
 	n := numel(shape)
 	d := make([]float32, n)
-	// Hot case: a full, b a repeated row (bias add, per-feature scaling).
-	if len(a.data) == n && len(b.data) > 0 && isSuffix(b.shape, shape) {
+	// Hot case: a full, b a repeated row (bias add, per-feature scaling);
+	// short rows (a scalar) go through expand, not one call per element.
+	if len(a.data) == n && len(b.data) >= 16 && isSuffix(b.shape, shape) {
 		m := len(b.data)
 		for i := 0; i < n; i += m {
 			k(d[i:i+m], a.data[i:i+m], b.data)
