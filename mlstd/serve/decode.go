@@ -243,8 +243,8 @@ func (d *decoder) tensorData() error {
 	return nil
 }
 
-// fastRun reads a run of plain decimals separated by bare commas
-// ("0,0.25,-1.5"), the bulk of a flat or nested tensor, without going
+// fastRun reads a run of numbers separated by commas and optional spaces
+// ("0,0.25,-1.5" or "0, 0.25"), the bulk of a flat or nested tensor, without going
 // through the general loop for each element. It reports false if the
 // first number needs the slow path.
 func (d *decoder) fastRun() bool {
@@ -254,14 +254,19 @@ func (d *decoder) fastRun() bool {
 	}
 	d.buf = append(d.buf, v)
 	b := d.b
-	for d.i+1 < len(b) && b[d.i] == ',' {
-		if c := b[d.i+1]; c != '-' && (c < '0' || c > '9') {
+	for d.i < len(b) && b[d.i] == ',' {
+		j := d.i + 1
+		for j < len(b) && b[j] == ' ' { // Python's json.dumps writes ", "
+			j++
+		}
+		if j == len(b) || (b[j] != '-' && (b[j] < '0' || b[j] > '9')) {
 			break
 		}
-		d.i++
+		comma := d.i
+		d.i = j
 		v, ok := d.fastNumber()
 		if !ok {
-			d.i-- // back to the comma; the general loop takes over
+			d.i = comma // the general loop takes over
 			break
 		}
 		d.buf = append(d.buf, v)

@@ -49,8 +49,11 @@
 // pass runs are merged into the next pass (up to MaxBatch rows, waiting at
 // most MaxDelay for more; Triton's dynamic batcher) and the batch-size
 // histogram shows it. Swap replaces the model between passes after a
-// warm-up check, which is how `gokernel serve` hot-reloads a replaced
-// file. Stop uses http.Server.Shutdown, then lets the batcher finish.
+// warm-up check; Watch polls a model file and swaps in a replaced one
+// (LoadModel reads it through mlstd/export, and its SHA-256 prefix becomes
+// the version), rejecting corrupt or mismatched files while the old model
+// keeps serving. Stop uses http.Server.Shutdown, then lets the batcher
+// finish.
 //
 // The forward pass is not wrapped in tensor.NoGrad: that switch is
 // process-wide, and a server running beside a training cell would turn
