@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"testing"
 )
@@ -123,5 +124,19 @@ func TestBackwardWith(t *testing.T) {
 	w.Square().BackwardWith(New([]float32{1, 10}, 2)) // d/dw of w0² + 10·w1²
 	if g := w.Grad().Data(); g[0] != 2 || g[1] != 40 {
 		t.Errorf("grad %v, want [2 40]", g)
+	}
+}
+
+func TestReLUNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	x := New([]float32{nan, -1, 2, float32(math.Copysign(math.NaN(), -1))}, 4).SetRequiresGrad(true)
+	y := x.ReLU()
+	d := y.Data()
+	if !math.IsNaN(float64(d[0])) || d[1] != 0 || d[2] != 2 || !math.IsNaN(float64(d[3])) {
+		t.Errorf("relu %v, want [NaN 0 2 NaN]", d)
+	}
+	y.Sum().Backward()
+	if g := x.Grad().Data(); g[0] != 0 || g[1] != 0 || g[2] != 1 {
+		t.Errorf("relu grad %v, want [0 0 1 0] (torch's threshold_backward)", g)
 	}
 }

@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/gokernel/gokernel/mlstd/internal/vec"
+)
 
 // unary makes an element-wise op: f maps each input value to its output,
 // df gives the derivative from the input x and the output y.
@@ -109,8 +113,9 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 }
 
 // ReLU returns max(t, 0) element-wise (NaN stays NaN, as in PyTorch).
-// Forward and backward are branch-free: the signs of activations are
-// random, and a branch per element mispredicts half the time.
+// Forward and backward are branch-free vector kernels (internal/vec): the
+// signs of activations are random, and a branch per element mispredicts
+// half the time.
 func (t *Tensor) ReLU() *Tensor {
 	d := make([]float32, len(t.data))
 	reluInto(d, t.data)
@@ -122,25 +127,12 @@ func (t *Tensor) ReLU() *Tensor {
 	}, t)
 }
 
-// reluInto sets d[i] = x[i] if its sign bit is clear, else 0.
-func reluInto(d, x []float32) {
-	x = x[:len(d)]
-	for i, v := range x {
-		b := math.Float32bits(v)
-		d[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-	}
-}
+// reluInto sets d[i] = max(x[i], 0), NaN kept (branch-free AVX2 kernel).
+func reluInto(d, x []float32) { vec.ReLU(d, x) }
 
-// reluMask sets gx[i] = g[i] where y[i] (a ReLU output, ≥ 0 or NaN) is
-// non-zero, else 0.
-func reluMask(gx, g, y []float32) {
-	g = g[:len(gx)]
-	y = y[:len(gx)]
-	for i, v := range y {
-		b := int32(math.Float32bits(v))
-		gx[i] = math.Float32frombits(math.Float32bits(g[i]) & uint32((b|-b)>>31))
-	}
-}
+// reluMask sets gx[i] = g[i] where y[i] (a ReLU output) is > 0, else 0,
+// as torch's threshold_backward (branch-free AVX2 kernel).
+func reluMask(gx, g, y []float32) { vec.ReLUBackward(gx, g, y) }
 
 // Sigmoid returns 1/(1+e⁻ˣ) element-wise.
 func (t *Tensor) Sigmoid() *Tensor {
