@@ -2,6 +2,7 @@ package notebooks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +15,9 @@ import (
 func makeNotebook(t *testing.T, lang string, cells ...string) []byte {
 	t.Helper()
 	var list []map[string]any
-	for _, src := range cells {
+	for i, src := range cells {
 		list = append(list, map[string]any{
-			"cell_type": "code", "execution_count": nil, "metadata": map[string]any{},
+			"id": fmt.Sprintf("cell-%d", i+1), "cell_type": "code", "execution_count": nil, "metadata": map[string]any{},
 			"outputs": []any{}, "source": src,
 		})
 	}
