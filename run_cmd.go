@@ -132,8 +132,14 @@ func runNotebookCommand(path string, opts notebookOptions, stdout, stderr io.Wri
 // runScriptCommand runs a Go file with args as os.Args[1:] and returns its
 // exit status; with interactive the REPL follows on the same session.
 func runScriptCommand(ctx context.Context, path string, args []string, interactive bool, stderr io.Writer) int {
-	if _, err := os.Stat(path); err != nil {
+	src, err := os.ReadFile(path)
+	if err != nil {
 		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
+		return 1
+	}
+	sc, err := loadScript(path, src)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel %v\n", err)
 		return 1
 	}
 	scriptArgs := append([]string{path}, args...)
@@ -146,10 +152,10 @@ func runScriptCommand(ctx context.Context, path string, args []string, interacti
 		return 1
 	}
 	term := processTerminal()
-	err = runScript(ctx, sess, path, term)
+	err = runScript(ctx, sess, sc, term)
 	code, exited := scriptExit(err)
 	if err != nil && !exited {
-		fmt.Fprintln(stderr, scriptMessage(path, err))
+		fmt.Fprintln(stderr, sc.message(err))
 	}
 	if interactive {
 		code = runREPL(ctx, sess, term, replOptions{})

@@ -147,6 +147,10 @@ func TestRunScriptErrorLocations(t *testing.T) {
 		{"undefined.go", "x := 1\nfmt.Println(x)\nfmt.Println(nope)\n", 1, []string{"undefined.go:3:", "undefined: nope"}, "1\n"},
 		{"mainpanic.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"in main\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n", 2, []string{"assignment to entry in nil map", "mainpanic.go:"}, "in main\n"},
 		{"notmain.go", "package lib\n\nfunc F() {}\n", 1, []string{"package lib is not a main package"}, ""},
+		// Declarations run in dependency order (a func using a const below it,
+		// a var set by a func below it); positions stay the file's.
+		{"order.go", "package main\n\nimport \"fmt\"\n\nfunc show() { fmt.Println(\"limit\", limit, table[\"a\"]) }\n\nconst limit = 10\n\nvar table = makeTable()\n\nfunc makeTable() map[string]int { return map[string]int{\"a\": limit} }\n\nfunc main() { show() }\n", 0, nil, "limit 10 10\n"},
+		{"ordererr.go", "package main\n\nimport \"fmt\"\n\nvar v = f(1)\n\nfunc f(n int) int {\n\treturn n + undefinedThing\n}\n\nfunc main() { fmt.Println(v) }\n", 1, []string{"ordererr.go:8: undefined: undefinedThing"}, ""},
 		{"logfatal.go", "import \"log\"\nlog.Fatal(\"cannot go on\")\n", 2, []string{"cannot go on"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/gokernel/gokernel/mlstd/train"
 )
 
-func TestScriptSource(t *testing.T) {
+func TestLoadScript(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string
 		want      []string // substrings of the cell
@@ -28,11 +28,14 @@ func TestScriptSource(t *testing.T) {
 		{name: "method named main stays", src: "package main\ntype T struct{}\nfunc (T) main() {}\nfunc main() { T{}.main() }\n",
 			want: []string{"func (T) main() {}", "T{}.main()"}},
 		{name: "shebang and package", src: "#!/usr/bin/env -S gokernel run\npackage main\nfunc main() {}\n", want: []string{"//", "func " + scriptMain}, lines: true},
+		{name: "dependency order", src: "package main\n\nvar table = makeTable()\n\n// makeTable doc\nfunc makeTable() []int { return []int{n} }\n\nconst n = 3\n\nfunc main() {}\n",
+			want: []string{"const n = 3\n// makeTable doc\nfunc makeTable() []int { return []int{n} }\nvar table = makeTable()\nfunc " + scriptMain + "() {}\n" + scriptMain + "()\n"}},
+		{name: "funcs calling later funcs keep their place", src: "package main\n\nfunc main() { a() }\n\nfunc a() { b() }\n\nfunc b() {}\n", lines: true},
 		{name: "not main", src: "package foo\nfunc main() {}\n", wantErr: "package foo is not a main package"},
 		{name: "no main", src: "package main\nfunc f() {}\n", wantErr: "function main is undeclared"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := scriptSource("s.go", []byte(tc.src))
+			sc, err := loadScript("s.go", []byte(tc.src))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -42,6 +45,7 @@ func TestScriptSource(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := sc.code
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("cell\n%s\nlacks %q", got, w)
@@ -56,6 +60,30 @@ func TestScriptSource(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadScriptLineMap(t *testing.T) {
+	src := "package main\n\nimport \"fmt\"\n\nvar v = f(1)\n\nfunc f(n int) int {\n\treturn n\n}\n\nfunc main() { fmt.Println(v) }\n"
+	sc, err := loadScript("s.go", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := strings.Split(src, "\n")
+	cell := strings.Split(strings.TrimSuffix(sc.code, "\n"), "\n")
+	if len(sc.lines) != len(cell) {
+		t.Fatalf("%d lines mapped for a %d-line cell", len(sc.lines), len(cell))
+	}
+	for i, l := range cell[:len(cell)-1] {
+		if o := orig[sc.lines[i]-1]; o != l && !strings.Contains(l, scriptMain) {
+			t.Errorf("cell line %d %q maps to file line %d %q", i+1, l, sc.lines[i], o)
+		}
+	}
+	if !strings.Contains(sc.code, "func f(n int) int {\n\treturn n\n}\nvar v = f(1)") {
+		t.Errorf("f was not moved before v:\n%s", sc.code)
+	}
+	if last := sc.lines[len(sc.lines)-1]; last != 11 {
+		t.Errorf("the appended call maps to line %d, want 11 (func main)", last)
 	}
 }
 
@@ -81,8 +109,8 @@ func TestScriptExitAndMessage(t *testing.T) {
 			t.Errorf("scriptExit(%v) = %d, %v; want %d, %v", tc.err, code, exited, tc.code, tc.exited)
 		}
 		if tc.err != nil && tc.contains != "" {
-			if msg := scriptMessage("s.go", tc.err); !strings.Contains(msg, tc.contains) {
-				t.Errorf("scriptMessage(%v) = %q, want it to contain %q", tc.err, msg, tc.contains)
+			if msg := (&script{file: "s.go"}).message(tc.err); !strings.Contains(msg, tc.contains) {
+				t.Errorf("message(%v) = %q, want it to contain %q", tc.err, msg, tc.contains)
 			}
 		}
 	}
