@@ -114,11 +114,23 @@ func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.Ex
 			&ast.ExprStmt{X: call(rtSel("Result"), ident("__gkt"), text)},
 		)}}
 	}
-	viaString := mk(call(&ast.SelectorExpr{X: ident("__gkt"), Sel: ident("String")}))
+	// yaegi accepts `v := f()` for a void or multi-value f and fails only at
+	// run time, after f ran; passing f() as an argument is checked when
+	// compiling, so a compile-only probe tells values from statements.
+	probe := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Result"), es.X, &ast.BasicLit{Kind: token.STRING, Value: `""`})}}}
+	anchor(probe)
+	if _, err := s.compile(probe); err != nil {
+		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
+	}
 	viaFmt := mk(call(&ast.SelectorExpr{X: ident(fmtName), Sel: ident("Sprintf")}, &ast.BasicLit{Kind: token.STRING, Value: `"%v"`}, ident("__gkt")))
+	tries := []*ast.BlockStmt{viaFmt}
+	if s.hasStringMethods() {
+		// Compiled fmt cannot see String methods of interpreted types.
+		tries = []*ast.BlockStmt{mk(call(&ast.SelectorExpr{X: ident("__gkt"), Sel: ident("String")})), viaFmt}
+	}
 	s.result.Store(nil)
 	var blk *ast.BlockStmt
-	for _, b := range []*ast.BlockStmt{viaString, viaFmt} {
+	for _, b := range tries {
 		anchor(b)
 		if _, err := s.compile(b); err == nil {
 			blk = b
@@ -323,6 +335,7 @@ func (s *Session) runDecls(ctx context.Context, n int, code string, start, end i
 			return err
 		}
 	}
+	s.noteSpans(n, f)
 	for _, fd := range funcs {
 		rw.funcType(fd.Type)
 		rw.block(fd.Body)
@@ -586,8 +599,13 @@ func (s *Session) cellError(n int, err error) error {
 			name, msg = "runtime error", "invalid memory address or nil pointer dereference"
 		}
 		tb := []string{name + ": " + msg}
+		prev := ""
 		for _, l := range lines {
-			tb = append(tb, "  at "+strings.Replace(cellPos(l), " panic: ", " in ", 1)+" (approximate)")
+			at := "  at " + s.nameFrame(cellPos(l)) + " (approximate)"
+			if at != prev {
+				tb = append(tb, at)
+			}
+			prev = at
 		}
 		return &CellError{Name: name, Value: msg, Traceback: tb}
 	}
@@ -679,4 +697,76 @@ func (s *Session) singleValue(x ast.Expr, globals map[string]reflect.Value) bool
 		return fn.Type().NumOut() == 1
 	}
 	return true
+}
+
+// funcSpan records the cell lines of a function or method declaration.
+type funcSpan struct {
+	cell, from, to int
+	name           string
+}
+
+func (s *Session) noteSpans(n int, f *ast.File) {
+	fset := s.yi.FileSet()
+	s.state.Lock()
+	defer s.state.Unlock()
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		name := fd.Name.Name
+		if fd.Recv != nil {
+			name = recvName(fd.Recv) + "." + name
+		}
+		s.spans = append(s.spans, funcSpan{n, fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line, name})
+	}
+}
+
+var frameRe = regexp.MustCompile(`^cell (\d+), line (\d+): panic: (.*)$`)
+
+// nameFrame turns yaegi's "cell 3, line 2: panic: main.func(...)" into
+// "cell 3, line 2, in f": closures made from cell functions have no name
+// of their own, so the innermost declared function around the line names it.
+func (s *Session) nameFrame(l string) string {
+	m := frameRe.FindStringSubmatch(l)
+	if m == nil {
+		return l
+	}
+	cell, line := atoiOr(m[1]), atoiOr(m[2])
+	fn := strings.TrimSuffix(strings.TrimPrefix(m[3], "main."), "(...)")
+	s.state.Lock()
+	best := -1
+	for i, sp := range s.spans {
+		if sp.cell == cell && sp.from <= line && line <= sp.to && (best < 0 || sp.from >= s.spans[best].from) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		fn = s.spans[best].name
+	}
+	s.state.Unlock()
+	if fn == "" || fn == "func" {
+		fn = "cell code"
+	}
+	return fmt.Sprintf("cell %d, line %d, in %s", cell, line, fn)
+}
+
+func atoiOr(x string) int {
+	n := 0
+	for _, c := range x {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// hasStringMethods reports whether a cell declared a String method.
+func (s *Session) hasStringMethods() bool {
+	s.state.Lock()
+	defer s.state.Unlock()
+	for k := range s.decls {
+		if strings.HasSuffix(k, ".String") {
+			return true
+		}
+	}
+	return false
 }

@@ -304,3 +304,22 @@ func TestHardStopEscalation(t *testing.T) {
 		t.Fatalf("next cell after a hard stop: stderr %q, %v", stderr, err)
 	}
 }
+
+func TestPanicTraceback(t *testing.T) {
+	s := newSession(t)
+	_, _, stderr, err := run(s, "func inner(n int) int {\n\tif n > 2 {\n\t\tpanic(fmt.Sprint(\"too big: \", n))\n\t}\n\treturn n\n}\nfunc outer() int { return inner(5) }\nouter()")
+	ce, ok := err.(*CellError)
+	if !ok || ce.Value != "too big: 5" {
+		t.Fatalf("want panic 'too big: 5', got %v", err)
+	}
+	tb := strings.Join(ce.Traceback, "\n")
+	if !strings.Contains(tb, "cell 1, line") || !strings.Contains(tb, "inner") {
+		t.Errorf("traceback does not locate the panic: %q", ce.Traceback)
+	}
+	if !strings.Contains(tb, "cell 1, line 2, in inner") || !strings.Contains(tb, "in outer") {
+		t.Errorf("traceback does not name the functions: %q", ce.Traceback)
+	}
+	if strings.Contains(stderr, "panic:") {
+		t.Errorf("interpreter traceback leaked into stderr: %q", stderr)
+	}
+}

@@ -19,6 +19,12 @@ func TestResults(t *testing.T) {
 		{"display.NewHTML(\"<b>hi</b>\")", "", "text/html"},
 		{"[]float64{1, 2.5}", "[1 2.5]", ""},
 		{"strings.ToUpper", "func(string) string", ""},
+		{"type Ctr struct{ n int }\nfunc (c *Ctr) Inc() { c.n++ }\nctr := &Ctr{}\nctr.Inc()", "<none>", ""}, // void method
+		{"ctr.Inc()", "<none>", ""},
+		{"ctr.n", "2", ""},
+		{"func() { ctr.n = 5 }()", "<none>", ""},
+		{"func() { ctr.n++ }()", "<none>", ""},
+		{"ctr.n", "6", ""},
 		{"fmt.Println(\"not a value\")", "<none>", ""},
 		{"x := 3", "<none>", ""},
 		{"func two() (int, string) { return 1, \"a\" }\ntwo()", "<none>", ""},

@@ -69,6 +69,7 @@ type Session struct {
 	decls     map[string]string // "type T" / "method T.M" -> source of the definition
 	broken    string            // set after a hard stop: why closures may be dead
 	cellLines int               // lines of the running cell, to clamp error positions
+	spans     []funcSpan        // where cell functions live, to name them in tracebacks
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
