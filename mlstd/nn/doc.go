@@ -29,6 +29,11 @@
 //
 // Performance: Linear's forward is one fused GEMM with the bias preloaded
 // into the output, and its backward two GEMMs with transposition flags
-// accumulating straight into the gradients; CrossEntropy keeps the softmax
-// of the forward pass for its backward.
+// accumulating straight into the gradients; Sequential runs a Linear
+// followed by a ReLU as one op (tensor.LinearReLU); CrossEntropy keeps the
+// softmax of the forward pass for its backward. ZeroGrad (here and in
+// optim) zeroes gradients in place so that their memory is reused.
+//
+// Also here: ClipGradNorm (torch.nn.utils.clip_grad_norm_), Weights,
+// NumParams, NamedParameters for any Module.
 package nn
