@@ -25,8 +25,8 @@
 // Reshape, View, Flatten, Unsqueeze and Slice share storage with their
 // input; T, Transpose, Permute, Rows and Cat copy. Reductions come in two
 // forms: Sum, Mean and Max reduce everything to a scalar, SumAxis, MeanAxis,
-// MaxAxis and MinAxis reduce one axis (keepDim keeps it as size 1). Argmax
-// returns Go ints.
+// MaxAxis, MinAxis, VarAxis and StdAxis reduce one axis (keepDim keeps it
+// as size 1). Argmax returns Go ints; At reads one element.
 //
 // # Fused ops
 //
