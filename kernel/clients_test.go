@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,10 +25,20 @@ import (
 const python = "/usr/bin/python3"
 
 var (
-	binary   string // the built gokernel
-	dataDir  string // JUPYTER_DATA_DIR with the gokernel kernelspec
-	buildErr error
+	binary    string // the built gokernel
+	dataDir   string // JUPYTER_DATA_DIR with the gokernel kernelspec
+	buildOnce sync.Once
+	buildErr  error
 )
+
+// built builds the binary on first use, so unit tests do not pay for it.
+func built(t testing.TB) {
+	t.Helper()
+	buildOnce.Do(func() { buildErr = build() })
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+}
 
 func TestMain(m *testing.M) {
 	tmp, err := os.MkdirTemp("", "gokernel-test")
@@ -39,14 +50,13 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(tmp)
 		binary = filepath.Join(tmp, "gokernel")
 		dataDir = filepath.Join(tmp, "jupyter")
-		buildErr = build(tmp)
 		return m.Run()
 	}()
 	os.Exit(code)
 }
 
 // build compiles the module's root package and installs the kernelspec.
-func build(tmp string) error {
+func build() error {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(file))
 	cmd := exec.Command("go", "build", "-o", binary, ".")
@@ -66,9 +76,7 @@ func build(tmp string) error {
 // Python Jupyter packages are missing, and fails if the binary did not build.
 func needClients(t *testing.T, modules ...string) {
 	t.Helper()
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	built(t)
 	imp := "import " + strings.Join(modules, ", ")
 	if out, err := exec.Command(python, "-c", imp).CombinedOutput(); err != nil {
 		msg := fmt.Sprintf("%s cannot %q (apt-get install python3-jupyter-client python3-jupyter-kernel-test): %v %s",
@@ -116,9 +124,7 @@ func TestClients(t *testing.T) {
 
 // TestParentDeath checks that the kernel exits when JPY_PARENT_PID dies.
 func TestParentDeath(t *testing.T) {
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	built(t)
 	parent := exec.Command("sleep", "60")
 	if err := parent.Start(); err != nil {
 		t.Skip("no sleep binary:", err)

@@ -36,11 +36,6 @@ func init() {
 	}
 }
 
-// abortGrace is how long after a failed cell (with stop_on_error) newly
-// arriving execute_requests are still aborted: a front end's "run all"
-// sends every cell at once, and some may still be in flight.
-const abortGrace = 20 * time.Millisecond
-
 // dispatch serves one request between busy and idle, whatever happens: an
 // unknown type is logged, a panicking handler is recovered and logged.
 func (k *Kernel) dispatch(sock zmq4.Socket, m *Message) {
@@ -173,10 +168,11 @@ func (k *Kernel) execute(sock zmq4.Socket, m *Message) {
 		if store {
 			k.hist.add(n, req.Code, "")
 		}
+		failed := time.Now()
 		k.reply(sock, m, "execute_reply", map[string]any{"status": "error", "execution_count": n,
 			"ename": ee.Name, "evalue": ee.Value, "traceback": ee.Traceback})
 		if orTrue(req.StopOnError) && !req.Silent {
-			k.abortQueued()
+			k.abortQueued(failed)
 		}
 		return
 	}
@@ -286,25 +282,28 @@ func (k *Kernel) userExpressions(exprs map[string]string) map[string]any {
 	return res
 }
 
-// abortQueued answers the execute_requests queued behind a failed cell
-// with status "aborted"; other queued requests are served normally.
-func (k *Kernel) abortQueued() {
-	grace := time.NewTimer(abortGrace)
-	defer grace.Stop()
+// abortQueued answers the execute_requests that were queued behind a
+// failed cell (received before it failed) with status "aborted"; other
+// queued requests are served normally. A request sent after the client
+// saw the error reply runs: aborting stops "run all", not the next cell.
+func (k *Kernel) abortQueued(failed time.Time) {
 	for {
 		select {
 		case m, ok := <-k.queue:
 			if !ok {
 				return
 			}
-			if m.Header.MsgType != "execute_request" {
+			if m.Header.MsgType != "execute_request" || m.received.After(failed) {
 				k.dispatch(k.shell, m)
+				if m.received.After(failed) {
+					return
+				}
 				continue
 			}
 			k.pub.publish(m, "status", map[string]any{"execution_state": "busy"})
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			k.pub.publish(m, "status", map[string]any{"execution_state": "idle"})
-		case <-grace.C:
+		default:
 			return
 		}
 	}

@@ -287,6 +287,7 @@ func (k *Kernel) recv(ctx context.Context, name string, s zmq4.Socket) (*Message
 			k.log.Printf("%s: dropped: %v", name, err)
 			continue
 		}
+		m.received = time.Now()
 		return m, true
 	}
 }

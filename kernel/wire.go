@@ -41,6 +41,8 @@ type Message struct {
 	Metadata     json.RawMessage // a JSON object
 	Content      json.RawMessage // a JSON object
 	Buffers      [][]byte
+
+	received time.Time // when the kernel read it off its socket
 }
 
 // DecodeError says why a wire message was rejected. The kernel logs it and
