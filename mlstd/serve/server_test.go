@@ -31,6 +31,8 @@ func TestHealthAndMetadata(t *testing.T) {
 		{"GET", "/v2/models/other", 404, `not found`},
 		{"GET", "/v3/whatever", 404, `"error":"serve: no endpoint GET /v3/whatever"`},
 		{"POST", "/v2/models/other/infer", 404, `not found`},
+		{"GET", "/v2/models/pick/infer", 404, `"error":"serve: no endpoint GET /v2/models/pick/infer"`},
+		{"GET", "/metrics", 200, `gokernel_serve_model_info`},
 	}
 	for _, tt := range tests {
 		code, body := do(t, tt.method, s.URL()+tt.path, "")
