@@ -28,6 +28,3 @@ func (t *Tensor) gradBuf() []float32 {
 	}
 	return t.grad.data
 }
-
-// needsGrad reports whether backward must compute a gradient for t.
-func (t *Tensor) needsGrad() bool { return t.requiresGrad }
