@@ -253,3 +253,13 @@ func TestClipGradNorm(t *testing.T) {
 		t.Errorf("a norm under the limit changed the gradients (norm %v)", n)
 	}
 }
+
+func ExampleNewLayerNorm() {
+	ln := nn.NewLayerNorm(4)
+	y := ln.Forward(tensor.New([]float32{1, 2, 3, 4}, 1, 4))
+	fmt.Println(ln)
+	fmt.Println(y)
+	// Output:
+	// LayerNorm((4,), eps=1e-05, elementwise_affine=True)
+	// tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], grad_fn=<AddBackward>)
+}

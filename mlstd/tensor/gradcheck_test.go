@@ -71,6 +71,7 @@ func opCases() []opCase {
 		{name: "softmax_axis0", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].Softmax(0) }},
 		{name: "log_softmax", shapes: [][]int{{3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].LogSoftmax(-1) }},
 		{name: "log_softmax_mid", shapes: [][]int{{2, 3, 2}}, f: func(in []*Tensor) *Tensor { return in[0].LogSoftmax(1) }},
+		{name: "layer_norm", shapes: [][]int{{3, 4}, {4}, {4}}, f: func(in []*Tensor) *Tensor { return LayerNorm(in[0], in[1], in[2], 1e-5) }},
 		{name: "cross_entropy", shapes: [][]int{{4, 3}}, f: func(in []*Tensor) *Tensor { return CrossEntropy(in[0], labels) }},
 		{name: "nll_loss", shapes: [][]int{{4, 3}}, f: func(in []*Tensor) *Tensor { return NLLLoss(in[0].LogSoftmax(1), labels) }},
 		{name: "mse", shapes: [][]int{{4, 3}, {4, 3}}, f: func(in []*Tensor) *Tensor { return MSE(in[0], in[1]) }},

@@ -130,3 +130,22 @@ func BCEWithLogits(logits, target *Tensor) *Tensor {
 		}
 	}, logits, target)
 }
+
+// LayerNorm normalises x over its last dimension to zero mean and unit
+// (biased) variance, then scales by w and shifts by b, both shaped like
+// that dimension (torch.nn.functional.layer_norm over the last dimension).
+// w and b may be nil.
+func LayerNorm(x, w, b *Tensor, eps float64) *Tensor {
+	if len(x.shape) == 0 {
+		panic(&ShapeError{Op: "layer_norm", A: x.shape, Msg: "need at least one dimension"})
+	}
+	c := x.Sub(x.MeanAxis(-1, true))
+	y := c.Div(c.Square().MeanAxis(-1, true).AddScalar(eps).Sqrt())
+	if w != nil {
+		y = y.Mul(w)
+	}
+	if b != nil {
+		y = y.Add(b)
+	}
+	return y
+}

@@ -68,6 +68,7 @@ OPS = {
     "softmax_axis0": lambda a: a.softmax(0),
     "log_softmax": lambda a: a.log_softmax(-1),
     "log_softmax_mid": lambda a: a.log_softmax(1),
+    "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, 1e-5),
     "cross_entropy": lambda a: F.cross_entropy(a, LABELS),
     "nll_loss": lambda a: F.nll_loss(a.log_softmax(1), LABELS),
     "mse": F.mse_loss,
