@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,4 +298,45 @@ func TestRunUsageErrors(t *testing.T) {
 	if r := runGokernel(t, dir, "", "run", "missing.go"); r.code != 1 || !strings.Contains(r.stderr, "no such file") {
 		t.Errorf("missing file: exit %d stderr %q", r.code, r.stderr)
 	}
+}
+
+// TestMNISTScript runs notebooks/mnist.go briefly, as CI does: the
+// training script of the notebook, from the terminal, with progress on
+// stderr as plain lines when piped.
+func TestMNISTScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST for a few seconds")
+	}
+	dir := t.TempDir()
+	r := runGokernel(t, dir, "", "run", filepath.Join(mustAbs(t, "notebooks"), "mnist.go"), "-epochs", "1", "-limit", "6000", "-save", "mlp.safetensors")
+	if r.code != 0 && strings.Contains(r.stderr, "mnist: data:") {
+		t.Skipf("MNIST is not available here: %s", r.stderr)
+	}
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	var acc float64
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "test accuracy: ") {
+			fmt.Sscanf(l, "test accuracy: %f%%", &acc)
+		}
+	}
+	if acc < 80 {
+		t.Errorf("test accuracy %.2f%% after one epoch on 6,000 images (want > 80%%)\n%s", acc, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "epoch 1/1  loss ") || strings.Contains(r.stderr, "\x1b[") {
+		t.Errorf("stderr should carry the epoch line as plain text when piped: %q", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mlp.safetensors")); err != nil {
+		t.Errorf("-save: %v", err)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
