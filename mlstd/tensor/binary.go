@@ -246,3 +246,52 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 		}
 	}, t, u)
 }
+
+// compare returns 1 where f(t, u) holds and 0 elsewhere, with
+// broadcasting. Comparisons have no gradient (their result is constant
+// almost everywhere), so the result never requires one.
+func (t *Tensor) compare(op string, u *Tensor, f func(x, y float32) bool) *Tensor {
+	shape, d := binary(op, t, u, func(d, x, y []float32) {
+		y = y[:len(d)]
+		x = x[:len(d)]
+		for i := range d {
+			if f(x[i], y[i]) {
+				d[i] = 1
+			} else {
+				d[i] = 0
+			}
+		}
+	})
+	return &Tensor{shape: shape, data: d, op: op}
+}
+
+// Gt returns 1 where t > u and 0 elsewhere (broadcasting; no gradient).
+func (t *Tensor) Gt(u *Tensor) *Tensor {
+	return t.compare("gt", u, func(x, y float32) bool { return x > y })
+}
+
+// Lt returns 1 where t < u and 0 elsewhere (broadcasting; no gradient).
+func (t *Tensor) Lt(u *Tensor) *Tensor {
+	return t.compare("lt", u, func(x, y float32) bool { return x < y })
+}
+
+// Eq returns 1 where t == u and 0 elsewhere (broadcasting; no gradient).
+func (t *Tensor) Eq(u *Tensor) *Tensor {
+	return t.compare("eq", u, func(x, y float32) bool { return x == y })
+}
+
+// Where returns a where cond is non-zero and b elsewhere (torch.where),
+// with broadcasting; gradients flow to a and b where each was chosen.
+func Where(cond, a, b *Tensor) *Tensor {
+	mask := cond.compare("where", Scalar(0), func(x, _ float32) bool { return x != 0 })
+	inv := Scalar(1).Sub(mask)
+	return a.Mul(mask).Add(b.Mul(inv))
+}
+
+// Maximum returns the element-wise maximum of t and u (torch.maximum; at
+// ties the gradient goes to t).
+func (t *Tensor) Maximum(u *Tensor) *Tensor { return Where(u.Gt(t), u, t) }
+
+// Minimum returns the element-wise minimum of t and u (at ties the gradient
+// goes to t).
+func (t *Tensor) Minimum(u *Tensor) *Tensor { return Where(u.Lt(t), u, t) }

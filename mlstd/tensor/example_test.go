@@ -123,3 +123,14 @@ func ExampleTensor_At() {
 	fmt.Println(x.At(1, 2), x.At(-1, 0))
 	// Output: 5 3
 }
+
+func ExampleWhere() {
+	x := tensor.New([]float32{-2, 3, -1, 4}, 4)
+	fmt.Println(x.Gt(tensor.Scalar(0)))
+	fmt.Println(tensor.Where(x.Gt(tensor.Scalar(0)), x, tensor.Zeros(4)))
+	fmt.Println(x.Maximum(tensor.Scalar(1)))
+	// Output:
+	// tensor([0., 1., 0., 1.])
+	// tensor([0., 3., 0., 4.])
+	// tensor([1., 3., 1., 4.])
+}

@@ -29,6 +29,8 @@ func opCases() []opCase {
 		{name: "mul_scalar_tensor", shapes: [][]int{{2, 3}, {}}, f: func(in []*Tensor) *Tensor { return in[0].Mul(in[1]) }},
 		{name: "div", shapes: [][]int{{2, 3}, {2, 3}}, f: func(in []*Tensor) *Tensor { return in[0].Div(in[1]) }, positive: true},
 		{name: "div_bcast", shapes: [][]int{{2, 3}, {2, 1}}, f: func(in []*Tensor) *Tensor { return in[0].Div(in[1]) }, positive: true},
+		{name: "maximum", shapes: [][]int{{3, 4}, {4}}, f: func(in []*Tensor) *Tensor { return in[0].Maximum(in[1]) }},
+		{name: "minimum", shapes: [][]int{{3, 4}, {3, 4}}, f: func(in []*Tensor) *Tensor { return in[0].Minimum(in[1]) }},
 		{name: "scale", shapes: [][]int{{5}}, f: func(in []*Tensor) *Tensor { return in[0].Scale(-1.5) }},
 		{name: "addscalar", shapes: [][]int{{5}}, f: func(in []*Tensor) *Tensor { return in[0].AddScalar(2) }},
 		{name: "neg", shapes: [][]int{{5}}, f: func(in []*Tensor) *Tensor { return in[0].Neg() }},

@@ -26,6 +26,8 @@ OPS = {
     "mul_scalar_tensor": lambda a, b: a * b,
     "div": lambda a, b: a / b,
     "div_bcast": lambda a, b: a / b,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
     "scale": lambda a: a * -1.5,
     "addscalar": lambda a: a + 2,
     "neg": lambda a: -a,
