@@ -57,3 +57,26 @@ func benchmarkHandler(b *testing.B, rows int) {
 
 func BenchmarkHandlerB1(b *testing.B)  { benchmarkHandler(b, 1) }
 func BenchmarkHandlerB64(b *testing.B) { benchmarkHandler(b, 64) }
+
+// BenchmarkHandlerB64Binary sends the same batch with the binary tensor
+// data extension: no number parsing at all.
+func BenchmarkHandlerB64Binary(b *testing.B) {
+	s, err := Start(nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10)), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	header := `{"inputs":[{"name":"input","shape":[64,784],"datatype":"FP32","parameters":{"binary_data_size":200704}}]}`
+	body := header + strings.Repeat("\x00\x00\x80\x3f", 64*784) // 1.0f
+	h := s.Handler()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/v2/models/model/infer", strings.NewReader(body))
+		req.Header.Set("Inference-Header-Content-Length", fmt.Sprint(len(header)))
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}

@@ -24,6 +24,9 @@ type requestInput struct {
 	Datatype string
 	Data     []float32
 	HasData  bool
+	// BinarySize is the "binary_data_size" parameter of the binary tensor
+	// data extension: the input's bytes follow the JSON header; -1 if unset.
+	BinarySize int
 }
 
 // decoder is a small JSON reader for inference requests. encoding/json
@@ -137,7 +140,7 @@ func parseInferRequest(body []byte) (*inferRequest, error) {
 }
 
 func (d *decoder) input() (requestInput, error) {
-	var in requestInput
+	in := requestInput{BinarySize: -1}
 	err := d.object(func(key string) error {
 		var err error
 		switch key {
@@ -150,6 +153,15 @@ func (d *decoder) input() (requestInput, error) {
 			err = d.array(func() error {
 				n, err := d.dim()
 				in.Shape = append(in.Shape, n)
+				return err
+			})
+		case "parameters":
+			err = d.object(func(k string) error {
+				if k != "binary_data_size" {
+					return d.skip()
+				}
+				n, err := d.dim()
+				in.BinarySize = n
 				return err
 			})
 		case "data":

@@ -37,7 +37,11 @@
 // ("gk-N") when absent. Errors are {"error": "..."} with 400 (bad request),
 // 404 (unknown model, version or path), 413 (body over MaxBodyBytes or
 // batch over MaxRequestRows), 503 (queue full or shutting down) or 500 (the
-// model failed). Request and tensor "parameters" are accepted and ignored.
+// model failed). Request and tensor "parameters" are accepted and ignored,
+// except "binary_data_size": the binary tensor data extension (Triton's,
+// also in KServe) is supported for inputs, FP32 or FP64 little-endian
+// bytes after a JSON header of Inference-Header-Content-Length bytes,
+// which skips number parsing altogether; outputs are always JSON.
 //
 // # Design
 //

@@ -153,7 +153,7 @@ type metadataTensor struct {
 }
 
 func (s *Server) handleServerMetadata(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, map[string]any{"name": "gokernel", "version": ServerVersion(), "extensions": []string{"gokernel_feedback"}})
+	return writeJSON(w, map[string]any{"name": "gokernel", "version": ServerVersion(), "extensions": []string{"binary_tensor_data", "gokernel_feedback"}})
 }
 
 func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -19,7 +20,20 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := parseInferRequest(*bp)
+	body := *bp
+	var bin []byte
+	if h := r.Header.Get("Inference-Header-Content-Length"); h != "" {
+		n, err := strconv.Atoi(h)
+		if err != nil || n < 0 || n > len(body) {
+			bodyPool.Put(bp)
+			return errorf("Inference-Header-Content-Length %q does not fit a body of %d bytes", h, len(body))
+		}
+		body, bin = body[:n], body[n:]
+	}
+	req, err := parseInferRequest(body)
+	if err == nil {
+		err = attachBinary(req, bin)
+	}
 	if cap(*bp) <= 4<<20 {
 		bodyPool.Put(bp)
 	}
@@ -63,6 +77,57 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// attachBinary hands out the bytes after the JSON header to the inputs
+// with a "binary_data_size" parameter, in order (the binary tensor data
+// extension of Triton and KServe). FP32 and FP64 are little-endian.
+func attachBinary(req *inferRequest, bin []byte) error {
+	off := 0
+	for i := range req.Inputs {
+		in := &req.Inputs[i]
+		if in.BinarySize < 0 {
+			continue
+		}
+		if in.HasData {
+			return errorf("input %q has both \"data\" and binary_data_size", in.Name)
+		}
+		if in.BinarySize > len(bin)-off {
+			return errorf("input %q declares %d binary bytes, the body has %d left", in.Name, in.BinarySize, len(bin)-off)
+		}
+		raw := bin[off : off+in.BinarySize]
+		off += in.BinarySize
+		var width int
+		switch in.Datatype {
+		case "FP32":
+			width = 4
+		case "FP64":
+			width = 8
+		default:
+			return errorf("input %q: binary data is supported for FP32 and FP64, not %q", in.Name, in.Datatype)
+		}
+		if len(raw)%width != 0 {
+			return errorf("input %q: %d binary bytes are not whole %s values", in.Name, len(raw), in.Datatype)
+		}
+		data := make([]float32, len(raw)/width)
+		for j := range data {
+			var v float64
+			if width == 4 {
+				v = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:])))
+			} else {
+				v = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*j:]))
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+				return errorf("input %q: binary element %d is not a finite FP32 value (%v)", in.Name, j, v)
+			}
+			data[j] = float32(v)
+		}
+		in.Data, in.HasData = data, true
+	}
+	if off != len(bin) {
+		return errorf("%d bytes after the JSON header belong to no input", len(bin)-off)
+	}
+	return nil
+}
+
 // validate checks the request's single input against the model and returns
 // the batch size.
 func (s *Server) validate(req *inferRequest) (int, error) {
@@ -80,7 +145,7 @@ func (s *Server) validate(req *inferRequest) (int, error) {
 		return 0, errorf("input %q has datatype %s; the model takes FP32 (numeric types are converted)", in.Name, in.Datatype)
 	}
 	if !in.HasData {
-		return 0, errorf("input %q has no data (binary tensor data is not supported)", in.Name)
+		return 0, errorf("input %q has no data (neither \"data\" nor binary_data_size)", in.Name)
 	}
 	want := s.opts.InputShape
 	if len(in.Shape) != len(want)+1 {

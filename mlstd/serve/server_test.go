@@ -1,11 +1,15 @@
 package serve
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -383,5 +387,73 @@ func TestSwapUnderLoad(t *testing.T) {
 	}
 	if code, _ := do(t, "GET", s.URL()+"/v2/models/pick/versions/1/ready", ""); code != 404 {
 		t.Errorf("old version ready: %d; want 404", code)
+	}
+}
+
+// binaryRequest builds a binary tensor data extension request.
+func binaryRequest(t *testing.T, url, header string, payload []byte, hlen int) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, strings.NewReader(header+string(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Inference-Header-Content-Length", strconv.Itoa(hlen))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestBinaryTensorData(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{Name: "pick"})
+	le := func(vs ...float32) []byte {
+		var b []byte
+		for _, v := range vs {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		return b
+	}
+	hdr := func(size int, dtype string) string {
+		return `{"id":"bin","inputs":[{"name":"input","shape":[2,4],"datatype":"` + dtype + `","parameters":{"binary_data_size":` + strconv.Itoa(size) + `}}]}`
+	}
+	x := le(1, 5, 2, 0, 0.5, -1, 2.5, 9)
+	h := hdr(len(x), "FP32")
+	code, body := binaryRequest(t, s.InferURL(), h, x, len(h))
+	r := decodeResponse(t, body)
+	if code != 200 || r.ID != "bin" || !reflect.DeepEqual(r.Outputs[0].Data, []float64{1, 5, 2, 0.5, -1, 2.5}) || !reflect.DeepEqual(r.Outputs[2].Data, []float64{1, 2}) {
+		t.Fatalf("binary infer: %d %s", code, body)
+	}
+	var x64 []byte
+	for _, v := range []float64{1, 5, 2, 0, 0.5, -1, 2.5, 9} {
+		x64 = binary.LittleEndian.AppendUint64(x64, math.Float64bits(v))
+	}
+	h64 := hdr(len(x64), "FP64")
+	if code, body := binaryRequest(t, s.InferURL(), h64, x64, len(h64)); code != 200 || !strings.Contains(body, `"data":[1,2]`) {
+		t.Errorf("binary FP64: %d %s", code, body)
+	}
+	bad := []struct {
+		name    string
+		header  string
+		payload []byte
+		hlen    int
+		msg     string
+	}{
+		{"short payload", h, x[:28], len(h), "declares 32 binary bytes"},
+		{"extra bytes", h, append(le(0), x...), len(h), "4 bytes after the JSON header"},
+		{"header length beyond body", h, x, len(h) + 100, "does not fit"},
+		{"header length cuts JSON", h, x, len(h) - 5, "invalid JSON"},
+		{"NaN", h, le(1, 2, 3, float32(math.NaN()), 1, 2, 3, 4), len(h), "not a finite FP32"},
+		{"INT32", hdr(32, "INT32"), x, len(hdr(32, "INT32")), "FP32 and FP64"},
+		{"odd size", hdr(30, "FP32"), x[:30], len(hdr(30, "FP32")), "not whole FP32"},
+		{"wrong count", hdr(28, "FP32"), x[:28], len(hdr(28, "FP32")), "has 7 values"},
+	}
+	for _, tt := range bad {
+		if code, body := binaryRequest(t, s.InferURL(), tt.header, tt.payload, tt.hlen); code != 400 || !strings.Contains(body, tt.msg) {
+			t.Errorf("%s: %d %s; want 400 containing %q", tt.name, code, body, tt.msg)
+		}
 	}
 }
