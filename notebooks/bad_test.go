@@ -170,3 +170,40 @@ func hasError(outs []output, text string) bool {
 	}
 	return false
 }
+
+// TestRunOutputOrder: `gokernel run` records prints and displays in the
+// order the cell made them, and clear_output(wait) clears what came before.
+func TestRunOutputOrder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "order.ipynb")
+	writeFile(t, in, makeNotebook(t, "go",
+		"import \"github.com/gokernel/gokernel/mlstd/display\"\n"+orderCell,
+		clearCell))
+	out := filepath.Join(dir, "order.out.ipynb")
+	if r := run(t, dir, time.Minute, nil, binary, "run", in); r.code != 0 {
+		t.Fatalf("gokernel run: exit %d\n%s", r.code, r.stderr)
+	}
+	validate(t, out)
+	nb := readNotebook(t, out)
+	var got, want []string
+	for i := range 20 {
+		want = append(want, fmt.Sprintf("line %d", i), fmt.Sprintf("<i>html %d</i>", i))
+	}
+	for _, o := range nb.Cells[0].Outputs {
+		switch o.OutputType {
+		case "stream":
+			got = append(got, strings.Split(strings.TrimSuffix(string(o.Text), "\n"), "\n")...)
+		case "display_data":
+			var html multiString
+			b, _ := json.Marshal(o.Data["text/html"])
+			json.Unmarshal(b, &html)
+			got = append(got, string(html))
+		}
+	}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Errorf("cell 1 outputs out of order:\ngot  %q\nwant %q", got, want)
+	}
+	if got := outputText(nb.Cells[1].Outputs); got != "shown after the clear\n" {
+		t.Errorf("cell 2 after clear_output(true): %q, want only \"shown after the clear\\n\"", got)
+	}
+}
