@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +25,8 @@ import (
 // notebook. A trailing expression's value is printed (text/plain); rich
 // forms of it (PNG, SVG, HTML) are written to files whose paths are
 // printed. Tab completes from the engine. Ctrl-C interrupts a running cell
-// (state is kept) and clears the line at the prompt; Ctrl-D exits.
+// (state is kept) and clears the line at the prompt; Ctrl-D exits. %open
+// shows the last result file (or a named one) in the desktop's viewer.
 // History persists in the user's config directory.
 
 func init() {
@@ -83,11 +86,14 @@ type repl struct {
 	pending []string // lines of an unfinished cell
 	outDir  string
 	cell    int
+	saved   []string // files written for results, oldest first
+
+	stdout, stderr io.Writer // the REPL's own messages (values, errors, files)
 }
 
 // runREPL runs the REPL until Ctrl-D and returns the exit status.
 func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts replOptions) int {
-	r := &repl{sess: sess, term: term, outDir: opts.OutDir}
+	r := &repl{sess: sess, term: term, outDir: opts.OutDir, stdout: os.Stdout, stderr: os.Stderr}
 	hist := opts.HistoryFile
 	if hist == "" {
 		hist = historyPath()
@@ -128,7 +134,11 @@ func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts rep
 		if r.cellDone(line) {
 			code := strings.Join(r.pending, "\n")
 			r.pending = nil
-			if strings.TrimSpace(code) != "" {
+			switch trimmed := strings.TrimSpace(code); {
+			case trimmed == "":
+			case trimmed == "%open" || strings.HasPrefix(trimmed, "%open "):
+				r.open(strings.TrimSpace(strings.TrimPrefix(trimmed, "%open")))
+			default:
 				r.execute(ctx, code)
 			}
 		}
@@ -156,18 +166,18 @@ func (r *repl) execute(ctx context.Context, code string) {
 	r.cell++
 	result, err := r.sess.Execute(ctx, code, r.term.output(r.input))
 	if !r.term.atLineStart(0) || !r.term.atLineStart(1) {
-		fmt.Fprintln(os.Stdout)
+		fmt.Fprintln(r.stdout)
 	}
 	r.term.finish()
 	if err != nil {
 		var ce *interp.CellError
 		if errors.As(err, &ce) {
 			if ce.Name == "KeyboardInterrupt" && r.term.tty[1] {
-				fmt.Fprintln(os.Stderr) // after the ^C the terminal echoed
+				fmt.Fprintln(r.stderr) // after the ^C the terminal echoed
 			}
-			fmt.Fprintln(os.Stderr, strings.Join(ce.Traceback, "\n"))
+			fmt.Fprintln(r.stderr, strings.Join(ce.Traceback, "\n"))
 		} else {
-			fmt.Fprintln(os.Stderr, err)
+			fmt.Fprintln(r.stderr, err)
 		}
 		return
 	}
@@ -175,10 +185,10 @@ func (r *repl) execute(ctx context.Context, code string) {
 		return
 	}
 	for _, p := range r.saveRich(result) {
-		fmt.Fprintf(os.Stdout, "[%s]\n", p)
+		fmt.Fprintf(r.stdout, "[%s]\n", p)
 	}
 	if text, ok := result["text/plain"].(string); ok && text != "" {
-		fmt.Fprintln(os.Stdout, text)
+		fmt.Fprintln(r.stdout, text)
 	}
 }
 
@@ -228,9 +238,47 @@ func (r *repl) saveRich(bundle map[string]any) []string {
 			out = append(out, fmt.Sprintf("%s: %v", k, err))
 			continue
 		}
+		r.saved = append(r.saved, p)
 		out = append(out, k+": "+p)
 	}
 	return out
+}
+
+// open shows a file with the desktop's viewer: the named one, or the last
+// result file. The viewer is $GOKERNEL_OPEN, else xdg-open (open on macOS).
+func (r *repl) open(name string) {
+	if name == "" {
+		if len(r.saved) == 0 {
+			io.WriteString(r.stderr, "%open: no result file yet (charts and images a cell returns are saved as files)\n")
+			return
+		}
+		name = r.saved[len(r.saved)-1]
+	}
+	if err := openFile(name); err != nil {
+		fmt.Fprintf(r.stderr, "%%open: %v\n", err)
+		return
+	}
+	fmt.Fprintf(r.stdout, "opened %s\n", name)
+}
+
+// openFile starts the viewer for path without waiting for it to exit.
+func openFile(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	viewer := os.Getenv("GOKERNEL_OPEN")
+	if viewer == "" {
+		viewer = "xdg-open"
+		if runtime.GOOS == "darwin" {
+			viewer = "open"
+		}
+	}
+	cmd := exec.Command(viewer, path)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %v (set GOKERNEL_OPEN to your viewer)", viewer, err)
+	}
+	go cmd.Wait()
+	return nil
 }
 
 // writeOut writes a result file in the output directory, made on first use.

@@ -23,7 +23,7 @@ func newTestREPL(t *testing.T) *repl {
 	}
 	t.Cleanup(func() { sess.Close() })
 	var out, errb bytes.Buffer
-	return &repl{sess: sess, term: newTerminal(&out, &errb, false, false), outDir: t.TempDir()}
+	return &repl{sess: sess, term: newTerminal(&out, &errb, false, false), outDir: t.TempDir(), stdout: &out, stderr: &errb}
 }
 
 func TestREPLCellDone(t *testing.T) {
@@ -244,8 +244,8 @@ func TestREPLInTerminal(t *testing.T) {
 	p.keys("C-c")
 	p.typ("add(5, 5)")
 	s = p.waitLine("10", 1)
-	if strings.Contains(s, "Error") && !strings.Contains(s, "KeyboardInterrupt") || strings.Contains(s, "go> this is not Go\n") {
-		t.Errorf("the interrupted line ran:\n%s", s)
+	if i := strings.Index(s, "go> add(3, 4)"); i < 0 || strings.Contains(s[i:], "cell ") {
+		t.Errorf("the line cleared with Ctrl-C ran (an engine error names its cell):\n%s", s)
 	}
 
 	// Ctrl-D exits with status 0.
@@ -267,5 +267,65 @@ func TestREPLInTerminal(t *testing.T) {
 	hist, err := os.ReadFile(filepath.Join(cfg, "gokernel", "history"))
 	if err != nil || !strings.Contains(string(hist), "func add(a, b int) int {\n") || strings.Contains(string(hist), "this is not Go") {
 		t.Errorf("history file: %v\n%s", err, hist)
+	}
+}
+
+func TestREPLOpen(t *testing.T) {
+	r := newTestREPL(t)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "opened")
+	viewer := filepath.Join(dir, "viewer.sh")
+	if err := os.WriteFile(viewer, []byte("#!/bin/sh\necho \"$1\" > "+log+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOKERNEL_OPEN", viewer)
+	r.cell = 1
+	files := r.saveRich(map[string]any{"text/plain": "x", "image/svg+xml": "<svg/>"})
+	if len(files) != 1 {
+		t.Fatalf("saveRich: %q", files)
+	}
+	r.open("")
+	want := filepath.Join(r.outDir, "out1.svg") + "\n"
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(log)
+		if string(b) == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("viewer got %q, want %q", b, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := openFile(filepath.Join(dir, "missing.png")); err == nil {
+		t.Error("opening a missing file did not fail")
+	}
+}
+
+func TestREPLExecute(t *testing.T) {
+	r := newTestREPL(t)
+	out, errb := r.stdout.(*bytes.Buffer), r.stderr.(*bytes.Buffer)
+	ctx := context.Background()
+	r.execute(ctx, "x := 20\nx + 22")
+	if out.String() != "42\n" || errb.Len() != 0 {
+		t.Fatalf("value: stdout %q stderr %q", out, errb)
+	}
+	out.Reset()
+	r.execute(ctx, `fmt.Print("no newline")`)
+	if out.String() != "no newline\n" {
+		t.Errorf("output without a final newline should get one before the prompt: %q", out)
+	}
+	out.Reset()
+	r.execute(ctx, "undefinedName + 1")
+	if out.Len() != 0 || !strings.Contains(errb.String(), "undefined: undefinedName") {
+		t.Errorf("error: stdout %q stderr %q", out, errb)
+	}
+	out.Reset()
+	r.execute(ctx, `chart.Line("loss", []float64{3, 2, 1})`)
+	if !strings.Contains(out.String(), "[image/png: "+r.outDir) || len(r.saved) != 1 {
+		t.Fatalf("a chart result should be saved as a PNG: %q", out)
+	}
+	if b, err := os.ReadFile(r.saved[0]); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("saved chart is not a PNG: %v", err)
 	}
 }
