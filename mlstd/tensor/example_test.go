@@ -12,10 +12,10 @@ func ExampleTensor_Backward() {
 	x := tensor.New([]float32{4, 5, 6}, 3)
 	y := w.Mul(x).Sum() // y = w·x
 	y.Backward()
-	fmt.Println(y.Item())
+	fmt.Println(y)
 	fmt.Println(w.Grad()) // dy/dw = x
 	// Output:
-	// 32
+	// tensor(32., grad_fn=<SumBackward>)
 	// tensor([4., 5., 6.])
 }
 

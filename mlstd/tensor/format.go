@@ -39,7 +39,7 @@ func (t *Tensor) String() string {
 		fmt.Fprintf(&b, ", size=(%s)", strings.Join(dims, ", "))
 	}
 	switch {
-	case t.backward != nil:
+	case t.backward != nil || t.freed: // made by a recorded op (also after Backward freed it)
 		fmt.Fprintf(&b, ", grad_fn=<%sBackward>", opName(t.op))
 	case t.requiresGrad:
 		b.WriteString(", requires_grad=True")
