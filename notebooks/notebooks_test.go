@@ -3,6 +3,7 @@ package notebooks_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,6 +87,7 @@ func checkExecuted(t *testing.T, name, path string) {
 	nb := readNotebook(t, path)
 	var streams strings.Builder
 	code, images := 0, 0
+	var progress []string // text/html of progress displays, in their final state
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
 			continue
@@ -104,6 +106,10 @@ func checkExecuted(t *testing.T, name, path string) {
 			case "stream":
 				streams.WriteString(string(o.Text))
 			case "display_data", "execute_result":
+				var html multiString
+				if b, err := json.Marshal(o.Data["text/html"]); err == nil && json.Unmarshal(b, &html) == nil && strings.Contains(string(html), "gokernel-progress") {
+					progress = append(progress, string(html))
+				}
 				if s, ok := o.Data["image/png"].(string); ok {
 					b, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(s, "\n", ""))
 					if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
@@ -126,6 +132,11 @@ func checkExecuted(t *testing.T, name, path string) {
 		t.Logf("%s: test accuracy %.2f %% after 1 epoch, %d images", name, acc, images)
 		if acc < 90 {
 			t.Errorf("%s: test accuracy %.2f %% after 1 epoch, want ≥ 90 %%", name, acc)
+		}
+		if len(progress) != 1 {
+			t.Errorf("%s: %d training progress displays, want 1", name, len(progress))
+		} else if !strings.Contains(progress[0], `aria-valuenow="100"`) || !strings.Contains(progress[0], "gokernel-chart") {
+			t.Errorf("%s: the progress display is not in its finished state (a full bar and the loss chart): %.300s", name, progress[0])
 		}
 		if images < 3 {
 			t.Errorf("%s: %d PNG outputs, want the digits, confusion matrix and predictions (≥ 3)", name, images)
