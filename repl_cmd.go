@@ -310,6 +310,11 @@ func (r *repl) input(prompt string, password bool) (string, error) {
 		}
 		return string(b), nil
 	}
+	if prompt == "" {
+		// The line editor redraws the line it starts on: keep what the
+		// cell printed there (fmt.Print("name? ")) as the prompt.
+		prompt = r.term.takePartial(0)
+	}
 	r.rl.SetPrompt(prompt)
 	line, err := r.rl.Readline()
 	if errors.Is(err, readline.ErrInterrupt) {

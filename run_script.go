@@ -542,7 +542,8 @@ type terminal struct {
 	mu      sync.Mutex
 	w       [2]io.Writer
 	tty     [2]bool
-	mid     [2]bool // the stream's last write ended inside a line
+	mid     [2]bool   // the stream's last write ended inside a line
+	partial [2][]byte // the text of that unfinished line
 	bar     int     // stream holding an unfinished progress line, or -1
 	barText string
 }
@@ -595,7 +596,7 @@ func (t *terminal) write(i int, p []byte) error {
 			if _, err := t.w[i].Write(p[:n]); err != nil {
 				return err
 			}
-			t.mid[i] = nl < 0
+			t.track(i, p[:n])
 			p = p[n:]
 			continue
 		}
@@ -604,7 +605,7 @@ func (t *terminal) write(i int, p []byte) error {
 			if err := t.clearBar(); err != nil {
 				return err
 			}
-			t.mid[i] = true
+			t.track(i, p)
 			_, err := t.w[i].Write(p)
 			return err
 		}
@@ -636,6 +637,26 @@ func (t *terminal) write(i int, p []byte) error {
 	return nil
 }
 
+// track records what stream i's output leaves on its last line.
+func (t *terminal) track(i int, p []byte) {
+	if j := bytes.LastIndexByte(p, '\n'); j >= 0 {
+		t.partial[i] = append(t.partial[i][:0], p[j+1:]...)
+	} else {
+		t.partial[i] = append(t.partial[i], p...)
+	}
+	t.mid[i] = len(t.partial[i]) > 0
+}
+
+// takePartial returns the unfinished last line of stream i and forgets
+// it: a line editor reading input redraws it as its prompt.
+func (t *terminal) takePartial(i int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := string(t.partial[i])
+	t.partial[i], t.mid[i] = t.partial[i][:0], false
+	return s
+}
+
 // clearBar erases an unfinished progress line. Called with mu held.
 func (t *terminal) clearBar() error {
 	if t.bar < 0 {
@@ -657,6 +678,7 @@ func (t *terminal) finish() {
 		t.bar = -1
 	}
 	t.mid = [2]bool{}
+	t.partial = [2][]byte{}
 }
 
 // atLineStart reports whether stream i's output ends with a newline.
