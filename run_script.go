@@ -544,7 +544,7 @@ type terminal struct {
 	tty     [2]bool
 	mid     [2]bool   // the stream's last write ended inside a line
 	partial [2][]byte // the text of that unfinished line
-	bar     int     // stream holding an unfinished progress line, or -1
+	bar     int       // stream holding an unfinished progress line, or -1
 	barText string
 }
 
