@@ -175,3 +175,20 @@ func TestTerminalWithTrainProgress(t *testing.T) {
 		t.Errorf("the stopped bar was not drawn in place: %q", lines[1])
 	}
 }
+
+func TestTerminalPartialLine(t *testing.T) {
+	var out bytes.Buffer
+	term := newTerminal(&out, &out, true, true)
+	w := term.stream(0)
+	w.Write([]byte("line\nname"))
+	w.Write([]byte("? "))
+	if term.atLineStart(0) {
+		t.Fatal("atLineStart after a partial line")
+	}
+	if got := term.takePartial(0); got != "name? " {
+		t.Fatalf("takePartial = %q", got)
+	}
+	if !term.atLineStart(0) || term.takePartial(0) != "" {
+		t.Fatal("the partial line was not forgotten")
+	}
+}
