@@ -59,6 +59,10 @@ func TestREPLCompleter(t *testing.T) {
 	if n != 4 || !containsRunes(cands, "wo") {
 		t.Errorf("Do(addT) = %q, %d; want the suffix \"wo\" of addTwo after 4 typed runes", runesList(cands), n)
 	}
+	cands, n = c.Do([]rune("fmt.Prin"), 8)
+	if n != 4 || !containsRunes(cands, "tln") {
+		t.Errorf("Do(fmt.Prin) = %q, %d; want \"tln\" (Println) after 4 typed runes", runesList(cands), n)
+	}
 	// Earlier lines of an unfinished cell are part of the context.
 	r.pending = []string{"if true {"}
 	cands, n = c.Do([]rune("\tlongN"), 6)
