@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/gokernel/gokernel/interp"
 	"github.com/gokernel/gokernel/kernel"
@@ -41,11 +43,13 @@ func runKernel(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	tStart := time.Now()
 	sess, err := interp.New(interp.Options{CaptureFDs: true})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	tInterp := time.Now()
 	logw := sess.LogWriter()
 	if f, ok := logw.(*os.File); ok {
 		// A fatal runtime error (stack overflow in a cell) must reach the
@@ -57,6 +61,9 @@ func runKernel(ctx context.Context, args []string) error {
 		Log:       logw,
 		Version:   gokernelVersion(),
 		ParentPID: ppid,
+		// Return the heap a cell left behind to the OS once the kernel
+		// has been idle for a while: idle notebooks stay small.
+		OnIdle: func() { debug.FreeOSMemory() },
 		HelpLinks: []kernel.HelpLink{
 			{Text: "Go documentation", URL: "https://go.dev/doc/"},
 			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},
@@ -79,6 +86,11 @@ func runKernel(ctx context.Context, args []string) error {
 				return
 			}
 		}
+	}()
+	go func() {
+		<-k.Ready()
+		fmt.Fprintf(logw, "gokernel: ready in %v (engine %v)\n", time.Since(tStart).Round(time.Microsecond),
+			tInterp.Sub(tStart).Round(time.Microsecond))
 	}()
 	err = k.Run(ctx)
 	if errors.Is(err, kernel.ErrParentGone) {

@@ -74,7 +74,7 @@ func build() error {
 
 // needClients skips (or, under GOKERNEL_REQUIRE_CLIENTS=1, fails) when the
 // Python Jupyter packages are missing, and fails if the binary did not build.
-func needClients(t *testing.T, modules ...string) {
+func needClients(t testing.TB, modules ...string) {
 	t.Helper()
 	built(t)
 	imp := "import " + strings.Join(modules, ", ")

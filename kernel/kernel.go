@@ -36,6 +36,11 @@ type Config struct {
 	ParentPID int
 	// StreamInterval is how long stream text is coalesced (default 25ms).
 	StreamInterval time.Duration
+	// OnIdle, when set, runs on the shell goroutine once no shell request
+	// has arrived for IdleAfter (default 2s) after the last one was served;
+	// the host uses it to return memory to the OS.
+	OnIdle    func()
+	IdleAfter time.Duration
 	// IOPubHWM is the iopub high-water mark in messages (default 1<<20).
 	// zmq4's PUB drops messages beyond it; coalescing keeps the count low.
 	IOPubHWM int
@@ -104,6 +109,9 @@ func New(info *ConnectionInfo, eval Evaluator, cfg Config) (*Kernel, error) {
 	}
 	if cfg.StreamInterval <= 0 {
 		cfg.StreamInterval = 25 * time.Millisecond
+	}
+	if cfg.IdleAfter <= 0 {
+		cfg.IdleAfter = 2 * time.Second
 	}
 	if cfg.IOPubHWM <= 0 {
 		cfg.IOPubHWM = 1 << 20
@@ -325,17 +333,25 @@ func (k *Kernel) shellRecvLoop(ctx context.Context) {
 	}
 }
 
-// shellExecLoop serves shell requests one at a time.
+// shellExecLoop serves shell requests one at a time, and calls
+// Config.OnIdle once after each quiet spell.
 func (k *Kernel) shellExecLoop(ctx context.Context) {
+	var idle <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-idle:
+			idle = nil
+			k.cfg.OnIdle()
 		case m, ok := <-k.queue:
 			if !ok {
 				return
 			}
 			k.dispatch(k.shell, m)
+			if k.cfg.OnIdle != nil {
+				idle = time.After(k.cfg.IdleAfter)
+			}
 		}
 	}
 }

@@ -1,0 +1,135 @@
+"""Side-by-side benchmark of gokernel and ipykernel through jupyter_client.
+
+    JUPYTER_DATA_DIR=<dir with the gokernel spec> /usr/bin/python3 kernel/testdata/bench.py [--json]
+
+(`go test -run XXX -bench KernelVsIPykernel -benchtime 1x ./kernel/` builds,
+installs and runs it.) For each kernel it measures:
+  startup   spawn -> first kernel_info_reply (median of STARTS starts)
+  p50/p99   round trip of a trivial cell ("1") over blocking pyzmq sockets:
+            execute_request sent -> execute_reply and the idle status both
+            received (ROUNDS cells after WARMUP)
+  idle RSS  VmRSS of the kernel process after the cells and IDLE s idle
+"""
+import json
+import statistics
+import sys
+import time
+
+import zmq
+from jupyter_client.manager import KernelManager
+
+STARTS = 5
+WARMUP = 20
+ROUNDS = 300
+IDLE = 3.0  # seconds idle before reading RSS (gokernel trims its heap after 2 s idle)
+
+
+def kernel_pid(km):
+    prov = getattr(km, "provisioner", None)
+    proc = getattr(prov, "process", None) or getattr(km, "kernel", None)
+    return proc.pid
+
+
+def rss_mib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def start(name):
+    """Starts a kernel; returns it, a client and spawn -> kernel_info_reply
+    (raw DEALER retrying the connection every 1 ms, so the figure is the
+    kernel's and not the client's)."""
+    km = KernelManager(kernel_name=name)
+    t0 = time.perf_counter()
+    km.start_kernel()
+    sock = km.connect_shell()
+    sock.setsockopt(zmq.RECONNECT_IVL, 1)
+    km.session.send(sock, "kernel_info_request", {})
+    if not sock.poll(30000):
+        raise TimeoutError(name + ": no kernel_info_reply in 30 s")
+    km.session.recv(sock, mode=0)
+    dt = time.perf_counter() - t0
+    sock.close(0)
+    return km, dt
+
+
+class RawClient:
+    """Blocking pyzmq sockets: jupyter_client's asyncio channels add ~10 ms per
+    message on this machine, which would hide the kernels' own latency."""
+
+    def __init__(self, km):
+        self.session = km.session
+        self.shell = km.connect_shell()
+        self.iopub = km.connect_iopub()
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        time.sleep(0.3)  # let the subscription reach the kernel
+
+    def recv(self, sock):
+        if not sock.poll(10000):
+            raise TimeoutError("no message within 10 s")
+        _, msg = self.session.recv(sock, mode=0)
+        return msg
+
+    def round_trip(self):
+        t0 = time.perf_counter()
+        msg = self.session.send(self.shell, "execute_request", {
+            "code": "1", "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True})
+        msg_id = msg["header"]["msg_id"]
+        while self.recv(self.shell)["parent_header"].get("msg_id") != msg_id:
+            pass
+        while True:
+            m = self.recv(self.iopub)
+            if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status"
+                    and m["content"]["execution_state"] == "idle"):
+                return time.perf_counter() - t0
+
+    def close(self):
+        self.shell.close(0)
+        self.iopub.close(0)
+
+
+def measure(name):
+    starts = []
+    for _ in range(STARTS):
+        km, dt = start(name)
+        starts.append(dt)
+        km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    km, _ = start(name)
+    try:
+        raw = RawClient(km)
+        for _ in range(WARMUP):
+            raw.round_trip()
+        rts = sorted(raw.round_trip() for _ in range(ROUNDS))
+        raw.close()
+        time.sleep(IDLE)
+        rss = rss_mib(kernel_pid(km))
+    finally:
+        km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    return {
+        "startup_ms": statistics.median(starts) * 1000,
+        "p50_ms": rts[len(rts) // 2] * 1000,
+        "p99_ms": rts[int(len(rts) * 0.99) - 1] * 1000,
+        "idle_rss_mib": rss,
+    }
+
+
+def main():
+    res = {"gokernel": measure("gokernel"), "ipykernel": measure("python3")}
+    if "--json" in sys.argv:
+        print(json.dumps(res))
+        return
+    g, p = res["gokernel"], res["ipykernel"]
+    print("%-14s %12s %12s %9s" % ("", "gokernel", "ipykernel", "ratio"))
+    for key, label in (("startup_ms", "startup ms"), ("p50_ms", "cell p50 ms"),
+                       ("p99_ms", "cell p99 ms"), ("idle_rss_mib", "idle RSS MiB")):
+        print("%-14s %12.2f %12.2f %8.2fx" % (label, g[key], p[key], g[key] / p[key]))
+
+
+if __name__ == "__main__":
+    main()
