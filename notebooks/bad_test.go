@@ -207,3 +207,34 @@ func TestRunOutputOrder(t *testing.T) {
 		t.Errorf("cell 2 after clear_output(true): %q, want only \"shown after the clear\\n\"", got)
 	}
 }
+
+// TestRunTimeout: --timeout interrupts a cell that runs too long; the run
+// fails naming the cell, and later cells do not run.
+func TestRunTimeout(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "slow.ipynb")
+	writeFile(t, in, makeNotebook(t, "go",
+		"import \"time\"\nfmt.Println(\"fast cell\")\n",
+		"for {\n\ttime.Sleep(10 * time.Millisecond)\n}\n",
+		"fmt.Println(\"after the slow cell\")\n"))
+	out := filepath.Join(dir, "slow.out.ipynb")
+	r := run(t, dir, time.Minute, nil, binary, "run", in, "--timeout", "1s")
+	t.Logf("exit %d after %.1fs\n%s", r.code, r.elapsed.Seconds(), r.stderr)
+	if r.code == 0 {
+		t.Fatalf("exit 0 for a cell that never ends")
+	}
+	if r.elapsed > 15*time.Second {
+		t.Errorf("--timeout 1s took %v to stop the run", r.elapsed)
+	}
+	if !strings.Contains(r.stderr, "cell 2") {
+		t.Errorf("stderr does not name cell 2:\n%s", r.stderr)
+	}
+	validate(t, out)
+	nb := readNotebook(t, out)
+	if !hasError(nb.Cells[1].Outputs, "") {
+		t.Errorf("cell 2 has no error output: %+v", nb.Cells[1].Outputs)
+	}
+	if strings.Contains(outputText(nb.Cells[2].Outputs), "after the slow cell") {
+		t.Errorf("cell 3 ran after the timed-out cell")
+	}
+}
