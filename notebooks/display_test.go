@@ -339,7 +339,7 @@ func checkLiveDisplay(t *testing.T, c kernelCell, batches int) {
 	if limit := int(5*c.Elapsed) + 4; updates > limit {
 		t.Errorf("%d updates in %.2fs (%d batches), want ≤ %d: not throttled by time\n%s", updates, c.Elapsed, batches, limit, c.describe())
 	}
-	if updates < 1 || updates >= batches/10 {
+	if updates < 1 || updates >= batches/3 {
 		t.Errorf("%d updates for %d batches in %.2fs: want the display redrawn in place, far fewer times than batches", updates, batches, c.Elapsed)
 	}
 	html := last.text("text/html")
