@@ -12,6 +12,7 @@ func init() {
 	Symbols["github.com/gokernel/gokernel/mlstd/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BCEWithLogits":     reflect.ValueOf(nn.BCEWithLogits),
+		"ClipGradNorm":      reflect.ValueOf(nn.ClipGradNorm),
 		"CrossEntropy":      reflect.ValueOf(nn.CrossEntropy),
 		"Eval":              reflect.ValueOf(nn.Eval),
 		"L1Penalty":         reflect.ValueOf(nn.L1Penalty),
@@ -20,7 +21,9 @@ func init() {
 		"NLLLoss":           reflect.ValueOf(nn.NLLLoss),
 		"NamedParameters":   reflect.ValueOf(nn.NamedParameters),
 		"NewDropout":        reflect.ValueOf(nn.NewDropout),
+		"NewDropoutRNG":     reflect.ValueOf(nn.NewDropoutRNG),
 		"NewFlatten":        reflect.ValueOf(nn.NewFlatten),
+		"NewLayerNorm":      reflect.ValueOf(nn.NewLayerNorm),
 		"NewLinear":         reflect.ValueOf(nn.NewLinear),
 		"NewLinearRNG":      reflect.ValueOf(nn.NewLinearRNG),
 		"NewLogSoftmax":     reflect.ValueOf(nn.NewLogSoftmax),
@@ -41,6 +44,7 @@ func init() {
 		// type definitions
 		"Dropout":      reflect.ValueOf((*nn.Dropout)(nil)),
 		"Flatten":      reflect.ValueOf((*nn.Flatten)(nil)),
+		"LayerNorm":    reflect.ValueOf((*nn.LayerNorm)(nil)),
 		"Linear":       reflect.ValueOf((*nn.Linear)(nil)),
 		"LogSoftmax":   reflect.ValueOf((*nn.LogSoftmax)(nil)),
 		"ModelSummary": reflect.ValueOf((*nn.ModelSummary)(nil)),

@@ -20,6 +20,7 @@ func init() {
 		"FromRows":      reflect.ValueOf(tensor.FromRows),
 		"Full":          reflect.ValueOf(tensor.Full),
 		"GradEnabled":   reflect.ValueOf(tensor.GradEnabled),
+		"LayerNorm":     reflect.ValueOf(tensor.LayerNorm),
 		"Linear":        reflect.ValueOf(tensor.Linear),
 		"LinearReLU":    reflect.ValueOf(tensor.LinearReLU),
 		"Linspace":      reflect.ValueOf(tensor.Linspace),
@@ -33,6 +34,7 @@ func init() {
 		"Rand":          reflect.ValueOf(tensor.Rand),
 		"Randn":         reflect.ValueOf(tensor.Randn),
 		"Scalar":        reflect.ValueOf(tensor.Scalar),
+		"Where":         reflect.ValueOf(tensor.Where),
 		"Zeros":         reflect.ValueOf(tensor.Zeros),
 		"ZerosLike":     reflect.ValueOf(tensor.ZerosLike),
 
