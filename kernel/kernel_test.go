@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ func (f *fakeEval) Inspect(code string, pos, detail int) (map[string]any, bool) 
 
 // client is a minimal Jupyter client over zmq4.
 type client struct {
-	t                   *testing.T
+	t                   testing.TB
 	signer              *kernel.Signer
 	shell, control, sub zmq4.Socket
 	stdin               zmq4.Socket
@@ -78,10 +79,13 @@ type client struct {
 	seq                 int
 }
 
-func startKernel(t *testing.T) (*client, *fakeEval) {
+func startKernel(t testing.TB) (*client, *fakeEval) {
+	return startKernelOn(t, &kernel.ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: "test-key", SignatureScheme: "hmac-sha256"})
+}
+
+func startKernelOn(t testing.TB, info *kernel.ConnectionInfo) (*client, *fakeEval) {
 	t.Helper()
 	ev := &fakeEval{}
-	info := &kernel.ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: "test-key", SignatureScheme: "hmac-sha256"}
 	k, err := kernel.New(info, ev, kernel.Config{Log: io.Discard, StreamInterval: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -372,6 +376,23 @@ func TestKernelStreamCoalescedInOrder(t *testing.T) {
 	}
 }
 
+func TestKernelIPCTransport(t *testing.T) {
+	dir := t.TempDir()
+	ports := []int{1, 2, 3, 4, 5}
+	c, _ := startKernelOn(t, &kernel.ConnectionInfo{Transport: "ipc", IP: dir + "/kernel", ShellPort: ports[0],
+		ControlPort: ports[1], StdinPort: ports[2], IOPubPort: ports[3], HBPort: ports[4], Key: "test-key"})
+	id := c.request(c.shell, "execute_request", `{"code":"print over ipc"}`)
+	if _, r := c.recv(c.shell); r["status"] != "ok" {
+		t.Fatalf("reply over ipc: %v", r)
+	}
+	if got := types(c.outputs(id)); len(got) < 4 {
+		t.Errorf("iopub over ipc: %v", got)
+	}
+	if _, err := os.Stat(dir + "/kernel-1"); err != nil {
+		t.Errorf("ipc socket file: %v", err)
+	}
+}
+
 func TestKernelShutdown(t *testing.T) {
 	ev := &fakeEval{}
 	info := &kernel.ConnectionInfo{IP: "127.0.0.1"}
@@ -401,5 +422,18 @@ func TestKernelShutdown(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("Run did not return after shutdown_request")
+	}
+}
+
+// BenchmarkRoundTrip is the kernel's own cost of a trivial cell with a
+// no-op evaluator, measured by a Go client on loopback: execute_request
+// sent -> execute_reply and idle received.
+func BenchmarkRoundTrip(b *testing.B) {
+	c, _ := startKernel(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := c.request(c.shell, "execute_request", `{"code":"1"}`)
+		c.recv(c.shell)
+		c.outputs(id)
 	}
 }

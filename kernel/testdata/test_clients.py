@@ -14,7 +14,7 @@ import unittest
 import uuid
 
 import zmq
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager, start_new_kernel
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.session import Session
 
@@ -447,3 +447,24 @@ class TestShutdownRestart(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestIPCTransport(unittest.TestCase):
+    def test_ipc(self):
+        import tempfile
+        d = tempfile.mkdtemp()
+        km = KernelManager(kernel_name="gokernel", transport="ipc", ip=os.path.join(d, "kernel"))
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=TIMEOUT)
+            self.assertTrue(any(f.startswith("kernel-") for f in os.listdir(d)), os.listdir(d))
+            msgs = []
+            r = kc.execute_interactive('fmt.Println("over ipc")', timeout=TIMEOUT,
+                                       output_hook=lambda m: msgs.append(m))
+            self.assertEqual(r["content"]["status"], "ok")
+            self.assertIn("over ipc\n", [m["content"].get("text") for m in msgs])
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
