@@ -43,7 +43,9 @@ func (m iopubMsg) text(mime string) string {
 
 // runKernelCells executes cells in one session of the installed gokernel
 // kernelspec through jupyter_client and returns what each produced.
-func runKernelCells(t *testing.T, cells []string) []kernelCell {
+// A cell is a source string, or {"code": SOURCE, "interrupt_after":
+// SECONDS} to press the stop button during it.
+func runKernelCells(t *testing.T, cells []any) []kernelCell {
 	t.Helper()
 	needPython(t, "jupyter_client")
 	dir := t.TempDir()
@@ -63,7 +65,9 @@ func runKernelCells(t *testing.T, cells []string) []kernelCell {
 	}
 	for i, c := range out {
 		for _, m := range c.IOPub {
-			if m.Parent != c.MsgID {
+			// Status messages of a control request (the interrupt) have
+			// that request as parent.
+			if m.Parent != c.MsgID && m.MsgType != "status" {
 				t.Errorf("cell %d: %s has parent %q, want the cell's execute_request %q", i+1, m.MsgType, m.Parent, c.MsgID)
 			}
 		}
@@ -175,7 +179,7 @@ q.Done()`
 // every display kind arrives with its MIME type; a chart result is an
 // execute_result with image/png; clear_output(wait) is sent in order.
 func TestKernelDisplay(t *testing.T) {
-	cells := runKernelCells(t, []string{progressCell, fitCell, kindsCell, chartCell, clearCell, voidMethodCell, voidProgressCell, orderCell})
+	cells := runKernelCells(t, []any{progressCell, fitCell, kindsCell, chartCell, clearCell, voidMethodCell, voidProgressCell, orderCell})
 	for i, c := range cells {
 		if c.Reply["status"] != "ok" {
 			t.Errorf("cell %d: execute_reply status %v: %v\n%s", i+1, c.Reply["status"], c.Reply["evalue"], c.describe())
@@ -355,5 +359,60 @@ func checkLiveDisplay(t *testing.T, c kernelCell, batches int) {
 	}
 	if !strings.Contains(plain, "100%") && !strings.Contains(plain, "epoch") {
 		t.Errorf("final text/plain %q does not describe the finished bar", plain)
+	}
+}
+
+// TestKernelInterruptFit: the notebook's stop button (interrupt_request,
+// the kernelspec's interrupt mode) ends train.Fit between two steps: Fit
+// returns with Interrupted set, the live display's final state says so,
+// and the model keeps its trained weights for the next cell.
+func TestKernelInterruptFit(t *testing.T) {
+	setup := `import (
+	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/metrics"
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/optim"
+	"github.com/gokernel/gokernel/mlstd/train"
+)
+
+blobs := data.Blobs(20000, 8, 3, 1.0, 1)
+nn.Seed(1)
+net := nn.NewSequential(nn.NewLinear(8, 32), nn.NewReLU(), nn.NewLinear(32, 3))
+sgd := optim.NewSGD(net.Parameters(), optim.SGDConfig{LR: 0.05, Momentum: 0.9})
+fmt.Printf("accuracy before %.3f\n", metrics.ModelAccuracy(net, blobs))
+`
+	long := `hist, err := train.Fit(net, sgd, nn.CrossEntropy, blobs, train.Config{Epochs: 1000000, BatchSize: 32, Seed: 1})
+fmt.Println("interrupted:", hist.Interrupted, "err:", err)
+`
+	after := `fmt.Printf("accuracy after %.3f\n", metrics.ModelAccuracy(net, blobs))`
+	cells := runKernelCells(t, []any{setup, map[string]any{"code": long, "interrupt_after": 1.5}, after})
+	for i, c := range cells {
+		if c.Reply["status"] != "ok" {
+			t.Errorf("cell %d: execute_reply status %v: %v %v\n%s", i+1, c.Reply["status"], c.Reply["ename"], c.Reply["evalue"], c.describe())
+		}
+	}
+	c := cells[1]
+	t.Logf("interrupted after %.2fs", c.Elapsed)
+	if c.Elapsed > 10 {
+		t.Errorf("the interrupt took %.1fs to stop training", c.Elapsed)
+	}
+	if out := streamText(c); !strings.Contains(out, "interrupted: true") || !strings.Contains(out, "interrupted by user") {
+		t.Errorf("Fit did not report the interrupt: %q", out)
+	}
+	var last iopubMsg
+	for _, m := range c.outputs() {
+		if m.MsgType == "update_display_data" {
+			last = m
+		}
+	}
+	if !strings.Contains(last.text("text/plain"), "interrupted") {
+		t.Errorf("the progress display's final state %q does not say it was interrupted", last.text("text/plain"))
+	}
+	var before, afterAcc float64
+	fmt.Sscanf(strings.TrimSpace(streamText(cells[0])), "accuracy before %f", &before)
+	fmt.Sscanf(strings.TrimSpace(streamText(cells[2])), "accuracy after %f", &afterAcc)
+	t.Logf("accuracy %.3f before training, %.3f after the interrupted run", before, afterAcc)
+	if afterAcc < 0.9 || afterAcc <= before {
+		t.Errorf("the interrupted model did not keep its training: accuracy %.3f before, %.3f after", before, afterAcc)
 	}
 }

@@ -2,13 +2,16 @@
 dump every IOPub message each cell caused, as JSON on stdout.
 
 usage: kernel_session.py CELLS.json
-CELLS.json is a JSON list of cell sources. The output is a JSON list with,
+CELLS.json is a JSON list of cell sources, or of objects
+{"code": SOURCE, "interrupt_after": SECONDS} to interrupt the kernel (the
+kernelspec's interrupt mode) that long after sending the request. The output is a JSON list with,
 per cell: the execute_request msg_id, the execute_reply content, and the
 IOPub messages in arrival order (msg_type, parent msg_id, seconds since
 the request was sent, content with binary image data shortened).
 The kernel's working directory is the current directory.
 """
 import json
+import queue
 import sys
 import time
 
@@ -38,12 +41,24 @@ def main():
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
-        for code in cells:
+        for cell in cells:
+            if isinstance(cell, str):
+                cell = {"code": cell}
+            interrupt_after = cell.get("interrupt_after")
             t0 = time.monotonic()
-            msg_id = kc.execute(code)
+            msg_id = kc.execute(cell["code"])
             msgs = []
             while True:
-                m = kc.get_iopub_msg(timeout=120)
+                if interrupt_after is not None:
+                    if time.monotonic() - t0 >= interrupt_after:
+                        km.interrupt_kernel()
+                        interrupt_after = None
+                    try:
+                        m = kc.get_iopub_msg(timeout=0.05)
+                    except queue.Empty:
+                        continue
+                else:
+                    m = kc.get_iopub_msg(timeout=120)
                 parent = m["parent_header"].get("msg_id")
                 msgs.append({
                     "msg_type": m["header"]["msg_type"],
