@@ -83,7 +83,8 @@ func (b *batcher) forward(m nn.Module, x []float32, rows int) (out []float32, sh
 			err = fmt.Errorf("serve: model forward panicked: %v", r)
 		}
 	}()
-	y := m.Forward(tensor.New(x, append([]int{rows}, b.in...)...))
+	var y *tensor.Tensor
+	tensor.NoGrad(func() { y = m.Forward(tensor.New(x, append([]int{rows}, b.in...)...)) })
 	if y == nil {
 		return nil, nil, errors.New("serve: model returned nil")
 	}

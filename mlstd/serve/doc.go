@@ -59,9 +59,9 @@
 // keeps serving. Stop uses http.Server.Shutdown, then lets the batcher
 // finish.
 //
-// The forward pass is not wrapped in tensor.NoGrad: that switch is
-// process-wide, and a server running beside a training cell would turn
-// off the cell's gradients. Outputs are plain tensors either way.
+// The forward pass runs under tensor.NoGrad, which is per goroutine, so a
+// server running beside a training cell does not turn off the cell's
+// gradients and builds no backward graph of its own.
 //
 // # Monitoring
 //
