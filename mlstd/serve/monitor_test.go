@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/gokernel/gokernel/mlstd/display"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -257,6 +258,11 @@ func TestStatsText(t *testing.T) {
 	}
 	if h := st.HTML(); !strings.HasPrefix(h, "<table>") || !strings.Contains(h, "dog:2") {
 		t.Errorf("HTML() = %q", h)
+	}
+	// A notebook shows a Stats value as its HTML table, with the text form beside it.
+	b := display.MIME(st)
+	if h, _ := b["text/html"].(string); !strings.Contains(h, "dog:2") || !strings.Contains(fmt.Sprint(b["text/plain"]), "cat:0 dog:2 owl:0") {
+		t.Errorf("display.MIME(stats) = %v", b)
 	}
 	if value(t, scrape(t, s), "gokernel_serve_predictions_total", map[string]string{"class": "dog"}) != 2 {
 		t.Error("predictions_total{class=dog} != 2")
