@@ -468,3 +468,30 @@ class TestIPCTransport(unittest.TestCase):
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+
+
+class TestNBClient(unittest.TestCase):
+    """nbclient (what nbconvert --execute uses) runs a Go notebook."""
+
+    def test_execute_notebook(self):
+        try:
+            import nbformat
+            from nbclient import NotebookClient
+        except ImportError as e:
+            if os.environ.get("GOKERNEL_REQUIRE_CLIENTS") == "1":
+                raise
+            self.skipTest("nbclient/nbformat missing: %s" % e)
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell('xs := []int{1, 2, 3}\nfmt.Println(len(xs))'),
+            nbformat.v4.new_code_cell('import "github.com/gokernel/gokernel/mlstd/display"\ndisplay.Markdown("**bold**")'),
+            nbformat.v4.new_code_cell("xs[1] * 21"),
+        ]
+        NotebookClient(nb, kernel_name="gokernel", timeout=TIMEOUT).execute()
+        out = [c.outputs for c in nb.cells]
+        self.assertEqual(out[0][0]["text"], "3\n")
+        self.assertEqual(out[1][0]["output_type"], "display_data")
+        self.assertIn("text/markdown", out[1][0]["data"])
+        self.assertEqual(out[2][0]["output_type"], "execute_result")
+        self.assertEqual(out[2][0]["data"]["text/plain"], "42")
+        self.assertEqual(nb.cells[2].execution_count, 3)
