@@ -54,6 +54,11 @@ func (k *Kernel) serve(sock zmq4.Socket, m *Message) {
 		}
 	}()
 	h := handlers[m.Header.MsgType]
+	if sock == k.control && m.Header.MsgType == "execute_request" {
+		// Cells run on shell only; running one here would block control.
+		k.replyError(sock, m, "execute_reply", errors.New("kernel: execute_request is served on the shell channel, not control"))
+		return
+	}
 	if h == nil {
 		k.log.Printf("unknown message type %q ignored", m.Header.MsgType)
 		return

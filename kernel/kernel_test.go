@@ -282,6 +282,11 @@ func TestKernelInterruptWhileRunning(t *testing.T) {
 	if m, _ := c.recv(c.control); m.Header.MsgType != "kernel_info_reply" {
 		t.Fatalf("control reply = %s", m.Header.MsgType)
 	}
+	// a cell sent on control is refused, not queued behind the running one
+	c.request(c.control, "execute_request", `{"code":"x"}`)
+	if _, r := c.recv(c.control); r["status"] != "error" {
+		t.Fatalf("execute_request on control: %v", r)
+	}
 	t0 := time.Now()
 	c.request(c.control, "interrupt_request", `{}`)
 	if _, r := c.recv(c.control); r["status"] != "ok" {
