@@ -100,9 +100,11 @@ func runPython(t *testing.T, module string, allowSkip []string, env ...string) {
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s:\n%s", module, out)
-	if err != nil {
-		t.Fatalf("%s failed: %v", module, err)
-	}
+	defer func() {
+		if err != nil {
+			t.Fatalf("%s failed: %v", module, err)
+		}
+	}()
 	// Under CI every skip is a failure except the ones named (features
 	// the engine does not offer yet).
 	for _, line := range strings.Split(string(out), "\n") {

@@ -287,31 +287,54 @@ func (k *Kernel) userExpressions(exprs map[string]string) map[string]any {
 	return res
 }
 
-// abortQueued answers the execute_requests that were queued behind a
-// failed cell (received before it failed) with status "aborted"; other
-// queued requests are served normally. A request sent after the client
-// saw the error reply runs: aborting stops "run all", not the next cell.
+// abortGrace is how long after a failure execute_requests still in flight
+// are looked for: "run all" sends every cell at once, and a cell can fail
+// before the next request has been read off the socket.
+const abortGrace = 50 * time.Millisecond
+
+// abortQueued answers the execute_requests queued behind a failed cell
+// with status "aborted"; other queued requests are served normally. A
+// request is queued behind the failure if it was received before the
+// failure, or arrives within abortGrace with a header date (the client's
+// send time) no later than the failure. A request sent after the client
+// saw the error runs: aborting stops "run all", not the next cell.
 func (k *Kernel) abortQueued(failed time.Time) {
+	grace := time.NewTimer(abortGrace)
+	defer grace.Stop()
 	for {
 		select {
 		case m, ok := <-k.queue:
 			if !ok {
 				return
 			}
-			if m.Header.MsgType != "execute_request" || m.received.After(failed) {
+			if m.Header.MsgType != "execute_request" {
 				k.dispatch(k.shell, m)
-				if m.received.After(failed) {
-					return
-				}
 				continue
+			}
+			if !sentBefore(m, failed) {
+				k.dispatch(k.shell, m)
+				return
 			}
 			k.pub.publish(m, "status", map[string]any{"execution_state": "busy"})
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			k.pub.publish(m, "status", map[string]any{"execution_state": "idle"})
-		default:
+		case <-grace.C:
 			return
 		}
 	}
+}
+
+// sentBefore reports whether m was sent before t: received before it, or
+// stamped (header date) no later than t and received shortly after.
+func sentBefore(m *Message, t time.Time) bool {
+	if !m.received.After(t) {
+		return true
+	}
+	if m.received.Sub(t) > abortGrace {
+		return false
+	}
+	d, err := time.Parse(time.RFC3339Nano, m.Header.Date)
+	return err == nil && !d.After(t)
 }
 
 // errInputInterrupted is returned to a cell whose input wait was interrupted.

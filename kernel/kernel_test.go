@@ -51,6 +51,9 @@ func (f *fakeEval) Execute(ctx context.Context, code string, out kernel.Output) 
 		io.WriteString(out.Stdout, code[6:])
 	case code == "plain error":
 		return nil, errors.New("plain")
+	case code == "slow error":
+		time.Sleep(50 * time.Millisecond)
+		return nil, errors.New("slow")
 	}
 	return map[string]any{"text/plain": "ok:" + code}, nil
 }
@@ -160,7 +163,8 @@ func (c *client) drain() {
 func (c *client) request(sock zmq4.Socket, msgType, content string) string {
 	c.seq++
 	id := fmt.Sprintf("req-%d", c.seq)
-	h := fmt.Sprintf(`{"msg_id":%q,"session":"cs","username":"u","date":"2024-01-01T00:00:00Z","msg_type":%q,"version":"5.3"}`, id, msgType)
+	date := time.Now().UTC().Format(time.RFC3339Nano)
+	h := fmt.Sprintf(`{"msg_id":%q,"session":"cs","username":"u","date":%q,"msg_type":%q,"version":"5.3"}`, id, date, msgType)
 	fr := [][]byte{[]byte(kernel.Delimiter), c.signer.Sign([]byte(h), []byte("{}"), []byte("{}"), []byte(content)),
 		[]byte(h), []byte("{}"), []byte("{}"), []byte(content)}
 	if err := sock.SendMulti(zmq4.NewMsgFrom(fr...)); err != nil {
@@ -395,6 +399,30 @@ func TestKernelIPCTransport(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/kernel-1"); err != nil {
 		t.Errorf("ipc socket file: %v", err)
+	}
+}
+
+// TestKernelStopOnError: requests queued (or in flight, sent before the
+// failure) behind a failed cell are aborted; one sent after the error
+// reply runs.
+func TestKernelStopOnError(t *testing.T) {
+	c, _ := startKernel(t)
+	ids := []string{
+		c.request(c.shell, "execute_request", `{"code":"slow error"}`),
+		c.request(c.shell, "execute_request", `{"code":"print a"}`),
+		c.request(c.shell, "execute_request", `{"code":"print b"}`),
+	}
+	var statuses []any
+	for range ids {
+		_, r := c.recv(c.shell)
+		statuses = append(statuses, r["status"])
+	}
+	if fmt.Sprint(statuses) != "[error aborted aborted]" {
+		t.Errorf("statuses = %v; want [error aborted aborted]", statuses)
+	}
+	c.request(c.shell, "execute_request", `{"code":"print c"}`)
+	if _, r := c.recv(c.shell); r["status"] != "ok" {
+		t.Errorf("request after the error reply: %v; want ok", r)
 	}
 }
 
