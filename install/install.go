@@ -116,15 +116,42 @@ func sysPrefix() (string, error) {
 			return d, nil
 		}
 	}
-	for _, py := range []string{"python3", "python"} {
-		out, err := exec.Command(py, "-c", "import sys; print(sys.prefix)").Output()
+	// The environment that matters is the one running `jupyter`.
+	cmds := [][]string{{"python3"}, {"python"}}
+	if py := jupyterPython(); py != nil {
+		cmds = append([][]string{py}, cmds...)
+	}
+	for _, py := range cmds {
+		args := append(py[1:len(py):len(py)], "-c", "import sys; print(sys.prefix)")
+		out, err := exec.Command(py[0], args...).Output()
 		if err == nil {
 			if p := strings.TrimSpace(string(out)); p != "" {
 				return p, nil
 			}
 		}
 	}
-	return "", errors.New("install: --sys-prefix: no active Python environment (no VIRTUAL_ENV, CONDA_PREFIX or python3 on PATH)")
+	return "", errors.New("install: --sys-prefix: no active Python environment (no VIRTUAL_ENV, CONDA_PREFIX, jupyter or python3 on PATH)")
+}
+
+// jupyterPython returns the interpreter command from the #! line of the
+// jupyter script on PATH ("#!/usr/bin/python3" or "#!/usr/bin/env python3").
+func jupyterPython() []string {
+	path, err := exec.LookPath("jupyter")
+	if err != nil {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	buf := make([]byte, 256)
+	n, _ := f.Read(buf)
+	line, _, _ := strings.Cut(string(buf[:n]), "\n")
+	if !strings.HasPrefix(line, "#!") {
+		return nil
+	}
+	return strings.Fields(line[2:])
 }
 
 // SearchPath returns the data dirs Jupyter searches for kernelspecs, in
