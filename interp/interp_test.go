@@ -127,6 +127,8 @@ func TestModernGo(t *testing.T) {
 		{code: "var q any = \"str\"\ns, isStr := q.(string)\nfmt.Println(s, isStr)", stdout: "str true\n"},
 		{code: "switch z := q.(type) {\ncase int:\n\tfmt.Println(\"int\", z)\ncase string:\n\tfmt.Println(\"string\", z)\n}", stdout: "string str\n"},
 		{code: "if w, ok := m[\"b\"]; ok { fmt.Println(w) }", stdout: "2\n"},
+		{code: "cc := make(chan int, 1)\ncc <- 8\nclose(cc)\ncv, cok := <-cc\ncv2, cok2 := <-cc\nfmt.Println(cv, cok, cv2, cok2)", stdout: "8 true 0 false\n"},
+		{code: "cs := make(chan string, 1)\ncs <- \"hi\"\nsv, sok := <-cs\nfmt.Println(sv, sok)", stdout: "hi true\n"},
 		{code: "clear(m)\nlen(m)", result: "0"},
 		{code: "func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }\nMap[int, string]([]int{1, 2}, func(i int) string { return fmt.Sprint(i * 2) })", result: "[2 4]"},
 	})
@@ -167,6 +169,10 @@ func TestInterrupt(t *testing.T) {
 		"time.Sleep(time.Hour)",
 		"ch := make(chan int)\n<-ch",
 		"ch2 := make(chan int)\nvar got int\ngot = <-ch2",
+		"ch3 := make(chan string)\nfunc() { msg := <-ch3; fmt.Println(msg) }()",
+		"full := make(chan int)\nfull <- 1",
+		"ch4 := make(chan int)\nfunc() { total := 0; total += <-ch4; fmt.Println(total) }()",
+		"func waitFor(c chan bool) bool { v, ok := <-c; return v && ok }\nwaitFor(make(chan bool))",
 		"select {}",
 		"func spin() { for { counter++ } }\nspin()",
 	} {

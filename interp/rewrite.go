@@ -17,6 +17,7 @@ type rewriter struct {
 	chans   map[string]bool // names known to hold channels
 	globals map[string]reflect.Value
 	noMin   bool // the user defined their own min/max/clear
+	atTop   bool // rewriting an expression of a cell top-level statement (global scope)
 	tmp     int
 }
 
@@ -26,7 +27,7 @@ func newRewriter(globals map[string]reflect.Value) *rewriter {
 		if v.IsValid() && isIntKind(v.Kind()) {
 			r.ints[name] = true
 		}
-		if v.IsValid() && v.Kind() == reflect.Chan {
+		if v.IsValid() && v.Kind() == reflect.Chan && v.Type().ChanDir() == reflect.BothDir {
 			r.chans[name] = true
 		}
 	}
@@ -106,6 +107,9 @@ func (r *rewriter) block(b *ast.BlockStmt) {
 }
 
 func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
+	saved := r.atTop
+	r.atTop = top
+	defer func() { r.atTop = saved }()
 	wrap := func(s ast.Stmt) []ast.Stmt {
 		if top {
 			return []ast.Stmt{iife(s)}
@@ -176,6 +180,18 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		for _, e := range s.Lhs {
 			r.expr(e)
 		}
+		if len(s.Rhs) == 1 && len(s.Lhs) == 2 && s.Tok == token.DEFINE {
+			if c := r.knownRecv(s.Rhs[0]); c != nil {
+				s.Rhs[0] = call(ident("__gkrecv2"), c) // v, ok := <-ch
+				return []ast.Stmt{s}
+			}
+		}
+		for i, e := range s.Rhs {
+			// (yaegi cannot instantiate the helper in a global-scope define)
+			if c := r.knownRecv(e); c != nil && len(s.Rhs) == len(s.Lhs) && !(top && s.Tok == token.DEFINE) {
+				s.Rhs[i] = call(ident("__gkrecv"), c)
+			}
+		}
 		if len(s.Rhs) == 1 {
 			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN && len(s.Lhs) <= 2 {
 				// v = <-ch -> select { case t := <-ch: v = t; case <-interrupt: raise }
@@ -226,6 +242,10 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 	case *ast.SendStmt:
 		r.expr(s.Chan)
 		r.expr(s.Value)
+		// A blocking send must notice an interrupt too.
+		return wrap(&ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
+			&ast.CommClause{Comm: s}, interruptClause(),
+		}}})
 	case *ast.IncDecStmt:
 		r.expr(s.X)
 	}
@@ -440,14 +460,35 @@ func (r *rewriter) expr(e ast.Expr) {
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
+			saved := r.atTop
+			r.atTop = false
 			r.funcType(n.Type)
 			r.block(n.Body)
+			r.atTop = saved
 			return false
 		case *ast.CallExpr:
 			r.builtin(n)
+			for i, a := range n.Args {
+				if c := r.knownRecv(a); c != nil && !r.atTop {
+					n.Args[i] = call(ident("__gkrecv"), c)
+				}
+			}
 		}
 		return true
 	})
+}
+
+// knownRecv returns ch if e is `<-ch` on a variable known to be a
+// bidirectional channel: such receives become the interruptible __gkrecv.
+func (r *rewriter) knownRecv(e ast.Expr) ast.Expr {
+	u, ok := e.(*ast.UnaryExpr)
+	if !ok || u.Op != token.ARROW {
+		return nil
+	}
+	if id, ok := u.X.(*ast.Ident); ok && r.chans[id.Name] {
+		return id
+	}
+	return nil
 }
 
 // funcType records integer parameters (for range-over-int).
@@ -459,6 +500,11 @@ func (r *rewriter) funcType(t *ast.FuncType) {
 		if id, ok := f.Type.(*ast.Ident); ok && isIntTypeName(id.Name) {
 			for _, n := range f.Names {
 				r.ints[n.Name] = true
+			}
+		}
+		if ct, ok := f.Type.(*ast.ChanType); ok && ct.Dir == ast.SEND|ast.RECV {
+			for _, n := range f.Names {
+				r.chans[n.Name] = true
 			}
 		}
 	}

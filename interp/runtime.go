@@ -31,6 +31,26 @@ type __gkOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
 }
 
+func __gkrecv[T any](c chan T) T {
+	select {
+	case v := <-c:
+		return v
+	case <-__gk.Done():
+		__gk.Raise()
+	}
+	panic("unreachable")
+}
+
+func __gkrecv2[T any](c chan T) (T, bool) {
+	select {
+	case v, ok := <-c:
+		return v, ok
+	case <-__gk.Done():
+		__gk.Raise()
+	}
+	panic("unreachable")
+}
+
 func __gkmin[T __gkOrdered](a, b T) T {
 	if b < a || b != b {
 		return b
