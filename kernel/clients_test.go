@@ -166,7 +166,7 @@ func TestParentDeath(t *testing.T) {
 	}
 }
 
-func writeConnection(t *testing.T, path string) {
+func writeConnection(t testing.TB, path string) {
 	t.Helper()
 	ports := freePorts(t, 5)
 	b, _ := json.Marshal(map[string]any{"transport": "tcp", "ip": "127.0.0.1", "shell_port": ports[0],

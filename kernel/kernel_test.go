@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -469,4 +471,64 @@ func BenchmarkRoundTrip(b *testing.B) {
 		c.recv(c.shell)
 		c.outputs(id)
 	}
+}
+
+// BenchmarkBinaryRoundTrip measures a trivial cell ("1") on the real
+// gokernel binary (interp engine) with the Go client, so that the figure
+// is the kernel's and not a Python client's: execute_request sent ->
+// execute_reply and idle received.
+func BenchmarkBinaryRoundTrip(b *testing.B) {
+	built(b)
+	conn := b.TempDir() + "/kernel.json"
+	writeConnection(b, conn)
+	raw, _ := os.ReadFile(conn)
+	var ci kernel.ConnectionInfo
+	_ = json.Unmarshal(raw, &ci)
+	cmd := exec.Command(binary, "kernel", "-f", conn)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	signer, _ := kernel.NewSigner(ci.SignatureScheme, []byte(ci.Key))
+	c := &client{t: b, signer: signer, iopub: make(chan *kernel.Message, 1000)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.shell = zmq4.NewDealer(ctx, zmq4.WithDialerRetry(5*time.Millisecond), zmq4.WithDialerMaxRetries(1000))
+	c.sub = zmq4.NewSub(ctx, zmq4.WithDialerRetry(5*time.Millisecond), zmq4.WithDialerMaxRetries(1000))
+	_ = c.sub.SetOption(zmq4.OptionSubscribe, "")
+	if err := c.shell.Dial(ci.Endpoint(ci.ShellPort)); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.sub.Dial(ci.Endpoint(ci.IOPubPort)); err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		for {
+			m, err := c.sub.Recv()
+			if err != nil {
+				return
+			}
+			if d, err := kernel.Decode(m.Frames, c.signer); err == nil {
+				c.iopub <- d
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // subscription
+	for i := 0; i < 20; i++ {
+		c.outputs(c.request(c.shell, "execute_request", `{"code":"1"}`))
+		c.recv(c.shell)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		id := c.request(c.shell, "execute_request", `{"code":"1"}`)
+		c.recv(c.shell)
+		c.outputs(id)
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

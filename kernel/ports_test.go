@@ -6,7 +6,7 @@ import (
 )
 
 // freePorts returns n distinct TCP ports that were free a moment ago.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ls []net.Listener
 	var ports []int

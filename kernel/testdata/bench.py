@@ -45,8 +45,10 @@ def start(name):
     km = KernelManager(kernel_name=name)
     t0 = time.perf_counter()
     km.start_kernel()
-    sock = km.connect_shell()
-    sock.setsockopt(zmq.RECONNECT_IVL, 1)
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.RECONNECT_IVL, 1)  # before connect, or libzmq retries after 100 ms
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(km._make_url("shell"))
     km.session.send(sock, "kernel_info_request", {})
     if not sock.poll(30000):
         raise TimeoutError(name + ": no kernel_info_reply in 30 s")
