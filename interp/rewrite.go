@@ -180,7 +180,8 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		for _, e := range s.Lhs {
 			r.expr(e)
 		}
-		if len(s.Rhs) == 1 && len(s.Lhs) == 2 && s.Tok == token.DEFINE {
+		if len(s.Rhs) == 1 && len(s.Lhs) == 2 && s.Tok == token.DEFINE && !top {
+			// (at top level yaegi cannot instantiate the helper reliably)
 			if c := r.knownRecv(s.Rhs[0]); c != nil {
 				s.Rhs[0] = call(ident("__gkrecv2"), c) // v, ok := <-ch
 				return []ast.Stmt{s}
