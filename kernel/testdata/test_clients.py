@@ -314,7 +314,9 @@ class TestExecution(KernelCase):
 
     def test_stop_on_error_aborts_queue(self):
         self.flush()
-        ids = [self.kc.execute('panic("first")'),
+        # "run all": the first cell fails after some work; the others were
+        # sent meanwhile and must be aborted.
+        ids = [self.kc.execute('time.Sleep(300 * time.Millisecond)\npanic("first")'),
                self.kc.execute('fmt.Println("should not run")'),
                self.kc.execute('fmt.Println("nor this")')]
         statuses = [reply_on(self.kc, self.kc.shell_channel, i)["content"]["status"] for i in ids]
