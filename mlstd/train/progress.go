@@ -336,11 +336,13 @@ func (p *Progress) html() string {
 	if p.status != "" && p.status != "done" {
 		color = "#d62728"
 	}
+	// A <progress> element, as fastprogress uses: frontends that sanitize
+	// untrusted HTML (classic Notebook strips style and aria-* attributes)
+	// still draw it.
 	fmt.Fprintf(&b, `<div class="gokernel-progress"><div style="display:flex;align-items:center;gap:0.8em;font-family:monospace">`+
-		`<div class="gokernel-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="%.0f" `+
-		`style="width:300px;height:14px;background:#e6e6e6;border-radius:3px;overflow:hidden">`+
-		`<div style="width:%.1f%%;height:100%%;background:%s"></div></div><span>%.0f%% %s</span></div>`,
-		100*p.fraction(), 100*p.fraction(), color, 100*p.fraction(), html.EscapeString(p.line()))
+		`<progress class="gokernel-bar" value="%.0f" max="100" style="width:300px;height:14px;accent-color:%s"></progress>`+
+		`<span>%.0f%% %s</span></div>`,
+		100*p.fraction(), color, 100*p.fraction(), html.EscapeString(p.line()))
 	if len(p.chartPNG) > 0 {
 		fmt.Fprintf(&b, `<img class="gokernel-chart" alt="loss chart" style="width:480px" src="data:image/png;base64,%s">`,
 			base64.StdEncoding.EncodeToString(p.chartPNG))

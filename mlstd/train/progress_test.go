@@ -84,7 +84,7 @@ func TestThrottleByTime(t *testing.T) {
 		}
 	}
 	last := (*got)[n-1].html
-	for _, s := range []string{"width:100.0%", "epoch 5/5", "<img", "<td>5</td>", "<th>val_loss</th>", "0.2400"} {
+	for _, s := range []string{`<progress class="gokernel-bar" value="100" max="100"`, "epoch 5/5", "<img", "<td>5</td>", "<th>val_loss</th>", "0.2400"} {
 		if !strings.Contains(last, s) {
 			t.Errorf("final display lacks %q", s)
 		}
