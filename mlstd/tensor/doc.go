@@ -55,6 +55,14 @@
 // through a freed part of a graph again panics, as it raises in PyTorch.
 // NoGrad(f) runs f without recording, on the calling goroutine only.
 //
+// Memory: the gradients of intermediate tensors (which Backward drops) and
+// ops' backward scratch are recycled through per-length sync.Pools
+// (pool.go), so a step leaves only its forward outputs as garbage (44 KB
+// instead of 115 KB per MNIST MLP step, BenchmarkMLPStep). That matters
+// because the Go heap grows by as much as its live size (a 219 MB data
+// set) before a collection, and that headroom is most of a training
+// process's peak RSS.
+//
 // # Errors
 //
 // Shape misuse panics with a *ShapeError naming the op and both shapes; the

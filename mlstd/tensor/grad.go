@@ -9,7 +9,7 @@ func (t *Tensor) addGrad(g []float32, owned bool) {
 	}
 	if t.grad == nil {
 		if !owned {
-			g = append([]float32(nil), g...)
+			g = append(getBuf(len(g))[:0], g...)
 		}
 		t.grad = &Tensor{shape: t.shape, data: g}
 		return
@@ -24,7 +24,7 @@ func (t *Tensor) addGrad(g []float32, owned bool) {
 // ops that accumulate into it in place (matmul backward with beta = 1).
 func (t *Tensor) gradBuf() []float32 {
 	if t.grad == nil {
-		t.grad = &Tensor{shape: t.shape, data: make([]float32, len(t.data))}
+		t.grad = &Tensor{shape: t.shape, data: getZeroed(len(t.data))}
 	}
 	return t.grad.data
 }

@@ -14,7 +14,7 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 		panic(&ShapeError{Op: "cross_entropy", A: logits.shape, B: []int{len(labels)}, Msg: "need logits (N, C) and N labels"})
 	}
 	n, c := logits.shape[0], logits.shape[1]
-	p := make([]float32, len(logits.data))
+	p := getBuf(len(logits.data))
 	softmaxInto(p, logits.data, n, c, 1, true) // log-probabilities
 	var loss float64
 	for i, y := range labels {
@@ -29,10 +29,11 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 	ys := append([]int(nil), labels...)
 	return result("cross_entropy", []int{}, []float32{float32(loss)}, func(out *Tensor) {
 		g := out.grad.data[0] / float32(n)
-		gx := make([]float32, len(p))
+		gx := getBuf(len(p))
 		for i, lp := range p {
 			gx[i] = float32(math.Exp(float64(lp))) * g
 		}
+		putBuf(p) // only this closure held it, and it runs once
 		for i, y := range ys {
 			gx[i*c+y] -= g
 		}

@@ -79,7 +79,8 @@ func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
 	return result(op, shape, d, func(out *Tensor) {
 		g := out.grad.data
 		if relu {
-			masked := make([]float32, len(g))
+			masked := getBuf(len(g))
+			defer putBuf(masked)
 			reluMask(masked, g, d)
 			g = masked
 		}

@@ -280,7 +280,8 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	for _, n := range order {
 		if n.backward != nil {
 			n.backward, n.parents, n.freed = nil, nil, true
-			if n != t {
+			if n != t && n.grad != nil {
+				putBuf(n.grad.data) // an intermediate's gradient: unreachable from now on
 				n.grad = nil
 			}
 		}

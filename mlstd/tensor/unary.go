@@ -121,7 +121,7 @@ func (t *Tensor) ReLU() *Tensor {
 	reluInto(d, t.data)
 	return result("relu", t.shape, d, func(out *Tensor) {
 		g := out.grad.data
-		gx := make([]float32, len(g))
+		gx := getBuf(len(g))
 		reluMask(gx, g, d)
 		t.addGrad(gx, true)
 	}, t)
