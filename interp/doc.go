@@ -44,9 +44,13 @@
 //
 // yaegi's context cancellation silently breaks every closure created before
 // it, so Interrupt is cooperative: every loop body starts with a poll of a
-// flag (`if __gkstop { __gk.Raise() }` (__gkstop is an interpreted global the host sets)), selects and channel receives get
-// an extra interrupt case, time.Sleep is replaced by an interruptible one,
-// and mlstd's compiled loops call host.Check. The cell ends with a
+// flag (`if __gkstop { __gk.Raise() }`; __gkstop is an interpreted global
+// the host sets), selects, sends, `<-ch` statements, receives on channels
+// the engine knows and range over such channels get an interrupt case,
+// time.Sleep is replaced by an interruptible one, and mlstd's compiled loops
+// call host.Check. Still not interruptible without escalation: sync waits
+// (WaitGroup.Wait, Mutex.Lock), receives on channels whose type the engine
+// cannot see, and long compiled calls that do not poll host.Check. The cell ends with a
 // KeyboardInterrupt CellError and all state intact. Only when a cell has not
 // stopped EscalateAfter after the interrupt is the interpreter stopped by
 // force; the error then says a restart is recommended.
