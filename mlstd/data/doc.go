@@ -50,8 +50,10 @@
 // They are looked up in the user cache directory, then in the Go module
 // cache, and only then downloaded with `go mod download`; every file is
 // checked against a SHA-256 fixed in the source, and a missing or corrupt
-// file gives an error that names it and says how to fix it. The decoded
-// bytes stay in memory, so a second call takes a fraction of a second and
+// file gives an error that names it and says how to fix it. Pixels are
+// converted while the files are decompressed and no decoded copy is kept
+// (it would stay resident and, as live heap, double its cost through the
+// collector's headroom), so each call takes about half a second and
 // returns fresh datasets that may be modified. LoadMNIST reads the files
 // from a directory of your choice; LoadIDX reads any IDX pair unchecked.
 //

@@ -64,17 +64,6 @@ func pixelsToFloat(dst []float32, src []byte) {
 	}
 }
 
-// fromBytes builds a dataset from raw 8-bit pixels and labels.
-func fromBytes(img, lab []byte, rows, cols int, name string) (*Dataset, error) {
-	f := rows * cols
-	if f == 0 || len(img)/f != len(lab) {
-		return nil, fmt.Errorf("data: %s: %d images of %d×%d pixels but %d labels", name, len(img)/max(f, 1), rows, cols, len(lab))
-	}
-	x := make([]float32, len(img))
-	pixelsToFloat(x, img)
-	return labelled(x, lab, f)
-}
-
 // labelled wraps converted pixels and byte labels as a dataset with class
 // names "0", "1", ....
 func labelled(x []float32, lab []byte, f int) (*Dataset, error) {
@@ -126,23 +115,6 @@ func readIDXHeader(r io.Reader, path string, ndim int) ([]int, error) {
 		}
 	}
 	return dims, nil
-}
-
-func readIDXImages(path string) (img []byte, rows, cols int, err error) {
-	r, closeFn, err := openIDX(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	defer closeFn()
-	dims, err := readIDXHeader(r, path, 3)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	img = make([]byte, dims[0]*dims[1]*dims[2])
-	if _, err := io.ReadFull(r, img); err != nil {
-		return nil, 0, 0, fmt.Errorf("data: %s: truncated image data: %w", path, err)
-	}
-	return img, dims[1], dims[2], nil
 }
 
 func readIDXLabels(path string) ([]byte, error) {

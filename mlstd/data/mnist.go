@@ -39,16 +39,9 @@ var mnistFiles = []struct{ name, sha string }{
 	{"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
 }
 
-// mnistRaw is the decoded content of the verified files, kept for the life
-// of the process (55 MB) so later calls only convert bytes to float32.
-type mnistRaw struct {
-	trainImg, trainLab, testImg, testLab []byte
-}
-
-var (
-	mnistMu    sync.Mutex
-	mnistCache *mnistRaw
-)
+// mnistMu serialises MNIST's look-up, so concurrent first calls do not
+// download or copy the files twice.
+var mnistMu sync.Mutex
 
 // MNIST returns the MNIST training (60,000) and test (10,000) sets, pixels
 // scaled to [0, 1] as float32 (like torchvision's ToTensor), X of shape
@@ -60,42 +53,36 @@ var (
 //  3. else it runs `go mod download -json MNISTModule` (the Go module proxy)
 //     and copies the files into the cache directory.
 //
-// The decoded bytes stay in memory, so later calls are cheap; each call
-// returns new datasets that the caller may modify (Normalize works in place).
+// Each call decodes the files again (about half a second) and returns new
+// datasets that the caller may modify (Normalize works in place). No
+// decoded copy is kept in memory: it would stay resident for the life of
+// the kernel and, being live heap, also raise the Go collector's headroom
+// by as much again.
 func MNIST() (train, test *Dataset, err error) {
 	mnistMu.Lock()
-	defer mnistMu.Unlock()
-	if mnistCache == nil {
-		dir, err := findMNIST()
-		if err != nil {
-			return nil, nil, err
-		}
-		raw, err := decodeMNIST(dir)
-		if err != nil {
-			return nil, nil, err
-		}
-		mnistCache = raw
+	dir, err := findMNIST()
+	mnistMu.Unlock()
+	if err != nil {
+		return nil, nil, err
 	}
-	return mnistCache.datasets()
+	return loadMNISTFiles(dir)
 }
 
 // LoadMNIST reads the four MNIST IDX .gz files from dir (as named in the
-// original distribution), checking each one's SHA-256. Unlike MNIST it
-// keeps no decoded copy in memory (it converts while decompressing, which
-// keeps peak memory at the datasets' own 219 MB). Use LoadIDX for other
-// data sets in the same format.
+// original distribution), checking each one's SHA-256. It converts pixels
+// while decompressing, so peak memory is the datasets' own 219 MB. Use
+// LoadIDX for other data sets in the same format.
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	for _, f := range mnistFiles {
 		if err := verifyFile(filepath.Join(dir, f.name), f.sha); err != nil {
-			return nil, nil, fmt.Errorf("%w; fix: copy the original file into %s, or call data.MNIST() to use the cached copy", err, dir)
+			return nil, nil, fmt.Errorf("%w; fix: copy the original file into %s, or call data.MNIST(), which finds or downloads verified copies", err, dir)
 		}
 	}
-	mnistMu.Lock()
-	raw := mnistCache
-	mnistMu.Unlock()
-	if raw != nil {
-		return raw.datasets()
-	}
+	return loadMNISTFiles(dir)
+}
+
+// loadMNISTFiles decodes the four (already verified) files in dir.
+func loadMNISTFiles(dir string) (train, test *Dataset, err error) {
 	p := func(i int) string { return filepath.Join(dir, mnistFiles[i].name) }
 	if train, err = LoadIDX(p(0), p(1)); err != nil {
 		return nil, nil, err
@@ -103,43 +90,12 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	if test, err = LoadIDX(p(2), p(3)); err != nil {
 		return nil, nil, err
 	}
-	return train, test, nil
-}
-
-func (r *mnistRaw) datasets() (train, test *Dataset, err error) {
-	train, err = fromBytes(r.trainImg, r.trainLab, 28, 28, "MNIST train")
-	if err != nil {
-		return nil, nil, err
-	}
-	test, err = fromBytes(r.testImg, r.testLab, 28, 28, "MNIST test")
-	if err != nil {
-		return nil, nil, err
+	for _, d := range []*Dataset{train, test} {
+		if d.Features() != 28*28 {
+			return nil, nil, fmt.Errorf("data: MNIST files in %s hold %d pixels per image, want 28×28", dir, d.Features())
+		}
 	}
 	return train, test, nil
-}
-
-// decodeMNIST reads the four (already verified) files in dir.
-func decodeMNIST(dir string) (*mnistRaw, error) {
-	var r mnistRaw
-	var rows, cols int
-	var err error
-	p := func(i int) string { return filepath.Join(dir, mnistFiles[i].name) }
-	if r.trainImg, rows, cols, err = readIDXImages(p(0)); err != nil {
-		return nil, err
-	}
-	if rows != 28 || cols != 28 {
-		return nil, fmt.Errorf("data: %s: images are %d×%d, want 28×28", p(0), rows, cols)
-	}
-	if r.trainLab, err = readIDXLabels(p(1)); err != nil {
-		return nil, err
-	}
-	if r.testImg, _, _, err = readIDXImages(p(2)); err != nil {
-		return nil, err
-	}
-	if r.testLab, err = readIDXLabels(p(3)); err != nil {
-		return nil, err
-	}
-	return &r, nil
 }
 
 // verifyFile checks that path exists and has the given SHA-256.
