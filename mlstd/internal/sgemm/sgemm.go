@@ -180,6 +180,7 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 
 type buffers struct {
 	a, b []float32
+	edge [maxTile]float32 // partial C tiles (a local array would escape through the kernel call)
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -207,8 +208,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 
 	buf.a = grow(buf.a, mr*kcStep)
 	buf.b = grow(buf.b, ncStep*kcStep)
-	var edgeBuf [maxTile]float32
-	edge := edgeBuf[:mr*nr]
+	edge := buf.edge[:mr*nr]
 
 	// Full row panels of A are read in place (the kernel takes A's strides);
 	// only a last panel of fewer than mr rows is copied, zero-padded.
