@@ -226,28 +226,58 @@ func TestRunInteractiveKeepsState(t *testing.T) {
 	}
 }
 
-func TestRunScriptInterrupt(t *testing.T) {
-	dir := t.TempDir()
-	writeScript(t, dir, "loop.go", "fmt.Println(\"looping\")\nfor {\n}\n")
-	cmd := exec.Command(gokernelBinary(t), "run", "loop.go")
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startAndInterrupt starts gokernel with args in dir, sends SIGINT once
+// stream (stdout or stderr) shows marker, and waits for the exit.
+func startAndInterrupt(t *testing.T, dir, marker string, onStderr bool, args ...string) (out, errb *syncBuffer, code int, took time.Duration) {
+	t.Helper()
+	cmd := exec.Command(gokernelBinary(t), args...)
 	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	out, errb = &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "looping") && time.Now().Before(deadline) {
+	watch := out
+	if onStderr {
+		watch = errb
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(watch.String(), marker) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(errb.String(), "KeyboardInterrupt") {
+	return out, errb, cmd.ProcessState.ExitCode(), time.Since(start)
+}
+
+func TestRunScriptInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "loop.go", "fmt.Println(\"looping\")\nfor {\n}\n")
+	_, errb, code, took := startAndInterrupt(t, dir, "looping", false, "run", "loop.go")
+	if code != 130 || !strings.Contains(errb.String(), "KeyboardInterrupt") {
 		t.Fatalf("exit %d stderr %q", code, errb.String())
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("the interrupt took %v (cooperative stop expected within ms)", d)
+	if took > 2*time.Second {
+		t.Errorf("the interrupt took %v (cooperative stop expected within ms)", took)
 	}
 }
 
@@ -329,6 +359,28 @@ func TestMNISTScript(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "mlp.safetensors")); err != nil {
 		t.Errorf("-save: %v", err)
+	}
+}
+
+// TestMNISTScriptInterrupt presses Ctrl-C during training: Fit stops
+// between two steps and the script evaluates the model it has.
+func TestMNISTScriptInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST for a few seconds")
+	}
+	out, errb, code, took := startAndInterrupt(t, t.TempDir(), "epoch 1/50  loss", true,
+		"run", filepath.Join(mustAbs(t, "notebooks"), "mnist.go"), "-epochs", "50", "-batch", "16")
+	if strings.Contains(errb.String(), "mnist: data:") {
+		t.Skipf("MNIST is not available here: %s", errb.String())
+	}
+	if code != 0 || !strings.Contains(out.String(), "(interrupted after ") || !strings.Contains(out.String(), "test accuracy: ") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "\ninterrupted: epoch ") {
+		t.Errorf("the progress line does not say training was interrupted:\n%s", errb.String())
+	}
+	if took > 5*time.Second {
+		t.Errorf("stopping and evaluating took %v", took)
 	}
 }
 

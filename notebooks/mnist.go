@@ -54,6 +54,9 @@ func main() {
 		Text: os.Stderr, // the progress bar
 	})
 	if errors.Is(err, host.ErrInterrupted) {
+		// Ctrl-C stopped training between two steps. Take the interrupt as
+		// handled and evaluate the model as it is (a second Ctrl-C quits).
+		host.Reset()
 		fmt.Fprintf(os.Stderr, "interrupted after %d epochs; evaluating the model as it is\n", history.Epochs())
 	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
