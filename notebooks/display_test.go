@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -306,8 +305,6 @@ func streamText(c kernelCell) string {
 	return b.String()
 }
 
-var valueNow = regexp.MustCompile(`aria-valuenow="([0-9.]+)"`)
-
 // checkLiveDisplay asserts the cell drew one progress display and updated
 // it in place at most ~5 times a second (plus the forced final draw),
 // however many batches it ran, and that the last state is the finished one
@@ -348,8 +345,8 @@ func checkLiveDisplay(t *testing.T, c kernelCell, batches int) {
 	}
 	html := last.text("text/html")
 	plain := last.text("text/plain")
-	if m := valueNow.FindStringSubmatch(html); m == nil || m[1] != "100" {
-		t.Errorf("final state is not a full bar (aria-valuenow %v): %s", m, tail(html, 600))
+	if !fullBar(html) {
+		t.Errorf("final state is not a full bar: %.600s", html)
 	}
 	if !strings.Contains(html, `class="gokernel-progress"`) || !strings.Contains(html, `class="gokernel-chart"`) || !strings.Contains(html, "data:image/png;base64,") {
 		t.Errorf("final state lacks the progress container or the loss chart image: %s", tail(html, 600))

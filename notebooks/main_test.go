@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -322,4 +323,29 @@ func absAll(t *testing.T, paths []string) []string {
 		out[i] = a
 	}
 	return out
+}
+
+var (
+	progressTag = regexp.MustCompile(`<progress\b[^>]*>`)
+	attrValue   = regexp.MustCompile(`\bvalue="([0-9.]+)"`)
+	attrMax     = regexp.MustCompile(`\bmax="([0-9.]+)"`)
+	ariaFull    = regexp.MustCompile(`role="progressbar"[^>]*aria-valuenow="100"`)
+)
+
+// fullBar reports whether html holds a finished progress bar: a
+// <progress> element with value = max (max defaults to 1), or an ARIA
+// progressbar at 100.
+func fullBar(html string) bool {
+	for _, tag := range progressTag.FindAllString(html, -1) {
+		v := attrValue.FindStringSubmatch(tag)
+		m := attrMax.FindStringSubmatch(tag)
+		max := "1"
+		if m != nil {
+			max = m[1]
+		}
+		if v != nil && v[1] == max {
+			return true
+		}
+	}
+	return ariaFull.MatchString(html)
 }
