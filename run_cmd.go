@@ -19,8 +19,8 @@ const runUsage = `usage: gokernel run [-i] FILE.go [ARGS...]
 A Go file runs on the notebook engine with mlstd: either a package main
 file (main runs) or a script of top-level statements, declarations and
 imports (the notebook cell language). ARGS become os.Args[1:]; the exit
-status is the script's (os.Exit(n) gives n, a panic 2, an error before the
-script runs 1, Ctrl-C 130). A first line "#!/usr/bin/env -S gokernel run"
+status is the script's (os.Exit(n) gives n, a panic 2, a compile error 1,
+Ctrl-C 130; errors name FILE:LINE). A first line "#!/usr/bin/env -S gokernel run"
 makes the file executable directly. With -i the REPL starts after the
 script, with its variables and functions.
 

@@ -415,7 +415,7 @@ var exitRe = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
 
 // scriptExit returns the exit status for a script's outcome: 0, n for
 // os.Exit(n), 130 for an interrupt (as a shell reports SIGINT), 2 for a
-// panic (as Go does) and 1 for errors before the script ran.
+// panic (as Go does) and 1 for compile errors (as go run does).
 func scriptExit(err error) (code int, exited bool) {
 	if err == nil {
 		return 0, false
