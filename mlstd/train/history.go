@@ -98,7 +98,7 @@ func (h *History) HTML() string {
 	b.WriteString("<div>")
 	if h.Epochs() > 0 {
 		if png := h.Figure().Size(5, 3).PNG(); png != nil {
-			fmt.Fprintf(&b, `<img style="width:480px" src="data:image/png;base64,%s">`, base64.StdEncoding.EncodeToString(png))
+			fmt.Fprintf(&b, `<img alt="loss chart" width="480" src="data:image/png;base64,%s">`, base64.StdEncoding.EncodeToString(png))
 		}
 	}
 	b.WriteString(h.Table().HTML())

@@ -344,7 +344,7 @@ func (p *Progress) html() string {
 		`<span>%.0f%% %s</span></div>`,
 		100*p.fraction(), color, 100*p.fraction(), html.EscapeString(p.line()))
 	if len(p.chartPNG) > 0 {
-		fmt.Fprintf(&b, `<img class="gokernel-chart" alt="loss chart" style="width:480px" src="data:image/png;base64,%s">`,
+		fmt.Fprintf(&b, `<img class="gokernel-chart" alt="loss chart" width="480" src="data:image/png;base64,%s">`,
 			base64.StdEncoding.EncodeToString(p.chartPNG))
 	}
 	if len(p.rows) > 0 {
