@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokernel/gokernel/interp"
@@ -268,7 +269,7 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 		count++
 		fmt.Fprintf(opts.Progress, "[%d/%d] cell %d ... ", n+1, len(code), i+1)
 		start := time.Now()
-		result, cellErr := runCell(sess, src, outs, opts.Timeout)
+		result, timedOut, cellErr := runCell(sess, src, outs, opts.Timeout)
 		if result != nil {
 			outs.mu.Lock()
 			outs.add(map[string]any{"output_type": "execute_result", "execution_count": count, "data": result, "metadata": map[string]any{}})
@@ -279,12 +280,16 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 			if !errors.As(cellErr, &ce) {
 				ce = &interp.CellError{Name: "Error", Value: cellErr.Error(), Traceback: []string{cellErr.Error()}}
 			}
+			if timedOut {
+				msg := fmt.Sprintf("cell timed out after %v (--timeout) and was interrupted", opts.Timeout)
+				ce = &interp.CellError{Name: "TimeoutError", Value: msg, Traceback: append([]string{msg}, ce.Traceback...)}
+			}
 			outs.mu.Lock()
 			outs.add(map[string]any{"output_type": "error", "ename": ce.Name, "evalue": ce.Value, "traceback": ce.Traceback})
 			outs.mu.Unlock()
 			fmt.Fprintf(opts.Progress, "%s: %s (%.2fs)\n", ce.Name, ce.Value, time.Since(start).Seconds())
 			if firstErr == nil {
-				firstErr = fmt.Errorf("run: %s: cell %d failed: %s: %s", path, i+1, ce.Name, ce.Value)
+				firstErr = fmt.Errorf("run: %s: cell %d (In [%d]) failed: %s: %s", path, i+1, count, ce.Name, ce.Value)
 			}
 		} else {
 			fmt.Fprintf(opts.Progress, "ok (%.2fs)\n", time.Since(start).Seconds())
@@ -321,20 +326,23 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 
 // runCell executes one cell; past the timeout it interrupts cooperatively,
 // and a few seconds later cancels the context (the engine's hard stop).
-func runCell(sess *interp.Session, src string, outs *cellOutputs, timeout time.Duration) (map[string]any, error) {
+// timedOut reports whether the timeout fired.
+func runCell(sess *interp.Session, src string, outs *cellOutputs, timeout time.Duration) (result map[string]any, timedOut bool, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var fired atomic.Bool
 	if timeout > 0 {
-		soft := time.AfterFunc(timeout, sess.Interrupt)
+		soft := time.AfterFunc(timeout, func() { fired.Store(true); sess.Interrupt() })
 		hard := time.AfterFunc(timeout+5*time.Second, cancel)
 		defer soft.Stop()
 		defer hard.Stop()
 	}
-	return sess.Execute(ctx, src, interp.Output{
+	result, err = sess.Execute(ctx, src, interp.Output{
 		Stdout:  outs.stream("stdout"),
 		Stderr:  outs.stream("stderr"),
 		Publish: outs.publish,
 	})
+	return result, err != nil && fired.Load(), err
 }
 
 // setGoMetadata records the kernel and language the notebook ran with.

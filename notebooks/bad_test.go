@@ -234,6 +234,9 @@ func TestRunTimeout(t *testing.T) {
 	if !hasError(nb.Cells[1].Outputs, "") {
 		t.Errorf("cell 2 has no error output: %+v", nb.Cells[1].Outputs)
 	}
+	if !strings.Contains(r.stderr, "TimeoutError") || !strings.Contains(r.stderr, "timed out after 1s") {
+		t.Errorf("stderr does not say the cell timed out:\n%s", r.stderr)
+	}
 	if strings.Contains(outputText(nb.Cells[2].Outputs), "after the slow cell") {
 		t.Errorf("cell 3 ran after the timed-out cell")
 	}
