@@ -536,16 +536,20 @@ func stdinLine(prompt string, password bool) (string, error) {
 // terminal is the process's stdout and stderr as an engine Output. Text
 // passes through unchanged, except that on a terminal the text progress
 // line of mlstd/train (train.Progress, "epoch 2/5  batch 100/938  ... it/s
-// ...") is drawn in place: each new one replaces the last, and any other
-// output first clears it. Piped or redirected, every line stays as written.
+// ...") is drawn in place, like tqdm: each new one replaces the last, other
+// output goes above it (the bar is erased, the text written, the bar drawn
+// again below), a line the bar's own stream writes after it (an epoch row)
+// takes its place, and a final bar ("interrupted: epoch ...") stays as a
+// line. Piped or redirected, every line stays as written.
 type terminal struct {
-	mu      sync.Mutex
-	w       [2]io.Writer
-	tty     [2]bool
-	mid     [2]bool   // the stream's last write ended inside a line
-	partial [2][]byte // the text of that unfinished line
-	bar     int       // stream holding an unfinished progress line, or -1
-	barText string
+	mu       sync.Mutex
+	w        [2]io.Writer
+	tty      [2]bool
+	mid      [2]bool   // the stream's last write ended inside a line
+	partial  [2][]byte // the text of that unfinished line
+	bar      int       // stream holding the live progress line, or -1
+	barText  string
+	barShown bool // the live line is on screen (not erased for other output)
 }
 
 // newTerminal returns a terminal writing to stdout and stderr, which are
@@ -577,22 +581,21 @@ func (t *terminal) stream(i int) io.Writer {
 	})
 }
 
-// progressRe matches train.Progress's text bar line (not its epoch rows).
-var progressRe = regexp.MustCompile(`^(?:[a-z][a-z ]*: )?epoch \d+/\d+(?:  batch \d+/\d+)?  [\d.]+ it/s  `)
+// progressRe matches train.Progress's text bar line (not its epoch rows);
+// group 1 is the status of a final one ("interrupted: ").
+var progressRe = regexp.MustCompile(`^([a-z][a-z ]*: )?epoch \d+/\d+(?:  batch \d+/\d+)?  [\d.]+ it/s  `)
+
+const eraseLine = "\r\x1b[K"
 
 // write is Write for stream i, called with mu held.
 func (t *terminal) write(i int, p []byte) error {
 	for len(p) > 0 {
 		nl := bytes.IndexByte(p, '\n')
-		if t.mid[i] || !t.tty[i] {
-			// Inside a line (or not a terminal): pass it through.
-			n := len(p)
-			if nl >= 0 {
-				n = nl + 1
-			}
-			if err := t.clearBar(); err != nil {
-				return err
-			}
+		n := len(p)
+		if nl >= 0 {
+			n = nl + 1
+		}
+		if !t.tty[i] {
 			if _, err := t.w[i].Write(p[:n]); err != nil {
 				return err
 			}
@@ -600,41 +603,63 @@ func (t *terminal) write(i int, p []byte) error {
 			p = p[n:]
 			continue
 		}
-		if nl < 0 {
-			// A line start without its end, such as a prompt: show it now.
-			if err := t.clearBar(); err != nil {
-				return err
-			}
-			t.track(i, p)
-			_, err := t.w[i].Write(p)
-			return err
-		}
-		line := p[:nl]
-		if progressRe.Match(line) {
-			if _, err := fmt.Fprintf(t.w[i], "\r\x1b[K%s", line); err != nil {
-				return err
-			}
-			if t.bar >= 0 && t.bar != i {
-				t.clearBar()
-			}
-			t.bar, t.barText = i, string(line)
-		} else {
-			if t.bar == i {
-				// The line replaces the bar (an epoch row follows its bar).
-				if _, err := io.WriteString(t.w[i], "\r\x1b[K"); err != nil {
+		if !t.mid[i] && nl >= 0 {
+			if m := progressRe.FindSubmatchIndex(p[:nl]); m != nil {
+				if err := t.drawBar(i, string(p[:nl]), m[2] >= 0); err != nil {
 					return err
 				}
-				t.bar = -1
-			} else if err := t.clearBar(); err != nil {
-				return err
-			}
-			if _, err := t.w[i].Write(p[:nl+1]); err != nil {
-				return err
+				p = p[n:]
+				continue
 			}
 		}
-		p = p[nl+1:]
+		// Ordinary text. At a line start on the bar's own stream it takes
+		// the bar's place; elsewhere the bar steps aside.
+		if err := t.hideBar(); err != nil {
+			return err
+		}
+		if t.bar == i && !t.mid[i] {
+			t.bar = -1
+		}
+		if _, err := t.w[i].Write(p[:n]); err != nil {
+			return err
+		}
+		t.track(i, p[:n])
+		p = p[n:]
+	}
+	if t.bar >= 0 && !t.barShown && !t.mid[0] && !t.mid[1] {
+		t.barShown = true
+		_, err := io.WriteString(t.w[t.bar], eraseLine+t.barText)
+		return err
 	}
 	return nil
+}
+
+// drawBar shows a progress line from stream i in place of the last one;
+// a final one stays on screen as an ordinary line.
+func (t *terminal) drawBar(i int, line string, final bool) error {
+	if t.bar >= 0 && t.bar != i {
+		if err := t.hideBar(); err != nil {
+			return err
+		}
+	}
+	if final {
+		t.bar = -1
+		_, err := io.WriteString(t.w[i], eraseLine+line+"\n")
+		return err
+	}
+	t.bar, t.barText, t.barShown = i, line, true
+	_, err := io.WriteString(t.w[i], eraseLine+line)
+	return err
+}
+
+// hideBar erases the live progress line, if shown, keeping it to redraw.
+func (t *terminal) hideBar() error {
+	if t.bar < 0 || !t.barShown {
+		return nil
+	}
+	t.barShown = false
+	_, err := io.WriteString(t.w[t.bar], eraseLine)
+	return err
 }
 
 // track records what stream i's output leaves on its last line.
@@ -657,25 +682,19 @@ func (t *terminal) takePartial(i int) string {
 	return s
 }
 
-// clearBar erases an unfinished progress line. Called with mu held.
-func (t *terminal) clearBar() error {
-	if t.bar < 0 {
-		return nil
-	}
-	_, err := io.WriteString(t.w[t.bar], "\r\x1b[K")
-	t.bar = -1
-	return err
-}
-
-// finish ends an unfinished progress line with a newline, so its last
-// state stays on screen, and forgets partial lines (the prompt or the
-// next command starts a fresh line).
+// finish ends the live progress line with a newline, so its last state
+// stays on screen, and forgets partial lines (the prompt or the next
+// command starts a fresh line).
 func (t *terminal) finish() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.bar >= 0 {
-		io.WriteString(t.w[t.bar], "\n")
-		t.bar = -1
+		if t.barShown {
+			io.WriteString(t.w[t.bar], "\n")
+		} else {
+			io.WriteString(t.w[t.bar], eraseLine+t.barText+"\n")
+		}
+		t.bar, t.barShown = -1, false
 	}
 	t.mid = [2]bool{}
 	t.partial = [2][]byte{}

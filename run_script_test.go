@@ -138,13 +138,28 @@ func TestTerminalDrawsBarInPlace(t *testing.T) {
 	bar2 := "epoch 1/2  batch 6/9  10.0 it/s  ETA 1s  loss 0.4"
 	errw.Write([]byte(bar1 + "\n"))
 	errw.Write([]byte(bar2 + "\n"))
-	outw.Write([]byte("printed\n"))              // clears the bar, then prints
-	errw.Write([]byte(bar2 + "\nepoch 1/2  lo")) // split epoch row after a bar
+	outw.Write([]byte("printed\n"))
+	errw.Write([]byte(bar2 + "\nepoch 1/2  lo")) // an epoch row, split
 	errw.Write([]byte("ss 0.4  (0:01)\n"))
 	outw.Write([]byte("Name: ")) // a prompt shows at once
 	term.finish()
-	want := "\r\x1b[K" + bar1 + "\r\x1b[K" + bar2 + "\r\x1b[Kprinted\n" +
-		"\r\x1b[K" + bar2 + "\r\x1b[Kepoch 1/2  loss 0.4  (0:01)\n" + "Name: "
+	e := "\r\x1b[K"
+	want := e + bar1 + e + bar2 + // drawn in place
+		e + "printed\n" + e + bar2 + // other output goes above the bar
+		e + bar2 + e + "epoch 1/2  loss 0.4  (0:01)\n" + // the epoch row takes its place
+		"Name: "
+	if got := screen.String(); got != want {
+		t.Fatalf("screen\n%q\nwant\n%q", got, want)
+	}
+
+	// A bar still live at the end stays; a final bar is a plain line.
+	screen.Reset()
+	errw.Write([]byte(bar1 + "\n"))
+	term.finish()
+	errw.Write([]byte(bar1 + "\ninterrupted: epoch 2/2  10.0 it/s  0:03  loss 0.3\n"))
+	outw.Write([]byte("after\n"))
+	term.finish()
+	want = e + bar1 + "\n" + e + bar1 + e + "interrupted: epoch 2/2  10.0 it/s  0:03  loss 0.3\n" + "after\n"
 	if got := screen.String(); got != want {
 		t.Fatalf("screen\n%q\nwant\n%q", got, want)
 	}
