@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/gokernel/gokernel/mlstd/internal/scratch"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -51,13 +52,22 @@ func (s *Sequential) Len() int { return len(s.layers) }
 func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
 // Forward runs x through every layer. A Linear directly followed by a
-// ReLU runs as one fused op (tensor.LinearReLU), with the same result.
+// ReLU runs as one fused op (tensor.LinearReLU), with the same result;
+// when another Linear follows, that hidden activation is private to the
+// model, and Backward reuses its memory for the next step.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.layers); i++ {
 		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
 				i++
+				if i+1 < len(s.layers) {
+					if _, ok := s.layers[i+1].(*Linear); ok {
+						// Only the next Linear (which keeps no input) and
+						// the graph read x: Backward may recycle it.
+						scratch.Mark(x)
+					}
+				}
 				continue
 			}
 		}

@@ -60,7 +60,7 @@ func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
 	}
 	n := numel(x.shape[:len(x.shape)-1])
 	shape := append(append([]int(nil), x.shape[:len(x.shape)-1]...), o)
-	d := make([]float32, n*o)
+	d := getBuf(n * o) // fully written below (bias rows or beta = 0)
 	beta := float32(0)
 	if b != nil {
 		for i := 0; i < n; i++ {

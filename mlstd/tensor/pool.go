@@ -1,6 +1,10 @@
 package tensor
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/gokernel/gokernel/mlstd/internal/scratch"
+)
 
 // Scratch and gradient buffers of a training step are recycled through
 // per-length pools instead of being left to the garbage collector: a step
@@ -10,8 +14,26 @@ import "sync"
 // went. Only buffers that no caller can still reach are put back: the
 // gradients of intermediate tensors (dropped by Backward, which owns them)
 // and an op's own scratch. Forward outputs are never recycled, since
-// callers may keep them. The pools are sync.Pools, emptied by the
+// callers may keep them, except those that mlstd's own layers declare
+// private through internal/scratch (nn.Sequential's hidden activations),
+// which Backward recycles when it frees the graph. The pools are sync.Pools, emptied by the
 // collector, so they hold no memory for long once training stops.
+
+func init() { scratch.Install(markScratch) }
+
+// markScratch implements scratch.Mark: t's storage goes back to the pool
+// when Backward frees the graph through t. Only outputs of ops that
+// allocate their own storage (never views) qualify; others are ignored.
+func markScratch(v any) {
+	t, ok := v.(*Tensor)
+	if !ok || !t.requiresGrad || t.backward == nil {
+		return
+	}
+	switch t.op {
+	case "linear", "linear_relu":
+		t.scratch = true
+	}
+}
 
 // minPooled is the smallest buffer worth pooling (1 KiB).
 const minPooled = 256

@@ -23,6 +23,7 @@ type Tensor struct {
 	backward     func() // adds this tensor's grad into its parents' grads
 	op           string // name of the op that made it, for errors and String
 	freed        bool   // Backward ran through it and dropped its graph
+	scratch      bool   // only the graph reads it: Backward recycles data (internal/scratch)
 }
 
 // ShapeError is the panic value of an op whose operands' shapes do not fit.
@@ -280,6 +281,10 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	for _, n := range order {
 		if n.backward != nil {
 			n.backward, n.parents, n.freed = nil, nil, true
+			if n != t && n.scratch {
+				putBuf(n.data) // marked by internal/scratch: no one else holds it
+				n.data, n.scratch = nil, false
+			}
 			if n != t && n.grad != nil {
 				putBuf(n.grad.data) // an intermediate's gradient: unreachable from now on
 				n.grad = nil

@@ -1,0 +1,51 @@
+package nn_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+
+// TestSequentialRecyclesHiddenActivations trains the same MLP through
+// Sequential (whose hidden activations Backward recycles) and through the
+// layers called one by one (nothing recycled), checking identical gradients
+// at every step and that the output a caller keeps is never overwritten.
+func TestSequentialRecyclesHiddenActivations(t *testing.T) {
+	mk := func() []nn.Module {
+		g := tensor.NewRNG(5)
+		return []nn.Module{nn.NewLinearRNG(20, 16, true, g), nn.NewReLU(), nn.NewLinearRNG(16, 16, true, g),
+			nn.NewReLU(), nn.NewLinearRNG(16, 3, true, g), nn.NewReLU()}
+	}
+	seq := nn.NewSequential(mk()...)
+	plain := mk()
+	labels := []int{0, 1, 2, 1, 0, 2, 2, 1}
+	var kept []*tensor.Tensor
+	var keptData [][]float32
+	for step := 0; step < 4; step++ {
+		x := tensor.NewRNG(int64(step)).Randn(8, 20)
+		out := seq.Forward(x)
+		kept, keptData = append(kept, out), append(keptData, slices.Clone(out.Data()))
+		nn.CrossEntropy(out, labels).Backward()
+		y := x
+		var ps []*tensor.Tensor
+		for _, l := range plain {
+			y = l.Forward(y)
+			ps = append(ps, l.Parameters()...)
+		}
+		nn.CrossEntropy(y, labels).Backward()
+		for i, p := range seq.Parameters() {
+			if !slices.Equal(p.Grad().Data(), ps[i].Grad().Data()) {
+				t.Fatalf("step %d: parameter %d's gradient differs from the unfused layers'", step, i)
+			}
+			p.ZeroGrad()
+			ps[i].ZeroGrad()
+		}
+	}
+	for i, k := range kept {
+		if !slices.Equal(k.Data(), keptData[i]) {
+			t.Fatalf("output of step %d was overwritten", i)
+		}
+	}
+}
