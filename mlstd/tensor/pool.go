@@ -8,16 +8,17 @@ import (
 
 // Scratch and gradient buffers of a training step are recycled through
 // per-length pools instead of being left to the garbage collector: a step
-// of the MNIST MLP would otherwise leave ~100 KB of garbage, and the Go
+// of the MNIST MLP would otherwise leave ~115 KB of garbage, and the Go
 // heap grows by up to its live size (the 219 MB data set) before the
 // collector runs, which is where most of a training process's peak RSS
 // went. Only buffers that no caller can still reach are put back: the
 // gradients of intermediate tensors (dropped by Backward, which owns them)
-// and an op's own scratch. Forward outputs are never recycled, since
-// callers may keep them, except those that mlstd's own layers declare
-// private through internal/scratch (nn.Sequential's hidden activations),
-// which Backward recycles when it frees the graph. The pools are sync.Pools, emptied by the
-// collector, so they hold no memory for long once training stops.
+// and an op's own scratch. Forward outputs are not recycled, since callers
+// may keep them, except those that mlstd's own layers declare private
+// through internal/scratch (nn.Sequential's hidden activations), which
+// Backward recycles when it frees the graph. The pools are sync.Pools,
+// emptied by the collector, so they hold no memory for long once training
+// stops.
 
 func init() { scratch.Install(markScratch) }
 
