@@ -30,21 +30,22 @@
 //
 // Peak RSS is the live heap (the float32 data sets, 219 MB) plus the
 // garbage made before the collector runs, which it lets grow to the live
-// size again (GOGC=100): 391 MB at 3 epochs, 430 MB at 10, however small
-// the garbage per step, once enough steps have run. The library therefore
-// makes almost none: intermediate gradients, backward scratch, sgemm's
-// partial tiles and nn.Sequential's hidden activations are recycled (see
-// tensor's doc), leaving ~6.5 KB per step instead of ~115 KB, and
-// data.MNIST keeps no decoded byte cache (52 MB live, so ~100 MB of peak).
-// Peak RSS: 241 MB at 3 epochs, 279 MB at 10 (no collection after
-// loading), 344 MB instead of 467 MB at 3 epochs through data.MNIST.
+// size again (GOGC=100): it was 391 MB at 3 epochs and 430 MB at 10, and
+// however small the garbage per step, enough steps reach that. The
+// library therefore makes almost none: intermediate gradients, backward
+// scratch, sgemm's partial tiles and nn.Sequential's hidden activations
+// are recycled (see tensor's doc), leaving ~6.5 KB per step instead of
+// ~115 KB, and data.MNIST keeps no decoded byte cache (52 MB of live heap,
+// so ~100 MB of peak). Peak RSS now: 241 MB at 3 epochs and 279 MB at 10
+// (no collection after loading); through data.MNIST, as a cell loads it,
+// 242 MB instead of 468 MB at 3 epochs and 280 MB instead of 537 MB at 10.
 //
-// Two cores do not pay at this size: splitting the step's GEMMs across two
-// goroutines (sgemm's parallelMin lowered to 2²⁰) left wall time unchanged
-// or worse (0.467–0.603 s/epoch against 0.467–0.799 s on one, CPU time up
-// 10–20 %), and running the batch's two halves forward and backward on two
-// goroutines with one synchronisation per step is 2× slower
-// (tensor.BenchmarkMLPStepBatchHalves: 0.84–1.0 ms against 0.40 ms per
-// step): each half still reads and writes the whole 784×128 weight
-// gradient, and the other core is rarely free.
+// Two cores do not pay at this size: splitting the step's GEMMs across
+// two goroutines (sgemm's parallelMin lowered to 2²⁰) made wall time worse
+// (median s/epoch of three 3-epoch runs, interleaved: 0.49–0.59 split
+// against 0.42–0.49 on one goroutine; CPU time up 10–25 %), and running
+// the batch's two halves forward and backward on two goroutines with one
+// synchronisation per step is 2× slower (tensor.BenchmarkMLPStepBatchHalves:
+// 0.84–1.0 ms against 0.40 ms per step): each half still reads and writes
+// the whole 784×128 weight gradient, and the other core is rarely free.
 package bench
