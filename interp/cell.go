@@ -98,7 +98,26 @@ func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last
 			return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: alt})
 		}
 	}
-	return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: stmts})
+	blk := &ast.BlockStmt{List: stmts}
+	if len(stmts) == 1 {
+		if names, values, ok := definedNames(stmts[0], globals); ok {
+			// yaegi fails to type some top-level definitions from compiled
+			// values (see defineViaProbe): compile first, probe on failure.
+			anchor(blk)
+			prog, err := s.compile(blk)
+			if err != nil {
+				if handled, perr := s.defineViaProbe(ctx, n, names, values); handled {
+					return nil, perr
+				}
+				return nil, s.cellError(n, err)
+			}
+			if _, err := s.runProg(ctx, prog); err != nil {
+				return nil, s.cellError(n, err)
+			}
+			return nil, nil
+		}
+	}
+	return nil, s.execChunk(ctx, n, blk)
 }
 
 // runResult evaluates a trailing expression and returns its MIME bundle.

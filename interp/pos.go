@@ -10,12 +10,19 @@ var (
 	posType    = reflect.TypeOf(token.Pos(0))
 	objPtrType = reflect.TypeOf((*ast.Object)(nil))
 	scopeType  = reflect.TypeOf((*ast.Scope)(nil))
+	// ellipsisType is ast.Ellipsis, whose Ellipsis field is a plain position.
+	ellipsisType = reflect.TypeOf(ast.Ellipsis{})
 )
 
 // fixPos gives every position-less node under n the position pos. yaegi
 // resolves imports through the file name of a node's position, so nodes
 // synthesized by the rewriter must carry a position in the cell's file.
-func fixPos(n ast.Node, pos token.Pos) {
+func fixPos(n ast.Node, pos token.Pos) { setPos(n, pos, false) }
+
+// setPos gives position-less nodes under n the position pos; with all, it
+// also overrides existing positions (nodes parsed in another file set),
+// except the semantic ones of calls and declarations.
+func setPos(n ast.Node, pos token.Pos, all bool) {
 	if n == nil || !pos.IsValid() {
 		return
 	}
@@ -44,11 +51,13 @@ func fixPos(n ast.Node, pos token.Pos) {
 			for i := 0; i < v.NumField(); i++ {
 				f := v.Field(i)
 				if f.Type() == posType {
-					switch v.Type().Field(i).Name {
-					case "Ellipsis", "Assign", "Lparen", "Rparen":
+					switch name := v.Type().Field(i).Name; {
+					case name == "Ellipsis" && v.Type() == ellipsisType:
+						// the position of the ... node itself
+					case name == "Ellipsis", name == "Assign", name == "Lparen", name == "Rparen":
 						continue // semantic: variadic call, type alias, grouped decl
 					}
-					if f.Int() == 0 && f.CanSet() {
+					if (f.Int() == 0 || all) && f.CanSet() {
 						f.SetInt(int64(pos))
 					}
 					continue

@@ -76,6 +76,7 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Result": reflect.ValueOf(func(v any, text string) {
 				s.result.Store(&resultBox{v: v, text: text})
 			}),
+			"Keep":    reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
 			"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
 			"Clear":   reflect.ValueOf(clearValue),
 		},

@@ -75,6 +75,7 @@ type Session struct {
 	outs   *streams
 	intr   *interrupter
 	result atomic.Pointer[resultBox]
+	kept   []any // values handed over by __gk.Keep (see defineViaProbe)
 	logw   io.Writer
 	closed atomic.Bool
 }
@@ -228,13 +229,18 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	return s.execCell(ctx, n, code)
 }
 
-// exec compiles and runs one chunk under recover, watching ctx and the
-// interrupt escalation timer.
+// exec compiles and runs one chunk.
 func (s *Session) exec(ctx context.Context, node any) (res reflect.Value, err error) {
 	prog, err := s.compile(node)
 	if err != nil {
 		return res, err
 	}
+	return s.runProg(ctx, prog)
+}
+
+// runProg runs a compiled chunk under recover, watching ctx and the interrupt
+// escalation timer.
+func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect.Value, err error) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type ret struct {
