@@ -214,6 +214,15 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	n := s.cell
 	s.state.Unlock()
 
+	if pub := out.Publish; pub != nil {
+		// Rich output must not overtake text the cell wrote before it
+		// (through the fd pipes), nor may clear_output clear text written
+		// after it: drain the pipes first.
+		out.Publish = func(msgType string, content map[string]any) {
+			s.outs.flush()
+			pub(msgType, content)
+		}
+	}
 	s.cur.Store(&out)
 	s.intr.reset()
 	host.Reset()
