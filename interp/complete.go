@@ -205,7 +205,14 @@ func members(t reflect.Type) []string {
 }
 
 // pkgSymbols returns the compiled symbols of the package a cell knows as name.
-func (s *Session) pkgSymbols(name string) map[string]reflect.Value {
+func (s *Session) pkgSymbols(name string) (syms map[string]reflect.Value) {
+	// yaegi's Symbols wraps interpreted generic functions it meets, which
+	// panics in reflect.MakeFunc.
+	defer func() {
+		if recover() != nil {
+			syms = nil
+		}
+	}()
 	s.state.Lock()
 	p, ok := s.imports[name]
 	yi := s.yi

@@ -64,22 +64,26 @@ func __gkmax[T __gkOrdered](a, b T) T {
 	}
 	return a
 }
-`
+` + slicesHelperSource
 
 func (s *Session) runtimeSymbols() yaegi.Exports {
 	in := s.intr
+	rt := map[string]reflect.Value{
+		"Flag":  reflect.ValueOf(&in.flag).Elem(),
+		"Raise": reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
+		"Done":  reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
+		"Result": reflect.ValueOf(func(v any, text string) {
+			s.result.Store(&resultBox{v: v, text: text})
+		}),
+		"Keep":    reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
+		"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
+		"Clear":   reflect.ValueOf(clearValue),
+	}
+	for k, v := range slicesSymbols() {
+		rt[k] = v
+	}
 	return yaegi.Exports{
-		rtPath + "/rt": {
-			"Flag":  reflect.ValueOf(&in.flag).Elem(),
-			"Raise": reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
-			"Done":  reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
-			"Result": reflect.ValueOf(func(v any, text string) {
-				s.result.Store(&resultBox{v: v, text: text})
-			}),
-			"Keep":    reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
-			"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
-			"Clear":   reflect.ValueOf(clearValue),
-		},
+		rtPath + "/rt": rt,
 		"time/time": {
 			"Sleep": reflect.ValueOf(func(d time.Duration) {
 				if d <= 0 {
