@@ -38,6 +38,10 @@ type Output struct {
 	// Publish receives rich output ("display_data", "update_display_data",
 	// "clear_output" with Jupyter content); nil means a text-only front end.
 	Publish func(msgType string, content map[string]any)
+	// TextOnly says the receiver of Publish does not render HTML (the REPL
+	// saves images to files): host.Rich is false, so live displays such as
+	// training progress use their text form.
+	TextOnly bool
 	// Input reads one line of input for the cell; nil means no stdin.
 	Input func(prompt string, password bool) (string, error)
 }
@@ -226,7 +230,7 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	s.cur.Store(&out)
 	s.intr.reset()
 	host.Reset()
-	host.SetSink(out.Publish, out.Publish != nil)
+	host.SetSink(out.Publish, out.Publish != nil && !out.TextOnly)
 	defer func() {
 		host.SetSink(nil, false)
 		s.outs.flush()

@@ -18,6 +18,8 @@ func init() {
 		"Reset":          reflect.ValueOf(host.Reset),
 		"Rich":           reflect.ValueOf(host.Rich),
 		"SetSink":        reflect.ValueOf(host.SetSink),
+		"SetText":        reflect.ValueOf(host.SetText),
+		"Text":           reflect.ValueOf(host.Text),
 
 		// type definitions
 		"Sink": reflect.ValueOf((*host.Sink)(nil)),

@@ -10,9 +10,8 @@ import (
 func init() {
 	Symbols["github.com/gokernel/gokernel/mlstd/train/train"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Fit":              reflect.ValueOf(train.Fit),
-		"NewProgress":      reflect.ValueOf(train.NewProgress),
-		"SetDefaultWriter": reflect.ValueOf(train.SetDefaultWriter),
+		"Fit":         reflect.ValueOf(train.Fit),
+		"NewProgress": reflect.ValueOf(train.NewProgress),
 
 		// type definitions
 		"Config":   reflect.ValueOf((*train.Config)(nil)),

@@ -15,11 +15,20 @@
 //     so the cell unwinds with its state intact. The engine calls Reset
 //     before each cell.
 //
-// Both are process-wide because a yaegi interpreter runs one cell at a time.
+// A third, set once by a host program without a rich front end (the REPL,
+// `gokernel run`), is where text forms of live displays go: SetText names
+// the writer and whether it is a live terminal, where a status line may be
+// redrawn in place with "\r" (mlstd/train's progress bar does); otherwise
+// they write plain lines. Nothing is set by default, so a test or a plain
+// Go program gets no text unless it asks.
+//
+// All three are process-wide because a yaegi interpreter runs one cell at
+// a time.
 package host
 
 import (
 	"errors"
+	"io"
 	"sync"
 	"sync/atomic"
 )
@@ -39,6 +48,8 @@ var (
 	mu          sync.RWMutex
 	sink        Sink
 	rich        atomic.Bool
+	text        io.Writer
+	textLive    bool
 )
 
 // SetSink installs the function that receives rich output; nil removes it.
@@ -65,6 +76,24 @@ func Publish(msgType string, content map[string]any) bool {
 
 // Rich reports whether the current sink renders HTML and images.
 func Rich() bool { return rich.Load() }
+
+// SetText sets where live displays write their text form when the front
+// end is not rich (nil: nowhere, the default). live says w is a terminal
+// on which a line may be redrawn in place: a write may start with "\r"
+// and end without a newline, and the next such write replaces it. The
+// host program calls it once, before running code.
+func SetText(w io.Writer, live bool) {
+	mu.Lock()
+	text, textLive = w, w != nil && live
+	mu.Unlock()
+}
+
+// Text returns the writer and live flag set by SetText.
+func Text() (w io.Writer, live bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	return text, textLive
+}
 
 // Interrupt asks running code to stop at its next Check.
 func Interrupt() { interrupted.Store(true) }

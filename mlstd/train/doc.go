@@ -36,7 +36,9 @@
 // at most once a second (drawing it costs tens of milliseconds), the final
 // state always. A run of 10,000 batches over 10 s sends about 50 messages.
 // When the engine cannot show HTML (host.Rich is false), Progress writes
-// text lines to the io.Writer given to SetWriter (Config.Text for Fit, or
-// the engine-wide SetDefaultWriter, which the REPL points at the terminal) —
-// one per epoch, one per 10 s within an epoch — or nothing without one.
+// text to the io.Writer given to SetWriter (Config.Text for Fit), else to
+// the host program's (host.SetText), else nowhere. The REPL and `gokernel
+// run` set the terminal: if it is live (a TTY) the bar is one line redrawn
+// in place every 200 ms and each epoch's row takes its place, like tqdm;
+// piped, it is plain lines, one per epoch and one per 10 s within an epoch.
 package train

@@ -33,7 +33,7 @@ type Config struct {
 	Scheduler optim.Scheduler
 
 	Quiet bool      // show no progress display
-	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: SetDefaultWriter's)
+	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: the host program's, host.SetText)
 }
 
 // Fit trains model on ds with opt, the classic loop once per batch —
@@ -43,7 +43,7 @@ type Config struct {
 // model's output has shape [batch, classes] with classes > 1.
 //
 // Unless cfg.Quiet, a Progress display shows the bar, the live loss chart
-// and the epoch table (text lines to cfg.Text outside a notebook).
+// and the epoch table (text outside a notebook: to cfg.Text, else the host's terminal).
 //
 // Fit is interruptible: the loader checks host.Check before each batch, so
 // the notebook's stop button ends training between steps. Fit then returns

@@ -44,10 +44,13 @@ import (
 // and Stop always publish the final state.
 //
 // When the engine cannot show HTML (host.Rich is false: a terminal, a
-// script, a test) Progress writes text lines instead to the writer given
-// by SetWriter (else SetDefaultWriter's) — one per epoch and at most one
-// per 10 s during an epoch — and to nothing if there is none. It never writes to
-// os.Stdout. Progress is safe for concurrent use.
+// script, a test) Progress writes text instead, to the writer given by
+// SetWriter, else to the host program's (host.SetText), else nowhere. On
+// a live terminal (host.SetText with live) the bar is one line redrawn in
+// place ("\r", at the same 200 ms throttle), each epoch's row replaces it
+// and stays, and a stopped bar stays as a line. Otherwise it writes plain
+// lines: one per epoch and at most one per 10 s during an epoch. It never
+// writes to os.Stdout. Progress is safe for concurrent use.
 type Progress struct {
 	mu sync.Mutex
 
@@ -72,6 +75,7 @@ type Progress struct {
 	charts             int    // charts rendered (for tests and tuning)
 	status             string // "", "done", or why it stopped
 	w                  io.Writer
+	barShown           bool // a live bar line is on screen, without its newline
 
 	every, chartEvery, textEvery time.Duration
 	now                          func() time.Time
@@ -95,34 +99,19 @@ func NewProgress(epochs, batches int) *Progress {
 	return p
 }
 
-var defaultWriter struct {
-	sync.Mutex
-	w io.Writer
-}
-
-// SetDefaultWriter sets where progress displays write text when the
-// engine cannot show HTML and no writer was given to SetWriter (or
-// Config.Text). Engines call it once: the REPL and `gokernel run` with the
-// terminal (os.Stderr); nil, the default, means nowhere.
-func SetDefaultWriter(w io.Writer) {
-	defaultWriter.Lock()
-	defaultWriter.w = w
-	defaultWriter.Unlock()
-}
-
-// writer returns p's writer or the default. Called with mu held.
-func (p *Progress) writer() io.Writer {
+// writer returns where text goes: p's writer (plain lines) or the host
+// program's. Called with mu held.
+func (p *Progress) writer() (w io.Writer, live bool) {
 	if p.w != nil {
-		return p.w
+		return p.w, false
 	}
-	defaultWriter.Lock()
-	defer defaultWriter.Unlock()
-	return defaultWriter.w
+	return host.Text()
 }
 
 // SetWriter sets where text progress goes when the engine cannot show
-// HTML (nil: nowhere) and returns p. The REPL and `gokernel run` pass the
-// terminal.
+// HTML, as plain lines, and returns p. nil (the default) means the host
+// program's writer (host.SetText), which the REPL and `gokernel run` point
+// at the terminal.
 func (p *Progress) SetWriter(w io.Writer) *Progress {
 	p.mu.Lock()
 	p.w = w
@@ -207,6 +196,7 @@ func (p *Progress) EndEpoch(metrics map[string]float64) {
 	p.rows = append(p.rows, row)
 	p.chartDirty = true
 	p.writeText(true)
+	p.lastText = now // the row stands for the bar until the next interval
 	p.epoch++
 	p.batch = 0
 	p.maybeDraw(false)
@@ -230,6 +220,10 @@ func (p *Progress) finish(status string) {
 	p.maybeDraw(true)
 	if status != "done" || len(p.rows) == 0 {
 		p.writeText(false)
+	} else if w, live := p.writer(); p.barShown && live && w != nil && !host.Rich() {
+		// The epoch rows say it all: take the live bar off the screen.
+		io.WriteString(w, "\r"+eraseRight)
+		p.barShown = false
 	}
 }
 
@@ -238,12 +232,7 @@ func (p *Progress) finish(status string) {
 func (p *Progress) maybeDraw(force bool) {
 	now := p.now()
 	if !host.Rich() {
-		if force || now.Sub(p.lastText) >= p.textEvery {
-			if !force && p.done > 1 {
-				p.writeText(false)
-			}
-			p.lastText = now
-		}
+		p.maybeText(force, now)
 		return
 	}
 	if !force && !p.lastDraw.IsZero() && now.Sub(p.lastDraw) < p.every {
@@ -269,26 +258,64 @@ type snapshot struct{ html, text string }
 func (s snapshot) HTML() string   { return s.html }
 func (s snapshot) String() string { return s.text }
 
+// maybeText is maybeDraw's text form: on a live terminal the bar is
+// redrawn at most every p.every, elsewhere a line is written at most every
+// p.textEvery. Called with mu held.
+func (p *Progress) maybeText(force bool, now time.Time) {
+	_, live := p.writer()
+	every := p.textEvery
+	if live {
+		every = p.every
+	}
+	if !force && !p.lastText.IsZero() && now.Sub(p.lastText) < every {
+		return
+	}
+	if p.lastText.IsZero() && !live && !force {
+		p.lastText = now // plain lines: the first comes after textEvery
+		return
+	}
+	p.lastText = now
+	if !force {
+		p.writeText(false)
+	}
+}
+
 // writeText writes the bar line, or with epoch the finished epoch's row.
-// Called with mu held.
+// On a live terminal the bar is drawn over the previous one and left
+// without a newline; rows and a stopped bar end with one. Called with mu
+// held.
 func (p *Progress) writeText(epoch bool) {
-	w := p.writer()
+	w, live := p.writer()
 	if w == nil || host.Rich() {
 		return
 	}
+	var b strings.Builder
+	if live {
+		b.WriteString("\r")
+	}
 	if epoch {
 		row := p.rows[len(p.rows)-1]
-		var b strings.Builder
 		fmt.Fprintf(&b, "epoch %d/%d", p.epoch, p.epochs)
 		for _, c := range p.columns {
 			fmt.Fprintf(&b, "  %s %s", c, value(row, c))
 		}
-		fmt.Fprintf(&b, "  (%s)\n", formatDuration(p.times[len(p.times)-1]))
-		io.WriteString(w, b.String())
-		return
+		fmt.Fprintf(&b, "  (%s)", formatDuration(p.times[len(p.times)-1]))
+	} else {
+		b.WriteString(p.line())
 	}
-	io.WriteString(w, p.line()+"\n")
+	if live {
+		b.WriteString(eraseRight)
+	}
+	p.barShown = live && !epoch && p.status == ""
+	if !p.barShown {
+		b.WriteString("\n")
+	}
+	io.WriteString(w, b.String())
 }
+
+// eraseRight is the terminal control sequence that clears the rest of the
+// line (a shorter bar must not leave the end of a longer one).
+const eraseRight = "\x1b[K"
 
 // line is the one-line form of the bar.
 func (p *Progress) line() string {

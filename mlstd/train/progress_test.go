@@ -164,22 +164,72 @@ func TestTextFallback(t *testing.T) {
 	if !strings.HasPrefix(lines[len(lines)-1], "epoch 2/2  loss 0.5000  acc 0.7500  (0:25)") {
 		t.Errorf("last line %q", lines[len(lines)-1])
 	}
-	// The engine's default writer is used when none was given.
+	// The host program's writer is used when none was given.
 	var def bytes.Buffer
-	SetDefaultWriter(&def)
+	host.SetText(&def, false)
 	d := NewProgress(1, 1)
 	d.Batch(1)
 	d.EndEpoch(map[string]float64{"loss": 1})
 	d.Done()
-	SetDefaultWriter(nil)
+	host.SetText(nil, false)
 	if !strings.HasPrefix(def.String(), "epoch 1/1  loss 1.0000") {
-		t.Errorf("default writer got %q", def.String())
+		t.Errorf("host writer got %q", def.String())
 	}
 	// No writer and no sink: nothing happens, nothing panics.
 	host.SetSink(nil, false)
 	q := NewProgress(1, 1)
 	q.Batch(1)
 	q.Done()
+}
+
+// TestLiveText: on a live terminal (host.SetText with live) the bar is
+// redrawn in place every 200 ms, an epoch row replaces it with a newline,
+// Done takes the last bar off and Stop leaves the stopped bar as a line.
+func TestLiveText(t *testing.T) {
+	sink(t, false)
+	var buf bytes.Buffer
+	host.SetText(&buf, true)
+	defer host.SetText(nil, false)
+	clock := newClock()
+	p := withClock(NewProgress(2, 100), clock)
+	for b := 0; b < 100; b++ {
+		clock.add(50 * time.Millisecond) // 5 s per epoch: 25 redraws
+		p.Batch(0.5)
+	}
+	p.EndEpoch(map[string]float64{"loss": 0.5})
+	for b := 0; b < 10; b++ {
+		clock.add(50 * time.Millisecond)
+		p.Batch(0.25)
+	}
+	p.Done()
+	out := buf.String()
+	lines := strings.Split(out, "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one finished line (the epoch row) and the erased bar, got %q", out)
+	}
+	draws := strings.Split(lines[0], "\r")[1:]
+	if len(draws) < 20 || len(draws) > 27 {
+		t.Errorf("%d bar redraws in 5 s at a 200 ms throttle", len(draws))
+	}
+	for _, d := range draws[:len(draws)-1] {
+		if !strings.HasPrefix(d, "epoch 1/2  batch ") || !strings.HasSuffix(d, eraseRight) {
+			t.Fatalf("bar draw %q", d)
+		}
+	}
+	if row := draws[len(draws)-1]; !strings.HasPrefix(row, "epoch 1/2  loss 0.5000  (0:05)") {
+		t.Errorf("epoch row %q", row)
+	}
+	if !strings.HasPrefix(lines[1], "\repoch 2/2  batch ") || !strings.HasSuffix(lines[1], "\r"+eraseRight) {
+		t.Errorf("second epoch's bar, then erased by Done: %q", lines[1])
+	}
+
+	buf.Reset()
+	q := withClock(NewProgress(1, 0), clock)
+	q.Batch(1)
+	q.Stop("interrupted")
+	if !strings.Contains(buf.String(), "\rinterrupted: epoch 1/1  ") || !strings.HasSuffix(buf.String(), eraseRight+"\n") {
+		t.Errorf("stopped bar %q", buf.String())
+	}
 }
 
 func TestFormatDuration(t *testing.T) {
