@@ -112,6 +112,7 @@ func (s *Session) defineViaProbe(ctx context.Context, n int, names []string, val
 	// Write out each value's type; import the packages it needs.
 	var decls []ast.Stmt
 	need := map[string]string{}
+	cell := s.cellTypes(ctx)
 	for i, nm := range names {
 		if nm == "_" {
 			continue
@@ -120,7 +121,7 @@ func (s *Session) defineViaProbe(ctx context.Context, n int, names []string, val
 		if p.Kind() != reflect.Pointer {
 			return true, s.cellError(n, fmt.Errorf("cannot define %s at top level: the interpreter lost its type; define it inside a function", nm))
 		}
-		texpr, terr := s.typeString(p.Type().Elem(), need)
+		texpr, terr := s.typeString(p.Type().Elem(), need, cell)
 		if terr != nil {
 			return true, s.cellError(n, fmt.Errorf("cannot define %s at top level (%v); define it inside a function, or declare it as var %s T", nm, terr, nm))
 		}
@@ -168,7 +169,10 @@ func positioned(n ast.Node, pos token.Pos) ast.Node {
 // typeString writes t as a Go type expression valid in the session; the
 // packages it names that are not imported yet go into need (local name ->
 // path).
-func (s *Session) typeString(t reflect.Type, need map[string]string) (string, error) {
+func (s *Session) typeString(t reflect.Type, need map[string]string, cell map[reflect.Type]string) (string, error) {
+	if n, ok := cell[t]; ok {
+		return n, nil
+	}
 	if t.Name() != "" {
 		if t.PkgPath() == "" {
 			return t.Name(), nil // predeclared
@@ -183,7 +187,7 @@ func (s *Session) typeString(t reflect.Type, need map[string]string) (string, er
 		return name + "." + t.Name(), nil
 	}
 	elem := func(prefix string, e reflect.Type) (string, error) {
-		x, err := s.typeString(e, need)
+		x, err := s.typeString(e, need, cell)
 		return prefix + x, err
 	}
 	switch t.Kind() {
@@ -194,7 +198,7 @@ func (s *Session) typeString(t reflect.Type, need map[string]string) (string, er
 	case reflect.Array:
 		return elem("["+strconv.Itoa(t.Len())+"]", t.Elem())
 	case reflect.Map:
-		k, err := s.typeString(t.Key(), need)
+		k, err := s.typeString(t.Key(), need, cell)
 		if err != nil {
 			return "", err
 		}
@@ -225,7 +229,7 @@ func (s *Session) typeString(t reflect.Type, need map[string]string) (string, er
 			in = append(in, x)
 		}
 		for i := 0; i < t.NumOut(); i++ {
-			x, err := s.typeString(t.Out(i), need)
+			x, err := s.typeString(t.Out(i), need, cell)
 			if err != nil {
 				return "", err
 			}
@@ -295,4 +299,77 @@ func (s *Session) importAs(ctx context.Context, n int, need map[string]string) e
 	}
 	s.state.Unlock()
 	return nil
+}
+
+// cellTypes maps the reflect types of the types declared in cells (not
+// generic ones) to their names, for %who and typeString. It runs a tiny
+// chunk, so it is called only on the cell's own goroutine.
+func (s *Session) cellTypes(ctx context.Context) map[reflect.Type]string {
+	s.state.Lock()
+	var names []string
+	for k, def := range s.decls {
+		if name, ok := strings.CutPrefix(k, "type "); ok && !strings.HasPrefix(def, "[") {
+			names = append(names, name)
+		}
+	}
+	s.state.Unlock()
+	m := map[reflect.Type]string{}
+	if len(names) == 0 {
+		return m
+	}
+	var b strings.Builder
+	b.WriteString("package main\nfunc main() { " + rtName + ".Keep([]any{")
+	for _, nm := range names {
+		b.WriteString("new(" + nm + "), ")
+	}
+	b.WriteString("}) }\n")
+	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", b.String(), 0)
+	if err != nil {
+		return m
+	}
+	prog, err := s.compile(anchor(&ast.BlockStmt{List: f.Decls[0].(*ast.FuncDecl).Body.List}))
+	if err != nil {
+		return m
+	}
+	s.kept = nil
+	if _, err := s.runProg(ctx, prog); err != nil || len(s.kept) != len(names) {
+		return m
+	}
+	dup := map[reflect.Type]bool{}
+	for i, p := range s.kept {
+		if t := reflect.TypeOf(p); t != nil && t.Kind() == reflect.Pointer {
+			if _, seen := m[t.Elem()]; seen {
+				dup[t.Elem()] = true // yaegi gives identical structs one type: name neither
+			}
+			m[t.Elem()] = names[i]
+		}
+	}
+	for t := range dup {
+		delete(m, t)
+	}
+	s.kept = nil
+	return m
+}
+
+// typeLabel writes t in Go syntax, naming cell-declared types by their names.
+func typeLabel(t reflect.Type, names map[reflect.Type]string) string {
+	if n, ok := names[t]; ok {
+		return n
+	}
+	if t.Name() != "" {
+		return t.String()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return "*" + typeLabel(t.Elem(), names)
+	case reflect.Slice:
+		return "[]" + typeLabel(t.Elem(), names)
+	case reflect.Array:
+		return "[" + strconv.Itoa(t.Len()) + "]" + typeLabel(t.Elem(), names)
+	case reflect.Map:
+		return "map[" + typeLabel(t.Key(), names) + "]" + typeLabel(t.Elem(), names)
+	case reflect.Chan:
+		return t.ChanDir().String() + " " + typeLabel(t.Elem(), names)
+	}
+	return t.String()
 }

@@ -97,8 +97,9 @@ func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (m
 		if len(names) == 0 {
 			fmt.Fprintln(out.Stdout, "no variables defined")
 		}
+		types := s.cellTypes(ctx)
 		for _, k := range names {
-			fmt.Fprintf(out.Stdout, "%-12s %s\n", k, typeName(g[k]))
+			fmt.Fprintf(out.Stdout, "%-12s %s\n", k, typeName(g[k], types))
 		}
 	case "env":
 		if arg == "" {
@@ -136,11 +137,11 @@ func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (m
 	return nil, nil
 }
 
-func typeName(v reflect.Value) string {
+func typeName(v reflect.Value, names map[reflect.Type]string) string {
 	if !v.IsValid() {
 		return "constant"
 	}
-	return v.Type().String()
+	return typeLabel(v.Type(), names)
 }
 
 // shell runs cmd with sh -c, streaming its output; Interrupt kills it.

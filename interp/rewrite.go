@@ -2,6 +2,7 @@ package interp
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"reflect"
 	"strconv"
@@ -542,7 +543,14 @@ func (r *rewriter) builtin(c *ast.CallExpr) {
 			}
 		}
 		if len(typed) == 0 {
-			return // constant expression; yaegi cannot fold min/max, leave the error
+			// A constant expression, which yaegi cannot fold: fold it here
+			// into a conversion to the constant's default type (a call
+			// expression cannot become a literal in place).
+			if typ, lit := foldMinMax(id.Name, lits); lit != nil {
+				setPos(lit, c.Pos(), true)
+				c.Fun, c.Args = &ast.Ident{Name: typ, NamePos: id.NamePos}, []ast.Expr{lit}
+			}
+			return
 		}
 		args := append(typed, lits...)
 		fn := "__gk" + id.Name
@@ -556,6 +564,66 @@ func (r *rewriter) builtin(c *ast.CallExpr) {
 		ac := acc.(*ast.CallExpr)
 		c.Fun, c.Args = ac.Fun, ac.Args
 	}
+}
+
+// foldMinMax evaluates min or max of literal constants and returns the
+// result with its default type; the result is a float if any operand is
+// one, as for Go's untyped constants. lit is nil when an operand is not a
+// number or string literal.
+func foldMinMax(fn string, args []ast.Expr) (typ string, lit ast.Expr) {
+	var best constant.Value
+	isFloat := false
+	for _, a := range args {
+		v := constValue(a)
+		if v == nil {
+			return "", nil
+		}
+		if v.Kind() == constant.Float {
+			isFloat = true
+		}
+		if best == nil {
+			best = v
+			continue
+		}
+		if (v.Kind() == constant.String) != (best.Kind() == constant.String) {
+			return "", nil
+		}
+		if (fn == "min" && constant.Compare(v, token.LSS, best)) || (fn == "max" && constant.Compare(v, token.GTR, best)) {
+			best = v
+		}
+	}
+	switch {
+	case best.Kind() == constant.String:
+		return "string", &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(constant.StringVal(best))}
+	case isFloat:
+		f, _ := constant.Float64Val(constant.ToFloat(best))
+		return "float64", &ast.BasicLit{Kind: token.FLOAT, Value: strconv.FormatFloat(f, 'e', -1, 64)}
+	}
+	return "int", &ast.BasicLit{Kind: token.INT, Value: best.ExactString()}
+}
+
+// constValue is the value of a literal, possibly negated and parenthesised.
+func constValue(e ast.Expr) constant.Value {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		switch e.Kind {
+		case token.INT, token.FLOAT, token.STRING:
+			v := constant.MakeFromLiteral(e.Value, e.Kind, 0)
+			if v.Kind() == constant.Unknown {
+				return nil
+			}
+			return v
+		}
+	case *ast.ParenExpr:
+		return constValue(e.X)
+	case *ast.UnaryExpr:
+		v := constValue(e.X)
+		if v == nil || v.Kind() == constant.String || (e.Op != token.SUB && e.Op != token.ADD) {
+			return nil
+		}
+		return constant.UnaryOp(e.Op, v, 0)
+	}
+	return nil
 }
 
 func isConstLit(e ast.Expr) bool {
