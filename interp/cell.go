@@ -42,7 +42,23 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 	if broken != "" {
 		fmt.Fprintf(s.outs.errW, "warning: %s earlier in this session; functions and closures created before then may return zero values. Restart the kernel to be safe.\n", broken)
 	}
+	if err := s.precheck(n, code, items); err != nil {
+		return nil, err
+	}
 	var result map[string]any
+	ranTo := 0 // the cell's last line that has run
+	note := func(err error) error {
+		var ce *CellError
+		if ranTo > 0 && errors.As(err, &ce) && (ce.Name == "CompileError" || ce.Name == "SyntaxError" || ce.Name == "RedefinitionError") {
+			what := fmt.Sprintf("lines 1-%d of this cell already ran", ranTo)
+			if ranTo == 1 {
+				what = "line 1 of this cell already ran"
+			}
+			ce.Value += " (" + what + ")"
+			ce.Traceback = append(ce.Traceback, "note: "+what+"; their effects are kept")
+		}
+		return err
+	}
 	for i := 0; i < len(items); {
 		it := items[i]
 		if it.pkg {
@@ -55,15 +71,17 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 				j++
 			}
 			if err := s.runDecls(ctx, n, code, items[i].start, items[j-1].end); err != nil {
-				return nil, err
+				return nil, note(err)
 			}
+			ranTo, _ = lineCol(code, items[j-1].end)
 			i = j
 			continue
 		}
 		res, err := s.runStmt(ctx, n, code, it, i == last)
 		if err != nil {
-			return nil, err
+			return nil, note(err)
 		}
+		ranTo, _ = lineCol(code, it.end)
 		result = res
 		i++
 	}

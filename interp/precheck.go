@@ -1,0 +1,164 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// precheck looks at a whole cell before any of it runs. A cell is compiled
+// and run chunk by chunk (a later chunk may use what an earlier one
+// defines), so without this a typo on line 15 would be reported after lines
+// 1-14 had run. It reports
+//
+//   - syntax errors in any chunk, and
+//   - names that are defined nowhere: not in the session (variables,
+//     functions, types, imports), not at the top level of this cell, not
+//     as a package used by its usual name and not predeclared.
+//
+// It errs on the side of silence: anything it is unsure of is left to
+// yaegi, whose errors the engine annotates with what already ran.
+func (s *Session) precheck(n int, code string, items []item) error {
+	var files []*ast.File
+	for _, it := range items {
+		if it.pkg {
+			continue
+		}
+		var src string
+		if it.decl {
+			src = "package main\n" + chunkSource(n, code, it.start, it.end) + "\n"
+		} else {
+			src = "package main\nfunc main() {\n" + chunkSource(n, code, it.start, it.end) + "\n}\n"
+		}
+		f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
+		if err != nil {
+			return s.cellError(n, err)
+		}
+		files = append(files, f)
+	}
+	known := map[string]bool{}
+	for name := range s.globalsGrow(true) {
+		known[name] = true
+	}
+	s.state.Lock()
+	for name := range s.imports {
+		known[name] = true
+	}
+	for k := range s.decls {
+		if name, ok := strings.CutPrefix(k, "type "); ok {
+			known[name] = true
+		}
+	}
+	s.state.Unlock()
+	for name := range autoPackages {
+		known[name] = true
+	}
+	dotImport := false
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.ImportSpec:
+						name := importName(strings.Trim(sp.Path.Value, "`\""))
+						if sp.Name != nil {
+							name = sp.Name.Name
+						}
+						if name == "." {
+							dotImport = true
+						}
+						known[name] = true
+					case *ast.TypeSpec:
+						known[sp.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, id := range sp.Names {
+							known[id.Name] = true
+						}
+					}
+				}
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					known[d.Name.Name] = true
+				} else {
+					continue
+				}
+				if d.Name.Name != "main" {
+					continue
+				}
+				// A statement chunk: its top-level definitions are globals.
+				for _, st := range d.Body.List {
+					topLevelNames(st, known)
+				}
+			}
+		}
+	}
+	if dotImport {
+		return nil
+	}
+	for _, f := range files {
+		keys := compositeKeys(f)
+		for _, id := range f.Unresolved {
+			name := id.Name
+			if known[name] || keys[id] || strings.HasPrefix(name, "__gk") || types.Universe.Lookup(name) != nil {
+				continue
+			}
+			pos := s.yi.FileSet().Position(id.Pos())
+			msg := cellPos(fmt.Sprintf("%s: undefined: %s", pos, name))
+			v := msg + " (nothing in this cell ran)"
+			return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+		}
+	}
+	return nil
+}
+
+// topLevelNames adds the names a top-level statement defines.
+func topLevelNames(st ast.Stmt, known map[string]bool) {
+	switch st := st.(type) {
+	case *ast.AssignStmt:
+		if st.Tok == token.DEFINE {
+			for _, l := range st.Lhs {
+				if id, ok := l.(*ast.Ident); ok {
+					known[id.Name] = true
+				}
+			}
+		}
+	case *ast.DeclStmt:
+		if gd, ok := st.Decl.(*ast.GenDecl); ok {
+			for _, sp := range gd.Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, id := range sp.Names {
+						known[id.Name] = true
+					}
+				case *ast.TypeSpec:
+					known[sp.Name.Name] = true
+				}
+			}
+		}
+	case *ast.LabeledStmt:
+		topLevelNames(st.Stmt, known)
+	}
+}
+
+// compositeKeys returns the identifiers used as keys in composite literals:
+// struct field names, which the parser cannot resolve.
+func compositeKeys(f *ast.File) map[*ast.Ident]bool {
+	keys := map[*ast.Ident]bool{}
+	ast.Inspect(f, func(x ast.Node) bool {
+		if cl, ok := x.(*ast.CompositeLit); ok {
+			for _, e := range cl.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						keys[id] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return keys
+}
