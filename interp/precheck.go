@@ -22,6 +22,15 @@ import (
 // It errs on the side of silence: anything it is unsure of is left to
 // yaegi, whose errors the engine annotates with what already ran.
 func (s *Session) precheck(n int, code string, items []item) error {
+	chunks := 0
+	for _, it := range items {
+		if !it.pkg {
+			chunks++
+		}
+	}
+	if chunks < 2 {
+		return nil // nothing can run before the only chunk is compiled
+	}
 	var files []*ast.File
 	for _, it := range items {
 		if it.pkg {
