@@ -22,7 +22,25 @@
 //     becomes `x = e` when it type-checks (no leak of the old value, and
 //     closures see the new one);
 //   - a trailing expression is evaluated on its own and its value becomes the
-//     result: text/plain from Go's %v, rich forms from mlstd/display.MIME.
+//     result: text/plain from Go's %v, rich forms from mlstd/display.MIME;
+//   - a new top-level definition yaegi cannot type (indexing, slicing or a
+//     call chain on values of compiled types: `d1 := d[1]` where d came from
+//     m.Parameters()) is evaluated inside a func literal instead, and the
+//     global is declared with the value's Go type written out
+//     (`var d1 *tensor.Tensor`, packages imported under private names,
+//     cell types by their names) before the value is stored (globals.go).
+//
+// Before a cell of several chunks runs, precheck parses all of them and
+// looks for names defined nowhere, so a syntax error or a typo on line 15
+// is reported before lines 1-14 run; a compile error found later says
+// which lines already ran.
+//
+// Go's generic slices and maps functions have no compiled symbols; calls
+// of the common ones (slices.Sort, Max, Min, Contains, Index, Reverse,
+// SortFunc, Sorted, maps.Keys, ...) are rewritten to compiled helpers that
+// take the slice as any, or to small interpreted generic wrappers where the
+// element type must survive (slices.go). maps.Keys and maps.Values return
+// slices, and `for k := range maps.Keys(m)` is rewritten to match.
 //
 // Each chunk carries a `//line cellN/_.go:L:C` directive, so errors read
 // "cell 3, line 2: ...". Packages used by their usual name (fmt, math,
@@ -60,5 +78,9 @@
 // The interpreter writes to two pipes whose reader goroutines forward to the
 // running cell's Output writers as bytes arrive; with Options.CaptureFDs the
 // pipes are also dup2'ed onto fds 1 and 2 so compiled and cgo output streams
-// the same way. Execute returns only after the pipes are drained.
+// the same way. Execute returns only after the pipes are drained, and every
+// Publish (display, update, clear_output) first drains them too (a marker
+// written through each pipe, awaited; tens of microseconds), so rich output
+// keeps program order with text. stdout and stderr are two pipes: their
+// order relative to each other is not kept.
 package interp
