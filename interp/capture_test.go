@@ -3,8 +3,10 @@ package interp
 import (
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	yaegi "github.com/traefik/yaegi/interp"
@@ -31,5 +33,18 @@ func TestCaptureFDs(t *testing.T) {
 	}
 	if got := o.String(); got != "compiled hello\ninterpreted\n" || res["text/plain"] != "1" {
 		t.Fatalf("captured stdout %q, result %v", got, res)
+	}
+}
+
+// TestYaegiLogFilter checks that yaegi's pre-panic log lines are dropped
+// and the host's own log lines pass.
+func TestYaegiLogFilter(t *testing.T) {
+	var b syncBuf
+	l := log.New(yaegiLogFilter{&b}, "", log.LstdFlags)
+	l.Print("nil type")
+	l.Print("nil reflect type")
+	l.Print("kernel: heartbeat ok")
+	if got := b.String(); !strings.HasSuffix(got, " kernel: heartbeat ok\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("log output %q", got)
 	}
 }

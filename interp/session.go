@@ -115,7 +115,7 @@ func New(opts Options) (*Session, error) {
 		s.logw = outs.origStderr
 		// The standard logger (the host's, and yaegi's log.Panic on
 		// internal errors) goes to the real stderr, not into a cell.
-		log.SetOutput(s.logw)
+		log.SetOutput(yaegiLogFilter{s.logw})
 	}
 	if err := s.reset(); err != nil {
 		return nil, err
@@ -320,6 +320,19 @@ func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
 type compilePanic struct{ v any }
 
 func (c *compilePanic) Error() string { return fmt.Sprint(c.v) }
+
+// yaegiLogFilter drops the lines yaegi's compiler logs just before it
+// panics on some inputs ("nil type", "nil reflect type"): the engine
+// recovers that panic and reports it in the cell, so the log line is noise.
+type yaegiLogFilter struct{ w io.Writer }
+
+func (f yaegiLogFilter) Write(p []byte) (int, error) {
+	line := strings.TrimRight(string(p), "\n")
+	if strings.HasSuffix(line, " nil type") || strings.HasSuffix(line, " nil reflect type") {
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}
 
 // interrupter is the cooperative stop flag polled by rewritten loops.
 type interrupter struct {
