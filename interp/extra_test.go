@@ -148,3 +148,45 @@ func TestInput(t *testing.T) {
 		t.Fatalf("fmt.Scan via Input: %v %v (prompts %d)", r, err, prompts)
 	}
 }
+
+// TestInterruptBeforeStart checks that an interrupt arriving after Execute
+// was called but before the cell started is not lost, and that an older
+// one does not stop the next cell.
+func TestInterruptBeforeStart(t *testing.T) {
+	in := newInterrupter()
+	entered := time.Now()
+	in.trigger()
+	if in.resetBefore(entered) || !in.raised() {
+		t.Fatal("an interrupt after entry was cleared")
+	}
+	if !in.resetBefore(time.Now().Add(time.Millisecond)) || in.raised() {
+		t.Fatal("an interrupt before entry was kept")
+	}
+
+	s := newSession(t)
+	done := make(chan error, 2)
+	go func() {
+		_, err := s.Execute(context.Background(), "for { time.Sleep(time.Millisecond) }", Output{})
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the loop is running
+	go func() {
+		_, err := s.Execute(context.Background(), "fmt.Println(\"queued\")\nfor { time.Sleep(time.Millisecond) }", Output{})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the second cell waits for the first
+	s.Interrupt()
+	for i := 0; i < 2; i++ {
+		select {
+		case err := <-done:
+			if ce, ok := err.(*CellError); !ok || ce.Name != "KeyboardInterrupt" {
+				t.Fatalf("cell %d: %v, want KeyboardInterrupt", i+1, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a cell did not stop")
+		}
+	}
+	if r, err := s.Execute(context.Background(), "1 + 1", Output{}); err != nil || r["text/plain"] != "2" {
+		t.Fatalf("a cell after the interrupt: %v %v", r, err)
+	}
+}

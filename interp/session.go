@@ -202,6 +202,7 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	entered := time.Now()
 	s.run.Lock()
 	defer s.run.Unlock()
 	if s.closed.Load() {
@@ -228,8 +229,11 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 		}
 	}
 	s.cur.Store(&out)
-	s.intr.reset()
-	host.Reset()
+	// An interrupt that arrived after this call was made (while it waited
+	// for the previous cell, or just before this line) is for this cell.
+	if s.intr.resetBefore(entered) {
+		host.Reset()
+	}
 	host.SetSink(out.Publish, out.Publish != nil && !out.TextOnly)
 	defer func() {
 		host.SetSink(nil, false)
@@ -341,6 +345,7 @@ type interrupter struct {
 	flag *bool
 	ch   chan struct{}
 	shut bool
+	at   time.Time // when the last trigger happened
 }
 
 func newInterrupter() *interrupter {
@@ -355,10 +360,24 @@ func (in *interrupter) trigger() {
 	if in.stop.IsValid() {
 		in.stop.SetBool(true)
 	}
+	in.at = time.Now()
 	if !in.shut {
 		close(in.ch)
 		in.shut = true
 	}
+}
+
+// resetBefore clears an interrupt triggered before t and reports whether
+// the flag is now clear; one triggered at or after t stays raised.
+func (in *interrupter) resetBefore(t time.Time) bool {
+	in.mu.Lock()
+	keep := in.shut && !in.at.Before(t)
+	in.mu.Unlock()
+	if keep {
+		return false
+	}
+	in.reset()
+	return true
 }
 
 func (in *interrupter) reset() {
