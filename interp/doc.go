@@ -69,7 +69,9 @@
 // call host.Check. Still not interruptible without escalation: sync waits
 // (WaitGroup.Wait, Mutex.Lock), receives on channels whose type the engine
 // cannot see, and long compiled calls that do not poll host.Check. The cell ends with a
-// KeyboardInterrupt CellError and all state intact. Only when a cell has not
+// KeyboardInterrupt CellError and all state intact. An interrupt counts
+// for every Execute already called when it arrives (a cell waiting for the
+// previous one, or one just starting), never for a later one. Only when a cell has not
 // stopped EscalateAfter after the interrupt is the interpreter stopped by
 // force; the error then says a restart is recommended.
 //
