@@ -52,6 +52,8 @@ type batcher struct {
 	queue   chan *job
 	stopped chan struct{}
 	onBatch func(rows int, x, out []float32) // metrics hook, on the worker
+	runMu   sync.Mutex                       // held for every forward pass (worker or inline)
+	plan    mlpPlan                          // fast path, guarded by runMu
 }
 
 func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration) (*batcher, error) {
@@ -61,7 +63,7 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 	}
 	// A warm-up pass checks that the model accepts the input shape and
 	// learns its output width.
-	out, shape, err := b.forward(m, make([]float32, b.width), 1)
+	out, shape, err := b.forward(m, make([]float32, b.width), 1, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +79,23 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 }
 
 // forward runs the model on rows rows, recovering panics into errors.
-func (b *batcher) forward(m nn.Module, x []float32, rows int) (out []float32, shape []int, err error) {
+// The worker passes its plan, which runs the common MLP form without
+// building tensors (see mlpPlan); warm-up passes on other goroutines pass
+// nil and always go through Forward.
+func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (out []float32, shape []int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("serve: model forward panicked: %v", r)
 		}
 	}()
+	if plan != nil && len(b.in) == 1 && b.outWidth != 0 {
+		if out, w, ok := plan.forward(m, x, rows, b.width); ok {
+			if w != b.outWidth {
+				return nil, nil, fmt.Errorf("serve: model output width changed to %d (want %d values per row)", w, b.outWidth)
+			}
+			return out, []int{rows, w}, nil
+		}
+	}
 	var y *tensor.Tensor
 	tensor.NoGrad(func() { y = m.Forward(tensor.New(x, append([]int{rows}, b.in...)...)) })
 	if y == nil {
@@ -171,8 +184,31 @@ func (b *batcher) run() {
 			batch = append(batch, j)
 			rows += j.rows
 		}
+		b.runMu.Lock()
 		b.runBatch(batch, rows)
+		b.runMu.Unlock()
 	}
+}
+
+// runInline runs j at once on the calling goroutine when nothing is queued
+// or running (and no MaxDelay asks to wait for company): a lone request
+// then costs no hand-off to the worker and back, two goroutine wake-ups
+// that cost more CPU than a one-row forward pass. It reports false, having
+// done nothing, otherwise; the caller then submits j. runMu keeps the
+// model to one forward pass at a time either way.
+func (b *batcher) runInline(j *job) bool {
+	if b.maxDelay > 0 || len(b.queue) > 0 || !b.runMu.TryLock() {
+		return false
+	}
+	defer b.runMu.Unlock()
+	b.mu.RLock()
+	closed := b.closed
+	b.mu.RUnlock()
+	if closed {
+		return false
+	}
+	b.runBatch([]*job{j}, j.rows)
+	return true
 }
 
 // runBatch concatenates the jobs' rows, runs the model once and hands each
@@ -185,7 +221,7 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 			x = append(x, j.x...)
 		}
 	}
-	out, _, err := b.forward(b.model.Load().m, x, rows)
+	out, _, err := b.forward(b.model.Load().m, x, rows, &b.plan)
 	if err == nil && b.onBatch != nil {
 		b.onBatch(rows, x, out)
 	}
@@ -203,7 +239,7 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 // swap checks m with a warm-up pass and, if its output has the same width,
 // makes it the model of the next forward pass.
 func (b *batcher) swap(m nn.Module) error {
-	out, _, err := b.forward(m, make([]float32, b.width), 1)
+	out, _, err := b.forward(m, make([]float32, b.width), 1, nil)
 	if err != nil {
 		return err
 	}

@@ -49,8 +49,10 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	j := &job{x: req.Inputs[0].Data, rows: rows, done: make(chan result, 1)}
-	if err := s.batch.submit(j); err != nil {
-		return err
+	if !s.batch.runInline(j) {
+		if err := s.batch.submit(j); err != nil {
+			return err
+		}
 	}
 	var res result
 	select {
