@@ -24,7 +24,8 @@ import (
 // "...> " until it is, then executes it on the same engine as the
 // notebook. A trailing expression's value is printed (text/plain); rich
 // forms of it (PNG, SVG, HTML) are written to files whose paths are
-// printed. Tab completes from the engine. Ctrl-C interrupts a running cell
+// printed, as are those of what a cell shows while it runs (display.Show);
+// training progress is a bar redrawn in place. Tab completes from the engine. Ctrl-C interrupts a running cell
 // (state is kept) and clears the line at the prompt; Ctrl-D exits. %open
 // shows the last result file (or a named one) in the desktop's viewer.
 // History persists in the user's config directory.
@@ -54,7 +55,7 @@ func init() {
 // replOptions configure runREPL.
 type replOptions struct {
 	HistoryFile string // default: historyPath()
-	OutDir      string // where rich results go; default: a new temp dir on first use
+	OutDir      string // where rich results go; default: the terminal's (a new temp dir on first use)
 }
 
 const (
@@ -84,16 +85,16 @@ type repl struct {
 	term    *terminal
 	rl      *readline.Instance
 	pending []string // lines of an unfinished cell
-	outDir  string
-	cell    int
-	saved   []string // files written for results, oldest first
 
 	stdout, stderr io.Writer // the REPL's own messages (values, errors, files)
 }
 
 // runREPL runs the REPL until Ctrl-D and returns the exit status.
 func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts replOptions) int {
-	r := &repl{sess: sess, term: term, outDir: opts.OutDir, stdout: os.Stdout, stderr: os.Stderr}
+	r := &repl{sess: sess, term: term, stdout: os.Stdout, stderr: os.Stderr}
+	if opts.OutDir != "" {
+		term.files.dir = opts.OutDir
+	}
 	hist := opts.HistoryFile
 	if hist == "" {
 		hist = historyPath()
@@ -163,7 +164,7 @@ func (r *repl) cellDone(line string) bool {
 
 // execute runs one cell and prints its value, files and error.
 func (r *repl) execute(ctx context.Context, code string) {
-	r.cell++
+	r.term.files.nextCell()
 	result, err := r.sess.Execute(ctx, code, r.term.output(r.input))
 	if !r.term.atLineStart(0) || !r.term.atLineStart(1) {
 		fmt.Fprintln(r.stdout)
@@ -184,7 +185,7 @@ func (r *repl) execute(ctx context.Context, code string) {
 	if result == nil {
 		return
 	}
-	for _, p := range r.saveRich(result) {
+	for _, p := range r.term.files.save(result, "") {
 		fmt.Fprintf(r.stdout, "[%s]\n", p)
 	}
 	if text, ok := result["text/plain"].(string); ok && text != "" {
@@ -200,10 +201,33 @@ var richFiles = map[string]string{
 	"text/html":     ".html",
 }
 
-// saveRich writes the rich forms of a result to files and returns their
-// descriptions: "image/png: /tmp/gokernel-out-1/out3.png". A bundle with
-// an image keeps only the image (its HTML is usually the same picture).
-func (r *repl) saveRich(bundle map[string]any) []string {
+// outFiles are the files the REPL and scripts write for rich output: a
+// cell's trailing result as outN.ext (N counts cells, a script being one)
+// and what the cell shows while it runs (display.Show, a chart) as
+// outN-K.ext, in dir, a new temp directory unless set.
+type outFiles struct {
+	dir   string
+	cell  int
+	shown int               // displays in this cell
+	ids   map[string]string // display_id → file name base, so updates overwrite
+	saved []string          // files written, oldest first
+}
+
+// nextCell starts numbering the files of the next cell.
+func (o *outFiles) nextCell() {
+	o.cell++
+	o.shown = 0
+	o.ids = nil
+}
+
+// save writes the rich forms of a MIME bundle to files named base.ext
+// (base "": the cell's result, outN) and returns their descriptions:
+// "image/png: /tmp/gokernel-out-1/out3.png". A bundle with an image keeps
+// only the image (its HTML is usually the same picture).
+func (o *outFiles) save(bundle map[string]any, base string) []string {
+	if base == "" {
+		base = fmt.Sprintf("out%d", o.cell)
+	}
 	var kinds []string
 	for k := range bundle {
 		if _, ok := richFiles[k]; ok {
@@ -233,26 +257,59 @@ func (r *repl) saveRich(bundle map[string]any) []string {
 		default:
 			continue
 		}
-		p, err := r.writeOut(fmt.Sprintf("out%d%s", r.cell, richFiles[k]), data)
+		p, err := o.write(base+richFiles[k], data)
 		if err != nil {
 			out = append(out, fmt.Sprintf("%s: %v", k, err))
 			continue
 		}
-		r.saved = append(r.saved, p)
+		o.saved = append(o.saved, p)
 		out = append(out, k+": "+p)
 	}
 	return out
+}
+
+// publish is the engine's Publish for a terminal: a display's rich forms
+// are saved (an update of a display overwrites its files) and described on
+// w, "[image/png: /tmp/gokernel-out-1/out2-1.png]"; a display with only
+// text prints the text; clear_output does nothing.
+func (o *outFiles) publish(w io.Writer, msgType string, content map[string]any) {
+	if msgType != "display_data" && msgType != "update_display_data" {
+		return
+	}
+	data, _ := content["data"].(map[string]any)
+	id := ""
+	if tr, ok := content["transient"].(map[string]any); ok {
+		id, _ = tr["display_id"].(string)
+	}
+	base, ok := o.ids[id]
+	if !ok {
+		o.shown++
+		base = fmt.Sprintf("out%d-%d", o.cell, o.shown)
+		if id != "" {
+			if o.ids == nil {
+				o.ids = map[string]string{}
+			}
+			o.ids[id] = base
+		}
+	}
+	files := o.save(data, base)
+	for _, f := range files {
+		fmt.Fprintf(w, "[%s]\n", f)
+	}
+	if text, ok := data["text/plain"].(string); ok && text != "" && len(files) == 0 {
+		fmt.Fprintln(w, text)
+	}
 }
 
 // open shows a file with the desktop's viewer: the named one, or the last
 // result file. The viewer is $GOKERNEL_OPEN, else xdg-open (open on macOS).
 func (r *repl) open(name string) {
 	if name == "" {
-		if len(r.saved) == 0 {
+		if len(r.term.files.saved) == 0 {
 			io.WriteString(r.stderr, "%open: no result file yet (charts and images a cell returns are saved as files)\n")
 			return
 		}
-		name = r.saved[len(r.saved)-1]
+		name = r.term.files.saved[len(r.term.files.saved)-1]
 	}
 	if err := openFile(name); err != nil {
 		fmt.Fprintf(r.stderr, "%%open: %v\n", err)
@@ -281,18 +338,18 @@ func openFile(path string) error {
 	return nil
 }
 
-// writeOut writes a result file in the output directory, made on first use.
-func (r *repl) writeOut(name string, data []byte) (string, error) {
-	if r.outDir == "" {
+// write writes a result file in the output directory, made on first use.
+func (o *outFiles) write(name string, data []byte) (string, error) {
+	if o.dir == "" {
 		d, err := os.MkdirTemp("", "gokernel-out-")
 		if err != nil {
 			return "", err
 		}
-		r.outDir = d
-	} else if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+		o.dir = d
+	} else if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return "", err
 	}
-	p := filepath.Join(r.outDir, name)
+	p := filepath.Join(o.dir, name)
 	if err := writeFileAtomic(p, data); err != nil {
 		return "", err
 	}

@@ -23,7 +23,9 @@ func newTestREPL(t *testing.T) *repl {
 	}
 	t.Cleanup(func() { sess.Close() })
 	var out, errb bytes.Buffer
-	return &repl{sess: sess, term: newTerminal(&out, &errb, false, false), outDir: t.TempDir(), stdout: &out, stderr: &errb}
+	term := newTerminal(&out, &errb, false, false)
+	term.files.dir = t.TempDir()
+	return &repl{sess: sess, term: term, stdout: &out, stderr: &errb}
 }
 
 func TestREPLCellDone(t *testing.T) {
@@ -94,25 +96,25 @@ func runesList(list [][]rune) []string {
 
 func TestREPLSaveRich(t *testing.T) {
 	r := newTestREPL(t)
-	r.cell = 3
+	r.term.files.cell = 3
 	png := []byte("\x89PNG\r\n\x1a\nnot really")
-	got := r.saveRich(map[string]any{
+	got := r.term.files.save(map[string]any{
 		"text/plain": "Figure",
 		"image/png":  base64.StdEncoding.EncodeToString(png),
 		"text/html":  "<img>",
-	})
-	want := "image/png: " + filepath.Join(r.outDir, "out3.png")
+	}, "")
+	want := "image/png: " + filepath.Join(r.term.files.dir, "out3.png")
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("saveRich = %q, want [%q] (HTML beside an image is skipped)", got, want)
 	}
-	if b, err := os.ReadFile(filepath.Join(r.outDir, "out3.png")); err != nil || !bytes.Equal(b, png) {
+	if b, err := os.ReadFile(filepath.Join(r.term.files.dir, "out3.png")); err != nil || !bytes.Equal(b, png) {
 		t.Fatalf("png file: %v %q", err, b)
 	}
-	got = r.saveRich(map[string]any{"text/plain": "t", "text/html": "<b>x</b>"})
+	got = r.term.files.save(map[string]any{"text/plain": "t", "text/html": "<b>x</b>"}, "")
 	if len(got) != 1 || !strings.HasSuffix(got[0], "out3.html") {
 		t.Fatalf("html: %q", got)
 	}
-	if got := r.saveRich(map[string]any{"text/plain": "42"}); len(got) != 0 {
+	if got := r.term.files.save(map[string]any{"text/plain": "42"}, ""); len(got) != 0 {
 		t.Fatalf("plain value wrote files: %q", got)
 	}
 }
@@ -283,13 +285,13 @@ func TestREPLOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("GOKERNEL_OPEN", viewer)
-	r.cell = 1
-	files := r.saveRich(map[string]any{"text/plain": "x", "image/svg+xml": "<svg/>"})
+	r.term.files.cell = 1
+	files := r.term.files.save(map[string]any{"text/plain": "x", "image/svg+xml": "<svg/>"}, "")
 	if len(files) != 1 {
 		t.Fatalf("saveRich: %q", files)
 	}
 	r.open("")
-	want := filepath.Join(r.outDir, "out1.svg") + "\n"
+	want := filepath.Join(r.term.files.dir, "out1.svg") + "\n"
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, _ := os.ReadFile(log)
@@ -326,10 +328,67 @@ func TestREPLExecute(t *testing.T) {
 	}
 	out.Reset()
 	r.execute(ctx, `chart.Line("loss", []float64{3, 2, 1})`)
-	if !strings.Contains(out.String(), "[image/png: "+r.outDir) || len(r.saved) != 1 {
+	if !strings.Contains(out.String(), "[image/png: "+r.term.files.dir) || len(r.term.files.saved) != 1 {
 		t.Fatalf("a chart result should be saved as a PNG: %q", out)
 	}
-	if b, err := os.ReadFile(r.saved[0]); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+	if b, err := os.ReadFile(r.term.files.saved[0]); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Errorf("saved chart is not a PNG: %v", err)
+	}
+	// A chart shown mid-cell is saved too, before the text printed after it.
+	out.Reset()
+	r.execute(ctx, `display.Show(chart.Line("loss", []float64{3, 2, 1})); fmt.Println("after")`)
+	if want := "[image/png: " + filepath.Join(r.term.files.dir, fmt.Sprintf("out%d-1.png", r.term.files.cell)) + "]\nafter\n"; out.String() != want {
+		t.Errorf("display.Show in the REPL printed %q, want %q", out, want)
+	}
+}
+
+// TestRunScriptProgressInTerminal runs a training script on a real
+// terminal: the bar is redrawn in place — the screen never shows more
+// than one bar line, though it changes — and each epoch row replaces it.
+func TestRunScriptProgressInTerminal(t *testing.T) {
+	requireTmux(t)
+	dir := t.TempDir()
+	script := writeScript(t, dir, "fit.go", fitScript)
+	p := &tmuxPane{t: t, socket: fmt.Sprintf("gokernel-test-%d", os.Getpid()), name: "fit",
+		env: append(os.Environ(), "TERM=xterm")}
+	t.Cleanup(func() { exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
+	p.start(gokernelBinary(t), "run", script)
+	bars := map[string]bool{}
+	deadline := time.Now().Add(30 * time.Second)
+	var s string
+	for {
+		s = p.screen()
+		n := 0
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "  batch ") {
+				n++
+				bars[strings.TrimRight(l, " ")] = true
+			}
+		}
+		if n > 1 {
+			t.Fatalf("%d bar lines on the screen; want the bar redrawn in place:\n%s", n, s)
+		}
+		if strings.Contains(s, "\ndone\n") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if status := p.waitDead(); status != 0 {
+		t.Fatalf("exit %d:\n%s", status, s)
+	}
+	if len(bars) < 3 {
+		t.Errorf("saw %d bar states in 1.2 s of training; want it redrawn every 200 ms: %v", len(bars), bars)
+	}
+	var rows []string
+	// With history (-S -): when the pane dies tmux may scroll its top line away.
+	final := p.tmux("capture-pane", "-p", "-S", "-", "-t", p.name)
+	for _, l := range strings.Split(strings.TrimRight(final, "\n"), "\n") {
+		if l = strings.TrimRight(l, " "); l != "" && !strings.HasPrefix(l, "Pane is dead") {
+			rows = append(rows, l)
+		}
+	}
+	if len(rows) != 4 || rows[0] != "training" || !strings.HasPrefix(rows[1], "epoch 1/2  loss ") ||
+		!strings.HasPrefix(rows[2], "epoch 2/2  loss ") || rows[3] != "done" {
+		t.Errorf("final screen: want training, two epoch rows, done; got %q", rows)
 	}
 }

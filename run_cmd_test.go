@@ -145,7 +145,8 @@ func TestRunScriptErrorLocations(t *testing.T) {
 	}{
 		{"panic.go", "fmt.Println(\"before\")\nx := []int{1}\n_ = x\npanic(\"boom\")\n", 2, []string{"panic: boom", "panic.go:4"}, "before\n"},
 		{"syntax.go", "x := 1\ny := x +\n", 1, []string{"syntax.go:2:"}, ""},
-		{"undefined.go", "x := 1\nfmt.Println(x)\nfmt.Println(nope)\n", 1, []string{"undefined.go:3:", "undefined: nope"}, "1\n"},
+		// The engine checks a whole script for undefined names before running it.
+		{"undefined.go", "x := 1\nfmt.Println(x)\nfmt.Println(nope)\n", 1, []string{"undefined.go:3:", "undefined: nope", "nothing in this cell ran"}, ""},
 		{"mainpanic.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"in main\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n", 2, []string{"assignment to entry in nil map", "mainpanic.go:"}, "in main\n"},
 		{"notmain.go", "package lib\n\nfunc F() {}\n", 1, []string{"package lib is not a main package"}, ""},
 		// Declarations run in dependency order (a func using a const below it,
@@ -391,4 +392,92 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// fitScript trains a small model for 2 epochs of 10 slow batches (1.2 s),
+// long enough for several redraws of the progress bar.
+const fitScript = `import (
+	"fmt"
+	"time"
+
+	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/optim"
+	"github.com/gokernel/gokernel/mlstd/train"
+)
+
+ds := data.Blobs(640, 2, 3, 1, 1)
+nn.Seed(1)
+model := nn.NewSequential(nn.NewLinear(2, 16), nn.NewReLU(), nn.NewLinear(16, 3))
+opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.1})
+fmt.Println("training")
+p := train.NewProgress(2, 10)
+for epoch := 1; epoch <= 2; epoch++ {
+	sum := 0.0
+	for b := ds.Batches(64, true); b.Next(); {
+		opt.ZeroGrad()
+		loss := nn.CrossEntropy(model.Forward(b.X()), b.Y())
+		loss.Backward()
+		opt.Step()
+		sum += loss.Item()
+		p.Batch(loss.Item())
+		time.Sleep(60 * time.Millisecond)
+	}
+	p.EndEpoch(map[string]float64{"loss": sum / 10})
+}
+p.Done()
+fmt.Println("done")
+`
+
+// TestRunScriptProgressPiped: with stderr piped, training progress is
+// plain lines (the epoch rows), with no control sequences.
+func TestRunScriptProgressPiped(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "fit.go", fitScript)
+	r := runGokernel(t, dir, "", "run", "fit.go")
+	if r.code != 0 || r.stdout != "training\ndone\n" {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "epoch 1/2  loss ") || !strings.HasPrefix(lines[1], "epoch 2/2  loss ") ||
+		strings.ContainsAny(r.stderr, "\r\x1b") {
+		t.Errorf("stderr should be the two epoch rows as plain lines: %q", r.stderr)
+	}
+}
+
+// TestRunScriptShow: what a script shows (display.Show of a chart) is
+// written to a file whose path is printed in program order.
+func TestRunScriptShow(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "show.go", `package main
+
+import (
+	"fmt"
+
+	"github.com/gokernel/gokernel/mlstd/chart"
+	"github.com/gokernel/gokernel/mlstd/display"
+)
+
+func main() {
+	fmt.Println("before")
+	display.Show(chart.Line("loss", []float64{3, 2, 1}))
+	fmt.Println("after")
+}
+`)
+	cmd := exec.Command(gokernelBinary(t), "run", "show.go")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	if len(lines) != 4 || lines[0] != "before" || lines[2] != "after" ||
+		!strings.HasPrefix(lines[1], "[image/png: "+dir+"/gokernel-out-") || !strings.HasSuffix(lines[1], "/out1-1.png]") {
+		t.Fatalf("stdout %q", out)
+	}
+	png := strings.TrimSuffix(strings.TrimPrefix(lines[1], "[image/png: "), "]")
+	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("%s is not a PNG: %v", png, err)
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/chzyer/readline"
 	"github.com/gokernel/gokernel/interp"
+	"github.com/gokernel/gokernel/mlstd/host"
 )
 
 // Scripts run on the same engine as notebook cells. A file without a
@@ -474,6 +475,7 @@ func (sc *script) message(err error) string {
 func runScript(ctx context.Context, sess *interp.Session, sc *script, term *terminal) error {
 	stop := interruptOnSignal(sess, true)
 	defer stop()
+	term.files.nextCell()
 	_, err := sess.Execute(ctx, sc.code, term.output(stdinLine))
 	term.finish()
 	return err
@@ -534,13 +536,14 @@ func stdinLine(prompt string, password bool) (string, error) {
 }
 
 // terminal is the process's stdout and stderr as an engine Output. Text
-// passes through unchanged, except that on a terminal the text progress
-// line of mlstd/train (train.Progress, "epoch 2/5  batch 100/938  ... it/s
-// ...") is drawn in place, like tqdm: each new one replaces the last, other
-// output goes above it (the bar is erased, the text written, the bar drawn
-// again below), a line the bar's own stream writes after it (an epoch row)
-// takes its place, and a final bar ("interrupted: epoch ...") stays as a
-// line. Piped or redirected, every line stays as written.
+// passes through unchanged. On a terminal, a status line written to the
+// progress writer (mlstd/train's bar, through host.SetText) is drawn in
+// place, like tqdm: each new one replaces the last, other output goes above
+// it (the bar is erased, the text written, the bar drawn again below), and
+// a line the progress writer ends with a newline (an epoch row, a stopped
+// bar) takes its place and stays. Piped or redirected, progress is plain
+// lines. What a cell shows (display.Show) is saved to files whose paths are
+// printed (files).
 type terminal struct {
 	mu       sync.Mutex
 	w        [2]io.Writer
@@ -550,6 +553,9 @@ type terminal struct {
 	bar      int       // stream holding the live progress line, or -1
 	barText  string
 	barShown bool // the live line is on screen (not erased for other output)
+
+	pub   sync.Mutex // serializes Publish
+	files outFiles
 }
 
 // newTerminal returns a terminal writing to stdout and stderr, which are
@@ -558,16 +564,38 @@ func newTerminal(stdout, stderr io.Writer, stdoutTTY, stderrTTY bool) *terminal 
 	return &terminal{w: [2]io.Writer{stdout, stderr}, tty: [2]bool{stdoutTTY, stderrTTY}, bar: -1}
 }
 
-// processTerminal is the terminal of this process's fds 1 and 2.
+// processTerminal is the terminal of this process's fds 1 and 2, installed
+// as the host's text writer for live displays (host.SetText): progress
+// goes to stderr, live when stderr is a terminal.
 func processTerminal() *terminal {
-	return newTerminal(os.Stdout, os.Stderr, isTTY(os.Stdout), isTTY(os.Stderr))
+	t := newTerminal(os.Stdout, os.Stderr, isTTY(os.Stdout), isTTY(os.Stderr))
+	host.SetText(t.textWriter(1))
+	return t
 }
 
 func isTTY(f *os.File) bool { return readline.IsTerminal(int(f.Fd())) }
 
-// output returns the engine Output for a cell: the two streams and input.
+// textWriter returns the writer and live flag for host.SetText: stream i's
+// progress writer if it is a terminal, else the plain stream.
+func (t *terminal) textWriter(i int) (io.Writer, bool) {
+	if t.tty[i] {
+		return t.progress(i), true
+	}
+	return t.stream(i), false
+}
+
+// output returns the engine Output for a cell: the two streams, input, and
+// a Publish that saves rich displays to files (TextOnly: progress stays text).
 func (t *terminal) output(input func(prompt string, password bool) (string, error)) interp.Output {
-	return interp.Output{Stdout: t.stream(0), Stderr: t.stream(1), Input: input}
+	stdout := t.stream(0)
+	return interp.Output{
+		Stdout: stdout, Stderr: t.stream(1), Input: input, TextOnly: true,
+		Publish: func(msgType string, content map[string]any) {
+			t.pub.Lock()
+			defer t.pub.Unlock()
+			t.files.publish(stdout, msgType, content)
+		},
+	}
 }
 
 func (t *terminal) stream(i int) io.Writer {
@@ -581,57 +609,76 @@ func (t *terminal) stream(i int) io.Writer {
 	})
 }
 
-// progressRe matches train.Progress's text bar line (not its epoch rows);
-// group 1 is the status of a final one ("interrupted: ").
-var progressRe = regexp.MustCompile(`^([a-z][a-z ]*: )?epoch \d+/\d+(?:  batch \d+/\d+)?  [\d.]+ it/s  `)
+// progress returns stream i's writer for a status line: a write's text
+// after its last "\r" replaces the live line (empty: removes it); a line
+// ended with "\n" replaces it and stays. "\x1b[K" (erase to the end of the
+// line) is dropped: the terminal erases by itself.
+func (t *terminal) progress(i int) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		s := strings.ReplaceAll(string(p), eraseRight, "")
+		for s != "" {
+			line, rest, done := strings.Cut(s, "\n")
+			s = rest
+			text := line
+			if j := strings.LastIndexByte(line, '\r'); j >= 0 {
+				text = line[j+1:]
+			} else if t.bar == i {
+				text = t.barText + line // continues the live line
+			}
+			var err error
+			switch {
+			case done:
+				err = t.drawBar(i, text, true)
+			case text == "":
+				err = t.hideBar()
+				t.bar = -1
+			default:
+				err = t.drawBar(i, text, false)
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return len(p), nil
+	})
+}
 
-const eraseLine = "\r\x1b[K"
+const (
+	eraseLine  = "\r\x1b[K"
+	eraseRight = "\x1b[K"
+)
 
-// write is Write for stream i, called with mu held.
+// write is Write for stream i, called with mu held. Text goes above the
+// live progress line.
 func (t *terminal) write(i int, p []byte) error {
-	for len(p) > 0 {
-		nl := bytes.IndexByte(p, '\n')
-		n := len(p)
-		if nl >= 0 {
-			n = nl + 1
-		}
-		if !t.tty[i] {
-			if _, err := t.w[i].Write(p[:n]); err != nil {
-				return err
-			}
-			t.track(i, p[:n])
-			p = p[n:]
-			continue
-		}
-		if !t.mid[i] && nl >= 0 {
-			if m := progressRe.FindSubmatchIndex(p[:nl]); m != nil {
-				if err := t.drawBar(i, string(p[:nl]), m[2] >= 0); err != nil {
-					return err
-				}
-				p = p[n:]
-				continue
-			}
-		}
-		// Ordinary text. At a line start on the bar's own stream it takes
-		// the bar's place; elsewhere the bar steps aside.
-		if err := t.hideBar(); err != nil {
+	if !t.tty[i] {
+		if _, err := t.w[i].Write(p); err != nil {
 			return err
 		}
-		if t.bar == i && !t.mid[i] {
-			t.bar = -1
-		}
-		if _, err := t.w[i].Write(p[:n]); err != nil {
-			return err
-		}
-		t.track(i, p[:n])
-		p = p[n:]
+		t.track(i, p)
+		return nil
 	}
-	if t.bar >= 0 && !t.barShown && !t.mid[0] && !t.mid[1] {
-		t.barShown = true
-		_, err := io.WriteString(t.w[t.bar], eraseLine+t.barText)
+	if err := t.hideBar(); err != nil {
 		return err
 	}
-	return nil
+	if _, err := t.w[i].Write(p); err != nil {
+		return err
+	}
+	t.track(i, p)
+	return t.showBar()
+}
+
+// showBar draws the live progress line again after other output, unless a
+// stream is inside a line (a prompt the user is answering).
+func (t *terminal) showBar() error {
+	if t.bar < 0 || t.barShown || t.mid[0] || t.mid[1] {
+		return nil
+	}
+	t.barShown = true
+	_, err := io.WriteString(t.w[t.bar], eraseLine+t.barText)
+	return err
 }
 
 // drawBar shows a progress line from stream i in place of the last one;
@@ -643,13 +690,12 @@ func (t *terminal) drawBar(i int, line string, final bool) error {
 		}
 	}
 	if final {
-		t.bar = -1
+		t.bar, t.barShown = -1, false
 		_, err := io.WriteString(t.w[i], eraseLine+line+"\n")
 		return err
 	}
-	t.bar, t.barText, t.barShown = i, line, true
-	_, err := io.WriteString(t.w[i], eraseLine+line)
-	return err
+	t.bar, t.barText, t.barShown = i, line, false // showBar overwrites it in place
+	return t.showBar()
 }
 
 // hideBar erases the live progress line, if shown, keeping it to redraw.

@@ -51,8 +51,7 @@ func main() {
 	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: *lr, Momentum: 0.9})
 	history, err := train.Fit(model, opt, nn.CrossEntropy, trainSet, train.Config{
 		Epochs: *epochs, BatchSize: *batch, Seed: 1, Val: testSet,
-		Text: os.Stderr, // the progress bar
-	})
+	}) // progress: gokernel's terminal (stderr), a bar in place on a TTY
 	if errors.Is(err, host.ErrInterrupted) {
 		// Ctrl-C stopped training between two steps. Take the interrupt as
 		// handled and evaluate the model as it is (a second Ctrl-C quits).
