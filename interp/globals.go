@@ -151,8 +151,11 @@ func (s *Session) defineViaProbe(ctx context.Context, n int, names []string, val
 			continue
 		}
 		dst, v := g[nm], reflect.ValueOf(kept[i]).Elem()
-		if !dst.IsValid() || !dst.CanSet() || !v.Type().AssignableTo(dst.Type()) {
-			return true, s.cellError(n, fmt.Errorf("cannot define %s at top level: the interpreter gave it type %v; define it inside a function", nm, dst.Type()))
+		if !dst.IsValid() || !dst.CanSet() {
+			return true, s.cellError(n, fmt.Errorf("cannot define %s at top level: the interpreter did not create it; define it inside a function", nm))
+		}
+		if !v.Type().AssignableTo(dst.Type()) {
+			return true, s.cellError(n, fmt.Errorf("cannot define %s at top level: the interpreter gave it type %v, not %v; define it inside a function", nm, dst.Type(), v.Type()))
 		}
 		dst.Set(v)
 	}
