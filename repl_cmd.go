@@ -42,7 +42,9 @@ func init() {
 			if err != nil {
 				return err
 			}
-			code := runREPL(ctx, sess, processTerminal(), replOptions{})
+			term := processTerminal()
+			term.flush = sess.Flush
+			code := runREPL(ctx, sess, term, replOptions{})
 			sess.Close()
 			if code != 0 {
 				os.Exit(code)

@@ -152,6 +152,7 @@ func runScriptCommand(ctx context.Context, path string, args []string, interacti
 		return 1
 	}
 	term := processTerminal()
+	term.flush = sess.Flush
 	err = runScript(ctx, sess, sc, term)
 	code, exited := scriptExit(err)
 	if err != nil && !exited {

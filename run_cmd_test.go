@@ -481,3 +481,34 @@ func main() {
 		t.Errorf("%s is not a PNG: %v", png, err)
 	}
 }
+
+// TestRunScriptProgressOrder: progress text goes around the engine's
+// pipes, so the terminal flushes them first; what a script prints just
+// before an epoch ends comes before that epoch's row.
+func TestRunScriptProgressOrder(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "order.go", `import (
+	"fmt"
+	"os"
+
+	"github.com/gokernel/gokernel/mlstd/train"
+)
+
+p := train.NewProgress(3, 1)
+for e := 1; e <= 3; e++ {
+	p.Batch(1)
+	fmt.Fprintf(os.Stderr, "note %d\n", e)
+	p.EndEpoch(map[string]float64{"loss": 1})
+}
+p.Done()
+`)
+	r := runGokernel(t, dir, "", "run", "order.go")
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		got = append(got, strings.Fields(l)[0]+" "+strings.Fields(l)[1])
+	}
+	want := "note 1|epoch 1/3|note 2|epoch 2/3|note 3|epoch 3/3"
+	if r.code != 0 || strings.Join(got, "|") != want {
+		t.Errorf("exit %d, stderr %q: want the order %s", r.code, r.stderr, want)
+	}
+}

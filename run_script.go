@@ -556,6 +556,10 @@ type terminal struct {
 
 	pub   sync.Mutex // serializes Publish
 	files outFiles
+	// flush, when set (to the session's Flush), delivers what cells wrote
+	// to the engine's pipes before progress text is written, which goes
+	// around them, so program order is kept.
+	flush func()
 }
 
 // newTerminal returns a terminal writing to stdout and stderr, which are
@@ -578,10 +582,16 @@ func isTTY(f *os.File) bool { return readline.IsTerminal(int(f.Fd())) }
 // textWriter returns the writer and live flag for host.SetText: stream i's
 // progress writer if it is a terminal, else the plain stream.
 func (t *terminal) textWriter(i int) (io.Writer, bool) {
+	w, live := t.stream(i), false
 	if t.tty[i] {
-		return t.progress(i), true
+		w, live = t.progress(i), true
 	}
-	return t.stream(i), false
+	return writerFunc(func(p []byte) (int, error) {
+		if t.flush != nil {
+			t.flush()
+		}
+		return w.Write(p)
+	}), live
 }
 
 // output returns the engine Output for a cell: the two streams, input, and

@@ -178,6 +178,13 @@ func (s *Session) bootstrap() error {
 // LogWriter returns the process's original stderr, for the host program's own log.
 func (s *Session) LogWriter() io.Writer { return s.logw }
 
+// Flush returns once everything cells have written to os.Stdout and
+// os.Stderr so far has reached the Output writers. A host program that
+// writes to the same terminal outside those pipes (the text of live
+// displays, host.SetText) calls it first to keep program order. Safe from
+// any goroutine, but not while holding a lock the Output writers take.
+func (s *Session) Flush() { s.outs.flush() }
+
 // Close stops the output readers and restores fds 1 and 2 if they were captured.
 func (s *Session) Close() error {
 	if s.closed.Swap(true) {
