@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -274,6 +275,11 @@ func (d *decoder) fastRun() bool {
 		if j == len(b) || (b[j] != '-' && (b[j] < '0' || b[j] > '9')) {
 			break
 		}
+		if b[j] == '0' && j+1 < len(b) && (b[j+1] == ',' || b[j+1] == ']') {
+			d.buf = append(d.buf, 0) // a bare 0, most of an image
+			d.i = j + 1
+			continue
+		}
 		comma := d.i
 		d.i = j
 		v, ok := d.fastNumber()
@@ -327,11 +333,23 @@ func (d *decoder) fastNumber() (float32, bool) {
 	if i < len(b) && b[i] == '.' {
 		i++
 		f := i
+		if mant == 0 {
+			for i < len(b) && b[i] == '0' { // leading zeros: not significant
+				i++
+			}
+		}
+		for i+8 <= len(b) { // eight digits at a time (Python sends 16 or 17)
+			v := binary.LittleEndian.Uint64(b[i:])
+			if !eightDigits(v) {
+				break
+			}
+			mant = mant*100000000 + parseEight(v) // overflow only when nd > 19, rejected below
+			nd += 8
+			i += 8
+		}
 		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 			mant = mant*10 + uint64(b[i]-'0')
-			if mant != 0 {
-				nd++
-			}
+			nd++
 		}
 		if i == f {
 			return 0, false
@@ -393,6 +411,24 @@ func (d *decoder) fastNumber() (float32, bool) {
 	}
 	d.i = i
 	return v, true
+}
+
+// eightDigits reports whether the 8 bytes in v (little-endian) are all
+// ASCII digits (fast_float's is_made_of_eight_digits_fast).
+func eightDigits(v uint64) bool {
+	return ((v+0x4646464646464646)|(v-0x3030303030303030))&0x8080808080808080 == 0
+}
+
+// parseEight converts 8 ASCII digits, the first in the low byte of v, to
+// their value with three multiplications (fast_float's
+// parse_eight_digits_unrolled).
+func parseEight(v uint64) uint64 {
+	const mask = 0x000000FF000000FF
+	const mul1 = 0x000F424000000064 // 100 + (1000000 << 32)
+	const mul2 = 0x0000271000000001 // 1 + (10000 << 32)
+	v -= 0x3030303030303030
+	v = v*10 + v>>8
+	return uint64(uint32(((v&mask)*mul1 + ((v>>16)&mask)*mul2) >> 32))
 }
 
 // tokenAt names the token at d.i for error messages, e.g. NaN or "abc".
