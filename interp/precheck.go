@@ -31,7 +31,13 @@ func (s *Session) precheck(n int, code string, items []item) error {
 	if chunks < 2 {
 		return nil // nothing can run before the only chunk is compiled
 	}
-	var files []*ast.File
+	// Parse every chunk as execCell will; run numbers follow execution
+	// order (a run of declarations is compiled as one file).
+	var (
+		files []*ast.File
+		runs  []int
+	)
+	run, prevDecl := -1, false
 	for _, it := range items {
 		if it.pkg {
 			continue
@@ -46,9 +52,14 @@ func (s *Session) precheck(n int, code string, items []item) error {
 		if err != nil {
 			return s.cellError(n, err)
 		}
+		if !(it.decl && prevDecl) {
+			run++
+		}
+		prevDecl = it.decl
 		files = append(files, f)
+		runs = append(runs, run)
 	}
-	known := map[string]bool{}
+	known := map[string]bool{} // defined in the session already
 	for name := range s.globalsGrow(true) {
 		known[name] = true
 	}
@@ -62,11 +73,15 @@ func (s *Session) precheck(n int, code string, items []item) error {
 		}
 	}
 	s.state.Unlock()
-	for name := range autoPackages {
-		known[name] = true
+	defs := map[string]*ast.Ident{} // defined at the top level of this cell: the first definition
+	defRun := map[string]int{}
+	def := func(id *ast.Ident, run int) {
+		if _, ok := defs[id.Name]; !ok {
+			defs[id.Name], defRun[id.Name] = id, run
+		}
 	}
 	dotImport := false
-	for _, f := range files {
+	for i, f := range files {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.GenDecl:
@@ -80,27 +95,26 @@ func (s *Session) precheck(n int, code string, items []item) error {
 						if name == "." {
 							dotImport = true
 						}
-						known[name] = true
+						def(&ast.Ident{Name: name, NamePos: sp.Pos()}, runs[i])
 					case *ast.TypeSpec:
-						known[sp.Name.Name] = true
+						def(sp.Name, runs[i])
 					case *ast.ValueSpec:
 						for _, id := range sp.Names {
-							known[id.Name] = true
+							def(id, runs[i])
 						}
 					}
 				}
 			case *ast.FuncDecl:
-				if d.Recv == nil {
-					known[d.Name.Name] = true
-				} else {
+				if d.Recv != nil {
 					continue
 				}
 				if d.Name.Name != "main" {
+					def(d.Name, runs[i])
 					continue
 				}
 				// A statement chunk: its top-level definitions are globals.
 				for _, st := range d.Body.List {
-					topLevelNames(st, known)
+					topLevelNames(st, func(id *ast.Ident) { def(id, runs[i]) })
 				}
 			}
 		}
@@ -108,15 +122,28 @@ func (s *Session) precheck(n int, code string, items []item) error {
 	if dotImport {
 		return nil
 	}
-	for _, f := range files {
+	fset := s.yi.FileSet()
+	for i, f := range files {
 		keys := compositeKeys(f)
 		for _, id := range f.Unresolved {
 			name := id.Name
-			if known[name] || keys[id] || strings.HasPrefix(name, "__gk") || types.Universe.Lookup(name) != nil {
+			if known[name] || keys[id] || strings.HasPrefix(name, "__gk") {
 				continue
 			}
-			pos := s.yi.FileSet().Position(id.Pos())
-			msg := cellPos(fmt.Sprintf("%s: undefined: %s", pos, name))
+			if d, ok := defs[name]; ok {
+				if defRun[name] <= runs[i] {
+					continue
+				}
+				// Go orders package-level declarations itself; a cell runs
+				// top to bottom.
+				msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
+				v := fmt.Sprintf("%s (defined later, on line %d of this cell; a cell runs from top to bottom, so move the definition up; nothing in this cell ran)", msg, fset.Position(d.Pos()).Line)
+				return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+			}
+			if _, auto := autoPackages[name]; auto || types.Universe.Lookup(name) != nil {
+				continue
+			}
+			msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
 			v := msg + " (nothing in this cell ran)"
 			return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 		}
@@ -124,14 +151,14 @@ func (s *Session) precheck(n int, code string, items []item) error {
 	return nil
 }
 
-// topLevelNames adds the names a top-level statement defines.
-func topLevelNames(st ast.Stmt, known map[string]bool) {
+// topLevelNames calls def with the names a top-level statement defines.
+func topLevelNames(st ast.Stmt, def func(*ast.Ident)) {
 	switch st := st.(type) {
 	case *ast.AssignStmt:
 		if st.Tok == token.DEFINE {
 			for _, l := range st.Lhs {
 				if id, ok := l.(*ast.Ident); ok {
-					known[id.Name] = true
+					def(id)
 				}
 			}
 		}
@@ -141,15 +168,15 @@ func topLevelNames(st ast.Stmt, known map[string]bool) {
 				switch sp := sp.(type) {
 				case *ast.ValueSpec:
 					for _, id := range sp.Names {
-						known[id.Name] = true
+						def(id)
 					}
 				case *ast.TypeSpec:
-					known[sp.Name.Name] = true
+					def(sp.Name)
 				}
 			}
 		}
 	case *ast.LabeledStmt:
-		topLevelNames(st.Stmt, known)
+		topLevelNames(st.Stmt, def)
 	}
 }
 
