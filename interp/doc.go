@@ -31,9 +31,10 @@
 //     cell types by their names) before the value is stored (globals.go).
 //
 // Before a cell of several chunks runs, precheck parses all of them and
-// looks for names defined nowhere, so a syntax error or a typo on line 15
-// is reported before lines 1-14 run; a compile error found later says
-// which lines already ran.
+// looks for names defined nowhere, or only further down the cell (a cell
+// runs top to bottom), so a syntax error or a typo on line 15 is reported
+// before lines 1-14 run; a compile error found later says which lines
+// already ran.
 //
 // Go's generic slices and maps functions have no compiled symbols; calls
 // of the common ones (slices.Sort, Max, Min, Contains, Index, Reverse,
