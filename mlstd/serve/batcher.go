@@ -26,6 +26,9 @@ type result struct {
 	out  []float32 // rows × outWidth
 	err  error
 	rows int // size of the batch the job ran in
+	// free means the pass used the fast path, which keeps nothing of the
+	// input, so the job's rows may be recycled.
+	free bool
 }
 
 // errQueueFull and errStopped become 503 responses.
@@ -63,7 +66,7 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 	}
 	// A warm-up pass checks that the model accepts the input shape and
 	// learns its output width.
-	out, shape, err := b.forward(m, make([]float32, b.width), 1, nil)
+	out, shape, _, err := b.forward(m, make([]float32, b.width), 1, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +85,7 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 // The worker passes its plan, which runs the common MLP form without
 // building tensors (see mlpPlan); warm-up passes on other goroutines pass
 // nil and always go through Forward.
-func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (out []float32, shape []int, err error) {
+func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (out []float32, shape []int, fast bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("serve: model forward panicked: %v", r)
@@ -91,23 +94,23 @@ func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (ou
 	if plan != nil && len(b.in) == 1 && b.outWidth != 0 {
 		if out, w, ok := plan.forward(m, x, rows, b.width); ok {
 			if w != b.outWidth {
-				return nil, nil, fmt.Errorf("serve: model output width changed to %d (want %d values per row)", w, b.outWidth)
+				return nil, nil, false, fmt.Errorf("serve: model output width changed to %d (want %d values per row)", w, b.outWidth)
 			}
-			return out, []int{rows, w}, nil
+			return out, []int{rows, w}, true, nil
 		}
 	}
 	var y *tensor.Tensor
 	tensor.NoGrad(func() { y = m.Forward(tensor.New(x, append([]int{rows}, b.in...)...)) })
 	if y == nil {
-		return nil, nil, errors.New("serve: model returned nil")
+		return nil, nil, false, errors.New("serve: model returned nil")
 	}
 	if y.Len()%rows != 0 || (y.Dims() > 0 && y.Dim(0) != rows) {
-		return nil, nil, fmt.Errorf("serve: model output shape %v does not keep the batch dimension %d", y.Shape(), rows)
+		return nil, nil, false, fmt.Errorf("serve: model output shape %v does not keep the batch dimension %d", y.Shape(), rows)
 	}
 	if b.outWidth != 0 && y.Len() != rows*b.outWidth {
-		return nil, nil, fmt.Errorf("serve: model output shape %v changed (want %d values per row)", y.Shape(), b.outWidth)
+		return nil, nil, false, fmt.Errorf("serve: model output shape %v changed (want %d values per row)", y.Shape(), b.outWidth)
 	}
-	return y.Data(), y.Shape(), nil
+	return y.Data(), y.Shape(), false, nil
 }
 
 // submit queues j without blocking; it fails when the queue is full or the
@@ -221,13 +224,13 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 			x = append(x, j.x...)
 		}
 	}
-	out, _, err := b.forward(b.model.Load().m, x, rows, &b.plan)
+	out, _, fast, err := b.forward(b.model.Load().m, x, rows, &b.plan)
 	if err == nil && b.onBatch != nil {
 		b.onBatch(rows, x, out)
 	}
 	off := 0
 	for _, j := range batch {
-		r := result{err: err, rows: rows}
+		r := result{err: err, rows: rows, free: fast}
 		if err == nil {
 			r.out = out[off*b.outWidth : (off+j.rows)*b.outWidth : (off+j.rows)*b.outWidth]
 		}
@@ -239,7 +242,7 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 // swap checks m with a warm-up pass and, if its output has the same width,
 // makes it the model of the next forward pass.
 func (b *batcher) swap(m nn.Module) error {
-	out, _, err := b.forward(m, make([]float32, b.width), 1, nil)
+	out, _, _, err := b.forward(m, make([]float32, b.width), 1, nil)
 	if err != nil {
 		return err
 	}

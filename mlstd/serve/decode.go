@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"sync"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -172,7 +173,7 @@ func (d *decoder) input() (requestInput, error) {
 			}
 			d.buf = nil
 			if n := numelCapped(in.Shape, len(d.b)/2+1); n > 0 {
-				d.buf = make([]float32, 0, n) // shape usually comes first
+				d.buf = getData(n) // shape usually comes first
 			}
 			err = d.tensorData()
 			in.Data, d.buf = d.buf, nil
@@ -694,4 +695,27 @@ func numelCapped(shape []int, limit int) int {
 		n *= d
 	}
 	return n
+}
+
+// dataPool recycles tensor data buffers: a 64-row MNIST request fills
+// 200 KB of float32s, and allocating (and zeroing, and collecting) that
+// per request costs more than the forward pass. handleInfer returns a
+// buffer once nothing can read it any more.
+var dataPool sync.Pool // of *[]float32
+
+// getData returns an empty buffer with room for n elements.
+func getData(n int) []float32 {
+	if p, _ := dataPool.Get().(*[]float32); p != nil && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]float32, 0, n)
+}
+
+// putData hands x back to dataPool; x must not be used afterwards.
+func putData(x []float32) {
+	if cap(x) == 0 || cap(x) > 4<<20 {
+		return
+	}
+	x = x[:0]
+	dataPool.Put(&x)
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 )
 
 func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
@@ -69,15 +71,31 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 		id = "gk-" + strconv.FormatUint(s.nextID.Add(1), 10)
 	}
 	s.preds.remember(id, classes)
-	buf, err := s.encodeResponse(id, res.out, classes, rows, want)
+	rp := respPool.Get().(*[]byte)
+	buf, err := s.encodeResponse((*rp)[:0], id, res.out, classes, rows, want)
+	if res.free {
+		putData(req.Inputs[0].Data)
+	}
 	if err != nil {
+		respPool.Put(rp)
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
 	w.Write(buf)
+	if cap(buf) <= 1<<20 {
+		*rp = buf
+		respPool.Put(rp)
+	}
 	return nil
 }
+
+// respPool recycles response buffers (w.Write copies out of them).
+var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// jsonContentType is shared by every response header; net/http only reads it.
+var jsonContentType = []string{"application/json"}
 
 // attachBinary hands out the bytes after the JSON header to the inputs
 // with a "binary_data_size" parameter, in order (the binary tensor data
@@ -109,7 +127,18 @@ func attachBinary(req *inferRequest, bin []byte) error {
 		if len(raw)%width != 0 {
 			return errorf("input %q: %d binary bytes are not whole %s values", in.Name, len(raw), in.Datatype)
 		}
-		data := make([]float32, len(raw)/width)
+		data := getData(len(raw) / width)[:len(raw)/width]
+		if width == 4 { // check the exponent bits: no float64 detour
+			for j := range data {
+				bits := binary.LittleEndian.Uint32(raw[4*j:])
+				if bits&0x7f800000 == 0x7f800000 {
+					return errorf("input %q: binary element %d is not a finite FP32 value (%v)", in.Name, j, math.Float32frombits(bits))
+				}
+				data[j] = math.Float32frombits(bits)
+			}
+			in.Data, in.HasData = data, true
+			continue
+		}
 		for j := range data {
 			var v float64
 			if width == 4 {
@@ -247,13 +276,14 @@ func softmax(out []float32, k int) []float32 {
 
 // encodeResponse writes the $inference_response by hand: strconv's
 // shortest float formatting is several times faster than encoding/json.
-func (s *Server) encodeResponse(id string, out []float32, classes []int, rows int, want [3]bool) ([]byte, error) {
+// It appends to b (a pooled buffer).
+func (s *Server) encodeResponse(b []byte, id string, out []float32, classes []int, rows int, want [3]bool) ([]byte, error) {
 	for _, v := range out {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("serve: model produced a non-finite output (%v)", v)
 		}
 	}
-	b := make([]byte, 0, 128+len(out)*24+len(classes)*4)
+	b = slices.Grow(b, 128+len(out)*24+len(classes)*4)
 	b = append(b, `{"model_name":`...)
 	b = appendString(b, s.opts.Name)
 	b = append(b, `,"model_version":`...)
@@ -314,9 +344,17 @@ func appendFloatTensor(b []byte, name string, shape []int, data []float32) []byt
 	return append(b, "]}"...)
 }
 
+// appendString appends s as a JSON string, as encoding/json writes it.
 func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // escapes, HTML-safe, invalid UTF-8
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // feedbackRequest is the body of POST /v2/models/{name}/feedback.
