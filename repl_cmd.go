@@ -308,7 +308,7 @@ func (o *outFiles) publish(w io.Writer, msgType string, content map[string]any) 
 func (r *repl) open(name string) {
 	if name == "" {
 		if len(r.term.files.saved) == 0 {
-			io.WriteString(r.stderr, "%open: no result file yet (charts and images a cell returns are saved as files)\n")
+			io.WriteString(r.stderr, "%open: no result file yet (charts and images a cell returns or shows are saved as files)\n")
 			return
 		}
 		name = r.term.files.saved[len(r.term.files.saved)-1]
