@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -22,6 +23,7 @@ func mnistLikeBody(rows int) string {
 		}
 	}
 	d, _ := json.Marshal(x)
+	d = bytes.ReplaceAll(d, []byte(","), []byte(", ")) // json.dumps' separators
 	return fmt.Sprintf(`{"id":"bench","inputs":[{"name":"input","shape":[%d,784],"datatype":"FP32","data":%s}]}`, rows, d)
 }
 

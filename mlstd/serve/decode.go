@@ -1,11 +1,11 @@
 package serve
 
 import (
-	"sync"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -262,34 +262,37 @@ func (d *decoder) tensorData() error {
 // through the general loop for each element. It reports false if the
 // first number needs the slow path.
 func (d *decoder) fastRun() bool {
-	v, ok := d.fastNumber()
+	b, i := d.b, d.i
+	v, i, ok := parseNumber(b, i)
 	if !ok {
 		return false
 	}
-	d.buf = append(d.buf, v)
-	b := d.b
-	for d.i < len(b) && b[d.i] == ',' {
-		j := d.i + 1
+	buf := append(d.buf, v) // locals: the loop keeps them in registers
+	for i < len(b) && b[i] == ',' {
+		j := i + 1
 		for j < len(b) && b[j] == ' ' { // Python's json.dumps writes ", "
 			j++
 		}
-		if j == len(b) || (b[j] != '-' && (b[j] < '0' || b[j] > '9')) {
+		if j+1 >= len(b) {
 			break
 		}
-		if b[j] == '0' && j+1 < len(b) && (b[j+1] == ',' || b[j+1] == ']') {
-			d.buf = append(d.buf, 0) // a bare 0, most of an image
-			d.i = j + 1
-			continue
+		if c := b[j]; c == '0' {
+			if n := b[j+1]; n == ',' || n == ']' {
+				buf = append(buf, 0) // a bare 0, most of an image
+				i = j + 1
+				continue
+			}
+		} else if c != '-' && (c < '1' || c > '9') {
+			break
 		}
-		comma := d.i
-		d.i = j
-		v, ok := d.fastNumber()
+		v, k, ok := parseNumber(b, j)
 		if !ok {
-			d.i = comma // the general loop takes over
-			break
+			break // the general loop takes over at the comma
 		}
-		d.buf = append(d.buf, v)
+		buf = append(buf, v)
+		i = k
 	}
+	d.buf, d.i = buf, i
 	return true
 }
 
@@ -310,7 +313,16 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 // report false without moving d.i, and strconv decides. The result
 // therefore always equals strconv.ParseFloat(s, 32).
 func (d *decoder) fastNumber() (float32, bool) {
-	b, i := d.b, d.i
+	v, i, ok := parseNumber(d.b, d.i)
+	if ok {
+		d.i = i
+	}
+	return v, ok
+}
+
+// parseNumber is fastNumber on b from i; it returns the value and the
+// index after the number.
+func parseNumber(b []byte, i int) (float32, int, bool) {
 	neg := false
 	if i < len(b) && b[i] == '-' {
 		neg = true
@@ -328,7 +340,7 @@ func (d *decoder) fastNumber() (float32, bool) {
 		}
 	}
 	if i == s {
-		return 0, false
+		return 0, i, false
 	}
 	exp := 0
 	if i < len(b) && b[i] == '.' {
@@ -353,7 +365,7 @@ func (d *decoder) fastNumber() (float32, bool) {
 			nd++
 		}
 		if i == f {
-			return 0, false
+			return 0, i, false
 		}
 		exp = f - i
 	}
@@ -369,7 +381,7 @@ func (d *decoder) fastNumber() (float32, bool) {
 			e = e*10 + int(b[i]-'0')
 		}
 		if i == f {
-			return 0, false
+			return 0, i, false
 		}
 		if eneg {
 			e = -e
@@ -377,19 +389,18 @@ func (d *decoder) fastNumber() (float32, bool) {
 		exp += e
 	}
 	if nd > 19 {
-		return 0, false
+		return 0, i, false
 	}
 	if i < len(b) {
 		if c := b[i]; c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9') {
-			return 0, false
+			return 0, i, false
 		}
 	}
 	if mant == 0 {
-		d.i = i
 		if neg {
-			return float32(math.Copysign(0, -1)), true
+			return float32(math.Copysign(0, -1)), i, true
 		}
-		return 0, true
+		return 0, i, true
 	}
 	var r float64
 	switch {
@@ -398,20 +409,19 @@ func (d *decoder) fastNumber() (float32, bool) {
 	case exp < 0 && exp >= -22:
 		r = float64(mant) / pow10[-exp]
 	default:
-		return 0, false
+		return 0, i, false
 	}
 	if low := int64(math.Float64bits(r) & (1<<29 - 1)); low > 1<<28-8 && low < 1<<28+8 {
-		return 0, false // next to a float32 halfway point: let strconv round it
+		return 0, i, false // next to a float32 halfway point: let strconv round it
 	}
 	if r > math.MaxFloat32 {
-		return 0, false
+		return 0, i, false
 	}
 	v := float32(r)
 	if neg {
 		v = -v
 	}
-	d.i = i
-	return v, true
+	return v, i, true
 }
 
 // eightDigits reports whether the 8 bytes in v (little-endian) are all

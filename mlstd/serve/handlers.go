@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -84,6 +86,9 @@ func (s *Server) routes() http.Handler {
 // and turns its error into a {"error": "..."} response.
 func (s *Server) instrument(endpoint string, f func(http.ResponseWriter, *http.Request) error) http.Handler {
 	lat := s.metrics.latency.WithLabelValues(s.opts.Name, endpoint)
+	// The 200 series is looked up once, on the first success (creating it
+	// earlier would export a zero series for endpoints never called).
+	var ok atomic.Pointer[prometheus.Counter]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		s.metrics.inflight.Inc()
@@ -94,7 +99,17 @@ func (s *Server) instrument(endpoint string, f func(http.ResponseWriter, *http.R
 		}
 		d := time.Since(t0)
 		lat.Observe(d.Seconds())
-		s.metrics.requests.WithLabelValues(s.opts.Name, endpoint, strconv.Itoa(sw.code)).Inc()
+		if sw.code == http.StatusOK {
+			c := ok.Load()
+			if c == nil {
+				cc := s.metrics.requests.WithLabelValues(s.opts.Name, endpoint, "200")
+				c = &cc
+				ok.Store(c)
+			}
+			(*c).Inc()
+		} else {
+			s.metrics.requests.WithLabelValues(s.opts.Name, endpoint, strconv.Itoa(sw.code)).Inc()
+		}
 		if endpoint == "infer" {
 			s.stats.request(d, sw.code)
 		}
