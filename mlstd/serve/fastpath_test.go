@@ -21,6 +21,7 @@ func TestMLPPlanMatchesForward(t *testing.T) {
 		"relu-first":             nn.NewSequential(nn.NewReLU(), lin(20, 4, false)),
 		"relu-only":              nn.NewSequential(nn.NewReLU()),
 		"ends-in-relu":           nn.NewSequential(lin(20, 6, true), nn.NewReLU()),
+		"wide":                   nn.NewSequential(lin(20, 128, true), nn.NewReLU(), lin(128, 48, true), nn.NewReLU(), lin(48, 3, true)),
 		"deep-no-bias-relu-relu": nn.NewSequential(lin(20, 12, false), lin(12, 9, true), nn.NewReLU(), nn.NewReLU(), lin(9, 7, true), nn.NewReLU()),
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -47,6 +48,24 @@ func TestMLPPlanMatchesForward(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Weights changed in place (an optimizer step) are used at the next pass.
+	m := models["wide"]
+	x := make([]float32, 2*20)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	before, _, _ := p.forward(m, x, 2, 20)
+	before = slices.Clone(before)
+	w := m.Layer(2).(*nn.Linear).Weight.Data()
+	for i := range w {
+		w[i] *= -0.5
+	}
+	after, _, _ := p.forward(m, x, 2, 20)
+	var want *tensor.Tensor
+	tensor.NoGrad(func() { want = m.Forward(tensor.New(slices.Clone(x), 2, 20)) })
+	if slices.Equal(after, before) || !slices.Equal(after, want.Data()) {
+		t.Fatalf("after an in-place weight update: fast path %v (before %v), Forward %v", after, before, want.Data())
 	}
 	for name, m := range map[string]nn.Module{
 		"sigmoid":     nn.NewSequential(lin(20, 4, true), nn.NewSigmoid()),
