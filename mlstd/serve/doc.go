@@ -48,20 +48,29 @@
 // Decoding JSON numbers dominates the cost of a large request, so infer
 // bodies are parsed by a small one-pass reader (decode.go) that writes
 // numbers straight into a []float32 through an exact fast path for plain
-// decimals; responses are written with strconv. One batcher goroutine owns
-// the model, so a Module needs no locking: requests queued while a forward
-// pass runs are merged into the next pass (up to MaxBatch rows, waiting at
-// most MaxDelay for more; Triton's dynamic batcher) and the batch-size
-// histogram shows it. Swap replaces the model between passes after a
+// decimals (eight fraction digits at a time, bare zeros without the number
+// parser); responses are written with strconv into pooled buffers, and
+// tensor data buffers are pooled too. One forward pass runs at a time, so
+// a Module needs no locking: a request that finds nothing queued or
+// running runs the model on its own goroutine (no hand-off), and requests
+// queued while a pass runs are merged by the batcher goroutine into the
+// next pass (up to MaxBatch rows, waiting at most MaxDelay for more;
+// Triton's dynamic batcher), which the batch-size histogram shows. The
+// common served model, an nn.Sequential of Linear and ReLU layers, runs
+// straight through mlstd's sgemm with reused activation buffers: the same
+// kernel calls as Sequential.Forward, so bitwise the same output, without
+// building tensors or taking tensor.NoGrad's per-goroutine bookkeeping
+// (a stack trace per op, more than a one-row forward pass costs); other
+// models go through Forward. Swap replaces the model between passes after a
 // warm-up check; Watch polls a model file and swaps in a replaced one
 // (LoadModel reads it through mlstd/export, and its SHA-256 prefix becomes
 // the version), rejecting corrupt or mismatched files while the old model
 // keeps serving. Stop uses http.Server.Shutdown, then lets the batcher
 // finish.
 //
-// The forward pass runs under tensor.NoGrad, which is per goroutine, so a
-// server running beside a training cell does not turn off the cell's
-// gradients and builds no backward graph of its own.
+// Other models' forward passes run under tensor.NoGrad, which is per
+// goroutine, so a server running beside a training cell does not turn off
+// the cell's gradients and builds no backward graph of its own.
 //
 // # Monitoring
 //
