@@ -269,6 +269,23 @@ func (d *decoder) fastRun() bool {
 	}
 	buf := append(d.buf, v) // locals: the loop keeps them in registers
 	for i < len(b) && b[i] == ',' {
+		// Runs of zeros, as json.dumps (", 0, 0") or Go (",0,0,0,0")
+		// write them: several elements per 8-byte compare.
+		for i+9 <= len(b) {
+			v := binary.LittleEndian.Uint64(b[i:])
+			if n := b[i+6]; v&(1<<48-1) == zeros2Py && (n == ',' || n == ']') {
+				buf = append(buf, 0, 0)
+				i += 6
+			} else if n := b[i+8]; v == zeros4Go && (n == ',' || n == ']') {
+				buf = append(buf, 0, 0, 0, 0)
+				i += 8
+			} else {
+				break
+			}
+		}
+		if i >= len(b) || b[i] != ',' {
+			break
+		}
 		j := i + 1
 		for j < len(b) && b[j] == ' ' { // Python's json.dumps writes ", "
 			j++
@@ -295,6 +312,13 @@ func (d *decoder) fastRun() bool {
 	d.buf, d.i = buf, i
 	return true
 }
+
+// The zero runs fastRun takes whole, as little-endian words: ", 0, 0"
+// followed by any two bytes (masked off), and ",0,0,0,0".
+const (
+	zeros2Py = 0x30202c30202c // ", 0, 0" in the low six bytes
+	zeros4Go = 0x302c302c302c302c
+)
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}

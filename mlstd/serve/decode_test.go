@@ -89,3 +89,48 @@ func FuzzParseInferRequest(f *testing.F) {
 		parseInferRequest(b) // must not panic
 	})
 }
+
+// TestTensorDataZeroRuns checks the data reader, including its zero-run
+// and eight-digit shortcuts, against strconv on arrays written with
+// json.dumps' and Go's separators, flat and nested.
+func TestTensorDataZeroRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	toks := []string{"0", "0", "0", "0", "-0", "0.0", "0.5", "0.6980392156862745", "1", "10", "0.000001", "1e-05", "7.0E2", "0.00000000000000000001234"}
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + rng.IntN(40)
+		sep := []string{",", ", ", " , ", ",  "}[rng.IntN(4)]
+		var words []string
+		var want []float32
+		for i := 0; i < n; i++ {
+			tok := toks[rng.IntN(len(toks))]
+			if rng.IntN(3) == 0 {
+				tok = "0"
+			}
+			v, _ := strconv.ParseFloat(tok, 32)
+			words, want = append(words, tok), append(want, float32(v))
+		}
+		data := "[" + strings.Join(words, sep) + "]"
+		shape := strconv.Itoa(n)
+		if n%2 == 0 && rng.IntN(2) == 0 { // nested as [n/2][2]
+			var rows []string
+			for i := 0; i < n; i += 2 {
+				rows = append(rows, "["+words[i]+sep+words[i+1]+"]")
+			}
+			data, shape = "["+strings.Join(rows, sep)+"]", strconv.Itoa(n/2)+",2"
+		}
+		body := `{"inputs":[{"name":"input","shape":[` + shape + `],"datatype":"FP32","data":` + data + `}]}`
+		r, err := parseInferRequest([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		got := r.Inputs[0].Data
+		if len(got) != len(want) {
+			t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
+			}
+		}
+	}
+}
