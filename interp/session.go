@@ -315,6 +315,7 @@ var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter
 
 // compile runs CompileAST under recover: yaegi's compiler panics on some inputs.
 func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
+	defer dropRoots(s.yi)
 	defer func() {
 		if p := recover(); p != nil {
 			err = &compilePanic{p}

@@ -1,0 +1,32 @@
+package interp
+
+import (
+	"context"
+	"io"
+	"reflect"
+	"testing"
+)
+
+// TestDropRoots checks that no cell's syntax tree stays on yaegi's
+// Interpreter.roots (see dropRoots), and that the field still exists under
+// that name: if a yaegi upgrade renames it, dropRoots silently does nothing
+// and this test says so.
+func TestDropRoots(t *testing.T) {
+	s := newSession(t)
+	roots := reflect.ValueOf(s.yi).Elem().FieldByName("roots")
+	if !roots.IsValid() || roots.Kind() != reflect.Slice {
+		t.Fatalf("yaegi's Interpreter has no roots slice any more: update or remove dropRoots")
+	}
+	out := Output{Stdout: io.Discard, Stderr: io.Discard, Publish: func(string, map[string]any) {}}
+	for _, code := range []string{"1", "x := 2", "func f() int { return x }", "f()", "import \"strings\"\nstrings.ToUpper(\"a\")"} {
+		if _, err := s.Execute(context.Background(), code, out); err != nil {
+			t.Fatalf("%q: %v", code, err)
+		}
+		if n := roots.Len(); n != 0 {
+			t.Errorf("after %q: %d roots kept; want 0", code, n)
+		}
+	}
+	if r, err := s.Execute(context.Background(), "f() + 1", out); err != nil || r["text/plain"] != "3" {
+		t.Errorf("f() + 1 = %v, %v; want 3 (declarations must survive dropRoots)", r, err)
+	}
+}
