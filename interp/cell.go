@@ -159,7 +159,11 @@ func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.Ex
 	if _, err := s.compile(probe); err != nil {
 		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
 	}
-	viaFmt := mk(call(&ast.SelectorExpr{X: ident(fmtName), Sel: ident("Sprintf")}, &ast.BasicLit{Kind: token.STRING, Value: `"%v"`}, ident("__gkt")))
+	// __gk.ResultV(X): X formatted with %v by compiled fmt, as a plain call
+	// and not a func literal: yaegi keeps a top-level func literal's value
+	// (and with it the cell's whole syntax tree) in the global frame for
+	// the life of the session, ~24 KiB for the cell "1".
+	viaFmt := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("ResultV"), es.X)}}}
 	tries := []*ast.BlockStmt{viaFmt}
 	if s.hasStringMethods() {
 		// Compiled fmt cannot see String methods of interpreted types.

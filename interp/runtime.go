@@ -75,6 +75,9 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 		"Result": reflect.ValueOf(func(v any, text string) {
 			s.result.Store(&resultBox{v: v, text: text})
 		}),
+		"ResultV": reflect.ValueOf(func(v any) {
+			s.result.Store(&resultBox{v: v, text: fmt.Sprintf("%v", v)})
+		}),
 		"Keep":    reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
 		"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
 		"Clear":   reflect.ValueOf(clearValue),

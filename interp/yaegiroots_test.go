@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -28,5 +29,36 @@ func TestDropRoots(t *testing.T) {
 	}
 	if r, err := s.Execute(context.Background(), "f() + 1", out); err != nil || r["text/plain"] != "3" {
 		t.Errorf("f() + 1 = %v, %v; want 3 (declarations must survive dropRoots)", r, err)
+	}
+}
+
+// TestExpressionCellsDoNotLeak checks that an expression cell leaves
+// (almost) nothing behind once it ran: yaegi keeps a top-level func
+// literal's value, and with it the cell's syntax tree, for the life of the
+// session, so the result path must not wrap the expression in one. The cell
+// "1" kept 24 KiB of live heap each before; ~1 KiB now.
+func TestExpressionCellsDoNotLeak(t *testing.T) {
+	s := newSession(t)
+	out := Output{Stdout: io.Discard, Stderr: io.Discard, Publish: func(string, map[string]any) {}}
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			if r, err := s.Execute(context.Background(), "1", out); err != nil || r["text/plain"] != "1" {
+				t.Fatalf("1 = %v, %v", r, err)
+			}
+		}
+	}
+	live := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	run(20)
+	before := live()
+	const cells = 200
+	run(cells)
+	after := live()
+	if per := (int64(after) - int64(before)) / cells; per > 8<<10 {
+		t.Errorf("each cell \"1\" kept %d bytes of live heap; want < 8 KiB", per)
 	}
 }
