@@ -31,7 +31,7 @@ type __gkOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
 }
 
-func __gkrecv[T any](c chan T) T {
+func __gkrecv[__gkT any](c chan __gkT) __gkT {
 	select {
 	case v := <-c:
 		return v
@@ -41,7 +41,7 @@ func __gkrecv[T any](c chan T) T {
 	panic("unreachable")
 }
 
-func __gkrecv2[T any](c chan T) (T, bool) {
+func __gkrecv2[__gkT any](c chan __gkT) (__gkT, bool) {
 	select {
 	case v, ok := <-c:
 		return v, ok
@@ -51,14 +51,14 @@ func __gkrecv2[T any](c chan T) (T, bool) {
 	panic("unreachable")
 }
 
-func __gkmin[T __gkOrdered](a, b T) T {
+func __gkmin[__gkT __gkOrdered](a, b __gkT) __gkT {
 	if b < a || b != b {
 		return b
 	}
 	return a
 }
 
-func __gkmax[T __gkOrdered](a, b T) T {
+func __gkmax[__gkT __gkOrdered](a, b __gkT) __gkT {
 	if b > a || b != b {
 		return b
 	}

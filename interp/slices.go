@@ -54,33 +54,33 @@ func (r *rewriter) slicesCall(fun ast.Expr) ast.Expr {
 }
 
 const slicesHelperSource = `
-func __gkslicesMax[E any](x []E) E { return x[__gk.SlicesMaxIndex(x)] }
+func __gkslicesMax[__gkE any](x []__gkE) __gkE { return x[__gk.SlicesMaxIndex(x)] }
 
-func __gkslicesMin[E any](x []E) E { return x[__gk.SlicesMinIndex(x)] }
+func __gkslicesMin[__gkE any](x []__gkE) __gkE { return x[__gk.SlicesMinIndex(x)] }
 
-func __gkslicesClone[E any](x []E) []E {
+func __gkslicesClone[__gkE any](x []__gkE) []__gkE {
 	if x == nil {
 		return nil
 	}
-	return append([]E{}, x...)
+	return append([]__gkE{}, x...)
 }
 
-func __gkslicesSorted[E any](x []E) []E {
-	y := append([]E{}, x...)
+func __gkslicesSorted[__gkE any](x []__gkE) []__gkE {
+	y := append([]__gkE{}, x...)
 	__gk.SlicesSort(y)
 	return y
 }
 
-func __gkmapsKeys[K comparable, V any](m map[K]V) []K {
-	r := make([]K, 0, len(m))
+func __gkmapsKeys[__gkK comparable, __gkV any](m map[__gkK]__gkV) []__gkK {
+	r := make([]__gkK, 0, len(m))
 	for k := range m {
 		r = append(r, k)
 	}
 	return r
 }
 
-func __gkmapsValues[K comparable, V any](m map[K]V) []V {
-	r := make([]V, 0, len(m))
+func __gkmapsValues[__gkK comparable, __gkV any](m map[__gkK]__gkV) []__gkV {
+	r := make([]__gkV, 0, len(m))
 	for _, v := range m {
 		r = append(r, v)
 	}

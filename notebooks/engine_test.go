@@ -239,7 +239,6 @@ var engineScenarios = []engineScenario{
 		// parameter T; once a cell declares a type T, yaegi resolves the
 		// parameter to the user's type and min/max stop compiling.
 		name:     "min/max after a user type named T",
-		knownBug: "min/max crash compiling once a cell declared `type T` (interp/runtime.go __gkmin[T ...])",
 		cells: []engineCell{
 			{code: "kk := 7\nmin(kk, 3)", result: "3"},
 			{code: "max(2.5, float64(kk))", result: "7"},
