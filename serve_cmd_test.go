@@ -125,9 +125,11 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// Read stderr to its end before Wait, which closes the pipe (os/exec:
+	// Wait must not be called before the reads from StderrPipe finish).
+	tail := <-rest
 	err = cmd.Wait()
 	<-done
-	tail := <-rest
 	if err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, tail)
 	}
