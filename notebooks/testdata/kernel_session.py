@@ -17,19 +17,7 @@ import time
 
 from jupyter_client.manager import KernelManager
 
-
-def shorten(content):
-    out = dict(content)
-    data = out.get("data")
-    if isinstance(data, dict):
-        d = {}
-        for k, v in data.items():
-            if k == "image/png" and isinstance(v, str):
-                d[k] = {"png_base64_len": len(v), "head": v[:16]}
-            else:
-                d[k] = v
-        out["data"] = d
-    return out
+from shorten import shorten
 
 
 def main():
