@@ -15,7 +15,6 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/gokernel/gokernel/interp/symbols"
@@ -521,7 +520,7 @@ func (s *Session) autoImport(ctx context.Context, n int, node ast.Node) error {
 		}
 		return true
 	})
-	var need []string
+	need := map[string]string{}
 	globals := s.globals()
 	s.state.Lock()
 	for name := range used {
@@ -531,32 +530,13 @@ func (s *Session) autoImport(ctx context.Context, n int, node ast.Node) error {
 		if _, ok := globals[name]; ok {
 			continue
 		}
-		need = append(need, name)
+		need[name] = autoPackages[name]
 	}
 	s.state.Unlock()
 	if len(need) == 0 {
 		return nil
 	}
-	sort.Strings(need)
-	var b strings.Builder
-	b.WriteString("package main\nimport (\n")
-	for _, name := range need {
-		fmt.Fprintf(&b, "\t%s %q\n", name, autoPackages[name])
-	}
-	b.WriteString(")\n")
-	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", b.String(), 0)
-	if err != nil {
-		return s.cellError(n, err)
-	}
-	if err := s.execChunk(ctx, n, f); err != nil {
-		return err
-	}
-	s.state.Lock()
-	for _, name := range need {
-		s.imports[name] = autoPackages[name]
-	}
-	s.state.Unlock()
-	return nil
+	return s.importAs(ctx, n, need)
 }
 
 // execChunk compiles and runs one chunk, turning any failure into a *CellError.

@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -285,8 +287,8 @@ func (s *Session) pkgName(p string, need map[string]string) (string, bool) {
 func (s *Session) importAs(ctx context.Context, n int, need map[string]string) error {
 	var b strings.Builder
 	b.WriteString("package main\nimport (\n")
-	for name, p := range need {
-		fmt.Fprintf(&b, "\t%s %q\n", name, p)
+	for _, name := range slices.Sorted(maps.Keys(need)) {
+		fmt.Fprintf(&b, "\t%s %q\n", name, need[name])
 	}
 	b.WriteString(")\n")
 	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", b.String(), 0)
