@@ -8,9 +8,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/advancedclimatesystems/gonnx/onnx"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -64,11 +62,7 @@ func ONNXBytes(m nn.Module, opts ONNXOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
-	if err != nil {
-		return nil, fmt.Errorf("export: onnx: %v", err)
-	}
-	return b, nil
+	return mp.Marshal(), nil
 }
 
 // leaf is a non-container layer with the state-dict prefix of its
@@ -92,16 +86,16 @@ func leaves(m nn.Module, pos string, out []leaf) []leaf {
 // graphBuilder accumulates nodes while tracking the current value's name
 // and shape (dims[0] is the batch dimension, -1).
 type graphBuilder struct {
-	g    *onnx.GraphProto
+	g    *onnxpb.Graph
 	cur  string
 	dims []int
 	n    int
 }
 
-func (b *graphBuilder) node(op, layer string, inputs []string, attrs ...*onnx.AttributeProto) {
+func (b *graphBuilder) node(op, layer string, inputs []string, attrs ...onnxpb.Attribute) {
 	b.n++
 	out := fmt.Sprintf("/%s/%s_output_%d", layer, op, b.n)
-	b.g.Node = append(b.g.Node, &onnx.NodeProto{
+	b.g.Node = append(b.g.Node, onnxpb.Node{
 		Name: fmt.Sprintf("/%s/%s", layer, op), OpType: op, Input: inputs, Output: []string{out}, Attribute: attrs,
 	})
 	b.cur = out
@@ -116,16 +110,16 @@ func (b *graphBuilder) initializer(name string, t *tensor.Tensor) {
 	for i, d := range t.Shape() {
 		dims[i] = int64(d)
 	}
-	b.g.Initializer = append(b.g.Initializer, &onnx.TensorProto{
-		Name: name, Dims: dims, DataType: int32(onnx.TensorProto_FLOAT), RawData: raw,
+	b.g.Initializer = append(b.g.Initializer, onnxpb.Tensor{
+		Name: name, Dims: dims, DataType: onnxpb.DataTypeFloat, RawData: raw,
 	})
 }
 
-func intAttr(name string, v int64) *onnx.AttributeProto {
-	return &onnx.AttributeProto{Name: name, Type: onnx.AttributeProto_INT, I: v}
+func intAttr(name string, v int64) onnxpb.Attribute {
+	return onnxpb.Attribute{Name: name, Type: onnxpb.AttributeInt, I: v}
 }
 
-func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
+func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	if m == nil {
 		return nil, fmt.Errorf("export: onnx: model is nil")
 	}
@@ -154,8 +148,8 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 	if name == "" {
 		name = "mlstd"
 	}
-	b := &graphBuilder{g: &onnx.GraphProto{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...)}
-	b.g.Input = []*onnx.ValueInfoProto{valueInfo(onnxInput, b.dims)}
+	b := &graphBuilder{g: &onnxpb.Graph{Name: name}, cur: onnxInput, dims: append([]int{-1}, in...)}
+	b.g.Input = []onnxpb.ValueInfo{valueInfo(onnxInput, b.dims)}
 	for _, l := range ls {
 		if err := b.layer(l); err != nil {
 			return nil, err
@@ -164,16 +158,15 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnx.ModelProto, error) {
 	if len(b.g.Node) == 0 { // e.g. a model of Dropout only
 		b.node("Identity", "identity", []string{b.cur})
 	}
-	last := b.g.Node[len(b.g.Node)-1]
-	last.Output[0] = onnxOutput
-	b.g.Output = []*onnx.ValueInfoProto{valueInfo(onnxOutput, b.dims)}
-	return &onnx.ModelProto{
-		IrVersion:       onnxIRVersion,
-		OpsetImport:     []*onnx.OperatorSetIdProto{{Domain: "", Version: onnxOpset}},
+	b.g.Node[len(b.g.Node)-1].Output[0] = onnxOutput
+	b.g.Output = []onnxpb.ValueInfo{valueInfo(onnxOutput, b.dims)}
+	return &onnxpb.Model{
+		IRVersion:       onnxIRVersion,
+		OpsetImport:     []onnxpb.OperatorSetID{{Domain: "", Version: onnxOpset}},
 		ProducerName:    onnxProducer,
 		ProducerVersion: "1",
 		Graph:           b.g,
-		MetadataProps:   []*onnx.StringStringEntryProto{{Key: metaChecksum, Value: graphHash(b.g)}},
+		MetadataProps:   []onnxpb.StringStringEntry{{Key: metaChecksum, Value: graphHash(b.g)}},
 	}, nil
 }
 
@@ -202,7 +195,7 @@ func (b *graphBuilder) layer(l leaf) error {
 			b.node("Gemm", tag, ins, intAttr("transB", 1))
 		} else { // MatMul needs (in, out): transpose the (out, in) initializer
 			x0 := b.cur
-			b.node("Transpose", tag, []string{w}, &onnx.AttributeProto{Name: "perm", Type: onnx.AttributeProto_INTS, Ints: []int64{1, 0}})
+			b.node("Transpose", tag, []string{w}, onnxpb.Attribute{Name: "perm", Type: onnxpb.AttributeInts, Ints: []int64{1, 0}})
 			b.node("MatMul", tag, []string{x0, b.cur})
 			if x.Bias != nil {
 				b.node("Add", tag, []string{b.cur, bias})
@@ -243,31 +236,25 @@ func (b *graphBuilder) layer(l leaf) error {
 }
 
 // valueInfo declares a float tensor whose first dimension is "batch".
-func valueInfo(name string, dims []int) *onnx.ValueInfoProto {
-	shape := &onnx.TensorShapeProto{}
+func valueInfo(name string, dims []int) onnxpb.ValueInfo {
+	shape := &onnxpb.Shape{}
 	for i, d := range dims {
-		dim := &onnx.TensorShapeProto_Dimension{}
 		if i == 0 {
-			dim.Value = &onnx.TensorShapeProto_Dimension_DimParam{DimParam: onnxBatch}
+			shape.Dim = append(shape.Dim, onnxpb.Dimension{Kind: onnxpb.DimParam, Param: onnxBatch})
 		} else {
-			dim.Value = &onnx.TensorShapeProto_Dimension_DimValue{DimValue: int64(d)}
+			shape.Dim = append(shape.Dim, onnxpb.Dimension{Kind: onnxpb.DimValue, Value: int64(d)})
 		}
-		shape.Dim = append(shape.Dim, dim)
 	}
-	return &onnx.ValueInfoProto{Name: name, Type: &onnx.TypeProto{Value: &onnx.TypeProto_TensorType{
-		TensorType: &onnx.TypeProto_Tensor{ElemType: int32(onnx.TensorProto_FLOAT), Shape: shape},
-	}}}
+	return onnxpb.ValueInfo{Name: name, Type: &onnxpb.Type{Tensor: &onnxpb.TensorType{ElemType: onnxpb.DataTypeFloat, Shape: shape}}}
 }
 
 // graphHash is the checksum ExportONNX stores in the model's metadata
-// ("mlstd.sha256"): the SHA-256 of the graph's deterministic protobuf
-// encoding (nodes, attributes, initializers, inputs and outputs), so
-// LoadONNX detects a flipped byte anywhere in the graph.
-func graphHash(g *onnx.GraphProto) string {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(g)
-	if err != nil {
-		return ""
-	}
-	s := sha256.Sum256(b)
+// ("mlstd.sha256"): the SHA-256 of the graph's canonical protobuf encoding
+// (nodes, attributes, initializers, inputs and outputs), so LoadONNX
+// detects a flipped byte anywhere in the graph. LoadONNX hashes the
+// re-encoding of the graph it decoded, which covers every field the model
+// is built from.
+func graphHash(g *onnxpb.Graph) string {
+	s := sha256.Sum256(g.Marshal())
 	return hex.EncodeToString(s[:])
 }

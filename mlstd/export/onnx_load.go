@@ -6,9 +6,7 @@ import (
 	"math"
 	"os"
 
-	"github.com/advancedclimatesystems/gonnx/onnx"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -42,59 +40,60 @@ type onnxReader struct {
 }
 
 func parseONNX(b []byte) (nn.Module, error) {
-	var mp onnx.ModelProto
-	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, &mp); err != nil {
+	mp, err := onnxpb.Unmarshal(b)
+	if err != nil {
 		return nil, fmt.Errorf("not a valid ONNX protobuf (truncated or corrupt): %v", err)
 	}
-	g := mp.GetGraph()
+	g := mp.Graph
 	if g == nil {
 		return nil, fmt.Errorf("ONNX model has no graph (truncated or not an ONNX file)")
 	}
-	if err := checkOpset(&mp); err != nil {
+	if err := checkOpset(mp); err != nil {
 		return nil, err
 	}
 	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}}
-	for _, t := range g.GetInitializer() {
+	for i := range g.Initializer {
+		t := &g.Initializer[i]
 		v, err := onnxTensor(t)
 		if err != nil {
 			return nil, err
 		}
-		r.inits[t.GetName()] = v
+		r.inits[t.Name] = v
 	}
-	for _, kv := range mp.GetMetadataProps() {
-		if kv.GetKey() == metaChecksum {
-			if got := graphHash(g); got != kv.GetValue() {
-				return nil, fmt.Errorf("graph checksum mismatch (file corrupt): sha256 %s…, file says %s…", trim(got, 12), trim(kv.GetValue(), 12))
+	for _, kv := range mp.MetadataProps {
+		if kv.Key == metaChecksum {
+			if got := graphHash(g); got != kv.Value {
+				return nil, fmt.Errorf("graph checksum mismatch (file corrupt): sha256 %s…, file says %s…", trim(got, 12), trim(kv.Value, 12))
 			}
 		}
 	}
 	var inputs []string
-	for _, in := range g.GetInput() {
-		if _, ok := r.inits[in.GetName()]; !ok {
-			inputs = append(inputs, in.GetName())
+	for _, in := range g.Input {
+		if _, ok := r.inits[in.Name]; !ok {
+			inputs = append(inputs, in.Name)
 		}
 	}
-	if len(inputs) != 1 || len(g.GetOutput()) != 1 {
-		return nil, fmt.Errorf("graph has %d inputs and %d outputs; want one of each", len(inputs), len(g.GetOutput()))
+	if len(inputs) != 1 || len(g.Output) != 1 {
+		return nil, fmt.Errorf("graph has %d inputs and %d outputs; want one of each", len(inputs), len(g.Output))
 	}
 	r.cur = inputs[0]
-	for _, in := range g.GetInput() {
-		if in.GetName() == r.cur {
-			r.dims = valueDims(in)
+	for i := range g.Input {
+		if g.Input[i].Name == r.cur {
+			r.dims = valueDims(&g.Input[i])
 		}
 	}
 	if r.dims == nil {
 		r.dims = []int{-1, -1} // undeclared: assume [batch, features]
 	}
-	nodes := g.GetNode()
+	nodes := g.Node
 	for i := 0; i < len(nodes); i++ {
 		skip, err := r.node(nodes, i)
 		if err != nil {
-			return nil, fmt.Errorf("node %d (%s %q): %v", i, nodes[i].GetOpType(), nodes[i].GetName(), err)
+			return nil, fmt.Errorf("node %d (%s %q): %v", i, nodes[i].OpType, nodes[i].Name, err)
 		}
 		i += skip
 	}
-	if out := g.GetOutput()[0].GetName(); r.cur != out {
+	if out := g.Output[0].Name; r.cur != out {
 		return nil, fmt.Errorf("graph output %q is not the end of the node chain (%q)", out, r.cur)
 	}
 	s := nn.NewSequentialFrom(r.layers)
@@ -102,10 +101,10 @@ func parseONNX(b []byte) (nn.Module, error) {
 	return s, nil
 }
 
-func checkOpset(mp *onnx.ModelProto) error {
-	for _, o := range mp.GetOpsetImport() {
-		if o.GetDomain() == "" || o.GetDomain() == "ai.onnx" {
-			if v := o.GetVersion(); v < 13 {
+func checkOpset(mp *onnxpb.Model) error {
+	for _, o := range mp.OpsetImport {
+		if o.Domain == "" || o.Domain == "ai.onnx" {
+			if v := o.Version; v < 13 {
 				return fmt.Errorf("opset %d: LoadONNX reads opset 13 and later", v)
 			}
 			return nil
@@ -115,31 +114,31 @@ func checkOpset(mp *onnx.ModelProto) error {
 }
 
 // onnxTensor decodes a float initializer.
-func onnxTensor(t *onnx.TensorProto) (*tensor.Tensor, error) {
-	if t.GetDataType() != int32(onnx.TensorProto_FLOAT) {
-		return nil, fmt.Errorf("initializer %q has data type %d, want FLOAT", t.GetName(), t.GetDataType())
+func onnxTensor(t *onnxpb.Tensor) (*tensor.Tensor, error) {
+	if t.DataType != onnxpb.DataTypeFloat {
+		return nil, fmt.Errorf("initializer %q has data type %d, want FLOAT", t.Name, t.DataType)
 	}
-	if t.GetDataLocation() == onnx.TensorProto_EXTERNAL {
-		return nil, fmt.Errorf("initializer %q uses external data, which is not supported", t.GetName())
+	if t.DataLocation == onnxpb.DataLocationExternal {
+		return nil, fmt.Errorf("initializer %q uses external data, which is not supported", t.Name)
 	}
 	n := int64(1)
-	shape := make([]int, len(t.GetDims()))
-	for i, d := range t.GetDims() {
+	shape := make([]int, len(t.Dims))
+	for i, d := range t.Dims {
 		if d < 0 || (d > 0 && n > math.MaxInt32/d) || len(shape) > maxDims {
-			return nil, fmt.Errorf("initializer %q has invalid dims %v", t.GetName(), t.GetDims())
+			return nil, fmt.Errorf("initializer %q has invalid dims %v", t.Name, t.Dims)
 		}
 		n *= d
 		shape[i] = int(d)
 	}
-	raw := t.GetRawData()
-	if fd := t.GetFloatData(); len(fd) > 0 {
+	raw := t.RawData
+	if fd := t.FloatData; len(fd) > 0 {
 		raw = make([]byte, 4*len(fd))
 		for i, v := range fd {
 			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
 		}
 	}
 	if int64(len(raw)) != 4*n {
-		return nil, fmt.Errorf("initializer %q: dims %v need %d bytes, has %d", t.GetName(), t.GetDims(), 4*n, len(raw))
+		return nil, fmt.Errorf("initializer %q: dims %v need %d bytes, has %d", t.Name, t.Dims, 4*n, len(raw))
 	}
 	d := make([]float32, n)
 	for i := range d {
@@ -149,28 +148,28 @@ func onnxTensor(t *onnx.TensorProto) (*tensor.Tensor, error) {
 }
 
 // attrs returns a node's attributes by name.
-func attrs(n *onnx.NodeProto) map[string]*onnx.AttributeProto {
-	m := map[string]*onnx.AttributeProto{}
-	for _, a := range n.GetAttribute() {
-		m[a.GetName()] = a
+func attrs(n *onnxpb.Node) map[string]*onnxpb.Attribute {
+	m := map[string]*onnxpb.Attribute{}
+	for i := range n.Attribute {
+		m[n.Attribute[i].Name] = &n.Attribute[i]
 	}
 	return m
 }
 
 // node consumes node i (and possibly the Add after a MatMul: it returns
 // how many extra nodes it used).
-func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
-	n := nodes[i]
-	ins, outs := n.GetInput(), n.GetOutput()
+func (r *onnxReader) node(nodes []onnxpb.Node, i int) (int, error) {
+	n := &nodes[i]
+	ins, outs := n.Input, n.Output
 	if len(outs) < 1 {
 		return 0, fmt.Errorf("node has no output")
 	}
-	if n.GetOpType() == "Transpose" { // of an initializer, feeding a MatMul
+	if n.OpType == "Transpose" { // of an initializer, feeding a MatMul
 		if len(ins) != 1 || r.inits[ins[0]] == nil || r.inits[ins[0]].Dims() != 2 {
 			return 0, fmt.Errorf("only Transpose of a 2-D initializer is supported")
 		}
-		if p := attrs(n)["perm"]; p != nil && (len(p.GetInts()) != 2 || p.GetInts()[0] != 1 || p.GetInts()[1] != 0) {
-			return 0, fmt.Errorf("unsupported perm %v", p.GetInts())
+		if p := attrs(n)["perm"]; p != nil && (len(p.Ints) != 2 || p.Ints[0] != 1 || p.Ints[1] != 0) {
+			return 0, fmt.Errorf("unsupported perm %v", p.Ints)
 		}
 		r.consts[outs[0]] = r.inits[ins[0]].T().Clone()
 		return 0, nil
@@ -181,7 +180,7 @@ func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
 	a := attrs(n)
 	var layer nn.Module
 	skip := 0
-	switch op := n.GetOpType(); op {
+	switch op := n.OpType; op {
 	case "Gemm":
 		l, err := r.gemm(ins, a)
 		if err != nil {
@@ -193,7 +192,7 @@ func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		layer, skip, outs = l, extra, nodes[i+extra].GetOutput()
+		layer, skip, outs = l, extra, nodes[i+extra].Output
 		if len(outs) < 1 {
 			return 0, fmt.Errorf("Add node has no output")
 		}
@@ -206,7 +205,7 @@ func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
 	case "Softmax", "LogSoftmax":
 		axis := -1 // the opset-13 default
 		if ax := a["axis"]; ax != nil {
-			axis = int(ax.GetI())
+			axis = int(ax.I)
 		}
 		if op == "Softmax" {
 			layer = nn.NewSoftmax(axis)
@@ -214,8 +213,8 @@ func (r *onnxReader) node(nodes []*onnx.NodeProto, i int) (int, error) {
 			layer = nn.NewLogSoftmax(axis)
 		}
 	case "Flatten":
-		if ax := a["axis"]; ax != nil && ax.GetI() != 1 {
-			return 0, fmt.Errorf("Flatten axis %d: only axis 1 is supported", ax.GetI())
+		if ax := a["axis"]; ax != nil && ax.I != 1 {
+			return 0, fmt.Errorf("Flatten axis %d: only axis 1 is supported", ax.I)
 		}
 		layer = nn.NewFlatten()
 	case "Dropout", "Identity":
@@ -242,16 +241,16 @@ func (r *onnxReader) weight(name string) (*tensor.Tensor, error) {
 	return nil, fmt.Errorf("missing initializer %q", name)
 }
 
-func (r *onnxReader) gemm(ins []string, a map[string]*onnx.AttributeProto) (nn.Module, error) {
+func (r *onnxReader) gemm(ins []string, a map[string]*onnxpb.Attribute) (nn.Module, error) {
 	if len(ins) < 2 || len(ins) > 3 {
 		return nil, fmt.Errorf("Gemm needs 2 or 3 inputs, has %d", len(ins))
 	}
 	for name, want := range map[string]float32{"alpha": 1, "beta": 1} {
-		if v := a[name]; v != nil && v.GetF() != want {
-			return nil, fmt.Errorf("Gemm %s=%g is not supported", name, v.GetF())
+		if v := a[name]; v != nil && v.F != want {
+			return nil, fmt.Errorf("Gemm %s=%g is not supported", name, v.F)
 		}
 	}
-	if v := a["transA"]; v != nil && v.GetI() != 0 {
+	if v := a["transA"]; v != nil && v.I != 0 {
 		return nil, fmt.Errorf("Gemm transA=1 is not supported")
 	}
 	w, err := r.weight(ins[1])
@@ -261,7 +260,7 @@ func (r *onnxReader) gemm(ins []string, a map[string]*onnx.AttributeProto) (nn.M
 	if w.Dims() != 2 {
 		return nil, fmt.Errorf("Gemm weight %q has shape %v, want 2-D", ins[1], w.Shape())
 	}
-	if v := a["transB"]; v == nil || v.GetI() == 0 {
+	if v := a["transB"]; v == nil || v.I == 0 {
 		w = w.T().Clone() // stored (in, out): make it (out, in)
 	}
 	l := &nn.Linear{Weight: w.SetRequiresGrad(true)}
@@ -279,8 +278,8 @@ func (r *onnxReader) gemm(ins []string, a map[string]*onnx.AttributeProto) (nn.M
 }
 
 // matmul reads MatMul(x, W[in,out]) and an optional following Add(·, b).
-func (r *onnxReader) matmul(nodes []*onnx.NodeProto, i int) (nn.Module, int, error) {
-	ins := nodes[i].GetInput()
+func (r *onnxReader) matmul(nodes []onnxpb.Node, i int) (nn.Module, int, error) {
+	ins := nodes[i].Input
 	if len(ins) != 2 {
 		return nil, 0, fmt.Errorf("MatMul needs 2 inputs")
 	}
@@ -292,9 +291,9 @@ func (r *onnxReader) matmul(nodes []*onnx.NodeProto, i int) (nn.Module, int, err
 		return nil, 0, fmt.Errorf("MatMul weight %q has shape %v, want 2-D", ins[1], w.Shape())
 	}
 	l := &nn.Linear{Weight: w.T().Clone().SetRequiresGrad(true)}
-	if i+1 < len(nodes) && nodes[i+1].GetOpType() == "Add" {
-		add := nodes[i+1].GetInput()
-		if len(add) == 2 && add[0] == nodes[i].GetOutput()[0] {
+	if i+1 < len(nodes) && nodes[i+1].OpType == "Add" {
+		add := nodes[i+1].Input
+		if len(add) == 2 && add[0] == nodes[i].Output[0] {
 			b, err := r.weight(add[1])
 			if err != nil {
 				return nil, 0, err
@@ -311,16 +310,16 @@ func (r *onnxReader) matmul(nodes []*onnx.NodeProto, i int) (nn.Module, int, err
 
 // valueDims returns the declared shape of a graph input (-1 for symbolic
 // dimensions), or nil if it has none.
-func valueDims(v *onnx.ValueInfoProto) []int {
-	sh := v.GetType().GetTensorType().GetShape()
-	if sh == nil || len(sh.GetDim()) == 0 {
+func valueDims(v *onnxpb.ValueInfo) []int {
+	if v.Type == nil || v.Type.Tensor == nil || v.Type.Tensor.Shape == nil || len(v.Type.Tensor.Shape.Dim) == 0 {
 		return nil
 	}
-	dims := make([]int, len(sh.GetDim()))
-	for i, d := range sh.GetDim() {
+	sh := v.Type.Tensor.Shape.Dim
+	dims := make([]int, len(sh))
+	for i, d := range sh {
 		dims[i] = -1
-		if dv, ok := d.GetValue().(*onnx.TensorShapeProto_Dimension_DimValue); ok && dv.DimValue > 0 {
-			dims[i] = int(dv.DimValue)
+		if d.Kind == onnxpb.DimValue && d.Value > 0 {
+			dims[i] = int(d.Value)
 		}
 	}
 	return dims

@@ -148,6 +148,8 @@ func TestONNXGonnxMNIST(t *testing.T) {
 	t.Logf("mlstd accuracy of the pruned model on these images: %.3f", fx.accuracy)
 }
 
+// TestONNXStructure decodes the file with gonnx's generated protobuf
+// types (google.golang.org/protobuf, independent of this package's codec).
 func TestONNXStructure(t *testing.T) {
 	m := testModel(3)
 	b, err := ONNXBytes(m, ONNXOptions{InputShape: []int{3, 4}})
@@ -176,7 +178,13 @@ func TestONNXStructure(t *testing.T) {
 	}
 	for _, n := range mp.Graph.Node {
 		if n.OpType == "Gemm" {
-			if a := attrs(n)["transB"]; a == nil || a.I != 1 {
+			transB := int64(0)
+			for _, a := range n.Attribute {
+				if a.Name == "transB" {
+					transB = a.I
+				}
+			}
+			if transB != 1 {
 				t.Fatal("Gemm without transB=1")
 			}
 		}
