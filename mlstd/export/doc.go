@@ -41,10 +41,9 @@
 //
 // # ONNX
 //
-// ExportONNX writes opset-13 ONNX through the generated protobuf types of
-// github.com/advancedclimatesystems/gonnx/onnx: Linear becomes Gemm with
-// transB=1 (weights keep their (out, in) layout and names), activations
-// become Relu/Sigmoid/Tanh/Softmax/LogSoftmax/Flatten, Dropout is dropped
+// ExportONNX writes opset-13 ONNX: Linear becomes Gemm with transB=1
+// (weights keep their (out, in) layout and names), activations become
+// Relu/Sigmoid/Tanh/Softmax/LogSoftmax/Flatten, Dropout is dropped
 // (inference graph). The input is "input" with a dynamic "batch" first
 // dimension, the output "output". LoadONNX (and Load on a ".onnx" path)
 // reads such a graph back into an nn.Sequential, so a server can take
@@ -52,6 +51,18 @@
 // (full_check), run them in gonnx and in PyTorch rebuilt from the
 // initializers, and compare with mlstd on 1,000 MNIST test images (max
 // difference under 4e-6).
+//
+// The protobuf messages are encoded and decoded by internal/onnxpb, a
+// small codec on google.golang.org/protobuf/encoding/protowire for just the
+// ONNX fields used here, not by a generated ONNX schema: a generated one
+// (gonnx's) would link gorgonia, Arrow, flatbuffers and the protobuf
+// reflection runtime into every binary importing this package, with their
+// package initializers at start-up. Its encoding is byte for byte that of
+// protobuf's deterministic Marshal under the ONNX schema, and it decodes
+// what protobuf decodes (packed or unpacked numbers as ONNX's proto2 and
+// proto3 writers emit them, merged repeated messages, unknown fields
+// skipped); its tests and fuzz target compare it with protobuf driving
+// gonnx's generated types, which stay a test-only dependency.
 //
 // # Safety
 //
@@ -65,6 +76,9 @@
 // carry "mlstd.sha256", a checksum of names, shapes, metadata and data, so
 // a flipped byte anywhere is detected (the tests flip every bit of a small
 // model file: all 4,864 flips are refused); ONNX files carry a checksum of
-// their whole graph. Errors name the file and the problem; loading never
-// panics on bad input (FuzzLoad, FuzzLoadONNX).
+// their whole graph (the SHA-256 of its canonical encoding: LoadONNX
+// re-encodes the graph it decoded, so the checksum covers every field the
+// model is built from and survives a re-serialization by another ONNX
+// tool). Errors name the file and the problem; loading never panics on bad
+// input (FuzzLoad, FuzzLoadONNX, onnxpb's FuzzUnmarshal).
 package export

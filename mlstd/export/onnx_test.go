@@ -350,6 +350,10 @@ func TestExportONNXErrors(t *testing.T) {
 func FuzzLoadONNX(f *testing.F) {
 	b, _ := ONNXBytes(nn.NewSequential(nn.NewLinearRNG(3, 2, true, tensor.NewRNG(1)), nn.NewReLU(), nn.NewSoftmax(1)), ONNXOptions{})
 	f.Add(b)
+	b, _ = ONNXBytes(testModel(2), ONNXOptions{InputShape: []int{3, 4}}) // every layer kind
+	f.Add(b)
+	b, _ = ONNXBytes(nn.NewSequential(nn.NewLinearRNG(2, 2, true, tensor.NewRNG(1))), ONNXOptions{InputShape: []int{3, 2}}) // Transpose MatMul Add
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if m, err := parseONNX(b); err == nil {
 			m.Parameters()

@@ -1,10 +1,11 @@
-"""Independent checks of files written by mlstd/export (run by onnx_python_test.go).
+"""Independent checks of files written by mlstd/export (run by python_test.go).
 
 Usage: check_onnx.py MANIFEST.json  — prints a JSON report on stdout.
 
 For every case: onnx.checker.check_model(full_check=True); a torch.nn.Sequential
 is built from the ONNX graph's nodes and initializers (no mlstd code involved),
-run on the inputs, and compared with mlstd's outputs. Safetensors files are
+run on the inputs, and compared with mlstd's outputs; the model is saved again
+by onnx.save (for the Go side to load). Safetensors files are
 parsed by hand (8-byte little-endian length, JSON header, raw data) with numpy;
 each tensor's SHA-256 is reported and compared with the ONNX initializer of the
 same name.
@@ -102,6 +103,7 @@ def main():
     for case in manifest["cases"]:
         model = onnx.load(case["onnx"])
         onnx.checker.check_model(model, full_check=True)
+        onnx.save(model, case["resaved"])
         tensors, _ = read_safetensors(case["data"])
         x, want = tensors["x"], tensors["y"]
         net = torch_from_onnx(model)
