@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"os"
@@ -160,6 +161,9 @@ func TestONNXStructure(t *testing.T) {
 	if err := proto.Unmarshal(b, &mp); err != nil {
 		t.Fatal(err)
 	}
+	if re, err := (proto.MarshalOptions{Deterministic: true}).Marshal(&mp); err != nil || !bytes.Equal(re, b) {
+		t.Fatalf("the file is not protobuf's deterministic encoding of its message (%v)", err)
+	}
 	var ops []string
 	for _, n := range mp.Graph.Node {
 		ops = append(ops, n.OpType)
@@ -275,6 +279,30 @@ func TestLoadONNXRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadONNXGonnxEra loads testdata/gonnx_era.onnx, written by
+// ExportONNX when it encoded through gonnx's generated types, and checks
+// that today's ExportONNX writes the same bytes for the same model.
+func TestLoadONNXGonnxEra(t *testing.T) {
+	m := nn.NewSequential(nn.NewLinearRNG(4, 3, true, tensor.NewRNG(2)), nn.NewReLU(), nn.NewLinearRNG(3, 2, false, tensor.NewRNG(3)), nn.NewSoftmax(0))
+	old, err := os.ReadFile("testdata/gonnx_era.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ONNXBytes(m, ONNXOptions{InputShape: []int{5, 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, old) {
+		t.Errorf("ExportONNX writes %d bytes differing from the gonnx-era file's %d", len(b), len(old))
+	}
+	got, err := LoadONNX("testdata/gonnx_era.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Randn(4, 6, 5, 4)
+	sameBits(t, "forward", got.Forward(x), m.Forward(x))
 }
 
 func TestLoadONNXFaults(t *testing.T) {
