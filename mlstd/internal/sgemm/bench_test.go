@@ -1,6 +1,7 @@
 package sgemm
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -97,6 +98,39 @@ func BenchmarkMNIST(b *testing.B) {
 			b.ReportMetric(rate(cpu[2]), "GFLOP/s-gonum-cpu")
 			b.ReportMetric(rate(wall[0])/rate(wall[2]), "x-gonum")
 			b.ReportMetric(rate(cpu[1])/rate(cpu[2]), "x-gonum-cpu")
+		})
+	}
+}
+
+// BenchmarkSmallM compares, for the Linear forward product x·Wᵀ with W
+// 128×784 and m rows of x, the dot-product path (gemvT) with the blocked
+// loop, interleaved (ten calls of each per iteration, so that load from
+// other processes falls on both alike): µs per call by CPU time and the
+// blocked loop's time over gemvT's. gemvMaxM is the largest m where the
+// ratio stays above 1.
+func BenchmarkSmallM(b *testing.B) {
+	const n, k, calls = 128, 784, 10
+	for _, m := range []int{1, 2, 4, 6, 7, 8} {
+		b.Run(fmt.Sprintf("m=%d", m), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			x, w, z := randSlice(r, m*k), randSlice(r, n*k), make([]float32, m*n)
+			var cpu [2]time.Duration
+			for b.Loop() {
+				c := processCPU()
+				for range calls {
+					gemvT(m, n, k, 1, x, k, w, k, z, n)
+				}
+				c2 := processCPU()
+				for range calls {
+					blocked(pickSpec(n), false, true, m, n, k, 1, x, k, w, k, z, n)
+				}
+				cpu[0] += c2 - c
+				cpu[1] += processCPU() - c2
+			}
+			us := func(d time.Duration) float64 { return d.Seconds() * 1e6 / float64(b.N*calls) }
+			b.ReportMetric(us(cpu[0]), "µs-gemv-cpu")
+			b.ReportMetric(us(cpu[1]), "µs-blocked-cpu")
+			b.ReportMetric(us(cpu[1])/us(cpu[0]), "x-blocked")
 		})
 	}
 }

@@ -24,9 +24,15 @@ func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride i
 //go:noescape
 func pack8TransAVX2(src *float32, ldb, blocks int, dst *float32, nr int)
 
+// dot4AVX2 is dot4Kernel with AVX2 FMA (gemv_amd64.s).
+//
+//go:noescape
+func dot4AVX2(k int, x, w *float32, ldw int, d *[4]float32)
+
 func init() {
 	if hasAVX2 {
 		pack8Trans = pack8TransAVX2
+		dot4Kernel = dot4AVX2
 	}
 }
 

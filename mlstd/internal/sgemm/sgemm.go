@@ -55,6 +55,10 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if alpha == 0 || k == 0 {
 		return
 	}
+	if m <= gemvMaxM && !transA && transB {
+		gemvT(m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
 	if m*n*k < smallMin {
 		naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
