@@ -40,7 +40,8 @@
 // AVX-512 tile is full. Summation order differs between the two paths, so
 // a row's last bits depend on whether it is multiplied in a product of up
 // to 7 rows or more (within the usual float32 rounding bound the tests
-// check); within each path a row's result does not depend on the others.
+// check); on the dot-product path a row's result does not depend on the
+// other rows (TestGemvTMatchesDot).
 //
 // Other products below 2048 multiply-adds run a plain loop. Products of at
 // least 2²⁴ multiply-adds (not MNIST's, which stay on the calling
