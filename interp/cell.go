@@ -111,8 +111,11 @@ func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last
 	}
 	stmts := rw.list(body.List, true)
 	if alt := redefineAsAssign(stmts, globals); alt != nil {
-		if _, err := s.compile(anchor(&ast.BlockStmt{List: alt})); err == nil {
-			return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: alt})
+		if prog, err := s.compile(anchor(&ast.BlockStmt{List: alt})); err == nil {
+			if _, err := s.runProg(ctx, prog); err != nil {
+				return nil, s.cellError(n, err)
+			}
+			return nil, nil
 		}
 	}
 	blk := &ast.BlockStmt{List: stmts}
@@ -150,39 +153,45 @@ func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.Ex
 			&ast.ExprStmt{X: call(rtSel("Result"), ident("__gkt"), text)},
 		)}}
 	}
-	// yaegi accepts `v := f()` for a void or multi-value f and fails only at
-	// run time, after f ran; passing f() as an argument is checked when
-	// compiling, so a compile-only probe tells values from statements.
-	probe := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Result"), es.X, &ast.BasicLit{Kind: token.STRING, Value: `""`})}}}
-	anchor(probe)
-	if _, err := s.compile(probe); err != nil {
+	asStmt := func() (map[string]any, error) {
+		// Not a value (a call with no or several results): run it as a statement.
 		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
 	}
 	// __gk.ResultV(X): X formatted with %v by compiled fmt, as a plain call
 	// and not a func literal: yaegi keeps a top-level func literal's value
 	// (and with it the cell's whole syntax tree) in the global frame for
-	// the life of the session, ~24 KiB for the cell "1".
+	// the life of the session, ~24 KiB for the cell "1". Passing X as an
+	// argument is checked when compiling, so a void or multi-value X fails
+	// to compile here and runs as a statement instead.
 	viaFmt := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("ResultV"), es.X)}}}
 	tries := []*ast.BlockStmt{viaFmt}
 	if s.hasStringMethods() {
+		// yaegi accepts `v := f()` for a void or multi-value f and fails only
+		// at run time, after f ran: mk needs a compile-only probe first.
+		probe := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(rtSel("Result"), es.X, &ast.BasicLit{Kind: token.STRING, Value: `""`})}}}
+		anchor(probe)
+		if _, err := s.compile(probe); err != nil {
+			return asStmt()
+		}
 		// Compiled fmt cannot see String methods of interpreted types.
 		tries = []*ast.BlockStmt{mk(call(&ast.SelectorExpr{X: ident("__gkt"), Sel: ident("String")})), viaFmt}
 	}
 	s.result.Store(nil)
-	var blk *ast.BlockStmt
+	var prog *yaegi.Program
 	for _, b := range tries {
 		anchor(b)
-		if _, err := s.compile(b); err == nil {
-			blk = b
+		if p, err := s.compile(b); err == nil {
+			prog = p
 			break
 		}
 	}
-	if blk == nil {
-		// Not a value (a call with no or several results, a type...): run it as a statement.
-		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
+	if prog == nil {
+		return asStmt()
 	}
-	if err := s.execChunk(ctx, n, blk); err != nil {
-		return nil, err
+	// The program compiled above runs as is: each compile costs time and
+	// global frame slots that yaegi never frees.
+	if _, err := s.runProg(ctx, prog); err != nil {
+		return nil, s.cellError(n, err)
 	}
 	r := s.result.Swap(nil)
 	if r == nil {
