@@ -227,6 +227,9 @@ func (s *Session) pkgSymbols(name string) (syms map[string]reflect.Value) {
 
 // Inspect describes the identifier at cursorPos: the signature or type of a
 // package member with its doc comment, or the type and value of a variable.
+// A type a cell declared shows its declaration and methods. At detailLevel
+// 1 and above a package member's Go source follows its doc (from the
+// standard library's or gokernel's source tree, when it is on disk).
 func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]any, bool) {
 	off := byteOffset(code, cursorPos)
 	endOff := off
@@ -277,8 +280,18 @@ func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]a
 		if d := docFor(p, word); d != "" {
 			text += "\n\n" + d
 		}
+		if detailLevel > 0 {
+			if src := sourceFor(p, word); src != "" {
+				text = strings.TrimRight(text, "\n") + "\n\n" + src
+			}
+		}
 	} else {
 		v, ok := s.globalsGrow(false)[word]
+		if !ok {
+			if def := s.cellDecl(word); def != "" {
+				return map[string]any{"text/plain": def}, true
+			}
+		}
 		if !ok {
 			if _, pkg := s.pkgSymbols(word)[""]; pkg || s.pkgSymbols(word) != nil {
 				s.state.Lock()
@@ -368,25 +381,40 @@ func docFor(path, name string) string {
 	return ""
 }
 
-func loadDoc(path string) *doc.Package {
+// pkgDir is the source directory of a standard library or gokernel
+// package, "" when it is not on disk.
+func pkgDir(path string) string {
 	var dir string
 	const mod = "github.com/gokernel/gokernel/"
 	if strings.HasPrefix(path, mod) {
 		_, file, _, ok := runtime.Caller(0)
 		if !ok {
-			return nil
+			return ""
 		}
 		dir = filepath.Join(filepath.Dir(filepath.Dir(file)), strings.TrimPrefix(path, mod))
-	} else if !strings.Contains(path, ".") {
+	} else if path != "" && !strings.Contains(path, ".") {
 		dir = filepath.Join(runtime.GOROOT(), "src", path)
 	} else {
-		return nil
+		return ""
 	}
 	if _, err := os.Stat(dir); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// parsePkgDir parses the package's non-test files.
+func parsePkgDir(fset *token.FileSet, dir string) (map[string]*ast.Package, error) {
+	return parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+}
+
+func loadDoc(path string) *doc.Package {
+	dir := pkgDir(path)
+	if dir == "" {
 		return nil
 	}
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	pkgs, err := parsePkgDir(fset, dir)
 	if err != nil {
 		return nil
 	}
@@ -459,4 +487,103 @@ func methodSig(m reflect.Method) string {
 		res = "(" + res + ")"
 	}
 	return strings.TrimSpace(fmt.Sprintf("func (%s) %s(%s) %s", t.In(0), m.Name, strings.Join(in, ", "), res))
+}
+
+// sourceFor returns the Go source of the package-level function, type, var
+// or const name in the package at path, exactly as written (without its
+// doc comment, which Inspect shows already), or "" when the source is not
+// on disk. It parses the package on each call: it serves `??`, not typing.
+func sourceFor(path, name string) string {
+	dir := pkgDir(path)
+	if dir == "" {
+		return ""
+	}
+	fset := token.NewFileSet()
+	pkgs, err := parsePkgDir(fset, dir)
+	if err != nil {
+		return ""
+	}
+	var keys []string
+	for k := range pkgs {
+		if k != "main" && !strings.HasSuffix(k, "_test") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		files := make([]string, 0, len(pkgs[k].Files))
+		for fn := range pkgs[k].Files {
+			files = append(files, fn)
+		}
+		sort.Strings(files) // deterministic when build-tagged files repeat a name
+		for _, fn := range files {
+			for _, d := range pkgs[k].Files[fn].Decls {
+				if from, to, ok := declSpan(d, name); ok {
+					src, err := os.ReadFile(fn)
+					if err != nil {
+						return ""
+					}
+					a, b := fset.Position(from).Offset, fset.Position(to).Offset
+					if a < 0 || b > len(src) || a >= b {
+						return ""
+					}
+					return string(src[a:b])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// declSpan finds name among the top-level declarations in d: a function
+// (not a method), or one spec of a type, var or const declaration.
+func declSpan(d ast.Decl, name string) (from, to token.Pos, ok bool) {
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		if d.Recv == nil && d.Name.Name == name {
+			return d.Pos(), d.End(), true
+		}
+	case *ast.GenDecl:
+		for _, sp := range d.Specs {
+			switch sp := sp.(type) {
+			case *ast.TypeSpec:
+				if sp.Name.Name == name && d.Lparen.IsValid() {
+					return sp.Pos(), sp.End(), true
+				}
+				if sp.Name.Name == name {
+					return d.Pos(), d.End(), true
+				}
+			case *ast.ValueSpec:
+				for _, n := range sp.Names {
+					if n.Name == name {
+						if d.Lparen.IsValid() {
+							return sp.Pos(), sp.End(), true
+						}
+						return d.Pos(), d.End(), true
+					}
+				}
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// cellDecl returns how a cell declared the type name and its methods, ""
+// if no cell did.
+func (s *Session) cellDecl(name string) string {
+	s.state.Lock()
+	defer s.state.Unlock()
+	def, ok := s.decls["type "+name]
+	if !ok {
+		return ""
+	}
+	lines := []string{"type " + name + " " + def}
+	var methods []string
+	for k, v := range s.decls {
+		if strings.HasPrefix(k, "method "+name+".") {
+			methods = append(methods, v)
+		}
+	}
+	sort.Strings(methods)
+	return strings.Join(append(lines, methods...), "\n\n")
 }

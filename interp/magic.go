@@ -22,6 +22,11 @@ The value of a trailing expression is shown. fmt, math, strings, time, os, the
 mlstd packages (tensor, nn, optim, data, train, chart, ...) and gonum/plot are
 imported automatically when used.
 
+Help (IPython's syntax, shown in the pager):
+  NAME? or ?NAME   documentation of a variable, function, type or package
+                   member (fmt.Println?, m.Forward?)
+  NAME??           the same with the Go source of a package member
+
 Magics:
   %help            this text
   %time STMT       run one line and print its wall time
@@ -40,6 +45,9 @@ Interrupt stops loops, time.Sleep and channel waits within milliseconds.`
 // magic runs a %magic or !command cell; ok is false for ordinary Go.
 func (s *Session) magic(ctx context.Context, n int, code string, out Output) (m magicResult, ok bool) {
 	trim := strings.TrimSpace(code)
+	if name, detail, ok := helpQuery(trim); ok {
+		return magicResult{err: s.page(name, detail, out)}, true
+	}
 	if strings.HasPrefix(trim, "%%time") {
 		body := strings.TrimPrefix(trim, "%%time")
 		start := time.Now()
