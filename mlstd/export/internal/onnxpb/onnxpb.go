@@ -4,7 +4,8 @@
 // importing mlstd/export does not link a generated ONNX schema and its
 // dependencies.
 //
-// The messages and field numbers are those of onnx.proto (ModelProto,
+// The messages and field numbers are those of onnx.proto (as in gonnx
+// v1.1.0's onnx.proto3, the reference of the tests: ModelProto,
 // GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto,
 // TypeProto, TensorShapeProto, OperatorSetIdProto, StringStringEntryProto);
 // each Go struct holds only the fields listed in its comment.
@@ -159,7 +160,8 @@ func (m *Model) Marshal() []byte { return marshal(m) }
 // embeds as the graph field.
 func (g *Graph) Marshal() []byte { return marshal(g) }
 
-// Unmarshal decodes an ONNX ModelProto.
+// Unmarshal decodes an ONNX ModelProto. The RawData of its tensors share
+// memory with b.
 func Unmarshal(b []byte) (*Model, error) {
 	m := &Model{}
 	if err := m.unmarshal(b); err != nil {
