@@ -168,6 +168,10 @@ func (c *cellOutputs) stream(name string) io.Writer {
 	})
 }
 
+// publish records rich output. The pager's content ("page", from
+// fmt.Println?) becomes a display_data output of its bundle: Jupyter shows
+// it in a pager and does not store it, and nbclient drops pager payloads,
+// but a headless run has no pager and the text would be lost.
 func (c *cellOutputs) publish(msgType string, content map[string]any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -181,6 +185,10 @@ func (c *cellOutputs) publish(msgType string, content map[string]any) {
 		id, _ = tr["display_id"].(string)
 	}
 	switch msgType {
+	case "page":
+		if len(data) > 0 {
+			c.add(map[string]any{"output_type": "display_data", "data": data, "metadata": map[string]any{}})
+		}
 	case "display_data":
 		o := map[string]any{"output_type": "display_data", "data": data, "metadata": md}
 		c.add(o)

@@ -121,9 +121,7 @@ func runPython(t *testing.T, module string, allowSkip []string, env ...string) {
 // TestConformance runs jupyter_kernel_test's KernelTests with Go samples.
 func TestConformance(t *testing.T) {
 	needClients(t, "jupyter_client", "jupyter_kernel_test")
-	// test_pager: the engine has no pager output yet (the kernel's payload
-	// path is covered by TestKernelPagerPayload).
-	runPython(t, "test_conformance", []string{"test_pager"})
+	runPython(t, "test_conformance", nil)
 }
 
 // TestClients runs the protocol tests in testdata/test_clients.py:

@@ -46,9 +46,9 @@ class GoKernelTests(jkt.KernelTests):
 
     code_inspect_sample = "fmt.Println"
 
-    # The pager payload path is exercised by the kernel's Go tests with a fake
-    # evaluator; the interp engine does not page anything yet.
-    code_page_something = ""
+    # IPython's help syntax: the engine pages fmt.Println's documentation
+    # (execute_reply payload, source "page").
+    code_page_something = "fmt.Println?"
 
 
 if __name__ == "__main__":
