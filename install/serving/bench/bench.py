@@ -10,6 +10,15 @@ Needs Debian's wrk, python3-fastapi, uvicorn, python3-torch. Prints, per
 run: req/s, p50, p99, errors (non-2xx + socket errors), server CPU ms per
 request (user+sys of the server's process tree from /proc, which is robust
 against noise from other load), and idle/peak RSS and cold start per server.
+For gokernel it also prints the p99 of the time spent inside its handler
+(from its own request-duration histogram on /metrics, as the upper bound
+of the bucket holding the 99th percentile), which tells the server's share
+of wrk's p99 from the time requests wait in socket buffers and for a CPU.
+
+With --rounds N every cell runs N times (each round interleaved again);
+the summary then gives, per cell, the median and range over the rounds of
+the ratio gokernel / best Python setup of that same round, next to the
+issue's target.
 """
 import argparse
 import json
@@ -136,6 +145,34 @@ def parse_dur(s):
     return v * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
 
 
+def histogram(port, endpoint="infer"):
+    """gokernel's request-duration histogram for endpoint: {le: count}."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    out = {}
+    for m in re.finditer(r'^gokernel_serve_request_duration_seconds_bucket\{([^}]*)\} (\S+)$', text, re.M):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        if labels.get("endpoint") == endpoint:
+            out[float(labels["le"])] = float(m.group(2))
+    return out
+
+
+def quantile_bound(before, after, q):
+    """Upper bound (ms) of the histogram bucket holding quantile q of the
+    observations between two scrapes."""
+    les = sorted(after)
+    if not les:
+        return float("nan")
+    total = after[les[-1]] - before.get(les[-1], 0)
+    for le in les:
+        if after[le] - before.get(le, 0) >= q * total:
+            return le * 1000
+    return float("inf")
+
+
 def wrk(port, lua, conns, secs):
     out = subprocess.run(["wrk", "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
                           f"http://127.0.0.1:{port}/v2/models/mnist/infer"], capture_output=True, text=True).stdout
@@ -161,6 +198,7 @@ def main():
     ap.add_argument("--batches", default="1,64")
     ap.add_argument("--conns", default="1,16,64")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--rounds", type=int, default=1)
     a = ap.parse_args()
     model = os.path.abspath(a.model)
     tmp = tempfile.mkdtemp()
@@ -174,35 +212,66 @@ def main():
         argv, env = mk(p)
         servers[label] = Server(label, argv, p, env)
         print(f"{label:14s} cold start {servers[label].cold * 1000:7.1f} ms  idle RSS {servers[label].idle:6.1f} MiB", flush=True)
-    print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s}")
-    results = {}
-    for rows in map(int, a.batches.split(",")):
-        lua = os.path.join(tmp, f"b{rows}.lua")
-        bf = os.path.join(tmp, f"b{rows}.json")
-        with open(bf, "w") as f:
-            f.write(body(rows))
-        with open(lua, "w") as f:
-            f.write(LUA % bf)
-        for conns in map(int, a.conns.split(",")):
-            for label, s in servers.items():
-                c0 = cpu_seconds(s.proc.pid)
-                req, rps, p50, p99, errs = wrk(s.port, lua, conns, a.secs)
-                cpu = (cpu_seconds(s.proc.pid) - c0) * 1000 / max(req, 1)
-                results[(label, rows, conns)] = (rps, p99, cpu)
-                print(f"{label:14s} {rows:3d} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f}", flush=True)
+    print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s}")
+    results = {}  # (label, rows, conns) -> [(rps, p99, cpu, errs), ...] one per round
+    batches = list(map(int, a.batches.split(",")))
+    conns_list = list(map(int, a.conns.split(",")))
+    for rnd in range(a.rounds):
+        if a.rounds > 1:
+            print(f"-- round {rnd + 1} of {a.rounds}", flush=True)
+        for rows in batches:
+            lua = os.path.join(tmp, f"b{rows}.lua")
+            bf = os.path.join(tmp, f"b{rows}.json")
+            with open(bf, "w") as f:
+                f.write(body(rows))
+            with open(lua, "w") as f:
+                f.write(LUA % bf)
+            for conns in conns_list:
+                for label, s in servers.items():
+                    h0 = histogram(s.port) if label == "gokernel" else None
+                    c0 = cpu_seconds(s.proc.pid)
+                    req, rps, p50, p99, errs = wrk(s.port, lua, conns, a.secs)
+                    cpu = (cpu_seconds(s.proc.pid) - c0) * 1000 / max(req, 1)
+                    hp99 = ""
+                    if h0 is not None:
+                        hp99 = f"<= {quantile_bound(h0, histogram(s.port), 0.99):g}"
+                    results.setdefault((label, rows, conns), []).append((rps, p99, cpu, errs))
+                    print(f"{label:14s} {rows:3d} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s}", flush=True)
     for s in servers.values():
         s.stop()
     print()
     for s in servers.values():
         print(f"{s.label:14s} peak RSS {s.peak:6.1f} MiB")
-    print("\nratios gokernel / best FastAPI setup (req/s higher is better; CPU ms/req lower is better):")
-    for rows in map(int, a.batches.split(",")):
-        for conns in map(int, a.conns.split(",")):
-            g = results[("gokernel", rows, conns)]
-            py = [v for (l, r, c), v in results.items() if l != "gokernel" and r == rows and c == conns]
-            best_rps = max(v[0] for v in py)
-            best_cpu = min(v[2] for v in py)
-            print(f"B={rows:2d} c={conns:2d}: req/s x{g[0] / best_rps:5.1f}   CPU/req x{g[2] / best_cpu:5.3f}")
+
+    def med(v):
+        v = sorted(v)
+        return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+    def spread(v, fmt):
+        return fmt % med(v) if len(v) == 1 else (fmt + " (" + fmt + "-" + fmt + ")") % (med(v), min(v), max(v))
+
+    g = servers["gokernel"]
+    print(f"\ngokernel cold start {g.cold * 1000:.1f} ms (target <= 50), idle RSS {g.idle:.1f} MiB (target <= 20)")
+    print(f"ratios gokernel / best FastAPI setup of the same round, median (range) over {a.rounds} round(s):")
+    for rows in batches:
+        for conns in conns_list:
+            rps_r, cpu_r = [], []
+            for i in range(a.rounds):
+                gk = results[("gokernel", rows, conns)][i]
+                py = [v[i] for (l, r, c), v in results.items() if l != "gokernel" and r == rows and c == conns]
+                rps_r.append(gk[0] / max(v[0] for v in py))
+                cpu_r.append(gk[2] / min(v[2] for v in py))
+            gk = results[("gokernel", rows, conns)]
+            line = f"B={rows:2d} c={conns:2d}: req/s x{spread(rps_r, '%.1f')}"
+            if rows == 1:
+                line += " (target >= 5)"
+            line += f"   CPU/req x{spread(cpu_r, '%.3f')} (target <= 0.1)"
+            line += f"   p99 {spread([v[1] for v in gk], '%.2f')} ms"
+            if conns == 16:
+                line += " (target <= 5)"
+            errs = sum(v[3] for v in gk)
+            line += f"   errors {errs}"
+            print(line)
 
 
 if __name__ == "__main__":
