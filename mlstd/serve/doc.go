@@ -60,8 +60,8 @@
 // straight through mlstd's sgemm with reused activation buffers: the same
 // kernel calls as Sequential.Forward, so bitwise the same output, without
 // building tensors or taking tensor.NoGrad's per-goroutine bookkeeping
-// (a stack trace per op, more than a one-row forward pass costs); other
-// models go through Forward. Batches of up to 7 rows, which is what
+// (a locked map lookup per op, and a stack trace per op on architectures
+// other than amd64 and arm64); other models go through Forward. Batches of up to 7 rows, which is what
 // concurrent clients mostly produce (a request that finds the model idle
 // runs alone), take sgemm's dot-product path for few-row products, which
 // reads the weights in place instead of packing them: 6.6 µs of CPU for a
