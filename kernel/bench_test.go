@@ -8,8 +8,8 @@ import (
 )
 
 // BenchmarkKernelVsIPykernel runs testdata/bench.py: gokernel and
-// ipykernel side by side through jupyter_client (startup, trivial-cell
-// round trip p50/p99, idle RSS). Run it once:
+// ipykernel side by side (startup, trivial-cell round trip p50/p99, idle
+// RSS, CPU per cell of the kernel and of the client). Run it once:
 //
 //	go test -run XXX -bench KernelVsIPykernel -benchtime 1x ./kernel/
 func BenchmarkKernelVsIPykernel(b *testing.B) {
@@ -30,7 +30,7 @@ func BenchmarkKernelVsIPykernel(b *testing.B) {
 			b.Fatalf("bench.py output %q: %v", out, err)
 		}
 		g, p := res["gokernel"], res["ipykernel"]
-		for _, k := range []string{"startup_ms", "p50_ms", "p99_ms", "idle_rss_mib"} {
+		for _, k := range []string{"startup_ms", "p50_ms", "p99_ms", "idle_rss_mib", "cpu_ms", "client_cpu_ms"} {
 			b.ReportMetric(g[k], "go-"+k)
 			b.ReportMetric(p[k], "py-"+k)
 			b.Logf("%-13s gokernel %8.2f  ipykernel %8.2f  ratio %.2fx", k, g[k], p[k], g[k]/p[k])

@@ -10,6 +10,9 @@ KernelManager and measured by the same client. For each kernel:
             its execute_reply (shell) and its idle status (iopub) both
             received (ROUNDS cells after WARMUP)
   idle RSS  VmRSS of the kernel process after the cells and IDLE s idle
+  cell CPU  CPU time (user+sys, /proc/PID/stat) the kernel process used per
+            round trip, and the client's own (time.process_time): figures
+            that load on the machine barely moves, unlike the latencies
 
 The round-trip client (LeanClient) is lean so that the figure is the
 kernel's: blocking pyzmq sockets (jupyter_client's asyncio channels add
@@ -26,6 +29,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import statistics
 import sys
 import time
@@ -45,6 +49,13 @@ def kernel_pid(km):
     prov = getattr(km, "provisioner", None)
     proc = getattr(prov, "process", None) or getattr(km, "kernel", None)
     return proc.pid
+
+
+def cpu_s(pid):
+    """User+system CPU seconds of process pid."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid):
@@ -85,6 +96,8 @@ class LeanClient:
         self.shell = km.connect_shell()
         self.iopub = km.connect_iopub()
         self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        for sock in (self.shell, self.iopub):
+            sock.setsockopt(zmq.RCVTIMEO, 10000)  # recv raises zmq.Again after 10 s
         time.sleep(0.3)  # let the subscription reach the kernel
 
     def send(self, sock, msg_type, content):
@@ -107,8 +120,6 @@ class LeanClient:
     @staticmethod
     def recv(sock):
         """The frames after the delimiter: signature, header, parent, metadata, content."""
-        if not sock.poll(10000):
-            raise TimeoutError("no message within 10 s")
         frames = sock.recv_multipart()
         return frames[frames.index(DELIM) + 1:]
 
@@ -146,7 +157,10 @@ def measure(name):
         raw = LeanClient(km)
         for _ in range(WARMUP):
             raw.round_trip()
+        pid = kernel_pid(km)
+        k0, c0 = cpu_s(pid), time.process_time()
         rts = sorted(raw.round_trip() for _ in range(ROUNDS))
+        kcpu, ccpu = (cpu_s(pid) - k0) / ROUNDS, (time.process_time() - c0) / ROUNDS
         raw.close()
         time.sleep(IDLE)
         rss = rss_mib(kernel_pid(km))
@@ -158,6 +172,8 @@ def measure(name):
         "p50_ms": rts[len(rts) // 2] * 1000,
         "p99_ms": rts[int(len(rts) * 0.99) - 1] * 1000,
         "idle_rss_mib": rss,
+        "cpu_ms": kcpu * 1000,
+        "client_cpu_ms": ccpu * 1000,
     }
 
 
@@ -169,7 +185,8 @@ def main():
     g, p = res["gokernel"], res["ipykernel"]
     print("%-14s %12s %12s %9s" % ("", "gokernel", "ipykernel", "ratio"))
     for key, label in (("startup_ms", "startup ms"), ("p50_ms", "cell p50 ms"),
-                       ("p99_ms", "cell p99 ms"), ("idle_rss_mib", "idle RSS MiB")):
+                       ("p99_ms", "cell p99 ms"), ("idle_rss_mib", "idle RSS MiB"),
+                       ("cpu_ms", "cell CPU ms"), ("client_cpu_ms", "client CPU ms")):
         print("%-14s %12.2f %12.2f %8.2fx" % (label, g[key], p[key], g[key] / p[key]))
 
 
