@@ -33,15 +33,16 @@
 // small batch) skip the blocked loop: packing all of B and running a
 // 6- or 8-row register tile for one real row cost more than the product.
 // Each element is then one dot product of a row of A with a row of B,
-// both read in place, four rows of B at a time (AVX2 dot4 in
-// gemv_amd64.s; portable Go elsewhere). BenchmarkSmallM measured, for
-// 784→128, 6.6 µs of CPU per one-row call against 34 µs blocked (×5.1),
-// ×2.9 at 2 rows, ×1.3 at 6, ×1.2–1.3 at 7 and ×0.74–0.76 at 8, where the
-// AVX-512 tile is full. Summation order differs between the two paths, so
-// a row's last bits depend on whether it is multiplied in a product of up
-// to 7 rows or more (within the usual float32 rounding bound the tests
-// check); on the dot-product path a row's result does not depend on the
-// other rows (TestGemvTMatchesDot).
+// both read in place, four rows of B at a time (dot4 kernels in
+// gemv_amd64.s: AVX-512F 16-wide, else AVX2 8-wide; portable Go
+// elsewhere). BenchmarkSmallM measured, for 784→128, 4.6–4.9 µs of CPU
+// per one-row call against 35–37 µs blocked (×7.6; 6.6 µs with the AVX2
+// kernel), ×4.2–4.4 at 2 rows, ×1.9 at 6, ×1.8–1.9 at 7 and ×0.85–0.87 at
+// 8, where the AVX-512 tile is full. Summation order differs between the
+// two paths, so a row's last bits depend on whether it is multiplied in a
+// product of up to 7 rows or more (within the float32 rounding bound the
+// tests check); on the dot-product path a row's result does not depend on
+// the other rows (TestGemvTMatchesDot).
 //
 // Other products below 2048 multiply-adds run a plain loop. Products of at
 // least 2²⁴ multiply-adds (not MNIST's, which stay on the calling

@@ -37,8 +37,8 @@ func gemvT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb in
 	}
 }
 
-// dot4 sets d[r] = Σ_p x[p]·w[r*ldw+p] for r < 4, p < len(x): vector
-// code (dot4Kernel) for the first multiple of 8 elements, then the rest.
+// dot4 sets d[r] = Σ_p x[p]·w[r*ldw+p] for r < 4, p < len(x): the vector
+// kernel (dotKernel) for the first multiple of its step, then the rest.
 func dot4(x, w []float32, ldw int, d *[4]float32) {
 	k := len(x)
 	if k == 0 {
@@ -46,13 +46,13 @@ func dot4(x, w []float32, ldw int, d *[4]float32) {
 		return
 	}
 	_ = w[3*ldw+k-1]
-	k8 := k &^ 7
-	if k8 > 0 {
-		dot4Kernel(k8, &x[0], &w[0], ldw, d)
+	kv := k / dotKernel.step * dotKernel.step
+	if kv > 0 {
+		dotKernel.fn(kv, &x[0], &w[0], ldw, d)
 	} else {
 		*d = [4]float32{}
 	}
-	for p := k8; p < k; p++ {
+	for p := kv; p < k; p++ {
 		v := x[p]
 		d[0] += v * w[p]
 		d[1] += v * w[ldw+p]
@@ -61,12 +61,21 @@ func dot4(x, w []float32, ldw int, d *[4]float32) {
 	}
 }
 
-// dot4Kernel is dot4's vector part: AVX2 on amd64 CPUs that have it
-// (gemv_amd64.s), else dot4Go.
-var dot4Kernel = dot4Go
+// dotSpec is a dot4 kernel: d[r] = Σ_{p<k} x[p]·w[r*ldw+p] for r < 4,
+// where k is a multiple of step.
+type dotSpec struct {
+	name string
+	step int
+	fn   func(k int, x, w *float32, ldw int, d *[4]float32)
+}
 
-// dot4Go is the portable dot4Kernel: k (a multiple of 8) steps over x and
-// four rows of w with row stride ldw.
+// dotKernel is the widest dot4 kernel the CPU runs: AVX-512F or AVX2 on
+// amd64 (gemv_amd64.s), else dotGoSpec.
+var dotKernel = dotGoSpec
+
+var dotGoSpec = dotSpec{"go", 1, dot4Go}
+
+// dot4Go is the portable dot4 kernel.
 func dot4Go(k int, x, w *float32, ldw int, d *[4]float32) {
 	xs := unsafe.Slice(x, k)
 	ws := unsafe.Slice(w, 3*ldw+k)

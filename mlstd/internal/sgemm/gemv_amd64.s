@@ -69,3 +69,78 @@ reduce:
 	VMOVUPS X0, (R8)
 	VZEROUPPER
 	RET
+
+// func dot4AVX512(k int, x, w *float32, ldw int, d *[4]float32)
+//
+// dot4AVX2 with 16-float zmm steps; k is a multiple of 16. Z0..Z3
+// accumulate the even steps of the four rows, Z4..Z7 the odd ones.
+TEXT ·dot4AVX512(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DI
+	MOVQ ldw+24(FP), DX
+	MOVQ d+32(FP), R8
+	SHLQ $2, DX
+	SHLQ $2, CX          // k in bytes
+	LEAQ (DI)(DX*1), R9  // row 1
+	LEAQ (DI)(DX*2), R10 // row 2
+	LEAQ (R9)(DX*2), R11 // row 3
+
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-128, BX       // bytes in whole 32-float steps
+
+loop32:
+	CMPQ AX, BX
+	JGE  tail16
+	VMOVUPS (SI)(AX*1), Z8
+	VMOVUPS 64(SI)(AX*1), Z9
+	VFMADD231PS (DI)(AX*1), Z8, Z0
+	VFMADD231PS 64(DI)(AX*1), Z9, Z4
+	VFMADD231PS (R9)(AX*1), Z8, Z1
+	VFMADD231PS 64(R9)(AX*1), Z9, Z5
+	VFMADD231PS (R10)(AX*1), Z8, Z2
+	VFMADD231PS 64(R10)(AX*1), Z9, Z6
+	VFMADD231PS (R11)(AX*1), Z8, Z3
+	VFMADD231PS 64(R11)(AX*1), Z9, Z7
+	ADDQ $128, AX
+	JMP  loop32
+
+tail16:
+	CMPQ AX, CX
+	JGE  reduce
+	VMOVUPS (SI)(AX*1), Z8
+	VFMADD231PS (DI)(AX*1), Z8, Z0
+	VFMADD231PS (R9)(AX*1), Z8, Z1
+	VFMADD231PS (R10)(AX*1), Z8, Z2
+	VFMADD231PS (R11)(AX*1), Z8, Z3
+
+reduce:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VEXTRACTF64X4 $1, Z0, Y4
+	VADDPS Y4, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y5
+	VADDPS Y5, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y6
+	VADDPS Y6, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y7
+	VADDPS Y7, Y3, Y3
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (R8)
+	VZEROUPPER
+	RET

@@ -10,19 +10,15 @@ import (
 // below, at and past multiples of 4 (the overlapping last group), k with
 // and without a multiple-of-8 vector part and tail, strides and scalars.
 func TestGemvT(t *testing.T) {
-	kernels := map[string]func(int, *float32, *float32, int, *[4]float32){"go": dot4Go}
-	if dot4Kernel != nil {
-		kernels["cpu"] = dot4Kernel
-	}
-	saved := dot4Kernel
-	defer func() { dot4Kernel = saved }()
-	for name, kern := range kernels {
-		dot4Kernel = kern
-		t.Run(name, func(t *testing.T) {
+	saved := dotKernel
+	defer func() { dotKernel = saved }()
+	for _, ds := range allDotSpecs() {
+		dotKernel = ds
+		t.Run(ds.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(11, 12))
 			for m := 1; m <= gemvMaxM; m++ {
 				for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10, 128} {
-					for _, k := range []int{0, 1, 7, 8, 9, 15, 16, 17, 24, 63, 128, 784} {
+					for _, k := range []int{0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 63, 128, 784} {
 						tc := gemmCase{transB: true, m: m, n: n, k: k, alpha: 1, beta: 0}
 						if (m+n+k)%3 == 0 {
 							tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC = -0.5, 1.5, 1, 3, 2

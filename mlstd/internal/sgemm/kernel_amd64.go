@@ -24,15 +24,24 @@ func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride i
 //go:noescape
 func pack8TransAVX2(src *float32, ldb, blocks int, dst *float32, nr int)
 
-// dot4AVX2 is dot4Kernel with AVX2 FMA (gemv_amd64.s).
+// dot4AVX2 is the dot4 kernel with AVX2 FMA (gemv_amd64.s).
 //
 //go:noescape
 func dot4AVX2(k int, x, w *float32, ldw int, d *[4]float32)
 
+// dot4AVX512 is the dot4 kernel with AVX-512F (gemv_amd64.s); k is a multiple
+// of 16.
+//
+//go:noescape
+func dot4AVX512(k int, x, w *float32, ldw int, d *[4]float32)
+
 func init() {
 	if hasAVX2 {
 		pack8Trans = pack8TransAVX2
-		dot4Kernel = dot4AVX2
+		dotKernel = dotAVX2
+	}
+	if hasAVX512 {
+		dotKernel = dotAVX512
 	}
 }
 
@@ -44,6 +53,9 @@ var (
 
 	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2}
 	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512}
+
+	dotAVX2   = dotSpec{"avx2", 8, dot4AVX2}
+	dotAVX512 = dotSpec{"avx512", 16, dot4AVX512}
 )
 
 // pickSpec returns the micro-kernel for a product with n columns (a
@@ -60,6 +72,18 @@ func cpuSpec(n int) kernelSpec {
 		return specAVX2
 	}
 	return specGo
+}
+
+// allDotSpecs lists the dot4 kernels this CPU can run (for tests).
+func allDotSpecs() []dotSpec {
+	s := []dotSpec{dotGoSpec}
+	if hasAVX2 {
+		s = append(s, dotAVX2)
+	}
+	if hasAVX512 {
+		s = append(s, dotAVX512)
+	}
+	return s
 }
 
 // allSpecs lists the kernels this CPU can run (for tests).

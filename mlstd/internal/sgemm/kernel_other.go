@@ -12,3 +12,6 @@ func allSpecs() []kernelSpec { return []kernelSpec{specGo} }
 // Backend names the micro-kernels in use: "go" (portable), "avx2" or
 // "avx512+avx2".
 func Backend() string { return "go" }
+
+// allDotSpecs lists the dot4 kernels this CPU can run (for tests).
+func allDotSpecs() []dotSpec { return []dotSpec{dotGoSpec} }
