@@ -74,9 +74,20 @@ func (k *Kernel) reply(sock zmq4.Socket, req *Message, msgType string, content a
 		return
 	}
 	m.Identities = req.Identities
-	if err := sock.SendMulti(zmq4.NewMsgFrom(m.Frames(k.signer)...)); err != nil {
+	if err := k.send(sock, m.Frames(k.signer)); err != nil {
 		k.log.Printf("sending %s: %v", msgType, err)
 	}
+}
+
+// send sends frames (routing identity first) on a ROUTER socket, with one
+// writev when the socket's routerSender works (see routerSender).
+func (k *Kernel) send(sock zmq4.Socket, frames [][]byte) error {
+	if rs := k.senders[sock]; rs != nil {
+		if sent, err := rs.send(frames); sent {
+			return err
+		}
+	}
+	return sock.SendMulti(zmq4.NewMsgFrom(frames...))
 }
 
 // replyError answers a request whose content could not be understood.

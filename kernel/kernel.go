@@ -63,7 +63,8 @@ type Kernel struct {
 
 	shell, control, stdin, iopub, hb zmq4.Socket
 	pub                              *publisher
-	queue                            chan *Message // decoded shell requests, in order
+	senders                          map[zmq4.Socket]*routerSender // shell, control, stdin; set by bind
+	queue                            chan *Message                 // decoded shell requests, in order
 	hist                             history
 
 	count int // execution_count, owned by the shell goroutine
@@ -261,6 +262,12 @@ func (k *Kernel) bind(ctx context.Context) error {
 	}
 	k.pub = &publisher{sock: k.iopub, signer: k.signer, session: k.session, log: k.log,
 		interval: k.cfg.StreamInterval}
+	k.senders = map[zmq4.Socket]*routerSender{}
+	for _, s := range []zmq4.Socket{k.shell, k.control, k.stdin} {
+		if rs := newRouterSender(s); rs != nil {
+			k.senders[s] = rs
+		}
+	}
 	return nil
 }
 
