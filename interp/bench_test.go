@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	yaegi "github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 )
 
 // BenchmarkTrivialCell is the whole Execute path for `x := 1` (split,
@@ -26,7 +26,7 @@ func BenchmarkTrivialCell(b *testing.B) {
 
 func BenchmarkRawEval(b *testing.B) {
 	i := yaegi.New(yaegi.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
+	if err := i.Use(stdlib.Tables()); err != nil {
 		b.Fatal(err)
 	}
 	for n := 0; n < b.N; n++ {
@@ -59,7 +59,7 @@ func BenchmarkLoopPolled(b *testing.B) {
 
 func BenchmarkLoopRaw(b *testing.B) {
 	i := yaegi.New(yaegi.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
+	if err := i.Use(stdlib.Tables()); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := i.Eval("func loop() int { s := 0; for i := 0; i < 1000000; i++ { s += i }; return s }"); err != nil {

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/gokernel/gokernel/interp/symbols"
-	"github.com/traefik/yaegi/stdlib"
+	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 )
 
 // Typed globals.

@@ -105,7 +105,7 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 }
 
 // extraSymbols are the compiled packages cells can import besides the stdlib.
-func extraSymbols() yaegi.Exports { return symbols.Symbols }
+func extraSymbols() yaegi.Exports { return symbols.Tables() }
 
 // clearValue implements the clear builtin for maps and slices.
 func clearValue(x any) {

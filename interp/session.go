@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	"github.com/gokernel/gokernel/mlstd/host"
 	yaegi "github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 )
 
 // Options configure a Session.
@@ -132,7 +132,7 @@ func (s *Session) reset() error {
 		Args:   s.opts.Args,
 		Env:    os.Environ(),
 	})
-	if err := yi.Use(stdlib.Symbols); err != nil {
+	if err := yi.Use(stdlib.Tables()); err != nil {
 		return fmt.Errorf("interp: loading stdlib symbols: %v", err)
 	}
 	if err := yi.Use(s.runtimeSymbols()); err != nil {

@@ -9,8 +9,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/chart/chart"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_chart builds the symbol table of package github.com/gokernel/gokernel/mlstd/chart.
+func table_github_com_gokernel_gokernel_mlstd_chart() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bar":           reflect.ValueOf(chart.Bar),
 		"Confusion":     reflect.ValueOf(chart.Confusion),

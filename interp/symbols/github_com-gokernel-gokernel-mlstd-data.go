@@ -9,8 +9,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/data/data"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_data builds the symbol table of package github.com/gokernel/gokernel/mlstd/data.
+func table_github_com_gokernel_gokernel_mlstd_data() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Blobs":       reflect.ValueOf(data.Blobs),
 		"LoadIDX":     reflect.ValueOf(data.LoadIDX),

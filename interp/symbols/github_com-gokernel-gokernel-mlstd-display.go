@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/display/display"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_display builds the symbol table of package github.com/gokernel/gokernel/mlstd/display.
+func table_github_com_gokernel_gokernel_mlstd_display() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ClearOutput":   reflect.ValueOf(display.ClearOutput),
 		"HTML":          reflect.ValueOf(display.HTML),

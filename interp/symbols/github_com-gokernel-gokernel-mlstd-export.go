@@ -8,8 +8,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/export/export"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_export builds the symbol table of package github.com/gokernel/gokernel/mlstd/export.
+func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ExportONNX":        reflect.ValueOf(export.ExportONNX),
 		"ExportONNXOptions": reflect.ValueOf(export.ExportONNXOptions),

@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/host/host"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_host builds the symbol table of package github.com/gokernel/gokernel/mlstd/host.
+func table_github_com_gokernel_gokernel_mlstd_host() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Check":          reflect.ValueOf(host.Check),
 		"ErrInterrupted": reflect.ValueOf(&host.ErrInterrupted).Elem(),

@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/metrics/metrics"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_metrics builds the symbol table of package github.com/gokernel/gokernel/mlstd/metrics.
+func table_github_com_gokernel_gokernel_mlstd_metrics() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Accuracy":             reflect.ValueOf(metrics.Accuracy),
 		"ClassificationReport": reflect.ValueOf(metrics.ClassificationReport),

@@ -8,8 +8,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/nn/nn"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_nn builds the symbol table of package github.com/gokernel/gokernel/mlstd/nn.
+func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BCEWithLogits":     reflect.ValueOf(nn.BCEWithLogits),
 		"ClipGradNorm":      reflect.ValueOf(nn.ClipGradNorm),

@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/optim/optim"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_optim builds the symbol table of package github.com/gokernel/gokernel/mlstd/optim.
+func table_github_com_gokernel_gokernel_mlstd_optim() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewAdam":              reflect.ValueOf(optim.NewAdam),
 		"NewAdamW":             reflect.ValueOf(optim.NewAdamW),

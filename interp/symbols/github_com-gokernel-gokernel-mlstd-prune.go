@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/prune/prune"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_prune builds the symbol table of package github.com/gokernel/gokernel/mlstd/prune.
+func table_github_com_gokernel_gokernel_mlstd_prune() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Compact":   reflect.ValueOf(prune.Compact),
 		"Fraction":  reflect.ValueOf(prune.Fraction),

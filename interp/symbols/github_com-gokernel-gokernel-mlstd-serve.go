@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/serve/serve"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_serve builds the symbol table of package github.com/gokernel/gokernel/mlstd/serve.
+func table_github_com_gokernel_gokernel_mlstd_serve() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Feedback":       reflect.ValueOf(serve.Feedback),
 		"Infer":          reflect.ValueOf(serve.Infer),

@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/tensor/tensor"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_tensor builds the symbol table of package github.com/gokernel/gokernel/mlstd/tensor.
+func table_github_com_gokernel_gokernel_mlstd_tensor() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Arange":        reflect.ValueOf(tensor.Arange),
 		"BCEWithLogits": reflect.ValueOf(tensor.BCEWithLogits),

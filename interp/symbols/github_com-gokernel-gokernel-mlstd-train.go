@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/gokernel/gokernel/mlstd/train/train"] = map[string]reflect.Value{
+// table_github_com_gokernel_gokernel_mlstd_train builds the symbol table of package github.com/gokernel/gokernel/mlstd/train.
+func table_github_com_gokernel_gokernel_mlstd_train() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Fit":         reflect.ValueOf(train.Fit),
 		"NewProgress": reflect.ValueOf(train.NewProgress),

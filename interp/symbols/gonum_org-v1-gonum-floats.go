@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/floats/floats"] = map[string]reflect.Value{
+// table_gonum_org_v1_gonum_floats builds the symbol table of package gonum.org/v1/gonum/floats.
+func table_gonum_org_v1_gonum_floats() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Add":               reflect.ValueOf(floats.Add),
 		"AddConst":          reflect.ValueOf(floats.AddConst),

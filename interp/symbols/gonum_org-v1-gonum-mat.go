@@ -12,8 +12,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/mat/mat"] = map[string]reflect.Value{
+// table_gonum_org_v1_gonum_mat builds the symbol table of package gonum.org/v1/gonum/mat.
+func table_gonum_org_v1_gonum_mat() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CEqual":                 reflect.ValueOf(mat.CEqual),
 		"CEqualApprox":           reflect.ValueOf(mat.CEqualApprox),

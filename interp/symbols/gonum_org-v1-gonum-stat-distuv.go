@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/stat/distuv/distuv"] = map[string]reflect.Value{
+// table_gonum_org_v1_gonum_stat_distuv builds the symbol table of package gonum.org/v1/gonum/stat/distuv.
+func table_gonum_org_v1_gonum_stat_distuv() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewCategorical": reflect.ValueOf(distuv.NewCategorical),
 		"NewTriangle":    reflect.ValueOf(distuv.NewTriangle),

@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/stat/stat"] = map[string]reflect.Value{
+// table_gonum_org_v1_gonum_stat builds the symbol table of package gonum.org/v1/gonum/stat.
+func table_gonum_org_v1_gonum_stat() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bhattacharyya":         reflect.ValueOf(stat.Bhattacharyya),
 		"BivariateMoment":       reflect.ValueOf(stat.BivariateMoment),

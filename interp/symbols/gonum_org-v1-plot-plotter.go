@@ -7,8 +7,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/plotter/plotter"] = map[string]reflect.Value{
+// table_gonum_org_v1_plot_plotter builds the symbol table of package gonum.org/v1/plot/plotter.
+func table_gonum_org_v1_plot_plotter() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CheckFloats":              reflect.ValueOf(plotter.CheckFloats),
 		"CopyValues":               reflect.ValueOf(plotter.CopyValues),

@@ -12,8 +12,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/vg/draw/draw"] = map[string]reflect.Value{
+// table_gonum_org_v1_plot_vg_draw builds the symbol table of package gonum.org/v1/plot/vg/draw.
+func table_gonum_org_v1_plot_vg_draw() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Crop":               reflect.ValueOf(draw.Crop),
 		"Formats":            reflect.ValueOf(draw.Formats),

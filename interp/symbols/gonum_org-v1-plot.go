@@ -8,8 +8,9 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/plot"] = map[string]reflect.Value{
+// table_gonum_org_v1_plot builds the symbol table of package gonum.org/v1/plot.
+func table_gonum_org_v1_plot() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Align":              reflect.ValueOf(plot.Align),
 		"DefaultFont":        reflect.ValueOf(&plot.DefaultFont).Elem(),
