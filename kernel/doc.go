@@ -26,6 +26,9 @@
 // logged and dropped: never executed, never answered. Replies echo the
 // request header verbatim as parent_header (unknown fields survive), carry
 // metadata {} rather than null, and are signed over the bytes sent.
+// Replies on the ROUTER sockets are written with one writev per message
+// (routerSender: zmq4's own ROUTER send writes each frame separately, from
+// a goroutine per message).
 //
 // # Every request
 //
