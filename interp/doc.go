@@ -48,6 +48,24 @@
 // strings, time, os, the mlstd packages, gonum, gonum/plot) are imported
 // automatically.
 //
+// # Symbols
+//
+// Cells import compiled packages through yaegi symbol tables: the standard
+// packages of yaegi's stdlib.Symbols (package interp/symbols/stdlib, yaegi's
+// own extracted tables, so cells see exactly its packages and names) and
+// mlstd, gonum and gonum/plot (interp/symbols). yaegi's generated tables
+// are init functions that build every table when the process starts: ~500
+// KB of maps and most of the reflect data they point to paged in, in every
+// gokernel process, including `gokernel serve`, which never runs a cell.
+// `go generate ./interp/...` rewrites them into constructors, and New builds
+// them on the first session of the process (Tables; later sessions and
+// %reset reuse the maps, as Use copies their entries); the package init of
+// interp and its table packages allocates almost nothing (TestInitCost).
+// All tables are loaded at New rather than per import because yaegi patches
+// its standard packages once, in the Use call that brings "fmt/fmt" (output
+// redirection, the generic slices/maps sources). The compiled packages
+// themselves stay linked, so their own package inits still run.
+//
 // # Rewrites
 //
 // The AST is rewritten before compiling: top-level if/for/switch/select and
