@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gokernel/gokernel/interp/symbols"
 	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -69,6 +70,20 @@ func BenchmarkLoopRaw(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		if _, err := i.Eval("loop()"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildTables is what the first session of a process pays to
+// build every symbol table (package init used to pay it in every process).
+func BenchmarkBuildTables(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, build := range stdlib.Symbols {
+			build()
+		}
+		for _, build := range symbols.Symbols {
+			build()
 		}
 	}
 }
