@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // streams owns the two pipes that carry a session's stdout and stderr. The
@@ -38,11 +40,19 @@ var panicLine = regexp.MustCompile(`^(?:[^\s:]*_\.go:|)\d+:\d+: panic: `)
 type pump struct {
 	st      *streams
 	r       *os.File
+	rc      syscall.RawConn // r's, for reads under hold and FIONREAD
 	stderr  bool
 	mu      sync.Mutex
 	cond    *sync.Cond
 	seen    int64
 	stopped bool
+
+	// hold is held from each read of the pipe until what it read has been
+	// emitted, with pending (a held-back suffix that may start a marker):
+	// holding it, an empty pipe and no pending bytes mean that everything
+	// written so far has reached the writers (see idle).
+	hold    sync.Mutex
+	pending []byte
 }
 
 func newStreams(s *Session, capture bool) (*streams, error) {
@@ -74,16 +84,24 @@ func newStreams(s *Session, capture bool) (*streams, error) {
 		// A fatal runtime error would otherwise go into our own pipe and be lost.
 		_ = debug.SetCrashOutput(st.origStderr, debug.CrashOptions{})
 	}
-	st.out = st.newPump(st.outR, false)
-	st.err = st.newPump(st.errR, true)
+	if st.out, err = st.newPump(st.outR, false); err != nil {
+		return nil, err
+	}
+	if st.err, err = st.newPump(st.errR, true); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
-func (st *streams) newPump(r *os.File, stderr bool) *pump {
-	p := &pump{st: st, r: r, stderr: stderr}
+func (st *streams) newPump(r *os.File, stderr bool) (*pump, error) {
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("interp: %v", err)
+	}
+	p := &pump{st: st, r: r, rc: rc, stderr: stderr}
 	p.cond = sync.NewCond(&p.mu)
 	go p.loop()
-	return p
+	return p, nil
 }
 
 func (p *pump) writer() io.Writer {
@@ -125,49 +143,102 @@ func (p *pump) emit(b []byte) {
 	_, _ = p.writer().Write(b)
 }
 
+// loop forwards what arrives on the pipe. Each read happens with hold
+// held (a non-blocking read from inside RawConn.Read, which waits for the
+// pipe to be readable without holding it) and hold is released only once
+// the bytes read have been emitted.
 func (p *pump) loop() {
 	buf := make([]byte, 32<<10)
-	var pending []byte
 	for {
-		n, err := p.r.Read(buf)
-		if n > 0 {
-			data := append(pending, buf[:n]...)
-			pending = nil
+		var n int
+		var rerr error
+		err := p.rc.Read(func(fd uintptr) bool {
+			p.hold.Lock()
 			for {
-				i := bytes.Index(data, []byte(markerPrefix))
-				if i < 0 {
-					// Hold back a suffix that may be the start of a marker.
-					k := partialPrefix(data, markerPrefix)
-					p.emit(data[:len(data)-k])
-					pending = append([]byte(nil), data[len(data)-k:]...)
+				n, rerr = syscall.Read(int(fd), buf)
+				if rerr != syscall.EINTR {
 					break
 				}
-				p.emit(data[:i])
-				rest := data[i+len(markerPrefix):]
-				j := bytes.IndexByte(rest, 0)
-				if j < 0 {
-					pending = append([]byte(nil), data[i:]...)
-					break
-				}
-				seq, _ := strconv.ParseInt(string(rest[:j]), 10, 64)
-				p.mu.Lock()
-				if seq > p.seen {
-					p.seen = seq
-				}
-				p.cond.Broadcast()
-				p.mu.Unlock()
-				data = rest[j+1:]
 			}
-		}
+			if rerr == syscall.EAGAIN {
+				p.hold.Unlock()
+				return false // wait until the pipe is readable
+			}
+			return true // hold stays locked until the bytes are emitted
+		})
 		if err != nil {
-			p.emit(pending)
+			// The file was closed under the reader: nothing was read.
+			p.hold.Lock()
+			rerr = err
+			n = 0
+		}
+		if n > 0 {
+			p.forward(buf[:n])
+		}
+		if n <= 0 {
+			p.emit(p.pending)
+			p.pending = nil
+			p.hold.Unlock()
 			p.mu.Lock()
 			p.stopped = true
 			p.cond.Broadcast()
 			p.mu.Unlock()
 			return
 		}
+		p.hold.Unlock()
 	}
+}
+
+// forward emits data read from the pipe and notes the flush markers in
+// it; called with hold held.
+func (p *pump) forward(b []byte) {
+	data := append(p.pending, b...)
+	p.pending = nil
+	for {
+		i := bytes.Index(data, []byte(markerPrefix))
+		if i < 0 {
+			// Hold back a suffix that may be the start of a marker.
+			k := partialPrefix(data, markerPrefix)
+			p.emit(data[:len(data)-k])
+			if k > 0 {
+				p.pending = append([]byte(nil), data[len(data)-k:]...)
+			}
+			return
+		}
+		p.emit(data[:i])
+		rest := data[i+len(markerPrefix):]
+		j := bytes.IndexByte(rest, 0)
+		if j < 0 {
+			p.pending = append([]byte(nil), data[i:]...)
+			return
+		}
+		seq, _ := strconv.ParseInt(string(rest[:j]), 10, 64)
+		p.mu.Lock()
+		if seq > p.seen {
+			p.seen = seq
+		}
+		p.cond.Broadcast()
+		p.mu.Unlock()
+		data = rest[j+1:]
+	}
+}
+
+// idle reports whether everything written to the pipe so far has been
+// emitted: the pipe is empty and nothing is held back. Holding hold, no
+// read can be between taking bytes from the pipe and emitting them.
+func (p *pump) idle() bool {
+	p.hold.Lock()
+	defer p.hold.Unlock()
+	if len(p.pending) > 0 {
+		return false
+	}
+	queued := -1
+	if err := p.rc.Control(func(fd uintptr) {
+		queued, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
+	}); err != nil {
+		return false
+	}
+	return queued == 0
 }
 
 // partialPrefix returns the length of the longest suffix of b that is a
@@ -198,8 +269,13 @@ func (p *pump) wait(seq int64, timeout time.Duration) {
 }
 
 // flush makes sure everything written to the pipes so far has been
-// forwarded to the current cell's writers.
+// forwarded to the current cell's writers: at once when both pipes are
+// idle (most cells print nothing at their end), else by writing a marker
+// through each pipe and waiting for its reader to pass it.
 func (st *streams) flush() {
+	if st.out.idle() && st.err.idle() {
+		return
+	}
 	seq := st.seq.Add(1)
 	m := []byte(markerPrefix + strconv.FormatInt(seq, 10) + "\x00")
 	_, e1 := st.outW.Write(m)
