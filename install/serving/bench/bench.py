@@ -127,9 +127,14 @@ class Server:
 
 
 def body(rows, seed=1):
+    """The request body, the same for every server. It names the outputs
+    the FastAPI server returns (logits and predicted class), so gokernel,
+    which would add "probabilities" by default, returns the same tensors;
+    the FastAPI server ignores the field."""
     rnd = random.Random(seed)
     data = [0 if rnd.random() < 0.8 else rnd.randrange(256) / 255 for _ in range(rows * 784)]
-    return json.dumps({"id": "bench", "inputs": [{"name": "input", "shape": [rows, 784], "datatype": "FP32", "data": data}]})
+    return json.dumps({"id": "bench", "inputs": [{"name": "input", "shape": [rows, 784], "datatype": "FP32", "data": data}],
+                       "outputs": [{"name": "output"}, {"name": "predicted_class"}]})
 
 
 LUA = """
