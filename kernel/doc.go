@@ -28,7 +28,10 @@
 // metadata {} rather than null, and are signed over the bytes sent.
 // Replies on the ROUTER sockets are written with one writev per message
 // (routerSender: zmq4's own ROUTER send writes each frame separately, from
-// a goroutine per message).
+// a goroutine per message), and the sockets are bound through zmq4
+// transports registered by the package (gokernel-tcp, gokernel-ipc) whose
+// connections buffer reads, so a request is read in one or two system
+// calls instead of two per frame.
 //
 // # Every request
 //

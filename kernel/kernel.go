@@ -252,7 +252,7 @@ func (k *Kernel) bind(ctx context.Context) error {
 		if k.info.Transport == "ipc" {
 			_ = os.Remove(k.info.IP + "-" + strconv.Itoa(*s.port)) // a stale socket file from a dead kernel
 		}
-		if err := s.sock.Listen(ep); err != nil {
+		if err := s.sock.Listen(bufferedEndpoint(ep)); err != nil {
 			k.closeSockets()
 			return fmt.Errorf("kernel: binding %s to %s: %v", s.name, ep, err)
 		}
