@@ -14,6 +14,10 @@ For gokernel it also prints the p99 of the time spent inside its handler
 (from its own request-duration histogram on /metrics, as the upper bound
 of the bucket holding the 99th percentile), which tells the server's share
 of wrk's p99 from the time requests wait in socket buffers and for a CPU.
+Before the first batch size's runs at each concurrency it also runs wrk
+against gokernel's GET /v2/health/live ("gokernel live"): an empty 200
+from the same server, routing and metrics, with no body and no model, the
+floor of CPU per request and of p99 for any handler on this machine.
 
 With --rounds N every cell runs N times (each round interleaved again);
 the summary then gives, per cell, the median and range over the rounds of
@@ -178,9 +182,9 @@ def quantile_bound(before, after, q):
     return float("inf")
 
 
-def wrk(port, lua, conns, secs):
+def wrk(port, lua, conns, secs, path="/v2/models/mnist/infer"):
     out = subprocess.run(["wrk", "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
-                          f"http://127.0.0.1:{port}/v2/models/mnist/infer"], capture_output=True, text=True).stdout
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
     req = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = parse_dur(re.search(r"\s50%\s+(\S+)", out).group(1))
@@ -219,6 +223,10 @@ def main():
         print(f"{label:14s} cold start {servers[label].cold * 1000:7.1f} ms  idle RSS {servers[label].idle:6.1f} MiB", flush=True)
     print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s}")
     results = {}  # (label, rows, conns) -> [(rps, p99, cpu, errs), ...] one per round
+    floor = {}  # conns -> [(rps, p99, cpu, errs), ...]: gokernel's GET /v2/health/live
+    get_lua = os.path.join(tmp, "get.lua")
+    with open(get_lua, "w") as f:
+        f.write('wrk.method = "GET"\n')
     batches = list(map(int, a.batches.split(",")))
     conns_list = list(map(int, a.conns.split(",")))
     for rnd in range(a.rounds):
@@ -232,6 +240,17 @@ def main():
             with open(lua, "w") as f:
                 f.write(LUA % bf)
             for conns in conns_list:
+                if rows == batches[0]:
+                    # The floor: an empty 200 from the same server (net/http,
+                    # routing, metrics), no body, no model.
+                    s = servers["gokernel"]
+                    h0 = histogram(s.port, "live")
+                    c0 = cpu_seconds(s.proc.pid)
+                    req, rps, p50, p99, errs = wrk(s.port, get_lua, conns, a.secs, "/v2/health/live")
+                    cpu = (cpu_seconds(s.proc.pid) - c0) * 1000 / max(req, 1)
+                    hp99 = f"<= {quantile_bound(h0, histogram(s.port, 'live'), 0.99):g}"
+                    floor.setdefault(conns, []).append((rps, p99, cpu, errs))
+                    print(f"{'gokernel live':14s} {'GET':>3s} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s}", flush=True)
                 for label, s in servers.items():
                     h0 = histogram(s.port) if label == "gokernel" else None
                     c0 = cpu_seconds(s.proc.pid)
@@ -277,6 +296,10 @@ def main():
             errs = sum(v[3] for v in gk)
             line += f"   errors {errs}"
             print(line)
+    for conns in conns_list:
+        v = floor[conns]
+        print(f"floor, gokernel GET /v2/health/live c={conns:2d}: CPU/req {spread([x[2] for x in v], '%.3f')} ms   "
+              f"p99 {spread([x[1] for x in v], '%.2f')} ms   errors {sum(x[3] for x in v)}")
 
 
 if __name__ == "__main__":
