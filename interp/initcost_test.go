@@ -25,7 +25,7 @@ var initLimits = []struct {
 	// (\pL and \pN classes compiled at init), which the lead is asked to
 	// make lazy, after which this bound can go down to 64 KB. Building the
 	// symbol tables at init would add ~550 KB (stdlib ~490, mlstd ~58).
-	{"github.com/gokernel/gokernel/interp", 320 << 10, 600},
+	{"github.com/gokernel/gokernel/interp", 64 << 10, 300},
 	// The table packages: only their index maps (~8 KB in all).
 	{"github.com/gokernel/gokernel/interp/", 16 << 10, 32},
 	// yaegi's interp package (its own operator tables, ~10 KB) and the

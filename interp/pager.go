@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -12,11 +13,18 @@ import (
 // NAME? or ?NAME for the documentation, NAME?? or ??NAME for more (the
 // source), NAME being an identifier or a selector such as fmt.Println or
 // m.Forward. `a ? b` is not Go and does not match: it stays a syntax error.
-var helpRe = regexp.MustCompile(`^(\?{1,2})?([\pL_][\pL\pN_]*(?:\.[\pL_][\pL\pN_]*)*)(\?{1,2})?$`)
+// It is compiled on first use: its Unicode classes cost ~250 KB at init,
+// paid by every gokernel process (gokernel serve included) otherwise.
+var helpRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\?{1,2})?([\pL_][\pL\pN_]*(?:\.[\pL_][\pL\pN_]*)*)(\?{1,2})?$`)
+})
 
 // helpQuery parses a help cell; ok is false for anything else.
 func helpQuery(code string) (name string, detail int, ok bool) {
-	m := helpRe.FindStringSubmatch(strings.TrimSpace(code))
+	if !strings.Contains(code, "?") {
+		return "", 0, false
+	}
+	m := helpRe().FindStringSubmatch(strings.TrimSpace(code))
 	if m == nil || (m[1] == "") == (m[3] == "") {
 		return "", 0, false // no question marks, or on both sides
 	}
