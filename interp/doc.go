@@ -100,8 +100,10 @@
 // running cell's Output writers as bytes arrive; with Options.CaptureFDs the
 // pipes are also dup2'ed onto fds 1 and 2 so compiled and cgo output streams
 // the same way. Execute returns only after the pipes are drained, and every
-// Publish (display, update, clear_output) first drains them too (a marker
-// written through each pipe, awaited; tens of microseconds), so rich output
+// Publish (display, update, clear_output) first drains them too (at once
+// when both pipes are idle: empty, and nothing read but not yet forwarded;
+// otherwise a marker written through each pipe, awaited; tens of
+// microseconds), so rich output
 // keeps program order with text. stdout and stderr are two pipes: their
 // order relative to each other is not kept.
 package interp
