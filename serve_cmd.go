@@ -125,6 +125,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "gokernel serve: model %q version %s from %s ready in %v at %s\n",
 		o.Name, o.Version, path, time.Since(t0).Round(100*time.Microsecond), srv.InferURL())
+	// Start-up is over: the interpreter's and the kernel's code, which
+	// serving never runs, need not stay resident.
+	releaseStartupPages()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	<-ctx.Done()
