@@ -110,6 +110,7 @@ func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last
 		}
 	}
 	stmts := rw.list(body.List, true)
+	s.notePanics(n, rw)
 	if alt := redefineAsAssign(stmts, globals); alt != nil {
 		if prog, err := s.compile(anchor(&ast.BlockStmt{List: alt})); err == nil {
 			if _, err := s.runProg(ctx, prog); err != nil {
@@ -146,6 +147,7 @@ func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last
 // cannot see methods of interpreted types), else Go's %v.
 func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.ExprStmt) (map[string]any, error) {
 	rw.expr(es.X)
+	s.notePanics(n, rw)
 	mk := func(text ast.Expr) *ast.BlockStmt {
 		// func() { __gkt := X; __gk.Result(__gkt, text) }()
 		return &ast.BlockStmt{List: []ast.Stmt{iife(
@@ -155,7 +157,9 @@ func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.Ex
 	}
 	asStmt := func() (map[string]any, error) {
 		// Not a value (a call with no or several results): run it as a statement.
-		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: rw.list([]ast.Stmt{es}, true)})
+		stmts := rw.list([]ast.Stmt{es}, true)
+		s.notePanics(n, rw)
+		return nil, s.execChunk(ctx, n, &ast.BlockStmt{List: stmts})
 	}
 	// __gk.ResultV(X): X formatted with %v by compiled fmt, as a plain call
 	// and not a func literal: yaegi keeps a top-level func literal's value
@@ -347,6 +351,7 @@ func (s *Session) runDecls(ctx context.Context, n int, code string, start, end i
 		}
 	}
 	s.state.Unlock()
+	s.notePanics(n, rw) // (methods' bodies)
 	if len(redef) > 0 {
 		return &CellError{Name: "RedefinitionError", Value: fmt.Sprintf("cell %d: %s", n, strings.Join(redef, "; ")),
 			Traceback: append([]string{fmt.Sprintf("RedefinitionError in cell %d (nothing in this cell ran):", n)}, redef...)}
@@ -388,6 +393,7 @@ func (s *Session) runDecls(ctx context.Context, n int, code string, start, end i
 	for _, fd := range funcs {
 		rw.funcType(fd.Type)
 		rw.block(fd.Body)
+		s.notePanics(n, rw)
 		lit := &ast.FuncLit{Type: fd.Type, Body: fd.Body}
 		assign := &ast.AssignStmt{Lhs: []ast.Expr{ident(fd.Name.Name)}, Tok: token.ASSIGN, Rhs: []ast.Expr{lit}}
 		blk := &ast.BlockStmt{List: []ast.Stmt{assign}}
@@ -629,10 +635,19 @@ func (s *Session) cellError(n int, err error) error {
 			name, msg = "runtime error", "invalid memory address or nil pointer dereference"
 		}
 		tb := []string{name + ": " + msg}
-		prev := ""
+		prev, exactIn := "", ""
 		for _, l := range lines {
-			at := "  at " + s.nameFrame(cellPos(l)) + " (approximate)"
-			if at != prev {
+			at, fn, exact := s.nameFrame(cellPos(l))
+			if fn != "" && fn == exactIn {
+				continue // the approximate line of the function the panic is in
+			}
+			exactIn = ""
+			if exact {
+				exactIn = fn
+			} else {
+				at += " (approximate)"
+			}
+			if at = "  at " + at; at != prev {
 				tb = append(tb, at)
 			}
 			prev = at
@@ -729,10 +744,12 @@ func (s *Session) singleValue(x ast.Expr, globals map[string]reflect.Value) bool
 	return true
 }
 
-// funcSpan records the cell lines of a function or method declaration.
+// funcSpan records the cell lines of a function or method declaration,
+// or (panic set) of a panic statement the rewriter wrapped in a literal.
 type funcSpan struct {
 	cell, from, to int
 	name           string
+	panic          bool
 }
 
 func (s *Session) noteSpans(n int, f *ast.File) {
@@ -748,26 +765,57 @@ func (s *Session) noteSpans(n int, f *ast.File) {
 		if fd.Recv != nil {
 			name = recvName(fd.Recv) + "." + name
 		}
-		s.spans = append(s.spans, funcSpan{n, fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line, name})
+		s.spans = append(s.spans, funcSpan{n, fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line, name, false})
 	}
+}
+
+// notePanics records the panic statements rw wrapped since the last call:
+// the frame of such a wrapper starts within the statement, so a traceback
+// frame there is the panic's own line.
+func (s *Session) notePanics(n int, rw *rewriter) {
+	if len(rw.panics) == 0 {
+		return
+	}
+	fset := s.yi.FileSet()
+	s.state.Lock()
+	defer s.state.Unlock()
+	for _, p := range rw.panics {
+		from, to := fset.Position(p.Pos()), fset.Position(p.End())
+		if from.Filename == to.Filename && from.Filename == fmt.Sprintf("cell%d/_.go", n) {
+			s.spans = append(s.spans, funcSpan{n, from.Line, to.Line, "", true})
+		}
+	}
+	rw.panics = rw.panics[:0]
 }
 
 var frameRe = regexp.MustCompile(`^cell (\d+), line (\d+): panic: (.*)$`)
 
 // nameFrame turns yaegi's "cell 3, line 2: panic: main.func(...)" into
-// "cell 3, line 2, in f": closures made from cell functions have no name
-// of their own, so the innermost declared function around the line names it.
-func (s *Session) nameFrame(l string) string {
+// "cell 3, line 2, in f" and returns the function's name: closures made
+// from cell functions have no name of their own, so the innermost declared
+// function around the line names it. yaegi gives the line of the frame's
+// first node, so the line is approximate (exact false) unless the frame is
+// that of a wrapped panic statement, whose first line it then gives.
+func (s *Session) nameFrame(l string) (at, fn string, exact bool) {
 	m := frameRe.FindStringSubmatch(l)
 	if m == nil {
-		return l
+		return l, "", false
 	}
 	cell, line := atoiOr(m[1]), atoiOr(m[2])
-	fn := strings.TrimSuffix(strings.TrimPrefix(m[3], "main."), "(...)")
+	fn = strings.TrimSuffix(strings.TrimPrefix(m[3], "main."), "(...)")
 	s.state.Lock()
 	best := -1
 	for i, sp := range s.spans {
-		if sp.cell == cell && sp.from <= line && line <= sp.to && (best < 0 || sp.from >= s.spans[best].from) {
+		if sp.cell != cell || line < sp.from || line > sp.to {
+			continue
+		}
+		if sp.panic {
+			if m[3] != "main(...)" { // (the cell's own code calls nothing panic-wrapped)
+				line, exact = sp.from, true
+			}
+			continue
+		}
+		if best < 0 || sp.from >= s.spans[best].from {
 			best = i
 		}
 	}
@@ -775,10 +823,10 @@ func (s *Session) nameFrame(l string) string {
 		fn = s.spans[best].name
 	}
 	s.state.Unlock()
-	if fn == "" || fn == "func" {
+	if fn == "" || fn == "func" || strings.HasPrefix(fn, "func.") {
 		fn = "cell code"
 	}
-	return fmt.Sprintf("cell %d, line %d, in %s", cell, line, fn)
+	return fmt.Sprintf("cell %d, line %d, in %s", cell, line, fn), fn, exact
 }
 
 func atoiOr(x string) int {

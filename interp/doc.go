@@ -77,6 +77,15 @@
 // min, max and clear become helpers; `go` statements recover panics and
 // report them instead of killing the process.
 //
+// A panic's traceback comes from yaegi's "L:C: panic: f(...)" lines, one per
+// interpreted frame, which give the line of the frame's first node, not of
+// the call or panic in it: such frames are shown "(approximate)". A `panic(v)`
+// statement below the top level therefore runs in a func literal of its own
+// (`func() { panic(v) }()`; recover and the value are unchanged), whose frame
+// starts on the panic's line: the innermost frame gives that exact line, and
+// the enclosing function's approximate frame is dropped. Runtime errors
+// (index, nil) inside functions keep the approximate line.
+//
 // # Interrupts
 //
 // yaegi's context cancellation silently breaks every closure created before

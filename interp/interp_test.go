@@ -321,10 +321,45 @@ func TestPanicTraceback(t *testing.T) {
 	if !strings.Contains(tb, "cell 1, line") || !strings.Contains(tb, "inner") {
 		t.Errorf("traceback does not locate the panic: %q", ce.Traceback)
 	}
-	if !strings.Contains(tb, "cell 1, line 2, in inner") || !strings.Contains(tb, "in outer") {
-		t.Errorf("traceback does not name the functions: %q", ce.Traceback)
+	// The panic's own line (3), not the line of inner's first statement (2),
+	// and that frame only once.
+	if !strings.Contains(tb, "cell 1, line 3, in inner\n") || !strings.Contains(tb, "in outer") || strings.Count(tb, "in inner") != 1 {
+		t.Errorf("traceback does not give the panic's line or does not name the functions: %q", ce.Traceback)
 	}
 	if strings.Contains(stderr, "panic:") {
 		t.Errorf("interpreter traceback leaked into stderr: %q", stderr)
+	}
+}
+
+// TestPanicLineInFunc: a panic inside a function is reported at its own
+// line, wherever it sits (nested blocks, a method, a literal, a top-level
+// if), and wrapping it in a literal keeps recover and the value intact.
+func TestPanicLineInFunc(t *testing.T) {
+	s := newSession(t)
+	cases := []struct{ code, want string }{
+		{"func deep(xs []int) int {\n\ts := 0\n\tfor _, x := range xs {\n\t\tswitch {\n\t\tcase x < 0:\n\t\t\tpanic(\"negative\")\n\t\t}\n\t\ts += x\n\t}\n\treturn s\n}\ndeep([]int{1, -2})",
+			"cell 1, line 6, in deep\n"},
+		{"type acc struct{ n int }\nfunc (a *acc) add(k int) {\n\ta.n += k\n\tif a.n > 3 {\n\t\tpanic(\n\t\t\tfmt.Sprint(\"over \", a.n))\n\t}\n}\nvar a acc\nfor i := 0; i < 5; i++ {\n\ta.add(i)\n}",
+			"cell 2, line 5, in acc.add\n"},
+		{"f := func() {\n\tx := 1\n\tpanic(x)\n}\nf()", "cell 3, line 3, in cell code\n"},
+		{"if v := 2; v > 1 {\n\tpanic(\"top if\")\n}", "cell 4, line 2, in cell code\n"},
+	}
+	for _, c := range cases {
+		_, _, _, err := run(s, c.code)
+		ce, ok := err.(*CellError)
+		if !ok || ce.Name != "panic" {
+			t.Fatalf("%q: want a panic, got %v", c.code, err)
+		}
+		if tb := strings.Join(ce.Traceback, "\n") + "\n"; !strings.Contains(tb, "  at "+c.want) {
+			t.Errorf("%q: traceback does not contain %q:\n%s", c.code, c.want, tb)
+		}
+	}
+	res, _, _, err := run(s, "func safe() (r string) {\n\tdefer func() { r = fmt.Sprint(\"recovered \", recover()) }()\n\tpanic(errors.New(\"boom\"))\n}\nsafe()")
+	if err != nil || res != "recovered boom" {
+		t.Errorf("recover in a function with a wrapped panic: %q, %v", res, err)
+	}
+	res, _, _, err = run(s, "func val(n int) int {\n\tif n > 0 {\n\t\treturn n\n\t}\n\tpanic(\"not positive\")\n}\nval(4)")
+	if err != nil || res != "4" {
+		t.Errorf("a function ending in panic: %q, %v", res, err)
 	}
 }

@@ -20,6 +20,7 @@ type rewriter struct {
 	noMin   bool // the user defined their own min/max/clear
 	atTop   bool // rewriting an expression of a cell top-level statement (global scope)
 	tmp     int
+	panics  []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
 }
 
 func newRewriter(globals map[string]reflect.Value) *rewriter {
@@ -174,6 +175,13 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 			return wrap(sel)
 		}
 		r.expr(s.X)
+		if c, ok := s.X.(*ast.CallExpr); ok && !top && isIdent(c.Fun, "panic") {
+			// yaegi names a frame by its first node: a panic in a function
+			// would be reported at the function's first statement. In a
+			// literal of its own, its frame starts on the panic's line.
+			r.panics = append(r.panics, s)
+			return []ast.Stmt{iife(s)}
+		}
 	case *ast.AssignStmt:
 		for _, e := range s.Rhs {
 			r.expr(e)
@@ -801,4 +809,9 @@ func cloneIdents(l []ast.Expr) []ast.Expr {
 		out[i] = ident(e.(*ast.Ident).Name)
 	}
 	return out
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
 }

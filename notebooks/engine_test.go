@@ -307,12 +307,8 @@ var engineScenarios = []engineScenario{
 					t.Errorf("panic traceback does not name %q:\n%s", fn, tb)
 				}
 			}
-			// The panic is on line 3 of the cell; the engine reports the
-			// enclosing statement's line (it says "approximate").
+			// The panic is on line 3 of the cell, inside an if in inner.
 			t.Run("exact line inside a func", func(t *testing.T) {
-				if !knownBugs() {
-					t.Skip("known bug (GOKERNEL_KNOWN_BUGS=1 runs it): a panic inside an if in a func is reported at the if's line")
-				}
 				if want := fmt.Sprintf("cell %d, line 3, in inner", r.execCount()); !strings.Contains(tb, want) {
 					t.Errorf("traceback does not contain %q:\n%s", want, tb)
 				}
