@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gokernel/gokernel/interp/symbols"
@@ -23,15 +25,16 @@ import (
 )
 
 // execCell runs a cell: split into items, then each run of declarations and
-// each statement is parsed, rewritten, compiled and executed in order.
+// each statement is parsed, rewritten, compiled and executed: statements in
+// order, declarations hoisted as precheck orders them.
 func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]any, error) {
 	items := splitItems(code)
 	s.state.Lock()
 	s.cellLines = strings.Count(strings.TrimRight(code, " \t\r\n"), "\n") + 1
 	s.state.Unlock()
-	last := -1
+	last := -1 // the last statement: its value is the result (declarations below it are hoisted)
 	for i, it := range items {
-		if !it.pkg {
+		if !it.pkg && !it.decl {
 			last = i
 		}
 	}
@@ -41,50 +44,83 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 	if broken != "" {
 		fmt.Fprintf(s.outs.errW, "warning: %s earlier in this session; functions and closures created before then may return zero values. Restart the kernel to be safe.\n", broken)
 	}
-	if err := s.precheck(n, code, items); err != nil {
+	us := units(items)
+	order, err := s.precheck(n, code, items, us)
+	if err != nil {
 		return nil, err
 	}
+	if order == nil {
+		for i := range us {
+			order = append(order, i)
+		}
+	}
 	var result map[string]any
-	ranTo := 0 // the cell's last line that has run
+	ran := make([]bool, len(us)) // declarations may run early
 	note := func(err error) error {
 		var ce *CellError
-		if ranTo > 0 && errors.As(err, &ce) && (ce.Name == "CompileError" || ce.Name == "SyntaxError" || ce.Name == "RedefinitionError") {
-			what := fmt.Sprintf("lines 1-%d of this cell already ran", ranTo)
-			if ranTo == 1 {
-				what = "line 1 of this cell already ran"
-			}
-			ce.Value += " (" + what + ")"
-			ce.Traceback = append(ce.Traceback, "note: "+what+"; their effects are kept")
+		if !slices.Contains(ran, true) || !errors.As(err, &ce) || (ce.Name != "CompileError" && ce.Name != "SyntaxError" && ce.Name != "RedefinitionError") {
+			return err
 		}
+		// Lines of units that ran one after the other in the cell form one range.
+		var rs []lineRange
+		for k, u := range us {
+			if !ran[k] {
+				continue
+			}
+			from, _ := lineCol(code, items[u.from].start)
+			to, _ := lineCol(code, items[u.to-1].end)
+			if k > 0 && ran[k-1] {
+				rs[len(rs)-1].to = to
+			} else {
+				rs = append(rs, lineRange{from, to})
+			}
+		}
+		what := ranLines(rs) + " of this cell already ran"
+		ce.Value += " (" + what + ")"
+		ce.Traceback = append(ce.Traceback, "note: "+what+"; their effects are kept")
 		return err
 	}
-	for i := 0; i < len(items); {
-		it := items[i]
-		if it.pkg {
-			i++
-			continue
-		}
-		if it.decl {
-			j := i
-			for j < len(items) && (items[j].decl || items[j].pkg) {
-				j++
-			}
-			if err := s.runDecls(ctx, n, code, items[i].start, items[j-1].end); err != nil {
+	for _, k := range order {
+		u := us[k]
+		start, end := items[u.from].start, items[u.to-1].end
+		if u.decl {
+			if err := s.runDecls(ctx, n, code, start, end); err != nil {
 				return nil, note(err)
 			}
-			ranTo, _ = lineCol(code, items[j-1].end)
-			i = j
-			continue
+		} else {
+			res, err := s.runStmt(ctx, n, code, items[u.from], u.from == last)
+			if err != nil {
+				return nil, note(err)
+			}
+			result = res
 		}
-		res, err := s.runStmt(ctx, n, code, it, i == last)
-		if err != nil {
-			return nil, note(err)
-		}
-		ranTo, _ = lineCol(code, it.end)
-		result = res
-		i++
+		ran[k] = true
 	}
 	return result, nil
+}
+
+// lineRange is a range of a cell's lines, from and to included.
+type lineRange struct{ from, to int }
+
+// ranLines says which lines have run, given ranges in order: "line 1",
+// "lines 1-4", "lines 1-4 and 9-12".
+func ranLines(rs []lineRange) string {
+	var parts []string
+	for _, r := range rs {
+		if r.from == r.to {
+			parts = append(parts, strconv.Itoa(r.from))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", r.from, r.to))
+		}
+	}
+	what := "lines "
+	if len(rs) == 1 && rs[0].from == rs[0].to {
+		what = "line "
+	}
+	if len(parts) > 1 {
+		return what + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return what + parts[0]
 }
 
 // runStmt runs one top-level statement; if it is the cell's trailing

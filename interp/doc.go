@@ -31,10 +31,15 @@
 //     cell types by their names) before the value is stored (globals.go).
 //
 // Before a cell of several chunks runs, precheck parses all of them and
-// looks for names defined nowhere, or only further down the cell (a cell
-// runs top to bottom), so a syntax error or a typo on line 15 is reported
-// before lines 1-14 run; a compile error found later says which lines
-// already ran.
+// looks for names defined nowhere, so a syntax error or a typo on line 15 is
+// reported before lines 1-14 run; a compile error found later says which
+// lines already ran. It also orders the chunks: as in a Go file, functions
+// and types may be declared below their use, so each run of declarations
+// is hoisted as early as what it uses from the cell allows (after the
+// statements defining the variables it uses); statements run top to
+// bottom, so a variable used above its definition, or a function that needs
+// a variable defined below its use, is refused before anything runs. A
+// trailing expression followed only by declarations is still the result.
 //
 // Go's generic slices and maps functions have no compiled symbols; calls
 // of the common ones (slices.Sort, Max, Min, Contains, Index, Reverse,

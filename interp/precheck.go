@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// precheck looks at a whole cell before any of it runs. A cell is compiled
+// precheck looks at a whole cell before any of it runs and returns the
+// order in which to run its units (nil: source order). A cell is compiled
 // and run chunk by chunk (a later chunk may use what an earlier one
 // defines), so without this a typo on line 15 would be reported after lines
 // 1-14 had run. It reports
@@ -17,47 +18,36 @@ import (
 //   - syntax errors in any chunk, and
 //   - names that are defined nowhere: not in the session (variables,
 //     functions, types, imports), not at the top level of this cell, not
-//     as a package used by its usual name and not predeclared.
+//     as a package used by its usual name and not predeclared, or defined
+//     in this cell only after their use.
+//
+// Declarations are hoisted, as in a Go file, where the order of functions
+// and types does not matter: each run of declarations runs as early as
+// what it uses from this cell allows (after the statements defining the
+// variables it uses, after the declarations it uses), never later than its
+// place in the cell. Statements keep their order, so a variable used above
+// its definition is still an error.
 //
 // It errs on the side of silence: anything it is unsure of is left to
 // yaegi, whose errors the engine annotates with what already ran.
-func (s *Session) precheck(n int, code string, items []item) error {
-	chunks := 0
-	for _, it := range items {
-		if !it.pkg {
-			chunks++
-		}
+func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, error) {
+	if len(us) < 2 {
+		return nil, nil // nothing can run before the only chunk is compiled
 	}
-	if chunks < 2 {
-		return nil // nothing can run before the only chunk is compiled
-	}
-	// Parse every chunk as execCell will; run numbers follow execution
-	// order (a run of declarations is compiled as one file).
-	var (
-		files []*ast.File
-		runs  []int
-	)
-	run, prevDecl := -1, false
-	for _, it := range items {
-		if it.pkg {
-			continue
-		}
+	// Parse every unit as execCell will.
+	files := make([]*ast.File, len(us))
+	for i, u := range us {
 		var src string
-		if it.decl {
-			src = "package main\n" + chunkSource(n, code, it.start, it.end) + "\n"
+		if u.decl {
+			src = "package main\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n"
 		} else {
-			src = "package main\nfunc main() {\n" + chunkSource(n, code, it.start, it.end) + "\n}\n"
+			src = "package main\nfunc main() {\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n}\n"
 		}
 		f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
 		if err != nil {
-			return s.cellError(n, err)
+			return nil, s.cellError(n, err)
 		}
-		if !(it.decl && prevDecl) {
-			run++
-		}
-		prevDecl = it.decl
-		files = append(files, f)
-		runs = append(runs, run)
+		files[i] = f
 	}
 	known := map[string]bool{} // defined in the session already
 	for name := range s.globalsGrow(true) {
@@ -74,10 +64,10 @@ func (s *Session) precheck(n int, code string, items []item) error {
 	}
 	s.state.Unlock()
 	defs := map[string]*ast.Ident{} // defined at the top level of this cell: the first definition
-	defRun := map[string]int{}
-	def := func(id *ast.Ident, run int) {
+	defUnit := map[string]int{}
+	def := func(id *ast.Ident, u int) {
 		if _, ok := defs[id.Name]; !ok {
-			defs[id.Name], defRun[id.Name] = id, run
+			defs[id.Name], defUnit[id.Name] = id, u
 		}
 	}
 	dotImport := false
@@ -95,12 +85,12 @@ func (s *Session) precheck(n int, code string, items []item) error {
 						if name == "." {
 							dotImport = true
 						}
-						def(&ast.Ident{Name: name, NamePos: sp.Pos()}, runs[i])
+						def(&ast.Ident{Name: name, NamePos: sp.Pos()}, i)
 					case *ast.TypeSpec:
-						def(sp.Name, runs[i])
+						def(sp.Name, i)
 					case *ast.ValueSpec:
 						for _, id := range sp.Names {
-							def(id, runs[i])
+							def(id, i)
 						}
 					}
 				}
@@ -108,47 +98,166 @@ func (s *Session) precheck(n int, code string, items []item) error {
 				if d.Recv != nil {
 					continue
 				}
-				if d.Name.Name != "main" {
-					def(d.Name, runs[i])
+				if d.Name.Name != "main" || us[i].decl {
+					def(d.Name, i)
 					continue
 				}
 				// A statement chunk: its top-level definitions are globals.
 				for _, st := range d.Body.List {
-					topLevelNames(st, func(id *ast.Ident) { def(id, runs[i]) })
+					topLevelNames(st, func(id *ast.Ident) { def(id, i) })
 				}
 			}
 		}
 	}
 	if dotImport {
-		return nil
+		return nil, nil
 	}
-	fset := s.yi.FileSet()
+	// uses[i]: the names unit i takes from other units of this cell.
+	uses := make([][]*ast.Ident, len(us))
 	for i, f := range files {
 		keys := compositeKeys(f)
 		for _, id := range f.Unresolved {
+			if !keys[id] && !strings.HasPrefix(id.Name, "__gk") {
+				uses[i] = append(uses[i], id)
+			}
+		}
+	}
+	order, why := hoist(us, uses, defUnit)
+	at := make([]int, len(us)) // unit -> its place in order
+	for k, u := range order {
+		at[u] = k
+	}
+	fset := s.yi.FileSet()
+	for i := range us {
+		for _, id := range uses[i] {
 			name := id.Name
-			if known[name] || keys[id] || strings.HasPrefix(name, "__gk") {
+			if known[name] {
 				continue
 			}
-			if d, ok := defs[name]; ok {
-				if defRun[name] <= runs[i] {
-					continue
+			if d, ok := defUnit[name]; ok {
+				if d == i || at[d] < at[i] {
+					continue // (a file's imports are unresolved names)
 				}
-				// Go orders package-level declarations itself; a cell runs
-				// top to bottom.
 				msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
-				v := fmt.Sprintf("%s (defined later, on line %d of this cell; a cell runs from top to bottom, so move the definition up; nothing in this cell ran)", msg, fset.Position(d.Pos()).Line)
-				return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+				line := fset.Position(defs[name].Pos()).Line
+				var v string
+				if b := why[d]; us[d].decl && b != nil && at[defUnit[b.Name]] > at[i] {
+					// A declaration that needs a variable defined after the use.
+					v = fmt.Sprintf("%s (declared on line %d of this cell, but it uses %s, which is defined on line %d, after this line; a cell's statements run from top to bottom; nothing in this cell ran)",
+						msg, line, b.Name, fset.Position(defs[b.Name].Pos()).Line)
+				} else if us[i].decl && us[d].decl {
+					// Declarations using each other across a statement.
+					v = fmt.Sprintf("%s (declared on line %d of this cell, in another run of declarations that needs this one: declarations that use each other must have no statement between them; nothing in this cell ran)", msg, line)
+				} else {
+					// Declarations are hoisted, statements are not.
+					v = fmt.Sprintf("%s (defined later, on line %d of this cell; a cell's statements run from top to bottom, so move the definition up; nothing in this cell ran)", msg, line)
+				}
+				return nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 			}
 			if _, auto := autoPackages[name]; auto || types.Universe.Lookup(name) != nil {
 				continue
 			}
 			msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
 			v := msg + " (nothing in this cell ran)"
-			return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+			return nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 		}
 	}
-	return nil
+	return order, nil
+}
+
+// hoist orders the units of a cell: statements in source order, each run
+// of declarations as early as the units it uses (uses, defined by the units
+// defUnit names) allow, and never after its place in the cell. why[u] is
+// the name from a statement that holds declaration unit u back, if any.
+func hoist(us []unit, uses [][]*ast.Ident, defUnit map[string]int) (order []int, why []*ast.Ident) {
+	// slot[u]: u runs after statement unit slot[u] (-1: first).
+	slot := make([]int, len(us))
+	why = make([]*ast.Ident, len(us))
+	lastStmt := make([]int, len(us)) // the last statement unit before u
+	prev := -1
+	for u := range us {
+		lastStmt[u] = prev
+		if !us[u].decl {
+			prev = u
+		}
+	}
+	const (
+		todo = iota
+		busy
+		done
+	)
+	state := make([]int, len(us))
+	var place func(u int)
+	place = func(u int) {
+		state[u] = busy
+		slot[u] = -1
+		for _, id := range uses[u] {
+			d, ok := defUnit[id.Name]
+			if !ok || d == u {
+				continue
+			}
+			at := -1
+			switch {
+			case !us[d].decl:
+				at = d
+			case state[d] == busy:
+				continue // declarations using each other: source order decides
+			default:
+				if state[d] == todo {
+					place(d)
+				}
+				at = slot[d]
+			}
+			if at > lastStmt[u] {
+				continue // defined after u's place: an error or a session name
+			}
+			if at > slot[u] {
+				slot[u] = at
+				if !us[d].decl {
+					why[u] = id
+				} else {
+					why[u] = why[d]
+				}
+			}
+		}
+		state[u] = done
+	}
+	for u := range us {
+		if us[u].decl && state[u] == todo {
+			place(u)
+		}
+	}
+	emitted := make([]bool, len(us))
+	var emit func(u int)
+	emit = func(u int) {
+		if emitted[u] {
+			return
+		}
+		emitted[u] = true
+		if us[u].decl {
+			for _, id := range uses[u] {
+				if d, ok := defUnit[id.Name]; ok && us[d].decl && slot[d] <= slot[u] {
+					emit(d)
+				}
+			}
+		}
+		order = append(order, u)
+	}
+	emitSlot := func(k int) {
+		for u := range us {
+			if us[u].decl && slot[u] == k {
+				emit(u)
+			}
+		}
+	}
+	emitSlot(-1)
+	for u := range us {
+		if !us[u].decl {
+			emit(u)
+			emitSlot(u)
+		}
+	}
+	return order, why
 }
 
 // topLevelNames calls def with the names a top-level statement defines.

@@ -137,3 +137,32 @@ func chunkSource(cell int, src string, start, end int) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// unit is what execCell compiles and runs as one chunk: a run of
+// declaration items (one file) or one statement item; items[from:to].
+type unit struct {
+	decl     bool
+	from, to int
+}
+
+// units groups items into units, in source order; package clauses are dropped.
+func units(items []item) []unit {
+	var us []unit
+	for i := 0; i < len(items); {
+		switch it := items[i]; {
+		case it.pkg:
+			i++
+		case it.decl:
+			j := i
+			for j < len(items) && (items[j].decl || items[j].pkg) {
+				j++
+			}
+			us = append(us, unit{true, i, j})
+			i = j
+		default:
+			us = append(us, unit{false, i, i + 1})
+			i++
+		}
+	}
+	return us
+}
