@@ -86,7 +86,8 @@
 // interpreted frame, which give the line of the frame's first node, not of
 // the call or panic in it: such frames are shown "(approximate)". A `panic(v)`
 // statement below the top level therefore runs in a func literal of its own
-// (`func() { panic(v) }()`; recover and the value are unchanged), whose frame
+// (`func() { panic(v) }()`; recover and the value are unchanged, and a literal
+// called in place does not make a loop copy its variables), whose frame
 // starts on the panic's line: the innermost frame gives that exact line, and
 // the enclosing function's approximate frame is dropped. Runtime errors
 // (index, nil) inside functions keep the approximate line.

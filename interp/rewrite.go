@@ -761,11 +761,22 @@ func (r *rewriter) isInt(e ast.Expr) bool {
 	return false
 }
 
-// captures reports whether a loop body contains a closure or takes an address.
+// captures reports whether a loop body contains a closure or takes an
+// address. A literal called where it is written (as a wrapped panic is)
+// ends within the iteration: only what it contains counts.
 func captures(b *ast.BlockStmt) bool {
 	found := false
-	ast.Inspect(b, func(n ast.Node) bool {
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.CallExpr:
+			if fl, ok := n.Fun.(*ast.FuncLit); ok {
+				ast.Inspect(fl.Body, visit)
+				for _, a := range n.Args {
+					ast.Inspect(a, visit)
+				}
+				return false
+			}
 		case *ast.FuncLit:
 			found = true
 		case *ast.UnaryExpr:
@@ -776,7 +787,8 @@ func captures(b *ast.BlockStmt) bool {
 			found = true
 		}
 		return !found
-	})
+	}
+	ast.Inspect(b, visit)
 	return found
 }
 
