@@ -291,9 +291,7 @@ func (s *Session) Inspect(code string, cursorPos, detailLevel int) (map[string]a
 			if def := s.cellDecl(word); def != "" {
 				return map[string]any{"text/plain": def}, true
 			}
-		}
-		if !ok {
-			if _, pkg := s.pkgSymbols(word)[""]; pkg || s.pkgSymbols(word) != nil {
+			if s.pkgSymbols(word) != nil {
 				s.state.Lock()
 				p := s.imports[word]
 				s.state.Unlock()
