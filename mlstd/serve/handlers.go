@@ -57,7 +57,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	h := func(pattern, endpoint string, f func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, s.instrument(endpoint, f))
+		mux.Handle(pattern, s.instrument(s.endpoint(endpoint), f))
 	}
 	h("GET /v2/health/live", "live", func(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK)
@@ -82,13 +82,55 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// instrument wraps a handler with in-flight, latency and request metrics
-// and turns its error into a {"error": "..."} response.
-func (s *Server) instrument(endpoint string, f func(http.ResponseWriter, *http.Request) error) http.Handler {
-	lat := s.metrics.latency.WithLabelValues(s.opts.Name, endpoint)
+// endpoint is one endpoint's metrics. The net/http routes and the
+// connection loop's own fast path (front.go) count into the same series.
+type endpoint struct {
+	s    *Server
+	name string
+	lat  prometheus.Observer
 	// The 200 series is looked up once, on the first success (creating it
 	// earlier would export a zero series for endpoints never called).
-	var ok atomic.Pointer[prometheus.Counter]
+	ok atomic.Pointer[prometheus.Counter]
+}
+
+// endpoint returns the metrics of the named endpoint, made on first use.
+func (s *Server) endpoint(name string) *endpoint {
+	s.endpointsMu.Lock()
+	defer s.endpointsMu.Unlock()
+	if s.endpoints == nil {
+		s.endpoints = map[string]*endpoint{}
+	}
+	ep := s.endpoints[name]
+	if ep == nil {
+		ep = &endpoint{s: s, name: name, lat: s.metrics.latency.WithLabelValues(s.opts.Name, name)}
+		s.endpoints[name] = ep
+	}
+	return ep
+}
+
+// done records a finished request: its latency and status code.
+func (ep *endpoint) done(code int, d time.Duration) {
+	s := ep.s
+	ep.lat.Observe(d.Seconds())
+	if code == http.StatusOK {
+		c := ep.ok.Load()
+		if c == nil {
+			cc := s.metrics.requests.WithLabelValues(s.opts.Name, ep.name, "200")
+			c = &cc
+			ep.ok.Store(c)
+		}
+		(*c).Inc()
+	} else {
+		s.metrics.requests.WithLabelValues(s.opts.Name, ep.name, strconv.Itoa(code)).Inc()
+	}
+	if ep.name == "infer" {
+		s.stats.request(d, code)
+	}
+}
+
+// instrument wraps a handler with in-flight, latency and request metrics
+// and turns its error into a {"error": "..."} response.
+func (s *Server) instrument(ep *endpoint, f func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		s.metrics.inflight.Inc()
@@ -97,27 +139,18 @@ func (s *Server) instrument(endpoint string, f func(http.ResponseWriter, *http.R
 		if err := f(sw, r); err != nil {
 			writeError(sw, err)
 		}
-		d := time.Since(t0)
-		lat.Observe(d.Seconds())
-		if sw.code == http.StatusOK {
-			c := ok.Load()
-			if c == nil {
-				cc := s.metrics.requests.WithLabelValues(s.opts.Name, endpoint, "200")
-				c = &cc
-				ok.Store(c)
-			}
-			(*c).Inc()
-		} else {
-			s.metrics.requests.WithLabelValues(s.opts.Name, endpoint, strconv.Itoa(sw.code)).Inc()
-		}
-		if endpoint == "infer" {
-			s.stats.request(d, sw.code)
-		}
+		ep.done(sw.code, time.Since(t0))
 	})
 }
 
-func writeError(w http.ResponseWriter, err error) {
+// errorJSON is the body of an error response: {"error": "..."}.
+func errorJSON(err error) []byte {
 	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	return b
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	b := errorJSON(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(codeOf(err))
 	w.Write(b)

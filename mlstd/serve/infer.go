@@ -22,59 +22,10 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := *bp
-	var bin []byte
-	if h := r.Header.Get("Inference-Header-Content-Length"); h != "" {
-		n, err := strconv.Atoi(h)
-		if err != nil || n < 0 || n > len(body) {
-			bodyPool.Put(bp)
-			return errorf("Inference-Header-Content-Length %q does not fit a body of %d bytes", h, len(body))
-		}
-		body, bin = body[:n], body[n:]
-	}
-	req, err := parseInferRequest(body)
-	if err == nil {
-		err = attachBinary(req, bin)
-	}
+	rp := respPool.Get().(*[]byte)
+	buf, err := s.infer((*rp)[:0], *bp, r.Header.Get("Inference-Header-Content-Length"), r.Context().Done())
 	if cap(*bp) <= 4<<20 {
 		bodyPool.Put(bp)
-	}
-	if err != nil {
-		return err
-	}
-	rows, err := s.validate(req)
-	if err != nil {
-		return err
-	}
-	want, err := s.wantedOutputs(req.Outputs)
-	if err != nil {
-		return err
-	}
-	j := &job{x: req.Inputs[0].Data, rows: rows, done: make(chan result, 1)}
-	if !s.batch.runInline(j) {
-		if err := s.batch.submit(j); err != nil {
-			return err
-		}
-	}
-	var res result
-	select {
-	case res = <-j.done:
-	case <-r.Context().Done(): // client gone; the job still completes into j.done
-		return &httpError{code: 499, msg: "serve: client closed the request"}
-	}
-	if res.err != nil {
-		return res.err
-	}
-	classes := s.argmax(res.out, rows)
-	id := req.ID
-	if !req.HasID {
-		id = "gk-" + strconv.FormatUint(s.nextID.Add(1), 10)
-	}
-	s.preds.remember(id, classes)
-	rp := respPool.Get().(*[]byte)
-	buf, err := s.encodeResponse((*rp)[:0], id, res.out, classes, rows, want)
-	if res.free {
-		putData(req.Inputs[0].Data)
 	}
 	if err != nil {
 		respPool.Put(rp)
@@ -89,6 +40,64 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 		respPool.Put(rp)
 	}
 	return nil
+}
+
+// infer runs one inference request and appends the $inference_response
+// JSON to dst. body is the request JSON or, with the binary tensor data
+// extension, a JSON header of headerLen bytes (the
+// Inference-Header-Content-Length header; "" without it) followed by the
+// binary data; nothing of body is kept after infer returns. cancel, when
+// not nil, abandons the wait for the model (the client left).
+func (s *Server) infer(dst, body []byte, headerLen string, cancel <-chan struct{}) ([]byte, error) {
+	var bin []byte
+	if headerLen != "" {
+		n, err := strconv.Atoi(headerLen)
+		if err != nil || n < 0 || n > len(body) {
+			return nil, errorf("Inference-Header-Content-Length %q does not fit a body of %d bytes", headerLen, len(body))
+		}
+		body, bin = body[:n], body[n:]
+	}
+	req, err := parseInferRequest(body)
+	if err == nil {
+		err = attachBinary(req, bin)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.validate(req)
+	if err != nil {
+		return nil, err
+	}
+	want, err := s.wantedOutputs(req.Outputs)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{x: req.Inputs[0].Data, rows: rows, done: make(chan result, 1)}
+	if !s.batch.runInline(j) {
+		if err := s.batch.submit(j); err != nil {
+			return nil, err
+		}
+	}
+	var res result
+	select {
+	case res = <-j.done:
+	case <-cancel: // client gone; the job still completes into j.done
+		return nil, &httpError{code: 499, msg: "serve: client closed the request"}
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	classes := s.argmax(res.out, rows)
+	id := req.ID
+	if !req.HasID {
+		id = "gk-" + strconv.FormatUint(s.nextID.Add(1), 10)
+	}
+	s.preds.remember(id, classes)
+	dst, err = s.encodeResponse(dst, id, res.out, classes, rows, want)
+	if res.free {
+		putData(req.Inputs[0].Data)
+	}
+	return dst, err
 }
 
 // respPool recycles response buffers (w.Write copies out of them).

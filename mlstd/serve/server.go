@@ -22,6 +22,7 @@ type Server struct {
 	opts     Options
 	url      string
 	ln       net.Listener
+	front    *front // accepts connections; hands some to http
 	http     *http.Server
 	batch    *batcher
 	metrics  *metricSet
@@ -43,6 +44,9 @@ type Server struct {
 	classCtr   []prometheus.Counter // nil entries beyond maxClassLabels
 	nextID     atomic.Uint64
 	stats      statsCollector
+
+	endpointsMu sync.Mutex
+	endpoints   map[string]*endpoint // by name; see endpoint
 }
 
 // Start checks the model with one warm-up forward pass, binds opts.Addr and
@@ -86,13 +90,15 @@ func Start(model nn.Module, opts Options) (*Server, error) {
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
 		IdleTimeout:       o.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          nil,
 	}
+	s.front = newFront(s, ln)
 	go s.batch.run()
 	s.loadTime = o.LoadTime + time.Since(t0)
 	s.metrics.loadTime.Set(s.loadTime.Seconds())
-	go func() { s.served <- s.http.Serve(ln) }()
+	go s.http.Serve(s.front.handoff) // returns ErrServerClosed after Shutdown or Close
+	go func() { s.served <- s.front.serve() }()
 	return s, nil
 }
 
@@ -120,7 +126,10 @@ func (s *Server) Stop() error {
 		s.draining.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
 		defer cancel()
-		err := s.http.Shutdown(ctx)
+		err := s.front.shutdown(ctx.Done())
+		if herr := s.http.Shutdown(ctx); err == nil {
+			err = herr
+		}
 		if err != nil {
 			s.http.Close()
 			err = fmt.Errorf("serve: drain did not finish in %v: %w", s.opts.DrainTimeout, err)
@@ -136,6 +145,7 @@ func (s *Server) Stop() error {
 func (s *Server) Close() error {
 	s.stopOnce.Do(func() {
 		s.draining.Store(true)
+		s.front.close()
 		s.stopErr = s.http.Close()
 		s.finish()
 	})
@@ -147,7 +157,7 @@ func (s *Server) finish() {
 	close(s.done)
 	s.batch.close()
 	<-s.batch.stopped
-	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && s.stopErr == nil {
+	if err := <-s.served; err != nil && s.stopErr == nil {
 		s.stopErr = fmt.Errorf("serve: %w", err)
 	}
 }

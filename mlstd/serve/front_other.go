@@ -1,0 +1,36 @@
+//go:build !linux
+
+package serve
+
+import (
+	"errors"
+	"net"
+	"time"
+)
+
+// Blocking mode (front_linux.go) is Linux-only: elsewhere every connection
+// waits in the Go network poller, and the blocking functions are never
+// reached.
+
+func (c *conn) setBlocking(on bool) bool { return true }
+
+var errLeaveBlocking = errors.ErrUnsupported
+
+func (c *conn) blockingRead(p []byte, phase int, deadline time.Time) (int, error) {
+	return 0, errors.ErrUnsupported
+}
+
+func (c *conn) blockingWrite(b []byte, deadline time.Time) error { return errors.ErrUnsupported }
+
+// shutdownSocket wakes a read parked in the poller by shutting the socket
+// down; the connection's goroutine then closes it.
+func (c *conn) shutdownSocket() {
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.CloseRead()
+		tc.CloseWrite()
+		return
+	}
+	c.nc.Close()
+}
+
+func (c *conn) closeSocket() { c.nc.Close() }
