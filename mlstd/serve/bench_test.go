@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,4 +82,67 @@ func BenchmarkHandlerB64Binary(b *testing.B) {
 			b.Fatal(rec.Code, rec.Body.String())
 		}
 	}
+}
+
+// pixelBody is mnistLikeBody with each value written by format and
+// joined with sep, flat or nested as [rows][784]: other clients' shapes.
+func pixelBody(rows int, format func(float64) string, sep string, nested bool) []byte {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `{"id":"bench","inputs":[{"name":"input","shape":[%d,784],"datatype":"FP32","data":[`, rows)
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			sb.WriteString(sep)
+		}
+		if nested {
+			sb.WriteByte('[')
+		}
+		for c := 0; c < 784; c++ {
+			if c > 0 {
+				sb.WriteString(sep)
+			}
+			x := 0.0
+			if rng.IntN(5) == 0 {
+				x = float64(rng.IntN(256)) / 255
+			}
+			sb.WriteString(format(x))
+		}
+		if nested {
+			sb.WriteByte(']')
+		}
+	}
+	sb.WriteString("]}]}")
+	return []byte(sb.String())
+}
+
+func benchmarkParse(b *testing.B, body []byte) {
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := parseInferRequest(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Go clients: float32 shortest forms ("0.5019608") and "," separators.
+func BenchmarkParseB64Float32(b *testing.B) {
+	benchmarkParse(b, pixelBody(64, func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 32) }, ",", false))
+}
+
+// Standardized inputs ((x-mean)/std, as torchvision's Normalize gives):
+// no zeros, mostly negative, float32 forms.
+func BenchmarkParseB64Normalized(b *testing.B) {
+	benchmarkParse(b, pixelBody(64, func(x float64) string {
+		return strconv.FormatFloat(float64(float32((x-0.1307)/0.3081)), 'g', -1, 32)
+	}, ",", false))
+}
+
+// Nested rows ([[...], [...]]) of float64 reprs with json.dumps' separators.
+func BenchmarkParseB64Nested(b *testing.B) {
+	benchmarkParse(b, pixelBody(64, func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }, ", ", true))
+}
+
+// Small values, which Python writes with exponents ("6.980392156862745e-06").
+func BenchmarkParseB64Exponent(b *testing.B) {
+	benchmarkParse(b, pixelBody(64, func(x float64) string { return strconv.FormatFloat(x*1e-5, 'g', -1, 64) }, ", ", false))
 }

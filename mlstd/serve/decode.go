@@ -261,64 +261,42 @@ func (d *decoder) tensorData() error {
 // ("0,0.25,-1.5" or "0, 0.25"), the bulk of a flat or nested tensor, without going
 // through the general loop for each element. It reports false if the
 // first number needs the slow path.
+//
+// scanRun takes the run while a window of scanWindow bytes and room in the
+// buffer remain; each number it leaves (near the end of the body, with a
+// full buffer, or in a form scanNumber does not take) goes through
+// parseNumber here, and then scanRun goes on.
 func (d *decoder) fastRun() bool {
-	b, i := d.b, d.i
-	v, i, ok := parseNumber(b, i)
-	if !ok {
-		return false
-	}
-	buf := append(d.buf, v) // locals: the loop keeps them in registers
-	for i < len(b) && b[i] == ',' {
-		// Runs of zeros, as json.dumps (", 0, 0") or Go (",0,0,0,0")
-		// write them: several elements per 8-byte compare.
-		for i+9 <= len(b) {
-			v := binary.LittleEndian.Uint64(b[i:])
-			if n := b[i+6]; v&(1<<48-1) == zeros2Py && (n == ',' || n == ']') {
-				buf = append(buf, 0, 0)
-				i += 6
-			} else if n := b[i+8]; v == zeros4Go && (n == ',' || n == ']') {
-				buf = append(buf, 0, 0, 0, 0)
-				i += 8
-			} else {
-				break
-			}
-		}
-		if i >= len(b) || b[i] != ',' {
+	b, buf := d.b, d.buf
+	i, j := d.i, d.i // after the last number read; the next number
+	for {
+		out := buf[:cap(buf)]
+		var k int
+		i, j, k = scanRun(b, i, j, out, len(buf))
+		buf = out[:k]
+		if j < 0 {
 			break
 		}
-		j := i + 1
-		for j < len(b) && b[j] == ' ' { // Python's json.dumps writes ", "
-			j++
-		}
-		if j+1 >= len(b) {
-			break
-		}
-		if c := b[j]; c == '0' {
-			if n := b[j+1]; n == ',' || n == ']' {
-				buf = append(buf, 0) // a bare 0, most of an image
-				i = j + 1
-				continue
-			}
-		} else if c != '-' && (c < '1' || c > '9') {
-			break
-		}
-		v, k, ok := parseNumber(b, j)
+		v, e, ok := parseNumber(b, j)
 		if !ok {
 			break // the general loop takes over at the comma
 		}
 		buf = append(buf, v)
-		i = k
+		i = e
+		if i >= len(b) || b[i] != ',' {
+			break
+		}
+		j = i + 1
+		for j < len(b) && b[j] == ' ' { // Python's json.dumps writes ", "
+			j++
+		}
+	}
+	if i == d.i {
+		return false
 	}
 	d.buf, d.i = buf, i
 	return true
 }
-
-// The zero runs fastRun takes whole, as little-endian words: ", 0, 0"
-// followed by any two bytes (masked off), and ",0,0,0,0".
-const (
-	zeros2Py = 0x30202c30202c // ", 0, 0" in the low six bytes
-	zeros4Go = 0x302c302c302c302c
-)
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
