@@ -229,6 +229,10 @@ func (c *conn) serve() {
 			handedOff = c.handOff()
 			return
 		}
+		// Readiness is decided when the head is in, as the net/http
+		// handlers decide it before reading the body: a request whose
+		// body is still arriving when Stop begins is served.
+		h.ready = c.f.s.Ready()
 		// Read the body.
 		need := end + h.contentLength
 		if need > len(c.buf) {
@@ -304,6 +308,7 @@ type head struct {
 	inferHeaderLength string // Inference-Header-Content-Length
 	other             bool   // a header the fast path does not handle
 	hasHost           bool
+	ready             bool // the server was ready when the head was read
 }
 
 // parseHead parses an HTTP/1.1 request head strictly; ok is false for
@@ -427,7 +432,7 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 	case string(h.method) == http.MethodPost:
 		ep = f.infer
 		var err error
-		if !s.Ready() {
+		if !h.ready {
 			err = errStopped
 		} else {
 			var res []byte
@@ -443,7 +448,7 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 		ep = f.live
 	default:
 		ep = f.ready
-		if !s.Ready() {
+		if !h.ready {
 			code = http.StatusBadRequest // the spec: 4xx means false
 		}
 	}
