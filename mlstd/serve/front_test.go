@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
 // rawClient speaks HTTP/1.1 over one TCP connection, so tests control
@@ -373,5 +376,52 @@ func TestFrontIdleAndStop(t *testing.T) {
 	}
 	if !a.closed(time.Second) {
 		t.Error("Stop left an idle connection open")
+	}
+}
+
+// BenchmarkFrontB1 sends one-row requests one after another over one
+// keep-alive connection through the real listener (the blocking-mode fast
+// path on Linux); with -benchmem it shows the server's allocations per
+// request, as the client reads the responses without allocating.
+func BenchmarkFrontB1(b *testing.B) {
+	s, err := Start(nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10)), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	body := mnistLikeBody(1)
+	req := []byte(fmt.Sprintf("POST /v2/models/model/infer HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+	buf := make([]byte, 64<<10)
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		n, want := 0, -1
+		for want < 0 || n < want {
+			m, err := c.Read(buf[n:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += m
+			if want < 0 {
+				if i := bytes.Index(buf[:n], crlfcrlf); i >= 0 {
+					j := bytes.Index(buf[:i], []byte("Content-Length: "))
+					k := j + len("Content-Length: ")
+					l := 0
+					for ; buf[k] != '\r'; k++ {
+						l = l*10 + int(buf[k]-'0')
+					}
+					want = i + 4 + l
+				}
+			}
+		}
+		if !bytes.HasPrefix(buf, []byte("HTTP/1.1 200 ")) {
+			b.Fatalf("response %.100s", buf[:n])
+		}
 	}
 }

