@@ -321,7 +321,7 @@ func parseHead(b []byte) (h head, ok bool) {
 	}
 	m, line, ok1 := bytes.Cut(line, sp)
 	t, proto, ok2 := bytes.Cut(line, sp)
-	if !ok1 || !ok2 || len(m) == 0 || len(t) == 0 || string(proto) != "HTTP/1.1" {
+	if !ok1 || !ok2 || len(m) == 0 || len(t) == 0 || string(proto) != "HTTP/1.1" || !isToken(m) || !isFieldValue(t) {
 		return h, false
 	}
 	h.method, h.target = m, t

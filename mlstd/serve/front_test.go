@@ -425,3 +425,79 @@ func BenchmarkFrontB1(b *testing.B) {
 		}
 	}
 }
+
+// A slow client is dropped after ReadHeaderTimeout, and one that stops
+// sending its body after ReadTimeout, in either mode; connections that
+// end leave no goroutine behind.
+func TestFrontSlowClientsAndLeaks(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 400 * time.Millisecond})
+	base := runtime.NumGoroutine()
+	for _, others := range []int{0, 1} { // alone (blocking mode), then beside another (poller)
+		var keep []*rawClient
+		for i := 0; i < others; i++ {
+			keep = append(keep, dialRaw(t, s))
+		}
+		head := dialRaw(t, s)
+		head.send("POST /v2/models/model/infer HTTP/1.1\r\nHost: x\r\n")
+		body := dialRaw(t, s)
+		body.send(rawPost("/v2/models/model/infer", pickOne)[:len(rawPost("/v2/models/model/infer", pickOne))-5])
+		t0 := time.Now()
+		if !head.closed(3 * time.Second) {
+			t.Errorf("others=%d: a head never finished kept its connection 3 s", others)
+		}
+		if !body.closed(3 * time.Second) {
+			t.Errorf("others=%d: a body never finished kept its connection 3 s", others)
+		}
+		if d := time.Since(t0); d > 2500*time.Millisecond {
+			t.Errorf("others=%d: slow clients dropped after %v", others, d)
+		}
+		for _, k := range keep {
+			k.c.Close()
+		}
+	}
+	for i := 0; i < 20; i++ { // connections that come and go
+		r := dialRaw(t, s)
+		r.send(rawPost("/v2/models/model/infer", pickOne))
+		r.read("POST")
+		r.c.Close()
+	}
+	for i := 0; i < 200 && (s.front.open.Load() != 0 || runtime.NumGoroutine() > base); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.front.open.Load(); n != 0 {
+		t.Errorf("%d connections still open", n)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines, %d before the connections", n, base)
+	}
+}
+
+// parseHead never panics, and what it accepts is a request line and
+// header lines without control characters.
+func FuzzParseHead(f *testing.F) {
+	for _, s := range []string{
+		"POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nInference-Header-Content-Length: 5\r\n\r\n",
+		"GET / HTTP/1.0\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", "A B HTTP/1.1\r\nX:\x00\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, ok := parseHead(b)
+		if !ok {
+			return
+		}
+		if h.contentLength < 0 || len(h.method) == 0 || len(h.target) == 0 {
+			t.Fatalf("accepted %q as %+v", b, h)
+		}
+		if i := bytes.Index(b, crlfcrlf); i >= 0 { // the head; serve passes nothing after it
+			b = b[:i+4]
+		}
+		for _, c := range b {
+			if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+				t.Fatalf("accepted control byte %#x in %q", c, b)
+			}
+		}
+	})
+}
