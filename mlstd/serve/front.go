@@ -131,10 +131,11 @@ func (f *front) kick(all bool) {
 
 // conn is one client connection served by front.
 type conn struct {
-	f   *front
-	buf []byte
-	r   int // unread bytes are buf[r:w]
-	w   int
+	f     *front
+	buf   []byte
+	r     int // unread bytes are buf[r:w]
+	w     int
+	small []byte // the connection's own buffer while buf is a big one
 
 	// The socket is nc under the Go poller, or, in blocking mode
 	// (front_linux.go), the descriptor fd outside it. Only the connection's
@@ -161,10 +162,13 @@ func (c *conn) serve() {
 		if !handedOff {
 			c.closeSocket()
 		}
-		if cap(c.buf) <= 4<<20 {
-			b := c.buf[:0]
-			bodyPool.Put(&b)
+		if c.small != nil {
+			big := c.buf[:0]
+			bigPool.Put(&big)
+			c.buf, c.small = c.small, nil
 		}
+		b := c.buf[:0]
+		bodyPool.Put(&b)
 		c.buf = nil
 		f := c.f
 		f.mu.Lock()
@@ -179,9 +183,6 @@ func (c *conn) serve() {
 	for {
 		if c.r == c.w {
 			c.r, c.w = 0, 0
-			if cap(c.buf) > 1<<20 { // do not hold a big request's buffer while idle
-				c.buf = make([]byte, 64<<10)
-			}
 			c.idle.Store(true)
 			if c.f.closing.Load() {
 				return
@@ -236,12 +237,10 @@ func (c *conn) serve() {
 		// Read the body.
 		need := end + h.contentLength
 		if need > len(c.buf) {
-			nb := make([]byte, max(need-c.r, 64<<10))
-			c.w = copy(nb, c.buf[c.r:c.w])
+			c.useBig(need - c.r)
 			need -= c.r
 			end -= c.r
 			c.r = 0
-			c.buf = nb
 		}
 		for c.w < need {
 			if err := c.fill(phaseBody, start.Add(o.ReadTimeout)); err != nil {
@@ -250,11 +249,54 @@ func (c *conn) serve() {
 		}
 		body := c.buf[end:need]
 		c.r = need
-		if !c.respond(&h, body, start) {
+		ok = c.respond(&h, body, start)
+		c.releaseBig()
+		if !ok {
 			return
 		}
 	}
 }
+
+// useBig moves the unread bytes into a buffer of at least n bytes from
+// bigPool, for a request larger than the connection's own buffer; the
+// connection keeps its own in c.small meanwhile.
+func (c *conn) useBig(n int) {
+	var big []byte
+	if bp, _ := bigPool.Get().(*[]byte); bp != nil && cap(*bp) >= n {
+		big = (*bp)[:cap(*bp)]
+	} else {
+		big = make([]byte, (n+64<<10-1)&^(64<<10-1)) // whole 64 KiB: reused by similar sizes
+	}
+	if c.small == nil {
+		c.small = c.buf
+	}
+	c.w = copy(big, c.buf[c.r:c.w])
+	c.r = 0
+	c.buf = big
+}
+
+// releaseBig returns a big request buffer to bigPool once the request no
+// longer needs it (infer calls it right after parsing), moving bytes
+// already read past the request (pipelining) back into the connection's
+// own buffer when they fit.
+func (c *conn) releaseBig() {
+	if c.small == nil || c.w-c.r > len(c.small) {
+		return
+	}
+	big := c.buf
+	c.w = copy(c.small, c.buf[c.r:c.w])
+	c.r = 0
+	c.buf, c.small = c.small, nil
+	if cap(big) <= 64<<20 {
+		big = big[:0]
+		bigPool.Put(&big)
+	}
+}
+
+// bigPool holds buffers for requests larger than a connection's own 64 KiB;
+// connections borrow them per request (see useBig), so memory follows the
+// requests in flight, not the connections open.
+var bigPool sync.Pool
 
 var crlfcrlf = []byte("\r\n\r\n")
 
@@ -436,7 +478,7 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 			err = errStopped
 		} else {
 			var res []byte
-			if res, err = s.infer(out, body, h.inferHeaderLength, nil); err == nil {
+			if res, err = s.infer(out, body, h.inferHeaderLength, c.releaseBig, nil); err == nil {
 				out = res
 			}
 		}

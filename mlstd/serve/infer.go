@@ -23,10 +23,15 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rp := respPool.Get().(*[]byte)
-	buf, err := s.infer((*rp)[:0], *bp, r.Header.Get("Inference-Header-Content-Length"), r.Context().Done())
-	if cap(*bp) <= 4<<20 {
-		bodyPool.Put(bp)
+	released := false
+	release := func() {
+		if !released && cap(*bp) <= 4<<20 {
+			bodyPool.Put(bp)
+		}
+		released = true
 	}
+	buf, err := s.infer((*rp)[:0], *bp, r.Header.Get("Inference-Header-Content-Length"), release, r.Context().Done())
+	release()
 	if err != nil {
 		respPool.Put(rp)
 		return err
@@ -46,9 +51,11 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 // JSON to dst. body is the request JSON or, with the binary tensor data
 // extension, a JSON header of headerLen bytes (the
 // Inference-Header-Content-Length header; "" without it) followed by the
-// binary data; nothing of body is kept after infer returns. cancel, when
-// not nil, abandons the wait for the model (the client left).
-func (s *Server) infer(dst, body []byte, headerLen string, cancel <-chan struct{}) ([]byte, error) {
+// binary data. infer calls release (if not nil) as soon as it is done
+// with body, once the request is parsed, so that the caller can reuse the
+// body's buffer while the request waits for the model. cancel, when not
+// nil, abandons the wait for the model (the client left).
+func (s *Server) infer(dst, body []byte, headerLen string, release func(), cancel <-chan struct{}) ([]byte, error) {
 	var bin []byte
 	if headerLen != "" {
 		n, err := strconv.Atoi(headerLen)
@@ -60,6 +67,9 @@ func (s *Server) infer(dst, body []byte, headerLen string, cancel <-chan struct{
 	req, err := parseInferRequest(body)
 	if err == nil {
 		err = attachBinary(req, bin)
+	}
+	if release != nil {
+		release() // req holds copies: strings and float32 data
 	}
 	if err != nil {
 		return nil, err
