@@ -192,7 +192,12 @@ func (c *conn) serve() {
 			}
 		}
 		// Read the head: request line and headers up to the empty line.
+		// A request starts with its first byte, which may have come with
+		// the previous request (pipelining).
 		start := time.Time{}
+		if c.w > c.r {
+			start = time.Now()
+		}
 		end := -1
 		scan := c.r
 		for {
@@ -221,9 +226,6 @@ func (c *conn) serve() {
 		if end-c.r > maxHeaderBytes {
 			handedOff = c.handOff()
 			return
-		}
-		if start.IsZero() { // a pipelined request, read with the previous one
-			start = time.Now()
 		}
 		h, ok := parseHead(c.buf[c.r:end])
 		if !ok || !c.fast(&h) {
