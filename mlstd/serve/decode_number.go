@@ -19,14 +19,59 @@ const scanWindow = 64
 // number read, the next number's first byte and the new k; that first
 // byte is -1 if the last number read was not followed by a comma.
 //
-// Bare zeros, most of an image, are taken by a loop of their own, one
-// compare of the zero and its separator each: "0, " (json.dumps) or "0,"
-// (Go), whichever separator followed the number before.
+// Bare zeros, most of an image, are taken up to 16 bytes at a time after
+// each other number: the bytes that match a run of zeros with the
+// separator that followed that number ("0, 0, 0, 0, 0, 0" as json.dumps
+// writes it, "0,0,0,0,0,0,0,0" as Go does) count whole zeros, so a run
+// costs one or two compares and one loop exit, whatever its length.
 func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
-	lim := len(b) - scanWindow
-	for j >= 0 && j <= lim && uint(k) < uint(len(out)) {
+	lim := len(b) - scanWindow - 1 // room for a sign before the window
+	py := false // the separator is ", " (json.dumps), not ","
+	for j >= 0 && j <= lim && k >= 0 && k <= len(out)-8 {
 		w := (*[scanWindow]byte)(b[j:])
-		v, end, ok := scanDecimal(w)
+		var v float32
+		var end uint
+		// scanDecimal, inline: [-]d.ddd with 1 to 17 fraction digits.
+		// The sign is a branch (rather than an offset) and so is a
+		// fraction of 16 or 17 digits (float64 reprs), so that the next
+		// number's position waits on as few loads as possible.
+		sign := uint32(0)
+		d := w
+		if w[0] == '-' {
+			sign, d = 1<<31, (*[scanWindow]byte)(b[j+1:])
+		}
+		x := binary.LittleEndian.Uint16(d[:])
+		ip := uint64(x&0xff) - '0'
+		ok := false
+		if ip <= 9 && x>>8 == '.' {
+			fw1 := binary.LittleEndian.Uint64(d[2:])
+			fw2 := binary.LittleEndian.Uint64(d[10:])
+			fw3 := binary.LittleEndian.Uint64(d[18:])
+			m1, m2, m3 := nonDigitBits(fw1), nonDigitBits(fw2), nonDigitBits(fw3)
+			var mant uint64
+			var n uint     // fraction digits
+			var whole bool // all of them read: at least one, at most 17
+			if m1|m2 == 0 {
+				has17 := m3>>7&1 ^ 1 // a 17th digit
+				d17 := (fw3&0xff - '0') & -has17
+				n, whole = 16+uint(has17), m3&0x8080 != 0
+				mant = ip*1e17 + eightDigitsValue(fw1-0x3030303030303030)*1e9 +
+					eightDigitsValue(fw2-0x3030303030303030)*10 + d17
+			} else {
+				k1 := (m1&-m1)>>7 - 1 // the digits before fw1's first non-digit
+				all1 := uint64(int64(k1) >> 63)
+				k2 := ((m2&-m2)>>7 - 1) & all1
+				n, whole = uint(bits.TrailingZeros64(m1)>>3)+uint(bits.TrailingZeros64(m2)>>3)&uint(all1), m1&0x80 == 0
+				mant = ip*1e17 + eightDigitsValue((fw1-0x3030303030303030)&k1)*1e9 +
+					eightDigitsValue((fw2-0x3030303030303030)&k2)*10
+			}
+			r := float64(int64(mant)) / 1e17
+			low := int64(math.Float64bits(r) & (1<<29 - 1))
+			c := d[(n+2)&63]
+			ok = whole && c|0x20 != 'e' && c != '.' && (low <= 1<<28-8 || low >= 1<<28+8)
+			v = math.Float32frombits(math.Float32bits(float32(r)) | sign)
+			end = n + 2 + uint(sign>>31)
+		}
 		if !ok {
 			if binary.LittleEndian.Uint16(w[:]) == '0'|','<<8 {
 				v, end = 0, 1
@@ -40,28 +85,46 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 		if w[end&63] != ',' {
 			return i, -1, k
 		}
-		if w[(end+1)&63] == ' ' {
+		py = w[(end+1)&63] == ' '
+		if py {
 			j = i + 2
-			for j >= 0 && j <= lim && uint(k) < uint(len(out)) &&
-				binary.LittleEndian.Uint32(b[j:])&0xffffff == '0'|','<<8|' '<<16 {
-				out[k] = 0
-				k++
-				j += 3
+			for j >= 0 && j <= lim && k >= 0 && k <= len(out)-8 {
+				m := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j:])^zeros3Py)) >> 3
+				m += uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j+8:])^zeros3PyNext)>>3) & -(m >> 3)
+				n := m * 11 >> 5 // whole "0, " in m bytes: m/3
+				*(*[8]float32)(out[k:]) = [8]float32{}
+				k += int(n)
+				j += int(n) * 3
+				if n < 5 {
+					break
+				}
 			}
 			i = j - 2
 		} else {
 			j = i + 1
-			for j >= 0 && j <= lim && uint(k) < uint(len(out)) &&
-				binary.LittleEndian.Uint16(b[j:]) == '0'|','<<8 {
-				out[k] = 0
-				k++
-				j += 2
+			for j >= 0 && j <= lim && k >= 0 && k <= len(out)-8 {
+				m := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j:])^zeros4Go)) >> 3
+				m += uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j+8:])^zeros4Go)>>3) & -(m >> 3)
+				*(*[8]float32)(out[k:]) = [8]float32{}
+				k += int(m >> 1) // whole "0," in m bytes
+				j += int(m &^ 1)
+				if m < 16 {
+					break
+				}
 			}
 			i = j - 1
 		}
 	}
 	return i, j, k
 }
+
+// The zero runs scanRun takes whole, as little-endian words: "0, 0, 0,"
+// and " 0, 0, 0" (json.dumps), "0,0,0,0," (Go).
+const (
+	zeros3Py     = 0x2c30202c30202c30
+	zeros3PyNext = 0x30202c30202c3020
+	zeros4Go     = 0x2c302c302c302c30
+)
 
 // scanNumber parses the JSON number at the start of w like parseNumber,
 // but without a loop per digit, so that the mixed lengths of real data
@@ -141,52 +204,6 @@ func scanNumber(w *[scanWindow]byte) (float32, uint, bool) {
 	}
 	v := math.Float32frombits(math.Float32bits(float32(r)) | uint32(neg)<<31)
 	return v, end, true
-}
-
-// scanDecimal is scanNumber for the form nearly all tensor data takes:
-// an optional sign, one integer digit, a point and 1 to 17 fraction
-// digits ("0.6980392156862745", "-0.42421296", "1.0"), no exponent. The
-// fraction is read as fixed point: each word's digits are kept up to its
-// first non-digit by a mask built from that non-digit's bit (no shift by
-// a variable count), the second word only if the first is all digits,
-// and the 17th digit likewise, so the mantissa is the number times 10^17
-// and the value is one division by the exact 1e17. It reports false for
-// anything else, leaving it to scanNumber.
-func scanDecimal(w *[scanWindow]byte) (float32, uint, bool) {
-	neg := uint(0)
-	if w[0] == '-' {
-		neg = 1
-	}
-	x := binary.LittleEndian.Uint16(w[neg:])
-	ip := uint64(x&0xff) - '0'
-	if ip > 9 || x>>8 != '.' {
-		return 0, 0, false
-	}
-	f := neg + 2
-	fw1 := binary.LittleEndian.Uint64(w[f:])
-	fw2 := binary.LittleEndian.Uint64(w[f+8:])
-	fw3 := binary.LittleEndian.Uint64(w[f+16:])
-	m1, m2, m3 := nonDigitBits(fw1), nonDigitBits(fw2), nonDigitBits(fw3)
-	// k1 and k2 keep the digits before the first non-digit: all of fw1
-	// if it has none (m1 == 0), and then those of fw2.
-	k1 := (m1&-m1)>>7 - 1
-	all1 := uint64(int64(k1) >> 63)
-	k2 := ((m2&-m2)>>7 - 1) & all1
-	n3 := uint(bits.TrailingZeros64(m3)>>3) & uint(int64(k2)>>63) // digits after 16
-	if k1&0xff == 0 || n3 > 1 {
-		return 0, 0, false // no fraction digit, or more than 17
-	}
-	mant := ip*1e17 + eightDigitsValue((fw1-0x3030303030303030)&k1)*1e9 +
-		eightDigitsValue((fw2-0x3030303030303030)&k2)*10 + (fw3&0xff-'0')&-uint64(n3)
-	end := f + uint(bits.TrailingZeros64(m1)>>3) + uint(bits.TrailingZeros64(m2)>>3)&uint(all1) + n3
-	if c := w[end&63]; c|0x20 == 'e' || c == '.' {
-		return 0, 0, false
-	}
-	r := float64(int64(mant)) / 1e17
-	if low := int64(math.Float64bits(r) & (1<<29 - 1)); low > 1<<28-8 && low < 1<<28+8 {
-		return 0, 0, false // next to a float32 halfway point: let strconv round it
-	}
-	return math.Float32frombits(math.Float32bits(float32(r)) | uint32(neg)<<31), end, true
 }
 
 // nonDigitBits sets the high bit of each byte of v that is not an ASCII
