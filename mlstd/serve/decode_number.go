@@ -26,7 +26,7 @@ const scanWindow = 64
 // costs one or two compares and one loop exit, whatever its length.
 func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 	lim := len(b) - scanWindow - 1 // room for a sign before the window
-	py := false // the separator is ", " (json.dumps), not ","
+	py := false                    // the separator is ", " (json.dumps), not ","
 	for j >= 0 && j <= lim && k >= 0 && k <= len(out)-8 {
 		w := (*[scanWindow]byte)(b[j:])
 		var v float32
