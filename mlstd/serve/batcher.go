@@ -96,7 +96,7 @@ func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (ou
 			if w != b.outWidth {
 				return nil, nil, false, fmt.Errorf("serve: model output width changed to %d (want %d values per row)", w, b.outWidth)
 			}
-			return out, []int{rows, w}, true, nil
+			return out, nil, true, nil // shape is only wanted from warm-up passes (plan nil)
 		}
 	}
 	var y *tensor.Tensor

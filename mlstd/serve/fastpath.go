@@ -37,14 +37,13 @@ func (p *mlpPlan) forward(m nn.Module, x []float32, rows, width int) (out []floa
 			if l == nil || l.Weight == nil {
 				return nil, 0, false
 			}
-			ws := l.Weight.Shape()
-			if len(ws) != 2 || ws[1] != w || len(l.Weight.Data()) != ws[0]*ws[1] {
+			if l.Weight.Dims() != 2 || l.Weight.Dim(1) != w || len(l.Weight.Data()) != l.Weight.Dim(0)*w {
 				return nil, 0, false
 			}
-			if l.Bias != nil && (l.Bias.Dims() != 1 || l.Bias.Len() != ws[0]) {
+			if l.Bias != nil && (l.Bias.Dims() != 1 || l.Bias.Len() != l.Weight.Dim(0)) {
 				return nil, 0, false
 			}
-			w = ws[0]
+			w = l.Weight.Dim(0)
 		case *nn.ReLU:
 		default:
 			return nil, 0, false
@@ -68,8 +67,7 @@ func (p *mlpPlan) forward(m nn.Module, x []float32, rows, width int) (out []floa
 	for i := 0; i < seq.Len(); i++ {
 		switch l := seq.Layer(i).(type) {
 		case *nn.Linear:
-			ws := l.Weight.Shape()
-			o, in := ws[0], ws[1]
+			o, in := l.Weight.Dim(0), l.Weight.Dim(1) // Dim, not Shape: no copy per pass
 			dst := dest(i, rows*o)
 			beta := float32(0)
 			if l.Bias != nil {

@@ -82,16 +82,20 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 	if err != nil {
 		return nil, err
 	}
-	j := &job{x: req.Inputs[0].Data, rows: rows, done: make(chan result, 1)}
+	j := jobPool.Get().(*job)
+	j.x, j.rows = req.Inputs[0].Data, rows
 	if !s.batch.runInline(j) {
 		if err := s.batch.submit(j); err != nil {
+			jobPool.Put(j)
 			return nil, err
 		}
 	}
 	var res result
 	select {
 	case res = <-j.done:
-	case <-cancel: // client gone; the job still completes into j.done
+		j.x = nil
+		jobPool.Put(j) // done is empty again
+	case <-cancel: // client gone; the job still completes into j.done, so it is not reused
 		return nil, &httpError{code: 499, msg: "serve: client closed the request"}
 	}
 	if res.err != nil {
@@ -109,6 +113,10 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 	}
 	return dst, err
 }
+
+// jobPool recycles jobs with their result channels; a job goes back only
+// after its result has been received.
+var jobPool = sync.Pool{New: func() any { return &job{done: make(chan result, 1)} }}
 
 // respPool recycles response buffers (w.Write copies out of them).
 var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
@@ -310,7 +318,8 @@ func (s *Server) encodeResponse(b []byte, id string, out []float32, classes []in
 	b = append(b, `,"id":`...)
 	b = appendString(b, id)
 	b = append(b, `,"outputs":[`...)
-	shape := append([]int{rows}, s.outShape...)
+	var dims [8]int // output shapes have few dimensions: no allocation
+	shape := append(append(dims[:0], rows), s.outShape...)
 	first := true
 	sep := func() {
 		if !first {
