@@ -262,10 +262,11 @@ func (d *decoder) tensorData() error {
 // through the general loop for each element. It reports false if the
 // first number needs the slow path.
 //
-// scanRun takes the run while a window of scanWindow bytes and room in the
-// buffer remain; each number it leaves (near the end of the body, with a
-// full buffer, or in a form scanNumber does not take) goes through
-// parseNumber here, and then scanRun goes on.
+// scanRun takes the run while a window of scanWindow+1 bytes and room
+// for 8 more elements remain; each number it leaves (near the end of the
+// body, with a nearly full buffer, or in a form neither its decimal path
+// nor scanNumber takes) goes through parseNumber here, appended, and then
+// scanRun goes on.
 func (d *decoder) fastRun() bool {
 	b, buf := d.b, d.buf
 	i, j := d.i, d.i // after the last number read; the next number
@@ -434,14 +435,9 @@ func eightDigits(v uint64) bool {
 
 // parseEight converts 8 ASCII digits, the first in the low byte of v, to
 // their value with three multiplications (fast_float's
-// parse_eight_digits_unrolled).
+// parse_eight_digits_unrolled; see eightDigitsValue).
 func parseEight(v uint64) uint64 {
-	const mask = 0x000000FF000000FF
-	const mul1 = 0x000F424000000064 // 100 + (1000000 << 32)
-	const mul2 = 0x0000271000000001 // 1 + (10000 << 32)
-	v -= 0x3030303030303030
-	v = v*10 + v>>8
-	return uint64(uint32(((v&mask)*mul1 + ((v>>16)&mask)*mul2) >> 32))
+	return eightDigitsValue(v - 0x3030303030303030)
 }
 
 // tokenAt names the token at d.i for error messages, e.g. NaN or "abc".

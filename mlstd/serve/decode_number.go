@@ -6,18 +6,35 @@ import (
 	"math/bits"
 )
 
-// scanWindow is how many bytes from its first byte scanNumber may read: a
-// sign, eight integer digits, the point, 24 fraction digits, an exponent of
-// up to three digits and the byte after it, and a separator, with room to
-// spare. A power of two lets masked indexes skip bounds checks.
+// scanWindow is how many bytes from a number's first byte scanRun and
+// scanNumber may read (scanRun one more, after a sign): a sign, eight
+// integer digits, the point, 24 fraction digits, an exponent of up to
+// three digits, the byte after it and a separator, with room to spare. A
+// power of two lets masked indexes skip bounds checks.
 const scanWindow = 64
 
 // scanRun reads numbers into out[k:] from b[j:], where j is the first
 // byte of a number and i is the index after the number before it. It
-// stops at a number it does not take, when fewer than scanWindow bytes
-// remain, or when out is full, and returns the index after the last
-// number read, the next number's first byte and the new k; that first
-// byte is -1 if the last number read was not followed by a comma.
+// stops at a number it does not take, when fewer than scanWindow+1 bytes
+// remain, or when out has room for fewer than 8 more, and returns the
+// index after the last number read, the next number's first byte and the
+// new k; that first byte is -1 if the last number read was not followed
+// by a comma.
+//
+// The form nearly all tensor data takes, an optional sign, one integer
+// digit, a point and 1 to 17 fraction digits ("0.6980392156862745",
+// "-0.42421296", "1.0"), is read inline as fixed point: the fraction's
+// first two 8-byte words are parsed with parseEight's arithmetic, each
+// keeping its digits up to its first non-digit (a mask made from that
+// non-digit's bit, no shift by a variable count; the second word only if
+// the first is all digits), and a 17th digit is added from the third, so
+// the mantissa is the number times 10^17 and the value one division by the
+// exact 1e17, checked like parseNumber's (see fastNumber). No loop runs
+// per digit. The sign, and whether the fraction has 16 or 17 digits (as
+// Python's float64 reprs do) or fewer, are branches that predict well for
+// a given client, rather than arithmetic, so that the next number's
+// position depends on as few loads as possible. Other numbers go through
+// scanNumber; the few it leaves stop the run.
 //
 // Bare zeros, most of an image, are taken up to 16 bytes at a time after
 // each other number: the bytes that match a run of zeros with the
@@ -31,10 +48,7 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 		w := (*[scanWindow]byte)(b[j:])
 		var v float32
 		var end uint
-		// scanDecimal, inline: [-]d.ddd with 1 to 17 fraction digits.
-		// The sign is a branch (rather than an offset) and so is a
-		// fraction of 16 or 17 digits (float64 reprs), so that the next
-		// number's position waits on as few loads as possible.
+		// [-]d.ddd with 1 to 17 fraction digits, as fixed point.
 		sign := uint32(0)
 		d := w
 		if w[0] == '-' {
@@ -72,7 +86,7 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 			v = math.Float32frombits(math.Float32bits(float32(r)) | sign)
 			end = n + 2 + uint(sign>>31)
 		}
-		if !ok {
+		if !ok { // a bare 0 first in a run, or another form
 			if binary.LittleEndian.Uint16(w[:]) == '0'|','<<8 {
 				v, end = 0, 1
 			} else if v, end, ok = scanNumber(w); !ok {
@@ -207,12 +221,15 @@ func scanNumber(w *[scanWindow]byte) (float32, uint, bool) {
 }
 
 // nonDigitBits sets the high bit of each byte of v that is not an ASCII
-// digit, exactly up to the first such byte (carries run upwards only).
+// digit (eightDigits' test per byte). Carries and borrows run upwards
+// only, so the bits are exact up to and including the first non-digit;
+// those above it may be wrong and are never used.
 func nonDigitBits(v uint64) uint64 {
 	return ((v + 0x4646464646464646) | (v - 0x3030303030303030)) & 0x8080808080808080
 }
 
-// eightDigitsValue is parseEight for digit values (0..9) instead of ASCII.
+// eightDigitsValue is parseEight for digit values (0..9) instead of ASCII
+// digits: v with '0' subtracted from each byte.
 func eightDigitsValue(v uint64) uint64 {
 	const mask = 0x000000FF000000FF
 	const mul1 = 0x000F424000000064 // 100 + (1000000 << 32)
@@ -244,23 +261,16 @@ func scanExponent(w *[scanWindow]byte, i uint) (int, uint, bool) {
 
 // digitCount returns how many of the 8 bytes in v (little-endian, the
 // first byte lowest) are ASCII digits before the first one that is not.
-// eightDigits' test per byte sets a high bit for every non-digit; carries
-// only run upwards, so the lowest such bit is exact.
 func digitCount(v uint64) uint {
-	nonDigits := ((v + 0x4646464646464646) | (v - 0x3030303030303030)) & 0x8080808080808080
-	return uint(bits.TrailingZeros64(nonDigits)) >> 3
+	return uint(bits.TrailingZeros64(nonDigitBits(v))) >> 3
 }
 
 // digitsValue returns the value of the first n (0..8) ASCII digits of v:
 // shifted to the top of the word with zero digits below, they are an
-// eight-digit number for parseEight's arithmetic.
+// eight-digit number. Bytes past them may borrow, but only upwards, and
+// the shift drops them.
 func digitsValue(v uint64, n uint) uint64 {
-	const mask = 0x000000FF000000FF
-	const mul1 = 0x000F424000000064 // 100 + (1000000 << 32)
-	const mul2 = 0x0000271000000001 // 1 + (10000 << 32)
-	v = (v - 0x3030303030303030) << (64 - 8*n)
-	v = v*10 + v>>8
-	return uint64(uint32(((v&mask)*mul1 + ((v>>16)&mask)*mul2) >> 32))
+	return eightDigitsValue((v - 0x3030303030303030) << (64 - 8*n))
 }
 
 // pow10u holds the powers of ten that fit a uint64.
