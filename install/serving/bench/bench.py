@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Load benchmark: `gokernel serve` against FastAPI + uvicorn + PyTorch
 serving the same MLP (784-128-10) over the same v2 infer endpoint, on
-loopback, with wrk. Runs are interleaved (for each batch size and
+loopback, with wrk (one client thread unless --wrk-threads says more, so
+that the client takes as little of the two cores as it can from the server
+under test). Runs are interleaved (for each batch size and
 concurrency: gokernel, then each Python setup) so machine noise hits both.
 
     /usr/bin/python3 install/serving/bench/bench.py --gokernel ./gokernel --model mnist.safetensors
@@ -184,8 +186,11 @@ def quantile_bound(before, after, q):
     return float("inf")
 
 
+WRK_THREADS = 1  # --wrk-threads
+
+
 def wrk(port, lua, conns, secs, path="/v2/models/mnist/infer"):
-    out = subprocess.run(["wrk", "-t", str(min(conns, 2)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
+    out = subprocess.run(["wrk", "-t", str(min(conns, WRK_THREADS)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
     req = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -210,7 +215,12 @@ def main():
     ap.add_argument("--conns", default="1,16,64")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--wrk-threads", type=int, default=1,
+                    help="wrk client threads (default 1: on two cores a second client thread competes with the "
+                         "server under test; one wrk thread used ~25%% of a core at 24k req/s here)")
     a = ap.parse_args()
+    global WRK_THREADS
+    WRK_THREADS = a.wrk_threads
     model = os.path.abspath(a.model)
     tmp = tempfile.mkdtemp()
     setups = [("gokernel", lambda p: ([os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], {}))]
@@ -234,6 +244,7 @@ def main():
         servers[label] = srv
         print(f"{label:14s} cold start {srv.cold * 1000:7.1f} ms (median of {COLD}, range {min(colds) * 1000:.1f}-{max(colds) * 1000:.1f})"
               f"  idle RSS {srv.idle:6.1f} MiB", flush=True)
+    print(f"\nwrk: {WRK_THREADS} thread(s), {a.secs} s per run")
     print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s}")
     results = {}  # (label, rows, conns) -> [(rps, p99, cpu, errs), ...] one per round
     floor = {}  # conns -> [(rps, p99, cpu, errs), ...]: gokernel's GET /v2/health/live
