@@ -103,13 +103,15 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 		if py {
 			j = i + 2
 			for j >= 0 && j <= lim && k >= 0 && k <= len(out)-8 {
-				m := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j:])^zeros3Py)) >> 3
-				m += uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j+8:])^zeros3PyNext)>>3) & -(m >> 3)
+				m1 := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j:])^zeros3Py)) >> 3
+				m2 := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j+8:])^zeros3Py2)) >> 3
+				m3 := uint(bits.TrailingZeros64(binary.LittleEndian.Uint64(b[j+16:])^zeros3Py3)) >> 3
+				m := m1 + (m2+m3&-(m2>>3))&-(m1>>3)
 				n := m * 11 >> 5 // whole "0, " in m bytes: m/3
 				*(*[8]float32)(out[k:]) = [8]float32{}
 				k += int(n)
 				j += int(n) * 3
-				if n < 5 {
+				if n < 8 {
 					break
 				}
 			}
@@ -132,12 +134,13 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 	return i, j, k
 }
 
-// The zero runs scanRun takes whole, as little-endian words: "0, 0, 0,"
-// and " 0, 0, 0" (json.dumps), "0,0,0,0," (Go).
+// The zero runs scanRun takes whole, as little-endian words: "0, 0, 0,",
+// " 0, 0, 0" and ", 0, 0, " (json.dumps), "0,0,0,0," (Go).
 const (
-	zeros3Py     = 0x2c30202c30202c30
-	zeros3PyNext = 0x30202c30202c3020
-	zeros4Go     = 0x2c302c302c302c30
+	zeros3Py  = 0x2c30202c30202c30
+	zeros3Py2 = 0x30202c30202c3020
+	zeros3Py3 = 0x202c30202c30202c
+	zeros4Go  = 0x2c302c302c302c30
 )
 
 // scanNumber parses the JSON number at the start of w like parseNumber,

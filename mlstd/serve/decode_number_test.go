@@ -225,3 +225,36 @@ func TestTensorDataMalformed(t *testing.T) {
 		}
 	}
 }
+
+// Runs of every length up to past two chunks, between other numbers, in
+// both separator styles: scanRun counts whole zeros from matching bytes.
+func TestTensorDataZeroRunLengths(t *testing.T) {
+	for _, sep := range []string{", ", ","} {
+		for run := 0; run <= 20; run++ {
+			var words []string
+			var want []float32
+			for rep := 0; rep < 6; rep++ {
+				words, want = append(words, "0.6980392156862745"), append(want, 0.6980392156862745)
+				for z := 0; z < run; z++ {
+					words, want = append(words, "0"), append(want, 0)
+				}
+				words, want = append(words, "-0.5"), append(want, -0.5)
+			}
+			data := "[" + strings.Join(words, sep) + "]"
+			body := `{"inputs":[{"name":"input","shape":[` + strconv.Itoa(len(want)) + `],"datatype":"FP32","data":` + data + `}]}`
+			r, err := parseInferRequest([]byte(body))
+			if err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			got := r.Inputs[0].Data
+			if len(got) != len(want) {
+				t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
