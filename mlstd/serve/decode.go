@@ -414,7 +414,7 @@ func parseNumber(b []byte, i int) (float32, int, bool) {
 	default:
 		return 0, i, false
 	}
-	if low := int64(math.Float64bits(r) & (1<<29 - 1)); low > 1<<28-8 && low < 1<<28+8 {
+	if nearHalfway(r) {
 		return 0, i, false // next to a float32 halfway point: let strconv round it
 	}
 	if r > math.MaxFloat32 {
@@ -425,6 +425,15 @@ func parseNumber(b []byte, i int) (float32, int, bool) {
 		v = -v
 	}
 	return v, i, true
+}
+
+// nearHalfway reports whether r, within a few float64 ulps of a decimal's
+// true value, may round to float32 differently from it: its low 29
+// mantissa bits (those float32 drops) are within 8 of 1<<28, a float32
+// halfway point. One unsigned compare, no branch that depends on which
+// side of the halfway point r lies.
+func nearHalfway(r float64) bool {
+	return math.Float64bits(r)&(1<<29-1)-(1<<28-7) < 15
 }
 
 // eightDigits reports whether the 8 bytes in v (little-endian) are all

@@ -80,9 +80,8 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 					eightDigitsValue((fw2-0x3030303030303030)&k2)*10
 			}
 			r := float64(int64(mant)) / 1e17
-			low := int64(math.Float64bits(r) & (1<<29 - 1))
 			c := d[(n+2)&63]
-			ok = whole && c|0x20 != 'e' && c != '.' && (low <= 1<<28-8 || low >= 1<<28+8)
+			ok = whole && c|0x20 != 'e' && c != '.' && !nearHalfway(r)
 			v = math.Float32frombits(math.Float32bits(float32(r)) | sign)
 			end = n + 2 + uint(sign>>31)
 		}
@@ -216,7 +215,7 @@ func scanNumber(w *[scanWindow]byte) (float32, uint, bool) {
 	default:
 		r /= pow10[nf]
 	}
-	if low := int64(math.Float64bits(r) & (1<<29 - 1)); low > 1<<28-8 && low < 1<<28+8 {
+	if nearHalfway(r) {
 		return 0, 0, false // next to a float32 halfway point: let strconv round it
 	}
 	v := math.Float32frombits(math.Float32bits(float32(r)) | uint32(neg)<<31)
