@@ -80,10 +80,28 @@ func scanRun(b []byte, i, j int, out []float32, k int) (int, int, int) {
 					eightDigitsValue((fw2-0x3030303030303030)&k2)*10
 			}
 			r := float64(int64(mant)) / 1e17
-			c := d[(n+2)&63]
+			end = n + 2
+			c := d[end&63]
 			ok = whole && c|0x20 != 'e' && c != '.' && !nearHalfway(r)
+			if whole && c|0x20 == 'e' {
+				// Python's form for small values ("6.980392156862745e-06"):
+				// the digits as an integer (dropping the fixed point's
+				// trailing zeros), times 10^(exponent - n), one rounding.
+				var e int
+				e, end, ok = scanExponent(d, end+1)
+				e -= int(n)
+				if ok = ok && e >= -22 && e <= 22; ok {
+					r = float64(int64(mant / pow10u[17-n]))
+					if e < 0 {
+						r /= pow10[-e]
+					} else {
+						r *= pow10[e]
+					}
+					ok = r <= math.MaxFloat32 && !nearHalfway(r)
+				}
+			}
 			v = math.Float32frombits(math.Float32bits(float32(r)) | sign)
-			end = n + 2 + uint(sign>>31)
+			end += uint(sign >> 31)
 		}
 		if !ok { // a bare 0 first in a run, or another form
 			if binary.LittleEndian.Uint16(w[:]) == '0'|','<<8 {
