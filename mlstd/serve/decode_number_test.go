@@ -258,3 +258,53 @@ func TestTensorDataZeroRunLengths(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTensorData puts arbitrary text after a run that scanRun reads and
+// checks every request the decoder accepts against encoding/json and
+// strconv: valid JSON, every element a number, each strconv's float32.
+func FuzzTensorData(f *testing.F) {
+	for _, s := range []string{"0, 0.5, -1e-05, 0", "0,0,0,1.5", "[0.25, 0], [1, 2]", "0, 0, 0, 0, 0, 0, 0, 0, 0, 0.1", "1.0E+2,-0.0", "0.5,, 0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		data := "[" + strings.Repeat("0.6980392156862745, 0, 0, ", 4) + s + "]"
+		r, err := parseInferRequest([]byte(`{"inputs":[{"name":"input","shape":[1],"datatype":"FP32","data":` + data + `}]}`))
+		if err != nil {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(data))
+		dec.UseNumber()
+		var ref any
+		if err := dec.Decode(&ref); err != nil {
+			t.Fatalf("accepted %q, which encoding/json rejects: %v", data, err)
+		}
+		var want []float32
+		var flatten func(v any)
+		flatten = func(v any) {
+			switch v := v.(type) {
+			case []any:
+				for _, e := range v {
+					flatten(e)
+				}
+			case json.Number:
+				x, err := strconv.ParseFloat(string(v), 32)
+				if err != nil {
+					t.Fatalf("accepted %q with element %s: %v", data, v, err)
+				}
+				want = append(want, float32(x))
+			default:
+				t.Fatalf("accepted %q with element %v", data, v)
+			}
+		}
+		flatten(ref)
+		got := r.Inputs[0].Data
+		if len(got) != len(want) {
+			t.Fatalf("%q: got %d values, want %d", data, len(got), len(want))
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%q: element %d = %v, want %v", data, i, got[i], want[i])
+			}
+		}
+	})
+}
