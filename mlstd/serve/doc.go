@@ -65,9 +65,11 @@
 //
 // Decoding JSON numbers dominates the cost of a large request, so infer
 // bodies are parsed by a small one-pass reader (decode.go) that writes
-// numbers straight into a []float32 through an exact fast path for plain
-// decimals (eight fraction digits at a time, bare zeros without the number
-// parser); responses are written with strconv into pooled buffers, and
+// numbers straight into a []float32 through an exact fast path
+// (decode_number.go): a decimal such as 0.6980392156862745 is read as
+// fixed point from 8-byte words with no loop per digit, runs of bare zeros
+// up to eight per step, other forms by a word-at-a-time scanner, the rest
+// by strconv; responses are written with strconv into pooled buffers, and
 // tensor data buffers are pooled too. One forward pass runs at a time, so
 // a Module needs no locking: a request that finds nothing queued or
 // running runs the model on its own goroutine (no hand-off), and requests
