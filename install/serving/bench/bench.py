@@ -20,6 +20,9 @@ Before the first batch size's runs at each concurrency it also runs wrk
 against gokernel's GET /v2/health/live ("gokernel live"): an empty 200
 from the same server, routing and metrics, with no body and no model, the
 floor of CPU per request and of p99 for any handler on this machine.
+Every run also prints the share of the machine's CPU time the hypervisor
+stole during it (/proc/stat): on a shared virtual machine a few ms of
+steal put every request in flight into the tail.
 
 With --rounds N every cell runs N times (each round interleaved again);
 the summary then gives, per cell, the median and range over the rounds of
@@ -189,7 +192,19 @@ def quantile_bound(before, after, q):
 WRK_THREADS = 1  # --wrk-threads
 
 
+def cpu_ticks():
+    """(steal, total) jiffies of the whole machine from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return v[7], sum(v)
+
+
 def wrk(port, lua, conns, secs, path="/v2/models/mnist/infer"):
+    """Runs wrk; returns requests, req/s, p50, p99, errors and the share of
+    the machine's CPU time the hypervisor stole meanwhile (in %): a virtual
+    CPU that is not running for a few ms puts every request in flight into
+    the tail, so a run with steal has a longer p99 whatever the server does."""
+    s0, t0 = cpu_ticks()
     out = subprocess.run(["wrk", "-t", str(min(conns, WRK_THREADS)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
     req = int(re.search(r"(\d+) requests in", out).group(1))
@@ -203,7 +218,8 @@ def wrk(port, lua, conns, secs, path="/v2/models/mnist/infer"):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
         errs += sum(int(g) for g in m.groups())
-    return req, rps, p50, p99, errs
+    s1, t1 = cpu_ticks()
+    return req, rps, p50, p99, errs, 100 * (s1 - s0) / max(t1 - t0, 1)
 
 
 def main():
@@ -215,15 +231,19 @@ def main():
     ap.add_argument("--conns", default="1,16,64")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--gomaxprocs", type=int, default=0,
+                    help="GOMAXPROCS for gokernel (default: unset, all cores; 1 is a one-CPU limit, as a container's "
+                         "CPU limit sets it, leaving the other core to wrk)")
     ap.add_argument("--wrk-threads", type=int, default=1,
                     help="wrk client threads (default 1: on two cores a second client thread competes with the "
                          "server under test; one wrk thread used ~25%% of a core at 24k req/s here)")
     a = ap.parse_args()
     global WRK_THREADS
     WRK_THREADS = a.wrk_threads
+    genv = {"GOMAXPROCS": str(a.gomaxprocs)} if a.gomaxprocs else {}
     model = os.path.abspath(a.model)
     tmp = tempfile.mkdtemp()
-    setups = [("gokernel", lambda p: ([os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], {}))]
+    setups = [("gokernel", lambda p: ([os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], genv))]
     for w in a.workers.split(","):
         setups.append((f"fastapi w={w}", lambda p, w=w: (["uvicorn", "fastapi_server:app", "--port", str(p), "--workers", w, "--log-level", "warning"],
                                                            {"MODEL": model, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})))
@@ -244,8 +264,8 @@ def main():
         servers[label] = srv
         print(f"{label:14s} cold start {srv.cold * 1000:7.1f} ms (median of {COLD}, range {min(colds) * 1000:.1f}-{max(colds) * 1000:.1f})"
               f"  idle RSS {srv.idle:6.1f} MiB", flush=True)
-    print(f"\nwrk: {WRK_THREADS} thread(s), {a.secs} s per run")
-    print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s}")
+    print(f"\nwrk: {WRK_THREADS} thread(s), {a.secs} s per run; gokernel GOMAXPROCS={a.gomaxprocs or 'unset'}")
+    print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s} {'steal %':>7s}")
     results = {}  # (label, rows, conns) -> [(rps, p99, cpu, errs), ...] one per round
     floor = {}  # conns -> [(rps, p99, cpu, errs), ...]: gokernel's GET /v2/health/live
     get_lua = os.path.join(tmp, "get.lua")
@@ -270,21 +290,21 @@ def main():
                     s = servers["gokernel"]
                     h0 = histogram(s.port, "live")
                     c0 = cpu_seconds(s.proc.pid)
-                    req, rps, p50, p99, errs = wrk(s.port, get_lua, conns, a.secs, "/v2/health/live")
+                    req, rps, p50, p99, errs, steal = wrk(s.port, get_lua, conns, a.secs, "/v2/health/live")
                     cpu = (cpu_seconds(s.proc.pid) - c0) * 1000 / max(req, 1)
                     hp99 = f"<= {quantile_bound(h0, histogram(s.port, 'live'), 0.99):g}"
-                    floor.setdefault(conns, []).append((rps, p99, cpu, errs))
-                    print(f"{'gokernel live':14s} {'GET':>3s} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s}", flush=True)
+                    floor.setdefault(conns, []).append((rps, p99, cpu, errs, steal))
+                    print(f"{'gokernel live':14s} {'GET':>3s} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s} {steal:7.1f}", flush=True)
                 for label, s in servers.items():
                     h0 = histogram(s.port) if label == "gokernel" else None
                     c0 = cpu_seconds(s.proc.pid)
-                    req, rps, p50, p99, errs = wrk(s.port, lua, conns, a.secs)
+                    req, rps, p50, p99, errs, steal = wrk(s.port, lua, conns, a.secs)
                     cpu = (cpu_seconds(s.proc.pid) - c0) * 1000 / max(req, 1)
                     hp99 = ""
                     if h0 is not None:
                         hp99 = f"<= {quantile_bound(h0, histogram(s.port), 0.99):g}"
-                    results.setdefault((label, rows, conns), []).append((rps, p99, cpu, errs))
-                    print(f"{label:14s} {rows:3d} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s}", flush=True)
+                    results.setdefault((label, rows, conns), []).append((rps, p99, cpu, errs, steal))
+                    print(f"{label:14s} {rows:3d} {conns:3d} {rps:8.0f} {p50:8.2f} {p99:8.2f} {errs:6d} {cpu:10.3f} {hp99:>14s} {steal:7.1f}", flush=True)
     for s in servers.values():
         s.stop()
     print()
@@ -321,12 +341,12 @@ def main():
                 # the mean latency (Little's law: c / throughput) > 5 ms.
                 line += " (target <= 5)" if rows == 1 else f" (Little's law floor c/throughput {conns / med([v[0] for v in gk]) * 1000:.1f})"
             errs = sum(v[3] for v in gk)
-            line += f"   errors {errs}"
+            line += f"   errors {errs}   steal {spread([v[4] for v in gk], '%.1f')} %"
             print(line)
     for conns in conns_list:
         v = floor[conns]
         print(f"floor, gokernel GET /v2/health/live c={conns:2d}: CPU/req {spread([x[2] for x in v], '%.3f')} ms   "
-              f"p99 {spread([x[1] for x in v], '%.2f')} ms   errors {sum(x[3] for x in v)}")
+              f"p99 {spread([x[1] for x in v], '%.2f')} ms   errors {sum(x[3] for x in v)}   steal {spread([x[4] for x in v], '%.1f')} %")
 
 
 if __name__ == "__main__":
