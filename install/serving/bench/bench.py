@@ -190,6 +190,7 @@ def quantile_bound(before, after, q):
 
 
 WRK_THREADS = 1  # --wrk-threads
+WRK_PREFIX = []  # --pin: ["taskset", "-c", "1"]
 
 
 def cpu_ticks():
@@ -205,7 +206,7 @@ def wrk(port, lua, conns, secs, path="/v2/models/mnist/infer"):
     CPU that is not running for a few ms puts every request in flight into
     the tail, so a run with steal has a longer p99 whatever the server does."""
     s0, t0 = cpu_ticks()
-    out = subprocess.run(["wrk", "-t", str(min(conns, WRK_THREADS)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
+    out = subprocess.run(WRK_PREFIX + ["wrk", "-t", str(min(conns, WRK_THREADS)), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", lua,
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
     req = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -234,18 +235,24 @@ def main():
     ap.add_argument("--gomaxprocs", type=int, default=0,
                     help="GOMAXPROCS for gokernel (default: unset, all cores; 1 is a one-CPU limit, as a container's "
                          "CPU limit sets it, leaving the other core to wrk)")
+    ap.add_argument("--pin", action="store_true",
+                    help="run every server on CPU 0 and wrk on CPU 1 (taskset), so that client and server never "
+                         "take turns on one core; Go then runs with GOMAXPROCS=1, as under a one-CPU container limit")
     ap.add_argument("--wrk-threads", type=int, default=1,
                     help="wrk client threads (default 1: on two cores a second client thread competes with the "
                          "server under test; one wrk thread used ~25%% of a core at 24k req/s here)")
     a = ap.parse_args()
-    global WRK_THREADS
+    global WRK_THREADS, WRK_PREFIX
     WRK_THREADS = a.wrk_threads
+    pin = []
+    if a.pin:
+        pin, WRK_PREFIX = ["taskset", "-c", "0"], ["taskset", "-c", "1"]
     genv = {"GOMAXPROCS": str(a.gomaxprocs)} if a.gomaxprocs else {}
     model = os.path.abspath(a.model)
     tmp = tempfile.mkdtemp()
-    setups = [("gokernel", lambda p: ([os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], genv))]
+    setups = [("gokernel", lambda p: (pin + [os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], genv))]
     for w in a.workers.split(","):
-        setups.append((f"fastapi w={w}", lambda p, w=w: (["uvicorn", "fastapi_server:app", "--port", str(p), "--workers", w, "--log-level", "warning"],
+        setups.append((f"fastapi w={w}", lambda p, w=w: (pin + ["uvicorn", "fastapi_server:app", "--port", str(p), "--workers", w, "--log-level", "warning"],
                                                            {"MODEL": model, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})))
     servers = {}
     for label, mk in setups:
@@ -264,7 +271,8 @@ def main():
         servers[label] = srv
         print(f"{label:14s} cold start {srv.cold * 1000:7.1f} ms (median of {COLD}, range {min(colds) * 1000:.1f}-{max(colds) * 1000:.1f})"
               f"  idle RSS {srv.idle:6.1f} MiB", flush=True)
-    print(f"\nwrk: {WRK_THREADS} thread(s), {a.secs} s per run; gokernel GOMAXPROCS={a.gomaxprocs or 'unset'}")
+    print(f"\nwrk: {WRK_THREADS} thread(s), {a.secs} s per run; gokernel GOMAXPROCS={a.gomaxprocs or 'unset'}"
+          + ("; servers on CPU 0, wrk on CPU 1" if a.pin else ""))
     print(f"\n{'server':14s} {'B':>3s} {'c':>3s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} {'CPU ms/req':>10s} {'handler p99 ms':>14s} {'steal %':>7s}")
     results = {}  # (label, rows, conns) -> [(rps, p99, cpu, errs), ...] one per round
     floor = {}  # conns -> [(rps, p99, cpu, errs), ...]: gokernel's GET /v2/health/live
