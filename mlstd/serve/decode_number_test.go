@@ -187,6 +187,25 @@ func tensorCase(rng *rand.Rand) (data, shape string, want []float32) {
 
 // TestTensorDataShapes checks whole requests, long enough for scanRun's
 // window, against strconv: every element, in order, bit for bit.
+// expectData parses the request body and requires its tensor data to be
+// want, bit for bit.
+func expectData(t *testing.T, body string, want []float32) {
+	t.Helper()
+	r, err := parseInferRequest([]byte(body))
+	if err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	got := r.Inputs[0].Data
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
+		}
+	}
+}
+
 func TestTensorDataShapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for trial := 0; trial < 3000; trial++ {
@@ -195,19 +214,7 @@ func TestTensorDataShapes(t *testing.T) {
 			shape = "" // no size hint: the buffer grows as it goes
 		}
 		body := `{"inputs":[{"name":"input","shape":[` + shape + `],"datatype":"FP32","data":` + data + `}]}`
-		r, err := parseInferRequest([]byte(body))
-		if err != nil {
-			t.Fatalf("%s: %v", body, err)
-		}
-		got := r.Inputs[0].Data
-		if len(got) != len(want) {
-			t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
-		}
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
-			}
-		}
+		expectData(t, body, want)
 	}
 }
 
@@ -242,19 +249,7 @@ func TestTensorDataZeroRunLengths(t *testing.T) {
 			}
 			data := "[" + strings.Join(words, sep) + "]"
 			body := `{"inputs":[{"name":"input","shape":[` + strconv.Itoa(len(want)) + `],"datatype":"FP32","data":` + data + `}]}`
-			r, err := parseInferRequest([]byte(body))
-			if err != nil {
-				t.Fatalf("%s: %v", body, err)
-			}
-			got := r.Inputs[0].Data
-			if len(got) != len(want) {
-				t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
-			}
-			for i := range want {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
-				}
-			}
+			expectData(t, body, want)
 		}
 	}
 }

@@ -119,18 +119,6 @@ func TestTensorDataZeroRuns(t *testing.T) {
 			data, shape = "["+strings.Join(rows, sep)+"]", strconv.Itoa(n/2)+",2"
 		}
 		body := `{"inputs":[{"name":"input","shape":[` + shape + `],"datatype":"FP32","data":` + data + `}]}`
-		r, err := parseInferRequest([]byte(body))
-		if err != nil {
-			t.Fatalf("%s: %v", body, err)
-		}
-		got := r.Inputs[0].Data
-		if len(got) != len(want) {
-			t.Fatalf("%s: got %d values, want %d", body, len(got), len(want))
-		}
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("%s: element %d = %v, want %v", body, i, got[i], want[i])
-			}
-		}
+		expectData(t, body, want)
 	}
 }
