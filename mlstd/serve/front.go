@@ -149,13 +149,6 @@ type conn struct {
 	readDL time.Time   // the read deadline last set on nc
 }
 
-// A request's phases bound how long reads may take (net/http's timeouts).
-const (
-	phaseIdle = iota // before the first byte: IdleTimeout
-	phaseHead        // ReadHeaderTimeout from the first byte
-	phaseBody        // ReadTimeout from the first byte
-)
-
 func (c *conn) serve() {
 	handedOff := false
 	defer func() {
@@ -210,11 +203,13 @@ func (c *conn) serve() {
 				return
 			}
 			scan = max(c.r, c.w-3)
-			phase, deadline := phaseIdle, time.Now().Add(o.IdleTimeout)
-			if !start.IsZero() {
-				phase, deadline = phaseHead, start.Add(o.ReadHeaderTimeout)
+			// net/http's timeouts: IdleTimeout before a request's first
+			// byte, ReadHeaderTimeout and ReadTimeout from it.
+			idle, deadline := start.IsZero(), start.Add(o.ReadHeaderTimeout)
+			if idle {
+				deadline = time.Now().Add(o.IdleTimeout)
 			}
-			if err := c.fill(phase, deadline); err != nil {
+			if err := c.fill(idle, deadline); err != nil {
 				return
 			}
 			if start.IsZero() {
@@ -245,7 +240,7 @@ func (c *conn) serve() {
 			c.r = 0
 		}
 		for c.w < need {
-			if err := c.fill(phaseBody, start.Add(o.ReadTimeout)); err != nil {
+			if err := c.fill(false, start.Add(o.ReadTimeout)); err != nil {
 				return
 			}
 		}
@@ -309,14 +304,14 @@ const maxHeaderBytes = 64 << 10
 // fill reads more bytes into buf[w:], before deadline. It fails on EOF,
 // errors, timeouts, and when the server shuts down while the connection
 // is idle.
-func (c *conn) fill(phase int, deadline time.Time) error {
+func (c *conn) fill(idle bool, deadline time.Time) error {
 	if c.w == len(c.buf) { // full: grow (the head limit and Content-Length bound it)
 		nb := make([]byte, 2*len(c.buf))
 		copy(nb, c.buf[:c.w])
 		c.buf = nb
 	}
 	if c.blocking {
-		n, err := c.blockingRead(c.buf[c.w:], phase, deadline)
+		n, err := c.blockingRead(c.buf[c.w:], idle, deadline)
 		c.w += n
 		if err != errLeaveBlocking {
 			return err

@@ -89,7 +89,7 @@ var errLeaveBlocking = errors.New("serve: leave blocking mode")
 
 // blockingRead reads into p in blocking mode, waking every blockingTick
 // to check the deadline and, while idle, whether to leave blocking mode.
-func (c *conn) blockingRead(p []byte, phase int, deadline time.Time) (int, error) {
+func (c *conn) blockingRead(p []byte, idle bool, deadline time.Time) (int, error) {
 	for {
 		n, err := syscall.Read(c.fd, p)
 		switch {
@@ -98,7 +98,7 @@ func (c *conn) blockingRead(p []byte, phase int, deadline time.Time) (int, error
 			if time.Now().After(deadline) {
 				return 0, os.ErrDeadlineExceeded
 			}
-			if phase == phaseIdle && (c.f.open.Load() > 1 || c.f.closing.Load()) {
+			if idle && (c.f.open.Load() > 1 || c.f.closing.Load()) {
 				return 0, errLeaveBlocking
 			}
 		case err != nil:

@@ -16,7 +16,7 @@ func (c *conn) setBlocking(on bool) bool { return true }
 
 var errLeaveBlocking = errors.ErrUnsupported
 
-func (c *conn) blockingRead(p []byte, phase int, deadline time.Time) (int, error) {
+func (c *conn) blockingRead(p []byte, idle bool, deadline time.Time) (int, error) {
 	return 0, errors.ErrUnsupported
 }
 
