@@ -21,7 +21,11 @@ const serveUsage = `usage: gokernel serve MODEL [flags]
 Serves MODEL (a .safetensors file from export.Save, or a .onnx file from
 export.ExportONNX) over the Open Inference Protocol v2 (KServe V2 REST), with
 Prometheus metrics at /metrics. SIGTERM or Ctrl-C drains in-flight requests
-and exits 0. Replacing MODEL (atomic rename) hot-reloads it.
+and exits 0. A new MODEL file (renamed over it, copied onto it, rsynced: any
+change of its content) is hot-reloaded; a file that does not load or fit is
+logged and the old model keeps serving. The model keeps the --version it was
+started with across reloads; without --version the version is the file's
+content hash and changes with each reload.
 
 flags:
 `
@@ -52,7 +56,7 @@ func newServeFlagSet(f *serveFlags, stderr io.Writer) *flag.FlagSet {
 	o := &f.opts
 	fs.StringVar(&o.Name, "name", "model", "model `name` in URLs: /v2/models/NAME/infer")
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "listen `address`; use :8080 to accept remote clients")
-	fs.StringVar(&o.Version, "version", "", "model `version` (default: the first 12 hex digits of the file's SHA-256)")
+	fs.StringVar(&o.Version, "version", "", "model `version`, kept across hot reloads (default: the first 12 hex digits of the file's SHA-256, which a reload changes)")
 	fs.IntVar(&o.MaxBatch, "max-batch", 64, "most `rows` merged into one forward pass by the dynamic batcher")
 	fs.DurationVar(&o.MaxDelay, "max-delay", 0, "longest `wait` for more requests to fill a batch (0: only merge what is queued)")
 	fs.IntVar(&o.QueueSize, "queue", 1024, "most `requests` waiting for the model; beyond it 503")
@@ -101,14 +105,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err // flag.ErrHelp exits 0, usage errors 2
 	}
-	model, version, err := serve.LoadModel(path)
+	model, sum, err := serve.LoadModel(path)
 	if err != nil {
 		return err
 	}
 	o := f.opts
-	if o.Version == "" {
-		o.Version = version
-	}
+	o.FileHash = sum
 	if f.reference != "" {
 		if o.RefMean, o.RefStd, err = loadReference(f.reference); err != nil {
 			return err
@@ -124,7 +126,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		srv.Watch(path, f.watch)
 	}
 	fmt.Fprintf(stderr, "gokernel serve: model %q version %s from %s ready in %v at %s\n",
-		o.Name, o.Version, path, time.Since(t0).Round(100*time.Microsecond), srv.InferURL())
+		o.Name, srv.Version(), path, time.Since(t0).Round(100*time.Microsecond), srv.InferURL())
 	// Start-up is over: the interpreter's and the kernel's code, which
 	// serving never runs, need not stay resident.
 	releaseStartupPages()

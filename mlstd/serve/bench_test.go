@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
@@ -160,4 +163,30 @@ func BenchmarkParseB64Pooled(b *testing.B) {
 		}
 		putData(r.Inputs[0].Data)
 	}
+}
+
+// BenchmarkWatchPoll measures Watch's two kinds of poll on the 784-128-10
+// MNIST model file (407 kB): a stat (every poll) and a SHA-256 of the
+// file (on a stat change and every 30th poll).
+func BenchmarkWatchPoll(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "m.safetensors")
+	if err := export.Save(path, nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("stat", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := stampOf(path); !ok {
+				b.Fatal("stat failed")
+			}
+		}
+	})
+	b.Run("hash", func(b *testing.B) {
+		fi, _ := os.Stat(path)
+		b.SetBytes(fi.Size())
+		for b.Loop() {
+			if _, err := fileHash(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

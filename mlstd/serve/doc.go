@@ -87,10 +87,14 @@
 // reads the weights in place instead of packing them: 4.6–4.9 µs of CPU
 // for a one-row 784→128 layer instead of 35–37 µs (sgemm's
 // BenchmarkSmallM). Swap replaces the model between passes after a
-// warm-up check; Watch polls a model file and swaps in a replaced one
-// (LoadModel reads it through mlstd/export, and its SHA-256 prefix becomes
-// the version), rejecting corrupt or mismatched files while the old model
-// keeps serving. Stop uses http.Server.Shutdown, then lets the batcher
+// warm-up check; Watch polls a model file and swaps in one whose content
+// changed (LoadModel reads it through mlstd/export): a poll is a stat
+// (size, mtime, ctime, inode, device), and the file's SHA-256 is computed
+// when the stat changes and every 30th poll, so a same-size same-mtime
+// copy is noticed too. Corrupt or mismatched files are rejected while the
+// old model keeps serving. A version named in Options.Version stays across
+// reloads; without one the version is the file's SHA-256 prefix and
+// follows the file. Stop uses http.Server.Shutdown, then lets the batcher
 // finish.
 //
 // Other models' forward passes run under tensor.NoGrad, which is per

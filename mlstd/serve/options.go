@@ -14,8 +14,14 @@ type Options struct {
 	Name string
 	// Version is reported in model metadata and the model_info metric;
 	// clients may also address /v2/models/{Name}/versions/{Version}/...
-	// Default "1".
+	// It stays across hot reloads (Watch, Swap with an empty version).
+	// Default: FileHash, which Watch then replaces by each new file's hash;
+	// without FileHash, "1".
 	Version string
+	// FileHash is the content hash of the model file the model was loaded
+	// from (LoadModel's second result), if any: Watch reloads the file when
+	// its hash differs from this one.
+	FileHash string
 	// Addr is the TCP address to listen on. Default "127.0.0.1:0" (a free
 	// port; read it back with URL). Use ":8080" to accept remote clients.
 	Addr string
@@ -77,6 +83,9 @@ type Options struct {
 func (o Options) withDefaults(m nn.Module) (Options, error) {
 	if o.Name == "" {
 		o.Name = "model"
+	}
+	if o.Version == "" {
+		o.Version = o.FileHash
 	}
 	if o.Version == "" {
 		o.Version = "1"

@@ -14,10 +14,10 @@ import (
 
 // LoadModel loads a model file written by mlstd/export: safetensors from
 // export.Save, or ONNX from export.ExportONNX (by the ".onnx" extension).
-// It also returns the file's version: the first 12 hex digits of its
-// SHA-256, so a replaced file gets a new version.
+// It also returns the file's content hash: the first 12 hex digits of its
+// SHA-256, for Options.FileHash (and the version when none is named).
 func LoadModel(path string) (nn.Module, string, error) {
-	version, err := fileVersion(path)
+	sum, err := fileHash(path)
 	if err != nil {
 		return nil, "", err
 	}
@@ -25,10 +25,11 @@ func LoadModel(path string) (nn.Module, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return m, version, nil
+	return m, sum, nil
 }
 
-func fileVersion(path string) (string, error) {
+// fileHash returns the first 12 hex digits of the SHA-256 of path's content.
+func fileHash(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("serve: %w", err)
@@ -41,67 +42,102 @@ func fileVersion(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
-// fileStamp identifies a file's content cheaply between polls.
-type fileStamp struct {
-	mod  time.Time
-	size int64
-}
-
-func stampOf(path string) (fileStamp, bool) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileStamp{}, false
-	}
-	return fileStamp{mod: fi.ModTime(), size: fi.Size()}, true
-}
+// rehashEvery is how many polls apart Watch hashes the file even when
+// stat shows no change.
+const rehashEvery = 30
 
 // Watch polls path every interval (default 1 s) and hot-reloads the model
-// when the file changes: the new file is loaded with LoadModel and swapped
-// in with Swap. Replace the file atomically (write a temporary file in the
-// same directory, then rename it over path), as export.Save does. A file
-// that fails to load or does not fit is rejected and logged through
-// Options.Log; the old model keeps serving and the file is retried only
-// when it changes again. Watching ends when the server stops.
+// when the file's content changes: the new file is loaded with LoadModel
+// and swapped in with Swap. Each poll stats the file; when its size,
+// modification time, change time, inode or device differ from the last
+// poll's (a rename over path, an in-place write, cp -p, rsync -a, touch
+// -r), the file is hashed, and it is reloaded if its SHA-256 differs from
+// the served file's (Options.FileHash; without it, the file's hash when
+// Watch is called). Every 30th poll hashes the file regardless, for the
+// changes stat cannot show (a rewrite within the file system's timestamp
+// granularity, a clock set back, file systems without change times).
+//
+// The reloaded model keeps the version named in Options.Version; when
+// Options.Version was empty the version is the file hash, and becomes the
+// new file's hash. Replace the file atomically (write a temporary file in
+// the same directory, then rename it over path), as export.Save does: a
+// file caught half-written fails to load and is retried when it changes
+// again. A file that fails to load or does not fit is rejected and logged
+// through Options.Log while the old model keeps serving. Watching ends
+// when the server stops.
 func (s *Server) Watch(path string, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	last, _ := stampOf(path)
+	w := newWatcher(s, path)
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		for {
+		for n := 1; ; n++ {
 			select {
 			case <-s.done:
 				return
 			case <-t.C:
 			}
-			st, ok := stampOf(path)
-			if !ok || st == last {
-				continue
-			}
-			last = st
-			s.reload(path)
+			w.poll(n%rehashEvery == 0)
 		}
 	}()
 }
 
-// reload loads path and swaps it in, logging the outcome.
-func (s *Server) reload(path string) {
+// watcher is Watch's state between polls: what stat said last time and
+// the hash of the file last loaded (or rejected).
+type watcher struct {
+	s     *Server
+	path  string
+	stamp fileStamp
+	sum   string
+}
+
+func newWatcher(s *Server, path string) *watcher {
+	w := &watcher{s: s, path: path, sum: s.opts.FileHash}
+	w.stamp, _ = stampOf(path)
+	if w.sum == "" {
+		w.sum, _ = fileHash(path) // unreadable: the first readable file loads
+	}
+	return w
+}
+
+// poll stats the file and, if stat shows a change or rehash is set,
+// hashes it and reloads it when the hash differs from the served file's.
+func (w *watcher) poll(rehash bool) {
+	st, ok := stampOf(w.path)
+	if !ok || (st == w.stamp && !rehash) {
+		return
+	}
+	w.stamp = st
+	sum, err := fileHash(w.path)
+	if err != nil || sum == w.sum {
+		return // gone between stat and open, or touched with the same content
+	}
+	w.sum = w.s.reload(w.path, sum)
+}
+
+// reload loads path and swaps it in, logging the outcome. It returns the
+// hash of what it loaded, or sum when the file was rejected (so it is
+// retried only when its content changes again).
+func (s *Server) reload(path, sum string) string {
 	t0 := time.Now()
-	m, version, err := LoadModel(path)
+	m, loaded, err := LoadModel(path)
 	if err == nil {
-		if version == s.Version() {
-			return // touched, same content
+		sum = loaded
+		version := ""
+		if s.versionIsHash {
+			version = sum
 		}
 		err = s.Swap(m, version)
 	}
 	if err != nil {
 		s.metrics.reloadErrors.Inc()
-		s.logf("serve: reload of %s rejected, still serving version %s: %v", path, s.Version(), err)
-		return
+		s.logf("serve: reload of %s (sha256 %s) rejected, still serving version %s: %v", path, sum, s.Version(), err)
+		return sum
 	}
-	s.logf("serve: reloaded %s as version %s in %v", path, version, time.Since(t0).Round(time.Millisecond))
+	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
+	return sum
 }
 
 func (s *Server) logf(format string, args ...any) {

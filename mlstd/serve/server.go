@@ -31,6 +31,10 @@ type Server struct {
 	outShape []int // model output shape without the batch dimension
 	classes  int   // output width, the number of classes for argmax
 
+	// versionIsHash: Options.Version was empty and FileHash set, so
+	// reloads report the new file's hash as the version.
+	versionIsHash bool
+
 	version  atomic.Pointer[string]
 	started  time.Time
 	loadTime time.Duration
@@ -63,6 +67,7 @@ func Start(model nn.Module, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: o, started: time.Now(), served: make(chan error, 1), done: make(chan struct{})}
 	s.version.Store(&o.Version)
+	s.versionIsHash = opts.Version == "" && opts.FileHash != ""
 	if s.batch, err = newBatcher(model, o.InputShape, o.MaxBatch, o.QueueSize, o.MaxDelay); err != nil {
 		return nil, err
 	}
