@@ -28,7 +28,8 @@ import (
 // each statement is parsed, rewritten, compiled and executed: statements in
 // order, declarations hoisted as precheck orders them.
 func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]any, error) {
-	items := splitItems(code)
+	code, magics := splitMagics(code)
+	items := mergeItems(splitItems(code), magics)
 	s.state.Lock()
 	s.cellLines = strings.Count(strings.TrimRight(code, " \t\r\n"), "\n") + 1
 	s.state.Unlock()
@@ -82,13 +83,19 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 	}
 	for _, k := range order {
 		u := us[k]
-		start, end := items[u.from].start, items[u.to-1].end
-		if u.decl {
-			if err := s.runDecls(ctx, n, code, start, end); err != nil {
+		switch {
+		case u.magic:
+			res, err := s.magicLine(ctx, n, items[u.from].magic)
+			if err != nil {
+				return nil, err
+			}
+			result = res
+		case u.decl:
+			if err := s.runDecls(ctx, n, unitSource(n, code, items, u)); err != nil {
 				return nil, note(err)
 			}
-		} else {
-			res, err := s.runStmt(ctx, n, code, items[u.from], u.from == last)
+		default:
+			res, err := s.runStmt(ctx, n, unitSource(n, code, items, u), u.from == last)
 			if err != nil {
 				return nil, note(err)
 			}
@@ -125,8 +132,7 @@ func ranLines(rs []lineRange) string {
 
 // runStmt runs one top-level statement; if it is the cell's trailing
 // expression its value becomes the result.
-func (s *Session) runStmt(ctx context.Context, n int, code string, it item, last bool) (map[string]any, error) {
-	src := "package main\nfunc main() {\n" + chunkSource(n, code, it.start, it.end) + "\n}\n"
+func (s *Session) runStmt(ctx context.Context, n int, src string, last bool) (map[string]any, error) {
 	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
 	if err != nil {
 		return nil, s.cellError(n, err)
@@ -293,9 +299,8 @@ func redefineAsAssign(stmts []ast.Stmt, globals map[string]reflect.Value) []ast.
 	return out
 }
 
-// runDecls runs a run of import/type/func declarations from code[start:end].
-func (s *Session) runDecls(ctx context.Context, n int, code string, start, end int) error {
-	src := "package main\n" + chunkSource(n, code, start, end) + "\n"
+// runDecls runs a run of import/type/func declarations, the file src.
+func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
 	if err != nil {
 		return s.cellError(n, err)
@@ -664,6 +669,9 @@ func (s *Session) cellError(n int, err error) error {
 			msg = e.Error()
 		}
 		msg = cellPos(msg)
+		if name == "runtime error" {
+			msg = strings.TrimPrefix(msg, "runtime error: ") // the name says it once
+		}
 		switch {
 		case strings.HasPrefix(msg, "reflect: ") && strings.Contains(msg, "index out of range"):
 			name, msg = "runtime error", "index out of range (the interpreter does not report the index)"

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/doc"
@@ -20,8 +21,21 @@ import (
 
 // IsComplete reports whether code is a complete cell ("complete"), needs
 // more lines ("incomplete", with the indent for the next line) or cannot
-// become valid ("invalid").
+// become valid ("invalid"). Code that is still open (brackets, an operator
+// at the end) is invalid when it has a syntax error before its end: no
+// further line can fix `func f( {}`.
 func (s *Session) IsComplete(code string) (status, indent string) {
+	code, _ = splitMagics(code)
+	status, indent = scanComplete(code)
+	if status == "incomplete" && errorBeforeEnd(code) {
+		return "invalid", ""
+	}
+	return status, indent
+}
+
+// scanComplete judges code from its tokens alone: unterminated strings,
+// open brackets and a trailing operator make it incomplete.
+func scanComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" {
 		return "complete", ""
 	}
@@ -62,6 +76,50 @@ func (s *Session) IsComplete(code string) (status, indent string) {
 		return "incomplete", ""
 	}
 	return "complete", ""
+}
+
+// errorBeforeEnd reports whether parsing code as a cell finds a syntax
+// error before the end of the code (an error at the end is what more
+// input could fix; an unterminated string or comment is never an error
+// before the end).
+func errorBeforeEnd(code string) bool {
+	end := len(strings.TrimRight(code, " \t\r\n"))
+	items := splitItems(code)
+	for _, u := range units(items) {
+		src := unitSource(0, code, items, u)
+		_, err := parser.ParseFile(token.NewFileSet(), "_.go", src, 0)
+		var el scanner.ErrorList
+		if !errors.As(err, &el) || len(el) == 0 {
+			continue
+		}
+		e := el[0]
+		if strings.Contains(e.Msg, "not terminated") {
+			return false
+		}
+		// Positions are the cell's own (//line directives): find the
+		// offset of the error's line and column in code.
+		if off := offsetOf(code, e.Pos.Line, e.Pos.Column); off >= 0 && off < end {
+			return true
+		}
+	}
+	return false
+}
+
+// offsetOf returns the byte offset of line:col (1-based) in code, or -1
+// when it is past the end.
+func offsetOf(code string, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(code[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	if off+col-1 > len(code) {
+		return -1
+	}
+	return off + col - 1
 }
 
 func endsWithOperator(t string) bool {

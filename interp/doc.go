@@ -7,10 +7,13 @@
 //
 // yaegi cannot run a cell that mixes declarations and statements, crashes on
 // several common statement forms at top level, and lacks Go 1.21+ features.
-// Execute therefore never hands a cell to yaegi as is. It cuts the cell into
+// Execute therefore never hands a cell to yaegi as is. Lines starting with
+// % or ! where the Go above them is complete are line magics and shell
+// commands, run in their place (splitMagics); the rest is cut into
 // top-level items with go/scanner, then
 //
-//   - runs of import/type/func declarations are parsed as a file; imports
+//   - runs of import/type/func declarations are parsed as a file, its
+//     imports first (a cell may import anywhere); imports
 //     already made are dropped (re-running an import cell is fine); types and
 //     methods are remembered by their source, so an identical re-run is a
 //     no-op and a changed one is refused with a RedefinitionError that says to

@@ -256,6 +256,12 @@ func TestIsComplete(t *testing.T) {
 		{"s := `abc", "incomplete"},
 		{"x := 1 +", "incomplete"},
 		{"x := )", "invalid"},
+		{"func f( {}", "invalid"}, // open, but the error is before the end
+		{"x := []int{1,\n", "incomplete"},
+		{"m := map[string]int{\n\"a\": 1", "incomplete"},
+		{"f(1,\n\t2", "incomplete"},
+		{"x := 1\n%who", "complete"},
+		{"%%time\nfor i := 0; i < 3; i++ {", "incomplete"},
 		{"", "complete"},
 	} {
 		if got, _ := s.IsComplete(c.code); got != c.want {

@@ -27,7 +27,7 @@ Help (IPython's syntax, shown in the pager):
                    member (fmt.Println?, m.Forward?)
   NAME??           the same with the Go source of a package member
 
-Magics:
+Magics (each on a line of its own, anywhere among a cell's Go code):
   %help            this text
   %time STMT       run one line and print its wall time
   %%time           (first line) run the cell and print its wall time
@@ -42,7 +42,10 @@ explicit type arguments when inference fails (Map[int, string](xs, f)).
 Redefining a type or a method needs %reset (the engine says so when you try).
 Interrupt stops loops, time.Sleep and channel waits within milliseconds.`
 
-// magic runs a %magic or !command cell; ok is false for ordinary Go.
+// magic runs a help query (NAME?) or a %%time cell; ok is false for
+// anything else. Line magics and shell commands (%who, !ls) may stand on
+// any line of a cell among Go code: execCell runs them in their place
+// (splitMagics, magicLine).
 func (s *Session) magic(ctx context.Context, n int, code string, out Output) (m magicResult, ok bool) {
 	trim := strings.TrimSpace(code)
 	if name, detail, ok := helpQuery(trim); ok {
@@ -55,31 +58,17 @@ func (s *Session) magic(ctx context.Context, n int, code string, out Output) (m 
 		fmt.Fprintf(out.Stdout, "Wall time: %v\n", time.Since(start).Round(time.Microsecond))
 		return magicResult{r, err}, true
 	}
-	lines := strings.Split(trim, "\n")
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if l != "" && !strings.HasPrefix(l, "%") && !strings.HasPrefix(l, "!") {
-			return m, false
-		}
+	return m, false
+}
+
+// magicLine runs one %magic or !command line of the running cell.
+func (s *Session) magicLine(ctx context.Context, n int, l string) (map[string]any, error) {
+	out := *s.cur.Load()
+	s.outs.flush() // what the Go lines above printed comes first
+	if strings.HasPrefix(l, "!") {
+		return nil, s.shell(ctx, n, strings.TrimSpace(l[1:]), out)
 	}
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		var r map[string]any
-		var err error
-		if strings.HasPrefix(l, "!") {
-			err = s.shell(ctx, n, strings.TrimSpace(l[1:]), out)
-		} else {
-			r, err = s.lineMagic(ctx, n, l[1:], out)
-		}
-		if err != nil {
-			return magicResult{nil, err}, true
-		}
-		m.result = r
-	}
-	return m, true
+	return s.lineMagic(ctx, n, l[1:], out)
 }
 
 func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (map[string]any, error) {

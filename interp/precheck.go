@@ -37,13 +37,11 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 	// Parse every unit as execCell will.
 	files := make([]*ast.File, len(us))
 	for i, u := range us {
-		var src string
-		if u.decl {
-			src = "package main\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n"
-		} else {
-			src = "package main\nfunc main() {\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n}\n"
+		if u.magic {
+			files[i] = &ast.File{Name: ident("main")} // defines and uses nothing
+			continue
 		}
-		f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
+		f, err := parser.ParseFile(s.yi.FileSet(), "_.go", unitSource(n, code, items, u), 0)
 		if err != nil {
 			return nil, s.cellError(n, err)
 		}

@@ -9,8 +9,10 @@ import (
 
 // item is one top-level declaration or statement of a cell, as byte offsets.
 type item struct {
-	decl       bool // import, type, func or method declaration
-	pkg        bool // a package clause, ignored
+	decl       bool   // import, type, func or method declaration
+	imp        bool   // an import declaration (decl is set too)
+	pkg        bool   // a package clause, ignored
+	magic      string // a line magic or shell command line (%who, !ls) among Go code
 	start, end int
 }
 
@@ -45,7 +47,9 @@ func splitItems(src string) []item {
 		switch toks[first].t {
 		case token.PACKAGE:
 			it.pkg = true
-		case token.IMPORT, token.TYPE:
+		case token.IMPORT:
+			it.decl, it.imp = true, true
+		case token.TYPE:
 			it.decl = true
 		case token.FUNC:
 			if first+1 < endTok {
@@ -142,6 +146,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // declaration items (one file) or one statement item; items[from:to].
 type unit struct {
 	decl     bool
+	magic    bool // a magic line: items[from].magic
 	from, to int
 }
 
@@ -157,12 +162,98 @@ func units(items []item) []unit {
 			for j < len(items) && (items[j].decl || items[j].pkg) {
 				j++
 			}
-			us = append(us, unit{true, i, j})
+			us = append(us, unit{decl: true, from: i, to: j})
 			i = j
 		default:
-			us = append(us, unit{false, i, i + 1})
+			us = append(us, unit{magic: it.magic != "", from: i, to: i + 1})
 			i++
 		}
 	}
 	return us
+}
+
+// unitSource is the Go file execCell parses for unit u: a statement inside
+// func main, or a run of declarations with its imports first (Go wants
+// them before other declarations; a cell takes them anywhere). Each item
+// placed out of order keeps its own //line directive.
+func unitSource(n int, code string, items []item, u unit) string {
+	if !u.decl {
+		return "package main\nfunc main() {\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n}\n"
+	}
+	its := items[u.from:u.to]
+	ordered := true // no import after another declaration
+	for k := 1; k < len(its); k++ {
+		if its[k].imp && !its[k-1].imp && !its[k-1].pkg {
+			ordered = false
+		}
+	}
+	if ordered {
+		return "package main\n" + chunkSource(n, code, its[0].start, its[len(its)-1].end) + "\n"
+	}
+	var b strings.Builder
+	b.WriteString("package main\n")
+	for _, imports := range []bool{true, false} {
+		for _, it := range its {
+			if it.imp == imports && !it.pkg {
+				b.WriteString(chunkSource(n, code, it.start, it.end))
+				b.WriteString("\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// splitMagics finds the line magics and shell command lines (%who, !ls)
+// among a cell's Go code: a line starting with % or ! where the Go code
+// above it is complete (outside brackets, strings and unfinished
+// expressions, so `ok := a &&` followed by `!b` stays Go). It returns the
+// code with those lines blanked (offsets and line numbers unchanged) and
+// the lines as items.
+func splitMagics(code string) (string, []item) {
+	var magics []item
+	var b []byte // code with the magic lines found so far blanked, once there is one
+	for off := 0; off < len(code); {
+		end := strings.IndexByte(code[off:], '\n')
+		if end < 0 {
+			end = len(code)
+		} else {
+			end += off
+		}
+		line := strings.TrimSpace(code[off:end])
+		if (strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!")) && line != "!" {
+			above := code[:off]
+			if b != nil {
+				above = string(b[:off])
+			}
+			if st, _ := scanComplete(above); st == "complete" {
+				if b == nil {
+					b = []byte(code)
+				}
+				for k := off; k < end; k++ {
+					if b[k] != '\r' {
+						b[k] = ' '
+					}
+				}
+				magics = append(magics, item{magic: line, start: off, end: end})
+			}
+		}
+		off = end + 1
+	}
+	if b == nil {
+		return code, nil
+	}
+	return string(b), magics
+}
+
+// mergeItems merges two lists of items sorted by start.
+func mergeItems(a, b []item) []item {
+	out := make([]item, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0].start < b[0].start {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }

@@ -169,6 +169,11 @@ class TestOrdering(KernelCase):
         r, _ = self.check(self.kc.shell_channel, "is_complete_request", {"code": "func f() {"},
                           "is_complete_reply")
         self.assertEqual(r["content"]["status"], "incomplete")
+        for code, want in [("func f( {}", "invalid"), ("x := []int{1,\n", "incomplete"),
+                           ("x := 1\n%who", "complete"), ("x := )", "invalid")]:
+            r, _ = self.check(self.kc.shell_channel, "is_complete_request", {"code": code},
+                              "is_complete_reply")
+            self.assertEqual(r["content"]["status"], want, code)
 
     def test_complete(self):
         r, _ = self.check(self.kc.shell_channel, "complete_request", {"code": "fmt.Pr", "cursor_pos": 6},

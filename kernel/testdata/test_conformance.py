@@ -24,7 +24,7 @@ class GoKernelTests(jkt.KernelTests):
 
     complete_code_samples = ["x := 1", 'fmt.Println("a")', "func f() int { return 1 }", ""]
     incomplete_code_samples = ["func f() {", "for i := 0; i < 3; i++ {", "x := []int{1,\n", "s := `raw"]
-    invalid_code_samples = ["x := 1)", "}", "x := 1 @ 2"]
+    invalid_code_samples = ["x := 1)", "}", "x := 1 @ 2", "func f( {}"]
 
     code_generate_error = 'var m map[string]int\nm["a"] = 1  // runtime error: assignment to entry in nil map'
 
