@@ -31,6 +31,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/gokernel/gokernel/internal/servecmd"
 )
 
 // command is one gokernel subcommand.
@@ -94,6 +96,22 @@ func init() {
 			fmt.Printf("gokernel %s\ngo %s %s/%s\nyaegi %s\n", gokernelVersion(), strings.TrimPrefix(runtime.Version(), "go"),
 				runtime.GOOS, runtime.GOARCH, moduleVersion("github.com/traefik/yaegi"))
 			return nil
+		},
+	}
+}
+
+// serve's implementation is shared with the serve-only binary
+// cmd/gokernel-serve (internal/servecmd).
+func init() {
+	commands["serve"] = command{
+		usage:   "serve " + servecmd.Synopsis,
+		summary: "serve an exported model over the Open Inference Protocol v2, with /metrics",
+		run: func(ctx context.Context, args []string) error {
+			err := servecmd.Run(ctx, "gokernel serve", args, os.Stderr)
+			if errors.Is(err, servecmd.ErrUsage) {
+				return usageErrorf("%s", strings.TrimPrefix(err.Error(), "usage: "))
+			}
+			return err
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package servecmd
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ import (
 
 // TestServeHelperProcess is not a test: the end-to-end test re-executes
 // the test binary with GOKERNEL_TEST_SERVE=1 and -test.run set to this
-// function, so runServe runs in its own process and gets real signals.
+// function, so Run runs in its own process and gets real signals.
 // Its arguments follow "--".
 func TestServeHelperProcess(t *testing.T) {
 	if os.Getenv("GOKERNEL_TEST_SERVE") != "1" {
@@ -34,18 +34,18 @@ func TestServeHelperProcess(t *testing.T) {
 	for len(args) > 0 && args[0] != "--" {
 		args = args[1:]
 	}
-	os.Exit(runMain(context.Background(), append([]string{"serve"}, args[1:]...), os.Stderr))
+	os.Exit(Main(context.Background(), "gokernel serve", args[1:], os.Stderr))
 }
 
 func TestParseServeArgs(t *testing.T) {
-	path, f, err := parseServeArgs([]string{"--name", "a", "m.onnx", "--max-batch=8", "--classes", "x,y"}, io.Discard)
+	path, f, err := parseServeArgs("gokernel serve", []string{"--name", "a", "m.onnx", "--max-batch=8", "--classes", "x,y"}, io.Discard)
 	if err != nil || path != "m.onnx" || f.opts.Name != "a" || f.opts.MaxBatch != 8 || len(f.opts.Classes) != 2 {
 		t.Errorf("parse = %q %+v %v", path, f, err)
 	}
-	if _, _, err := parseServeArgs([]string{"a", "b"}, io.Discard); err == nil {
+	if _, _, err := parseServeArgs("gokernel serve", []string{"a", "b"}, io.Discard); err == nil {
 		t.Error("two model files: no error")
 	}
-	if _, _, err := parseServeArgs([]string{"--bogus", "a"}, io.Discard); err == nil {
+	if _, _, err := parseServeArgs("gokernel serve", []string{"--bogus", "a"}, io.Discard); err == nil {
 		t.Error("unknown flag: no error")
 	}
 }
@@ -78,9 +78,9 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 	var url, log string
 	for lines.Scan() {
 		log += lines.Text() + "\n"
-		if m := regexp.MustCompile(`ready in (\S+) at (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
-			url = m[2]
-			t.Logf("cold start: process start to ready %v (server's own figure %s)", time.Since(t0).Round(time.Millisecond), m[1])
+		if m := regexp.MustCompile(`ready at (http://\S+), (\S+ \S+ \S+ \S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+			t.Logf("cold start: process start to ready %v (server's own figure %s)", time.Since(t0).Round(time.Millisecond), m[2])
 			break
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package servecmd
 
 // releaseStartupPages does nothing outside Linux (see the Linux version).
 func releaseStartupPages() {}
