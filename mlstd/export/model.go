@@ -66,7 +66,13 @@ func Load(path string) (nn.Module, error) {
 func loadModel(f *stFile) (nn.Module, error) {
 	a, ok := f.meta[metaArch]
 	if !ok {
-		return nil, f.errorf("no architecture description (%s): not written by export.Save; use LoadTensors or LoadState", metaArch)
+		var have []string
+		for _, e := range f.entries {
+			have = append(have, fmt.Sprintf("%q %v", e.name, e.shape))
+		}
+		return nil, f.errorf("no architecture description (%s): not written by export.Save but only tensors (%s), "+
+			"such as a state dict from PyTorch's safetensors.torch.save_file; load them into code-built modules with "+
+			"LoadState, or export the PyTorch model with torch.onnx.export and load the .onnx file", metaArch, listing(have))
 	}
 	src, done, err := f.source(modelPrefix(f))
 	if err != nil {
@@ -152,8 +158,10 @@ func (f *stFile) source(prefix string) (tensorSource, func() error, error) {
 // must be present with its exact shape and the file may hold no others.
 // It works on any module implementing nn.Named, and on files written by
 // PyTorch or Python's safetensors (F32, F16, BF16 or F64). m is changed
-// only if the whole file fits. Parameters keep their identity, so an
-// optimizer built on them stays valid.
+// only if the whole file fits; otherwise the error lists the tensors the
+// file has and the parameters m has, names and shapes (a PyTorch module's
+// attribute names such as "fc1.weight" are not an nn.Sequential's "0.weight").
+// Parameters keep their identity, so an optimizer built on them stays valid.
 func LoadState(path string, m nn.Module) error {
 	f, err := readSafetensors(path)
 	if err != nil {
@@ -163,7 +171,32 @@ func LoadState(path string, m nn.Module) error {
 	if err != nil {
 		return err
 	}
-	return loadInto(f, m, src, done)
+	if err := loadInto(f, m, src, done); err != nil {
+		if m == nil {
+			return err
+		}
+		var have, want []string
+		for _, e := range f.entries {
+			have = append(have, fmt.Sprintf("%q %v", e.name, e.shape))
+		}
+		for _, p := range nn.NamedParameters(m) {
+			want = append(want, fmt.Sprintf("%q %v", p.Name, p.Tensor.Shape()))
+		}
+		return fmt.Errorf("%w; the file has %s; the model has %s", err, listing(have), listing(want))
+	}
+	return nil
+}
+
+// listing joins items with commas, the first 20 of them.
+func listing(items []string) string {
+	const most = 20
+	if len(items) == 0 {
+		return "none"
+	}
+	if len(items) > most {
+		return fmt.Sprintf("%s, … (%d in all)", strings.Join(items[:most], ", "), len(items))
+	}
+	return strings.Join(items, ", ")
 }
 
 func loadInto(f *stFile, m nn.Module, src tensorSource, done func() error) error {

@@ -107,6 +107,14 @@ func TestLoadState(t *testing.T) {
 		t.Fatal("LoadState into a different model succeeded")
 	}
 	sameBits(t, "unchanged", other.Parameters()[0], before)
+	// PyTorch's attribute names: the error lists both sides' names.
+	torchNames := writeVariant(t, []nn.Param{{Name: "fc1.weight", Tensor: tensor.Zeros(16, 3)}, {Name: "fc1.bias", Tensor: tensor.Zeros(16)}}, nil)
+	err := LoadState(torchNames, nn.NewSequential(nn.NewLinear(3, 16)))
+	for _, want := range []string{`missing tensor "0.weight"`, `the file has "fc1.weight" [16 3], "fc1.bias" [16]`, `the model has "0.weight" [16 3], "0.bias" [16]`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("LoadState with other names: error %v; want it to contain %s", err, want)
+		}
+	}
 }
 
 // writeVariant writes params with the given metadata (a hand-made file).
