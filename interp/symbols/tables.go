@@ -17,6 +17,7 @@ var Symbols = map[string]func() map[string]reflect.Value{
 	"github.com/gokernel/gokernel/mlstd/optim/optim":     table_github_com_gokernel_gokernel_mlstd_optim,
 	"github.com/gokernel/gokernel/mlstd/prune/prune":     table_github_com_gokernel_gokernel_mlstd_prune,
 	"github.com/gokernel/gokernel/mlstd/serve/serve":     table_github_com_gokernel_gokernel_mlstd_serve,
+	"github.com/gokernel/gokernel/mlstd/table/table":     table_github_com_gokernel_gokernel_mlstd_table,
 	"github.com/gokernel/gokernel/mlstd/tensor/tensor":   table_github_com_gokernel_gokernel_mlstd_tensor,
 	"github.com/gokernel/gokernel/mlstd/train/train":     table_github_com_gokernel_gokernel_mlstd_train,
 	"gonum.org/v1/gonum/floats/floats":                   table_gonum_org_v1_gonum_floats,

@@ -1,0 +1,237 @@
+package table
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// builder appends parsed values to one column while a file is read. Its
+// kind is undecided until inference (or the first value that is not
+// missing) fixes it; after that a value that does not fit is an error,
+// except that an Int column meeting a fractional number becomes Float.
+type builder struct {
+	col     *Column
+	decided bool
+	rows    int
+	index   map[string]int32 // String: level → code
+}
+
+func newBuilder(name string) *builder {
+	return &builder{col: &Column{name: name}}
+}
+
+// decide fixes the column's kind; rows already counted are missing.
+func (b *builder) decide(k Kind) {
+	b.decided = true
+	c := b.col
+	c.kind = k
+	n := b.rows
+	switch k {
+	case Bool:
+		c.b = make([]bool, n)
+	case Int:
+		c.i = make([]int64, n)
+	case Float:
+		c.f = make([]float64, n)
+	case Time:
+		c.t = make([]time.Time, n)
+	case String:
+		c.codes = make([]int32, n)
+		b.index = map[string]int32{}
+	}
+}
+
+// missing appends a missing value.
+func (b *builder) missing() {
+	c := b.col
+	if c.na == nil {
+		c.na = make([]bool, b.rows, max(2*b.rows, 16))
+	}
+	c.na = append(c.na, true)
+	c.nna++
+	b.rows++
+	if !b.decided {
+		return
+	}
+	switch c.kind {
+	case Bool:
+		c.b = append(c.b, false)
+	case Int:
+		c.i = append(c.i, 0)
+	case Float:
+		c.f = append(c.f, 0)
+	case Time:
+		c.t = append(c.t, time.Time{})
+	case String:
+		c.codes = append(c.codes, 0)
+	}
+}
+
+// add appends the value written s (not missing); an error says why s does
+// not fit the column's kind.
+func (b *builder) add(s string) error {
+	if !b.decided {
+		b.decide(classify(s))
+	}
+	c := b.col
+	switch c.kind {
+	case Bool:
+		v, ok := parseBool(s)
+		if !ok {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		c.b = append(c.b, v)
+	case Int:
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			f, ferr := parseFloat(s)
+			if ferr != nil {
+				return fmt.Errorf("%q is not a number", s)
+			}
+			b.toFloat()
+			c.f = append(c.f, f)
+			break
+		}
+		c.i = append(c.i, v)
+	case Float:
+		v, err := parseFloat(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		c.f = append(c.f, v)
+	case Time:
+		v, ok := parseTime(s)
+		if !ok {
+			return fmt.Errorf("%q is not a time (RFC 3339 or 2006-01-02[ 15:04:05])", s)
+		}
+		c.t = append(c.t, v)
+	case String:
+		k, ok := b.index[s]
+		if !ok {
+			k = int32(len(c.levels))
+			s = strings.Clone(s) // s may share the whole record's memory
+			c.levels = append(c.levels, s)
+			b.index[s] = k
+		}
+		c.codes = append(c.codes, k)
+	}
+	if c.na != nil {
+		c.na = append(c.na, false)
+	}
+	b.rows++
+	return nil
+}
+
+// toFloat turns an Int column into a Float one.
+func (b *builder) toFloat() {
+	c := b.col
+	c.f = make([]float64, len(c.i), cap(c.i))
+	for j, v := range c.i {
+		c.f[j] = float64(v)
+	}
+	c.i = nil
+	c.kind = Float
+}
+
+// column returns the finished column; a column that never held a value
+// is a Float column of missing values (as in pandas).
+func (b *builder) column() *Column {
+	if !b.decided {
+		b.decide(Float)
+	}
+	if b.col.nna == 0 {
+		b.col.na = nil
+	}
+	return b.col
+}
+
+// classify returns the narrowest kind that holds s.
+func classify(s string) Kind {
+	if _, ok := parseBool(s); ok {
+		return Bool
+	}
+	if _, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+		return Int
+	}
+	if _, err := parseFloat(s); err == nil {
+		return Float
+	}
+	if _, ok := parseTime(s); ok {
+		return Time
+	}
+	return String
+}
+
+// infer decides a kind from a sample of values that are not missing: Bool,
+// Int, Float or Time when they all fit; a number kind when more than half
+// of them are numbers (the others are then errors, reported by add);
+// String otherwise.
+func infer(sample []string) Kind {
+	var count [String + 1]int
+	for _, s := range sample {
+		count[classify(s)]++
+	}
+	n := len(sample)
+	switch {
+	case count[Bool] == n:
+		return Bool
+	case count[Int] == n:
+		return Int
+	case count[Time] == n:
+		return Time
+	case count[Int]+count[Float] == n:
+		return Float
+	case 2*(count[Int]+count[Float]) > n:
+		if count[Float] == 0 {
+			return Int
+		}
+		return Float
+	}
+	return String
+}
+
+// parseBool accepts pandas' default true and false values.
+func parseBool(s string) (bool, bool) {
+	switch s {
+	case "true", "True", "TRUE":
+		return true, true
+	case "false", "False", "FALSE":
+		return false, true
+	}
+	return false, false
+}
+
+// parseFloat parses a decimal number, allowing surrounding spaces and
+// "inf"/"-inf"; NaN is refused (it is a missing-value token).
+func parseFloat(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return v, nil // ±Inf or 0 on overflow/underflow, as pandas reads them
+		}
+		return 0, err
+	}
+	if math.IsNaN(v) {
+		return 0, fmt.Errorf("NaN")
+	}
+	return v, nil
+}
+
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}
+
+// parseTime parses the layouts of timeLayouts; times without a zone are UTC.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

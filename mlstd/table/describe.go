@@ -1,0 +1,233 @@
+package table
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/gokernel/gokernel/mlstd/chart"
+	"github.com/gokernel/gokernel/mlstd/display"
+)
+
+// Summary holds the statistics of one column, as pandas'
+// describe(include="all") computes them. Number columns (Int, Float)
+// fill Mean to Max and leave Unique, Top and Freq zero; the other kinds
+// (String, Bool, Time) fill Unique, Top and Freq and leave the numbers NaN.
+type Summary struct {
+	Name    string
+	Kind    Kind
+	Count   int // values present
+	Missing int // values missing
+
+	Mean, Std          float64 // Std is the sample standard deviation (n−1)
+	Min, Q25, Q50, Q75 float64 // quartiles interpolate linearly, like numpy
+	Max                float64
+
+	Unique int    // distinct values present
+	Top    string // most frequent value (the first seen among equals)
+	Freq   int    // its count
+}
+
+// Description is the result of Table.Describe: one Summary per column.
+// It displays as a table with a column per column and a row per
+// statistic, like pandas.
+type Description struct {
+	Columns []Summary
+}
+
+// Describe summarises every column (pandas' describe(include="all") plus a
+// row of missing counts).
+func (t *Table) Describe() *Description {
+	d := &Description{}
+	for _, c := range t.cols {
+		d.Columns = append(d.Columns, Describe(c))
+	}
+	return d
+}
+
+// Describe summarises one column (see Summary).
+func Describe(c *Column) Summary {
+	s := Summary{Name: c.name, Kind: c.kind, Count: c.Len() - c.nna, Missing: c.nna}
+	nan := math.NaN()
+	s.Mean, s.Std, s.Min, s.Q25, s.Q50, s.Q75, s.Max = nan, nan, nan, nan, nan, nan, nan
+	if c.kind == Int || c.kind == Float {
+		v := c.Present()
+		if len(v) == 0 {
+			return s
+		}
+		var sum float64
+		for _, x := range v {
+			sum += x
+		}
+		s.Mean = sum / float64(len(v))
+		if len(v) > 1 {
+			var ss float64
+			for _, x := range v {
+				ss += (x - s.Mean) * (x - s.Mean)
+			}
+			s.Std = math.Sqrt(ss / float64(len(v)-1))
+		}
+		slices.Sort(v)
+		s.Min, s.Max = v[0], v[len(v)-1]
+		s.Q25, s.Q50, s.Q75 = quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75)
+		return s
+	}
+	counts := valueCounts(c)
+	s.Unique = len(counts)
+	if len(counts) > 0 {
+		s.Top, s.Freq = counts[0].value, counts[0].n
+	}
+	return s
+}
+
+// quantile interpolates linearly between the sorted values around q·(n−1).
+func quantile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	if lo+1 >= len(sorted) {
+		return sorted[lo]
+	}
+	return sorted[lo] + (sorted[lo+1]-sorted[lo])*(pos-float64(lo))
+}
+
+type count struct {
+	value string
+	n     int
+}
+
+// valueCounts counts the present values of c, most frequent first, ties
+// in order of first appearance.
+func valueCounts(c *Column) []count {
+	var out []count
+	at := map[string]int{}
+	for i := range c.Len() {
+		if c.IsMissing(i) {
+			continue
+		}
+		var v string
+		if c.kind == String {
+			v = c.levels[c.codes[i]]
+		} else {
+			v = c.Text(i)
+		}
+		k, ok := at[v]
+		if !ok {
+			k = len(out)
+			at[v] = k
+			out = append(out, count{value: v})
+		}
+		out[k].n++
+	}
+	slices.SortStableFunc(out, func(a, b count) int { return b.n - a.n })
+	return out
+}
+
+// ValueCounts returns a table of the distinct values of the named column
+// (as text) and how many rows hold each, most frequent first, missing
+// values left out (pandas' value_counts).
+func (t *Table) ValueCounts(name string) *Table {
+	counts := valueCounts(t.Col(name))
+	vals := make([]string, len(counts))
+	ns := make([]int64, len(counts))
+	for i, c := range counts {
+		vals[i], ns[i] = c.value, int64(c.n)
+	}
+	return New([]*Column{NewStrings(name, vals, nil), NewInts("count", ns)})
+}
+
+// Hist plots a histogram of the named number column's present values
+// (bins ≤ 0 means 50); for a column of another kind, a bar chart of its
+// value counts.
+func (t *Table) Hist(name string, bins int) *chart.Figure {
+	c := t.Col(name)
+	if !c.kind.Numeric() {
+		vc := t.ValueCounts(name)
+		return chart.Bar(name, vc.Col(name).Strings(), vc.Col("count").Floats())
+	}
+	return chart.Hist(name, c.Present(), bins).Labels(name, "count")
+}
+
+// Scatter plots the named number columns against each other, over the
+// rows where both are present.
+func (t *Table) Scatter(x, y string) *chart.Figure {
+	cx, cy := t.Col(x), t.Col(y)
+	var xs, ys []float64
+	for i := range t.rows {
+		if !cx.IsMissing(i) && !cy.IsMissing(i) {
+			xs = append(xs, cx.Float(i))
+			ys = append(ys, cy.Float(i))
+		}
+	}
+	return chart.Scatter(y+" vs "+x, xs, ys).Labels(x, y)
+}
+
+// grid lays the summaries out with a row per statistic.
+func (d *Description) grid() *display.Table {
+	header := []string{""}
+	for _, s := range d.Columns {
+		header = append(header, s.Name)
+	}
+	g := display.NewTable(header, nil)
+	stat := func(name string, f func(s Summary) string) {
+		r := []string{name}
+		for _, s := range d.Columns {
+			r = append(r, f(s))
+		}
+		g.Rows = append(g.Rows, r)
+	}
+	numeric := func(s Summary) bool { return s.Kind == Int || s.Kind == Float }
+	stat("kind", func(s Summary) string { return s.Kind.String() })
+	stat("count", func(s Summary) string { return strconv.Itoa(s.Count) })
+	stat("missing", func(s Summary) string { return strconv.Itoa(s.Missing) })
+	stat("unique", func(s Summary) string {
+		if numeric(s) {
+			return ""
+		}
+		return strconv.Itoa(s.Unique)
+	})
+	stat("top", func(s Summary) string { return s.Top })
+	stat("freq", func(s Summary) string {
+		if numeric(s) || s.Count == 0 {
+			return ""
+		}
+		return strconv.Itoa(s.Freq)
+	})
+	for _, st := range []struct {
+		name string
+		get  func(s Summary) float64
+	}{
+		{"mean", func(s Summary) float64 { return s.Mean }},
+		{"std", func(s Summary) float64 { return s.Std }},
+		{"min", func(s Summary) float64 { return s.Min }},
+		{"25%", func(s Summary) float64 { return s.Q25 }},
+		{"50%", func(s Summary) float64 { return s.Q50 }},
+		{"75%", func(s Summary) float64 { return s.Q75 }},
+		{"max", func(s Summary) float64 { return s.Max }},
+	} {
+		stat(st.name, func(s Summary) string {
+			if !numeric(s) {
+				return ""
+			}
+			return formatNumber(st.get(s))
+		})
+	}
+	return g
+}
+
+// String renders the description as aligned text.
+func (d *Description) String() string { return d.grid().String() }
+
+// HTML renders the description as an HTML table.
+func (d *Description) HTML() string { return d.grid().HTML() }
+
+// Summary returns the summary of the named column. It panics if there is
+// none.
+func (d *Description) Summary(name string) Summary {
+	for _, s := range d.Columns {
+		if s.Name == name {
+			return s
+		}
+	}
+	panic(fmt.Errorf("table: the description has no column %q", name))
+}
