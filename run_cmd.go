@@ -19,8 +19,9 @@ const runUsage = `usage: gokernel run [-i] FILE.go [ARGS...]
 A Go file runs on the notebook engine with mlstd: either a package main
 file (main runs) or a script of top-level statements, declarations and
 imports (the notebook cell language). ARGS become os.Args[1:]; the exit
-status is the script's (os.Exit(n) gives n, a panic 2, a compile error 1,
-Ctrl-C 130; errors name FILE:LINE). A first line "#!/usr/bin/env -S gokernel run"
+status and stderr are the compiled program's (os.Exit(n) gives n, log.Fatal
+1, a panic in main or in a goroutine 2 with "panic: VALUE", a compile error
+1, Ctrl-C 130; errors name FILE:LINE). A first line "#!/usr/bin/env -S gokernel run"
 makes the file executable directly. With -i the REPL starts after the
 script, with its variables and functions.
 
@@ -146,7 +147,21 @@ func runScriptCommand(ctx context.Context, path string, args []string, interacti
 	// Compiled packages the script calls (flag.Parse reads os.Args) see
 	// the script's arguments too.
 	os.Args = scriptArgs
-	sess, err := interp.New(interp.Options{Args: scriptArgs})
+	opts := interp.Options{Args: scriptArgs}
+	var sess *interp.Session
+	if !interactive {
+		// A panic in a goroutine ends a program; with -i the session goes
+		// on into the REPL, as after a panic in the script itself.
+		opts.GoPanic = func(err error) {
+			sess.Flush()
+			code, exited := scriptExit(err)
+			if !exited {
+				fmt.Fprintln(stderr, sc.message(err))
+			}
+			os.Exit(code)
+		}
+	}
+	sess, err = interp.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,7 +154,7 @@ func TestRunScriptErrorLocations(t *testing.T) {
 		// a var set by a func below it); positions stay the file's.
 		{"order.go", "package main\n\nimport \"fmt\"\n\nfunc show() { fmt.Println(\"limit\", limit, table[\"a\"]) }\n\nconst limit = 10\n\nvar table = makeTable()\n\nfunc makeTable() map[string]int { return map[string]int{\"a\": limit} }\n\nfunc main() { show() }\n", 0, nil, "limit 10 10\n"},
 		{"ordererr.go", "package main\n\nimport \"fmt\"\n\nvar v = f(1)\n\nfunc f(n int) int {\n\treturn n + undefinedThing\n}\n\nfunc main() { fmt.Println(v) }\n", 1, []string{"ordererr.go:8: undefined: undefinedThing"}, ""},
-		{"logfatal.go", "import \"log\"\nlog.Fatal(\"cannot go on\")\n", 2, []string{"cannot go on"}, ""},
+		{"logfatal.go", "import \"log\"\nlog.Fatal(\"cannot go on\")\nfmt.Println(\"not reached\")\n", 1, []string{"cannot go on"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			writeScript(t, dir, tc.name, tc.src)
@@ -510,5 +511,96 @@ p.Done()
 	want := "note 1|epoch 1/3|note 2|epoch 2/3|note 3|epoch 3/3"
 	if r.code != 0 || strings.Join(got, "|") != want {
 		t.Errorf("exit %d, stderr %q: want the order %s", r.code, r.stderr, want)
+	}
+}
+
+// programCases is one package main file whose first argument picks how it
+// ends; TestRunScriptLikeCompiled runs it compiled and with gokernel run.
+const programCases = `package main
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"time"
+)
+
+func main() {
+	fmt.Println("start")
+	var zero int
+	var m map[string]int
+	var p *struct{ X int }
+	switch os.Args[1] {
+	case "normal":
+	case "exit3":
+		os.Exit(3)
+	case "exit0":
+		fmt.Fprintln(os.Stderr, "leaving")
+		os.Exit(0)
+	case "panic":
+		panic("boom")
+	case "panicerr":
+		panic(errors.New("bad thing"))
+	case "fatal":
+		log.Fatal("cannot go on")
+	case "fatalf":
+		log.Fatalf("failed after %d tries", 3)
+	case "loggerfatal":
+		log.New(os.Stderr, "mine: ", 0).Fatalln("stop")
+	case "nilmap":
+		m["a"] = 1
+	case "divide":
+		fmt.Println(10 / zero)
+	case "nilptr":
+		fmt.Println(p.X)
+	case "goroutinepanic":
+		go func() { panic("in goroutine") }()
+		time.Sleep(5 * time.Second)
+	case "goroutineexit":
+		go func() { os.Exit(4) }()
+		time.Sleep(5 * time.Second)
+	case "goroutinefatal":
+		go func() { log.Fatal("fatal in goroutine") }()
+		time.Sleep(5 * time.Second)
+	}
+	fmt.Println("end")
+}
+`
+
+// logTime is the date and time the standard logger puts before a message.
+var logTime = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+
+// A script is a program: its exit status, its stdout and the first line of
+// its stderr are the compiled program's.
+func TestRunScriptLikeCompiled(t *testing.T) {
+	dir := t.TempDir()
+	src := writeScript(t, dir, "prog.go", programCases)
+	bin := filepath.Join(dir, "prog")
+	if out, err := exec.Command("go", "build", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	firstLine := func(s string) string {
+		line, _, _ := strings.Cut(s, "\n")
+		return logTime.ReplaceAllString(line, "")
+	}
+	for _, c := range []string{"normal", "exit3", "exit0", "panic", "panicerr", "fatal", "fatalf", "loggerfatal",
+		"nilmap", "divide", "nilptr", "goroutinepanic", "goroutineexit", "goroutinefatal"} {
+		t.Run(c, func(t *testing.T) {
+			cmd := exec.Command(bin, c)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			want := runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+			got := runGokernel(t, dir, "", "run", "prog.go", c)
+			if got.code != want.code || got.stdout != want.stdout || firstLine(got.stderr) != firstLine(want.stderr) {
+				t.Errorf("gokernel run: exit %d, stdout %q, stderr %q\ncompiled:     exit %d, stdout %q, stderr %q",
+					got.code, got.stdout, got.stderr, want.code, want.stdout, want.stderr)
+			}
+		})
 	}
 }

@@ -411,23 +411,22 @@ func scanErrors(err error) string {
 	return s
 }
 
-// exitRe matches the panic the restricted os.Exit raises.
-var exitRe = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
-
-// scriptExit returns the exit status for a script's outcome: 0, n for
-// os.Exit(n), 130 for an interrupt (as a shell reports SIGINT), 2 for a
-// panic (as Go does) and 1 for compile errors (as go run does).
+// scriptExit returns the exit status for a script's outcome, as the
+// compiled program's would be: 0, n for os.Exit(n) (log.Fatal: 1, its
+// message already printed), 2 for a panic, 1 for compile errors (as go run
+// does) and 130 for an interrupt (as a shell reports SIGINT). exited says
+// the script ended itself through os.Exit, which prints nothing more.
 func scriptExit(err error) (code int, exited bool) {
 	if err == nil {
 		return 0, false
 	}
+	var ee *interp.ExitError
+	if errors.As(err, &ee) {
+		return ee.Code, true
+	}
 	var ce *interp.CellError
 	if !errors.As(err, &ce) {
 		return 1, false
-	}
-	if m := exitRe.FindStringSubmatch(ce.Value); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n, true
 	}
 	switch ce.Name {
 	case "KeyboardInterrupt":
@@ -436,6 +435,25 @@ func scriptExit(err error) (code int, exited bool) {
 		return 2, false
 	}
 	return 1, false
+}
+
+// goPlainErrors are the Go runtime's panics whose text lacks the "runtime
+// error: " prefix of the others (its plainError values).
+var goPlainErrors = map[string]bool{
+	"assignment to entry in nil map": true,
+	"send on closed channel":         true,
+	"close of nil channel":           true,
+	"close of closed channel":        true,
+}
+
+// panicLine is the first line Go prints for a panic the engine reported
+// as ce: "panic: " and the value as text.
+func panicLine(ce *interp.CellError) string {
+	v := ce.Value
+	if ce.Name == "runtime error" && !strings.HasPrefix(v, "runtime error: ") && !goPlainErrors[v] {
+		v = "runtime error: " + v
+	}
+	return "panic: " + v
 }
 
 // cellOneRe finds the engine's positions in the script's cell (cell 1).
@@ -463,8 +481,12 @@ func (sc *script) message(err error) string {
 	if ce.Name == "KeyboardInterrupt" {
 		return "KeyboardInterrupt: " + repl(ce.Value)
 	}
+	tb := ce.Traceback
 	var lines []string
-	for _, l := range ce.Traceback {
+	if ce.Name == "panic" || ce.Name == "runtime error" {
+		lines, tb = []string{repl(panicLine(ce))}, tb[1:]
+	}
+	for _, l := range tb {
 		lines = append(lines, repl(l))
 	}
 	return strings.Join(lines, "\n")

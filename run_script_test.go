@@ -100,10 +100,13 @@ func TestScriptExitAndMessage(t *testing.T) {
 		contains string
 	}{
 		{nil, 0, false, ""},
-		{&interp.CellError{Name: "panic", Value: "os.Exit(7)", Traceback: []string{"panic: os.Exit(7)"}}, 7, true, ""},
-		{&interp.CellError{Name: "panic", Value: "os.Exit(0)", Traceback: []string{"panic: os.Exit(0)"}}, 0, true, ""},
+		{&interp.ExitError{Code: 7, CellError: &interp.CellError{Name: "Exit", Value: "os.Exit(7)", Traceback: []string{"Exit: os.Exit(7)"}}}, 7, true, ""},
+		{&interp.ExitError{Code: 0, CellError: &interp.CellError{Name: "Exit", Value: "os.Exit(0)", Traceback: []string{"Exit: os.Exit(0)"}}}, 0, true, ""},
+		// os.Exit's text alone is a panic's value, not an exit.
+		{&interp.CellError{Name: "panic", Value: "os.Exit(7)", Traceback: []string{"panic: os.Exit(7)"}}, 2, false, "panic: os.Exit(7)"},
 		{&interp.CellError{Name: "panic", Value: "boom", Traceback: []string{"panic: boom", "  at cell 1, line 4: in " + scriptMain + "(...)"}}, 2, false, "panic: boom\n  at s.go:4: in main(...)"},
-		{&interp.CellError{Name: "runtime error", Value: "index out of range", Traceback: []string{"panic: index out of range"}}, 2, false, "index out of range"},
+		{&interp.CellError{Name: "runtime error", Value: "index out of range", Traceback: []string{"runtime error: index out of range"}}, 2, false, "panic: runtime error: index out of range"},
+		{&interp.CellError{Name: "runtime error", Value: "assignment to entry in nil map", Traceback: []string{"runtime error: assignment to entry in nil map"}}, 2, false, "panic: assignment to entry in nil map"},
 		{&interp.CellError{Name: "SyntaxError", Value: "cell 1, line 3: expected operand", Traceback: []string{"cell 1, line 3: expected operand"}}, 1, false, "s.go:3: expected operand"},
 		{&interp.CellError{Name: "CompileError", Value: "cell 1: undefined: y", Traceback: []string{"cell 1: undefined: y"}}, 1, false, "s.go: undefined: y"},
 		{&interp.CellError{Name: "KeyboardInterrupt", Value: "interrupted by user", Traceback: []string{"KeyboardInterrupt: cell 1 was interrupted"}}, 130, false, "KeyboardInterrupt: interrupted by user"},

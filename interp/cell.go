@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/gokernel/gokernel/interp/symbols"
+	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	"github.com/gokernel/gokernel/mlstd/host"
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -614,6 +615,10 @@ func cellPos(s string) string {
 
 // cellError converts parse, compile and run-time failures into a *CellError.
 func (s *Session) cellError(n int, err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee
+	}
 	var ce *CellError
 	if errors.As(err, &ce) {
 		return ce
@@ -659,6 +664,11 @@ func (s *Session) cellError(n int, err error) error {
 		if e, ok := val.(error); ok && errors.Is(e, host.ErrInterrupted) {
 			return &CellError{Name: "KeyboardInterrupt", Value: "interrupted by user",
 				Traceback: []string{fmt.Sprintf("KeyboardInterrupt: cell %d was interrupted; variables and functions defined so far are intact", n)}}
+		}
+		if x, ok := val.(stdlib.Exit); ok {
+			v := x.String()
+			return &ExitError{Code: x.Code, CellError: &CellError{Name: "Exit", Value: v,
+				Traceback: []string{fmt.Sprintf("Exit: cell %d called %s; the cell stopped there, the session goes on", n, v)}}}
 		}
 		name := "panic"
 		if _, ok := val.(runtime.Error); ok {

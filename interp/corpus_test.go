@@ -3,6 +3,7 @@ package interp
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -80,7 +81,8 @@ func TestCorpus(t *testing.T) {
 				}
 				if err != nil {
 					name := err.Error()
-					if ce, ok := err.(*CellError); ok {
+					var ce *CellError
+					if errors.As(err, &ce) {
 						name = ce.Name
 					}
 					got += "!! " + name + "\n"

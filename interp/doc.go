@@ -83,7 +83,14 @@
 // becomes a three-clause loop when the engine can see n is an integer;
 // loop variables captured by closures are copied per iteration (Go 1.22);
 // min, max and clear become helpers; `go` statements recover panics and
-// report them instead of killing the process.
+// report them instead of killing the process (on the cell's stderr, with the
+// goroutine's frames, or to Options.GoPanic: the script runner exits as a
+// Go program would).
+//
+// os.Exit and log.Fatal cannot end the process either: os.Exit(n) panics
+// with a stdlib.Exit, which ends the cell as an *ExitError{Code: n}; the
+// log package's Fatal functions (on the session's own logger, as yaegi sets
+// up the log package, see logSymbols) print their message and call it with 1.
 //
 // A panic's traceback comes from yaegi's "L:C: panic: f(...)" lines, one per
 // interpreted frame, which give the line of the frame's first node, not of

@@ -3,6 +3,7 @@ package interp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -140,10 +141,82 @@ func TestErrors(t *testing.T) {
 		{code: "panic(\"boom\")", errName: "panic", errHas: "boom"},
 		{code: "panic(fmt.Errorf(\"wrapped %d\", 7))", errName: "panic", errHas: "wrapped 7"},
 		{code: "var mm map[string]int\nmm[\"a\"] = 1", errName: "runtime error", errHas: "nil map"},
-		{code: "os.Exit(3)", errName: "panic", errHas: "os.Exit(3)"},
-		{code: "import \"log\"\nlog.Fatal(\"fatal!\")", errName: "panic", errHas: "fatal!"},
 		{code: "1 + 1", result: "2"}, // the session goes on
 	})
+}
+
+// os.Exit and log.Fatal end the cell with an ExitError carrying the
+// status (log.Fatal prints its message first, as Go's does); the session
+// goes on.
+func TestExit(t *testing.T) {
+	s := newSession(t)
+	for _, c := range []struct {
+		code   string
+		status int
+		stderr string
+	}{
+		{"fmt.Println(\"before\")\nos.Exit(3)\nfmt.Println(\"after\")", 3, ""},
+		{"import \"log\"\nlog.Fatal(\"fatal!\")", 1, "fatal!\n"},
+		{"log.SetFlags(0)\nlog.SetPrefix(\"p: \")\nlog.Fatalf(\"failed %d times\", 2)", 1, "p: failed 2 times\n"},
+		{"l := log.New(os.Stderr, \"mine: \", 0)\nl.Fatalln(\"stop\")", 1, "mine: stop\n"},
+		{"func leave() { os.Exit(5) }\nleave()", 5, ""},
+	} {
+		_, out, stderr, err := run(s, c.code)
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Code != c.status || ee.Name != "Exit" || !strings.HasSuffix(stderr, c.stderr) {
+			t.Errorf("%q: error %#v, stderr %q; want an ExitError with status %d and stderr ending %q", c.code, err, stderr, c.status, c.stderr)
+		}
+		if strings.Contains(out, "after") {
+			t.Errorf("%q: the cell went on after os.Exit: %q", c.code, out)
+		}
+	}
+	if res, _, _, err := run(s, "1 + 1"); err != nil || res != "2" {
+		t.Fatalf("session after exits: %q %v", res, err)
+	}
+}
+
+// With Options.GoPanic, a goroutine's panic goes there as the error a cell
+// would get; without, to the cell's stderr with the goroutine's frames,
+// which stay out of the next cell error's traceback.
+func TestGoroutinePanicReported(t *testing.T) {
+	got := make(chan error, 2)
+	s, err := New(Options{GoPanic: func(err error) { got <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, _, err := run(s, "go func() { panic(\"in goroutine\") }()\ngo func() { os.Exit(4) }()"); err != nil {
+		t.Fatal(err)
+	}
+	var sawPanic, sawExit bool
+	for range 2 {
+		err := <-got
+		var ee *ExitError
+		var ce *CellError
+		switch {
+		case errors.As(err, &ee):
+			sawExit = ee.Code == 4
+		case errors.As(err, &ce):
+			sawPanic = ce.Name == "panic" && ce.Value == "in goroutine"
+		}
+	}
+	if !sawPanic || !sawExit {
+		t.Errorf("GoPanic did not receive the panic and the exit (panic %v, exit %v)", sawPanic, sawExit)
+	}
+
+	s2 := newSession(t)
+	_, _, stderr, err := run(s2, "func inGoroutine() {\n\tpanic(\"first\")\n}\ndone := make(chan bool)\ngo func() { defer close(done); inGoroutine() }()\n<-done\ntime.Sleep(20 * time.Millisecond)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "panic in goroutine (recovered; the session goes on): first\n  at cell 1, line 2, in inGoroutine") {
+		t.Errorf("stderr %q lacks the goroutine's panic and frame", stderr)
+	}
+	_, _, _, err = run(s2, "panic(\"second\")")
+	var ce *CellError
+	if !errors.As(err, &ce) || strings.Contains(strings.Join(ce.Traceback, "\n"), "inGoroutine") {
+		t.Errorf("the next panic's traceback shows the goroutine's frame: %v", err)
+	}
 }
 
 func TestGoroutinePanicRecovered(t *testing.T) {

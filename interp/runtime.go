@@ -1,12 +1,17 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
+	"io"
+	"log"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gokernel/gokernel/interp/symbols"
+	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	"github.com/gokernel/gokernel/mlstd/host"
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -85,8 +90,11 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 	for k, v := range slicesSymbols() {
 		rt[k] = v
 	}
+	logs, logTypes := logSymbols(s.outs.errW)
 	return yaegi.Exports{
 		rtPath + "/rt": rt,
+		"log/log":      logs,
+		".":            {"MapTypes": reflect.ValueOf(logTypes)},
 		"time/time": {
 			"Sleep": reflect.ValueOf(func(d time.Duration) {
 				if d <= 0 {
@@ -104,6 +112,44 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 	}
 }
 
+// logSymbols are the log package's functions, on one logger writing to
+// the cell's stderr, as yaegi sets them up (fixStdlib) except for Fatal,
+// Fatalf and Fatalln: Go's print and call os.Exit(1), which in a cell is the
+// panic stdlib.Exit (an ExitError), where yaegi's panic with the message.
+// types are their MapTypes (interpreted values are formatted with their own
+// String and Format methods).
+func logSymbols(w io.Writer) (syms map[string]reflect.Value, types map[reflect.Value][]reflect.Type) {
+	l := log.New(w, "", log.LstdFlags)
+	exit := func(msg string) {
+		l.Output(3, msg)
+		panic(stdlib.Exit{Code: 1})
+	}
+	syms = map[string]reflect.Value{
+		"Fatal":     reflect.ValueOf(func(v ...any) { exit(fmt.Sprint(v...)) }),
+		"Fatalf":    reflect.ValueOf(func(f string, v ...any) { exit(fmt.Sprintf(f, v...)) }),
+		"Fatalln":   reflect.ValueOf(func(v ...any) { exit(fmt.Sprintln(v...)) }),
+		"Flags":     reflect.ValueOf(l.Flags),
+		"Output":    reflect.ValueOf(l.Output),
+		"Panic":     reflect.ValueOf(l.Panic),
+		"Panicf":    reflect.ValueOf(l.Panicf),
+		"Panicln":   reflect.ValueOf(l.Panicln),
+		"Prefix":    reflect.ValueOf(l.Prefix),
+		"Print":     reflect.ValueOf(l.Print),
+		"Printf":    reflect.ValueOf(l.Printf),
+		"Println":   reflect.ValueOf(l.Println),
+		"SetFlags":  reflect.ValueOf(l.SetFlags),
+		"SetOutput": reflect.ValueOf(l.SetOutput),
+		"SetPrefix": reflect.ValueOf(l.SetPrefix),
+		"Writer":    reflect.ValueOf(l.Writer),
+	}
+	formatted := []reflect.Type{reflect.TypeFor[fmt.Formatter](), reflect.TypeFor[fmt.Stringer]()}
+	types = map[reflect.Value][]reflect.Type{}
+	for _, name := range []string{"Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln", "Print", "Printf", "Println"} {
+		types[syms[name]] = formatted
+	}
+	return syms, types
+}
+
 // extraSymbols are the compiled packages cells can import besides the stdlib.
 func extraSymbols() yaegi.Exports { return symbols.Tables() }
 
@@ -119,14 +165,27 @@ func clearValue(x any) {
 	}
 }
 
-// goPanic reports a panic that escaped a goroutine started by a cell.
+// goPanic reports a panic that escaped a goroutine started by a cell: to
+// Options.GoPanic if set, else on the cell's stderr, with the goroutine's
+// interpreted frames (which would otherwise end up in the traceback of the
+// next cell error).
 func (s *Session) goPanic(r any) {
 	r = unwrapPanic(r)
 	if r == host.ErrInterrupted {
 		return
 	}
-	w := s.outs.errW
-	fmt.Fprintf(w, "panic in goroutine (recovered; the session goes on): %v\n", r)
+	s.state.Lock()
+	n := s.cell
+	s.state.Unlock()
+	err := s.cellError(n, yaegi.Panic{Value: r})
+	if s.opts.GoPanic != nil {
+		s.opts.GoPanic(err)
+		return
+	}
+	var ce *CellError
+	errors.As(err, &ce)
+	lines := append([]string{"panic in goroutine (recovered; the session goes on): " + ce.Value}, ce.Traceback[1:]...)
+	fmt.Fprintln(s.outs.errW, strings.Join(lines, "\n"))
 }
 
 // unwrapPanic turns yaegi's reflect.Value-wrapped panic values into plain values.

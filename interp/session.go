@@ -28,6 +28,12 @@ type Options struct {
 	Dir string
 	// Args are the os.Args seen by cells (default: {"gokernel"}).
 	Args []string
+	// GoPanic, when set, receives a panic that escaped a goroutine a cell
+	// started, as the *CellError a cell's panic would be (an *ExitError for
+	// os.Exit and log.Fatal), instead of a report on the cell's stderr and
+	// the session going on. The script runner ends the process with it, as
+	// a Go program ends.
+	GoPanic func(err error)
 }
 
 // Output receives what a cell produces while it runs.
@@ -54,6 +60,17 @@ type CellError struct {
 }
 
 func (e *CellError) Error() string { return e.Name + ": " + e.Value }
+
+// ExitError is the error of a cell that called os.Exit(Code), or log.Fatal
+// (which prints its message and calls os.Exit(1)): the cell ended there and
+// the session goes on; a program's front end exits with Code. It wraps the
+// *CellError (Name "Exit") that a notebook shows.
+type ExitError struct {
+	Code int
+	*CellError
+}
+
+func (e *ExitError) Unwrap() error { return e.CellError }
 
 // EscalateAfter is how long Execute waits after Interrupt for the cell to
 // stop cooperatively before it stops the interpreter by force.

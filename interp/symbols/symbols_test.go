@@ -111,8 +111,8 @@ func TestStdlibLikeYaegi(t *testing.T) {
 	}
 	func() {
 		defer func() {
-			if r := recover(); r != "os.Exit(3)" {
-				t.Errorf("os.Exit(3) in a cell: recovered %v, want a panic", r)
+			if r := recover(); r != (stdlib.Exit{Code: 3}) {
+				t.Errorf("os.Exit(3) in a cell: recovered %v, want a panic with stdlib.Exit{3}", r)
 			}
 		}()
 		ours["os/os"]["Exit"].Interface().(func(int))(3)
