@@ -88,6 +88,7 @@ func newServeFlagSet(prog string, f *serveFlags, stderr io.Writer) *flag.FlagSet
 	fs.IntVar(&o.MaxRequestRows, "max-rows", 4096, "most `rows` in one request; beyond it 413")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 64<<20, "largest request body in `bytes`; beyond it 413")
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "longest `wait` for in-flight requests on shutdown")
+	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "on SIGTERM, keep serving new connections this `long` (readiness already 400) before draining, for load balancers to notice")
 	fs.IntVar(&o.DriftWindow, "drift-window", 256, "input `rows` per drift score")
 	fs.DurationVar(&f.watch, "watch", time.Second, "poll `interval` for a replaced model file (0: no hot reload)")
 	fs.StringVar(&f.reference, "reference", "", "safetensors `file` with tensors \"mean\" and \"std\" of the training inputs, for drift scores")
@@ -183,10 +184,10 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	if f.watch > 0 {
 		srv.Watch(path, f.watch)
 	}
-	since := "since process start"
+	since := "after process start (10 ms resolution)"
 	up, ok := processAge()
 	if !ok {
-		up, since = time.Since(t0), "since the command started"
+		up, since = time.Since(t0), "after the command started"
 	}
 	fmt.Fprintf(stderr, "gokernel serve: model %q version %s from %s ready at %s, %v %s (model loaded in %v)\n",
 		o.Name, srv.Version(), path, srv.InferURL(), up.Round(time.Millisecond), since, o.LoadTime.Round(100*time.Microsecond))
@@ -199,7 +200,11 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	case <-ctx.Done():
 	}
 	signal.Stop(sig) // a second signal kills the process at once
-	fmt.Fprintf(stderr, "gokernel serve: draining (up to %v)\n", o.DrainTimeout)
+	if o.DrainDelay > 0 {
+		fmt.Fprintf(stderr, "gokernel serve: not ready; draining in %v (up to %v)\n", o.DrainDelay, o.DrainTimeout)
+	} else {
+		fmt.Fprintf(stderr, "gokernel serve: draining (up to %v)\n", o.DrainTimeout)
+	}
 	if err := srv.Stop(); err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package servecmd
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -63,35 +65,11 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 	if err := export.Save(model, nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$", "--", model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
-	cmd.Env = append(os.Environ(), "GOKERNEL_TEST_SERVE=1", "GOMAXPROCS=2")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stderr)
-	var url, log string
-	for lines.Scan() {
-		log += lines.Text() + "\n"
-		if m := regexp.MustCompile(`ready at (http://\S+), (\S+ \S+ \S+ \S+)`).FindStringSubmatch(lines.Text()); m != nil {
-			url = m[1]
-			t.Logf("cold start: process start to ready %v (server's own figure %s)", time.Since(t0).Round(time.Millisecond), m[2])
-			break
-		}
-	}
-	if url == "" {
-		t.Fatalf("server never became ready (%v):\n%s", cmd.Wait(), log)
-	}
-	rest := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(stderr)
-		rest <- string(b)
-	}()
+	srv := spawn(t, model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
+	url, figure := srv.waitReady(t)
+	t.Logf("cold start: process start to ready %v (server's own figure %s)", time.Since(t0).Round(time.Millisecond), figure)
+	cmd := srv.cmd
 	pid := cmd.Process.Pid
 	t.Logf("idle RSS %.1f MiB", float64(rss(t, pid))/(1<<20))
 
@@ -122,13 +100,7 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 	}()
 	<-started
 	time.Sleep(50 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	// Read stderr to its end before Wait, which closes the pipe (os/exec:
-	// Wait must not be called before the reads from StderrPipe finish).
-	tail := <-rest
-	err = cmd.Wait()
+	err, tail := srv.stop(t)
 	<-done
 	if err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, tail)
@@ -145,6 +117,62 @@ func TestServeCommandDrainsOnSIGTERM(t *testing.T) {
 		t.Errorf("shutdown log:\n%s", tail)
 	}
 	t.Logf("drain: %v; exit 0", codes)
+}
+
+// child is a serve command running in a child process (the test binary
+// re-executed, see TestServeHelperProcess).
+type child struct {
+	cmd   *exec.Cmd
+	lines *bufio.Scanner // stderr, line by line until ready
+	log   string         // stderr read so far
+}
+
+// spawn starts the serve command with args in a child process.
+func spawn(t *testing.T, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestServeHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "GOKERNEL_TEST_SERVE=1", "GOMAXPROCS=2")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return &child{cmd: cmd, lines: bufio.NewScanner(stderr)}
+}
+
+var readyLine = regexp.MustCompile(`ready at (http://\S+), (\S+) after process start`)
+
+// waitReady reads the child's log up to its ready line and returns the
+// infer URL and the start-up time it reports.
+func (c *child) waitReady(t *testing.T) (url, figure string) {
+	t.Helper()
+	for c.lines.Scan() {
+		c.log += c.lines.Text() + "\n"
+		if m := readyLine.FindStringSubmatch(c.lines.Text()); m != nil {
+			return m[1], m[2]
+		}
+	}
+	t.Fatalf("server never became ready (%v):\n%s", c.cmd.Wait(), c.log)
+	return "", ""
+}
+
+// stop sends SIGTERM and returns how the process exited and the rest of
+// its log.
+func (c *child) stop(t *testing.T) (error, string) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Read stderr to its end before Wait, which closes the pipe (os/exec:
+	// Wait must not be called before the reads from StderrPipe finish).
+	var rest strings.Builder
+	for c.lines.Scan() {
+		rest.WriteString(c.lines.Text() + "\n")
+	}
+	return c.cmd.Wait(), rest.String()
 }
 
 // load sends n copies of body from g goroutines; codes[-1] counts
@@ -246,5 +274,188 @@ func TestLoadReference(t *testing.T) {
 	}
 	if _, _, err := loadReference(path); err == nil || !strings.Contains(err.Error(), `"std"`) {
 		t.Errorf("reference without std: %v", err)
+	}
+}
+
+// saveMNIST writes a 784-128-10 MLP to dir and returns its path.
+func saveMNIST(t *testing.T, dir string) string {
+	t.Helper()
+	model := filepath.Join(dir, "mnist.safetensors")
+	if err := export.Save(model, nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))); err != nil {
+		t.Fatal(err)
+	}
+	return model
+}
+
+// TestServeCommandSIGTERMLosesNothing: 16 keep-alive clients on their own
+// sockets send one-row requests back to back; SIGTERM comes mid-load. The
+// server's own count of requests ("stopped after N requests") must equal
+// the responses the clients received, and every response is a 200: a
+// request the server read is answered, and one it did not answer it did
+// not count. Several runs, as the race it guards against is a matter of
+// timing.
+func TestServeCommandSIGTERMLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	model := saveMNIST(t, t.TempDir())
+	body := mnistBody(1)
+	stopped := regexp.MustCompile(`stopped after (\d+) requests`)
+	for run := 0; run < 4; run++ {
+		srv := spawn(t, model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
+		url, _ := srv.waitReady(t)
+		addr := strings.TrimPrefix(strings.TrimSuffix(url, "/v2/models/mnist/infer"), "http://")
+		req := fmt.Sprintf("POST /v2/models/mnist/infer HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[int]int{}
+		lost := 0 // requests written that got no response
+		var sent sync.WaitGroup
+		sent.Add(16)
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, l := keepAliveClient(addr, req, &sent)
+				mu.Lock()
+				defer mu.Unlock()
+				for c, n := range got {
+					codes[c] += n
+				}
+				lost += l
+			}()
+		}
+		sent.Wait() // every client has had an answer
+		time.Sleep(time.Duration(50+run*40) * time.Millisecond)
+		err, tail := srv.stop(t)
+		wg.Wait()
+		if err != nil {
+			t.Fatalf("run %d: exit after SIGTERM: %v\n%s", run, err, tail)
+		}
+		m := stopped.FindStringSubmatch(tail)
+		if m == nil {
+			t.Fatalf("run %d: no request count in the log:\n%s", run, tail)
+		}
+		n, _ := strconv.Atoi(m[1])
+		received := 0
+		for _, k := range codes {
+			received += k
+		}
+		if n != received || codes[200] != received {
+			t.Errorf("run %d: server counted %d requests, clients received %d responses %v (%d requests sent without an answer)", run, n, received, codes, lost)
+		} else {
+			t.Logf("run %d: %d requests answered and counted, %d sent as the server closed (not counted)", run, n, lost)
+		}
+	}
+}
+
+// keepAliveClient sends req on a keep-alive connection until the server
+// is gone, reconnecting when the server closes a connection. It returns
+// the response codes received and the number of requests written that got
+// no response. sent.Done is called after the first response.
+func keepAliveClient(addr, req string, sent *sync.WaitGroup) (codes map[int]int, lost int) {
+	codes = map[int]int{}
+	first := true
+	defer func() {
+		if first {
+			sent.Done()
+		}
+	}()
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return codes, lost // the listener is closed
+		}
+		br := bufio.NewReader(c)
+		for {
+			if _, err := io.WriteString(c, req); err != nil {
+				lost++
+				break
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				lost++
+				break
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				lost++
+				break
+			}
+			codes[resp.StatusCode]++
+			if first {
+				first = false
+				sent.Done()
+			}
+			if resp.Close {
+				break
+			}
+		}
+		c.Close()
+	}
+}
+
+// TestServeCommandSIGTERMAtStartup: SIGTERM the moment the readiness probe
+// first answers 200 drains and exits 0; SIGTERM while the model is still
+// loading (a FIFO that gives no bytes) exits 1 with a message. Never does
+// the process die by the signal.
+func TestServeCommandSIGTERMAtStartup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	dir := t.TempDir()
+	model := saveMNIST(t, dir)
+	for run := 0; run < 3; run++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		srv := spawn(t, model, "--addr", addr, "--watch", "0")
+		ready := "http://" + addr + "/v2/health/ready"
+		cl := &http.Client{Timeout: time.Second}
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			if resp, err := cl.Get(ready); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %d: never ready", run)
+			}
+		}
+		err, tail := srv.stop(t)
+		if err != nil {
+			t.Errorf("run %d: SIGTERM right after ready: %v (want exit 0)\n%s%s", run, err, srv.log, tail)
+		}
+	}
+
+	fifo := filepath.Join(dir, "slow.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	srv := spawn(t, fifo, "--addr", "127.0.0.1:0")
+	// A non-blocking open for writing succeeds once the server has the FIFO
+	// open for reading: it is then loading, and stays so while this end
+	// is open and silent.
+	var w *os.File
+	for deadline := time.Now().Add(20 * time.Second); w == nil; {
+		fd, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		if err == nil {
+			w = os.NewFile(uintptr(fd), fifo)
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the server never opened the model: %v", err)
+		} else {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	defer w.Close()
+	err, tail := srv.stop(t)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(tail, "while loading") {
+		t.Errorf("SIGTERM while loading: %v (want exit status 1 and a message)\n%s", err, tail)
 	}
 }

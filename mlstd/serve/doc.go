@@ -61,7 +61,18 @@
 // Go network poller (Linux): a lone client then costs one thread wake-up
 // per request instead of the poller's wake-up, hand-off and sleep (about
 // half again). Timeouts are net/http's (Options), applied per phase of a
-// request; Stop closes idle connections and lets busy ones answer first.
+// request.
+//
+// Stop loses no request it has read: readiness turns false (after
+// Options.DrainDelay the listener closes), and a connection closes only
+// between requests. Idle connections are shut down for reading only, so a
+// request that reached the socket just before is still read and answered
+// (with Connection: close) while an empty socket reads end of file; busy
+// connections answer what they are serving, and what the client has
+// already sent after it, and close. Requests read while draining are
+// served as usual, not refused: the batcher runs until every connection
+// has closed. A request counted in the metrics is one whose response was
+// written.
 //
 // Decoding JSON numbers dominates the cost of a large request, so infer
 // bodies are parsed by a small one-pass reader (decode.go) that writes

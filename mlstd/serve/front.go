@@ -90,9 +90,10 @@ func (f *front) serve() error {
 	}
 }
 
-// shutdown closes the listener, closes idle connections and waits until
-// the busy ones have answered their current request (they close after
-// it), or until done is closed: then it closes them too and fails.
+// shutdown closes the listener, lets every connection answer what it has
+// read and close at the next request boundary (an idle connection at
+// once), and waits for them, or until done is closed: then it closes them
+// too and fails.
 func (f *front) shutdown(done <-chan struct{}) error {
 	f.closing.Store(true)
 	f.ln.Close()
@@ -117,14 +118,22 @@ func (f *front) close() {
 	f.wg.Wait()
 }
 
-// kick wakes connections waiting to read (all, or only idle ones) by
-// shutting their sockets down; each connection's goroutine then closes it.
+// kick wakes connections waiting to read. With all, it shuts every
+// socket down in both directions (what was read is lost). Otherwise it
+// shuts down reading on the idle ones only: a read then still returns the
+// bytes already received, so a request that arrived just before (while
+// the connection still looked idle) is answered, with Connection: close,
+// and the read after it ends the connection. Each connection's goroutine
+// closes its socket.
 func (f *front) kick(all bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.conns {
-		if all || c.idle.Load() {
-			c.shutdownSocket()
+		switch {
+		case all:
+			c.shutdownSocket(true)
+		case c.idle.Load():
+			c.shutdownSocket(false)
 		}
 	}
 }
@@ -145,7 +154,7 @@ type conn struct {
 	fdMu     sync.Mutex
 	blocking bool
 
-	idle   atomic.Bool // waiting for a request with nothing buffered
+	idle   atomic.Bool // waiting for a request with nothing buffered (kick may shut reading down)
 	readDL time.Time   // the read deadline last set on nc
 }
 
@@ -178,9 +187,12 @@ func (c *conn) serve() {
 			c.r, c.w = 0, 0
 			c.idle.Store(true)
 			if c.f.closing.Load() {
-				return
-			}
-			if !c.setBlocking(c.f.open.Load() == 1) {
+				// Shutting down: answer a request the client sent
+				// before it saw the last response's Connection header
+				// if it is already here, end the connection otherwise
+				// (kick may have missed this connection while busy).
+				c.shutdownSocket(false)
+			} else if !c.setBlocking(c.f.open.Load() == 1) {
 				return
 			}
 		}
@@ -227,10 +239,6 @@ func (c *conn) serve() {
 			handedOff = c.handOff()
 			return
 		}
-		// Readiness is decided when the head is in, as the net/http
-		// handlers decide it before reading the body: a request whose
-		// body is still arriving when Stop begins is served.
-		h.ready = c.f.s.Ready()
 		// Read the body.
 		need := end + h.contentLength
 		if need > len(c.buf) {
@@ -347,7 +355,6 @@ type head struct {
 	inferHeaderLength string // Inference-Header-Content-Length
 	other             bool   // a header the fast path does not handle
 	hasHost           bool
-	ready             bool // the server was ready when the head was read
 }
 
 // parseHead parses an HTTP/1.1 request head strictly; ok is false for
@@ -470,16 +477,12 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 	switch {
 	case string(h.method) == http.MethodPost:
 		ep = f.infer
-		var err error
-		if !h.ready {
-			err = errStopped
+		// Served while draining too (the batcher runs until every
+		// connection has closed): a request that was read is answered.
+		res, err := s.infer(out, body, h.inferHeaderLength, c.releaseBig, nil)
+		if err == nil {
+			out = res
 		} else {
-			var res []byte
-			if res, err = s.infer(out, body, h.inferHeaderLength, c.releaseBig, nil); err == nil {
-				out = res
-			}
-		}
-		if err != nil {
 			code = codeOf(err)
 			out = append(out[:respHeadRoom], errorJSON(err)...)
 		}
@@ -487,7 +490,7 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 		ep = f.live
 	default:
 		ep = f.ready
-		if !h.ready {
+		if !s.Ready() {
 			code = http.StatusBadRequest // the spec: 4xx means false
 		}
 	}

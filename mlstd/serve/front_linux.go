@@ -130,19 +130,25 @@ func (c *conn) blockingWrite(b []byte, deadline time.Time) error {
 	return nil
 }
 
-// shutdownSocket shuts the socket down in both directions, which wakes a
-// read blocked in the kernel as well as one parked in the poller; the
-// connection's goroutine then closes it.
-func (c *conn) shutdownSocket() {
+// shutdownSocket shuts the socket down for reading, or in both directions
+// (both), which wakes a read blocked in the kernel as well as one parked
+// in the poller; the connection's goroutine then closes it. After a
+// shutdown for reading, reads return the bytes already received, then
+// end of file; writes still work.
+func (c *conn) shutdownSocket(both bool) {
+	how := syscall.SHUT_RD
+	if both {
+		how = syscall.SHUT_RDWR
+	}
 	c.fdMu.Lock()
 	defer c.fdMu.Unlock()
 	if c.fd >= 0 {
-		syscall.Shutdown(c.fd, syscall.SHUT_RDWR)
+		syscall.Shutdown(c.fd, how)
 		return
 	}
 	if tc, ok := c.nc.(*net.TCPConn); ok {
 		if rc, err := tc.SyscallConn(); err == nil {
-			rc.Control(func(s uintptr) { syscall.Shutdown(int(s), syscall.SHUT_RDWR) })
+			rc.Control(func(s uintptr) { syscall.Shutdown(int(s), how) })
 			return
 		}
 	}

@@ -23,11 +23,16 @@ func (c *conn) blockingRead(p []byte, idle bool, deadline time.Time) (int, error
 func (c *conn) blockingWrite(b []byte, deadline time.Time) error { return errors.ErrUnsupported }
 
 // shutdownSocket wakes a read parked in the poller by shutting the socket
-// down; the connection's goroutine then closes it.
-func (c *conn) shutdownSocket() {
+// down for reading, or in both directions (both); the connection's
+// goroutine then closes it. (Whether reads still return the bytes
+// received before a shutdown for reading depends on the system: Linux
+// returns them, see front_linux.go.)
+func (c *conn) shutdownSocket(both bool) {
 	if tc, ok := c.nc.(*net.TCPConn); ok {
 		tc.CloseRead()
-		tc.CloseWrite()
+		if both {
+			tc.CloseWrite()
+		}
 		return
 	}
 	c.nc.Close()

@@ -15,9 +15,6 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkModel(r); err != nil {
 		return err
 	}
-	if !s.Ready() {
-		return errStopped
-	}
 	bp, err := s.readBody(w, r)
 	if err != nil {
 		return err

@@ -60,6 +60,11 @@ type Options struct {
 	// DrainTimeout bounds how long Stop waits for in-flight requests.
 	// Default 10 s.
 	DrainTimeout time.Duration
+	// DrainDelay is how long Stop keeps serving as usual, new connections
+	// included, with readiness already false, before it closes the
+	// listener and drains: time for load balancers (a Kubernetes Service's
+	// endpoints) to stop sending new requests. Default 0.
+	DrainDelay time.Duration
 
 	// RefMean and RefStd are the training data's per-feature mean and
 	// standard deviation; with them the server scores input drift. Set them

@@ -123,12 +123,15 @@ func (s *Server) InferURL() string { return s.url + "/v2/models/" + s.opts.Name 
 // http.Server; Start already serves it on its own listener.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
-// Stop drains the server: readiness turns false, the listener closes, and
-// in-flight requests finish (bounded by Options.DrainTimeout) before Stop
-// returns. The port is free afterwards. Stop is idempotent.
+// Stop drains the server: readiness turns false, and after
+// Options.DrainDelay the listener closes; every request a connection has
+// sent by then is answered, each connection closing after its last
+// response (Connection: close), bounded by Options.DrainTimeout. The port
+// is free afterwards. Stop is idempotent.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		s.draining.Store(true)
+		time.Sleep(s.opts.DrainDelay)
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
 		defer cancel()
 		err := s.front.shutdown(ctx.Done())

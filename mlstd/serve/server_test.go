@@ -254,6 +254,39 @@ func TestStopDrainsInFlight(t *testing.T) {
 	}
 }
 
+// TestDrainDelay: during Options.DrainDelay readiness is false, but new
+// connections are accepted and inference answered as usual; then the
+// listener closes.
+func TestDrainDelay(t *testing.T) {
+	s := start(t, newPicker(4, 3), Options{DrainDelay: 400 * time.Millisecond})
+	stopped := make(chan error)
+	go func() { stopped <- s.Stop() }()
+	for {
+		code, _ := do(t, "GET", s.URL()+"/v2/health/ready", "")
+		if code == 400 {
+			break
+		}
+	}
+	// A new connection while readiness is false.
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Post(s.InferURL(), "application/json", strings.NewReader(inferBody("", []int{1, 4}, []float32{1, 0, 0, 0})))
+	if err != nil {
+		t.Fatalf("infer during the drain delay: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("infer during the drain delay: %d; want 200", resp.StatusCode)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
+		c.Close()
+		t.Error("the port still accepts connections after Stop")
+	}
+}
+
 func TestQueueFullIs503(t *testing.T) {
 	m := newPicker(4, 3)
 	m.delay = 200 * time.Millisecond
