@@ -67,9 +67,10 @@
 // Options.DrainDelay the listener closes), and a connection closes only
 // between requests. Idle connections are shut down for reading only, so a
 // request that reached the socket just before is still read and answered
-// (with Connection: close) while an empty socket reads end of file; busy
-// connections answer what they are serving, and what the client has
-// already sent after it, and close. Requests read while draining are
+// (with Connection: close) while an empty socket reads end of file, and
+// a connection that turns idle while draining does the same itself; busy
+// connections answer the request they are serving with Connection: close
+// and close. Requests read while draining are
 // served as usual, not refused: the batcher runs until every connection
 // has closed. A request counted in the metrics is one whose response was
 // written.
