@@ -40,12 +40,6 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 			last = i
 		}
 	}
-	s.state.Lock()
-	broken := s.broken
-	s.state.Unlock()
-	if broken != "" {
-		fmt.Fprintf(s.outs.errW, "warning: %s earlier in this session; functions and closures created before then may return zero values. Restart the kernel to be safe.\n", broken)
-	}
 	us := units(items)
 	order, err := s.precheck(n, code, items, us)
 	if err != nil {
@@ -649,11 +643,13 @@ func (s *Session) cellError(n int, err error) error {
 		return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 	}
 	if errors.Is(err, errHardStop) {
-		v := errHardStop.Error() + "; functions and closures created before may now return zero values: restart recommended"
+		v := fmt.Sprintf("cell %d %s: it is blocked where an interrupt cannot reach it (a sync wait such as WaitGroup.Wait or Mutex.Lock, "+
+			"a receive on a channel the engine cannot see, or a long compiled call) and was left waiting in the background; "+
+			"variables, functions and closures are intact (if the blocked call ever returns, the rest of its statement runs)", n, strings.TrimPrefix(errHardStop.Error(), "interp: cell "))
 		return &CellError{Name: "KeyboardInterrupt", Value: v, Traceback: []string{"KeyboardInterrupt: " + v}}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		v := fmt.Sprintf("cell %d was cancelled (%v); closures created before may be broken: restart recommended", n, err)
+		v := fmt.Sprintf("cell %d was cancelled (%v) and left running in the background; variables, functions and closures are intact", n, err)
 		return &CellError{Name: "Cancelled", Value: v, Traceback: []string{v}}
 	}
 	var p yaegi.Panic

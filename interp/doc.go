@@ -116,8 +116,12 @@
 // KeyboardInterrupt CellError and all state intact. An interrupt counts
 // for every Execute already called when it arrives (a cell waiting for the
 // previous one, or one just starting), never for a later one. Only when a cell has not
-// stopped EscalateAfter after the interrupt is the interpreter stopped by
-// force; the error then says a restart is recommended.
+// stopped EscalateAfter after the interrupt (or its context is cancelled)
+// is it abandoned: its goroutine stays blocked in the background, Execute
+// returns a KeyboardInterrupt that says where such a cell can be stuck, and
+// every variable, function and closure keeps working. yaegi's own
+// cancellation is never used, as it would leave earlier closures returning
+// zero values.
 //
 // # Output
 //

@@ -73,7 +73,7 @@ type ExitError struct {
 func (e *ExitError) Unwrap() error { return e.CellError }
 
 // EscalateAfter is how long Execute waits after Interrupt for the cell to
-// stop cooperatively before it stops the interpreter by force.
+// stop cooperatively before it abandons it.
 const EscalateAfter = 3 * time.Second
 
 // Session is one interpreter with its state (variables, functions, types,
@@ -88,7 +88,6 @@ type Session struct {
 	cell      int
 	imports   map[string]string // local name -> import path
 	decls     map[string]string // "type T" / "method T.M" -> source of the definition
-	broken    string            // set after a hard stop: why closures may be dead
 	cellLines int               // lines of the running cell, to clamp error positions
 	spans     []funcSpan        // where cell functions live, to name them in tracebacks
 
@@ -162,7 +161,6 @@ func (s *Session) reset() error {
 	s.yi = yi
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
 	s.decls = map[string]string{}
-	s.broken = ""
 	s.state.Unlock()
 	if err := s.bootstrap(); err != nil {
 		return fmt.Errorf("interp: bootstrap: %v", err)
@@ -213,7 +211,8 @@ func (s *Session) Close() error {
 
 // Interrupt asks the running cell to stop. Loops, time.Sleep, channel waits
 // and mlstd's long loops notice within milliseconds; if the cell has not
-// stopped after EscalateAfter it is stopped by force. Safe from any goroutine.
+// stopped after EscalateAfter it is abandoned (see runProg). Safe from any
+// goroutine.
 func (s *Session) Interrupt() {
 	s.intr.trigger()
 	host.Interrupt()
@@ -221,7 +220,8 @@ func (s *Session) Interrupt() {
 
 // Execute runs one cell. result is the MIME bundle of a trailing expression
 // (nil if the cell does not end in one); err is a *CellError for compile
-// errors, panics and interrupts. Cancelling ctx stops the cell by force.
+// errors, panics and interrupts. Cancelling ctx abandons the running cell
+// at once, as an interrupt does after EscalateAfter.
 func (s *Session) Execute(ctx context.Context, code string, out Output) (result map[string]any, err error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -280,15 +280,17 @@ func (s *Session) exec(ctx context.Context, node any) (res reflect.Value, err er
 }
 
 // runProg runs a compiled chunk under recover, watching ctx and the interrupt
-// escalation timer.
+// escalation timer. yaegi's own cancellation is never used: it silently
+// breaks every closure created before it (they return zero values). A cell
+// that does not stop after EscalateAfter, or whose ctx is cancelled, is
+// abandoned instead: its goroutine stays blocked where it is and the
+// session goes on with everything intact.
 func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect.Value, err error) {
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	type ret struct {
 		v   reflect.Value
 		err error
 	}
-	done := make(chan ret, 1)
+	done := make(chan ret, 1) // buffered: an abandoned run may still finish
 	go func() {
 		var r ret
 		defer func() {
@@ -297,7 +299,7 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 			}
 			done <- r
 		}()
-		r.v, r.err = s.yi.ExecuteWithContext(cctx, prog)
+		r.v, r.err = s.yi.Execute(prog)
 	}()
 	var escalate <-chan time.Time
 	intr := s.intr.channel()
@@ -311,24 +313,14 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 			defer t.Stop()
 			escalate = t.C
 		case <-escalate:
-			s.state.Lock()
-			s.broken = "a cell was stopped by force"
-			s.state.Unlock()
-			cancel()
 			return res, errHardStop
 		case <-ctx.Done():
-			s.state.Lock()
-			s.broken = "a cell was cancelled"
-			s.state.Unlock()
-			cancel()
-			// ExecuteWithContext returns promptly after cancel.
-			<-done
 			return res, ctx.Err()
 		}
 	}
 }
 
-var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter.String() + " of the interrupt and was stopped by force")
+var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter.String() + " of the interrupt")
 
 // compile runs CompileAST under recover: yaegi's compiler panics on some inputs.
 func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
