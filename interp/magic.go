@@ -2,6 +2,7 @@ package interp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -141,12 +143,23 @@ func typeName(v reflect.Value, names map[reflect.Type]string) string {
 	return typeLabel(v.Type(), names)
 }
 
-// shell runs cmd with sh -c, streaming its output; Interrupt kills it.
+// Shell commands run in a process group of their own. On an interrupt the
+// group gets SIGINT, as a terminal's Ctrl-C would send, and SIGKILL if it
+// has not ended after shellGrace. Once sh has exited, output still held
+// open by a process that left the group or was started in the background
+// (`!server &`) is waited for at most shellPipeWait.
+const (
+	shellGrace    = 300 * time.Millisecond
+	shellPipeWait = 200 * time.Millisecond
+)
+
+// shell runs cmd with sh -c, streaming its output; Interrupt (or cancelling
+// ctx) stops the command and everything it started.
 func (s *Session) shell(ctx context.Context, n int, cmdline string, out Output) error {
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cmd := exec.CommandContext(cctx, "/bin/sh", "-c", cmdline)
+	cmd := exec.Command("/bin/sh", "-c", cmdline)
 	cmd.Stdout, cmd.Stderr = out.Stdout, out.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = shellPipeWait
 	if err := cmd.Start(); err != nil {
 		return &CellError{Name: "ShellError", Value: err.Error(), Traceback: []string{"!" + cmdline + ": " + err.Error()}}
 	}
@@ -154,14 +167,24 @@ func (s *Session) shell(ctx context.Context, n int, cmdline string, out Output) 
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
+		if err != nil && !errors.Is(err, exec.ErrWaitDelay) {
 			v := fmt.Sprintf("!%s: %v", cmdline, err)
 			return &CellError{Name: "ShellError", Value: v, Traceback: []string{v}}
 		}
 		return nil
 	case <-s.intr.channel():
-		cancel()
-		<-done
-		return &CellError{Name: "KeyboardInterrupt", Value: "interrupted by user", Traceback: []string{"KeyboardInterrupt: !" + cmdline + " was killed"}}
+	case <-ctx.Done():
 	}
+	pgid := -cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(shellGrace):
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		<-done
+	}
+	// Anything of the group that outlived sh (sh may exit on SIGINT before
+	// its children do) must not run on.
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+	return &CellError{Name: "KeyboardInterrupt", Value: "interrupted by user", Traceback: []string{"KeyboardInterrupt: !" + cmdline + " was stopped"}}
 }
