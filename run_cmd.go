@@ -25,8 +25,10 @@ status and stderr are the compiled program's (os.Exit(n) gives n, log.Fatal
 makes the file executable directly. With -i the REPL starts after the
 script, with its variables and functions.
 
-A notebook runs cell by cell in a fresh session; the executed notebook is
-written beside it (NAME.out.ipynb, or -o) with its images in NAME.out_files/.
+A notebook runs cell by cell in a fresh session, in its own directory; the
+executed notebook is written beside it (NAME.out.ipynb), or to -o OUT.ipynb
+(relative to the current directory; its directory is created), with its
+images in NAME.out_files/. "cell N" is the cell shown as In [N].
 
 flags:
 `

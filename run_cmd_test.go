@@ -293,7 +293,7 @@ func TestRunNotebookCommand(t *testing.T) {
  ]}`
 	writeScript(t, dir, "nb.ipynb", nb)
 	r := runGokernel(t, dir, "", "run", "nb.ipynb", "-o", "done.ipynb")
-	if r.code != 1 || !strings.Contains(r.stderr, "cell 3") || !strings.Contains(r.stderr, "broken") {
+	if r.code != 1 || !strings.Contains(r.stderr, "cell 2 failed: panic: broken") {
 		t.Errorf("failing notebook: exit %d stderr %q", r.code, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "executed notebook: done.ipynb") {
@@ -309,6 +309,131 @@ func TestRunNotebookCommand(t *testing.T) {
 	r = runGokernel(t, dir, "", "run", "--allow-errors", "nb.ipynb")
 	if r.code != 0 || !strings.Contains(r.stdout, "nb.out.ipynb") {
 		t.Errorf("--allow-errors: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// notebookJSON is an nbformat 4 notebook of a markdown cell and then the
+// given code cells.
+func notebookJSON(t *testing.T, code ...string) string {
+	t.Helper()
+	cells := []map[string]any{{"cell_type": "markdown", "metadata": map[string]any{}, "source": "# A title"}}
+	for _, c := range code {
+		cells = append(cells, map[string]any{"cell_type": "code", "metadata": map[string]any{}, "source": c, "outputs": []any{}, "execution_count": nil})
+	}
+	b, err := json.Marshal(map[string]any{"nbformat": 4, "nbformat_minor": 5, "metadata": map[string]any{}, "cells": cells})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// The runner writes the executed notebook and its images where it says,
+// whichever directory it is run from and wherever cells move the engine
+// (it runs in the notebook's directory; %cd moves it on).
+func TestRunNotebookPaths(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	nbDir := filepath.Join(root, "notebooks")
+	if err := os.Mkdir(nbDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeScript(t, nbDir, "nb.ipynb", notebookJSON(t,
+		"x := 6 * 7\nx",
+		"%cd "+elsewhere,
+		`chart.Line("loss", []float64{3, 2, 1})`,
+	))
+	for _, tc := range []struct {
+		name, dir string
+		args      []string
+		out       string // as printed, relative to dir
+	}{
+		{"from the root", root, []string{"notebooks/nb.ipynb"}, "notebooks/nb.out.ipynb"},
+		{"from inside", nbDir, []string{"nb.ipynb"}, "nb.out.ipynb"},
+		{"-o into a new directory", root, []string{"notebooks/nb.ipynb", "-o", "results/today/run.ipynb"}, "results/today/run.ipynb"},
+		{"-o absolute", nbDir, []string{"nb.ipynb", "-o", filepath.Join(root, "abs", "run.ipynb")}, filepath.Join(root, "abs", "run.ipynb")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runGokernel(t, tc.dir, "", append([]string{"run"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+			}
+			image := strings.TrimSuffix(tc.out, ".ipynb") + "_files/cell3_1.png"
+			if want := "executed notebook: " + tc.out + "\nimage: " + image + "\n"; r.stdout != want {
+				t.Errorf("stdout %q, want %q", r.stdout, want)
+			}
+			abs := func(p string) string {
+				if filepath.IsAbs(p) {
+					return p
+				}
+				return filepath.Join(tc.dir, p)
+			}
+			b, err := os.ReadFile(abs(tc.out))
+			if err != nil || !bytes.Contains(b, []byte(`"42"`)) {
+				t.Errorf("the executed notebook is not where it was said to be: %v", err)
+			}
+			if _, err := os.Stat(abs(image)); err != nil {
+				t.Errorf("image: %v", err)
+			}
+		})
+	}
+	// Where a path resolved again after the engine moved would land.
+	var stray []string
+	for _, p := range []string{filepath.Join(nbDir, "notebooks"), filepath.Join(nbDir, "results"), filepath.Join(root, "nb.out.ipynb")} {
+		if _, err := os.Stat(p); err == nil {
+			stray = append(stray, p)
+		}
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) > 0 {
+		stray = append(stray, elsewhere+"/"+entries[0].Name())
+	}
+	if stray != nil {
+		t.Errorf("files written where the runner did not say: %v", stray)
+	}
+}
+
+// An output path that cannot be written is refused before any cell runs,
+// and cells are numbered alike in progress, errors and tracebacks: by
+// execution count, as the executed notebook shows them (In [N]).
+func TestRunNotebookRefusesAndNumbers(t *testing.T) {
+	dir := t.TempDir()
+	writeScript(t, dir, "nb.ipynb", notebookJSON(t,
+		`os.WriteFile("ran", nil, 0o644)`,
+		"",
+		"y := 1\npanic(\"broken\")",
+	))
+	writeScript(t, dir, "file", "")
+	r := runGokernel(t, dir, "", "run", "nb.ipynb", "-o", "file/out.ipynb")
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot write the executed notebook file/out.ipynb") {
+		t.Errorf("unwritable -o: exit %d stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("a cell ran although the output could not be written")
+	}
+	r = runGokernel(t, dir, "", "run", "nb.ipynb")
+	for _, want := range []string{"[1/3] cell 1 ... ok", "[3/3] cell 2 ... panic: broken", "nb.ipynb: cell 2 failed: panic: broken"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "nb.out.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb struct {
+		Cells []struct {
+			ExecutionCount *int `json:"execution_count"`
+			Outputs        []struct {
+				Traceback []string `json:"traceback"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &nb); err != nil {
+		t.Fatal(err)
+	}
+	last := nb.Cells[3]
+	if last.ExecutionCount == nil || *last.ExecutionCount != 2 || len(last.Outputs) != 1 ||
+		!strings.Contains(strings.Join(last.Outputs[0].Traceback, "\n"), "cell 2, line 2") {
+		t.Errorf("the failing cell: In [%v], outputs %+v; want In [2] and a traceback at cell 2, line 2", last.ExecutionCount, last.Outputs)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gokernel/gokernel/internal/atomicfile"
 	"github.com/gokernel/gokernel/interp"
 )
 
@@ -235,7 +235,16 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // runNotebook executes every code cell of the notebook at path with a fresh
 // engine session and writes the executed notebook atomically. It returns
-// the output path and the image files it extracted.
+// the output path and the image files it extracted, as paths relative to
+// the current directory when the arguments were.
+//
+// Cells are numbered by their execution count, as the engine's tracebacks
+// ("cell 2, line 3") and the executed notebook's In [2] do.
+//
+// The engine runs in the notebook's directory (a cell's %cd moves it
+// again), so every path is made absolute before the session starts, and
+// the output directory is made then too, so that a run never ends with
+// results it cannot write.
 func runNotebook(path string, opts notebookOptions) (outPath string, images []string, err error) {
 	nb, err := readNotebook(path)
 	if err != nil {
@@ -245,10 +254,25 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 	if outPath == "" {
 		outPath = strings.TrimSuffix(path, filepath.Ext(path)) + ".out.ipynb"
 	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", nil, fmt.Errorf("run: %w", err)
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(cwd, p)
+	}
+	absOut := abs(outPath)
+	imageDir := strings.TrimSuffix(outPath, filepath.Ext(outPath)) + "_files"
+	if err := checkWritable(filepath.Dir(absOut)); err != nil {
+		return "", nil, fmt.Errorf("run: cannot write the executed notebook %s: %w", outPath, err)
+	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	sess, err := interp.New(interp.Options{CaptureFDs: true, Dir: filepath.Dir(path)})
+	sess, err := interp.New(interp.Options{CaptureFDs: true, Dir: filepath.Dir(abs(path))})
 	if err != nil {
 		return "", nil, fmt.Errorf("run: starting the engine: %w", err)
 	}
@@ -275,7 +299,7 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 			continue
 		}
 		count++
-		fmt.Fprintf(opts.Progress, "[%d/%d] cell %d ... ", n+1, len(code), i+1)
+		fmt.Fprintf(opts.Progress, "[%d/%d] cell %d ... ", n+1, len(code), count)
 		start := time.Now()
 		result, timedOut, cellErr := runCell(sess, src, outs, opts.Timeout)
 		if result != nil {
@@ -297,7 +321,7 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 			outs.mu.Unlock()
 			fmt.Fprintf(opts.Progress, "%s: %s (%.2fs)\n", ce.Name, ce.Value, time.Since(start).Seconds())
 			if firstErr == nil {
-				firstErr = fmt.Errorf("run: %s: cell %d (In [%d]) failed: %s: %s", path, i+1, count, ce.Name, ce.Value)
+				firstErr = fmt.Errorf("run: %s: cell %d failed: %s: %s", path, count, ce.Name, ce.Value)
 			}
 		} else {
 			fmt.Fprintf(opts.Progress, "ok (%.2fs)\n", time.Since(start).Seconds())
@@ -315,15 +339,18 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 	nb.raw["cells"] = cells
 	setGoMetadata(nb.raw)
 
-	images, err = extractImages(nb.cells, strings.TrimSuffix(outPath, filepath.Ext(outPath))+"_files")
+	names, err := extractImages(nb.cells, abs(imageDir))
 	if err != nil {
 		return "", nil, err
+	}
+	for _, name := range names {
+		images = append(images, filepath.Join(imageDir, name))
 	}
 	buf, err := json.MarshalIndent(nb.raw, "", " ")
 	if err != nil {
 		return "", nil, fmt.Errorf("run: encoding %s: %w", outPath, err)
 	}
-	if err := writeFileAtomic(outPath, append(buf, '\n')); err != nil {
+	if err := writeFileAtomic(absOut, append(buf, '\n')); err != nil {
 		return "", nil, err
 	}
 	if firstErr != nil && !opts.AllowErrors {
@@ -366,12 +393,18 @@ func setGoMetadata(raw map[string]any) {
 	md["language_info"] = map[string]any{"name": "go", "file_extension": ".go", "mimetype": "text/x-go"}
 }
 
-// extractImages writes every PNG and SVG output to dir as cellN_K.png/svg,
-// replacing files of an earlier run, and returns their paths.
+// extractImages writes every PNG and SVG output to dir as cellN_K.png/svg
+// (N the cell's execution count), replacing files of an earlier run, and
+// returns their names.
 func extractImages(cells []map[string]any, dir string) ([]string, error) {
-	var paths []string
-	for i, cell := range cells {
+	var names []string
+	for _, cell := range cells {
 		outs, _ := cell["outputs"].([]any)
+		n, ok := cell["execution_count"].(int)
+		if !ok { // not run now: an earlier run's outputs
+			f, _ := cell["execution_count"].(float64)
+			n = int(f)
+		}
 		k := 0
 		for _, o := range outs {
 			data, _ := o.(map[string]any)["data"].(map[string]any)
@@ -380,7 +413,7 @@ func extractImages(cells []map[string]any, dir string) ([]string, error) {
 			if s, ok := data["image/png"].(string); ok {
 				b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 				if err != nil {
-					return nil, fmt.Errorf("run: cell %d: bad PNG output: %v", i+1, err)
+					return nil, fmt.Errorf("run: cell %d: bad PNG output: %v", n, err)
 				}
 				body, ext = b, ".png"
 			} else if lines, ok := data["image/svg+xml"].([]string); ok {
@@ -393,42 +426,34 @@ func extractImages(cells []map[string]any, dir string) ([]string, error) {
 				return nil, fmt.Errorf("run: %w", err)
 			}
 			k++
-			p := filepath.Join(dir, fmt.Sprintf("cell%d_%d%s", i+1, k, ext))
-			if err := writeFileAtomic(p, body); err != nil {
+			name := fmt.Sprintf("cell%d_%d%s", n, k, ext)
+			if err := writeFileAtomic(filepath.Join(dir, name), body); err != nil {
 				return nil, err
 			}
-			paths = append(paths, p)
+			names = append(names, name)
 		}
 	}
-	return paths, nil
+	return names, nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so readers see the old file or the new one, never
-// half of one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// checkWritable makes dir if needed and checks that files can be created
+// in it.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".gokernel-run-*")
 	if err != nil {
-		return fmt.Errorf("run: writing %s: %w", path, err)
+		return err
 	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = io.Copy(f, bytes.NewReader(data)); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeFileAtomic writes data to path with atomicfile: readers see the old
+// file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("run: writing %s: %w", path, err)
 	}
 	return nil

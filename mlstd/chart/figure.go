@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/gokernel/gokernel/internal/atomicfile"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -198,9 +198,9 @@ func (f *Figure) String() string {
 }
 
 // Save writes the figure to path in the format named by its extension
-// (.png, .svg, .jpg, .tiff). The write is atomic: a temporary file in the
-// same directory is renamed over path.
-func (f *Figure) Save(path string) (err error) {
+// (.png, .svg, .jpg, .tiff). The write is atomic (internal/atomicfile): a
+// temporary file in the same directory is renamed over path.
+func (f *Figure) Save(path string) error {
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
 	if format == "" {
 		return fmt.Errorf("chart: save %s: no extension to choose a format", path)
@@ -209,26 +209,7 @@ func (f *Figure) Save(path string) (err error) {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("chart: save: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chart: save: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("chart: save: %w", err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("chart: save: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("chart: save: %w", err)
 	}
 	return nil

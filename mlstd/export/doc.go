@@ -68,7 +68,8 @@
 //
 // Every write goes to a temporary file in the destination directory, is
 // fsynced, and is renamed over the target, so a crash or a full disk
-// leaves the old file intact. Every load validates before it builds: header
+// leaves the old file intact; the temporary file of a crashed save is
+// removed by the next save of the same file (internal/atomicfile). Every load validates before it builds: header
 // length within the file and under 100 MB, well-formed JSON, known dtypes,
 // shapes that match their byte ranges, byte ranges that tile the data
 // section exactly, names and shapes that match the architecture, no
