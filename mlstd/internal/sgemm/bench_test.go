@@ -47,7 +47,7 @@ func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 
 func serialGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
-	blocked(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	product(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
 // processCPU returns the process's CPU time, all threads (Linux
@@ -103,14 +103,13 @@ func BenchmarkMNIST(b *testing.B) {
 }
 
 // BenchmarkSmallM compares, for the Linear forward product x·Wᵀ with W
-// 128×784 and m rows of x, the dot-product path (gemvT) with the blocked
+// 128×784 and m rows of x, the dot-product path (gemmNT) with the blocked
 // loop, interleaved (ten calls of each per iteration, so that load from
 // other processes falls on both alike): µs per call by CPU time and the
-// blocked loop's time over gemvT's. gemvMaxM is the largest m where the
-// ratio stays above 1.
+// blocked loop's time over gemmNT's.
 func BenchmarkSmallM(b *testing.B) {
 	const n, k, calls = 128, 784, 10
-	for _, m := range []int{1, 2, 4, 6, 7, 8} {
+	for _, m := range []int{1, 2, 4, 7, 8, 16, 64} {
 		b.Run(fmt.Sprintf("m=%d", m), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 1))
 			x, w, z := randSlice(r, m*k), randSlice(r, n*k), make([]float32, m*n)
@@ -118,7 +117,7 @@ func BenchmarkSmallM(b *testing.B) {
 			for b.Loop() {
 				c := processCPU()
 				for range calls {
-					gemvT(m, n, k, 1, x, k, w, k, z, n)
+					gemmNT(dotKernel, m, n, k, 1, x, k, w, k, z, n)
 				}
 				c2 := processCPU()
 				for range calls {
@@ -128,9 +127,34 @@ func BenchmarkSmallM(b *testing.B) {
 				cpu[1] += processCPU() - c2
 			}
 			us := func(d time.Duration) float64 { return d.Seconds() * 1e6 / float64(b.N*calls) }
-			b.ReportMetric(us(cpu[0]), "µs-gemv-cpu")
+			b.ReportMetric(us(cpu[0]), "µs-dot-cpu")
 			b.ReportMetric(us(cpu[1]), "µs-blocked-cpu")
 			b.ReportMetric(us(cpu[1])/us(cpu[0]), "x-blocked")
 		})
+	}
+}
+
+// BenchmarkLinear reports the CPU time of the Linear layer's forward
+// product x·Wᵀ (the call a served request makes) for the MNIST MLP's two
+// layers and batches of m rows: µs per call by CPU time, ten calls per
+// iteration.
+func BenchmarkLinear(b *testing.B) {
+	const calls = 10
+	for _, s := range []struct{ n, k int }{{128, 784}, {10, 128}} {
+		for _, m := range []int{1, 2, 4, 7, 8, 16, 64} {
+			b.Run(fmt.Sprintf("%dx%d/m=%d", s.n, s.k, m), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 1))
+				x, w, z := randSlice(r, m*s.k), randSlice(r, s.n*s.k), make([]float32, m*s.n)
+				var cpu time.Duration
+				for b.Loop() {
+					c := processCPU()
+					for range calls {
+						Gemm(false, true, m, s.n, s.k, 1, x, s.k, w, s.k, 1, z, s.n)
+					}
+					cpu += processCPU() - c
+				}
+				b.ReportMetric(cpu.Seconds()*1e6/float64(b.N*calls), "µs-cpu")
+			})
+		}
 	}
 }

@@ -24,16 +24,20 @@ func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride i
 //go:noescape
 func pack8TransAVX2(src *float32, ldb, blocks int, dst *float32, nr int)
 
-// dot4AVX2 is the dot4 kernel with AVX2 FMA (gemv_amd64.s).
+// dotRowAVX512 and dotTileAVX512 are the 16-lane dot-product kernels,
+// dotRowAVX2 and dotTileAVX2 (2 rows of x) the 8-lane ones (dot_amd64.s).
 //
 //go:noescape
-func dot4AVX2(k int, x, w *float32, ldw int, d *[4]float32)
+func dotRowAVX512(k int, x *float32, w *[8]*float32, d *[8]float32)
 
-// dot4AVX512 is the dot4 kernel with AVX-512F (gemv_amd64.s); k is a multiple
-// of 16.
-//
 //go:noescape
-func dot4AVX512(k int, x, w *float32, ldw int, d *[4]float32)
+func dotTileAVX512(k int, x *[4]*float32, w *[4]*float32, d *[16]float32)
+
+//go:noescape
+func dotRowAVX2(k int, x *float32, w *[8]*float32, d *[8]float32)
+
+//go:noescape
+func dotTileAVX2(k int, x *[4]*float32, w *[4]*float32, d *[16]float32)
 
 func init() {
 	if hasAVX2 {
@@ -54,8 +58,8 @@ var (
 	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2}
 	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512}
 
-	dotAVX2   = dotSpec{"avx2", 8, dot4AVX2}
-	dotAVX512 = dotSpec{"avx512", 16, dot4AVX512}
+	dotAVX2   = dotSpec{name: "avx2", row: dotRowAVX2, tile: dotTileAVX2, rows: 2}
+	dotAVX512 = dotSpec{name: "avx512", row: dotRowAVX512, tile: dotTileAVX512, rows: 4}
 )
 
 // pickSpec returns the micro-kernel for a product with n columns (a
@@ -74,7 +78,7 @@ func cpuSpec(n int) kernelSpec {
 	return specGo
 }
 
-// allDotSpecs lists the dot4 kernels this CPU can run (for tests).
+// allDotSpecs lists the dot-product kernels this CPU can run (for tests).
 func allDotSpecs() []dotSpec {
 	s := []dotSpec{dotGoSpec}
 	if hasAVX2 {

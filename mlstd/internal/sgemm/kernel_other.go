@@ -13,5 +13,5 @@ func allSpecs() []kernelSpec { return []kernelSpec{specGo} }
 // "avx512+avx2".
 func Backend() string { return "go" }
 
-// allDotSpecs lists the dot4 kernels this CPU can run (for tests).
+// allDotSpecs lists the dot-product kernels this CPU can run (for tests).
 func allDotSpecs() []dotSpec { return []dotSpec{dotGoSpec} }

@@ -24,9 +24,10 @@ const (
 // milliseconds, long enough for the split to pay even so.
 const parallelMin = 1 << 24
 
-// smallMin is the number of multiply-adds below which a plain loop beats
-// packing.
-const smallMin = 2048
+// smallMin is the number of multiply-adds per row of C (n·k) below which
+// a plain loop beats packing. It does not depend on m, so that a row of A
+// takes the same path, and gets the same bits, in any batch.
+const smallMin = 1024
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k, op(B) is
 // k×n and C is m×n, all row-major with row strides lda, ldb and ldc. op(X) is
@@ -55,21 +56,27 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if alpha == 0 || k == 0 {
 		return
 	}
-	if m <= gemvMaxM && !transA && transB {
-		gemvT(m, n, k, alpha, a, lda, b, ldb, c, ldc)
-		return
-	}
-	if m*n*k < smallMin {
+	if n*k < smallMin {
 		naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
 	ks := pickSpec(n)
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelMin {
-		blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
 	parallel(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+}
+
+// product is C += alpha·op(A)·op(B) on one goroutine: x·Bᵀ on the
+// dot-product path, other products on the blocked loop.
+func product(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if !transA && transB {
+		gemmNT(dotKernel, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
 func checkMat(name string, x []float32, rows, cols, ld int) {
@@ -145,7 +152,7 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 	tiles := (dim + unit - 1) / unit
 	chunks := min(workers*chunksPerWorker, tiles)
 	if workers < 2 || chunks < 2 {
-		blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
 	var next atomic.Int32
@@ -164,13 +171,13 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 				if transB {
 					boff = lo * ldb
 				}
-				blocked(ks, transA, transB, m, hi-lo, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
+				product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
 			} else {
 				aoff := lo * lda
 				if transA {
 					aoff = lo
 				}
-				blocked(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
+				product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
 			}
 			done.Done()
 		}
@@ -184,7 +191,12 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 
 type buffers struct {
 	a, b []float32
-	edge [maxTile]float32 // partial C tiles (a local array would escape through the kernel call)
+	// Arrays the kernels write or read through pointers (local arrays
+	// would escape through the kernel calls): partial C tiles, the
+	// dot-product kernels' results and row pointers.
+	edge [maxTile]float32
+	dot  [16]float32
+	ptrs [12]*float32
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -262,13 +274,15 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 							kernel(kc, ap, ar, as, bp, bs, &c[coff], ldc, alpha)
 							continue
 						}
-						clear(edge)
+						// A partial tile runs on a copy of its part of C,
+						// so its elements get the same operations as in a
+						// full tile.
+						for r := 0; r < rows; r++ {
+							copy(edge[r*nr:r*nr+cols], c[coff+r*ldc:coff+r*ldc+cols])
+						}
 						kernel(kc, ap, ar, as, bp, bs, &edge[0], nr, alpha)
 						for r := 0; r < rows; r++ {
-							crow := c[coff+r*ldc : coff+r*ldc+cols]
-							for j := range crow {
-								crow[j] += edge[r*nr+j]
-							}
+							copy(c[coff+r*ldc:coff+r*ldc+cols], edge[r*nr:r*nr+cols])
 						}
 					}
 				}
