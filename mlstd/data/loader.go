@@ -39,8 +39,10 @@ type Loader struct {
 	index int   // index of the current batch, -1 before the first
 	x     *tensor.Tensor
 	y     []int
+	t     *tensor.Tensor
 	xbuf  []float32
 	ybuf  []int
+	tbuf  []float32
 }
 
 // Batches returns a Loader over d with the given batch size that keeps
@@ -64,7 +66,11 @@ func (d *Dataset) Loader(cfg LoaderConfig) *Loader {
 		l.order = permutation(d.Len(), cfg.Seed, d.epochs)
 		d.epochs++
 		l.xbuf = make([]float32, cfg.BatchSize*d.Features())
-		l.ybuf = make([]int, cfg.BatchSize)
+		if d.Targets != nil {
+			l.tbuf = make([]float32, cfg.BatchSize*d.Outputs())
+		} else {
+			l.ybuf = make([]int, cfg.BatchSize)
+		}
 	}
 	return l
 }
@@ -88,18 +94,30 @@ func (l *Loader) Next() bool {
 	n := l.ds.Len()
 	size := min(l.cfg.BatchSize, n-l.pos)
 	if size <= 0 || (l.cfg.DropLast && size < l.cfg.BatchSize) {
-		l.x, l.y = nil, nil
+		l.x, l.y, l.t = nil, nil, nil
 		return false
 	}
-	f := l.ds.Features()
+	f, k := l.ds.Features(), l.ds.Outputs()
 	shape := l.ds.X.Shape()
 	shape[0] = size
 	if l.order == nil {
 		l.x = tensor.New(l.ds.X.Data()[l.pos*f:(l.pos+size)*f], shape...)
-		l.y = l.ds.Y[l.pos : l.pos+size]
+		if l.ds.Targets != nil {
+			l.t = tensor.New(l.ds.Targets.Data()[l.pos*k:(l.pos+size)*k], size, k)
+		} else {
+			l.y = l.ds.Y[l.pos : l.pos+size]
+		}
 	} else {
-		xb, yb := l.xbuf[:size*f], l.ybuf[:size]
-		gather(xb, yb, l.ds, l.order[l.pos:l.pos+size])
+		xb := l.xbuf[:size*f]
+		var yb []int
+		var tb []float32
+		if l.ds.Targets != nil {
+			tb = l.tbuf[:size*k]
+			l.t = tensor.New(tb, size, k)
+		} else {
+			yb = l.ybuf[:size]
+		}
+		gather(xb, yb, tb, l.ds, l.order[l.pos:l.pos+size])
 		l.x, l.y = tensor.New(xb, shape...), yb
 	}
 	l.pos += size
@@ -110,8 +128,12 @@ func (l *Loader) Next() bool {
 // X returns the current batch's examples, shape [batch, features...].
 func (l *Loader) X() *tensor.Tensor { return l.x }
 
-// Y returns the current batch's labels.
+// Y returns the current batch's labels (nil for a regression dataset).
 func (l *Loader) Y() []int { return l.y }
+
+// T returns the current batch's float targets, shape [batch, outputs], for
+// a regression dataset (nil for a classification one).
+func (l *Loader) T() *tensor.Tensor { return l.t }
 
 // Batch returns X() and Y() together.
 func (l *Loader) Batch() (*tensor.Tensor, []int) { return l.x, l.y }

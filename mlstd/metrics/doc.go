@@ -1,6 +1,7 @@
 // Package metrics scores classifiers: accuracy, precision, recall and F1
 // (per class and macro, micro or weighted averages), the confusion matrix
-// and a classification report, with the definitions of scikit-learn's
+// and a classification report; and regression models: MAE, RMSE and R²
+// (Regression, EvaluateRegression). The definitions are scikit-learn's
 // sklearn.metrics so numbers can be compared across the two.
 //
 // # Argument order
@@ -35,6 +36,16 @@
 // and the confusion matrix. String lays it out like sklearn's
 // classification_report; HTML renders a table and a shaded confusion
 // matrix, which a notebook shows when the report is a cell's value.
+//
+// # Regression
+//
+// MAE, RMSE and R2 take predictions and targets of shape [n] or [n,
+// outputs]; with several outputs each is scored alone and the scores
+// averaged (sklearn's multioutput="uniform_average"). PredictValues runs a
+// model in batches without gradients, and EvaluateRegression scores it on
+// a dataset with float targets:
+//
+//	metrics.EvaluateRegression(model, test, 0)   // MAE 212.4  RMSE 281  R² 0.8721  (69 examples)
 //
 // Length mismatches panic with *tensor.ShapeError and negative labels with
 // an error, as programming mistakes do elsewhere in mlstd.

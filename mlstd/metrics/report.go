@@ -96,8 +96,24 @@ func (r *Report) HTML() string {
 // PyTorch it leaves the model's mode alone: call nn.Eval(model) first if
 // the model has Dropout.
 func Predict(model nn.Module, x *tensor.Tensor, batch int) []int {
+	out := make([]int, x.Dim(0))
+	forward(model, x, batch, "metrics.Predict", func(i int, logits *tensor.Tensor) {
+		m := logits.Dim(0)
+		if logits.Dims() != 2 {
+			panic(&tensor.ShapeError{Op: "metrics.Predict", A: logits.Shape(), Msg: fmt.Sprintf("model output for %d examples is not [%d, classes]", m, m)})
+		}
+		argmaxRows(out[i:i+m], logits.Data(), logits.Dim(1))
+	})
+	return out
+}
+
+// forward runs model on the rows of x in batches of the given size (all
+// at once if batch ≤ 0) without recording gradients, checking for a user
+// interrupt between batches, and hands each batch's output, whose first
+// dimension must be the batch size, to use with the index of its first row.
+func forward(model nn.Module, x *tensor.Tensor, batch int, op string, use func(i int, out *tensor.Tensor)) {
 	if x.Dims() == 0 {
-		panic(&tensor.ShapeError{Op: "metrics.Predict", A: x.Shape(), Msg: "want a batch of examples"})
+		panic(&tensor.ShapeError{Op: op, A: x.Shape(), Msg: "want a batch of examples"})
 	}
 	n := x.Dim(0)
 	if batch <= 0 || batch > n {
@@ -108,20 +124,18 @@ func Predict(model nn.Module, x *tensor.Tensor, batch int) []int {
 		f = x.Len() / n
 	}
 	shape := x.Shape()
-	out := make([]int, n)
 	tensor.NoGrad(func() {
 		for i := 0; i < n; i += batch {
 			host.Check()
 			m := min(batch, n-i)
 			shape[0] = m
-			logits := model.Forward(tensor.New(x.Data()[i*f:(i+m)*f], shape...))
-			if logits.Dims() != 2 || logits.Dim(0) != m {
-				panic(&tensor.ShapeError{Op: "metrics.Predict", A: logits.Shape(), Msg: fmt.Sprintf("model output for %d examples is not [%d, classes]", m, m)})
+			out := model.Forward(tensor.New(x.Data()[i*f:(i+m)*f], shape...))
+			if out.Dims() == 0 || out.Dim(0) != m {
+				panic(&tensor.ShapeError{Op: op, A: out.Shape(), Msg: fmt.Sprintf("model output for %d examples has %v rows", m, out.Shape())})
 			}
-			argmaxRows(out[i:i+m], logits.Data(), logits.Dim(1))
+			use(i, out)
 		}
 	})
-	return out
 }
 
 // Evaluate runs model over ds in batches (see Predict) and returns its

@@ -14,7 +14,8 @@
 // Softmax, LogSoftmax, Dropout, Flatten; containers: Sequential (with the
 // slice form NewSequentialFrom) and NewMLP. Train and Eval switch modes
 // (only Dropout cares). Losses are functions returning scalar tensors:
-// CrossEntropy (fused log-softmax), NLLLoss, MSE, BCEWithLogits, and the
+// CrossEntropy (fused log-softmax), NLLLoss, BCEWithLogits, the regression
+// losses MSE, L1 and Huber (checked against torch.nn.functional), and the
 // explicit penalties L2Penalty (λ/2m Σθ²) and L1Penalty. Summary returns a
 // per-layer parameter table that prints as text and renders as HTML.
 //

@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/gokernel/gokernel/mlstd/tensor"
+import (
+	"fmt"
+
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
 
 // CrossEntropy returns the mean cross-entropy of labels under
 // softmax(logits) (torch.nn.functional.cross_entropy): logits is (N, C),
@@ -19,6 +23,38 @@ func NLLLoss(logProbs *tensor.Tensor, labels []int) *tensor.Tensor {
 // MSE returns the mean squared error between pred and target
 // (torch.nn.functional.mse_loss).
 func MSE(pred, target *tensor.Tensor) *tensor.Tensor { return tensor.MSE(pred, target) }
+
+// L1 returns the mean absolute error between pred and target
+// (torch.nn.functional.l1_loss), which must have the same number of
+// elements; target is read in pred's shape. Its gradient at a zero
+// difference is 0, as in PyTorch.
+func L1(pred, target *tensor.Tensor) *tensor.Tensor {
+	return pred.Sub(sameShape("l1_loss", pred, target)).Abs().Mean()
+}
+
+// Huber returns the mean Huber loss between pred and target
+// (torch.nn.functional.huber_loss): ½d² where |d| < delta, else
+// delta·(|d| − ½delta), for d = pred − target. It is quadratic near the
+// target like MSE and linear far from it like L1, so outliers pull less.
+// delta must be positive; PyTorch's default is 1.
+func Huber(pred, target *tensor.Tensor, delta float64) *tensor.Tensor {
+	if !(delta > 0) {
+		panic(fmt.Errorf("nn: Huber delta %v must be positive", delta))
+	}
+	a := pred.Sub(sameShape("huber_loss", pred, target)).Abs()
+	q := a.Clamp(0, delta)
+	return q.Square().Scale(0.5).Add(a.Sub(q).Scale(delta)).Mean()
+}
+
+// sameShape returns target viewed in pred's shape; it panics with a
+// *tensor.ShapeError if their element counts differ (broadcasting [n]
+// against [n, 1] would silently compare every pair).
+func sameShape(op string, pred, target *tensor.Tensor) *tensor.Tensor {
+	if pred.Len() != target.Len() {
+		panic(&tensor.ShapeError{Op: op, A: pred.Shape(), B: target.Shape(), Msg: "pred and target need the same number of elements"})
+	}
+	return target.Reshape(pred.Shape()...)
+}
 
 // BCEWithLogits returns the mean binary cross-entropy of targets in [0, 1]
 // under sigmoid(logits), computed stably.

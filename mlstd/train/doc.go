@@ -13,7 +13,10 @@
 // opt.ZeroGrad(), loss(model.Forward(x), y).Backward(), opt.Step() — run
 // in compiled code, with the mean loss and accuracy of each epoch and, when
 // Config.Val is set, the validation loss and accuracy after each epoch
-// (in evaluation mode, without gradients). Nothing in it is hidden: a
+// (in evaluation mode, without gradients). A dataset with float targets
+// (data.NewRegression, prep.Pipeline.Dataset) trains a regression: pass a
+// nil loss and set Config.TargetLoss (nn.MSE when nil, or nn.L1,
+// nn.Huber in a closure). Nothing in it is hidden: a
 // custom loop with NewProgress does the same in a dozen lines.
 //
 // # Interrupts keep the weights

@@ -19,6 +19,10 @@ import (
 // labels; nn.CrossEntropy is one.
 type LossFunc func(out *tensor.Tensor, labels []int) *tensor.Tensor
 
+// TargetLoss computes a scalar loss from a batch of model outputs and
+// their float targets; nn.MSE, nn.L1 are ones.
+type TargetLoss func(out, target *tensor.Tensor) *tensor.Tensor
+
 // Config configures Fit. The zero value trains one epoch in shuffled
 // batches of 64 with a live progress display.
 type Config struct {
@@ -28,6 +32,10 @@ type Config struct {
 	Seed      uint64        // seeds the shuffle (see data.LoaderConfig)
 	DropLast  bool          // skip a final batch smaller than BatchSize
 	Val       *data.Dataset // evaluated after every epoch when not nil
+
+	// TargetLoss is the loss of a regression dataset (Targets set), used
+	// instead of Fit's loss argument, which must then be nil; nil means nn.MSE.
+	TargetLoss TargetLoss
 
 	// Scheduler, when not nil, is stepped after every epoch.
 	Scheduler optim.Scheduler
@@ -41,6 +49,10 @@ type Config struct {
 // cfg.Epochs epochs, evaluating cfg.Val after each, and returns the
 // history. A nil loss means nn.CrossEntropy. Accuracy is recorded when the
 // model's output has shape [batch, classes] with classes > 1.
+//
+// A regression dataset (ds.Targets set, see data.NewRegression) trains on
+// cfg.TargetLoss of the outputs and the batch's float targets (nn.MSE when
+// nil); loss must then be nil.
 //
 // Unless cfg.Quiet, a Progress display shows the bar, the live loss chart
 // and the epoch table (text outside a notebook: to cfg.Text, else the host's terminal).
@@ -58,13 +70,24 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 	if ds.Len() == 0 {
 		return &History{}, errors.New("train: the training set is empty")
 	}
-	if loss == nil {
-		loss = nn.CrossEntropy
+	obj := objective{labels: loss, targets: cfg.TargetLoss}
+	switch regression := ds.Targets != nil; {
+	case cfg.Val != nil && (cfg.Val.Targets != nil) != regression:
+		return &History{}, errors.New("train: the training and validation sets differ: one has float targets, the other class labels")
+	case regression && loss != nil:
+		return &History{}, errors.New("train: the dataset has float targets (regression): pass a nil loss and set Config.TargetLoss (nil means nn.MSE)")
+	case !regression && cfg.TargetLoss != nil:
+		return &History{}, errors.New("train: Config.TargetLoss is for datasets with float targets; this one has class labels")
+	case regression && obj.targets == nil:
+		obj.targets = nn.MSE
+	case !regression && obj.labels == nil:
+		obj.labels = nn.CrossEntropy
 	}
 	epochs, bs := max(cfg.Epochs, 1), cfg.BatchSize
 	if bs <= 0 {
 		bs = 64
 	}
+	st := &fitState{}
 	lc := data.LoaderConfig{BatchSize: bs, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed, DropLast: cfg.DropLast}
 	h = &History{}
 	var p *Progress
@@ -75,7 +98,6 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 		}
 		p = NewProgress(epochs, batches).SetWriter(cfg.Text)
 	}
-	st := &fitState{}
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -95,7 +117,7 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 		panic(r)
 	}()
 	for st.epoch = 1; st.epoch <= epochs; st.epoch++ {
-		if err := epoch(model, opt, loss, ds, lc, cfg.Val, h, p, st); err != nil {
+		if err := epoch(model, opt, obj, ds, lc, cfg.Val, h, p, st); err != nil {
 			if p != nil {
 				p.Stop("failed")
 			}
@@ -114,8 +136,22 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 // fitState says where training is, for the interrupt message.
 type fitState struct{ epoch, batch int }
 
+// objective is the loss of a batch: labels on its class labels, or, for a
+// regression dataset, targets on its float targets.
+type objective struct {
+	labels  LossFunc
+	targets TargetLoss
+}
+
+func (o objective) of(out *tensor.Tensor, b *data.Loader) *tensor.Tensor {
+	if o.targets != nil {
+		return o.targets(out, b.T())
+	}
+	return o.labels(out, b.Y())
+}
+
 // epoch runs one training epoch and the validation pass, appending to h.
-func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, lc data.LoaderConfig,
+func epoch(model nn.Module, opt optim.Optimizer, obj objective, ds *data.Dataset, lc data.LoaderConfig,
 	val *data.Dataset, h *History, p *Progress, st *fitState) error {
 	start := time.Now()
 	nn.Train(model)
@@ -127,7 +163,7 @@ func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset
 		x, y := b.X(), b.Y()
 		opt.ZeroGrad()
 		out := model.Forward(x)
-		l := loss(out, y)
+		l := obj.of(out, b)
 		l.Backward()
 		lv := l.Item()
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
@@ -135,9 +171,9 @@ func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset
 		}
 		opt.Step()
 		st.batch++
-		sum += lv * float64(len(y))
-		n += len(y)
-		if classified = classified && isScores(out, len(y)); classified {
+		sum += lv * float64(x.Dim(0))
+		n += x.Dim(0)
+		if classified = classified && y != nil && isScores(out, len(y)); classified {
 			correct += metrics.Accuracy(out, y) * float64(len(y))
 		}
 		h.BatchLoss = append(h.BatchLoss, lv)
@@ -155,7 +191,7 @@ func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset
 		}
 	}
 	if val != nil && val.Len() > 0 {
-		vl, va, ok := evaluate(model, loss, val, max(lc.BatchSize, 1000))
+		vl, va, ok := evaluate(model, obj, val, max(lc.BatchSize, 1000))
 		m["val_loss"] = vl
 		h.ValLoss = append(h.ValLoss, vl)
 		if ok {
@@ -173,7 +209,7 @@ func epoch(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset
 // evaluate returns the mean loss and accuracy of model on ds, without
 // gradients and in evaluation mode; ok is false when the outputs are not
 // class scores.
-func evaluate(model nn.Module, loss LossFunc, ds *data.Dataset, batch int) (l, acc float64, ok bool) {
+func evaluate(model nn.Module, obj objective, ds *data.Dataset, batch int) (l, acc float64, ok bool) {
 	nn.Eval(model)
 	defer nn.Train(model)
 	var sum, correct float64
@@ -182,12 +218,12 @@ func evaluate(model nn.Module, loss LossFunc, ds *data.Dataset, batch int) (l, a
 	tensor.NoGrad(func() {
 		for b := ds.Loader(data.LoaderConfig{BatchSize: batch}); b.Next(); {
 			out := model.Forward(b.X())
-			y := b.Y()
-			sum += loss(out, y).Item() * float64(len(y))
-			if ok = ok && isScores(out, len(y)); ok {
+			y, m := b.Y(), b.X().Dim(0)
+			sum += obj.of(out, b).Item() * float64(m)
+			if ok = ok && y != nil && isScores(out, len(y)); ok {
 				correct += metrics.Accuracy(out, y) * float64(len(y))
 			}
-			n += len(y)
+			n += m
 		}
 	})
 	if n == 0 {
