@@ -93,12 +93,24 @@
 // kernel calls as Sequential.Forward, so bitwise the same output, without
 // building tensors or taking tensor.NoGrad's per-goroutine bookkeeping
 // (a locked map lookup per op, and a stack trace per op on architectures
-// other than amd64 and arm64); other models go through Forward. Batches of up to 7 rows, which is what
-// concurrent clients mostly produce (a request that finds the model idle
-// runs alone), take sgemm's dot-product path for few-row products, which
-// reads the weights in place instead of packing them: 4.6–4.9 µs of CPU
-// for a one-row 784→128 layer instead of 35–37 µs (sgemm's
-// BenchmarkSmallM). Swap replaces the model between passes after a
+// other than amd64 and arm64); other models go through Forward. The
+// Linear layers take sgemm's dot-product path for x·Wᵀ, which reads the
+// weights in place: 4.4–4.6 µs of CPU for a one-row 784→128 layer,
+// 8.5 µs for 4 rows (sgemm's BenchmarkLinear).
+//
+// Answers do not depend on the batch: a row's outputs are bitwise the same
+// whether it ran alone or was merged with other requests, whatever the
+// batch size and its position in it (Triton and TorchServe do not promise
+// this). sgemm reduces each element of a product in one order that depends
+// on the layer's shape and the CPU only, never on the number of rows
+// (sgemm's doc), and the other ops of mlstd's layers work row by row or
+// element by element. TestBatchInvariantInProcess checks batches of 1…64
+// rows through Forward and through the batcher, TestBatchInvariantServed
+// 16 concurrent clients over sockets, for models loaded from safetensors
+// and ONNX files. A model's own Forward that mixes rows (batch statistics,
+// for example) is its own affair.
+//
+// Swap replaces the model between passes after a
 // warm-up check; Watch polls a model file and swaps in one whose content
 // changed (LoadModel reads it through mlstd/export): a poll is a stat
 // (size, mtime, ctime, inode, device), and the file's SHA-256 is computed

@@ -39,6 +39,15 @@
 // explicit transposes. Element-wise loops are single-threaded: on two cores
 // only the GEMM is worth splitting.
 //
+// Rows do not see their batch: MatMul, Linear and LinearReLU give each row
+// of x the same bits whether it is multiplied alone or with any number of
+// other rows, at any position (sgemm reduces every element in an order
+// fixed by k, the output width and the CPU), and the element-wise and
+// per-row ops (softmax, log-softmax over the last axis) never mix rows. So
+// a model served with dynamic batching answers a request the same in any
+// batch. Results still differ between CPUs with different kernels (AVX-512,
+// AVX2, portable Go), within float32 rounding.
+//
 // # Checks
 //
 // Every op's backward is compared with finite differences
