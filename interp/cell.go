@@ -41,7 +41,7 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 		}
 	}
 	us := units(items)
-	order, err := s.precheck(n, code, items, us)
+	order, check, err := s.precheck(n, code, items, us)
 	if err != nil {
 		return nil, err
 	}
@@ -87,15 +87,18 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 			result = res
 		case u.decl:
 			if err := s.runDecls(ctx, n, unitSource(n, code, items, u)); err != nil {
+				check.forget(s.types, k)
 				return nil, note(err)
 			}
 		default:
-			res, err := s.runStmt(ctx, n, unitSource(n, code, items, u), u.from == last)
+			res, err := s.runStmt(ctx, n, unitSource(n, code, items, u), u.from == last, check != nil && check.retype[k])
 			if err != nil {
+				check.forget(s.types, k)
 				return nil, note(err)
 			}
 			result = res
 		}
+		check.commit(s.types, k)
 		ran[k] = true
 	}
 	return result, nil
@@ -127,7 +130,10 @@ func ranLines(rs []lineRange) string {
 
 // runStmt runs one top-level statement; if it is the cell's trailing
 // expression its value becomes the result.
-func (s *Session) runStmt(ctx context.Context, n int, src string, last bool) (map[string]any, error) {
+//
+// redeclare says a `x := e` or `var x = e` of an existing global x gives x
+// a new type (e's is not x's): x is declared anew rather than assigned.
+func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclare bool) (map[string]any, error) {
 	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
 	if err != nil {
 		return nil, s.cellError(n, err)
@@ -148,7 +154,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last bool) (ma
 	}
 	stmts := rw.list(body.List, true)
 	s.notePanics(n, rw)
-	if alt := redefineAsAssign(stmts, globals); alt != nil {
+	if alt := redefineAsAssign(stmts, globals); alt != nil && !redeclare {
 		if prog, err := s.compile(anchor(&ast.BlockStmt{List: alt})); err == nil {
 			if _, err := s.runProg(ctx, prog); err != nil {
 				return nil, s.cellError(n, err)
@@ -335,21 +341,18 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 						if old == p {
 							continue // already imported: re-running an import cell is fine
 						}
-						redef = append(redef, fmt.Sprintf("%s already names package %q; import %q under another name, e.g. %s2 %q", name, old, p, name, p))
+						redef = append(redef, importRedefinition(name, old, p))
 						continue
 					}
 					newImp[name] = p
 				case *ast.TypeSpec:
 					key := "type " + sp.Name.Name
-					def := types.ExprString(sp.Type)
-					if sp.TypeParams != nil {
-						def = fieldsString(sp.TypeParams) + def
-					}
+					def := typeSource(sp)
 					if old, ok := s.decls[key]; ok {
 						if old == def {
 							continue
 						}
-						redef = append(redef, fmt.Sprintf("type %s is already defined (as %s) and yaegi cannot change an existing type; restart the kernel to redefine it, or use a new name such as %s2", sp.Name.Name, old, sp.Name.Name))
+						redef = append(redef, typeRedefinition(sp.Name.Name, old))
 						continue
 					}
 					newDecl[key] = def
@@ -368,7 +371,7 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 					if old == def {
 						continue
 					}
-					redef = append(redef, fmt.Sprintf("method %s.%s is already defined and yaegi keeps the first body of a method; restart the kernel to change it, or give the method a new name", recvName(d.Recv), d.Name.Name))
+					redef = append(redef, methodRedefinition(recvName(d.Recv), d.Name.Name))
 					continue
 				}
 				newDecl[key] = def
@@ -389,8 +392,7 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	s.state.Unlock()
 	s.notePanics(n, rw) // (methods' bodies)
 	if len(redef) > 0 {
-		return &CellError{Name: "RedefinitionError", Value: fmt.Sprintf("cell %d: %s", n, strings.Join(redef, "; ")),
-			Traceback: append([]string{fmt.Sprintf("RedefinitionError in cell %d (nothing in this cell ran):", n)}, redef...)}
+		return redefinitionError(n, redef)
 	}
 	commit := func() {
 		s.state.Lock()
@@ -448,10 +450,37 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	return nil
 }
 
+// The changes to earlier definitions yaegi cannot make.
+func importRedefinition(name, old, p string) string {
+	return fmt.Sprintf("%s already names package %q; import %q under another name, e.g. %s2 %q", name, old, p, name, p)
+}
+
+func typeRedefinition(name, old string) string {
+	return fmt.Sprintf("type %s is already defined (as %s) and yaegi cannot change an existing type; restart the kernel to redefine it, or use a new name such as %s2", name, old, name)
+}
+
+func methodRedefinition(recv, name string) string {
+	return fmt.Sprintf("method %s.%s is already defined and yaegi keeps the first body of a method; restart the kernel to change it, or give the method a new name", recv, name)
+}
+
+func redefinitionError(n int, redef []string) *CellError {
+	return &CellError{Name: "RedefinitionError", Value: fmt.Sprintf("cell %d: %s", n, strings.Join(redef, "; ")),
+		Traceback: append([]string{fmt.Sprintf("RedefinitionError in cell %d (nothing in this cell ran):", n)}, redef...)}
+}
+
 func varDecl(name string, t ast.Expr) ast.Stmt {
 	return &ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{
 		&ast.ValueSpec{Names: []*ast.Ident{ident(name)}, Type: t},
 	}}}
+}
+
+// typeSource is the definition of a type, as s.decls keeps it.
+func typeSource(sp *ast.TypeSpec) string {
+	def := types.ExprString(sp.Type)
+	if sp.TypeParams != nil {
+		def = fieldsString(sp.TypeParams) + def
+	}
+	return def
 }
 
 func fieldsString(fl *ast.FieldList) string {
@@ -489,9 +518,11 @@ func recvName(fl *ast.FieldList) string {
 	}
 }
 
-func (s *Session) nodeString(n ast.Node) string {
+func (s *Session) nodeString(n ast.Node) string { return nodeString(s.yi.FileSet(), n) }
+
+func nodeString(fset *token.FileSet, n ast.Node) string {
 	var b bytes.Buffer
-	_ = printer.Fprint(&b, s.yi.FileSet(), n)
+	_ = printer.Fprint(&b, fset, n)
 	return b.String()
 }
 

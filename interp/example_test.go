@@ -25,16 +25,16 @@ func ExampleSession_Execute() {
 	res, _ := s.Execute(ctx, "sq(12)", out)
 	fmt.Println(res["text/plain"])
 
-	// Errors name the cell and line, and say what of the cell already ran.
-	_, err = s.Execute(ctx, "y := 1\ny + \"s\"", out)
+	// Errors name the cell and line; compile and type errors are found
+	// before anything in the cell runs.
+	_, err = s.Execute(ctx, "fmt.Println(\"not printed\")\nvar s string = 5", out)
 	fmt.Println(err)
-	// Undefined names are found before anything runs.
 	_, err = s.Execute(ctx, "fmt.Println(\"not printed\")\nfmt.Println(yy)", out)
 	fmt.Println(err)
 	// Output:
 	// 0;1;4;
 	// 144
-	// CompileError: cell 3, line 2: invalid operation: mismatched types int and untyped string (line 1 of this cell already ran)
+	// CompileError: cell 3, line 2: cannot use 5 (untyped int constant) as string value in variable declaration (nothing in this cell ran)
 	// CompileError: cell 4, line 2: undefined: yy (nothing in this cell ran)
 }
 

@@ -30,20 +30,22 @@ import (
 //
 // It errs on the side of silence: anything it is unsure of is left to
 // yaegi, whose errors the engine annotates with what already ran.
-func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, error) {
-	if len(us) < 2 {
-		return nil, nil // nothing can run before the only chunk is compiled
+func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, *cellCheck, error) {
+	if len(us) == 0 {
+		return nil, nil, nil
 	}
-	// Parse every unit as execCell will.
+	// Parse every unit as execCell will (in a file set of its own: the
+	// interpreter's keeps every file it is given).
+	fset := token.NewFileSet()
 	files := make([]*ast.File, len(us))
 	for i, u := range us {
 		if u.magic {
 			files[i] = &ast.File{Name: ident("main")} // defines and uses nothing
 			continue
 		}
-		f, err := parser.ParseFile(s.yi.FileSet(), "_.go", unitSource(n, code, items, u), 0)
+		f, err := parser.ParseFile(fset, "_.go", unitSource(n, code, items, u), 0)
 		if err != nil {
-			return nil, s.cellError(n, err)
+			return nil, nil, s.cellError(n, err)
 		}
 		files[i] = f
 	}
@@ -108,7 +110,7 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		}
 	}
 	if dotImport {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// uses[i]: the names unit i takes from other units of this cell.
 	uses := make([][]*ast.Ident, len(us))
@@ -125,7 +127,6 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 	for k, u := range order {
 		at[u] = k
 	}
-	fset := s.yi.FileSet()
 	for i := range us {
 		for _, id := range uses[i] {
 			name := id.Name
@@ -150,17 +151,21 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 					// Declarations are hoisted, statements are not.
 					v = fmt.Sprintf("%s (defined later, on line %d of this cell; a cell's statements run from top to bottom, so move the definition up; nothing in this cell ran)", msg, line)
 				}
-				return nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+				return nil, nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 			}
 			if _, auto := autoPackages[name]; auto || types.Universe.Lookup(name) != nil {
 				continue
 			}
 			msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
 			v := msg + " (nothing in this cell ran)"
-			return nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
+			return nil, nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 		}
 	}
-	return order, nil
+	check, err := s.typecheck(n, fset, us, files, order, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	return order, check, nil
 }
 
 // hoist orders the units of a cell: statements in source order, each run

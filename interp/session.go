@@ -90,6 +90,7 @@ type Session struct {
 	decls     map[string]string // "type T" / "method T.M" -> source of the definition
 	cellLines int               // lines of the running cell, to clamp error positions
 	spans     []funcSpan        // where cell functions live, to name them in tracebacks
+	types     *typeView         // the session as go/types sees it (typecheck.go); the cell goroutine's
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
@@ -161,6 +162,7 @@ func (s *Session) reset() error {
 	s.yi = yi
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
 	s.decls = map[string]string{}
+	s.types = newTypeView()
 	s.state.Unlock()
 	if err := s.bootstrap(); err != nil {
 		return fmt.Errorf("interp: bootstrap: %v", err)

@@ -1,0 +1,477 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Type-checking a whole cell before any of it runs.
+//
+// The session, as go/types sees it, is one package "main" (typeView.pkg)
+// that grows cell by cell, like a Go file grows: every cell is checked as
+// one more file of it, with its statements' top-level definitions as
+// package-level variables and its other statements in a function body,
+// against the package's earlier objects and packages built from the
+// interpreter's own symbol tables (gotypes.go). A name a cell defines
+// again (`x := e` of an existing x, a function redefined, a cell run
+// twice) gets a fresh internal name (x·3) in the package, and the uses
+// after it are renamed to match: go/types sees Go's rules applied in the
+// cell's run order, and the session's x is x·3 from then on
+// (typeView.names), once the statement has run.
+//
+// The check errs on the side of silence: whatever it cannot describe
+// exactly (a global defined where the check was skipped, a method added to
+// a type of an earlier cell) is of invalid type, which go/types never
+// reports, or the check is skipped and the cell runs as before. Errors Go
+// reports but the engine accepts (unused variables and imports, an unused
+// trailing expression, initialisation cycles of top-level definitions,
+// generic functions of slices and maps, which the engine provides by
+// rewriting) are not reported.
+
+// typeView is the session as go/types sees it.
+type typeView struct {
+	pkg   *types.Package
+	names map[string]string // a global's name -> its object's name in pkg
+	seq   int               // for fresh internal names
+}
+
+func newTypeView() *typeView {
+	return &typeView{pkg: types.NewPackage("main", "main"), names: map[string]string{}}
+}
+
+// fresh returns an internal name for a new definition of name.
+func (v *typeView) fresh(name string) string {
+	v.seq++
+	return name + "·" + strconv.Itoa(v.seq)
+}
+
+// external removes the suffixes of internal names from a message.
+func external(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, "·")
+		if i < 0 {
+			break
+		}
+		j := i + len("·")
+		for j < len(msg) && msg[j] >= '0' && msg[j] <= '9' {
+			j++
+		}
+		b.WriteString(msg[:i])
+		msg = msg[j:]
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+// cellCheck is what the check of a cell found out.
+type cellCheck struct {
+	view   *typeView   // the view checked against (%reset replaces it)
+	defs   [][2]string // per unit: (name, internal name) pairs it defines
+	unitOf []int       // defs[i] belongs to unit unitOf[i]
+	// retype[u]: unit u is a `x := e` or `var x = e` of an existing global
+	// x whose type differs from e's: x must be declared anew, not assigned.
+	retype map[int]bool
+}
+
+// commit records the definitions of unit u, which has run.
+func (c *cellCheck) commit(v *typeView, u int) {
+	if c == nil || c.view != v {
+		return
+	}
+	for i, d := range c.defs {
+		if c.unitOf[i] == u {
+			v.names[d[0]] = d[1]
+		}
+	}
+}
+
+// forget drops what the view knew of the names unit u defines: u failed
+// while it ran, so what they now hold is unknown.
+func (c *cellCheck) forget(v *typeView, u int) {
+	if c == nil || c.view != v {
+		return
+	}
+	for i, d := range c.defs {
+		if c.unitOf[i] == u {
+			delete(v.names, d[0])
+		}
+	}
+}
+
+// genericPackages are the packages whose generic members the engine
+// provides although the symbol tables lack them (rewrites, yaegi's generic
+// sources): a missing member of these is not reported.
+func genericPackage(p string) bool {
+	switch p {
+	case "slices", "maps", "cmp", "sync", "sync/atomic", "iter":
+		return true
+	}
+	return false
+}
+
+// typecheck checks the cell whose units us were parsed into files (with
+// fset), to run in order. It returns nil, nil when it cannot judge the cell.
+func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.File, order []int, known map[string]bool) (*cellCheck, error) {
+	v := s.types
+	scope := v.pkg.Scope()
+	s.state.Lock()
+	imports := map[string]string{}
+	for name, p := range s.imports {
+		if !strings.HasPrefix(name, "__gk") {
+			imports[name] = p
+		}
+	}
+	decls := make(map[string]string, len(s.decls))
+	for k, d := range s.decls {
+		decls[k] = d
+	}
+	s.state.Unlock()
+	cur := map[string]string{} // name -> internal name at this point of the cell
+	for name, in := range v.names {
+		cur[name] = in
+	}
+	// Globals the view does not describe are of invalid type.
+	for name := range known {
+		if _, ok := cur[name]; ok || strings.HasPrefix(name, "__gk") {
+			continue
+		}
+		if _, isImport := imports[name]; isImport {
+			continue
+		}
+		in := v.fresh(name)
+		if _, isType := decls["type "+name]; isType {
+			scope.Insert(types.NewTypeName(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
+		} else {
+			scope.Insert(types.NewVar(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
+		}
+		v.names[name] = in
+		cur[name] = in
+	}
+	fileImports := map[string]*ast.ImportSpec{}
+	var cellDecls []ast.Decl
+	body := &ast.BlockStmt{}
+	c := &cellCheck{view: v, retype: map[int]bool{}}
+	shown := map[token.Pos]bool{} // top-level calls: their value may be the result
+	var assigns []struct {
+		unit  int
+		names [][2]string // (old internal, new internal)
+	}
+	// rename points the identifiers of f resolved to def at name.
+	rename := func(f *ast.File, def *ast.Object, name string) {
+		ast.Inspect(f, func(x ast.Node) bool {
+			if id, ok := x.(*ast.Ident); ok && id.Obj == def {
+				id.Name = name
+			}
+			return true
+		})
+	}
+	for _, u := range order {
+		f := files[u]
+		if us[u].magic {
+			continue
+		}
+		// Definitions as the session keeps them, before any renaming.
+		srcs := map[ast.Node]string{}
+		if us[u].decl {
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						if ts, ok := sp.(*ast.TypeSpec); ok {
+							srcs[ts] = typeSource(ts)
+						}
+					}
+				case *ast.FuncDecl:
+					if d.Recv != nil {
+						srcs[d] = nodeString(fset, d)
+					}
+				}
+			}
+		}
+		// Uses of names defined before this point.
+		keys := compositeKeys(f)
+		for _, id := range f.Unresolved {
+			in, ok := cur[id.Name]
+			if !ok || in == id.Name {
+				continue
+			}
+			if keys[id] {
+				return nil, nil // a field name or a map key: cannot tell
+			}
+			id.Name = in
+		}
+		define := func(id *ast.Ident) {
+			if id.Name == "_" {
+				return
+			}
+			name := id.Name
+			in := name
+			_, isImport := fileImports[name]
+			if _, taken := imports[name]; taken || isImport || scope.Lookup(name) != nil || cur[name] != "" {
+				in = v.fresh(name)
+			}
+			if id.Obj != nil {
+				rename(f, id.Obj, in)
+			}
+			id.Name = in
+			cur[name] = in
+			c.defs = append(c.defs, [2]string{name, in})
+			c.unitOf = append(c.unitOf, u)
+		}
+		if !us[u].decl {
+			for _, st := range f.Decls[0].(*ast.FuncDecl).Body.List {
+				switch st := st.(type) {
+				case *ast.AssignStmt:
+					if st.Tok != token.DEFINE {
+						body.List = append(body.List, st)
+						continue
+					}
+					spec := &ast.ValueSpec{Values: st.Rhs}
+					var pairs [][2]string
+					for _, l := range st.Lhs {
+						id, ok := l.(*ast.Ident)
+						if !ok {
+							return nil, nil // not Go: yaegi says so
+						}
+						old := cur[id.Name]
+						define(id)
+						pairs = append(pairs, [2]string{old, id.Name})
+						spec.Names = append(spec.Names, id)
+					}
+					cellDecls = append(cellDecls, &ast.GenDecl{Tok: token.VAR, TokPos: st.Pos(), Specs: []ast.Spec{spec}})
+					assigns = append(assigns, struct {
+						unit  int
+						names [][2]string
+					}{u, pairs})
+				case *ast.DeclStmt:
+					gd := st.Decl.(*ast.GenDecl)
+					var pairs [][2]string
+					for _, sp := range gd.Specs {
+						switch sp := sp.(type) {
+						case *ast.ValueSpec:
+							for _, id := range sp.Names {
+								old := cur[id.Name]
+								define(id)
+								pairs = append(pairs, [2]string{old, id.Name})
+							}
+						case *ast.TypeSpec:
+							define(sp.Name)
+						}
+					}
+					cellDecls = append(cellDecls, gd)
+					if gd.Tok == token.VAR {
+						assigns = append(assigns, struct {
+							unit  int
+							names [][2]string
+						}{u, pairs})
+					}
+				case *ast.ExprStmt:
+					// A value (the cell's result) is shown, not unused.
+					x := ast.Unparen(st.X)
+					if _, isCall := x.(*ast.CallExpr); isCall {
+						shown[x.Pos()] = true // a call of a builtin or a conversion has a value too
+						body.List = append(body.List, st)
+					} else if ue, ok := x.(*ast.UnaryExpr); ok && ue.Op == token.ARROW {
+						body.List = append(body.List, st)
+					} else {
+						body.List = append(body.List, &ast.AssignStmt{Lhs: []ast.Expr{ident("_")}, TokPos: st.Pos(), Tok: token.ASSIGN, Rhs: []ast.Expr{st.X}})
+					}
+				case *ast.LabeledStmt:
+					if _, ok := st.Stmt.(*ast.AssignStmt); ok {
+						return nil, nil
+					}
+					body.List = append(body.List, st)
+				default:
+					body.List = append(body.List, st)
+				}
+			}
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.GenDecl:
+				var keep []ast.Spec
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.ImportSpec:
+						if sp.Name != nil && (sp.Name.Name == "." || sp.Name.Name == "_") {
+							if sp.Name.Name == "." {
+								return nil, nil
+							}
+							continue
+						}
+						p, _ := strconv.Unquote(sp.Path.Value)
+						name := importName(p)
+						if sp.Name != nil {
+							name = sp.Name.Name
+						}
+						if _, _, ok := table(p); !ok {
+							return nil, nil // yaegi may know it; go/types cannot
+						}
+						if old, ok := imports[name]; ok && old != p {
+							return nil, redefinitionError(n, []string{importRedefinition(name, old, p)})
+						}
+						fileImports[name] = sp
+					case *ast.TypeSpec:
+						name := sp.Name.Name
+						if old, ok := decls["type "+name]; ok {
+							if old != srcs[sp] {
+								return nil, redefinitionError(n, []string{typeRedefinition(name, old)})
+							}
+							in, ok := cur[name]
+							if !ok {
+								return nil, nil
+							}
+							rename(f, sp.Name.Obj, in) // the session's type
+							continue
+						}
+						define(sp.Name)
+						keep = append(keep, sp)
+					default:
+						keep = append(keep, sp)
+					}
+				}
+				if len(keep) > 0 {
+					d.Specs = keep
+					cellDecls = append(cellDecls, d)
+				}
+			case *ast.FuncDecl:
+				if d.Recv != nil {
+					recv := recvName(d.Recv)
+					key := "method " + recv + "." + d.Name.Name
+					if old, ok := decls[key]; ok {
+						if old != srcs[d] {
+							return nil, redefinitionError(n, []string{methodRedefinition(recv, d.Name.Name)})
+						}
+						continue
+					}
+					if _, ok := decls["type "+recv]; ok {
+						// A method added to an earlier cell's type: go/types
+						// would keep it even if this cell never runs.
+						return nil, nil
+					}
+					cellDecls = append(cellDecls, d)
+					continue
+				}
+				if d.Name.Name != "main" && d.Name.Name != "init" {
+					define(d.Name)
+				}
+				cellDecls = append(cellDecls, d)
+			}
+		}
+	}
+	// Imports: the session's, packages used by their usual name, the cell's.
+	importDecl := &ast.GenDecl{Tok: token.IMPORT}
+	addImport := func(name, p string) {
+		if _, _, ok := table(p); !ok {
+			return
+		}
+		importDecl.Specs = append(importDecl.Specs, &ast.ImportSpec{Name: ident(name), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(p)}})
+	}
+	defined := map[string]bool{}
+	for _, d := range c.defs {
+		defined[d[0]] = true
+	}
+	for name, p := range imports {
+		if _, ok := fileImports[name]; !ok && !defined[name] {
+			addImport(name, p)
+		}
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(x ast.Node) bool {
+			if sel, ok := x.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+					if p, auto := autoPackages[id.Name]; auto && imports[id.Name] == "" && fileImports[id.Name] == nil && cur[id.Name] == "" {
+						fileImports[id.Name] = &ast.ImportSpec{Name: ident(id.Name), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(p)}}
+					}
+				}
+			}
+			return true
+		})
+	}
+	names := make([]string, 0, len(fileImports))
+	for name := range fileImports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		importDecl.Specs = append(importDecl.Specs, fileImports[name])
+	}
+	file := &ast.File{Name: ident("main")}
+	if len(importDecl.Specs) > 0 {
+		file.Decls = append(file.Decls, importDecl)
+	}
+	file.Decls = append(file.Decls, cellDecls...)
+	if len(body.List) > 0 {
+		file.Decls = append(file.Decls, &ast.FuncDecl{Name: ident("_"), Type: &ast.FuncType{Params: &ast.FieldList{}}, Body: body})
+	}
+	var errs []types.Error
+	conf := types.Config{
+		Importer:  cellImporter,
+		GoVersion: "go1.23",
+		Sizes:     types.SizesFor("gc", runtime.GOARCH),
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok {
+				errs = append(errs, te)
+			}
+		},
+	}
+	importer := map[string]string{} // local name -> path, for the generic packages' members
+	for _, sp := range importDecl.Specs {
+		p, _ := strconv.Unquote(sp.(*ast.ImportSpec).Path.Value)
+		name := importName(p)
+		if sn := sp.(*ast.ImportSpec).Name; sn != nil {
+			name = sn.Name
+		}
+		importer[name] = p
+	}
+	_ = types.NewChecker(&conf, fset, v.pkg, nil).Files([]*ast.File{file})
+	for _, a := range assigns {
+		for _, p := range a.names {
+			if p[0] == "" || p[1] == "_" {
+				continue
+			}
+			old, nw := scope.Lookup(p[0]), scope.Lookup(p[1])
+			if old == nil || nw == nil || !types.Identical(old.Type(), nw.Type()) {
+				c.retype[a.unit] = true
+			}
+		}
+	}
+	file0 := fmt.Sprintf("cell%d/_.go", n)
+	var report []types.Error
+	for _, e := range errs {
+		pos := fset.Position(e.Pos)
+		if pos.Filename != file0 || e.Soft && (strings.Contains(e.Msg, "declared and not used") || strings.Contains(e.Msg, "imported and not used")) {
+			continue
+		}
+		if shown[e.Pos] && strings.HasSuffix(e.Msg, " is not used") {
+			continue
+		}
+		if strings.Contains(e.Msg, "initialization cycle") || strings.Contains(e.Msg, "missing return") || strings.Contains(e.Msg, "refers to itself") {
+			continue
+		}
+		if member, ok := strings.CutPrefix(e.Msg, "undefined: "); ok {
+			if pkg, _, ok := strings.Cut(member, "."); ok && genericPackage(importer[pkg]) {
+				continue
+			}
+		}
+		report = append(report, e)
+	}
+	if len(report) == 0 {
+		return c, nil
+	}
+	sort.SliceStable(report, func(i, j int) bool { return report[i].Pos < report[j].Pos })
+	e := report[0]
+	msg := cellPos(fmt.Sprintf("%s: %s", fset.Position(e.Pos), external(e.Msg)))
+	v2 := msg + " (nothing in this cell ran)"
+	return nil, &CellError{Name: "CompileError", Value: v2, Traceback: []string{v2}}
+}
+
+
