@@ -87,3 +87,50 @@ func BenchmarkBuildTables(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCellCheck is what checking a cell before it runs costs
+// (precheck: parse, names, go/types), for a 12-line training cell in a
+// session holding a model, an optimizer and data; compare with
+// BenchmarkTrivialCell, the whole path of the smallest cell.
+//
+//	go test -run XXX -bench CellCheck -benchmem ./interp/
+func BenchmarkCellCheck(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	setup := "x := tensor.Randn(1, 256, 20)\ny := make([]int, 256)\nds := data.NewDataset(x, y)\n" +
+		"model := nn.NewSequential(nn.NewLinear(20, 16), nn.NewReLU(), nn.NewLinear(16, 2))\n" +
+		"opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01, Momentum: 0.9})\n" +
+		"type stats struct{ loss float64; n int }\nfunc (s *stats) add(l float64) { s.loss += l; s.n++ }"
+	if _, err := s.Execute(ctx, setup, Output{}); err != nil {
+		b.Fatal(err)
+	}
+	cell := `var st stats
+for epoch := 0; epoch < 2; epoch++ {
+	for it := ds.Batches(64, true); it.Next(); {
+		opt.ZeroGrad()
+		loss := nn.CrossEntropy(model.Forward(it.X()), it.Y())
+		loss.Backward()
+		opt.Step()
+		st.add(float64(loss.Item()))
+	}
+}
+fmt.Printf("mean loss %.3f\n", st.loss/float64(st.n))
+st.n`
+	if _, err := s.Execute(ctx, cell, Output{}); err != nil {
+		b.Fatal(err)
+	}
+	code, magics := splitMagics(cell)
+	items := mergeItems(splitItems(code), magics)
+	us := units(items)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := s.precheck(1, code, items, us); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -159,6 +159,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	body := &ast.BlockStmt{}
 	c := &cellCheck{view: v, retype: map[int]bool{}}
 	shown := map[token.Pos]bool{} // top-level calls: their value may be the result
+	quiet := map[token.Pos]bool{} // composite literal keys that may name a renamed global
 	var assigns []struct {
 		unit  int
 		names [][2]string // (old internal, new internal)
@@ -196,16 +197,18 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			}
 		}
 		// Uses of names defined before this point.
-		keys := compositeKeys(f)
 		for _, id := range f.Unresolved {
-			in, ok := cur[id.Name]
-			if !ok || in == id.Name {
-				continue
+			if in, ok := cur[id.Name]; ok {
+				id.Name = in
 			}
-			if keys[id] {
-				return nil, nil // a field name or a map key: cannot tell
+		}
+		// Keys of composite literals are left as they are: a field name
+		// or a map key, go/types will tell; nothing is reported about
+		// one that names a renamed global.
+		for id := range compositeKeys(f) {
+			if in, ok := cur[id.Name]; ok && in != id.Name {
+				quiet[id.Pos()] = true
 			}
-			id.Name = in
 		}
 		define := func(id *ast.Ident) {
 			if id.Name == "_" {
@@ -379,8 +382,16 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	for _, d := range c.defs {
 		defined[d[0]] = true
 	}
+	// (Only the packages the cell names: every file leaves its scope in
+	// the package for the life of the session.)
+	used := map[string]bool{}
+	for _, f := range files {
+		for _, id := range f.Unresolved {
+			used[id.Name] = true
+		}
+	}
 	for name, p := range imports {
-		if _, ok := fileImports[name]; !ok && !defined[name] {
+		if _, ok := fileImports[name]; !ok && !defined[name] && used[name] {
 			addImport(name, p)
 		}
 	}
@@ -433,6 +444,15 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		importer[name] = p
 	}
 	_ = types.NewChecker(&conf, fset, v.pkg, nil).Files([]*ast.File{file})
+	// A cell's functions are variables in the engine (a later cell may
+	// assign one): later cells see a variable of the function's type.
+	for i, d := range c.defs {
+		if fn, ok := scope.Lookup(d[1]).(*types.Func); ok {
+			in := v.fresh(d[0])
+			scope.Insert(types.NewVar(fn.Pos(), v.pkg, in, fn.Type()))
+			c.defs[i][1] = in
+		}
+	}
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {
@@ -451,7 +471,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		if pos.Filename != file0 || e.Soft && (strings.Contains(e.Msg, "declared and not used") || strings.Contains(e.Msg, "imported and not used")) {
 			continue
 		}
-		if shown[e.Pos] && strings.HasSuffix(e.Msg, " is not used") {
+		if quiet[e.Pos] || shown[e.Pos] && strings.HasSuffix(e.Msg, " is not used") {
 			continue
 		}
 		if strings.Contains(e.Msg, "initialization cycle") || strings.Contains(e.Msg, "missing return") || strings.Contains(e.Msg, "refers to itself") {
