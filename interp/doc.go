@@ -22,8 +22,8 @@
 //     function makes every caller use the new body;
 //   - every other item (var and const included) is parsed as a function body
 //     and compiled alone with CompileAST; `x := e` of an existing global
-//     becomes `x = e` when it type-checks (no leak of the old value, and
-//     closures see the new one);
+//     becomes `x = e` when e has x's type (no leak of the old value, and
+//     closures see the new one); otherwise x is declared anew with e's type;
 //   - a trailing expression is evaluated on its own and its value becomes the
 //     result: text/plain from Go's %v, rich forms from mlstd/display.MIME;
 //   - a new top-level definition yaegi cannot type (indexing, slicing or a
@@ -33,10 +33,18 @@
 //     (`var d1 *tensor.Tensor`, packages imported under private names,
 //     cell types by their names) before the value is stored (globals.go).
 //
-// Before a cell of several chunks runs, precheck parses all of them and
-// looks for names defined nowhere, so a syntax error or a typo on line 15 is
-// reported before lines 1-14 run; a compile error found later says which
-// lines already ran. It also orders the chunks: as in a Go file, functions
+// Before any of a cell runs, precheck parses all its chunks, looks for
+// names defined nowhere, and type-checks the whole cell with go/types
+// (typecheck.go) against the session: packages as the interpreter's own
+// symbol tables describe them (gotypes.go), and the session's variables,
+// functions and types as the checks of earlier cells typed them. A syntax
+// error, a typo, a type error, a wrong argument to an mlstd call or a
+// misspelled method on line 15 is reported before lines 1-14 run, and so
+// is a changed type or method. The check stays silent where it cannot
+// judge (a global it has no type for is of invalid type, on which go/types
+// reports nothing), so only yaegi's own compile errors (range over a
+// function) can still come after earlier lines ran, and those say which
+// lines did. It also orders the chunks: as in a Go file, functions
 // and types may be declared below their use, so each run of declarations
 // is hoisted as early as what it uses from the cell allows (after the
 // statements defining the variables it uses); statements run top to

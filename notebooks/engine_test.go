@@ -316,6 +316,33 @@ var engineScenarios = []engineScenario{
 		},
 	},
 	{
+		// Issue 15 §1: a type error anywhere in a cell is reported before
+		// any of its lines run.
+		name: "errors before effects",
+		cells: []engineCell{
+			{code: "eff := 0", result: "-"},
+			{code: "eff = 1\nfmt.Println(\"side effect\")\nvar s string = 5", errName: "CompileError", errValue: "nothing in this cell ran", errTB: "cell %d, line 3"},
+			{code: "eff", result: "0"},
+			{code: "fmt.Println(\"side effect\")\nlin := nn.NewLinear(\"a\", 3)", errName: "CompileError", errValue: "argument to nn.NewLinear"},
+		},
+		check: func(t *testing.T, got []engineReport, _ int) {
+			for _, i := range []int{1, 3} {
+				if out := got[i].stream("stdout"); out != "" {
+					t.Errorf("cell %d printed %q before its type error", i+1, out)
+				}
+			}
+		},
+	},
+	{
+		// Issue 15 §5: x := e gives x e's type when it differs.
+		name: ":= with a new type",
+		cells: []engineCell{
+			{code: "var z any = 5", result: "-"},
+			{code: "z := 0\nz += 1\nz", result: "1"},
+			{code: "z := \"now a string\"\nlen(z)", result: "12"},
+		},
+	},
+	{
 		name: "interrupt setup",
 		cells: []engineCell{
 			{code: "add5 := func(x int) int { return x + 5 }", result: "-"},
