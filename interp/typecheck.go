@@ -105,13 +105,17 @@ func (c *cellCheck) forget(v *typeView, u int) {
 	}
 }
 
-// genericPackages are the packages whose generic members the engine
-// provides although the symbol tables lack them (rewrites, yaegi's generic
-// sources): a missing member of these is not reported.
-func genericPackage(p string) bool {
+// genericMember reports whether name of package p may be a generic member
+// the engine provides although the symbol tables lack it (rewrites,
+// yaegi's generic sources): such a missing member is not reported.
+func genericMember(p, name string) bool {
 	switch p {
-	case "slices", "maps", "cmp", "sync", "sync/atomic", "iter":
+	case "slices", "maps", "cmp", "iter":
 		return true
+	case "sync":
+		return strings.HasPrefix(name, "Once")
+	case "sync/atomic":
+		return name == "Pointer"
 	}
 	return false
 }
@@ -133,13 +137,19 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		decls[k] = d
 	}
 	s.state.Unlock()
-	cur := map[string]string{} // name -> internal name at this point of the cell
-	for name, in := range v.names {
-		cur[name] = in
+	// The internal name of a global at this point of the cell: the cell's
+	// own definitions so far over the session's.
+	mine := map[string]string{}
+	cur := func(name string) (string, bool) {
+		if in, ok := mine[name]; ok {
+			return in, true
+		}
+		in, ok := v.names[name]
+		return in, ok
 	}
 	// Globals the view does not describe are of invalid type.
 	for name := range known {
-		if _, ok := cur[name]; ok || strings.HasPrefix(name, "__gk") {
+		if _, ok := cur(name); ok || strings.HasPrefix(name, "__gk") {
 			continue
 		}
 		if _, isImport := imports[name]; isImport {
@@ -152,7 +162,6 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			scope.Insert(types.NewVar(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
 		}
 		v.names[name] = in
-		cur[name] = in
 	}
 	fileImports := map[string]*ast.ImportSpec{}
 	var cellDecls []ast.Decl
@@ -198,7 +207,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		}
 		// Uses of names defined before this point.
 		for _, id := range f.Unresolved {
-			if in, ok := cur[id.Name]; ok {
+			if in, ok := cur(id.Name); ok {
 				id.Name = in
 			}
 		}
@@ -206,7 +215,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		// or a map key, go/types will tell; nothing is reported about
 		// one that names a renamed global.
 		for id := range compositeKeys(f) {
-			if in, ok := cur[id.Name]; ok && in != id.Name {
+			if in, ok := cur(id.Name); ok && in != id.Name {
 				quiet[id.Pos()] = true
 			}
 		}
@@ -217,14 +226,14 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			name := id.Name
 			in := name
 			_, isImport := fileImports[name]
-			if _, taken := imports[name]; taken || isImport || scope.Lookup(name) != nil || cur[name] != "" {
+			if _, taken := imports[name]; taken || isImport || scope.Lookup(name) != nil || mine[name] != "" {
 				in = v.fresh(name)
 			}
 			if id.Obj != nil {
 				rename(f, id.Obj, in)
 			}
 			id.Name = in
-			cur[name] = in
+			mine[name] = in
 			c.defs = append(c.defs, [2]string{name, in})
 			c.unitOf = append(c.unitOf, u)
 		}
@@ -243,7 +252,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 						if !ok {
 							return nil, nil // not Go: yaegi says so
 						}
-						old := cur[id.Name]
+						old, _ := cur(id.Name)
 						define(id)
 						pairs = append(pairs, [2]string{old, id.Name})
 						spec.Names = append(spec.Names, id)
@@ -260,7 +269,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 						switch sp := sp.(type) {
 						case *ast.ValueSpec:
 							for _, id := range sp.Names {
-								old := cur[id.Name]
+								old, _ := cur(id.Name)
 								define(id)
 								pairs = append(pairs, [2]string{old, id.Name})
 							}
@@ -328,7 +337,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 							if old != srcs[sp] {
 								return nil, redefinitionError(n, []string{typeRedefinition(name, old)})
 							}
-							in, ok := cur[name]
+							in, ok := cur(name)
 							if !ok {
 								return nil, nil
 							}
@@ -399,7 +408,10 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		ast.Inspect(f, func(x ast.Node) bool {
 			if sel, ok := x.(*ast.SelectorExpr); ok {
 				if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
-					if p, auto := autoPackages[id.Name]; auto && imports[id.Name] == "" && fileImports[id.Name] == nil && cur[id.Name] == "" {
+					if p, auto := autoPackages[id.Name]; auto && imports[id.Name] == "" && fileImports[id.Name] == nil {
+						if _, global := cur(id.Name); global {
+							return true
+						}
 						fileImports[id.Name] = &ast.ImportSpec{Name: ident(id.Name), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(p)}}
 					}
 				}
@@ -478,7 +490,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			continue
 		}
 		if member, ok := strings.CutPrefix(e.Msg, "undefined: "); ok {
-			if pkg, _, ok := strings.Cut(member, "."); ok && genericPackage(importer[pkg]) {
+			if pkg, name, ok := strings.Cut(member, "."); ok && genericMember(importer[pkg], name) {
 				continue
 			}
 		}
