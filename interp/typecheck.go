@@ -505,5 +505,3 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	v2 := msg + " (nothing in this cell ran)"
 	return nil, &CellError{Name: "CompileError", Value: v2, Traceback: []string{v2}}
 }
-
-
