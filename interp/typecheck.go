@@ -455,7 +455,9 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		}
 		importer[name] = p
 	}
-	_ = types.NewChecker(&conf, fset, v.pkg, nil).Files([]*ast.File{file})
+	if !checkFiles(&conf, fset, v.pkg, file) {
+		return nil, nil
+	}
 	// A cell's functions are variables in the engine (a later cell may
 	// assign one): later cells see a variable of the function's type.
 	for i, d := range c.defs {
@@ -471,7 +473,10 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 				continue
 			}
 			old, nw := scope.Lookup(p[0]), scope.Lookup(p[1])
-			if old == nil || nw == nil || !types.Identical(old.Type(), nw.Type()) {
+			if old == nil || nw == nil || !valid(old.Type()) || !valid(nw.Type()) {
+				continue // unknown: assigned if it compiles, as before
+			}
+			if !types.Identical(old.Type(), nw.Type()) {
 				c.retype[a.unit] = true
 			}
 		}
@@ -505,3 +510,17 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	v2 := msg + " (nothing in this cell ran)"
 	return nil, &CellError{Name: "CompileError", Value: v2, Traceback: []string{v2}}
 }
+
+// checkFiles runs go/types on file as part of pkg; false if it panicked
+// (the cell then runs unchecked rather than the kernel dying).
+func checkFiles(conf *types.Config, fset *token.FileSet, pkg *types.Package, file *ast.File) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_ = types.NewChecker(conf, fset, pkg, nil).Files([]*ast.File{file})
+	return true
+}
+
+func valid(t types.Type) bool { return t != nil && t != types.Typ[types.Invalid] }
