@@ -28,7 +28,8 @@ import (
 // training progress is a bar redrawn in place. Tab completes from the engine. Ctrl-C interrupts a running cell
 // (state is kept) and clears the line at the prompt; Ctrl-D exits. %open
 // shows the last result file (or a named one) in the desktop's viewer.
-// History persists in the user's config directory.
+// History keeps whole entries (Up recalls a multi-line cell at once) and
+// persists in the user's config directory (repl_history.go).
 
 func init() {
 	commands["repl"] = command{
@@ -86,7 +87,8 @@ type repl struct {
 	sess    *interp.Session
 	term    *terminal
 	rl      *readline.Instance
-	pending []string // lines of an unfinished cell
+	history *history
+	pending []string // lines of an unfinished cell (a recalled entry is one "line")
 
 	stdout, stderr io.Writer // the REPL's own messages (values, errors, files)
 }
@@ -101,13 +103,16 @@ func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts rep
 	if hist == "" {
 		hist = historyPath()
 	}
+	r.history = loadHistory(hist)
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:            replPrompt,
-		HistoryFile:       hist,
-		HistorySearchFold: true,
-		AutoComplete:      completer{r},
-		InterruptPrompt:   "^C",
-		EOFPrompt:         "\n",
+		Prompt:                 replPrompt,
+		DisableAutoSaveHistory: true, // whole entries, by r.history
+		HistoryLimit:           historyLimit,
+		HistorySearchFold:      true,
+		AutoComplete:           completer{r},
+		Listener:               r.history.listener(),
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "\n",
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gokernel repl: %v\n", err)
@@ -115,6 +120,7 @@ func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts rep
 	}
 	defer rl.Close()
 	r.rl = rl
+	r.history.load(rl)
 	stop := interruptOnSignal(sess, false)
 	defer stop()
 	if readline.DefaultIsTerminal() {
@@ -134,9 +140,11 @@ func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts rep
 		case err != nil: // io.EOF: Ctrl-D
 			return 0
 		}
-		if r.cellDone(line) {
+		if r.cellDone(r.history.line(line)) {
 			code := strings.Join(r.pending, "\n")
 			r.pending = nil
+			r.history.add(code)
+			r.history.load(rl)
 			switch trimmed := strings.TrimSpace(code); {
 			case trimmed == "":
 			case trimmed == "%open" || strings.HasPrefix(trimmed, "%open "):
@@ -152,15 +160,17 @@ func runREPL(ctx context.Context, sess *interp.Session, term *terminal, opts rep
 // is ready to run.
 func (r *repl) cellDone(line string) bool {
 	r.pending = append(r.pending, line)
+	code := strings.Join(r.pending, "\n")
 	first := strings.TrimSpace(r.pending[0])
 	if strings.HasPrefix(first, "%%") {
 		// A cell magic takes lines up to an empty one.
-		return len(r.pending) > 1 && strings.TrimSpace(line) == ""
+		lines := strings.Split(code, "\n")
+		return len(lines) > 1 && strings.TrimSpace(lines[len(lines)-1]) == ""
 	}
-	if len(r.pending) == 1 && (strings.HasPrefix(first, "%") || strings.HasPrefix(first, "!")) {
+	if len(r.pending) == 1 && !strings.Contains(line, "\n") && (strings.HasPrefix(first, "%") || strings.HasPrefix(first, "!")) {
 		return true
 	}
-	status, _ := r.sess.IsComplete(strings.Join(r.pending, "\n"))
+	status, _ := r.sess.IsComplete(code)
 	return status != "incomplete"
 }
 

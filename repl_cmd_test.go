@@ -271,8 +271,86 @@ func TestREPLInTerminal(t *testing.T) {
 	p.keys("C-d")
 	p.waitDead()
 	hist, err := os.ReadFile(filepath.Join(cfg, "gokernel", "history"))
-	if err != nil || !strings.Contains(string(hist), "func add(a, b int) int {\n") || strings.Contains(string(hist), "this is not Go") {
+	if err != nil || !strings.Contains(string(hist), `"func add(a, b int) int {\nreturn a + b\n}"`+"\n") || strings.Contains(string(hist), "this is not Go") {
 		t.Errorf("history file: %v\n%s", err, hist)
+	}
+}
+
+// History recalls whole entries: Up after a multi-line function gives the
+// function (its line breaks shown as ↵), not its last line "}"; Enter runs
+// all of it; after a restart the entries are still whole.
+func TestREPLHistoryWholeEntries(t *testing.T) {
+	requireTmux(t)
+	bin := gokernelBinary(t)
+	cfg := t.TempDir()
+	p := &tmuxPane{t: t, socket: fmt.Sprintf("gokernel-test-%d", os.Getpid()), name: "hist1",
+		env: append(os.Environ(), "XDG_CONFIG_HOME="+cfg, "TERM=xterm")}
+	t.Cleanup(func() { exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
+	recalled := "go> func twice(n int) int {" + lineBreakMark + "return 2 * n" + lineBreakMark + "}"
+
+	p.start(bin)
+	p.waitLine("go>", 1)
+	p.typ("func twice(n int) int {")
+	p.typ("return 2 * n")
+	p.typ("}")
+	p.typ("twice(21)")
+	p.waitLine("42", 1)
+	p.keys("Up")
+	p.waitLine("go> twice(21)", 2)
+	p.keys("Up")
+	p.waitLine(recalled, 1)
+	p.keys("Enter") // defines twice again, from the one recalled entry
+	p.typ("twice(4)")
+	s := p.waitLine("8", 1)
+	if strings.Contains(s, "Error") || strings.Contains(s, "cell ") {
+		t.Fatalf("running the recalled entry failed:\n%s", s)
+	}
+	p.keys("C-d")
+	p.waitDead()
+
+	p.name = "hist2"
+	p.start(bin)
+	p.waitLine("go>", 1)
+	p.keys("Up")
+	p.waitLine("go> twice(4)", 1)
+	p.keys("Up")
+	p.waitLine(recalled, 1)
+	p.keys("Up", "Up")
+	p.waitLine(recalled, 1) // the first entry: the same function, as typed
+	p.keys("Enter")
+	p.typ("twice(50)")
+	p.waitLine("100", 1)
+	p.keys("C-d")
+	p.waitDead()
+}
+
+func TestREPLHistoryFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "history")
+	// readline's format, from earlier versions: one line per entry.
+	if err := os.WriteFile(path, []byte("x := 1\n\nfmt.Println(\"a\\nb\")\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := loadHistory(path)
+	h.add("func f() {\n\treturn\n}")
+	h.add("func f() {\n\treturn\n}") // a repeat is not kept twice
+	h.add("  ")
+	h.add(`s := "↵ stays"`)
+	want := []string{"x := 1", `fmt.Println("a\nb")`, "func f() {\n\treturn\n}", `s := "↵ stays"`}
+	if got := loadHistory(path).entries; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("entries after a reload: %q, want %q", got, want)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), historyHeader+"\n") {
+		t.Errorf("the old file was not rewritten in the new format:\n%s", b)
+	}
+	// ↵ becomes a line break only in a line recalled from the history.
+	if got := h.line(`s := "↵"`); got != `s := "↵"` {
+		t.Errorf("a typed ↵ became %q", got)
+	}
+	h.recalled.Store(true)
+	if got := h.line("if true {↵}"); got != "if true {\n}" {
+		t.Errorf("a recalled line became %q", got)
 	}
 }
 
