@@ -432,17 +432,23 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 		rw.funcType(fd.Type)
 		rw.block(fd.Body)
 		s.notePanics(n, rw)
+		// func init() { f = func(...) {...} }: a func literal created at top
+		// level would copy the whole global frame (see yaegiroots.go); one
+		// created in init's frame copies only that.
 		lit := &ast.FuncLit{Type: fd.Type, Body: fd.Body}
 		assign := &ast.AssignStmt{Lhs: []ast.Expr{ident(fd.Name.Name)}, Tok: token.ASSIGN, Rhs: []ast.Expr{lit}}
-		blk := &ast.BlockStmt{List: []ast.Stmt{assign}}
+		def := &ast.File{Name: ident("main"), Decls: []ast.Decl{&ast.FuncDecl{ // (no positions before the literal's: see anchor)
+			Name: ident("init"), Type: &ast.FuncType{Params: &ast.FieldList{}}, Body: &ast.BlockStmt{List: []ast.Stmt{assign}}}}}
 		if _, existed := globals[fd.Name.Name]; existed {
-			if _, err := s.compile(anchor(blk)); err != nil {
+			if _, err := s.compile(anchor(def)); err != nil {
 				// The signature changed: a new variable; code compiled earlier keeps the old one.
 				fmt.Fprintf(s.outs.errW, "note: %s now has a different signature; functions defined before this cell still call the old %s until they are re-run\n", fd.Name.Name, fd.Name.Name)
-				blk = &ast.BlockStmt{List: []ast.Stmt{varDecl(fd.Name.Name, fd.Type), assign}}
+				if err := s.execChunk(ctx, n, &ast.BlockStmt{List: []ast.Stmt{varDecl(fd.Name.Name, fd.Type)}}); err != nil {
+					return err
+				}
 			}
 		}
-		if err := s.execChunk(ctx, n, blk); err != nil {
+		if err := s.execChunk(ctx, n, def); err != nil {
 			return err
 		}
 	}

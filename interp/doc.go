@@ -19,7 +19,9 @@
 //     no-op and a changed one is refused with a RedefinitionError that says to
 //     %reset (yaegi would silently keep the old one);
 //   - top-level functions become variables holding closures, so redefining a
-//     function makes every caller use the new body;
+//     function makes every caller use the new body; the closure is created
+//     in an init function (`func init() { f = func(...) {...} }`), because a
+//     func literal at top level copies yaegi's whole global frame;
 //   - every other item (var and const included) is parsed as a function body
 //     and compiled alone with CompileAST; `x := e` of an existing global
 //     becomes `x = e` when e has x's type (no leak of the old value, and
@@ -109,6 +111,28 @@
 // starts on the panic's line: the innermost frame gives that exact line, and
 // the enclosing function's approximate frame is dropped. Runtime errors
 // (index, nil) inside functions keep the approximate line.
+//
+// # Memory
+//
+// A session may re-run cells thousands of times, and yaegi (built to run
+// one program) keeps everything every chunk compiled: the syntax trees (on
+// Interpreter.roots and as children of the package scope) and, in the
+// global frame all top-level code shares, a slot for every intermediate
+// value of every chunk (`nn.NewSequential(nn.NewLinear(784, 128), ...)`
+// kept each old model's layers that way), never cleared nor reused. After
+// each chunk ran, release (yaegiroots.go) drops the trees and clears the
+// slots the chunk added that no global names, and cuts the frame layout
+// back so the next chunk reuses them. Slots stay when something may still
+// read them: globals (also a global's old slot after `x := e` retyped it:
+// functions compiled before still use it), receivers that method values
+// bound at top level read at each call, and (index only) slots of func
+// values, which a top-level closure writes back after each call. A chunk
+// stopped by force may still run, so its slots are never touched. This
+// reaches into yaegi v0.16.1's private fields through reflect and unsafe;
+// TestYaegiLayout fails if an upgrade moves them. A re-run now keeps
+// under 2 KB (BenchmarkSession; the model cell kept 400 KB), and a cell
+// defining a var, a func and a type ~26 KB, mostly the syntax tree the
+// function runs on.
 //
 // # Interrupts
 //

@@ -97,6 +97,7 @@ type Session struct {
 	intr   *interrupter
 	result atomic.Pointer[resultBox]
 	kept   []any // values handed over by __gk.Keep (see defineViaProbe)
+	rel    releaser
 	logw   io.Writer
 	closed atomic.Bool
 }
@@ -167,6 +168,10 @@ func (s *Session) reset() error {
 	if err := s.bootstrap(); err != nil {
 		return fmt.Errorf("interp: bootstrap: %v", err)
 	}
+	// What the bootstrap compiled stays as it is (freeze first).
+	s.rel = releaser{}
+	s.rel.freeze(s.yi)
+	s.rel.release(s.yi, nil)
 	return nil
 }
 
@@ -308,6 +313,7 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 	for {
 		select {
 		case r := <-done:
+			s.rel.release(s.yi, prog)
 			return r.v, r.err
 		case <-intr:
 			intr = nil
@@ -315,8 +321,10 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 			defer t.Stop()
 			escalate = t.C
 		case <-escalate:
+			s.rel.freeze(s.yi) // the abandoned chunk may still run
 			return res, errHardStop
 		case <-ctx.Done():
+			s.rel.freeze(s.yi)
 			return res, ctx.Err()
 		}
 	}
@@ -326,7 +334,6 @@ var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter
 
 // compile runs CompileAST under recover: yaegi's compiler panics on some inputs.
 func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
-	defer dropRoots(s.yi)
 	defer func() {
 		if p := recover(); p != nil {
 			err = &compilePanic{p}

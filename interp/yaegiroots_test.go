@@ -8,15 +8,21 @@ import (
 	"testing"
 )
 
+// TestYaegiLayout checks that yaegi's private fields release reaches are
+// still there: if a yaegi upgrade changes them, release does nothing.
+func TestYaegiLayout(t *testing.T) {
+	if layoutErr != nil {
+		t.Fatalf("release cannot reach into yaegi (update yaegiroots.go): %v", layoutErr)
+	}
+}
+
 // TestDropRoots checks that no cell's syntax tree stays on yaegi's
-// Interpreter.roots (see dropRoots), and that the field still exists under
-// that name: if a yaegi upgrade renames it, dropRoots silently does nothing
-// and this test says so.
+// Interpreter.roots (see release).
 func TestDropRoots(t *testing.T) {
 	s := newSession(t)
 	roots := reflect.ValueOf(s.yi).Elem().FieldByName("roots")
 	if !roots.IsValid() || roots.Kind() != reflect.Slice {
-		t.Fatalf("yaegi's Interpreter has no roots slice any more: update or remove dropRoots")
+		t.Fatalf("yaegi's Interpreter has no roots slice any more: update release")
 	}
 	out := Output{Stdout: io.Discard, Stderr: io.Discard, Publish: func(string, map[string]any) {}}
 	for _, code := range []string{"1", "x := 2", "func f() int { return x }", "f()", "import \"strings\"\nstrings.ToUpper(\"a\")"} {
@@ -28,7 +34,7 @@ func TestDropRoots(t *testing.T) {
 		}
 	}
 	if r, err := s.Execute(context.Background(), "f() + 1", out); err != nil || r["text/plain"] != "3" {
-		t.Errorf("f() + 1 = %v, %v; want 3 (declarations must survive dropRoots)", r, err)
+		t.Errorf("f() + 1 = %v, %v; want 3 (declarations must survive release)", r, err)
 	}
 }
 
