@@ -26,6 +26,11 @@ type requestInput struct {
 	Datatype string
 	Data     []float32
 	HasData  bool
+	// Nest is the nesting of "data": the length of its arrays at each
+	// depth (Nest[0] is the outer array's), or nil if arrays at the same
+	// depth differ in length or numbers and arrays are mixed. A flat
+	// array has one entry.
+	Nest []int
 	// BinarySize is the "binary_data_size" parameter of the binary tensor
 	// data extension: the input's bytes follow the JSON header; -1 if unset.
 	BinarySize int
@@ -102,7 +107,11 @@ func (d *decoder) expect(c byte) error {
 func parseInferRequest(body []byte) (*inferRequest, error) {
 	d := &decoder{b: body}
 	req := &inferRequest{}
+	var seen keySet
 	err := d.object(func(key string) error {
+		if err := seen.add(key, "the request"); err != nil {
+			return err
+		}
 		switch key {
 		case "id":
 			s, err := d.str()
@@ -143,7 +152,11 @@ func parseInferRequest(body []byte) (*inferRequest, error) {
 
 func (d *decoder) input() (requestInput, error) {
 	in := requestInput{BinarySize: -1}
+	var seen keySet
 	err := d.object(func(key string) error {
+		if err := seen.add(key, "an input"); err != nil {
+			return err
+		}
 		var err error
 		switch key {
 		case "name":
@@ -175,7 +188,7 @@ func (d *decoder) input() (requestInput, error) {
 			if n := numelCapped(in.Shape, len(d.b)/2+1); n > 0 {
 				d.buf = getData(n) // shape usually comes first
 			}
-			err = d.tensorData()
+			in.Nest, err = d.tensorData()
 			in.Data, d.buf = d.buf, nil
 			in.HasData = true
 		default:
@@ -184,6 +197,25 @@ func (d *decoder) input() (requestInput, error) {
 		return err
 	})
 	return in, err
+}
+
+// keySet records the keys of a request object that the server reads, to
+// refuse one given twice: JSON leaves duplicates to the reader, and taking
+// either silently would answer a request the client did not mean.
+type keySet uint8
+
+var knownKeys = [...]string{"id", "inputs", "outputs", "parameters", "name", "datatype", "shape", "data"}
+
+func (k *keySet) add(key, where string) error {
+	for i, name := range knownKeys {
+		if key == name {
+			if *k&(1<<i) != 0 {
+				return errorf("%s has the key %q twice", where, key)
+			}
+			*k |= 1 << i
+		}
+	}
+	return nil
 }
 
 // dim reads one shape dimension: a non-negative integer.
@@ -202,10 +234,23 @@ func (d *decoder) dim() (int, error) {
 }
 
 // tensorData reads a $tensor_data array, flat or nested, appending every
-// element to d.buf in order. Non-numbers and non-finite values are errors.
-func (d *decoder) tensorData() error {
+// element to d.buf in order, and returns its nesting (requestInput.Nest)
+// for validate to compare with the shape. Non-numbers and non-finite
+// values are errors.
+func (d *decoder) tensorData() ([]int, error) {
 	if err := d.expect('['); err != nil {
-		return err
+		return nil, err
+	}
+	const maxDepth = 32
+	var (
+		count [maxDepth + 1]int // elements of the open array at each depth
+		lens  [maxDepth + 1]int // the length of the arrays at each depth, -1 before the first closes
+		leaf  int               // the depth numbers are at, 0 before the first
+		deep  = 1               // the deepest array
+		ok    = true            // regular so far
+	)
+	for k := range lens {
+		lens[k] = -1
 	}
 	depth := 1
 	first := true
@@ -214,12 +259,19 @@ func (d *decoder) tensorData() error {
 		switch {
 		case c == ']':
 			d.i++
+			switch n := count[depth]; lens[depth] {
+			case -1:
+				lens[depth] = n
+			case n:
+			default:
+				ok = false
+			}
 			depth--
 			first = false
 			continue
 		case !first:
 			if c != ',' {
-				return d.fail("expected ',' or ']' in tensor data")
+				return nil, d.fail("expected ',' or ']' in tensor data")
 			}
 			d.i++
 			c = d.peek()
@@ -227,34 +279,47 @@ func (d *decoder) tensorData() error {
 		first = false
 		switch {
 		case c == '[':
-			if depth >= 32 {
-				return d.fail("tensor data nested too deeply")
+			if depth >= maxDepth {
+				return nil, d.fail("tensor data nested too deeply")
 			}
 			d.i++
+			count[depth]++
 			depth++
+			count[depth] = 0
+			deep = max(deep, depth)
 			first = true
 		case c == '-' || (c >= '0' && c <= '9'):
+			if leaf != depth {
+				ok = ok && leaf == 0
+				leaf = depth
+			}
+			n := len(d.buf)
 			if d.fastRun() {
+				count[depth] += len(d.buf) - n
 				continue
 			}
 			start := d.i
 			tok, err := d.number()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			v, perr := strconv.ParseFloat(string(tok), 32)
 			if perr != nil || math.IsInf(v, 0) {
 				d.i = start
-				return d.failData(fmt.Sprintf("value %s is out of FP32 range", tok))
+				return nil, d.failData(fmt.Sprintf("value %s is out of FP32 range", tok))
 			}
 			d.buf = append(d.buf, float32(v))
+			count[depth]++
 		case c == 0:
-			return d.fail("unexpected end of input in tensor data (truncated body?)")
+			return nil, d.fail("unexpected end of input in tensor data (truncated body?)")
 		default:
-			return d.failData(fmt.Sprintf("element is not a finite number (found %s)", d.tokenAt()))
+			return nil, d.failData(fmt.Sprintf("element is not a finite number (found %s)", d.tokenAt()))
 		}
 	}
-	return nil
+	if !ok || (leaf != 0 && leaf != deep) {
+		return nil, nil
+	}
+	return append([]int(nil), lens[1:deep+1]...), nil
 }
 
 // fastRun reads a run of numbers separated by commas and optional spaces
@@ -696,6 +761,34 @@ func numericType(dt string) bool {
 		return true
 	}
 	return false
+}
+
+// typeRange returns the values a numeric v2 datatype holds other than
+// FP32 and FP64: its bounds and whether they are integers. The bounds are
+// compared with the FP32 data, so the 32- and 64-bit integer ones are
+// rounded to FP32 (2147483647 and 2147483648 are the same FP32 value).
+func typeRange(dt string) (lo, hi float32, integer, ok bool) {
+	switch dt {
+	case "FP16":
+		return -65504, 65504, false, true
+	case "INT8":
+		return math.MinInt8, math.MaxInt8, true, true
+	case "INT16":
+		return math.MinInt16, math.MaxInt16, true, true
+	case "INT32":
+		return math.MinInt32, math.MaxInt32, true, true
+	case "INT64":
+		return math.MinInt64, math.MaxInt64, true, true
+	case "UINT8":
+		return 0, math.MaxUint8, true, true
+	case "UINT16":
+		return 0, math.MaxUint16, true, true
+	case "UINT32":
+		return 0, math.MaxUint32, true, true
+	case "UINT64":
+		return 0, math.MaxUint64, true, true
+	}
+	return 0, 0, false, false
 }
 
 // numelCapped returns the product of shape, or 0 if it is empty or exceeds

@@ -219,8 +219,26 @@ func (s *Server) validate(req *inferRequest) (int, error) {
 		return 0, &httpError{code: http.StatusRequestEntityTooLarge,
 			msg: fmt.Sprintf("serve: batch of %d rows exceeds the limit of %d", rows, s.opts.MaxRequestRows)}
 	}
+	if in.BinarySize < 0 { // JSON data: flat, or nested exactly as the shape
+		if in.Nest == nil {
+			return 0, errorf("input %q: data nested unevenly (arrays of different lengths, or numbers beside arrays); send it flat, or nested as shape %v", in.Name, in.Shape)
+		}
+		if len(in.Nest) > 1 && !slices.Equal(in.Nest, in.Shape) {
+			return 0, errorf("input %q: data nested as %v does not match shape %v; send it flat, or nested as the shape", in.Name, in.Nest, in.Shape)
+		}
+	}
 	if n := rows * numel(want); len(in.Data) != n {
 		return 0, errorf("input %q has %d values; shape %v needs %d", in.Name, len(in.Data), in.Shape, n)
+	}
+	if lo, hi, integer, ok := typeRange(in.Datatype); ok {
+		for i, v := range in.Data {
+			if v < lo || v > hi {
+				return 0, errorf("input %q: element %d is %v, outside the range of %s [%v, %v]", in.Name, i, v, in.Datatype, lo, hi)
+			}
+			if integer && float64(v) != math.Trunc(float64(v)) {
+				return 0, errorf("input %q: element %d is %v, not an integer as %s needs", in.Name, i, v, in.Datatype)
+			}
+		}
 	}
 	return rows, nil
 }

@@ -120,7 +120,19 @@ func TestInferErrors(t *testing.T) {
 		{"no batch dim", in("[4]", "FP32", "[1,2,3,4]"), 400, "batch dimension is required"},
 		{"wrong width", in("[1,5]", "FP32", "[1,2,3,4,5]"), 400, "want [batch 4]"},
 		{"count mismatch", in("[2,4]", "FP32", "[1,2,3,4]"), 400, "has 4 values; shape [2 4] needs 8"},
-		{"ragged nested", in("[2,4]", "FP32", "[[1,2,3,4],[5,6,7]]"), 400, "has 7 values"},
+		{"ragged nested", in("[2,4]", "FP32", "[[1,2,3,4],[5,6,7]]"), 400, "nested unevenly"},
+		{"ragged with the right count", in("[2,4]", "FP32", "[[1,2,3,4,5],[6,7,8]]"), 400, "nested unevenly"},
+		{"numbers beside arrays", in("[2,4]", "FP32", "[1,2,3,4,[5,6,7,8]]"), 400, "nested unevenly"},
+		{"nested deeper than the shape", in("[1,4]", "FP32", "[[[1,2,3,4]]]"), 400, "nested as [1 1 4] does not match shape [1 4]"},
+		{"nested against the shape", in("[2,4]", "FP32", "[[1,2],[3,4],[5,6],[7,8]]"), 400, "nested as [4 2] does not match shape [2 4]"},
+		{"INT8 out of range", in("[1,4]", "INT8", "[1,128,3,4]"), 400, "element 1 is 128, outside the range of INT8 [-128, 127]"},
+		{"UINT8 negative", in("[1,4]", "UINT8", "[1,2,-1,4]"), 400, "element 2 is -1, outside the range of UINT8"},
+		{"INT16 out of range", in("[1,4]", "INT16", "[1,2,3,-32769]"), 400, "outside the range of INT16"},
+		{"UINT16 out of range", in("[1,4]", "UINT16", "[65536,2,3,4]"), 400, "outside the range of UINT16"},
+		{"INT32 fraction", in("[1,4]", "INT32", "[1,2.5,3,4]"), 400, "element 1 is 2.5, not an integer as INT32 needs"},
+		{"FP16 out of range", in("[1,4]", "FP16", "[1,2,3,70000]"), 400, "outside the range of FP16"},
+		{"duplicate inputs", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"inputs":[]}`, 400, `the request has the key "inputs" twice`},
+		{"duplicate data", `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4],"data":[0,0,0,0]}]}`, 400, `an input has the key "data" twice`},
 		{"empty batch", in("[0,4]", "FP32", "[]"), 400, "empty batch"},
 		{"negative dim", in("[-1,4]", "FP32", "[1,2,3,4]"), 400, "non-negative integer"},
 		{"bytes datatype", in("[1,4]", "BYTES", `["a","b","c","d"]`), 400, "datatype BYTES"},
@@ -160,9 +172,19 @@ func TestInferErrors(t *testing.T) {
 	if resp.StatusCode != 413 || req.ContentLength != 0 {
 		t.Errorf("chunked oversized body: %d (content length %d); want 413", resp.StatusCode, req.ContentLength)
 	}
-	// The server is still healthy after all that.
-	if code, body := do(t, "POST", s.InferURL(), in("[1,4]", "FP32", "[0,1,0,0]")); code != 200 {
-		t.Errorf("valid request after errors: %d %s", code, body)
+	// The server is still healthy after all that, and takes data nested as
+	// the shape and integers in range.
+	for _, body := range []string{
+		in("[1,4]", "FP32", "[0,1,0,0]"),
+		in("[1,4]", "FP32", "[[0,1,0,0]]"),
+		in("[2,4]", "FP32", "[[0,1,0,0],[1,0,0,0]]"),
+		in("[1,4]", "INT8", "[-128,127,0,1]"),
+		in("[1,4]", "UINT8", "[[0,255,3,4]]"),
+		in("[1,4]", "INT64", "[-9223372036854775808,1e3,0,1]"),
+	} {
+		if code, resp := do(t, "POST", s.InferURL(), body); code != 200 {
+			t.Errorf("valid request %s after errors: %d %s", body, code, resp)
+		}
 	}
 }
 
