@@ -19,23 +19,27 @@
 // The server answers, for Options.Name (and Options.Version where the URL
 // has /versions/{v}):
 //
-//	GET  /v2/health/live             200 while the server runs (empty body)
-//	GET  /v2/health/ready            200 ready, 400 draining ("4xx means false")
+//	GET  /v2/health/live             200 {"live":true} while the server runs
+//	GET  /v2/health/ready            200 {"ready":true}; 400 {"ready":false} draining ("4xx means false")
 //	GET  /v2                         server metadata
 //	GET  /v2/models/{name}           model metadata: input "input" FP32 [-1, features...];
 //	                                 outputs "output" FP32, "probabilities" FP32, "predicted_class" INT64
-//	GET  /v2/models/{name}/ready     as /v2/health/ready, 404 for another model
+//	GET  /v2/models/{name}/ready     as /v2/health/ready with {"name":...,"ready":...}, 404 for another model
 //	POST /v2/models/{name}/infer     inference
 //	POST /v2/models/{name}/feedback  true labels for a past prediction (an extension)
 //	GET  /metrics                    Prometheus text format
 //
 // An inference request carries one input whose shape includes the batch
 // dimension ([batch, features...]) and whose data is flat or nested in
-// row-major order. Numeric datatypes are converted to FP32; BOOL, BYTES,
-// non-numbers, NaN and ±Inf are rejected. "outputs" selects outputs by
+// row-major order: nested data must nest exactly as the shape (arrays of
+// shape[k] elements at depth k). Numeric datatypes are converted to FP32
+// and must hold values of their type (INT8 in [-128, 127], integers for
+// integer types; bounds compared at FP32 precision); BOOL, BYTES,
+// non-numbers, NaN and ±Inf are rejected, and so is a key given twice. "outputs" selects outputs by
 // name (all three by default); the request "id" is echoed, and generated
 // ("gk-N") when absent. Errors are {"error": "..."} with 400 (bad request),
-// 404 (unknown model, version or path), 413 (body over MaxBodyBytes or
+// 404 (unknown model, version or path), 405 with Allow (a path's other
+// method, e.g. DELETE …/infer), 413 (body over MaxBodyBytes or
 // batch over MaxRequestRows), 503 (queue full or shutting down) or 500 (the
 // model failed). Request and tensor "parameters" are accepted and ignored,
 // except "binary_data_size": the binary tensor data extension (Triton's,
@@ -51,10 +55,12 @@
 // connection loop: the request is read into a per-connection buffer, the
 // tensor data is parsed from there, and the status line, headers and body
 // leave in one write. Anything else (other endpoints, chunked bodies,
-// Expect, HTTP/1.0, malformed or oversized heads and bodies) is handed to
-// net/http together with the bytes read so far, and net/http serves that
-// connection from then on, so the protocol's corners keep net/http's
-// behaviour. The loop skips net/http's per-request header maps, background
+// Expect, HTTP/1.0, malformed or oversized heads and bodies, bare LF line
+// endings, a Host value with more than letters, digits and ".-:[]_") is
+// handed to net/http at once, together with the bytes read so far, and
+// net/http serves that connection from then on, so the protocol's corners
+// keep net/http's behaviour (a differential fuzz test checks that what the
+// loop serves, http.ReadRequest reads the same way). The loop skips net/http's per-request header maps, background
 // read goroutine, deadline changes and writer flushes: about half the CPU
 // of an empty request here. A connection that is the only one open waits
 // for its next request in a blocking read on its own thread, outside the

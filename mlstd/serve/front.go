@@ -210,7 +210,9 @@ func (c *conn) serve() {
 				end = scan + i + 4
 				break
 			}
-			if c.w-c.r > maxHeaderBytes { // net/http answers 431
+			// A head with bare LF line endings never has CRLFCRLF;
+			// net/http reads those, so it gets the connection at once.
+			if c.w-c.r > maxHeaderBytes || bareLF(c.buf[c.r:c.w], max(scan, c.r)-c.r) { // oversized: net/http answers 431
 				handedOff = c.handOff()
 				return
 			}
@@ -305,6 +307,22 @@ var bigPool sync.Pool
 
 var crlfcrlf = []byte("\r\n\r\n")
 
+// bareLF reports whether b[from:] has a line feed without a carriage
+// return before it (b[from-1] counts).
+func bareLF(b []byte, from int) bool {
+	for {
+		i := bytes.IndexByte(b[from:], '\n')
+		if i < 0 {
+			return false
+		}
+		from += i
+		if from == 0 || b[from-1] != '\r' {
+			return true
+		}
+		from++
+	}
+}
+
 // maxHeaderBytes bounds a request head, as http.Server.MaxHeaderBytes
 // does for the requests net/http serves.
 const maxHeaderBytes = 64 << 10
@@ -396,6 +414,9 @@ func parseHead(b []byte) (h head, ok bool) {
 				return h, false
 			}
 			h.hasHost = true
+			if !plainHost(value) { // net/http decides (400 for a malformed one)
+				h.other = true
+			}
 		case asciiEqualFold(name, "connection"):
 			switch {
 			case asciiEqualFold(value, "close"):
@@ -416,6 +437,18 @@ var (
 	crlf = []byte("\r\n")
 	sp   = []byte(" ")
 )
+
+// plainHost reports whether a Host value has only letters, digits and
+// ".-:[]_" (names, IPv4 and IPv6 addresses, ports): values net/http
+// accepts. Others go to net/http, which answers 400 for the malformed ones.
+func plainHost(b []byte) bool {
+	for _, c := range b {
+		if !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || strings.IndexByte(".-:[]_", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // isToken reports whether b is an RFC 9110 token (a header name).
 func isToken(b []byte) bool {
@@ -488,10 +521,14 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 		}
 	case string(h.target) == "/v2/health/live":
 		ep = f.live
+		out = append(out, liveBody...)
 	default:
 		ep = f.ready
-		if !s.Ready() {
+		if s.Ready() {
+			out = append(out, readyBody...)
+		} else {
 			code = http.StatusBadRequest // the spec: 4xx means false
+			out = append(out, notReadyBody...)
 		}
 	}
 	keep := !h.close && !f.closing.Load()

@@ -86,9 +86,7 @@ func TestFrontFastAndHandedOffAgree(t *testing.T) {
 	r.send(rawPost("/v2/models/model/infer", pickOne))
 	fast, fastBody := r.read("POST")
 	r.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
-	if live, body := r.read("GET"); live.StatusCode != 200 || body != "" || live.ContentLength != 0 {
-		t.Errorf("fast live: %d %q (length %d)", live.StatusCode, body, live.ContentLength)
-	}
+	fastLive, fastLiveBody := r.read("GET")
 	// A query string is not the fast path's exact route: net/http takes the
 	// connection from here on, and routes it to the same handler.
 	r.send(rawPost("/v2/models/model/infer?x=1", pickOne))
@@ -97,8 +95,13 @@ func TestFrontFastAndHandedOffAgree(t *testing.T) {
 	if meta, body := r.read("GET"); meta.StatusCode != 200 || !strings.Contains(body, `"name":"model"`) {
 		t.Errorf("metadata after the hand-off: %d %s", meta.StatusCode, body)
 	}
+	r.send("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+	slowLive, slowLiveBody := r.read("GET")
 	r.send(rawPost("/v2/models/model/infer", pickOne))
 	again, againBody := r.read("POST")
+	if fastLiveBody != `{"live":true}` || slowLiveBody != fastLiveBody || fastLive.StatusCode != 200 || slowLive.StatusCode != 200 {
+		t.Errorf("live: fast path %d %s, net/http %d %s; want 200 {\"live\":true}", fastLive.StatusCode, fastLiveBody, slowLive.StatusCode, slowLiveBody)
+	}
 	if fast.StatusCode != 200 || slow.StatusCode != 200 || again.StatusCode != 200 {
 		t.Fatalf("codes %d %d %d", fast.StatusCode, slow.StatusCode, again.StatusCode)
 	}
@@ -111,6 +114,9 @@ func TestFrontFastAndHandedOffAgree(t *testing.T) {
 	for _, k := range []string{"Content-Type", "Content-Length"} {
 		if fast.Header.Get(k) != slow.Header.Get(k) {
 			t.Errorf("%s: fast %q, net/http %q", k, fast.Header.Get(k), slow.Header.Get(k))
+		}
+		if fastLive.Header.Get(k) != slowLive.Header.Get(k) {
+			t.Errorf("live %s: fast %q, net/http %q", k, fastLive.Header.Get(k), slowLive.Header.Get(k))
 		}
 	}
 	if _, err := http.ParseTime(fast.Header.Get("Date")); err != nil {
@@ -188,9 +194,18 @@ func TestFrontHandsOffTheRest(t *testing.T) {
 		{"no length", "POST /v2/models/model/infer HTTP/1.1\r\nHost: x\r\n\r\n", "POST", 400},
 		{"unknown model", rawPost("/v2/models/other/infer", pickOne), "POST", 404},
 		{"head over the limit", "GET /v2/health/live HTTP/1.1\r\nHost: x\r\nBig: " + strings.Repeat("a", 80<<10) + "\r\n\r\n", "GET", 431},
+		// Bare LF line endings: net/http reads them (the fast path waited
+		// for a CRLFCRLF that never came, until ReadHeaderTimeout).
+		{"bare LF", "GET /v2/health/live HTTP/1.1\nHost: x\n\n", "GET", 200},
+		{"bare LF infer", "POST /v2/models/model/infer HTTP/1.1\nHost: x\nContent-Length: " + fmt.Sprint(len(pickOne)) + "\n\n" + pickOne, "POST", 200},
+		{"bare LF after CRLF lines", "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\n", "GET", 200},
+		{"malformed Host", "GET /v2/health/live HTTP/1.1\r\nHost: a b/c\"d\r\n\r\n", "GET", 400},
+		{"malformed Host infer", "POST /v2/models/model/infer HTTP/1.1\r\nHost: a\"b\r\nContent-Length: " + fmt.Sprint(len(pickOne)) + "\r\n\r\n" + pickOne, "POST", 400},
+		{"wrong method", "DELETE /v2/models/model/infer HTTP/1.1\r\nHost: x\r\n\r\n", "DELETE", 405},
 	}
 	for _, c := range cases {
 		r := dialRaw(t, s)
+		r.c.SetReadDeadline(time.Now().Add(3 * time.Second)) // well within ReadHeaderTimeout (5 s): answered at once
 		r.send(c.req)
 		resp, body := r.read(c.method)
 		if resp.StatusCode != c.code {
@@ -497,6 +512,59 @@ func FuzzParseHead(f *testing.F) {
 		for _, c := range b {
 			if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
 				t.Fatalf("accepted control byte %#x in %q", c, b)
+			}
+		}
+	})
+}
+
+// FuzzFastPathAgreesWithNetHTTP: for the same bytes, the fast path either
+// leaves the request to net/http or reads it as http.ReadRequest does:
+// method, target, body length and bytes, and framing (no transfer coding;
+// Connection: close).
+func FuzzFastPathAgreesWithNetHTTP(f *testing.F) {
+	for _, s := range []string{
+		rawPost("/v2/models/m/infer", pickOne),
+		rawPost("/v2/models/m/infer", pickOne, "Connection: close\r\n"),
+		rawPost("/v2/models/m/infer", pickOne, "Connection: keep-alive\r\nInference-Header-Content-Length: 5\r\n"),
+		"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /v2/health/ready HTTP/1.1\r\nHost: [::1]:80\r\nContent-Length: 0\r\n\r\n",
+		"GET /v2/health/live HTTP/1.1\nHost: x\n\n",
+		"GET /v2/health/live HTTP/1.1\r\nHost: a b/c\"d\r\n\r\n",
+		"POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc",
+		"POST /v2/models/m/infer HTTP/1.1\r\nhost: x\r\ncontent-length: 007\r\n\r\n1234567",
+		"POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n folded\r\n\r\nab",
+	} {
+		f.Add([]byte(s))
+	}
+	c := &conn{f: &front{s: &Server{opts: Options{MaxBodyBytes: 1 << 20}}, inferPath: "/v2/models/m/infer"}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// The connection loop's framing, with every byte arrived: the head
+		// ends at the first CRLFCRLF.
+		i := bytes.Index(b, crlfcrlf)
+		if i < 0 || i+4 > maxHeaderBytes {
+			return // net/http's, or still waiting for the head
+		}
+		end := i + 4
+		h, ok := parseHead(b[:end])
+		if !ok || !c.fast(&h) {
+			return // handed to net/http
+		}
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(b)))
+		if err != nil {
+			t.Fatalf("the fast path serves %q, which net/http rejects: %v", b, err)
+		}
+		if req.Method != string(h.method) || req.RequestURI != string(h.target) || req.ContentLength != int64(h.contentLength) ||
+			len(req.TransferEncoding) != 0 || req.Close != h.close || req.ProtoMinor != 1 {
+			t.Fatalf("%q: fast path %s %s length %d close %v; net/http %s %s length %d close %v transfer-encoding %v",
+				b, h.method, h.target, h.contentLength, h.close, req.Method, req.RequestURI, req.ContentLength, req.Close, req.TransferEncoding)
+		}
+		if req.Header.Get("Inference-Header-Content-Length") != h.inferHeaderLength {
+			t.Fatalf("%q: Inference-Header-Content-Length %q; net/http %q", b, h.inferHeaderLength, req.Header.Get("Inference-Header-Content-Length"))
+		}
+		body, err := io.ReadAll(req.Body)
+		if avail := len(b) - end; avail >= h.contentLength {
+			if err != nil || !bytes.Equal(body, b[end:end+h.contentLength]) {
+				t.Fatalf("%q: body %q (%v); the fast path reads %q", b, body, err, b[end:end+h.contentLength])
 			}
 		}
 	})

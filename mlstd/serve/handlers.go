@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,8 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(pattern, s.instrument(s.endpoint(endpoint), f))
 	}
 	h("GET /v2/health/live", "live", func(w http.ResponseWriter, r *http.Request) error {
-		w.WriteHeader(http.StatusOK)
+		w.Header()["Content-Type"] = jsonContentType
+		w.Write(liveBody)
 		return nil
 	})
 	h("GET /v2/health/ready", "ready", s.handleReady)
@@ -77,10 +79,36 @@ func (s *Server) routes() http.Handler {
 		return nil
 	})
 	h("/", "other", func(w http.ResponseWriter, r *http.Request) error {
+		if allow := allowed(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			return &httpError{code: http.StatusMethodNotAllowed, msg: fmt.Sprintf("serve: %s takes %s, not %s", r.URL.Path, allow, r.Method)}
+		}
 		return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf("serve: no endpoint %s %s", r.Method, r.URL.Path)}
 	})
 	return mux
 }
+
+// allowed returns the methods mux has a route for at r's path other than
+// the catch-all, comma-separated ("GET, HEAD"), for a 405's Allow header.
+func allowed(mux *http.ServeMux, r *http.Request) string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+		r2 := *r
+		r2.Method = m
+		if _, pattern := mux.Handler(&r2); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
+}
+
+// Health response bodies (KServe v2: $live_server_response,
+// $ready_server_response).
+var (
+	liveBody     = []byte(`{"live":true}`)
+	readyBody    = []byte(`{"ready":true}`)
+	notReadyBody = []byte(`{"ready":false}`)
+)
 
 // endpoint is one endpoint's metrics. The net/http routes and the
 // connection loop's own fast path (front.go) count into the same series.
@@ -179,19 +207,29 @@ func (s *Server) checkModel(r *http.Request) error {
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	w.Header()["Content-Type"] = jsonContentType
 	if !s.Ready() {
 		w.WriteHeader(http.StatusBadRequest) // the spec: 4xx means false
+		w.Write(notReadyBody)
 		return nil
 	}
-	w.WriteHeader(http.StatusOK)
+	w.Write(readyBody)
 	return nil
 }
 
+// handleModelReady answers $ready_model_response: {"name": ..., "ready": ...}.
 func (s *Server) handleModelReady(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkModel(r); err != nil {
 		return err
 	}
-	return s.handleReady(w, r)
+	if !s.Ready() {
+		w.Header()["Content-Type"] = jsonContentType
+		w.WriteHeader(http.StatusBadRequest)
+		b, _ := json.Marshal(map[string]any{"name": s.opts.Name, "ready": false})
+		w.Write(b)
+		return nil
+	}
+	return writeJSON(w, map[string]any{"name": s.opts.Name, "ready": true})
 }
 
 type metadataTensor struct {

@@ -23,10 +23,10 @@ func TestHealthAndMetadata(t *testing.T) {
 		code         int
 		body         string // substring expected in the body ("" = empty body)
 	}{
-		{"GET", "/v2/health/live", 200, ""},
-		{"GET", "/v2/health/ready", 200, ""},
-		{"GET", "/v2/models/pick/ready", 200, ""},
-		{"GET", "/v2/models/pick/versions/7/ready", 200, ""},
+		{"GET", "/v2/health/live", 200, `{"live":true}`},
+		{"GET", "/v2/health/ready", 200, `{"ready":true}`},
+		{"GET", "/v2/models/pick/ready", 200, `{"name":"pick","ready":true}`},
+		{"GET", "/v2/models/pick/versions/7/ready", 200, `{"name":"pick","ready":true}`},
 		{"GET", "/v2/models/nope/ready", 404, `"error":"serve: model \"nope\" not found`},
 		{"GET", "/v2/models/pick/versions/8/ready", 404, `no version`},
 		{"GET", "/v2", 200, `"name":"gokernel"`},
@@ -35,7 +35,10 @@ func TestHealthAndMetadata(t *testing.T) {
 		{"GET", "/v2/models/other", 404, `not found`},
 		{"GET", "/v3/whatever", 404, `"error":"serve: no endpoint GET /v3/whatever"`},
 		{"POST", "/v2/models/other/infer", 404, `not found`},
-		{"GET", "/v2/models/pick/infer", 404, `"error":"serve: no endpoint GET /v2/models/pick/infer"`},
+		{"GET", "/v2/models/pick/infer", 405, `"error":"serve: /v2/models/pick/infer takes POST, not GET"`},
+		{"DELETE", "/v2/models/pick/infer", 405, `takes POST, not DELETE`},
+		{"POST", "/v2/health/live", 405, `takes GET, HEAD, not POST`},
+		{"DELETE", "/v3/whatever", 404, `no endpoint DELETE /v3/whatever`},
 		{"GET", "/metrics", 200, `gokernel_serve_model_info`},
 	}
 	for _, tt := range tests {
@@ -49,6 +52,16 @@ func TestHealthAndMetadata(t *testing.T) {
 		if !strings.Contains(body, tt.body) {
 			t.Errorf("%s %s: body %s; want it to contain %s", tt.method, tt.path, body, tt.body)
 		}
+	}
+	// A 405 says which methods the path takes.
+	req, _ := http.NewRequest("DELETE", s.URL()+"/v2/models/pick/versions/7/infer", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("DELETE infer: %d, Allow %q; want 405 and POST", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 	var md struct {
 		Outputs []metadataTensor `json:"outputs"`

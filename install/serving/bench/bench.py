@@ -17,8 +17,8 @@ For gokernel it also prints the p99 of the time spent inside its handler
 of the bucket holding the 99th percentile), which tells the server's share
 of wrk's p99 from the time requests wait in socket buffers and for a CPU.
 Before the first batch size's runs at each concurrency it also runs wrk
-against gokernel's GET /v2/health/live ("gokernel live"): an empty 200
-from the same server, routing and metrics, with no body and no model, the
+against gokernel's GET /v2/health/live ("gokernel live"): a 200 with a
+13-byte body from the same server, routing and metrics, and no model, the
 floor of CPU per request and of p99 for any handler on this machine.
 Every run also prints the share of the machine's CPU time the hypervisor
 stole during it (/proc/stat): on a shared virtual machine a few ms of
