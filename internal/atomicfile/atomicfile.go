@@ -12,8 +12,9 @@
 // temporary file is removed. A process that is killed while writing cannot
 // remove it, so each write of a destination first removes the temporary
 // files of that destination that are older than StaleAfter and whose
-// writing process is gone: a crashed save of a large model costs its size
-// on disk only until the next save of the same file.
+// writing process is gone (and old ones in the form of earlier versions,
+// ".NAME.tmpDIGITS"): a crashed save of a large model costs its size on
+// disk only until the next save of the same file.
 package atomicfile
 
 import (
@@ -88,26 +89,32 @@ func WriteFunc(path string, perm os.FileMode, write func(w io.Writer) error) (er
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
 // removeStale removes base's temporary files in dir that are older than
-// StaleAfter and whose writer has exited. Failures are ignored: this is
-// cleaning up, and the write itself reports real problems.
+// StaleAfter and whose writer has exited, and those of the form earlier
+// versions of gokernel used (".NAME.tmpDIGITS", no process id) that are
+// older than StaleAfter. Failures are ignored: this is cleaning up, and
+// the write itself reports real problems.
 func removeStale(dir, base string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
-	prefix := tempPrefix(base)
 	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		rest, ok := strings.CutPrefix(e.Name(), "."+base+".tmp")
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
-		pidText, _, ok := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidText)
-		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+		pid := 0 // the old form
+		if rest, ok = strings.CutPrefix(rest, "-"); ok {
+			pidText, _, _ := strings.Cut(rest, "-")
+			pid, err = strconv.Atoi(pidText)
+			if err != nil || pid <= 0 || pid == os.Getpid() {
+				continue
+			}
+		} else if _, err := strconv.ParseUint(rest, 10, 64); err != nil {
 			continue
 		}
 		info, err := e.Info()
-		if err != nil || time.Since(info.ModTime()) < StaleAfter || processAlive(pid) {
+		if err != nil || time.Since(info.ModTime()) < StaleAfter || (pid > 0 && processAlive(pid)) {
 			continue
 		}
 		os.Remove(filepath.Join(dir, e.Name()))

@@ -102,17 +102,19 @@ func TestStaleTempRemoved(t *testing.T) {
 	}
 
 	// Beside it: a young temp file of a dead writer, an old one of a live
-	// writer (the test's parent), and another destination's old one.
+	// writer (the test's parent), another destination's old one, and an
+	// old one of an earlier version (no process id), which goes too.
 	old := time.Now().Add(-2 * StaleAfter)
 	young := fmt.Sprintf(".model.safetensors.tmp-%d-1", cmd.Process.Pid)
 	live := fmt.Sprintf(".model.safetensors.tmp-%d-2", os.Getppid())
 	other := fmt.Sprintf(".other.bin.tmp-%d-3", cmd.Process.Pid)
-	for _, name := range []string{young, live, other} {
+	earlier := ".model.safetensors.tmp1234567"
+	for _, name := range []string{young, live, other, earlier} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{crashed[0], live, other} {
+	for _, name := range []string{crashed[0], live, other, earlier} {
 		if err := os.Chtimes(filepath.Join(dir, name), old, old); err != nil {
 			t.Fatal(err)
 		}
@@ -125,6 +127,6 @@ func TestStaleTempRemoved(t *testing.T) {
 	slices.Sort(wantNames)
 	want := strings.Join(wantNames, " ")
 	if got != want {
-		t.Errorf("temporary files after the next write: %s\nwant (the crashed one removed): %s", got, want)
+		t.Errorf("temporary files after the next write: %s\nwant (the crashed one and the earlier version's removed): %s", got, want)
 	}
 }
