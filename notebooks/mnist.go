@@ -66,7 +66,9 @@ func main() {
 	pred := metrics.Predict(model, testSet.X, 1000)
 	fmt.Printf("test accuracy: %.2f%%\n", 100*metrics.LabelAccuracy(pred, testSet.Y))
 	if *save != "" {
-		if err := export.Save(*save, model); err != nil {
+		// The training set's statistics go into the file too: `gokernel
+		// serve` scores input drift against them.
+		if err := export.Save(*save, model, export.WithData(trainSet)); err != nil {
 			fmt.Fprintln(os.Stderr, "mnist:", err)
 			os.Exit(1)
 		}

@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/serve"
 )
@@ -91,7 +90,8 @@ func newServeFlagSet(prog string, f *serveFlags, stderr io.Writer) *flag.FlagSet
 	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "on SIGTERM, keep serving new connections this `long` (readiness already 400) before draining, for load balancers to notice")
 	fs.IntVar(&o.DriftWindow, "drift-window", 256, "input `rows` per drift score")
 	fs.DurationVar(&f.watch, "watch", time.Second, "poll `interval` for a replaced model file (0: no hot reload)")
-	fs.StringVar(&f.reference, "reference", "", "safetensors `file` with tensors \"mean\" and \"std\" of the training inputs, for drift scores")
+	fs.StringVar(&f.reference, "reference", "", "`file` of training data statistics for drift scores, instead of MODEL's own (export.WithData): a model file saved with them,\n"+
+		"a safetensors file with tensors \"mean\" and \"std\", an IDX images file (scaled to [0, 1]), or a training CSV (*.csv, label last)")
 	fs.StringVar(&f.classes, "classes", "", "comma-separated class `names` for metrics and stats")
 	return fs
 }
@@ -170,10 +170,20 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	model := l.model
 	o := f.opts
 	o.FileHash = l.sum
-	if f.reference != "" {
-		if o.RefMean, o.RefStd, err = loadReference(f.reference); err != nil {
-			return err
-		}
+	ref := f.reference
+	if ref == "" {
+		ref = path // a model saved with export.WithData carries its training data's statistics
+	}
+	if o.RefMean, o.RefStd, err = serve.LoadReference(ref); err != nil {
+		return err
+	}
+	switch {
+	case o.RefMean != nil:
+		fmt.Fprintf(stderr, "gokernel serve: input drift scored against the statistics of %d features from %s\n", len(o.RefMean), ref)
+	case f.reference != "":
+		return fmt.Errorf("%s has no training-data statistics (a model saved without export.WithData)", ref)
+	default:
+		fmt.Fprintf(stderr, "gokernel serve: no drift reference in %s (save it with export.WithData, or pass --reference): drift stays NaN\n", path)
 	}
 	o.LoadTime = time.Since(t0)
 	o.Log = func(line string) { fmt.Fprintln(stderr, "gokernel "+line) }
@@ -219,23 +229,3 @@ type unprefixed struct{ err error }
 
 func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "serve: ") }
 func (u unprefixed) Unwrap() error { return u.err }
-
-// loadReference reads the "mean" and "std" tensors of a safetensors file.
-func loadReference(path string) (mean, std []float64, err error) {
-	ps, err := export.LoadTensors(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range ps {
-		switch p.Name {
-		case "mean":
-			mean = p.Tensor.Float64s()
-		case "std":
-			std = p.Tensor.Float64s()
-		}
-	}
-	if mean == nil || std == nil {
-		return nil, nil, fmt.Errorf("serve: %s needs tensors named \"mean\" and \"std\"", path)
-	}
-	return mean, std, nil
-}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
-	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
 // TestServeHelperProcess is not a test: the end-to-end test re-executes
@@ -257,24 +256,6 @@ func rss(t *testing.T, pid int) int {
 		}
 	}
 	return 0
-}
-
-func TestLoadReference(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ref.safetensors")
-	ps := []nn.Param{{Name: "mean", Tensor: tensor.New([]float32{1, 2}, 2)}, {Name: "std", Tensor: tensor.New([]float32{0.5, 3}, 2)}}
-	if err := export.SaveTensors(path, ps, nil); err != nil {
-		t.Fatal(err)
-	}
-	mean, std, err := loadReference(path)
-	if err != nil || len(mean) != 2 || mean[1] != 2 || std[0] != 0.5 {
-		t.Errorf("loadReference = %v %v %v", mean, std, err)
-	}
-	if err := export.SaveTensors(path, ps[:1], nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := loadReference(path); err == nil || !strings.Contains(err.Error(), `"std"`) {
-		t.Errorf("reference without std: %v", err)
-	}
 }
 
 // saveMNIST writes a 784-128-10 MLP to dir and returns its path.

@@ -14,6 +14,7 @@ func table_github_com_gokernel_gokernel_mlstd_data() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Blobs":         reflect.ValueOf(data.Blobs),
+		"FeatureStats":  reflect.ValueOf(data.FeatureStats),
 		"LoadIDX":       reflect.ValueOf(data.LoadIDX),
 		"LoadMNIST":     reflect.ValueOf(data.LoadMNIST),
 		"MNIST":         reflect.ValueOf(data.MNIST),
@@ -25,6 +26,7 @@ func table_github_com_gokernel_gokernel_mlstd_data() map[string]reflect.Value {
 		"NewRegression": reflect.ValueOf(data.NewRegression),
 		"ReadCSV":       reflect.ValueOf(data.ReadCSV),
 		"ReadCSVFrom":   reflect.ValueOf(data.ReadCSVFrom),
+		"ReadIDXImages": reflect.ValueOf(data.ReadIDXImages),
 
 		// type definitions
 		"CSVConfig":    reflect.ValueOf((*data.CSVConfig)(nil)),

@@ -21,16 +21,20 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"LoadTensors":       reflect.ValueOf(export.LoadTensors),
 		"Metadata":          reflect.ValueOf(export.Metadata),
 		"ONNXBytes":         reflect.ValueOf(export.ONNXBytes),
+		"ReadReference":     reflect.ValueOf(export.ReadReference),
 		"Save":              reflect.ValueOf(export.Save),
 		"SaveCheckpoint":    reflect.ValueOf(export.SaveCheckpoint),
 		"SaveCompact":       reflect.ValueOf(export.SaveCompact),
 		"SaveTensors":       reflect.ValueOf(export.SaveTensors),
+		"WithData":          reflect.ValueOf(export.WithData),
 
 		// type definitions
 		"CompactOptions": reflect.ValueOf((*export.CompactOptions)(nil)),
 		"CompactReport":  reflect.ValueOf((*export.CompactReport)(nil)),
 		"ONNXOptions":    reflect.ValueOf((*export.ONNXOptions)(nil)),
 		"Optimizer":      reflect.ValueOf((*export.Optimizer)(nil)),
+		"Reference":      reflect.ValueOf((*export.Reference)(nil)),
+		"SaveOption":     reflect.ValueOf((*export.SaveOption)(nil)),
 
 		// interface wrapper definitions
 		"_Optimizer": reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_export_Optimizer)(nil)),

@@ -14,6 +14,7 @@ func table_github_com_gokernel_gokernel_mlstd_serve() map[string]reflect.Value {
 		"Feedback":       reflect.ValueOf(serve.Feedback),
 		"Infer":          reflect.ValueOf(serve.Infer),
 		"LoadModel":      reflect.ValueOf(serve.LoadModel),
+		"LoadReference":  reflect.ValueOf(serve.LoadReference),
 		"ReferenceStats": reflect.ValueOf(serve.ReferenceStats),
 		"ServerVersion":  reflect.ValueOf(serve.ServerVersion),
 		"Start":          reflect.ValueOf(serve.Start),

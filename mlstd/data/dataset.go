@@ -251,26 +251,39 @@ func (d *Dataset) Standardize() (mean, std []float64) {
 }
 
 // FeatureStats returns the mean and population standard deviation of each
-// feature, accumulated in float64.
+// feature, accumulated in float64 (see the function FeatureStats).
 func (d *Dataset) FeatureStats() (mean, std []float64) {
-	f := d.Features()
+	return FeatureStats(d.X)
+}
+
+// FeatureStats returns the mean and population standard deviation of each
+// feature of x, a tensor of shape [n, features...], accumulated in float64
+// in two passes (zeros when n is 0).
+func FeatureStats(x *tensor.Tensor) (mean, std []float64) {
+	if x.Dims() == 0 {
+		panic(&tensor.ShapeError{Op: "data.FeatureStats", A: x.Shape(), Msg: "need [n, features...]"})
+	}
+	n := x.Dim(0)
+	f := 1
+	for _, d := range x.Shape()[1:] {
+		f *= d
+	}
 	mean = make([]float64, f)
 	std = make([]float64, f)
-	n := d.Len()
-	if n == 0 {
+	if n == 0 || f == 0 {
 		return mean, std
 	}
-	x := d.X.Data()
-	for i := 0; i < len(x); i += f {
-		for j, v := range x[i : i+f] {
+	xs := x.Data()
+	for i := 0; i < len(xs); i += f {
+		for j, v := range xs[i : i+f] {
 			mean[j] += float64(v)
 		}
 	}
 	for j := range mean {
 		mean[j] /= float64(n)
 	}
-	for i := 0; i < len(x); i += f {
-		for j, v := range x[i : i+f] {
+	for i := 0; i < len(xs); i += f {
+		for j, v := range xs[i : i+f] {
 			dv := float64(v) - mean[j]
 			std[j] += dv * dv
 		}

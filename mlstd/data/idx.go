@@ -23,17 +23,35 @@ func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, closeFn, err := openIDX(imagesPath)
+	x, err := readIDXImages(imagesPath, len(lab), labelsPath)
+	if err != nil {
+		return nil, err
+	}
+	return labelled(x.Data(), lab, x.Dim(1))
+}
+
+// ReadIDXImages reads an IDX images file alone (gzip-compressed when the
+// name ends in ".gz"), scaled as LoadIDX scales it: X of shape
+// [n, rows*cols] in [0, 1]. `gokernel serve --reference` uses it for the
+// statistics of a training set stored as IDX.
+func ReadIDXImages(path string) (*tensor.Tensor, error) {
+	return readIDXImages(path, -1, "")
+}
+
+// readIDXImages reads an images file; want ≥ 0 is the image count the
+// labels file labelsPath has.
+func readIDXImages(path string, want int, labelsPath string) (*tensor.Tensor, error) {
+	r, closeFn, err := openIDX(path)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
-	dims, err := readIDXHeader(r, imagesPath, 3)
+	dims, err := readIDXHeader(r, path, 3)
 	if err != nil {
 		return nil, err
 	}
-	if dims[0] != len(lab) {
-		return nil, fmt.Errorf("data: %s has %d images but %s has %d labels", imagesPath, dims[0], labelsPath, len(lab))
+	if want >= 0 && dims[0] != want {
+		return nil, fmt.Errorf("data: %s has %d images but %s has %d labels", path, dims[0], labelsPath, want)
 	}
 	f := dims[1] * dims[2]
 	x := make([]float32, dims[0]*f)
@@ -43,10 +61,10 @@ func LoadIDX(imagesPath, labelsPath string) (*Dataset, error) {
 		pixelsToFloat(x[off:off+n], buf[:n])
 		off += n
 		if err != nil {
-			return nil, fmt.Errorf("data: %s: truncated image data: %w", imagesPath, err)
+			return nil, fmt.Errorf("data: %s: truncated image data: %w", path, err)
 		}
 	}
-	return labelled(x, lab, f)
+	return tensor.New(x, dims[0], f), nil
 }
 
 // pixelScale maps a byte to float32(b)/255, bit-identical to

@@ -15,7 +15,12 @@
 //	  {"kind":"Linear","in":784,"out":128,"bias":true},{"kind":"ReLU"},
 //	  {"kind":"Linear","in":128,"out":10,"bias":true}]}}
 //
-// so Load rebuilds a working model with no code from the notebook. Layers
+// so Load rebuilds a working model with no code from the notebook.
+// Save(path, m, WithData(train)) also records the training inputs'
+// per-feature mean and standard deviation under "mlstd.reference" (JSON,
+// float32 precision, about 16 kB for 784 features; ReadReference reads it),
+// the reference mlstd/serve scores input drift against, so a served model
+// has drift scores with no other file; the tensors are unchanged. Layers
 // Load knows: Sequential (nested too), Linear, ReLU, Sigmoid, Tanh,
 // Softmax, LogSoftmax, Flatten, Dropout. A model with other modules can
 // still be saved with SaveTensors and restored into code-built modules with

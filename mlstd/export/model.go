@@ -17,8 +17,10 @@ import (
 // the header so that Load can rebuild it without the code that made it.
 // m must be built from the layers Load knows (Sequential, Linear, ReLU,
 // Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout); use SaveTensors
-// for any other module. The write is atomic.
-func Save(path string, m nn.Module) error {
+// for any other module. The write is atomic. WithData records the
+// training data's statistics too, for drift scores when the model is
+// served.
+func Save(path string, m nn.Module, opts ...SaveOption) error {
 	if m == nil {
 		return fmt.Errorf("export: save %s: model is nil", path)
 	}
@@ -30,7 +32,13 @@ func Save(path string, m nn.Module) error {
 	if err != nil {
 		return err
 	}
-	return writeSafetensors(path, entries, map[string]string{metaKind: "model", metaArch: a})
+	meta := map[string]string{metaKind: "model", metaArch: a}
+	for _, o := range opts {
+		if o.ref != nil {
+			meta[metaReference] = o.ref.encode()
+		}
+	}
+	return writeSafetensors(path, entries, meta)
 }
 
 // Load rebuilds a model saved by Save, SaveCompact or SaveCheckpoint, or

@@ -142,9 +142,12 @@
 //   - gokernel_serve_predictions_total{class}: the predicted-class mix.
 //   - gokernel_serve_input_drift_score: per window of DriftWindow rows, the
 //     mean absolute z-shift of the feature means against the training
-//     data's (Options.RefMean/RefStd, from ReferenceStats). About 0.05 for
-//     in-distribution windows of 256 rows, about 1 when every feature has
-//     moved by one training standard deviation.
+//     data's (Options.RefMean/RefStd). About 0.05 for in-distribution
+//     windows of 256 rows, about 1 when every feature has moved by one
+//     training standard deviation. The statistics come with the model file
+//     when it was saved with export.WithData(trainSet) (`gokernel serve`
+//     reads them at start), or from LoadReference (a stats file, an IDX
+//     images file, a training CSV: `--reference`), or from ReferenceStats.
 //   - gokernel_serve_feedback_{accuracy,precision,recall,f1}: computed with
 //     mlstd/metrics (macro averages) from true labels POSTed to the
 //     feedback endpoint as {"id": "...", "labels": [..]} (or "label": n)

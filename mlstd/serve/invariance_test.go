@@ -29,7 +29,7 @@ func invarianceModels(t *testing.T) map[string]nn.Module {
 	for name, m := range models {
 		for _, ext := range []string{".safetensors", ".onnx"} {
 			path := filepath.Join(dir, name+ext)
-			save := export.Save
+			save := func(path string, m nn.Module) error { return export.Save(path, m) }
 			if ext == ".onnx" {
 				save = export.ExportONNX
 			}

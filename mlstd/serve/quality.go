@@ -6,35 +6,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/metrics"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
 // ReferenceStats returns the per-feature mean and (population) standard
-// deviation of x, a training set of shape [N, features...]; pass them as
-// Options.RefMean and Options.RefStd to score input drift.
+// deviation of x, a training set of shape [N, features...] (data's
+// FeatureStats); pass them as Options.RefMean and Options.RefStd to score
+// input drift. A model file saved with export.WithData carries them, and
+// LoadReference reads them back.
 func ReferenceStats(x *tensor.Tensor) (mean, std []float64) {
 	if x.Dims() < 2 || x.Dim(0) == 0 {
 		panic(&tensor.ShapeError{Op: "serve.ReferenceStats", A: x.Shape(), Msg: "need [N, features...] with N > 0"})
 	}
-	n := x.Dim(0)
-	f := x.Len() / n
-	mean = make([]float64, f)
-	sq := make([]float64, f)
-	data := x.Data()
-	for r := 0; r < n; r++ {
-		row := data[r*f : (r+1)*f]
-		for j, v := range row {
-			mean[j] += float64(v)
-			sq[j] += float64(v) * float64(v)
-		}
-	}
-	std = make([]float64, f)
-	for j := range mean {
-		mean[j] /= float64(n)
-		std[j] = math.Sqrt(math.Max(sq[j]/float64(n)-mean[j]*mean[j], 0))
-	}
-	return mean, std
+	return data.FeatureStats(x)
 }
 
 // DriftPoint is one completed drift window.
