@@ -232,3 +232,10 @@ print(json.dumps(out))`
 		}
 	}
 }
+
+func TestRegressionScoresHTML(t *testing.T) {
+	h := RegressionScores{MAE: 0.5, RMSE: 0.75, R2: 0.9, N: 12}.HTML()
+	if !strings.Contains(h, "<td>0.5</td><td>0.75</td><td>0.9000</td><td>12</td>") || !strings.Contains(h, "<th>R²</th>") {
+		t.Errorf("HTML = %s", h)
+	}
+}

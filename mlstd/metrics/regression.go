@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/gokernel/gokernel/mlstd/data"
-	"github.com/gokernel/gokernel/mlstd/display"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -95,10 +94,13 @@ func (s RegressionScores) String() string {
 	return fmt.Sprintf("MAE %.4g  RMSE %.4g  R² %.4f  (%d examples)", s.MAE, s.RMSE, s.R2, s.N)
 }
 
-// HTML renders the scores as a table.
+// HTML renders the scores as a table. (Written here, as Report.HTML is,
+// rather than with mlstd/display, whose charts would link gonum/plot and
+// its fonts into every program using metrics: the model server among
+// them, 9.5 MB → 15.5 MB.)
 func (s RegressionScores) HTML() string {
-	return display.NewTable([]string{"MAE", "RMSE", "R²", "examples"},
-		[][]string{{fmt.Sprintf("%.4g", s.MAE), fmt.Sprintf("%.4g", s.RMSE), fmt.Sprintf("%.4f", s.R2), fmt.Sprint(s.N)}}).HTML()
+	return fmt.Sprintf(`<table class="gokernel-report" style="font-family:monospace"><tr><th>MAE</th><th>RMSE</th><th>R²</th><th>examples</th></tr>`+
+		`<tr><td>%.4g</td><td>%.4g</td><td>%.4f</td><td>%d</td></tr></table>`, s.MAE, s.RMSE, s.R2, s.N)
 }
 
 // Regression scores pred against target.

@@ -250,7 +250,10 @@ def main():
     genv = {"GOMAXPROCS": str(a.gomaxprocs)} if a.gomaxprocs else {}
     model = os.path.abspath(a.model)
     tmp = tempfile.mkdtemp()
-    setups = [("gokernel", lambda p: (pin + [os.path.abspath(a.gokernel), "serve", model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], genv))]
+    # --gokernel names the gokernel binary ("gokernel serve ...") or the
+    # serve-only gokernel-serve (same flags, no subcommand).
+    gk = [os.path.abspath(a.gokernel)] + ([] if os.path.basename(a.gokernel).startswith("gokernel-serve") else ["serve"])
+    setups = [("gokernel", lambda p: (pin + gk + [model, "--name", "mnist", "--addr", f"127.0.0.1:{p}", "--watch", "0"], genv))]
     for w in a.workers.split(","):
         setups.append((f"fastapi w={w}", lambda p, w=w: (pin + ["uvicorn", "fastapi_server:app", "--port", str(p), "--workers", w, "--log-level", "warning"],
                                                            {"MODEL": model, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})))
