@@ -165,6 +165,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	}
 	fileImports := map[string]*ast.ImportSpec{}
 	var cellDecls []ast.Decl
+	var added []*ast.FuncDecl // methods of earlier cells' types
 	body := &ast.BlockStmt{}
 	c := &cellCheck{view: v, retype: map[int]bool{}}
 	shown := map[token.Pos]bool{} // top-level calls: their value may be the result
@@ -189,6 +190,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		}
 		// Definitions as the session keeps them, before any renaming.
 		srcs := map[ast.Node]string{}
+		recvs := map[*ast.FuncDecl]string{}
 		if us[u].decl {
 			for _, d := range f.Decls {
 				switch d := d.(type) {
@@ -201,6 +203,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 				case *ast.FuncDecl:
 					if d.Recv != nil {
 						srcs[d] = nodeString(fset, d)
+						recvs[d] = recvName(d.Recv)
 					}
 				}
 			}
@@ -356,7 +359,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 				}
 			case *ast.FuncDecl:
 				if d.Recv != nil {
-					recv := recvName(d.Recv)
+					recv := recvs[d]
 					key := "method " + recv + "." + d.Name.Name
 					if old, ok := decls[key]; ok {
 						if old != srcs[d] {
@@ -365,9 +368,14 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 						continue
 					}
 					if _, ok := decls["type "+recv]; ok {
-						// A method added to an earlier cell's type: go/types
-						// would keep it even if this cell never runs.
-						return nil, nil
+						// A method added to an earlier cell's type.
+						if hasMethod(scope, cur, recv, d.Name.Name) {
+							// An earlier check added it, and that cell did
+							// not run: go/types cannot forget it.
+							return nil, nil
+						}
+						added = append(added, d)
+						continue
 					}
 					cellDecls = append(cellDecls, d)
 					continue
@@ -427,11 +435,11 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	for _, name := range names {
 		importDecl.Specs = append(importDecl.Specs, fileImports[name])
 	}
-	file := &ast.File{Name: ident("main")}
+	var head []ast.Decl // the imports
 	if len(importDecl.Specs) > 0 {
-		file.Decls = append(file.Decls, importDecl)
+		head = append(head, importDecl)
 	}
-	file.Decls = append(file.Decls, cellDecls...)
+	file := &ast.File{Name: ident("main"), Decls: append(append([]ast.Decl{}, head...), cellDecls...)}
 	if len(body.List) > 0 {
 		file.Decls = append(file.Decls, &ast.FuncDecl{Name: ident("_"), Type: &ast.FuncType{Params: &ast.FieldList{}}, Body: body})
 	}
@@ -454,6 +462,20 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			name = sn.Name
 		}
 		importer[name] = p
+	}
+	// go/types takes methods only with their type: it gets those of
+	// earlier cells' types from their signatures, checked first; their
+	// bodies are checked with the cell as function literals.
+	if len(added) > 0 {
+		if !s.addMethods(&conf, fset, head, added, &errs) {
+			return nil, nil
+		}
+		for _, d := range added {
+			file.Decls = append(file.Decls, &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{&ast.ValueSpec{
+				Names:  []*ast.Ident{ident("_")},
+				Values: []ast.Expr{&ast.FuncLit{Type: methodAsFunc(d, true), Body: d.Body}},
+			}}})
+		}
 	}
 	if !checkFiles(&conf, fset, v.pkg, file) {
 		return nil, nil
@@ -507,8 +529,10 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	sort.SliceStable(report, func(i, j int) bool { return report[i].Pos < report[j].Pos })
 	e := report[0]
 	msg := cellPos(fmt.Sprintf("%s: %s", fset.Position(e.Pos), external(e.Msg)))
-	v2 := msg + " (nothing in this cell ran)"
-	return nil, &CellError{Name: "CompileError", Value: v2, Traceback: []string{v2}}
+	// go/types may add lines (have/want of a call): the note ends the first.
+	lines := strings.Split(msg, "\n")
+	lines[0] += " (nothing in this cell ran)"
+	return nil, &CellError{Name: "CompileError", Value: strings.Join(lines, "\n"), Traceback: lines}
 }
 
 // checkFiles runs go/types on file as part of pkg; false if it panicked
@@ -524,3 +548,116 @@ func checkFiles(conf *types.Config, fset *token.FileSet, pkg *types.Package, fil
 }
 
 func valid(t types.Type) bool { return t != nil && t != types.Typ[types.Invalid] }
+
+// hasMethod reports whether the session's type named recv has a method
+// name, as go/types sees it.
+func hasMethod(scope *types.Scope, cur func(string) (string, bool), recv, name string) bool {
+	in, ok := cur(recv)
+	if !ok {
+		return false
+	}
+	tn, ok := scope.Lookup(in).(*types.TypeName)
+	if !ok {
+		return false
+	}
+	named, ok := tn.Type().(*types.Named)
+	if !ok {
+		return false
+	}
+	for i := 0; i < named.NumMethods(); i++ {
+		if named.Method(i).Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// addMethods adds the methods ds, declared on types of earlier cells, to
+// those types in the view, from their signatures checked in a file of
+// their own (with the cell's imports). False if that failed.
+func (s *Session) addMethods(conf *types.Config, fset *token.FileSet, imports []ast.Decl, ds []*ast.FuncDecl, errs *[]types.Error) bool {
+	v := s.types
+	sigs := make([]string, len(ds))
+	file := &ast.File{Name: ident("main"), Decls: append([]ast.Decl{}, imports...)}
+	for i, d := range ds {
+		if _, generic := ast.Unparen(starless(d.Recv.List[0].Type)).(*ast.Ident); !generic {
+			return false // a generic type's method
+		}
+		sigs[i] = v.fresh("sig")
+		file.Decls = append(file.Decls, &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{&ast.ValueSpec{
+			Names: []*ast.Ident{ident(sigs[i])}, Type: methodAsFunc(d, false),
+		}}})
+	}
+	before := len(*errs)
+	ok := checkFiles(conf, fset, v.pkg, file)
+	for _, e := range (*errs)[before:] {
+		ok = ok && e.Soft // (unused imports)
+	}
+	*errs = (*errs)[:before]
+	if !ok {
+		return false
+	}
+	for i, d := range ds {
+		sig, ok := v.pkg.Scope().Lookup(sigs[i]).Type().(*types.Signature)
+		if !ok || sig.Params().Len() == 0 {
+			return false
+		}
+		rt := sig.Params().At(0).Type()
+		base := rt
+		if p, ok := rt.(*types.Pointer); ok {
+			base = p.Elem()
+		}
+		named, ok := base.(*types.Named)
+		if !ok || named.Obj().Pkg() != v.pkg {
+			return false
+		}
+		params := make([]*types.Var, sig.Params().Len()-1)
+		for k := range params {
+			params[k] = sig.Params().At(k + 1)
+		}
+		recv := types.NewVar(d.Recv.Pos(), v.pkg, "", rt)
+		named.AddMethod(types.NewFunc(d.Name.Pos(), v.pkg, d.Name.Name,
+			types.NewSignatureType(recv, nil, nil, types.NewTuple(params...), sig.Results(), sig.Variadic())))
+	}
+	return true
+}
+
+func starless(x ast.Expr) ast.Expr {
+	if st, ok := x.(*ast.StarExpr); ok {
+		return st.X
+	}
+	return x
+}
+
+// methodAsFunc is the type of method d as a function whose first
+// parameter is the receiver: with its parameters' names (every parameter
+// named, "_" where it had none) or, named false, without any.
+func methodAsFunc(d *ast.FuncDecl, named bool) *ast.FuncType {
+	list := func(fl *ast.FieldList) []*ast.Field {
+		if fl == nil {
+			return nil
+		}
+		var out []*ast.Field
+		for _, f := range fl.List {
+			switch {
+			case !named:
+				for range max(1, len(f.Names)) {
+					out = append(out, &ast.Field{Type: f.Type})
+				}
+			case len(f.Names) == 0:
+				out = append(out, &ast.Field{Names: []*ast.Ident{ident("_")}, Type: f.Type})
+			default:
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	ft := &ast.FuncType{Func: d.Type.Func, Params: &ast.FieldList{List: append(list(d.Recv), list(d.Type.Params)...)}}
+	if d.Type.Results != nil {
+		ft.Results = d.Type.Results
+		if !named {
+			ft.Results = &ast.FieldList{List: list(d.Type.Results)}
+		}
+	}
+	return ft
+}

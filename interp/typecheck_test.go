@@ -85,3 +85,28 @@ func TestRedefineWithNewType(t *testing.T) {
 		{code: "var w any = \"s\"\nw := \"t\"\nw + \"u\"", result: "tu"},
 	})
 }
+
+// The view of the session follows what ran: methods added to an earlier
+// cell's type, a cell refused and then fixed, %reset, a cell stopped by a
+// panic halfway.
+func TestCheckFollowsSession(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "type P struct{ X int }\np := P{2}"},
+		{code: "func (p P) Thrice() int { return 3 * p.X }\np.Thrice()", result: "6"},
+		{code: "p.Thrice() + 1", result: "7"},
+		{code: "func (p *P) Bump() { p.X++ }\nfmt.Println(\"x\")\np.Bump(\"bad\")", errName: "CompileError", errHas: "too many arguments in call to p.Bump (nothing in this cell ran)"},
+		{code: "func (p *P) Bump() { p.X++ }\np.Bump()\np.X", result: "3"},
+		{code: "p.Bump()\np.X", result: "4"},
+		{code: "p.Thrice(1)", errName: "CompileError", errHas: "too many arguments"},
+		{code: "type Q struct{ A int }\nfunc (q Q) Get() int { return q.A }\nvar bad string = 1", errName: "CompileError", errHas: "line 3"},
+		{code: "type Q struct{ A int }\nfunc (q Q) Get() int { return q.A }\nQ{4}.Get()", result: "4"},
+		{code: "Q{5}.Get() + len(\"ab\")", result: "7"},
+		{code: "func f() int { panic(\"boom\") }\nr := 1\nr2 := f()\nr3 := 3", errName: "panic", errHas: "boom"},
+		{code: "r + 1", result: "2"},
+		{code: "r + \"s\"", errName: "CompileError", errHas: "mismatched types int and untyped string"},
+		{code: "r3", errName: "CompileError", errHas: "undefined: r3"},
+		{code: "%reset", stdout: "session reset: all variables, functions, types and imports are gone\n"},
+		{code: "p", errName: "CompileError", errHas: "undefined: p"},
+		{code: "type P struct{ Y string }\np := P{\"s\"}\np.Y", result: "s"},
+	})
+}
