@@ -15,11 +15,14 @@ import (
 // defines), so without this a typo on line 15 would be reported after lines
 // 1-14 had run. It reports
 //
-//   - syntax errors in any chunk, and
+//   - syntax errors in any chunk,
 //   - names that are defined nowhere: not in the session (variables,
 //     functions, types, imports), not at the top level of this cell, not
 //     as a package used by its usual name and not predeclared, or defined
-//     in this cell only after their use.
+//     in this cell only after their use, and
+//   - type errors and changed types or methods: the whole cell is
+//     type-checked in its run order (typecheck), which also says which
+//     `x := e` give an existing x a new type.
 //
 // Declarations are hoisted, as in a Go file, where the order of functions
 // and types does not matter: each run of declarations runs as early as
@@ -30,6 +33,8 @@ import (
 //
 // It errs on the side of silence: anything it is unsure of is left to
 // yaegi, whose errors the engine annotates with what already ran.
+// The check's result (nil when it could not judge) records what each unit
+// defines, for the session's view once the unit has run.
 func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, *cellCheck, error) {
 	if len(us) == 0 {
 		return nil, nil, nil
