@@ -133,8 +133,9 @@ func TestBatchInvariantInProcess(t *testing.T) {
 // differing: 16 clients × 25 concurrent requests of the same row (14 of
 // 400 answers differed when the batcher merged 8 or more rows), plus
 // requests of 1…8 rows at random offsets in between, so that rows land at
-// every position of batches of up to 64; every answer must be the row's
-// answer alone, bit for bit, for each model and file format.
+// every position of batches of up to 64; every answer (outputs and
+// probabilities) must be the row's answer alone, bit for bit, for each
+// model and file format.
 func TestBatchInvariantServed(t *testing.T) {
 	const n = 64
 	x := mnistRows(n)
@@ -163,20 +164,18 @@ func TestBatchInvariantServed(t *testing.T) {
 							t.Errorf("%d %s", code, body)
 							return
 						}
-						out := decodeResponse(t, body).Outputs[0]
-						if out.Name != "output" || len(out.Data) != rows*10 {
-							t.Errorf("first output %q with %d values, want output with %d", out.Name, len(out.Data), rows*10)
+						outs := decodeResponse(t, body).Outputs
+						if len(outs) != 3 || outs[0].Name != "output" || outs[1].Name != "probabilities" || len(outs[0].Data) != rows*10 || len(outs[1].Data) != rows*10 {
+							t.Errorf("outputs %s, want output and probabilities with %d values", body, rows*10)
 							return
 						}
 						for i := 0; i < rows; i++ {
-							got := make([]float32, 10)
-							for j := range got {
-								got[j] = float32(out.Data[i*10+j])
-							}
-							for j := range got {
-								if math.Float32bits(got[j]) != math.Float32bits(want[o+i][j]) {
-									t.Errorf("client %d request %d: row %d output %d is %v, alone %v", c, q, o+i, j, got[j], want[o+i][j])
-									return
+							for k, w := range [][]float32{want[o+i], softmax(want[o+i], 10)} {
+								for j, wj := range w {
+									if g := float32(outs[k].Data[i*10+j]); math.Float32bits(g) != math.Float32bits(wj) {
+										t.Errorf("client %d request %d: row %d %s %d is %v, alone %v", c, q, o+i, outs[k].Name, j, g, wj)
+										return
+									}
 								}
 							}
 						}
