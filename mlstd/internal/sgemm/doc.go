@@ -35,7 +35,8 @@
 // request of one row cost more than the product). Register tiles of 4
 // rows of A by 4 rows of B (AVX-512F, 16 lanes; AVX2 2×4, 8 lanes;
 // dot_amd64.s) cover the batch, and the rows left over, or a batch of one,
-// run against 8 rows of B at a time; B is walked in blocks that stay in L2.
+// run against 8 rows of B at a time (the portable Go kernel, dotRowGo,
+// always does); B is walked in blocks that stay in L2.
 //
 // Other products with fewer than 1024 multiply-adds per row (n·k) run a
 // plain loop. Products of at least 2²⁴ multiply-adds (not MNIST's, which stay on the calling
