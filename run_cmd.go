@@ -21,7 +21,8 @@ file (main runs) or a script of top-level statements, declarations and
 imports (the notebook cell language). ARGS become os.Args[1:]; the exit
 status and stderr are the compiled program's (os.Exit(n) gives n, log.Fatal
 1, a panic in main or in a goroutine 2 with "panic: VALUE", a compile error
-1, Ctrl-C 130; errors name FILE:LINE). A first line "#!/usr/bin/env -S gokernel run"
+1; Ctrl-C stops it where it is, says where, and kills gokernel with SIGINT,
+as it kills a Go program; errors name FILE:LINE). A first line "#!/usr/bin/env -S gokernel run"
 makes the file executable directly. With -i the REPL starts after the
 script, with its variables and functions.
 
@@ -179,5 +180,9 @@ func runScriptCommand(ctx context.Context, path string, args []string, interacti
 		code = runREPL(ctx, sess, term, replOptions{})
 	}
 	sess.Close()
+	var ce *interp.CellError
+	if !interactive && errors.As(err, &ce) && ce.Name == "KeyboardInterrupt" {
+		dieOfInterrupt()
+	}
 	return code
 }

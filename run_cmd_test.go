@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,12 +272,38 @@ func startAndInterrupt(t *testing.T, dir, marker string, onStderr bool, args ...
 	return out, errb, cmd.ProcessState.ExitCode(), time.Since(start)
 }
 
+// Ctrl-C stops a script where it is, says so, and ends gokernel by
+// SIGINT, as it ends a compiled Go program (a shell loop running scripts
+// then stops too); exec reports such an end as exit code -1.
 func TestRunScriptInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	writeScript(t, dir, "loop.go", "fmt.Println(\"looping\")\nfor {\n}\n")
 	_, errb, code, took := startAndInterrupt(t, dir, "looping", false, "run", "loop.go")
-	if code != 130 || !strings.Contains(errb.String(), "KeyboardInterrupt") {
-		t.Fatalf("exit %d stderr %q", code, errb.String())
+	if code != -1 || !strings.Contains(errb.String(), "KeyboardInterrupt") {
+		t.Fatalf("exit %d stderr %q; want death by SIGINT after a KeyboardInterrupt message", code, errb.String())
+	}
+	// The shell's view: Ctrl-C reaches the terminal's whole process group,
+	// and bash stops a loop over scripts only if the script dies of it.
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	cmd := exec.Command("bash", "-c", "for i in 1 2; do "+gokernelBinary(t)+" run loop.go; echo next $i; done")
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "looping") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	stuck := time.AfterFunc(10*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	cmd.Wait()
+	stuck.Stop()
+	if strings.Contains(out.String(), "next") {
+		t.Errorf("the shell loop went on after Ctrl-C: %q", out.String())
 	}
 	if took > 2*time.Second {
 		t.Errorf("the interrupt took %v (cooperative stop expected within ms)", took)

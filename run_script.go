@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chzyer/readline"
 	"github.com/gokernel/gokernel/interp"
@@ -414,7 +415,8 @@ func scanErrors(err error) string {
 // scriptExit returns the exit status for a script's outcome, as the
 // compiled program's would be: 0, n for os.Exit(n) (log.Fatal: 1, its
 // message already printed), 2 for a panic, 1 for compile errors (as go run
-// does) and 130 for an interrupt (as a shell reports SIGINT). exited says
+// does) and 130 for an interrupt (as a shell reports SIGINT; gokernel run
+// then dies of the signal instead, see dieOfInterrupt). exited says
 // the script ended itself through os.Exit, which prints nothing more.
 func scriptExit(err error) (code int, exited bool) {
 	if err == nil {
@@ -503,9 +505,21 @@ func runScript(ctx context.Context, sess *interp.Session, sc *script, term *term
 	return err
 }
 
+// dieOfInterrupt ends the process as SIGINT ends a Go program: killed by
+// the signal, so the shell sees Ctrl-C, not an exit status (bash stops a
+// loop running scripts only when its child dies of SIGINT); where a signal
+// cannot be sent to oneself, with status 130.
+func dieOfInterrupt() {
+	signal.Reset(os.Interrupt)
+	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(os.Interrupt) == nil {
+		time.Sleep(time.Second) // the signal's default action ends the process meanwhile
+	}
+	os.Exit(130)
+}
+
 // interruptOnSignal turns SIGINT (Ctrl-C) into a cooperative interrupt of
 // the running statement. With exitOnSecond, a second Ctrl-C while the
-// first is pending ends the process at once with status 130.
+// first is pending ends the process at once (dieOfInterrupt).
 func interruptOnSignal(sess *interp.Session, exitOnSecond bool) (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)
@@ -517,7 +531,7 @@ func interruptOnSignal(sess *interp.Session, exitOnSecond bool) (stop func()) {
 			case <-ch:
 				if pending && exitOnSecond {
 					fmt.Fprintln(os.Stderr, "\nKeyboardInterrupt")
-					os.Exit(130)
+					dieOfInterrupt()
 				}
 				pending = true
 				sess.Interrupt()
