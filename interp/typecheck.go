@@ -30,7 +30,10 @@ import (
 // from its signature (checked first), and its body is checked with the
 // cell as a function literal. A check that fails leaves its objects in
 // the package (go/types cannot remove them): they are garbage no name
-// points to, except a method added to an earlier type, which stays.
+// points to, except a method added to an earlier type, which stays. Each
+// check also leaves its file's scope in the package, a few hundred bytes,
+// unless the cell defines nothing: such a cell is checked in a package of
+// its own that holds the session's objects, garbage afterwards.
 //
 // The check errs on the side of silence: a global it has no type for (one
 // defined where the check was skipped, or by a statement that panicked) is
@@ -486,7 +489,19 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			}}})
 		}
 	}
-	if !checkFiles(&conf, fset, v.pkg, file) {
+	pkg := v.pkg
+	if len(c.defs) == 0 && len(added) == 0 {
+		// A cell that defines nothing leaves nothing in the view: it is
+		// checked in a package of its own holding the session's objects,
+		// so its file and scopes do not stay in the view's package.
+		pkg = types.NewPackage("main", "main")
+		for _, in := range v.names {
+			if obj := scope.Lookup(in); obj != nil {
+				pkg.Scope().Insert(obj)
+			}
+		}
+	}
+	if !checkFiles(&conf, fset, pkg, file) {
 		return nil, nil
 	}
 	// A cell's functions are variables in the engine (a later cell may
