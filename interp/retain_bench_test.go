@@ -10,11 +10,20 @@ import (
 
 // rerunCells are the cells of issue 15 whose re-runs must retain (almost)
 // nothing: a model built from layers passed to a variadic interface
-// parameter, a function definition, and a loop accumulating into a global.
-var rerunCells = []struct{ name, code string }{
-	{"model", "model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))"},
-	{"func", "func scale(x float64) float64 { return x * 2 }"},
-	{"loop", "acc := 0.0\nfor i := 0; i < 100; i++ {\n\tacc += float64(i)\n}\nacc"},
+// parameter, a function definition, a loop accumulating into a global, and
+// a training cell (after setup).
+var rerunCells = []struct{ name, setup, code string }{
+	{"model", "", "model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))"},
+	{"func", "", "func scale(x float64) float64 { return x * 2 }"},
+	{"loop", "", "acc := 0.0\nfor i := 0; i < 100; i++ {\n\tacc += float64(i)\n}\nacc"},
+	{"train", "ds := data.Blobs(256, 784, 10, 1, 1)", `nn.Seed(1)
+model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))
+opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01, Momentum: 0.9})
+history, err := train.Fit(model, opt, nn.CrossEntropy, ds, train.Config{Epochs: 1, BatchSize: 64, Seed: 1})
+if err != nil {
+	panic(err)
+}
+history`},
 }
 
 // defCell is the n-th of many distinct cells, each defining a var, a func
@@ -32,11 +41,14 @@ func liveHeap() int64 {
 	return int64(ms.HeapAlloc)
 }
 
-// retainedPerRun runs code warm times, then n times, and returns the live
-// heap the n runs added, per run.
-func retainedPerRun(tb testing.TB, s *Session, code string, warm, n int) float64 {
+// retainedPerRun runs setup, code warm times, then code n times, and
+// returns the live heap the n runs added, per run.
+func retainedPerRun(tb testing.TB, s *Session, setup, code string, warm, n int) float64 {
 	tb.Helper()
 	ctx := context.Background()
+	if _, err := s.Execute(ctx, setup, Output{}); err != nil {
+		tb.Fatalf("%q: %v", setup, err)
+	}
 	for i := 0; i < warm+n; i++ {
 		if i == warm {
 			before := liveHeap()
@@ -70,7 +82,7 @@ func BenchmarkSession(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			b.ReportMetric(retainedPerRun(b, s, c.code, 20, b.N), "B/rerun")
+			b.ReportMetric(retainedPerRun(b, s, c.setup, c.code, 20, b.N), "B/rerun")
 		})
 	}
 	b.Run("defs", func(b *testing.B) {

@@ -16,7 +16,7 @@ func TestRerunRetainsLittle(t *testing.T) {
 	}
 	for _, c := range rerunCells {
 		s := newSession(t)
-		if per := retainedPerRun(t, s, c.code, 10, 60); per > 3*8<<10 {
+		if per := retainedPerRun(t, s, c.setup, c.code, 10, 60); per > 3*8<<10 {
 			t.Errorf("re-running %s kept %.0f bytes per run; want < %d", c.name, per, 3*8<<10)
 		}
 	}
