@@ -773,7 +773,17 @@ func anchor(n ast.Node) ast.Node {
 // symbols the global frame has not grown for yet. On the cell's own
 // goroutine (grow true) running a trivial program grows the frame; from
 // Complete/Inspect, which may run during a cell, it just gives up.
-func (s *Session) globals() map[string]reflect.Value { return s.globalsGrow(true) }
+//
+// globals, for the cell's goroutine, builds the map (every global of the
+// session) once per compile or run, not each time a chunk of a cell asks;
+// callers must not change it.
+func (s *Session) globals() map[string]reflect.Value {
+	if s.globalsMap == nil || s.globalsAt != s.epoch {
+		s.globalsMap = s.globalsGrow(true)
+		s.globalsAt = s.epoch
+	}
+	return s.globalsMap
+}
 
 func (s *Session) globalsGrow(grow bool) (g map[string]reflect.Value) {
 	for try := 0; try < 2; try++ {

@@ -55,7 +55,7 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		files[i] = f
 	}
 	known := map[string]bool{} // defined in the session already
-	for name := range s.globalsGrow(true) {
+	for name := range s.globals() {
 		known[name] = true
 	}
 	s.state.Lock()

@@ -98,8 +98,12 @@ type Session struct {
 	result atomic.Pointer[resultBox]
 	kept   []any // values handed over by __gk.Keep (see defineViaProbe)
 	rel    releaser
-	logw   io.Writer
-	closed atomic.Bool
+	// epoch counts compiles and runs, after which globals may differ;
+	// globalsMap is globals() as of epoch globalsAt (cell goroutine only).
+	epoch, globalsAt int
+	globalsMap       map[string]reflect.Value
+	logw             io.Writer
+	closed           atomic.Bool
 }
 
 type resultBox struct {
@@ -161,6 +165,7 @@ func (s *Session) reset() error {
 	}
 	s.state.Lock()
 	s.yi = yi
+	s.globalsMap = nil
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
 	s.decls = map[string]string{}
 	s.types = newTypeView()
@@ -313,6 +318,7 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 	for {
 		select {
 		case r := <-done:
+			s.epoch++
 			s.rel.release(s.yi, prog)
 			return r.v, r.err
 		case <-intr:
@@ -321,9 +327,11 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 			defer t.Stop()
 			escalate = t.C
 		case <-escalate:
+			s.epoch++
 			s.rel.freeze(s.yi) // the abandoned chunk may still run
 			return res, errHardStop
 		case <-ctx.Done():
+			s.epoch++
 			s.rel.freeze(s.yi)
 			return res, ctx.Err()
 		}
@@ -334,6 +342,7 @@ var errHardStop = errors.New("interp: cell did not stop within " + EscalateAfter
 
 // compile runs CompileAST under recover: yaegi's compiler panics on some inputs.
 func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
+	s.epoch++
 	defer func() {
 		if p := recover(); p != nil {
 			err = &compilePanic{p}
