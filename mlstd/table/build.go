@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +135,97 @@ func (b *builder) toFloat() {
 	}
 	c.i = nil
 	c.kind = Float
+}
+
+// reserve makes room for n more values without growing, in a decided
+// column's slice (and its missing flags, if any).
+func (b *builder) reserve(n int) {
+	c := b.col
+	switch c.kind {
+	case Bool:
+		c.b = slices.Grow(c.b, n)
+	case Int:
+		c.i = slices.Grow(c.i, n)
+	case Float:
+		c.f = slices.Grow(c.f, n)
+	case Time:
+		c.t = slices.Grow(c.t, n)
+	case String:
+		c.codes = slices.Grow(c.codes, n)
+	}
+	if c.na != nil {
+		c.na = slices.Grow(c.na, n)
+	}
+}
+
+// append appends the values of o, a builder of the same column filled
+// from a later part of the file. A column still undecided takes o's kind;
+// Int and Float make Float; other differing kinds are an error.
+func (b *builder) append(o *builder) error {
+	if o.rows == 0 {
+		return nil
+	}
+	if !o.decided {
+		for range o.rows {
+			b.missing()
+		}
+		return nil
+	}
+	if !b.decided {
+		b.decide(o.col.kind)
+	}
+	c, oc := b.col, o.col
+	if c.kind != oc.kind {
+		switch {
+		case c.kind == Int && oc.kind == Float:
+			b.toFloat()
+		case c.kind == Float && oc.kind == Int:
+			o.toFloat()
+		default:
+			return fmt.Errorf("column %q holds %vs from here on but %vs before (set its kind with CSVOptions.Types)", c.name, oc.kind, c.kind)
+		}
+	}
+	switch c.kind {
+	case Bool:
+		c.b = append(c.b, oc.b...)
+	case Int:
+		c.i = append(c.i, oc.i...)
+	case Float:
+		c.f = append(c.f, oc.f...)
+	case Time:
+		c.t = append(c.t, oc.t...)
+	case String:
+		remap := make([]int32, len(oc.levels))
+		for k, s := range oc.levels {
+			code, ok := b.index[s]
+			if !ok {
+				code = int32(len(c.levels))
+				c.levels = append(c.levels, s)
+				b.index[s] = code
+			}
+			remap[k] = code
+		}
+		for i, k := range oc.codes {
+			if oc.na != nil && oc.na[i] { // a missing row's code means nothing
+				c.codes = append(c.codes, 0)
+				continue
+			}
+			c.codes = append(c.codes, remap[k])
+		}
+	}
+	if c.na == nil && oc.na != nil {
+		c.na = make([]bool, b.rows, cap(c.f)+cap(c.i)+cap(c.b)+cap(c.t)+cap(c.codes)) // the values' room
+	}
+	if c.na != nil {
+		if oc.na != nil {
+			c.na = append(c.na, oc.na...)
+		} else {
+			c.na = append(c.na, make([]bool, o.rows)...)
+		}
+	}
+	c.nna += oc.nna
+	b.rows += o.rows
+	return nil
 }
 
 // column returns the finished column; a column that never held a value

@@ -249,7 +249,9 @@ func (c *Column) Times() []time.Time {
 }
 
 // Levels returns a String column's distinct values in order of first
-// appearance. It panics for other kinds.
+// appearance in the data the column was read or built from; a column
+// taken from another (Take, Filter, Sort, Split…) keeps its source's
+// levels, some of which may no longer occur. It panics for other kinds.
 func (c *Column) Levels() []string {
 	c.must(String)
 	return append([]string(nil), c.levels...)

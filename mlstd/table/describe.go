@@ -25,7 +25,7 @@ type Summary struct {
 	Max                float64
 
 	Unique int    // distinct values present
-	Top    string // most frequent value (the first seen among equals)
+	Top    string // most frequent value (among equals, the first seen; for strings, the first in Levels)
 	Freq   int    // its count
 }
 
@@ -68,9 +68,8 @@ func Describe(c *Column) Summary {
 			}
 			s.Std = math.Sqrt(ss / float64(len(v)-1))
 		}
-		slices.Sort(v)
-		s.Min, s.Max = v[0], v[len(v)-1]
-		s.Q25, s.Q50, s.Q75 = quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75)
+		s.Min, s.Max = slices.Min(v), slices.Max(v)
+		s.Q25, s.Q50, s.Q75 = quantiles(v)
 		return s
 	}
 	counts := valueCounts(c)
@@ -81,14 +80,66 @@ func Describe(c *Column) Summary {
 	return s
 }
 
-// quantile interpolates linearly between the sorted values around q·(n−1).
-func quantile(sorted []float64, q float64) float64 {
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	if lo+1 >= len(sorted) {
-		return sorted[lo]
+// quantiles returns the quartiles of v, interpolating linearly between
+// the order statistics around q·(n−1) (numpy's default). It reorders v:
+// each order statistic is found by selection in the part of v left
+// unsorted by the previous one, in linear time rather than a sort's n·log n.
+func quantiles(v []float64) (q25, q50, q75 float64) {
+	lo := 0
+	at := func(q float64) float64 {
+		pos := q * float64(len(v)-1)
+		k := int(math.Floor(pos))
+		selectKth(v[lo:], k-lo)
+		lo = k
+		if k+1 >= len(v) {
+			return v[k]
+		}
+		next := slices.Min(v[k+1:]) // the (k+1)-th order statistic
+		return v[k] + (next-v[k])*(pos-float64(k))
 	}
-	return sorted[lo] + (sorted[lo+1]-sorted[lo])*(pos-float64(lo))
+	return at(0.25), at(0.5), at(0.75)
+}
+
+// selectKth reorders v so that v[k] is the value a sort would put there,
+// with no larger value before it and no smaller one after (Hoare's
+// selection with a median-of-three pivot).
+func selectKth(v []float64, k int) {
+	lo, hi := 0, len(v)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		p := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < p {
+				i++
+			}
+			for p < v[j] {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 type count struct {
@@ -100,24 +151,34 @@ type count struct {
 // in order of first appearance.
 func valueCounts(c *Column) []count {
 	var out []count
-	at := map[string]int{}
-	for i := range c.Len() {
-		if c.IsMissing(i) {
-			continue
+	switch c.kind {
+	case String: // levels are in order of first appearance
+		n := make([]int, len(c.levels))
+		for i, k := range c.codes {
+			if !c.IsMissing(i) {
+				n[k]++
+			}
 		}
-		var v string
-		if c.kind == String {
-			v = c.levels[c.codes[i]]
-		} else {
-			v = c.Text(i)
+		for k, s := range c.levels {
+			if n[k] > 0 {
+				out = append(out, count{value: s, n: n[k]})
+			}
 		}
-		k, ok := at[v]
-		if !ok {
-			k = len(out)
-			at[v] = k
-			out = append(out, count{value: v})
+	default:
+		at := map[string]int{}
+		for i := range c.Len() {
+			if c.IsMissing(i) {
+				continue
+			}
+			v := c.Text(i)
+			k, ok := at[v]
+			if !ok {
+				k = len(out)
+				at[v] = k
+				out = append(out, count{value: v})
+			}
+			out[k].n++
 		}
-		out[k].n++
 	}
 	slices.SortStableFunc(out, func(a, b count) int { return b.n - a.n })
 	return out

@@ -23,11 +23,21 @@
 //
 // # Reading CSV
 //
-// ReadCSV reads with encoding/csv (RFC 4180 quoting, any one-rune
-// separator, comment lines) in one streaming pass that appends parsed
-// values to typed columns, so its memory is the table's, not the text's.
-// The fields equal to a missing-value token (by default pandas' list —
-// "", "NA", "N/A", "NaN", "null", "None", … — and "?") are missing.
+// ReadCSV reads in one streaming pass that appends parsed values to typed
+// columns, so its memory is the table's, not the text's: the text is cut
+// into blocks of about a megabyte at record boundaries, and once the
+// kinds are known, one goroutine per CPU parses and converts blocks into
+// pieces of columns that are appended in file order. A block without
+// quotes or carriage returns is split at commas and newlines directly;
+// any other goes through encoding/csv (RFC 4180 quoting, any one-rune
+// separator, comment lines). A test reads files through blocks of a few
+// bytes and compares every value with a one-block read. The fields equal
+// to a missing-value token (by default pandas' list — "", "NA", "N/A",
+// "NaN", "null", "None", … — and "?") are missing.
+//
+// BenchmarkReadCSVVsPandas reads a generated 1,000,000-row, 47 MB file
+// here and with pandas' read_csv, each in a child process, and prints the
+// times (wall and CPU), the peak RSS and their ratios.
 //
 // A column's kind is inferred from its values in the first 1,000 rows
 // (CSVOptions.InferRows), or set with CSVOptions.Types:

@@ -201,7 +201,7 @@ func sameValue(c *Column, i int, pv any) bool {
 	switch c.Kind() {
 	case Int, Float:
 		f, ok := pv.(float64)
-		return ok && close(c.Float(i), f, 1e-15)
+		return ok && near(c.Float(i), f, 1e-15)
 	case Bool:
 		b, ok := pv.(bool)
 		return ok && b == c.Bools()[i]
@@ -223,7 +223,7 @@ func compareStats(t *testing.T, s Summary, p map[string]any, tie bool) {
 			key string
 			v   float64
 		}{{"mean", s.Mean}, {"std", s.Std}, {"min", s.Min}, {"25%", s.Q25}, {"50%", s.Q50}, {"75%", s.Q75}, {"max", s.Max}} {
-			if want, _ := p[st.key].(float64); !close(st.v, want, 1e-12) {
+			if want, _ := p[st.key].(float64); !near(st.v, want, 1e-12) {
 				t.Errorf("%s: %s %v, pandas %v", s.Name, st.key, st.v, want)
 			}
 		}
@@ -243,7 +243,7 @@ func compareStats(t *testing.T, s Summary, p map[string]any, tie bool) {
 	}
 }
 
-func close(a, b, rel float64) bool {
+func near(a, b, rel float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}

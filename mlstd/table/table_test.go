@@ -2,6 +2,7 @@ package table
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -185,4 +186,32 @@ func TestStratifiedSplit(t *testing.T) {
 
 func same(a, b []float64) bool {
 	return slices.EqualFunc(a, b, func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) })
+}
+
+// TestQuantilesBySelection checks the selection-based quartiles against
+// sorting, on every size up to 60 with many ties.
+func TestQuantilesBySelection(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := 1; n <= 60; n++ {
+		for range 20 {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = float64(r.IntN(n/3 + 1))
+			}
+			sorted := slices.Clone(v)
+			slices.Sort(sorted)
+			want := func(q float64) float64 {
+				pos := q * float64(n-1)
+				k := int(math.Floor(pos))
+				if k+1 >= n {
+					return sorted[k]
+				}
+				return sorted[k] + (sorted[k+1]-sorted[k])*(pos-float64(k))
+			}
+			a, b, c := quantiles(v)
+			if a != want(0.25) || b != want(0.5) || c != want(0.75) {
+				t.Fatalf("%v: quartiles %v %v %v, sorting gives %v %v %v", sorted, a, b, c, want(0.25), want(0.5), want(0.75))
+			}
+		}
+	}
 }
