@@ -210,9 +210,10 @@ func (c *conn) serve() {
 				end = scan + i + 4
 				break
 			}
-			// A head with bare LF line endings never has CRLFCRLF;
-			// net/http reads those, so it gets the connection at once.
-			if c.w-c.r > maxHeaderBytes || bareLF(c.buf[c.r:c.w], max(scan, c.r)-c.r) { // oversized: net/http answers 431
+			// Oversized heads (net/http answers 431) and heads with
+			// bare LF line endings, which never have CRLFCRLF but which
+			// net/http reads, go to net/http at once.
+			if c.w-c.r > maxHeaderBytes || bareLF(c.buf[c.r:c.w], max(scan, c.r)-c.r) {
 				handedOff = c.handOff()
 				return
 			}
