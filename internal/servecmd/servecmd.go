@@ -25,8 +25,8 @@ const serveUsage = `usage: %s MODEL [flags]
 
 Serves MODEL (a .safetensors file from export.Save, or a .onnx file from
 export.ExportONNX) over the Open Inference Protocol v2 (KServe V2 REST), with
-Prometheus metrics at /metrics. SIGTERM or Ctrl-C drains in-flight requests
-and exits 0. A new MODEL file (renamed over it, copied onto it, rsynced: any
+Prometheus metrics at /metrics. SIGTERM or Ctrl-C drains, answering every
+request already sent on an open connection, and exits 0. A new MODEL file (renamed over it, copied onto it, rsynced: any
 change of its content) is hot-reloaded; a file that does not load or fit is
 logged and the old model keeps serving. The model keeps the --version it was
 started with across reloads; without --version the version is the file's
@@ -87,7 +87,7 @@ func newServeFlagSet(prog string, f *serveFlags, stderr io.Writer) *flag.FlagSet
 	fs.IntVar(&o.MaxRequestRows, "max-rows", 4096, "most `rows` in one request; beyond it 413")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 64<<20, "largest request body in `bytes`; beyond it 413")
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "longest `wait` for in-flight requests on shutdown")
-	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "on SIGTERM, keep serving new connections this `long` (readiness already 400) before draining, for load balancers to notice")
+	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "on SIGTERM, turn readiness to 400 but keep serving, new connections included, for this `duration` before draining (time for load balancers to notice)")
 	fs.IntVar(&o.DriftWindow, "drift-window", 256, "input `rows` per drift score")
 	fs.DurationVar(&f.watch, "watch", time.Second, "poll `interval` for a replaced model file (0: no hot reload)")
 	fs.StringVar(&f.reference, "reference", "", "`file` of training data statistics for drift scores, instead of MODEL's own (export.WithData): a model file saved with them,\n"+
