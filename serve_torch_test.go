@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,31 +39,7 @@ func TestServeTorchONNX(t *testing.T) {
 		t.Fatalf("test data: %d inputs, %d outputs", len(x), len(y))
 	}
 
-	cmd := exec.Command(gokernelBinary(t), "serve", filepath.Join(dir, "net.onnx"), "--name", "net", "--addr", "127.0.0.1:0", "--watch", "0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stderr)
-	url, log := "", ""
-	for url == "" && lines.Scan() {
-		log += lines.Text() + "\n"
-		if m := regexp.MustCompile(` at (http://[^\s,]+)`).FindStringSubmatch(lines.Text()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		t.Fatalf("gokernel serve net.onnx never became ready:\n%s", log)
-	}
-	go func() { // keep the pipe drained
-		for lines.Scan() {
-		}
-	}()
+	url := startServe(t, filepath.Join(dir, "net.onnx"), "--name", "net")
 
 	var body strings.Builder
 	fmt.Fprintf(&body, `{"inputs":[{"name":"input","shape":[%d,784],"datatype":"FP32","data":[`, rows)
