@@ -77,7 +77,13 @@ func mustAbs(t *testing.T, p string) string {
 	return a
 }
 
-var accuracyRE = regexp.MustCompile(`test accuracy: ([0-9.]+)%`)
+var (
+	accuracyRE = regexp.MustCompile(`test accuracy: ([0-9.]+)%`)
+	// tabular.ipynb's results: the classification report's accuracy row
+	// and the regression's scores.
+	reportAccuracyRE = regexp.MustCompile(`\n\s*accuracy\s+([0-9.]+)`)
+	r2RE             = regexp.MustCompile(`R² (-?[0-9.]+)`)
+)
 
 // checkExecuted asserts that every non-empty code cell of the executed
 // notebook ran (an execution count) without an error output, and for the
@@ -85,7 +91,7 @@ var accuracyRE = regexp.MustCompile(`test accuracy: ([0-9.]+)%`)
 func checkExecuted(t *testing.T, name, path string) {
 	t.Helper()
 	nb := readNotebook(t, path)
-	var streams strings.Builder
+	var streams, results strings.Builder
 	code, images := 0, 0
 	var progress []string // text/html of progress displays, in their final state
 	for i, c := range nb.Cells {
@@ -110,6 +116,10 @@ func checkExecuted(t *testing.T, name, path string) {
 				if b, err := json.Marshal(o.Data["text/html"]); err == nil && json.Unmarshal(b, &html) == nil && strings.Contains(string(html), "gokernel-progress") {
 					progress = append(progress, string(html))
 				}
+				var plain multiString
+				if b, err := json.Marshal(o.Data["text/plain"]); err == nil && json.Unmarshal(b, &plain) == nil {
+					results.WriteString(string(plain) + "\n")
+				}
 				if s, ok := o.Data["image/png"].(string); ok {
 					b, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(s, "\n", ""))
 					if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
@@ -122,6 +132,9 @@ func checkExecuted(t *testing.T, name, path string) {
 	}
 	if code == 0 {
 		t.Errorf("%s: no code cells", name)
+	}
+	if name == "tabular.ipynb" {
+		checkTabular(t, results.String())
 	}
 	if name == "mnist.ipynb" {
 		m := accuracyRE.FindStringSubmatch(streams.String())
@@ -141,6 +154,22 @@ func checkExecuted(t *testing.T, name, path string) {
 		if images < 3 {
 			t.Errorf("%s: %d PNG outputs, want the digits, confusion matrix and predictions (≥ 3)", name, images)
 		}
+	}
+}
+
+// checkTabular asserts that tabular.ipynb's species classifier reached
+// 90 % test accuracy and its body-mass regression an R² of 0.7.
+func checkTabular(t *testing.T, results string) {
+	t.Helper()
+	acc, r2 := reportAccuracyRE.FindStringSubmatch(results), r2RE.FindStringSubmatch(results)
+	if acc == nil || r2 == nil {
+		t.Fatalf("tabular.ipynb: no classification report accuracy or R² in the results:\n%s", results)
+	}
+	a, _ := strconv.ParseFloat(acc[1], 64)
+	r, _ := strconv.ParseFloat(r2[1], 64)
+	t.Logf("tabular.ipynb: species accuracy %.4f, body mass R² %.4f", a, r)
+	if a < 0.9 || r < 0.7 {
+		t.Errorf("tabular.ipynb: species accuracy %.4f (want ≥ 0.9), body mass R² %.4f (want ≥ 0.7)", a, r)
 	}
 }
 
