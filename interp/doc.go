@@ -128,11 +128,12 @@
 // functions compiled before still use it), receivers that method values
 // bound at top level read at each call, and (index only) slots of func
 // values, which a top-level closure writes back after each call. A chunk
-// stopped by force may still run, so its slots are never touched. This
+// abandoned after an interrupt may still run, so its slots are never
+// touched. This
 // reaches into yaegi v0.16.1's private fields through reflect and unsafe;
 // TestYaegiLayout fails if an upgrade moves them. A re-run now keeps
-// under 2 KB (BenchmarkSession; the model cell kept 400 KB), and a cell
-// defining a var, a func and a type ~26 KB, mostly the syntax tree the
+// 1-4 KB (BenchmarkSession; the model cell kept 400 KB), and a cell
+// defining a var, a func and a type ~28 KB, mostly the syntax tree the
 // function runs on.
 //
 // # Interrupts

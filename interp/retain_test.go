@@ -83,3 +83,17 @@ func TestDefinedFuncTraceback(t *testing.T) {
 		t.Fatalf("error %v (%T), want traceback %q", err, err, want)
 	}
 }
+
+// TestRedefinedFuncs: a function redefined with another signature gets a
+// new variable (its init-created closure must not go to the old one);
+// functions compiled before keep calling the old one.
+func TestRedefinedFuncs(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "func f(x int) int { return x + 1 }\nfunc g() int { return f(1) }"},
+		{code: "func f(x string) string { return x + \"!\" }"},
+		{code: "f(\"a\")", result: "a!"},
+		{code: "g()", result: "2"},
+		{code: "func f(x string) string { return x + \"?\" }"},
+		{code: "f(\"b\")", result: "b?"},
+	})
+}
