@@ -423,11 +423,19 @@ func TestRunNotebookPaths(t *testing.T) {
 // execution count, as the executed notebook shows them (In [N]).
 func TestRunNotebookRefusesAndNumbers(t *testing.T) {
 	dir := t.TempDir()
-	writeScript(t, dir, "nb.ipynb", notebookJSON(t,
+	src := notebookJSON(t,
 		`os.WriteFile("ran", nil, 0o644)`,
 		"",
 		"y := 1\npanic(\"broken\")",
-	))
+		"y + 1",
+	)
+	// The cell after the failing one carries a result of an earlier run.
+	src = strings.Replace(src, `"outputs":[],"source":"y + 1"`,
+		`"outputs":[{"output_type":"execute_result","execution_count":9,"data":{"text/plain":"stale"},"metadata":{}}],"source":"y + 1"`, 1)
+	if !strings.Contains(src, "stale") {
+		t.Fatalf("test notebook: %s", src)
+	}
+	writeScript(t, dir, "nb.ipynb", src)
 	writeScript(t, dir, "file", "")
 	r := runGokernel(t, dir, "", "run", "nb.ipynb", "-o", "file/out.ipynb")
 	if r.code != 1 || !strings.Contains(r.stderr, "cannot write the executed notebook file/out.ipynb") {
@@ -437,7 +445,7 @@ func TestRunNotebookRefusesAndNumbers(t *testing.T) {
 		t.Error("a cell ran although the output could not be written")
 	}
 	r = runGokernel(t, dir, "", "run", "nb.ipynb")
-	for _, want := range []string{"[1/3] cell 1 ... ok", "[3/3] cell 2 ... panic: broken", "nb.ipynb: cell 2 failed: panic: broken"} {
+	for _, want := range []string{"[1/4] cell 1 ... ok", "[3/4] cell 2 ... panic: broken", "nb.ipynb: cell 2 failed: panic: broken"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -461,6 +469,9 @@ func TestRunNotebookRefusesAndNumbers(t *testing.T) {
 	if last.ExecutionCount == nil || *last.ExecutionCount != 2 || len(last.Outputs) != 1 ||
 		!strings.Contains(strings.Join(last.Outputs[0].Traceback, "\n"), "cell 2, line 2") {
 		t.Errorf("the failing cell: In [%v], outputs %+v; want In [2] and a traceback at cell 2, line 2", last.ExecutionCount, last.Outputs)
+	}
+	if after := nb.Cells[4]; after.ExecutionCount != nil || len(after.Outputs) != 0 {
+		t.Errorf("the cell after the failure did not run but shows outputs %+v (an earlier run's)", after.Outputs)
 	}
 }
 

@@ -290,12 +290,16 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 	}
 	count := 0
 	var firstErr error
+	// Every code cell starts without outputs: one that does not run (after
+	// a failure) shows no results of an earlier run beside this run's.
+	for _, i := range code {
+		nb.cells[i]["outputs"], nb.cells[i]["execution_count"] = []any{}, nil
+	}
 	for n, i := range code {
 		cell := nb.cells[i]
 		src, _ := cellSource(cell)
 		outs := &cellOutputs{displays: displays}
 		if strings.TrimSpace(src) == "" {
-			cell["outputs"], cell["execution_count"] = []any{}, nil
 			continue
 		}
 		count++
@@ -331,7 +335,6 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 			break
 		}
 	}
-	// Cells after a failure keep no stale outputs from an earlier run.
 	cells := make([]any, len(nb.cells))
 	for i, c := range nb.cells {
 		cells[i] = c
@@ -400,11 +403,7 @@ func extractImages(cells []map[string]any, dir string) ([]string, error) {
 	var names []string
 	for _, cell := range cells {
 		outs, _ := cell["outputs"].([]any)
-		n, ok := cell["execution_count"].(int)
-		if !ok { // not run now: an earlier run's outputs
-			f, _ := cell["execution_count"].(float64)
-			n = int(f)
-		}
+		n, _ := cell["execution_count"].(int)
 		k := 0
 		for _, o := range outs {
 			data, _ := o.(map[string]any)["data"].(map[string]any)
