@@ -177,6 +177,7 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	if o.RefMean, o.RefStd, err = serve.LoadReference(ref); err != nil {
 		return err
 	}
+	o.RefFromModelFile = f.reference == ""
 	switch {
 	case o.RefMean != nil:
 		fmt.Fprintf(stderr, "gokernel serve: input drift scored against the statistics of %d features from %s\n", len(o.RefMean), ref)

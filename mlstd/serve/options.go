@@ -68,8 +68,14 @@ type Options struct {
 
 	// RefMean and RefStd are the training data's per-feature mean and
 	// standard deviation; with them the server scores input drift. Set them
-	// with ReferenceStats or directly.
+	// with LoadReference, ReferenceStats or directly.
 	RefMean, RefStd []float64
+	// RefFromModelFile says RefMean and RefStd are those recorded in the
+	// model file (export.WithData; LoadReference of the file Watch
+	// watches), as `gokernel serve` has them without --reference: a
+	// reloaded file's statistics then replace them (a file without any
+	// leaves them as they are).
+	RefFromModelFile bool
 	// DriftWindow is the number of input rows per drift score. Default 256.
 	DriftWindow int
 	// FeedbackCapacity is how many recent predictions the feedback endpoint

@@ -51,29 +51,44 @@ type drift struct {
 
 const driftHistory = 512
 
+// newDrift returns a drift scorer; without a reference (mean nil) it
+// scores nothing until setReference gives it one.
 func newDrift(mean, std []float64, window int) *drift {
-	if mean == nil {
-		return nil
+	d := &drift{window: window, last: math.NaN()}
+	d.setReference(mean, std)
+	return d
+}
+
+// setReference replaces the training statistics (a reloaded model file's)
+// and starts a new window; the history stays.
+func (d *drift) setReference(mean, std []float64) {
+	var inv []float64
+	if mean != nil {
+		avg := 0.0
+		for _, s := range std {
+			avg += s
+		}
+		avg /= float64(len(std))
+		floor := math.Max(avg/10, 1e-6)
+		inv = make([]float64, len(std))
+		for j, s := range std {
+			inv[j] = 1 / math.Max(s, floor)
+		}
 	}
-	avg := 0.0
-	for _, s := range std {
-		avg += s
-	}
-	avg /= float64(len(std))
-	floor := math.Max(avg/10, 1e-6)
-	inv := make([]float64, len(std))
-	for j, s := range std {
-		inv[j] = 1 / math.Max(s, floor)
-	}
-	return &drift{mean: mean, invStd: inv, window: window, sum: make([]float64, len(mean)), last: math.NaN()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.mean, d.invStd, d.sum, d.rows = mean, inv, make([]float64, len(mean)), 0
 }
 
 // observe adds rows of x (rows × F); it returns the scores of any windows
 // it completed.
 func (d *drift) observe(x []float32, rows int) []float64 {
-	f := len(d.mean)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	f := len(d.mean)
+	if f == 0 {
+		return nil // no reference
+	}
 	var done []float64
 	for r := 0; r < rows; r++ {
 		row := x[r*f : (r+1)*f]
@@ -107,9 +122,6 @@ func (d *drift) close() float64 {
 }
 
 func (d *drift) snapshot() (last float64, hist []DriftPoint) {
-	if d == nil {
-		return math.NaN(), nil
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.last, append([]DriftPoint(nil), d.history...)

@@ -59,10 +59,11 @@ const rehashEvery = 30
 //
 // The reloaded model keeps the version named in Options.Version; when
 // Options.Version was empty the version is the file hash, and becomes the
-// new file's hash. Replace the file atomically (write a temporary file in
-// the same directory, then rename it over path), as export.Save does: a
-// file caught half-written fails to load and is retried when it changes
-// again. A file that fails to load or does not fit is rejected and logged
+// new file's hash. With Options.RefFromModelFile, drift is then scored
+// against the statistics the new file records (export.WithData). Replace
+// the file atomically (write a temporary file in the same directory, then
+// rename it over path), as export.Save does: a file caught half-written
+// fails to load and is retried when it changes again. A file that fails to load or does not fit is rejected and logged
 // through Options.Log while the old model keeps serving. Watching ends
 // when the server stops.
 func (s *Server) Watch(path string, interval time.Duration) {
@@ -137,7 +138,27 @@ func (s *Server) reload(path, sum string) string {
 		return sum
 	}
 	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
+	if s.opts.RefFromModelFile {
+		s.reloadReference(path)
+	}
 	return sum
+}
+
+// reloadReference takes the drift reference recorded in a reloaded model
+// file, if it has one that fits the input.
+func (s *Server) reloadReference(path string) {
+	mean, std, err := LoadReference(path)
+	switch {
+	case err != nil:
+		s.logf("serve: drift reference of %s not read, the old one stays: %v", path, err)
+	case mean == nil:
+		// saved without statistics: the old ones stay
+	case len(mean) != numel(s.opts.InputShape) || len(std) != len(mean):
+		s.logf("serve: drift reference of %s has %d features, the input %d: the old one stays", path, len(mean), numel(s.opts.InputShape))
+	default:
+		s.drift.setReference(mean, std)
+		s.logf("serve: drift now scored against the statistics recorded in %s", path)
+	}
 }
 
 func (s *Server) logf(format string, args ...any) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -256,4 +257,50 @@ func TestWatchRehashes(t *testing.T) {
 		t.Fatalf("after the rehash poll: version %s, want the new file's %s (old %s)", s.Version(), sum2, sum)
 	}
 	logs.waitLog(t, 1, "as version "+sum2)
+}
+
+// TestWatchReloadsDriftReference serves a model saved with its training
+// data's statistics, then reloads one trained on shifted data: drift is
+// then scored against the new file's statistics (low for the new data),
+// as `gokernel serve` does when the reference came with the model.
+func TestWatchReloadsDriftReference(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	x := tensor.NewRNG(4).Rand(256, 6)
+	shifted := x.AddScalar(3)
+	m := nn.NewSequential(nn.NewLinear(6, 4))
+	if err := export.Save(path, m, export.WithData(data.NewDataset(x, make([]int, 256)))); err != nil {
+		t.Fatal(err)
+	}
+	model, sum, err := LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, std, err := LoadReference(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logSink
+	s, err := Start(model, Options{Name: "m", FileHash: sum, RefMean: mean, RefStd: std, RefFromModelFile: true, DriftWindow: 64, Log: logs.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Watch(path, 20*time.Millisecond)
+	score := func() float64 {
+		t.Helper()
+		if _, err := Infer(s.URL(), "m", "", shifted.Slice(0, 64)); err != nil {
+			t.Fatal(err)
+		}
+		return s.Stats().Drift
+	}
+	if d := score(); !(d > 5) {
+		t.Fatalf("drift of shifted rows against the first file = %v; want > 5", d)
+	}
+	if err := export.Save(path, nn.NewSequential(nn.NewLinear(6, 4)), export.WithData(data.NewDataset(shifted, make([]int, 256)))); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitLog(t, 2, "drift now scored against the statistics recorded in "+path)
+	if d := score(); !(d < 0.5) {
+		t.Fatalf("drift of shifted rows against the reloaded file's statistics = %v; want < 0.5", d)
+	}
 }

@@ -203,10 +203,8 @@ func (s *Server) observeBatch(rows int, x, out []float32) {
 	s.metrics.batchSize.Observe(float64(rows))
 	s.metrics.rows.Add(float64(rows))
 	s.stats.batch(rows)
-	if s.drift != nil {
-		for _, score := range s.drift.observe(x, rows) {
-			s.metrics.drift.Set(score)
-		}
+	for _, score := range s.drift.observe(x, rows) {
+		s.metrics.drift.Set(score)
 	}
 }
 
