@@ -274,7 +274,7 @@ func saveMNIST(t *testing.T, dir string) string {
 // the responses the clients received, and every response is a 200: a
 // request the server read is answered, and one it did not answer it did
 // not count. Several runs, as the race it guards against is a matter of
-// timing.
+// timing; the last with --drain-delay.
 func TestServeCommandSIGTERMLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -282,8 +282,12 @@ func TestServeCommandSIGTERMLosesNothing(t *testing.T) {
 	model := saveMNIST(t, t.TempDir())
 	body := mnistBody(1)
 	stopped := regexp.MustCompile(`stopped after (\d+) requests`)
-	for run := 0; run < 4; run++ {
-		srv := spawn(t, model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0")
+	for run := 0; run < 5; run++ {
+		args := []string{model, "--name", "mnist", "--addr", "127.0.0.1:0", "--watch", "0"}
+		if run == 4 { // clients reconnect during the delay (Connection: close), then the drain
+			args = append(args, "--drain-delay", "300ms")
+		}
+		srv := spawn(t, args...)
 		url, _ := srv.waitReady(t)
 		addr := strings.TrimPrefix(strings.TrimSuffix(url, "/v2/models/mnist/infer"), "http://")
 		req := fmt.Sprintf("POST /v2/models/mnist/infer HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body)

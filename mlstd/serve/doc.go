@@ -71,7 +71,9 @@
 //
 // Stop loses no request it has read: readiness turns false (after
 // Options.DrainDelay the listener closes), and a connection closes only
-// between requests. Idle connections are shut down for reading only, so a
+// between requests. Responses from then on carry Connection: close, so
+// keep-alive connections end at a request boundary, where closing is
+// safe, rather than idle. Idle connections are shut down for reading only, so a
 // request that reached the socket just before is still read and answered
 // (with Connection: close) while an empty socket reads end of file, and
 // a connection that turns idle while draining does the same itself; busy

@@ -532,7 +532,10 @@ func (c *conn) respond(h *head, body []byte, start time.Time) bool {
 			out = append(out, notReadyBody...)
 		}
 	}
-	keep := !h.close && !f.closing.Load()
+	// Not ready (Stop has begun, during DrainDelay too): Connection: close
+	// ends keep-alive connections at a request boundary, where closing is
+	// safe, instead of leaving them idle for Stop to close.
+	keep := !h.close && !f.closing.Load() && s.Ready()
 	var hb [respHeadRoom]byte
 	hd := appendStatus(hb[:0], code, len(out)-respHeadRoom, len(out) > respHeadRoom, !keep)
 	msg := out[respHeadRoom-len(hd):]

@@ -164,6 +164,9 @@ func (s *Server) instrument(ep *endpoint, f func(http.ResponseWriter, *http.Requ
 		s.metrics.inflight.Inc()
 		defer s.metrics.inflight.Dec()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		if !s.Ready() { // draining: close at this request boundary (see conn.respond)
+			w.Header().Set("Connection", "close")
+		}
 		if err := f(sw, r); err != nil {
 			writeError(sw, err)
 		}

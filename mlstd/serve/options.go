@@ -63,7 +63,9 @@ type Options struct {
 	// DrainDelay is how long Stop keeps serving as usual, new connections
 	// included, with readiness already false, before it closes the
 	// listener and drains: time for load balancers (a Kubernetes Service's
-	// endpoints) to stop sending new requests. Default 0.
+	// endpoints) to stop sending new requests. Responses meanwhile carry
+	// Connection: close, so clients' keep-alive connections end cleanly
+	// and reconnect. Default 0.
 	DrainDelay time.Duration
 
 	// RefMean and RefStd are the training data's per-feature mean and

@@ -302,16 +302,19 @@ func TestDrainDelay(t *testing.T) {
 			break
 		}
 	}
-	// A new connection while readiness is false.
+	// A new connection while readiness is false is served, and told to
+	// close after the response, on the fast path and through net/http.
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr}).Post(s.InferURL(), "application/json", strings.NewReader(inferBody("", []int{1, 4}, []float32{1, 0, 0, 0})))
-	if err != nil {
-		t.Fatalf("infer during the drain delay: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("infer during the drain delay: %d; want 200", resp.StatusCode)
+	for _, url := range []string{s.InferURL(), s.InferURL() + "?via=net/http"} {
+		resp, err := (&http.Client{Transport: tr}).Post(url, "application/json", strings.NewReader(inferBody("", []int{1, 4}, []float32{1, 0, 0, 0})))
+		if err != nil {
+			t.Fatalf("infer during the drain delay: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !resp.Close {
+			t.Errorf("infer %s during the drain delay: %d, Connection: close %v; want 200 and close", url, resp.StatusCode, resp.Close)
+		}
 	}
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
