@@ -121,9 +121,9 @@
 // global frame all top-level code shares, a slot for every intermediate
 // value of every chunk (`nn.NewSequential(nn.NewLinear(784, 128), ...)`
 // kept each old model's layers that way), never cleared nor reused. After
-// each chunk ran, release (yaegiroots.go) drops the trees and clears the
-// slots the chunk added that no global names, and cuts the frame layout
-// back so the next chunk reuses them. Slots stay when something may still
+// each cell, release (yaegiroots.go) drops the trees and clears the slots
+// the cell's chunks added that no global names, and cuts the frame layout
+// back so the next cell reuses them. Slots stay when something may still
 // read them: globals (also a global's old slot after `x := e` retyped it:
 // functions compiled before still use it), receivers that method values
 // bound at top level read at each call, and (index only) slots of func

@@ -176,7 +176,7 @@ func (s *Session) reset() error {
 	// What the bootstrap compiled stays as it is (freeze first).
 	s.rel = releaser{}
 	s.rel.freeze(s.yi)
-	s.rel.release(s.yi, nil)
+	s.rel.release(s.yi)
 	return nil
 }
 
@@ -274,6 +274,7 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	defer func() {
 		host.SetSink(nil, false)
 		s.outs.flush()
+		s.rel.release(s.yi)
 	}()
 
 	if m, ok := s.magic(ctx, n, code, out); ok {
@@ -319,7 +320,7 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 		select {
 		case r := <-done:
 			s.epoch++
-			s.rel.release(s.yi, prog)
+			s.rel.done(prog)
 			return r.v, r.err
 		case <-intr:
 			intr = nil

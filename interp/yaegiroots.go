@@ -31,10 +31,10 @@ import (
 //     copies the whole global frame when it is created (frame.clone), pins
 //     a copy of all of them, its own old closures included.
 //
-// release undoes this after each chunk has run: it drops roots and scope
-// children, clears the global frame's slots the chunk added that no global
+// release undoes this after each cell: it drops roots and scope children,
+// clears the global frame's slots the cell's chunks added that no global
 // names (their code will never run again), and truncates the frame layout
-// to the last slot that must stay, so the next chunk reuses the slots.
+// to the last slot that must stay, so the next cell reuses the slots.
 // Slots that stay: those of symbols of a package scope (globals; a global
 // redeclared with another type keeps its old slot, which functions
 // compiled earlier still use), slots read later through a method value or
@@ -130,10 +130,15 @@ func private(v reflect.Value, idx []int) reflect.Value {
 }
 
 // releaser tracks which slots of an interpreter's global frame release
-// may still clear: those at and above mark.
+// may still clear (those at and above mark) and the chunks that ran since
+// the last release.
 type releaser struct {
 	mark int
+	ran  []*yaegi.Program
 }
+
+// done records that prog ran to its end.
+func (r *releaser) done(prog *yaegi.Program) { r.ran = append(r.ran, prog) }
 
 // globalLen is the length of the global frame layout.
 func globalLen(yi *yaegi.Interpreter) int {
@@ -144,15 +149,17 @@ func globalLen(yi *yaegi.Interpreter) int {
 }
 
 // freeze makes release leave every slot allocated so far alone: a chunk
-// stopped by force may still be running on them.
+// abandoned after an interrupt may still be running on them.
 func (r *releaser) freeze(yi *yaegi.Interpreter) {
 	r.mark = max(r.mark, globalLen(yi))
+	r.ran = nil
 }
 
 // release frees what yaegi keeps of the chunks compiled since the last
-// call; prog is the one that ran last (nil if none did), the others were
-// only compiled. It must not run while a chunk runs.
-func (r *releaser) release(yi *yaegi.Interpreter, prog *yaegi.Program) {
+// call (those that ran were passed to done). No chunk may be running.
+func (r *releaser) release(yi *yaegi.Interpreter) {
+	ran := r.ran
+	r.ran = nil
 	if layoutErr != nil {
 		return
 	}
@@ -204,7 +211,7 @@ func (r *releaser) release(yi *yaegi.Interpreter, prog *yaegi.Program) {
 	for it := private(iv, l.scopes).MapRange(); it.Next(); {
 		scan(it.Value())
 	}
-	if prog != nil {
+	for _, prog := range ran {
 		r.receivers(private(reflect.ValueOf(prog).Elem(), l.root), mark)
 	}
 
