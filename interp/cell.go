@@ -98,10 +98,24 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 			}
 			result = res
 		}
-		check.commit(s.types, k)
+		check.commit(s.types, k, s.isType)
 		ran[k] = true
 	}
 	return result, nil
+}
+
+// decl returns the source of s.decls[key] ("type T", "method T.M").
+func (s *Session) decl(key string) (string, bool) {
+	s.state.Lock()
+	defer s.state.Unlock()
+	d, ok := s.decls[key]
+	return d, ok
+}
+
+// isType reports whether a cell declared a type name.
+func (s *Session) isType(name string) bool {
+	_, ok := s.decl("type " + name)
+	return ok
 }
 
 // lineRange is a range of a cell's lines, from and to included.

@@ -33,8 +33,9 @@ import (
 //
 // It errs on the side of silence: anything it is unsure of is left to
 // yaegi, whose errors the engine annotates with what already ran.
-// The check's result (nil when it could not judge) records what each unit
-// defines, for the session's view once the unit has run.
+// The check's result records what each unit defines, for the session's
+// view once the unit has run (of unknown type where the check could not
+// judge the cell).
 func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, *cellCheck, error) {
 	if len(us) == 0 {
 		return nil, nil, nil
@@ -54,23 +55,37 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		}
 		files[i] = f
 	}
-	known := map[string]bool{} // defined in the session already
-	for name := range s.globals() {
-		known[name] = true
-	}
-	s.state.Lock()
-	for name := range s.imports {
-		known[name] = true
-	}
-	for k := range s.decls {
-		if name, ok := strings.CutPrefix(k, "type "); ok {
-			known[name] = true
+	// Defined in the session already: what the type view knows (every
+	// global a cell defined), imports and types; yaegi's own list of
+	// globals, costly in a large session, only to settle a name not found
+	// otherwise.
+	var globals map[string]bool
+	known := func(name string, ask bool) bool {
+		if _, ok := s.types.names[name]; ok {
+			return true
 		}
+		s.state.Lock()
+		_, imp := s.imports[name]
+		s.state.Unlock()
+		if imp || s.isType(name) {
+			return true
+		}
+		if globals == nil && ask {
+			globals = map[string]bool{}
+			for name := range s.globals() {
+				globals[name] = true
+			}
+		}
+		return globals[name]
 	}
-	s.state.Unlock()
 	defs := map[string]*ast.Ident{} // defined at the top level of this cell: the first definition
 	defUnit := map[string]int{}
+	unchecked := &cellCheck{view: s.types} // what each unit defines, if the check is skipped
 	def := func(id *ast.Ident, u int) {
+		if id.Name != "_" {
+			unchecked.defs = append(unchecked.defs, [2]string{id.Name, ""})
+			unchecked.unitOf = append(unchecked.unitOf, u)
+		}
 		if _, ok := defs[id.Name]; !ok {
 			defs[id.Name], defUnit[id.Name] = id, u
 		}
@@ -115,7 +130,7 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		}
 	}
 	if dotImport {
-		return nil, nil, nil
+		return nil, unchecked, nil
 	}
 	// uses[i]: the names unit i takes from other units of this cell.
 	uses := make([][]*ast.Ident, len(us))
@@ -135,11 +150,11 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 	for i := range us {
 		for _, id := range uses[i] {
 			name := id.Name
-			if known[name] {
+			if known(name, false) {
 				continue
 			}
 			if d, ok := defUnit[name]; ok {
-				if d == i || at[d] < at[i] {
+				if d == i || at[d] < at[i] || known(name, true) {
 					continue // (a file's imports are unresolved names)
 				}
 				msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
@@ -158,7 +173,7 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 				}
 				return nil, nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 			}
-			if _, auto := autoPackages[name]; auto || types.Universe.Lookup(name) != nil {
+			if _, auto := autoPackages[name]; auto || types.Universe.Lookup(name) != nil || known(name, true) {
 				continue
 			}
 			msg := cellPos(fmt.Sprintf("%s: undefined: %s", fset.Position(id.Pos()), name))
@@ -166,9 +181,12 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 			return nil, nil, &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}
 		}
 	}
-	check, err := s.typecheck(n, fset, us, files, order, known)
+	check, err := s.typecheck(n, fset, us, files, order, globals)
 	if err != nil {
 		return nil, nil, err
+	}
+	if check == nil {
+		check = unchecked
 	}
 	return order, check, nil
 }

@@ -92,16 +92,34 @@ type cellCheck struct {
 	retype map[int]bool
 }
 
-// commit records the definitions of unit u, which has run.
-func (c *cellCheck) commit(v *typeView, u int) {
+// commit records the definitions of unit u, which has run; isType tells
+// whether a name of unknown type is a type.
+func (c *cellCheck) commit(v *typeView, u int, isType func(string) bool) {
 	if c == nil || c.view != v {
 		return
 	}
 	for i, d := range c.defs {
-		if c.unitOf[i] == u {
-			v.names[d[0]] = d[1]
+		if c.unitOf[i] != u {
+			continue
 		}
+		if d[1] == "" {
+			v.invalid(d[0], isType(d[0]))
+			continue
+		}
+		v.names[d[0]] = d[1]
 	}
+}
+
+// invalid makes name a global (or type) of invalid type in the view.
+func (v *typeView) invalid(name string, isType bool) string {
+	in := v.fresh(name)
+	if isType {
+		v.pkg.Scope().Insert(types.NewTypeName(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
+	} else {
+		v.pkg.Scope().Insert(types.NewVar(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
+	}
+	v.names[name] = in
+	return in
 }
 
 // forget drops what the view knew of the names unit u defines: u failed
@@ -134,7 +152,10 @@ func genericMember(p, name string) bool {
 
 // typecheck checks the cell whose units us were parsed into files (with
 // fset), to run in order. It returns nil, nil when it cannot judge the cell.
-func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.File, order []int, known map[string]bool) (*cellCheck, error) {
+//
+// globals, when precheck asked yaegi for them (nil otherwise), are the
+// names of the session's globals.
+func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.File, order []int, globals map[string]bool) (*cellCheck, error) {
 	v := s.types
 	scope := v.pkg.Scope()
 	s.state.Lock()
@@ -143,10 +164,6 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		if !strings.HasPrefix(name, "__gk") {
 			imports[name] = p
 		}
-	}
-	decls := make(map[string]string, len(s.decls))
-	for k, d := range s.decls {
-		decls[k] = d
 	}
 	s.state.Unlock()
 	// The internal name of a global at this point of the cell: the cell's
@@ -159,21 +176,15 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		in, ok := v.names[name]
 		return in, ok
 	}
-	// Globals the view does not describe are of invalid type.
-	for name := range known {
-		if _, ok := cur(name); ok || strings.HasPrefix(name, "__gk") {
-			continue
+	// A global or type the view does not describe (a cell that failed
+	// defined it, or the view missed it) is of invalid type.
+	unknown := func(name string) (string, bool) {
+		_, isType := s.decl("type " + name)
+		if !isType && !globals[name] || strings.HasPrefix(name, "__gk") {
+			return "", false
 		}
-		if _, isImport := imports[name]; isImport {
-			continue
-		}
-		in := v.fresh(name)
-		if _, isType := decls["type "+name]; isType {
-			scope.Insert(types.NewTypeName(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
-		} else {
-			scope.Insert(types.NewVar(token.NoPos, v.pkg, in, types.Typ[types.Invalid]))
-		}
-		v.names[name] = in
+		in := v.invalid(name, isType)
+		return in, true
 	}
 	fileImports := map[string]*ast.ImportSpec{}
 	var cellDecls []ast.Decl
@@ -182,6 +193,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	c := &cellCheck{view: v, retype: map[int]bool{}}
 	shown := map[token.Pos]bool{} // top-level calls: their value may be the result
 	quiet := map[token.Pos]bool{} // composite literal keys that may name a renamed global
+	refs := map[string]bool{}     // the session's objects the cell names
 	var assigns []struct {
 		unit  int
 		names [][2]string // (old internal, new internal)
@@ -222,8 +234,13 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		}
 		// Uses of names defined before this point.
 		for _, id := range f.Unresolved {
-			if in, ok := cur(id.Name); ok {
+			in, ok := cur(id.Name)
+			if !ok {
+				in, ok = unknown(id.Name)
+			}
+			if ok {
 				id.Name = in
+				refs[in] = true
 			}
 		}
 		// Keys of composite literals are left as they are: a field name
@@ -233,6 +250,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			if in, ok := cur(id.Name); ok && in != id.Name {
 				quiet[id.Pos()] = true
 			}
+			refs[id.Name] = true
 		}
 		define := func(id *ast.Ident) {
 			if id.Name == "_" {
@@ -348,7 +366,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 						fileImports[name] = sp
 					case *ast.TypeSpec:
 						name := sp.Name.Name
-						if old, ok := decls["type "+name]; ok {
+						if old, ok := s.decl("type " + name); ok {
 							if old != srcs[sp] {
 								return nil, redefinitionError(n, []string{typeRedefinition(name, old)})
 							}
@@ -373,13 +391,13 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 				if d.Recv != nil {
 					recv := recvs[d]
 					key := "method " + recv + "." + d.Name.Name
-					if old, ok := decls[key]; ok {
+					if old, ok := s.decl(key); ok {
 						if old != srcs[d] {
 							return nil, redefinitionError(n, []string{methodRedefinition(recv, d.Name.Name)})
 						}
 						continue
 					}
-					if _, ok := decls["type "+recv]; ok {
+					if _, ok := s.decl("type " + recv); ok {
 						// A method added to an earlier cell's type.
 						if hasMethod(scope, cur, recv, d.Name.Name) {
 							// An earlier check added it, and that cell did
@@ -492,10 +510,11 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	pkg := v.pkg
 	if len(c.defs) == 0 && len(added) == 0 {
 		// A cell that defines nothing leaves nothing in the view: it is
-		// checked in a package of its own holding the session's objects,
-		// so its file and scopes do not stay in the view's package.
+		// checked in a package of its own holding the session's objects
+		// it names, so its file and scopes do not stay in the view's
+		// package.
 		pkg = types.NewPackage("main", "main")
-		for _, in := range v.names {
+		for in := range refs {
 			if obj := scope.Lookup(in); obj != nil {
 				pkg.Scope().Insert(obj)
 			}
