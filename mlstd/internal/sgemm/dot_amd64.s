@@ -62,9 +62,10 @@ TEXT ·dotRowAVX512(SB), NOSPLIT, $0-32
 	VPXORD Z7, Z7, Z7
 	XORQ AX, AX
 
-rowloop:
 	CMPQ AX, BX
 	JGE  rowtail
+
+rowloop:
 	VMOVUPS (SI)(AX*1), Z16
 	VFMADD231PS (DI)(AX*1), Z16, Z0
 	VFMADD231PS (DX)(AX*1), Z16, Z1
@@ -75,7 +76,8 @@ rowloop:
 	VFMADD231PS (R12)(AX*1), Z16, Z6
 	VFMADD231PS (R13)(AX*1), Z16, Z7
 	ADDQ $64, AX
-	JMP  rowloop
+	CMPQ AX, BX
+	JLT  rowloop
 
 rowtail:
 	TESTQ CX, CX
@@ -164,9 +166,10 @@ TEXT ·dotTileAVX512(SB), NOSPLIT, $0-32
 	VPXORD Z15, Z15, Z15
 	XORQ AX, AX
 
-tileloop:
 	CMPQ AX, BX
 	JGE  tiletail
+
+tileloop:
 	VMOVUPS (SI)(AX*1), Z16
 	VMOVUPS (DI)(AX*1), Z17
 	VMOVUPS (R8)(AX*1), Z18
@@ -180,7 +183,8 @@ tileloop:
 	VMOVUPS (R13)(AX*1), Z23
 	FMA4x16(Z23, Z3, Z7, Z11, Z15)
 	ADDQ $64, AX
-	JMP  tileloop
+	CMPQ AX, BX
+	JLT  tileloop
 
 tiletail:
 	TESTQ CX, CX
@@ -276,9 +280,10 @@ TEXT ·dotRowAVX2(SB), NOSPLIT, $0-32
 	VXORPS Y7, Y7, Y7
 	XORQ AX, AX
 
-row2loop:
 	CMPQ AX, BX
 	JGE  row2tail
+
+row2loop:
 	VMOVUPS (SI)(AX*1), Y8
 	VFMADD231PS (DI)(AX*1), Y8, Y0
 	VFMADD231PS (DX)(AX*1), Y8, Y1
@@ -289,7 +294,8 @@ row2loop:
 	VFMADD231PS (R12)(AX*1), Y8, Y6
 	VFMADD231PS (R13)(AX*1), Y8, Y7
 	ADDQ $32, AX
-	JMP  row2loop
+	CMPQ AX, BX
+	JLT  row2loop
 
 row2tail:
 	TESTQ CX, CX
@@ -350,9 +356,10 @@ TEXT ·dotTileAVX2(SB), NOSPLIT, $0-32
 	VXORPS Y7, Y7, Y7
 	XORQ AX, AX
 
-tile2loop:
 	CMPQ AX, BX
 	JGE  tile2tail
+
+tile2loop:
 	VMOVUPS (SI)(AX*1), Y8
 	VMOVUPS (DI)(AX*1), Y9
 	VMOVUPS (R10)(AX*1), Y10
@@ -364,7 +371,8 @@ tile2loop:
 	VMOVUPS (R13)(AX*1), Y13
 	FMA2x8(Y13, Y3, Y7)
 	ADDQ $32, AX
-	JMP  tile2loop
+	CMPQ AX, BX
+	JLT  tile2loop
 
 tile2tail:
 	TESTQ CX, CX
