@@ -174,3 +174,11 @@ func writeConnection(t testing.TB, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRerunMemory re-runs a model-building cell 100 times in the real
+// kernel (testdata/test_memory.py) and fails if each run keeps more than
+// 24 KiB of live heap, as the kernel reports it (the model was kept: 400 KB).
+func TestRerunMemory(t *testing.T) {
+	needClients(t, "jupyter_client", "zmq")
+	runPython(t, "test_memory", nil)
+}
