@@ -463,3 +463,30 @@ func TestServeOnlyBinaryLinksNoNotebook(t *testing.T) {
 		}
 	}
 }
+
+// TestMainExitsAndMessages: exit statuses and messages of the command as
+// a program of its own; errors from mlstd/serve are not prefixed twice.
+func TestMainExitsAndMessages(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.safetensors")
+	if err := os.WriteFile(bad, []byte("not a model"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{filepath.Join(dir, "missing.safetensors")}, 1, "gokernel-serve: open " + filepath.Join(dir, "missing.safetensors") + ": no such file or directory\n"},
+		{[]string{bad}, 1, "gokernel-serve: "},
+		{[]string{}, 2, "gokernel-serve: want exactly one model file, got 0 arguments\nusage: gokernel-serve MODEL"},
+		{[]string{"--bogus", "m"}, 2, "usage: gokernel-serve MODEL"},
+		{[]string{"-h"}, 0, "usage: gokernel-serve MODEL [flags]"},
+	} {
+		var stderr strings.Builder
+		code := Main(context.Background(), "gokernel-serve", c.args, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.want) || strings.Contains(stderr.String(), "serve: serve:") {
+			t.Errorf("gokernel-serve %q: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), c.code, c.want)
+		}
+	}
+}
