@@ -299,6 +299,9 @@ func parseBool(s string) (bool, bool) {
 // parseFloat parses a decimal number, allowing surrounding spaces and
 // "inf"/"-inf"; NaN is refused (it is a missing-value token).
 func parseFloat(s string) (float64, error) {
+	if v, ok := simpleFloat(s); ok {
+		return v, nil
+	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
@@ -310,6 +313,48 @@ func parseFloat(s string) (float64, error) {
 		return 0, fmt.Errorf("NaN")
 	}
 	return v, nil
+}
+
+// pow10 holds the powers of ten that a float64 represents exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// simpleFloat parses the common form of a CSV number — an optional sign,
+// at most 15 digits and at most one point, nothing else — as m/10^k with
+// m and 10^k exact in a float64, so the one rounding of the division gives
+// the correctly rounded value strconv.ParseFloat would (a test compares
+// them). Anything else reports false and goes to strconv.
+func simpleFloat(s string) (float64, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, i = s[0] == '-', 1
+	}
+	var m uint64
+	digits, point := 0, -1
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			if digits++; digits > 15 {
+				return 0, false
+			}
+		case c == '.' && point < 0:
+			point = digits
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	v := float64(m)
+	if point >= 0 {
+		v /= pow10[digits-point]
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}

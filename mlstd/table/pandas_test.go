@@ -88,6 +88,41 @@ func randomCSV(t testing.TB, n int, seed uint64) string {
 	return path
 }
 
+// randomJSONLines writes n JSON objects with ints, floats, strings and
+// bools, some null and some keys absent.
+func randomJSONLines(t testing.TB, n int, seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 2))
+	path := filepath.Join(t.TempDir(), "random.jsonl")
+	var b strings.Builder
+	for i := range n {
+		obj := map[string]any{
+			"id":    i,
+			"count": r.IntN(1000) - 500,
+			"x":     r.NormFloat64() * 10,
+			"name":  fmt.Sprintf("n%d \"%d\"", r.IntN(30), i%3),
+			"ok":    r.IntN(2) == 0,
+		}
+		for _, k := range []string{"count", "x", "name"} {
+			switch r.IntN(40) {
+			case 0:
+				obj[k] = nil
+			case 1:
+				delete(obj, k)
+			}
+		}
+		line, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // pandasRead is what the pandas side reports about a CSV file.
 type pandasRead struct {
 	Rows    int
@@ -103,7 +138,10 @@ const pandasReadScript = `
 import json, sys, math
 import pandas as pd
 args = json.load(sys.stdin)
-df = pd.read_csv(args["path"], na_values=["?"], parse_dates=args["dates"])
+if args["path"].endswith(".jsonl"):
+    df = pd.read_json(args["path"], lines=True, convert_dates=False)
+else:
+    df = pd.read_csv(args["path"], na_values=["?"], parse_dates=args["dates"])
 out = {"rows": len(df), "columns": list(df.columns), "dtypes": [str(t) for t in df.dtypes],
        "missing": [int(df[c].isna().sum()) for c in df.columns], "values": [], "stats": [], "toptie": []}
 def val(v):
@@ -140,9 +178,14 @@ func TestReadAgainstPandas(t *testing.T) {
 	}{
 		{"testdata/penguins.csv", []string{"date"}},
 		{randomCSV(t, 3000, 5), nil},
+		{randomJSONLines(t, 2000, 6), nil},
 	} {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
-			tb, err := ReadCSV(tc.path, CSVOptions{})
+			read := func(path string) (*Table, error) { return ReadCSV(path, CSVOptions{}) }
+			if strings.HasSuffix(tc.path, ".jsonl") {
+				read = ReadJSONLines
+			}
+			tb, err := read(tc.path)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -212,6 +213,68 @@ func TestQuantilesBySelection(t *testing.T) {
 			if a != want(0.25) || b != want(0.5) || c != want(0.75) {
 				t.Fatalf("%v: quartiles %v %v %v, sorting gives %v %v %v", sorted, a, b, c, want(0.25), want(0.5), want(0.75))
 			}
+		}
+	}
+}
+
+// TestDisplay: a table, a description and the charts render in a
+// notebook's forms, missing values shown as NA and text escaped.
+func TestDisplay(t *testing.T) {
+	tb := mustRead(t, "name,v,w\n<b>x</b>,1,2\ny,NA,3\nz,2.5,NA\n", CSVOptions{})
+	if h := tb.HTML(); !strings.Contains(h, "&lt;b&gt;x&lt;/b&gt;") || !strings.Contains(h, "<td>NA</td>") || !strings.Contains(h, "3 rows × 3 columns") {
+		t.Errorf("table HTML: %s", h)
+	}
+	if h := tb.Describe().HTML(); !strings.Contains(h, "<td>missing</td><td>0</td><td>1</td><td>1</td>") {
+		t.Errorf("describe HTML: %s", h)
+	}
+	long := tb.Take(make([]int, 30))
+	if s := long.String(); strings.Count(s, "\n") != 14 || !strings.Contains(s, "…") {
+		t.Errorf("a 30-row table shows %d lines:\n%s", strings.Count(s, "\n"), s)
+	}
+	for name, f := range map[string]interface {
+		Err() error
+		PNG() []byte
+	}{
+		"hist":    tb.Hist("v", 10),
+		"bar":     tb.Hist("name", 0),
+		"scatter": tb.Scatter("v", "w"),
+	} {
+		if f.Err() != nil || len(f.PNG()) == 0 {
+			t.Errorf("%s: %v", name, f.Err())
+		}
+	}
+}
+
+// TestSimpleFloatIsStrconv compares the fast number parser with
+// strconv.ParseFloat on random decimals of every length and on edge cases.
+func TestSimpleFloatIsStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	cases := []string{"0", "-0", "+1", "1.", ".5", "-.5", "007.50", "999999999999999", "0.000000000000001", "123456789.012345"}
+	for range 200000 {
+		n := 1 + r.IntN(17)
+		b := make([]byte, 0, n+2)
+		if r.IntN(3) == 0 {
+			b = append(b, '-')
+		}
+		dot := r.IntN(n + 1)
+		for k := range n {
+			if k == dot {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+r.IntN(10)))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		want, err := strconv.ParseFloat(s, 64)
+		got, ok := simpleFloat(s)
+		if ok && (err != nil || math.Float64bits(got) != math.Float64bits(want)) {
+			t.Fatalf("%q: %v, strconv %v (%v)", s, got, want, err)
+		}
+	}
+	for _, s := range []string{"", "-", ".", "1e5", "1.2.3", " 1", "1,5", "0x10", "1_000", "inf", "1234567890123456"} {
+		if _, ok := simpleFloat(s); ok {
+			t.Errorf("%q: taken by the fast path", s)
 		}
 	}
 }
