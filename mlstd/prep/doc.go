@@ -29,6 +29,11 @@
 //   - StandardScaler: (x − mean)/std with the population std; MinMaxScaler:
 //     (x − min)/(max − min)
 //
+// Any type with those two methods is a step, also one defined in a
+// notebook cell; give such a step to AddSteps in a []prep.Transformer
+// (yaegi cannot pass an interpreted value through Add's variadic
+// parameter).
+//
 // Steps are structs whose exported fields are their options and whose
 // zero value is the common choice (&prep.StandardScaler{}, &prep.OneHot{}
 // fails on unknown categories). A step instance belongs to one pipeline

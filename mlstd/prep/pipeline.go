@@ -37,6 +37,8 @@ type part struct {
 func NewPipeline() *Pipeline { return &Pipeline{} }
 
 // Add sends the named columns through steps, in order, and returns p.
+// A step whose type is defined in a notebook cell must go through
+// AddSteps: the interpreter cannot pass it as a variadic argument.
 func (p *Pipeline) Add(cols []string, steps ...Transformer) *Pipeline { return p.AddSteps(cols, steps) }
 
 // AddSteps is Add with the steps in a slice.
