@@ -22,7 +22,7 @@ import (
 // exactly what was learnt to any table with the same columns.
 type Pipeline struct {
 	parts    []part
-	target   string
+	targets  []string // one for Classify, one or more for Regress
 	classify bool
 	classes  []string // learnt class names when classifying
 	features []string // output names, known after Fit
@@ -52,14 +52,14 @@ func (p *Pipeline) AddSteps(cols []string, steps []Transformer) *Pipeline {
 // numbered in the sorted order of the classes Fit sees (sklearn's
 // LabelEncoder), and returns p.
 func (p *Pipeline) Classify(target string) *Pipeline {
-	p.target, p.classify = target, true
+	p.targets, p.classify = []string{target}, true
 	return p
 }
 
-// Regress makes the named number column the target of Dataset, as float
-// targets, and returns p.
-func (p *Pipeline) Regress(target string) *Pipeline {
-	p.target, p.classify = target, false
+// Regress makes the named number columns the targets of Dataset, as
+// float targets of shape [rows, len(targets)], and returns p.
+func (p *Pipeline) Regress(targets ...string) *Pipeline {
+	p.targets, p.classify = append([]string(nil), targets...), false
 	return p
 }
 
@@ -93,7 +93,7 @@ func (p *Pipeline) run(t *table.Table, fit bool) (*tensor.Tensor, error) {
 	if len(p.parts) == 0 {
 		return nil, fmt.Errorf("prep: the pipeline has no columns (Add some)")
 	}
-	if fit && p.target != "" {
+	if fit && len(p.targets) > 0 {
 		if err := p.fitTarget(t); err != nil {
 			return nil, err
 		}
@@ -147,10 +147,11 @@ func (p *Pipeline) run(t *table.Table, fit bool) (*tensor.Tensor, error) {
 
 // fitTarget learns the classes of a Classify target.
 func (p *Pipeline) fitTarget(t *table.Table) error {
-	c, err := p.targetColumn(t)
+	cols, err := p.targetColumns(t)
 	if err != nil || !p.classify {
 		return err
 	}
+	c := cols[0]
 	cats, err := categories([]*table.Column{c}, "Classify")
 	if err != nil {
 		return err
@@ -159,40 +160,52 @@ func (p *Pipeline) fitTarget(t *table.Table) error {
 	return nil
 }
 
-func (p *Pipeline) targetColumn(t *table.Table) (*table.Column, error) {
-	if !t.Has(p.target) {
-		return nil, fmt.Errorf("prep: the table has no target column %q (columns: %s)", p.target, strings.Join(t.Names(), ", "))
+// targetColumns returns the target columns of t, checked.
+func (p *Pipeline) targetColumns(t *table.Table) ([]*table.Column, error) {
+	var cols []*table.Column
+	for _, name := range p.targets {
+		if !t.Has(name) {
+			return nil, fmt.Errorf("prep: the table has no target column %q (columns: %s)", name, strings.Join(t.Names(), ", "))
+		}
+		c := t.Col(name)
+		if c.Missing() > 0 {
+			return nil, fmt.Errorf("prep: the target %q has %d missing values (t.DropMissing(%q) leaves those rows out)", name, c.Missing(), name)
+		}
+		if !p.classify && !c.Kind().Numeric() {
+			return nil, fmt.Errorf("prep: the regression target %q holds %vs, not numbers", name, c.Kind())
+		}
+		cols = append(cols, c)
 	}
-	c := t.Col(p.target)
-	if c.Missing() > 0 {
-		return nil, fmt.Errorf("prep: the target %q has %d missing values (t.DropMissing(%q) leaves those rows out)", p.target, c.Missing(), p.target)
-	}
-	if !p.classify && !c.Kind().Numeric() {
-		return nil, fmt.Errorf("prep: the regression target %q holds %vs, not numbers", p.target, c.Kind())
-	}
-	return c, nil
+	return cols, nil
 }
 
 // Dataset returns t as a dataset for train.Fit and package metrics: X is
 // Transform(t) and the targets come from the column named by Classify
-// (Y, with Classes) or Regress (Targets, shape [rows, 1]). A class that
-// Fit did not see is an error.
+// (Y, with Classes) or the columns named by Regress (Targets, shape
+// [rows, targets]). A class that Fit did not see is an error.
 func (p *Pipeline) Dataset(t *table.Table) (*data.Dataset, error) {
-	if p.target == "" {
+	if len(p.targets) == 0 {
 		return nil, fmt.Errorf("prep: the pipeline has no target (call Classify or Regress before Fit)")
 	}
 	x, err := p.Transform(t)
 	if err != nil {
 		return nil, err
 	}
-	c, err := p.targetColumn(t)
+	cols, err := p.targetColumns(t)
 	if err != nil {
 		return nil, err
 	}
 	if !p.classify {
-		return data.NewRegression(x, tensor.FromFloat64(c.Floats(), t.Rows(), 1)), nil
+		n, k := t.Rows(), len(cols)
+		y := make([]float32, n*k)
+		for j, c := range cols {
+			for i, v := range c.Floats() {
+				y[i*k+j] = float32(v)
+			}
+		}
+		return data.NewRegression(x, tensor.New(y, n, k)), nil
 	}
-	codes, err := encode(c, p.classes, Error, "Classify")
+	codes, err := encode(cols[0], p.classes, Error, "Classify")
 	if err != nil {
 		return nil, err
 	}
@@ -214,12 +227,12 @@ func (p *Pipeline) String() string {
 			b.WriteString(" " + stepName(s))
 		}
 	}
-	if p.target != "" {
+	if len(p.targets) > 0 {
 		role := "regress"
 		if p.classify {
 			role = "classify"
 		}
-		fmt.Fprintf(&b, "\n  target %s: %s", p.target, role)
+		fmt.Fprintf(&b, "\n  target %s: %s", strings.Join(p.targets, ", "), role)
 	}
 	return b.String()
 }

@@ -139,3 +139,23 @@ func TestRegressionEndToEnd(t *testing.T) {
 }
 
 func formatF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestSeveralTargets: Regress with two columns gives [rows, 2] targets
+// in the order named.
+func TestSeveralTargets(t *testing.T) {
+	tb := read(t, "c,y,z\na,1,10\nb,2,20\na,3,30\n")
+	p := NewPipeline().Add([]string{"c"}, &OneHot{}).Regress("z", "y")
+	if err := p.Fit(tb); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := p.Dataset(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ds.Targets.Shape(), []int{3, 2}) || !slices.Equal(ds.Targets.Data(), []float32{10, 1, 20, 2, 30, 3}) {
+		t.Errorf("targets %v %v", ds.Targets.Shape(), ds.Targets.Data())
+	}
+	if !strings.Contains(p.String(), "target z, y: regress") {
+		t.Errorf("pipeline:\n%v", p)
+	}
+}
