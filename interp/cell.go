@@ -261,9 +261,11 @@ func (s *Session) runResult(ctx context.Context, n int, rw *rewriter, es *ast.Ex
 	return mimeOf(r.v, r.text), nil
 }
 
-// redefineAsAssign returns stmts with top-level `x := e` / `var x = e` of
-// already-defined globals turned into assignments (so the old value is
-// freed and existing closures see the new one), or nil if nothing changes.
+// redefineAsAssign returns stmts with top-level `x := e` / `var x = e` /
+// `var x T` of already-defined globals turned into assignments (`x = e`,
+// `x = *new(T)`: the old value is freed, yaegi would keep it in the old
+// variable's slot, and existing closures see the new one), or nil if
+// nothing changes.
 func redefineAsAssign(stmts []ast.Stmt, globals map[string]reflect.Value) []ast.Stmt {
 	changed := false
 	out := make([]ast.Stmt, len(stmts))
@@ -302,8 +304,17 @@ func redefineAsAssign(stmts []ast.Stmt, globals map[string]reflect.Value) []ast.
 			for _, nm := range vs.Names {
 				names = append(names, nm)
 			}
-			if len(vs.Values) > 0 && allKnown(names) {
+			switch {
+			case len(vs.Values) > 0 && allKnown(names):
 				out[i] = &ast.AssignStmt{Lhs: names, Tok: token.ASSIGN, Rhs: vs.Values}
+				changed = true
+			case vs.Type != nil && allKnown(names):
+				// var x T: x = *new(T)
+				var zeros []ast.Expr
+				for range names {
+					zeros = append(zeros, &ast.StarExpr{X: call(ident("new"), vs.Type)})
+				}
+				out[i] = &ast.AssignStmt{Lhs: names, Tok: token.ASSIGN, Rhs: zeros}
 				changed = true
 			}
 		}

@@ -27,6 +27,7 @@
 //     becomes `x = e` when e has x's type (no leak of the old value, and
 //     closures see the new one); otherwise x is declared anew with e's type
 //     (where the check could not type x or e: `x = e` if it compiles);
+//     `var x T` of an existing x of type T becomes `x = *new(T)` alike;
 //   - a trailing expression is evaluated on its own and its value becomes the
 //     result: text/plain from Go's %v, rich forms from mlstd/display.MIME;
 //   - a new top-level definition yaegi cannot type (indexing, slicing or a

@@ -10,12 +10,14 @@ import (
 
 // rerunCells are the cells of issue 15 whose re-runs must retain (almost)
 // nothing: a model built from layers passed to a variadic interface
-// parameter, a function definition, a loop accumulating into a global, and
-// a training cell (after setup).
+// parameter, a function definition, a loop accumulating into a global, a
+// var declared without a value and then filled, and a training cell (after
+// setup).
 var rerunCells = []struct{ name, setup, code string }{
 	{"model", "", "model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))"},
 	{"func", "", "func scale(x float64) float64 { return x * 2 }"},
 	{"loop", "", "acc := 0.0\nfor i := 0; i < 100; i++ {\n\tacc += float64(i)\n}\nacc"},
+	{"var", "", "var samples []float64\nsamples = make([]float64, 100000)"},
 	{"train", "ds := data.Blobs(256, 784, 10, 1, 1)", `nn.Seed(1)
 model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))
 opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01, Momentum: 0.9})

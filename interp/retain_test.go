@@ -16,7 +16,7 @@ func TestRerunRetainsLittle(t *testing.T) {
 	}
 	for _, c := range rerunCells {
 		s := newSession(t)
-		if per := retainedPerRun(t, s, c.setup, c.code, 10, 60); per > 3*8<<10 {
+		if per := retainedPerRun(t, s, c.setup, c.code, 5, 40); per > 3*8<<10 {
 			t.Errorf("re-running %s kept %.0f bytes per run; want < %d", c.name, per, 3*8<<10)
 		}
 	}
@@ -95,5 +95,21 @@ func TestRedefinedFuncs(t *testing.T) {
 		{code: "g()", result: "2"},
 		{code: "func f(x string) string { return x + \"?\" }"},
 		{code: "f(\"b\")", result: "b?"},
+	})
+}
+
+// TestVarRedeclared: `var x T` of an existing x of type T is an assignment
+// of T's zero value (the old value is not kept in a slot of its own), seen
+// by functions defined before; of another type it declares x anew.
+func TestVarRedeclared(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "var v []int\nv = append(v, 1, 2)\nfunc n() int { return len(v) }"},
+		{code: "n()", result: "2"},
+		{code: "var v []int"},
+		{code: "n()", result: "0"},
+		{code: "v = append(v, 3)\nn()", result: "1"},
+		{code: "var a, b [3]int\na[0], b[1] = 1, 2"},
+		{code: "var a, b [3]int\na[1] + b[1]", result: "0"},
+		{code: "var v string\nv + \"x\"", result: "x"},
 	})
 }
