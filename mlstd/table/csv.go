@@ -287,6 +287,9 @@ func (rd *csvReader) header(first []string) error {
 			rd.names = append(rd.names, strconv.Itoa(j))
 		}
 	} else {
+		if len(first) > 0 {
+			first[0] = strings.TrimPrefix(first[0], "\ufeff") // a byte-order mark, as spreadsheets write
+		}
 		rd.names = headerNames(first)
 	}
 	for n := range rd.opt.Types {

@@ -88,6 +88,14 @@ func TestOptions(t *testing.T) {
 	if tb.Col("0").Kind() != String || tb.Col("2").Missing() != 1 || tb.Rows() != 2 {
 		t.Errorf("%v %v rows %d", tb.Col("0"), tb.Col("2"), tb.Rows())
 	}
+	tb = mustRead(t, "\ufeffx,y\r\n1,a\r\n2,b", CSVOptions{}) // BOM, CRLF, no final newline
+	if got := strings.Join(tb.Names(), ","); got != "x,y" || tb.Rows() != 2 || tb.Col("y").Text(1) != "b" {
+		t.Errorf("names %s, %d rows, y %q", got, tb.Rows(), tb.Col("y").Strings())
+	}
+	tb = mustRead(t, "x,y\n", CSVOptions{})
+	if tb.Rows() != 0 || tb.Cols() != 2 {
+		t.Errorf("header only: %d rows, %d columns", tb.Rows(), tb.Cols())
+	}
 	tb = mustRead(t, "a,,a\n1,2,3\n", CSVOptions{})
 	if got := strings.Join(tb.Names(), ","); got != "a,Unnamed: 1,a.1" {
 		t.Errorf("header names %s", got)
