@@ -171,7 +171,8 @@ func (r *releaser) release(yi *yaegi.Interpreter) {
 	private(iv, l.roots).SetZero()
 
 	universe := private(iv, l.universe).Elem()
-	n := universe.FieldByIndex(l.types).Len()
+	types := private(universe, l.types).Interface().([]reflect.Type)
+	n := len(types)
 	keep := make([]bool, max(n-r.mark, 0)) // slot mark+i stays valid
 	pin := r.mark                          // slots below pin keep their index
 	mark := func(i int, valid bool) {
@@ -224,7 +225,7 @@ func (r *releaser) release(yi *yaegi.Interpreter) {
 		if i < n && keep[i-r.mark] {
 			continue
 		}
-		if data[i].IsValid() && data[i].Kind() == reflect.Func {
+		if i < n && types[i].Kind() == reflect.Func {
 			mark(i, false) // a closure may write its slot back
 		}
 		data[i] = reflect.Value{}
