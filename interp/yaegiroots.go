@@ -135,6 +135,11 @@ func private(v reflect.Value, idx []int) reflect.Value {
 type releaser struct {
 	mark int
 	ran  []*yaegi.Program
+	// boot holds the scopes the session's bootstrap made (the universe,
+	// the generic standard packages yaegi compiles from source) with their
+	// number of symbols: cells add to them only by adding symbols (generic
+	// instances), so while that number holds, their symbols need no scan.
+	boot map[uintptr]int
 }
 
 // done records that prog ran to its end.
@@ -149,10 +154,23 @@ func globalLen(yi *yaegi.Interpreter) int {
 }
 
 // freeze makes release leave every slot allocated so far alone: a chunk
-// abandoned after an interrupt may still be running on them.
+// abandoned after an interrupt may still be running on them. The first
+// freeze (after the bootstrap) also records the bootstrap's scopes.
 func (r *releaser) freeze(yi *yaegi.Interpreter) {
 	r.mark = max(r.mark, globalLen(yi))
 	r.ran = nil
+	if r.boot != nil || layoutErr != nil {
+		return
+	}
+	r.boot = map[uintptr]int{}
+	iv := reflect.ValueOf(yi).Elem()
+	boot := func(sc reflect.Value) { r.boot[sc.Pointer()] = sc.Elem().FieldByIndex(layout.sym).Len() }
+	boot(private(iv, layout.universe))
+	for it := private(iv, layout.scopes).MapRange(); it.Next(); {
+		if it.Key().String() != "main" {
+			boot(it.Value())
+		}
+	}
 }
 
 // release frees what yaegi keeps of the chunks compiled since the last
@@ -194,12 +212,14 @@ func (r *releaser) release(yi *yaegi.Interpreter) {
 			return
 		}
 		seen[sc.Pointer()] = true
+		nsyms, booted := r.boot[sc.Pointer()]
 		sc = sc.Elem()
 		global = append(global, sc)
-		syms := sc.FieldByIndex(l.sym)
-		for it := syms.MapRange(); it.Next(); {
-			if s := it.Value(); !s.IsNil() {
-				mark(int(s.Elem().FieldByIndex(l.index).Int()), true)
+		if syms := sc.FieldByIndex(l.sym); !booted || syms.Len() != nsyms {
+			for it := syms.MapRange(); it.Next(); {
+				if s := it.Value(); !s.IsNil() {
+					mark(int(s.Elem().FieldByIndex(l.index).Int()), true)
+				}
 			}
 		}
 		children := sc.FieldByIndex(l.child)
