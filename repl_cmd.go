@@ -16,6 +16,7 @@ import (
 
 	"github.com/chzyer/readline"
 
+	"github.com/gokernel/gokernel/internal/atomicfile"
 	"github.com/gokernel/gokernel/interp"
 )
 
@@ -369,8 +370,8 @@ func (o *outFiles) write(name string, data []byte) (string, error) {
 		return "", err
 	}
 	p := filepath.Join(o.dir, name)
-	if err := writeFileAtomic(p, data); err != nil {
-		return "", err
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
+		return "", fmt.Errorf("run: writing %s: %w", p, err)
 	}
 	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gokernel/gokernel/internal/notebookrun"
 	"github.com/gokernel/gokernel/interp"
 )
 
@@ -54,7 +55,7 @@ func init() {
 // runFlags are the options of `gokernel run`.
 type runFlags struct {
 	interactive bool
-	nb          notebookOptions
+	nb          notebookrun.Options
 }
 
 func newRunFlagSet(f *runFlags) *flag.FlagSet {
@@ -117,9 +118,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 
 // runNotebookCommand executes a notebook, reporting progress on stderr and
 // the files written on stdout.
-func runNotebookCommand(path string, opts notebookOptions, stdout, stderr io.Writer) int {
+func runNotebookCommand(path string, opts notebookrun.Options, stdout, stderr io.Writer) int {
 	opts.Progress = stderr
-	out, images, err := runNotebook(path, opts)
+	out, images, err := notebookrun.Run(path, opts)
 	if out != "" {
 		fmt.Fprintf(stdout, "executed notebook: %s\n", out)
 		for _, img := range images {

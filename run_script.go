@@ -798,3 +798,7 @@ func (t *terminal) atLineStart(i int) bool {
 	defer t.mu.Unlock()
 	return !t.mid[i]
 }
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

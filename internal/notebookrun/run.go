@@ -1,4 +1,4 @@
-package main
+package notebookrun
 
 import (
 	"context"
@@ -18,120 +18,50 @@ import (
 	"github.com/gokernel/gokernel/interp"
 )
 
-// notebookOptions are the flags of `gokernel run NOTEBOOK.ipynb`.
-type notebookOptions struct {
+// Options are the flags of `gokernel run NOTEBOOK.ipynb`.
+type Options struct {
 	Out         string        // where the executed notebook goes; default NAME.out.ipynb beside the input
 	Timeout     time.Duration // per cell; 0 = none
 	AllowErrors bool          // keep going after a failing cell
 	Progress    io.Writer     // per-cell progress lines (the terminal)
 }
 
-// notebookFile is an nbformat 4 notebook kept as generic JSON so that fields
-// this runner does not know survive the round trip.
-type notebookFile struct {
-	raw   map[string]any
-	cells []map[string]any
-}
-
-func readNotebook(path string) (*notebookFile, error) {
+// Read reads and checks the notebook at path: nbformat 4, a Go notebook
+// (or one that declares no language), every cell an object with a
+// cell_type and a source.
+func Read(path string) (*Notebook, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
-	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
+	var head struct {
+		NBFormat any `json:"nbformat"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("run: %s is not a notebook: invalid JSON: %v", path, err)
 	}
-	if v, _ := raw["nbformat"].(float64); v != 4 {
-		return nil, fmt.Errorf("run: %s: nbformat %v is not supported (need 4)", path, raw["nbformat"])
+	if v, _ := head.NBFormat.(float64); v != 4 {
+		return nil, fmt.Errorf("run: %s: nbformat %v is not supported (need 4)", path, head.NBFormat)
 	}
-	list, ok := raw["cells"].([]any)
-	if !ok {
-		return nil, fmt.Errorf("run: %s: notebook has no \"cells\" list", path)
+	nb := &Notebook{}
+	if err := json.Unmarshal(b, nb); err != nil {
+		return nil, fmt.Errorf("run: %s: %v", path, err)
 	}
-	if lang := notebookLanguage(raw); lang != "" && lang != "go" {
+	if lang := nb.Language(); lang != "" && lang != "go" {
 		return nil, fmt.Errorf("run: %s is a %s notebook, not a Go one (gokernel runs Go cells)", path, lang)
-	}
-	nb := &notebookFile{raw: raw}
-	for i, c := range list {
-		cell, ok := c.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("run: %s: cell %d is not an object", path, i+1)
-		}
-		if _, ok := cell["cell_type"].(string); !ok {
-			return nil, fmt.Errorf("run: %s: cell %d has no cell_type", path, i+1)
-		}
-		if _, err := cellSource(cell); err != nil {
-			return nil, fmt.Errorf("run: %s: cell %d: %v", path, i+1, err)
-		}
-		nb.cells = append(nb.cells, cell)
 	}
 	return nb, nil
 }
 
-// notebookLanguage returns the notebook's declared language, or "".
-func notebookLanguage(raw map[string]any) string {
-	md, _ := raw["metadata"].(map[string]any)
-	if li, ok := md["language_info"].(map[string]any); ok {
-		if n, ok := li["name"].(string); ok {
-			return strings.ToLower(n)
-		}
+// Language returns the notebook's declared language, or "".
+func (nb *Notebook) Language() string {
+	if li := nb.Metadata.LanguageInfo; li != nil {
+		return strings.ToLower(li.Name)
 	}
-	if ks, ok := md["kernelspec"].(map[string]any); ok {
-		if n, ok := ks["language"].(string); ok {
-			return strings.ToLower(n)
-		}
+	if ks := nb.Metadata.Kernelspec; ks != nil {
+		return strings.ToLower(ks.Language)
 	}
 	return ""
-}
-
-// cellSource joins a cell's source, which nbformat allows as a string or a
-// list of strings.
-func cellSource(cell map[string]any) (string, error) {
-	switch s := cell["source"].(type) {
-	case string:
-		return s, nil
-	case []any:
-		var b strings.Builder
-		for _, line := range s {
-			str, ok := line.(string)
-			if !ok {
-				return "", errors.New("source list holds a non-string")
-			}
-			b.WriteString(str)
-		}
-		return b.String(), nil
-	case nil:
-		return "", nil
-	}
-	return "", errors.New("source is neither a string nor a list of strings")
-}
-
-// multiline splits text the way Jupyter stores it: a list of lines that keep
-// their newlines.
-func multiline(s string) []string {
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	if lines == nil {
-		lines = []string{}
-	}
-	return lines
-}
-
-// mimeForNotebook converts a MIME bundle to nbformat's stored form: text
-// types as line lists, JSON as is, binary images as base64 strings.
-func mimeForNotebook(data map[string]any) map[string]any {
-	out := make(map[string]any, len(data))
-	for k, v := range data {
-		if s, ok := v.(string); ok && k != "image/png" && k != "image/jpeg" && !strings.HasSuffix(k, "json") {
-			out[k] = multiline(s)
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // cellOutputs collects one cell's outputs as the engine produces them. It
@@ -140,12 +70,12 @@ func mimeForNotebook(data map[string]any) map[string]any {
 // honoured (with wait, at the next output).
 type cellOutputs struct {
 	mu          sync.Mutex
-	outputs     []map[string]any
+	outputs     []*Output
 	pendingWipe bool
-	displays    map[string][]map[string]any // display_id → outputs showing it, across cells
+	displays    map[string][]*Output // display_id → outputs showing it, across cells
 }
 
-func (c *cellOutputs) add(o map[string]any) {
+func (c *cellOutputs) add(o *Output) {
 	if c.pendingWipe {
 		c.outputs, c.pendingWipe = nil, false
 	}
@@ -158,12 +88,12 @@ func (c *cellOutputs) stream(name string) io.Writer {
 		defer c.mu.Unlock()
 		if !c.pendingWipe && len(c.outputs) > 0 {
 			last := c.outputs[len(c.outputs)-1]
-			if last["output_type"] == "stream" && last["name"] == name {
-				last["text"] = last["text"].(string) + string(p)
+			if last.OutputType == "stream" && last.Name == name {
+				last.Text += string(p)
 				return len(p), nil
 			}
 		}
-		c.add(map[string]any{"output_type": "stream", "name": name, "text": string(p)})
+		c.add(&Output{OutputType: "stream", Name: name, Text: string(p)})
 		return len(p), nil
 	})
 }
@@ -177,9 +107,6 @@ func (c *cellOutputs) publish(msgType string, content map[string]any) {
 	defer c.mu.Unlock()
 	data, _ := content["data"].(map[string]any)
 	md, _ := content["metadata"].(map[string]any)
-	if md == nil {
-		md = map[string]any{}
-	}
 	id := ""
 	if tr, ok := content["transient"].(map[string]any); ok {
 		id, _ = tr["display_id"].(string)
@@ -187,17 +114,17 @@ func (c *cellOutputs) publish(msgType string, content map[string]any) {
 	switch msgType {
 	case "page":
 		if len(data) > 0 {
-			c.add(map[string]any{"output_type": "display_data", "data": data, "metadata": map[string]any{}})
+			c.add(&Output{OutputType: "display_data", Data: data})
 		}
 	case "display_data":
-		o := map[string]any{"output_type": "display_data", "data": data, "metadata": md}
+		o := &Output{OutputType: "display_data", Data: data, Metadata: md}
 		c.add(o)
 		if id != "" {
 			c.displays[id] = append(c.displays[id], o)
 		}
 	case "update_display_data":
 		for _, o := range c.displays[id] {
-			o["data"], o["metadata"] = data, md
+			o.Data, o.Metadata = data, md
 		}
 	case "clear_output":
 		if wait, _ := content["wait"].(bool); wait {
@@ -208,32 +135,18 @@ func (c *cellOutputs) publish(msgType string, content map[string]any) {
 	}
 }
 
-// final returns the outputs in nbformat's stored form.
-func (c *cellOutputs) final() []any {
+// final returns the cell's outputs.
+func (c *cellOutputs) final() []*Output {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]any, 0, len(c.outputs))
-	for _, o := range c.outputs {
-		stored := map[string]any{}
-		for k, v := range o {
-			stored[k] = v
-		}
-		switch o["output_type"] {
-		case "stream":
-			stored["text"] = multiline(o["text"].(string))
-		case "display_data", "execute_result":
-			stored["data"] = mimeForNotebook(o["data"].(map[string]any))
-		}
-		out = append(out, stored)
-	}
-	return out
+	return append([]*Output{}, c.outputs...)
 }
 
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// runNotebook executes every code cell of the notebook at path with a fresh
+// Run executes every code cell of the notebook at path with a fresh
 // engine session and writes the executed notebook atomically. It returns
 // the output path and the image files it extracted, as paths relative to
 // the current directory when the arguments were.
@@ -245,8 +158,8 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // again), so every path is made absolute before the session starts, and
 // the output directory is made then too, so that a run never ends with
 // results it cannot write.
-func runNotebook(path string, opts notebookOptions) (outPath string, images []string, err error) {
-	nb, err := readNotebook(path)
+func Run(path string, opts Options) (outPath string, images []string, err error) {
+	nb, err := Read(path)
 	if err != nil {
 		return "", nil, err
 	}
@@ -281,23 +194,22 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 		opts.Progress = sess.LogWriter()
 	}
 
-	displays := map[string][]map[string]any{}
-	var code []int
-	for i, cell := range nb.cells {
-		if cell["cell_type"] == "code" {
-			code = append(code, i)
+	displays := map[string][]*Output{}
+	var code []*Cell
+	for _, cell := range nb.Cells {
+		if cell.CellType == "code" {
+			code = append(code, cell)
 		}
 	}
 	count := 0
 	var firstErr error
 	// Every code cell starts without outputs: one that does not run (after
 	// a failure) shows no results of an earlier run beside this run's.
-	for _, i := range code {
-		nb.cells[i]["outputs"], nb.cells[i]["execution_count"] = []any{}, nil
+	for _, cell := range code {
+		cell.Outputs, cell.ExecutionCount = nil, nil
 	}
-	for n, i := range code {
-		cell := nb.cells[i]
-		src, _ := cellSource(cell)
+	for n, cell := range code {
+		src := cell.Source.Text
 		outs := &cellOutputs{displays: displays}
 		if strings.TrimSpace(src) == "" {
 			continue
@@ -308,7 +220,7 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 		result, timedOut, cellErr := runCell(sess, src, outs, opts.Timeout)
 		if result != nil {
 			outs.mu.Lock()
-			outs.add(map[string]any{"output_type": "execute_result", "execution_count": count, "data": result, "metadata": map[string]any{}})
+			outs.add(&Output{OutputType: "execute_result", ExecutionCount: count, Data: result})
 			outs.mu.Unlock()
 		}
 		if cellErr != nil {
@@ -321,7 +233,7 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 				ce = &interp.CellError{Name: "TimeoutError", Value: msg, Traceback: append([]string{msg}, ce.Traceback...)}
 			}
 			outs.mu.Lock()
-			outs.add(map[string]any{"output_type": "error", "ename": ce.Name, "evalue": ce.Value, "traceback": ce.Traceback})
+			outs.add(&Output{OutputType: "error", EName: ce.Name, EValue: ce.Value, Traceback: ce.Traceback})
 			outs.mu.Unlock()
 			fmt.Fprintf(opts.Progress, "%s: %s (%.2fs)\n", ce.Name, ce.Value, time.Since(start).Seconds())
 			if firstErr == nil {
@@ -330,26 +242,22 @@ func runNotebook(path string, opts notebookOptions) (outPath string, images []st
 		} else {
 			fmt.Fprintf(opts.Progress, "ok (%.2fs)\n", time.Since(start).Seconds())
 		}
-		cell["outputs"], cell["execution_count"] = outs.final(), count
+		done := count
+		cell.Outputs, cell.ExecutionCount = outs.final(), &done
 		if cellErr != nil && !opts.AllowErrors {
 			break
 		}
 	}
-	cells := make([]any, len(nb.cells))
-	for i, c := range nb.cells {
-		cells[i] = c
-	}
-	nb.raw["cells"] = cells
-	setGoMetadata(nb.raw)
+	nb.setGoMetadata()
 
-	names, err := extractImages(nb.cells, abs(imageDir))
+	names, err := extractImages(nb.Cells, abs(imageDir))
 	if err != nil {
 		return "", nil, err
 	}
 	for _, name := range names {
 		images = append(images, filepath.Join(imageDir, name))
 	}
-	buf, err := json.MarshalIndent(nb.raw, "", " ")
+	buf, err := json.MarshalIndent(nb, "", " ")
 	if err != nil {
 		return "", nil, fmt.Errorf("run: encoding %s: %w", outPath, err)
 	}
@@ -384,39 +292,35 @@ func runCell(sess *interp.Session, src string, outs *cellOutputs, timeout time.D
 }
 
 // setGoMetadata records the kernel and language the notebook ran with.
-func setGoMetadata(raw map[string]any) {
-	md, _ := raw["metadata"].(map[string]any)
-	if md == nil {
-		md = map[string]any{}
-		raw["metadata"] = md
+func (nb *Notebook) setGoMetadata() {
+	if nb.Metadata.Kernelspec == nil {
+		nb.Metadata.Kernelspec = &Kernelspec{Name: "gokernel", DisplayName: "Go (gokernel)", Language: "go"}
 	}
-	if _, ok := md["kernelspec"]; !ok {
-		md["kernelspec"] = map[string]any{"name": "gokernel", "display_name": "Go (gokernel)", "language": "go"}
-	}
-	md["language_info"] = map[string]any{"name": "go", "file_extension": ".go", "mimetype": "text/x-go"}
+	nb.Metadata.LanguageInfo = &LanguageInfo{Name: "go", FileExtension: ".go", Mimetype: "text/x-go"}
 }
 
 // extractImages writes every PNG and SVG output to dir as cellN_K.png/svg
 // (N the cell's execution count), replacing files of an earlier run, and
 // returns their names.
-func extractImages(cells []map[string]any, dir string) ([]string, error) {
+func extractImages(cells []*Cell, dir string) ([]string, error) {
 	var names []string
 	for _, cell := range cells {
-		outs, _ := cell["outputs"].([]any)
-		n, _ := cell["execution_count"].(int)
+		n := 0
+		if cell.ExecutionCount != nil {
+			n = *cell.ExecutionCount
+		}
 		k := 0
-		for _, o := range outs {
-			data, _ := o.(map[string]any)["data"].(map[string]any)
+		for _, o := range cell.Outputs {
 			var body []byte
 			ext := ""
-			if s, ok := data["image/png"].(string); ok {
+			if s, ok := o.Data["image/png"].(string); ok {
 				b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 				if err != nil {
 					return nil, fmt.Errorf("run: cell %d: bad PNG output: %v", n, err)
 				}
 				body, ext = b, ".png"
-			} else if lines, ok := data["image/svg+xml"].([]string); ok {
-				body, ext = []byte(strings.Join(lines, "")), ".svg"
+			} else if svg, ok := o.Data["image/svg+xml"].(string); ok {
+				body, ext = []byte(svg), ".svg"
 			}
 			if body == nil {
 				continue
