@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gokernel/gokernel/mlstd/chart"
 	"github.com/gokernel/gokernel/mlstd/display"
@@ -13,7 +14,8 @@ import (
 // Summary holds the statistics of one column, as pandas'
 // describe(include="all") computes them. Number columns (Int, Float)
 // fill Mean to Max and leave Unique, Top and Freq zero; the other kinds
-// (String, Bool, Time) fill Unique, Top and Freq and leave the numbers NaN.
+// (String, Bool, Time) fill Unique, Top and Freq and leave the numbers NaN;
+// Time columns also fill First and Last, as pandas 1.5 does.
 type Summary struct {
 	Name    string
 	Kind    Kind
@@ -23,6 +25,8 @@ type Summary struct {
 	Mean, Std          float64 // Std is the sample standard deviation (n−1)
 	Min, Q25, Q50, Q75 float64 // quartiles interpolate linearly, like numpy
 	Max                float64
+
+	First, Last time.Time // Time columns: the earliest and the latest value
 
 	Unique int    // distinct values present
 	Top    string // most frequent value (among equals, the first seen; for strings, the first in Levels)
@@ -71,6 +75,19 @@ func Describe(c *Column) Summary {
 		s.Min, s.Max = slices.Min(v), slices.Max(v)
 		s.Q25, s.Q50, s.Q75 = quantiles(v)
 		return s
+	}
+	if c.kind == Time {
+		for i, t := range c.t {
+			if c.IsMissing(i) {
+				continue
+			}
+			if s.First.IsZero() || t.Before(s.First) {
+				s.First = t
+			}
+			if s.Last.IsZero() || t.After(s.Last) {
+				s.Last = t
+			}
+		}
 	}
 	counts := valueCounts(c)
 	s.Unique = len(counts)
@@ -254,6 +271,13 @@ func (d *Description) grid() *display.Table {
 		}
 		return strconv.Itoa(s.Freq)
 	})
+	for _, s := range d.Columns {
+		if s.Kind == Time {
+			stat("first", func(s Summary) string { return timeText(s, s.First) })
+			stat("last", func(s Summary) string { return timeText(s, s.Last) })
+			break
+		}
+	}
 	for _, st := range []struct {
 		name string
 		get  func(s Summary) float64
@@ -274,6 +298,14 @@ func (d *Description) grid() *display.Table {
 		})
 	}
 	return g
+}
+
+// timeText formats First or Last like Column.Text, "" for other kinds.
+func timeText(s Summary, t time.Time) string {
+	if s.Kind != Time || t.IsZero() {
+		return ""
+	}
+	return NewTimes("", []time.Time{t}).Text(0)
 }
 
 // String renders the description as aligned text.

@@ -75,7 +75,8 @@
 // (String): up to 20 rows, else the first and last five. Describe's
 // figures are pandas' describe(include="all"): count, mean, sample std,
 // min, linear-interpolated quartiles and max for Int and Float columns;
-// count, unique, top and freq for the others; and the missing count of
+// count, unique, top and freq for the others (first and last too for
+// times); and the missing count of
 // every column. Hist and Scatter return charts from package chart.
 //
 // # Working on a table

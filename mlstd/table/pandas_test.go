@@ -273,7 +273,11 @@ func compareStats(t *testing.T, s Summary, p map[string]any, tie bool) {
 		return
 	}
 	if s.Kind == Time {
-		return // pandas 1.5 describes datetimes with first/last, not top
+		first, _ := parseTime(fmt.Sprint(p["first"]))
+		last, _ := parseTime(fmt.Sprint(p["last"]))
+		if !first.Equal(s.First) || !last.Equal(s.Last) {
+			t.Errorf("%s: first %v last %v, pandas %v %v", s.Name, s.First, s.Last, p["first"], p["last"])
+		}
 	}
 	if got, want := float64(s.Unique), p["unique"].(float64); got != want {
 		t.Errorf("%s: unique %v, pandas %v", s.Name, got, want)
