@@ -76,8 +76,8 @@
 // figures are pandas' describe(include="all"): count, mean, sample std,
 // min, linear-interpolated quartiles and max for Int and Float columns;
 // count, unique, top and freq for the others (first and last too for
-// times); and the missing count of
-// every column. Hist and Scatter return charts from package chart.
+// times); and the missing count of every column. Hist and Scatter return
+// charts from package chart.
 //
 // # Working on a table
 //
