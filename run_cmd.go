@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gokernel/gokernel/internal/notebookrun"
+	"github.com/gokernel/gokernel/internal/repl"
 	"github.com/gokernel/gokernel/interp"
 )
 
@@ -170,20 +171,21 @@ func runScriptCommand(ctx context.Context, path string, args []string, interacti
 		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
 		return 1
 	}
-	term := processTerminal()
-	term.flush = sess.Flush
-	err = runScript(ctx, sess, sc, term)
+	term := repl.ProcessTerminal(sess.Flush)
+	stop := repl.InterruptOnSignal(sess, true)
+	err = term.Execute(ctx, sess, sc.code)
+	stop()
 	code, exited := scriptExit(err)
 	if err != nil && !exited {
 		fmt.Fprintln(stderr, sc.message(err))
 	}
 	if interactive {
-		code = runREPL(ctx, sess, term, replOptions{})
+		code = repl.Run(ctx, sess, term, repl.Options{})
 	}
 	sess.Close()
 	var ce *interp.CellError
 	if !interactive && errors.As(err, &ce) && ce.Name == "KeyboardInterrupt" {
-		dieOfInterrupt()
+		repl.DieOfInterrupt()
 	}
 	return code
 }
