@@ -11,8 +11,7 @@ import (
 	"strings"
 
 	"github.com/gokernel/gokernel/internal/notebookrun"
-	"github.com/gokernel/gokernel/internal/repl"
-	"github.com/gokernel/gokernel/interp"
+	"github.com/gokernel/gokernel/internal/script"
 )
 
 const runUsage = `usage: gokernel run [-i] FILE.go [ARGS...]
@@ -114,7 +113,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	if f.nb.Out != "" || f.nb.Timeout != 0 || f.nb.AllowErrors {
 		return 0, usageErrorf("-o, --timeout and --allow-errors are for notebooks; flags after %s go to the script", path)
 	}
-	return runScriptCommand(ctx, path, rest, f.interactive, stderr), nil
+	return script.Run(ctx, path, rest, f.interactive, stderr), nil
 }
 
 // runNotebookCommand executes a notebook, reporting progress on stderr and
@@ -133,59 +132,4 @@ func runNotebookCommand(path string, opts notebookrun.Options, stdout, stderr io
 		return 1
 	}
 	return 0
-}
-
-// runScriptCommand runs a Go file with args as os.Args[1:] and returns its
-// exit status; with interactive the REPL follows on the same session.
-func runScriptCommand(ctx context.Context, path string, args []string, interactive bool, stderr io.Writer) int {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
-		return 1
-	}
-	sc, err := loadScript(path, src)
-	if err != nil {
-		fmt.Fprintf(stderr, "gokernel %v\n", err)
-		return 1
-	}
-	scriptArgs := append([]string{path}, args...)
-	// Compiled packages the script calls (flag.Parse reads os.Args) see
-	// the script's arguments too.
-	os.Args = scriptArgs
-	opts := interp.Options{Args: scriptArgs}
-	var sess *interp.Session
-	if !interactive {
-		// A panic in a goroutine ends a program; with -i the session goes
-		// on into the REPL, as after a panic in the script itself.
-		opts.GoPanic = func(err error) {
-			sess.Flush()
-			code, exited := scriptExit(err)
-			if !exited {
-				fmt.Fprintln(stderr, sc.message(err))
-			}
-			os.Exit(code)
-		}
-	}
-	sess, err = interp.New(opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
-		return 1
-	}
-	term := repl.ProcessTerminal(sess.Flush)
-	stop := repl.InterruptOnSignal(sess, true)
-	err = term.Execute(ctx, sess, sc.code)
-	stop()
-	code, exited := scriptExit(err)
-	if err != nil && !exited {
-		fmt.Fprintln(stderr, sc.message(err))
-	}
-	if interactive {
-		code = repl.Run(ctx, sess, term, repl.Options{})
-	}
-	sess.Close()
-	var ce *interp.CellError
-	if !interactive && errors.As(err, &ce) && ce.Name == "KeyboardInterrupt" {
-		repl.DieOfInterrupt()
-	}
-	return code
 }

@@ -1,34 +1,22 @@
-package main
+package script
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/gokernel/gokernel/internal/repl"
 	"github.com/gokernel/gokernel/interp"
 )
-
-// Scripts run on the same engine as notebook cells. A file without a
-// package clause is one cell (top-level statements, declarations and
-// imports in any order). A `package main` file becomes such a cell too;
-// loadScript bridges the two differences between a Go package and a cell,
-// which runs its items one after another:
-//
-//   - func main and the init funcs are renamed (yaegi would run a main it
-//     sees at once, before the functions declared after it exist), and
-//     calls to the inits and then main are appended at the end;
-//   - the declarations are put in dependency order, as Go initializes a
-//     package (a func using a var declared below it, a var set by a func
-//     declared below it), keeping the file's order wherever it works.
-//
-// A shebang line becomes a comment. The cell keeps a map from its lines to
-// the file's, so engine errors ("cell 1, line 7:") read "train.go:7:".
 
 // scriptMain and scriptInit are the names main and init get in a script.
 const (
@@ -483,4 +471,62 @@ func (sc *script) message(err error) string {
 		lines = append(lines, repl(l))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Run is `gokernel run FILE.go ARGS...`: it runs the Go file at path with
+// args as os.Args[1:], reports a failure on stderr as the compiled program
+// would, and returns its exit status; with interactive the REPL follows on
+// the same session. A script interrupted by Ctrl-C (without interactive)
+// ends the process by SIGINT instead of returning.
+func Run(ctx context.Context, path string, args []string, interactive bool, stderr io.Writer) int {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
+		return 1
+	}
+	sc, err := loadScript(path, src)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel %v\n", err)
+		return 1
+	}
+	scriptArgs := append([]string{path}, args...)
+	// Compiled packages the script calls (flag.Parse reads os.Args) see
+	// the script's arguments too.
+	os.Args = scriptArgs
+	opts := interp.Options{Args: scriptArgs}
+	var sess *interp.Session
+	if !interactive {
+		// A panic in a goroutine ends a program; with -i the session goes
+		// on into the REPL, as after a panic in the script itself.
+		opts.GoPanic = func(err error) {
+			sess.Flush()
+			code, exited := scriptExit(err)
+			if !exited {
+				fmt.Fprintln(stderr, sc.message(err))
+			}
+			os.Exit(code)
+		}
+	}
+	sess, err = interp.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
+		return 1
+	}
+	term := repl.ProcessTerminal(sess.Flush)
+	stop := repl.InterruptOnSignal(sess, true)
+	err = term.Execute(ctx, sess, sc.code)
+	stop()
+	code, exited := scriptExit(err)
+	if err != nil && !exited {
+		fmt.Fprintln(stderr, sc.message(err))
+	}
+	if interactive {
+		code = repl.Run(ctx, sess, term, repl.Options{})
+	}
+	sess.Close()
+	var ce *interp.CellError
+	if !interactive && errors.As(err, &ce) && ce.Name == "KeyboardInterrupt" {
+		repl.DieOfInterrupt()
+	}
+	return code
 }
