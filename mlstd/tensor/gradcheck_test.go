@@ -115,31 +115,36 @@ func weightedLoss(out *Tensor) *Tensor {
 // differences of its forward, evaluated in float64 from float32 ops.
 func TestGradientsFiniteDifference(t *testing.T) {
 	for _, c := range opCases() {
-		t.Run(c.name, func(t *testing.T) {
-			in := c.inputs(7)
-			weightedLoss(c.f(in)).Backward()
-			const h = 1e-2
-			for k, x := range in {
-				if x.Grad() == nil {
-					t.Fatalf("input %d has no gradient", k)
-				}
-				for i := range x.data {
-					orig := x.data[i]
-					var fp, fm float64
-					NoGrad(func() {
-						x.data[i] = orig + h
-						fp = weightedLoss(c.f(in)).Item()
-						x.data[i] = orig - h
-						fm = weightedLoss(c.f(in)).Item()
-					})
-					x.data[i] = orig
-					num := (fp - fm) / (2 * h)
-					got := float64(x.Grad().data[i])
-					if math.Abs(num-got) > 1e-2*math.Max(1, math.Abs(num)) {
-						t.Errorf("input %d element %d: backward %.6f, finite difference %.6f", k, i, got, num)
-					}
-				}
+		t.Run(c.name, func(t *testing.T) { checkFiniteDifference(t, c) })
+	}
+}
+
+// checkFiniteDifference compares c's backward with central differences of
+// its forward, evaluated in float64 from float32 ops.
+func checkFiniteDifference(t *testing.T, c opCase) {
+	t.Helper()
+	in := c.inputs(7)
+	weightedLoss(c.f(in)).Backward()
+	const h = 1e-2
+	for k, x := range in {
+		if x.Grad() == nil {
+			t.Fatalf("input %d has no gradient", k)
+		}
+		for i := range x.data {
+			orig := x.data[i]
+			var fp, fm float64
+			NoGrad(func() {
+				x.data[i] = orig + h
+				fp = weightedLoss(c.f(in)).Item()
+				x.data[i] = orig - h
+				fm = weightedLoss(c.f(in)).Item()
+			})
+			x.data[i] = orig
+			num := (fp - fm) / (2 * h)
+			got := float64(x.Grad().data[i])
+			if math.Abs(num-got) > 1e-2*math.Max(1, math.Abs(num)) {
+				t.Errorf("input %d element %d: backward %.6f, finite difference %.6f", k, i, got, num)
 			}
-		})
+		}
 	}
 }

@@ -1,0 +1,251 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// convCase is one convolution or pooling under test.
+type convCase struct {
+	Op       string `json:"op"`
+	x        []int  // input shape (N, C, H, W)
+	o        int    // conv: output channels
+	bias     bool   // conv: with a bias
+	Kernel   [2]int `json:"kernel"`
+	Stride   [2]int `json:"stride"`
+	Padding  [2]int `json:"padding"`
+	Dilation [2]int `json:"dilation"`
+	Out      [2]int `json:"out"` // adaptive pooling's output size
+}
+
+func (c convCase) String() string {
+	return fmt.Sprintf("%s x%v o=%d bias=%v k%v s%v p%v d%v out%v", c.Op, c.x, c.o, c.bias, c.Kernel, c.Stride, c.Padding, c.Dilation, c.Out)
+}
+
+func (c convCase) shapes() [][]int {
+	if c.Op != "conv2d" {
+		return [][]int{c.x}
+	}
+	s := [][]int{c.x, {c.o, c.x[1], c.Kernel[0], c.Kernel[1]}}
+	if c.bias {
+		s = append(s, []int{c.o})
+	}
+	return s
+}
+
+func (c convCase) f(in []*Tensor) *Tensor {
+	switch c.Op {
+	case "conv2d":
+		var b *Tensor
+		if c.bias {
+			b = in[2]
+		}
+		return Conv2d(in[0], in[1], b, Conv2dParams{Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation})
+	case "max_pool2d":
+		return MaxPool2d(in[0], c.Kernel, c.Stride, c.Padding)
+	case "avg_pool2d":
+		return AvgPool2d(in[0], c.Kernel, c.Stride, c.Padding)
+	}
+	return AdaptiveAvgPool2d(in[0], c.Out[0], c.Out[1])
+}
+
+func (c convCase) opCase() opCase { return opCase{name: c.String(), shapes: c.shapes(), f: c.f} }
+
+// convCorners are hand-picked stride/padding/dilation corners; randomConvCases
+// adds random shapes around them.
+var convCorners = []convCase{
+	{Op: "conv2d", x: []int{2, 3, 6, 5}, o: 4, bias: true, Kernel: [2]int{1, 1}, Stride: [2]int{2, 2}, Dilation: [2]int{1, 1}},
+	{Op: "conv2d", x: []int{1, 2, 3, 4}, o: 2, bias: true, Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Padding: [2]int{3, 2}, Dilation: [2]int{1, 1}}, // padding beyond the kernel
+	{Op: "conv2d", x: []int{2, 2, 7, 7}, o: 3, bias: false, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Dilation: [2]int{3, 3}},                       // output 1×1
+	{Op: "conv2d", x: []int{1, 1, 9, 8}, o: 2, bias: true, Kernel: [2]int{2, 2}, Stride: [2]int{4, 3}, Padding: [2]int{1, 0}, Dilation: [2]int{1, 1}}, // stride > kernel
+	{Op: "conv2d", x: []int{2, 3, 5, 6}, o: 2, bias: true, Kernel: [2]int{1, 3}, Stride: [2]int{1, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{1, 2}}, // rectangular
+	{Op: "conv2d", x: []int{1, 2, 4, 4}, o: 3, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}},
+	{Op: "max_pool2d", x: []int{2, 3, 7, 7}, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}}, // ResNet's stem
+	{Op: "max_pool2d", x: []int{1, 2, 6, 5}, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Dilation: [2]int{1, 1}},
+	{Op: "max_pool2d", x: []int{1, 1, 5, 7}, Kernel: [2]int{1, 3}, Stride: [2]int{1, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{1, 1}},
+	{Op: "avg_pool2d", x: []int{2, 2, 5, 5}, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}},
+	{Op: "avg_pool2d", x: []int{1, 3, 7, 6}, Kernel: [2]int{2, 3}, Stride: [2]int{3, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}},
+	{Op: "adaptive_avg_pool2d", x: []int{2, 3, 5, 4}, Out: [2]int{1, 1}},
+	{Op: "adaptive_avg_pool2d", x: []int{1, 2, 7, 7}, Out: [2]int{3, 3}}, // overlapping windows
+	{Op: "adaptive_avg_pool2d", x: []int{1, 1, 2, 3}, Out: [2]int{4, 5}}, // larger than the input
+}
+
+// randomConvCases returns n random valid cases of every op (seeded).
+func randomConvCases(n int) []convCase {
+	r := rand.New(rand.NewPCG(17, 3))
+	in := func(lo, hi int) int { return lo + r.IntN(hi-lo+1) }
+	var cs []convCase
+	for i := 0; i < n; i++ {
+		for _, op := range []string{"conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"} {
+			c := convCase{Op: op, Dilation: [2]int{1, 1}}
+			var hw [2]int
+			for d := 0; d < 2; d++ {
+				k := in(1, 4)
+				c.Kernel[d] = k
+				switch op {
+				case "conv2d":
+					c.Stride[d], c.Padding[d], c.Dilation[d] = in(1, 3), in(0, 3), in(1, 3)
+				case "max_pool2d", "avg_pool2d":
+					c.Stride[d], c.Padding[d] = in(1, 3), in(0, k/2)
+				}
+				extent := c.Dilation[d]*(k-1) + 1
+				hw[d] = max(1, extent-2*c.Padding[d]) + in(0, 6)
+				c.Out[d] = in(1, 5)
+			}
+			c.x = []int{in(1, 3), in(1, 4), hw[0], hw[1]}
+			c.o, c.bias = in(1, 5), r.IntN(4) > 0
+			if op != "conv2d" {
+				c.Dilation = [2]int{1, 1}
+			}
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+func allConvCases() []convCase { return append(slices.Clone(convCorners), randomConvCases(12)...) }
+
+// TestConvGradientsFiniteDifference checks the backward of Conv2d,
+// AvgPool2d and AdaptiveAvgPool2d against central differences. (MaxPool2d's
+// is compared with PyTorch only: a step can move a window's maximum.)
+func TestConvGradientsFiniteDifference(t *testing.T) {
+	for _, c := range allConvCases() {
+		if c.Op == "max_pool2d" {
+			continue
+		}
+		t.Run(c.String(), func(t *testing.T) { checkFiniteDifference(t, c.opCase()) })
+	}
+}
+
+type convRefCase struct {
+	convCase
+	Inputs []jsonTensor `json:"inputs"`
+	R      jsonTensor   `json:"r"`
+}
+
+// TestConvMatchTorch runs every convolution and pooling case here and in
+// PyTorch (testdata/conv_ref.py) and compares outputs and gradients within
+// 1e-5, relative for values above 1.
+func TestConvMatchTorch(t *testing.T) {
+	cases := allConvCases()
+	var req struct {
+		Cases []convRefCase `json:"cases"`
+	}
+	for _, c := range cases {
+		rc := convRefCase{convCase: c}
+		for _, x := range c.opCase().inputs(7) {
+			rc.Inputs = append(rc.Inputs, toJSON(x))
+		}
+		var out *Tensor
+		NoGrad(func() { out = c.f(c.opCase().inputs(7)) })
+		rc.R = toJSON(NewRNG(99).Uniform(-1, 1, out.shape...))
+		req.Cases = append(req.Cases, rc)
+	}
+	var res struct {
+		Ops []refResult `json:"ops"`
+	}
+	if msg := runTorch("conv_ref.py", req, &res); msg != "" {
+		if strings.HasPrefix(msg, "skip: ") && os.Getenv("GOKERNEL_REQUIRE_CLIENTS") != "1" {
+			t.Skip(strings.TrimPrefix(msg, "skip: "))
+		}
+		t.Fatal(msg)
+	}
+	if len(res.Ops) != len(cases) {
+		t.Fatalf("%d torch results for %d cases", len(res.Ops), len(cases))
+	}
+	for i, c := range cases {
+		want := res.Ops[i]
+		in := c.opCase().inputs(7)
+		out := c.f(in)
+		weightedLoss(out).Backward()
+		if !slices.Equal(out.shape, want.Shape) {
+			t.Errorf("%v: shape %v, torch %v", c, out.shape, want.Shape)
+			continue
+		}
+		if err := closeTo(out.data, want.Out, 1e-5, 1e-5); err != nil {
+			t.Errorf("%v forward: %v", c, err)
+		}
+		for k, x := range in {
+			if err := closeTo(x.Grad().data, want.Grads[k], 1e-5, 1e-5); err != nil {
+				t.Errorf("%v grad of input %d: %v", c, k, err)
+			}
+		}
+	}
+}
+
+// TestConvBatchInvariant checks that a sample's convolution (forward and
+// input gradient) has the same bits alone as in a batch large enough to be
+// split across goroutines.
+func TestConvBatchInvariant(t *testing.T) {
+	g := NewRNG(3)
+	x := g.Randn(64, 3, 16, 16).SetRequiresGrad(true)
+	w := g.Randn(16, 3, 3, 3)
+	b := g.Randn(16)
+	p := Conv2dParams{Padding: [2]int{1, 1}}
+	out := Conv2d(x, w, b, p)
+	out.Sum().Backward()
+	for _, s := range []int{0, 31, 63} {
+		xs := New(slices.Clone(x.data[s*768:(s+1)*768]), 1, 3, 16, 16).SetRequiresGrad(true)
+		one := Conv2d(xs, w, b, p)
+		one.Sum().Backward()
+		if !slices.Equal(one.data, out.data[s*len(one.data):(s+1)*len(one.data)]) {
+			t.Errorf("sample %d: output differs alone and in the batch", s)
+		}
+		if !slices.Equal(xs.grad.data, x.grad.data[s*768:(s+1)*768]) {
+			t.Errorf("sample %d: input gradient differs alone and in the batch", s)
+		}
+	}
+}
+
+// TestConvConcurrent runs convolutions on several goroutines at once
+// (for the race detector: the backward shares no state between calls).
+func TestConvConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			g := NewRNG(int64(i))
+			x := g.Randn(32, 2, 12, 12)
+			w := g.Randn(8, 2, 3, 3).SetRequiresGrad(true)
+			Conv2d(x, w, nil, Conv2dParams{}).Sum().Backward()
+			if w.Grad() == nil {
+				t.Error("no weight gradient")
+			}
+		}(i)
+	}
+	wg.Wait()
+}
+
+func TestConvShapeErrors(t *testing.T) {
+	w := Zeros(32, 1, 3, 3)
+	for _, tc := range []struct {
+		f    func()
+		want string
+	}{
+		{func() { Conv2d(Zeros(64, 784), w, nil, Conv2dParams{}) }, "conv2d shape mismatch [64 784] × [32 1 3 3]: input is not NCHW"},
+		{func() { Conv2d(Zeros(2, 3, 8, 8), w, nil, Conv2dParams{}) }, "input has 3 channels, weight expects 1"},
+		{func() { Conv2d(Zeros(2, 1, 2, 8), w, nil, Conv2dParams{}) }, "input 2×8 (padded 2×8) is smaller than the kernel's extent 3×3"},
+		{func() { Conv2d(Zeros(2, 1, 8, 8), w, Zeros(3), Conv2dParams{}) }, "bias must be (out)"},
+		{func() { Conv2d(Zeros(2, 1, 8, 8), Zeros(3, 3), nil, Conv2dParams{}) }, "weight must be (out, in, kH, kW)"},
+		{func() { Conv2d(Zeros(2, 1, 8, 8), w, nil, Conv2dParams{Padding: [2]int{-1, 0}}) }, "padding [-1 0] must not be negative"},
+		{func() { MaxPool2d(Zeros(1, 1, 4, 4), [2]int{2, 2}, [2]int{}, [2]int{2, 2}) }, "max_pool2d shape mismatch [1 1 4 4]: padding [2 2] must be at most half the kernel [2 2]"},
+		{func() { AvgPool2d(Zeros(4, 4), [2]int{2, 2}, [2]int{}, [2]int{}) }, "avg_pool2d shape mismatch [4 4]: input is not NCHW"},
+		{func() { AdaptiveAvgPool2d(Zeros(1, 1, 4, 4), 0, 1) }, "output size 0×1"},
+	} {
+		func() {
+			defer func() {
+				e, ok := recover().(*ShapeError)
+				if !ok || !strings.Contains(e.Error(), tc.want) {
+					t.Errorf("panic %v, want a ShapeError containing %q", e, tc.want)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
