@@ -11,7 +11,10 @@
 //
 // Layers: Linear (Weight (out, in) and Bias (out), initialised like
 // torch.nn.Linear: U(−1/√in, 1/√in) for both), ReLU, Sigmoid, Tanh,
-// Softmax, LogSoftmax, Dropout, Flatten; containers: Sequential (with the
+// Softmax, LogSoftmax, Dropout, Flatten; convolutional layers on NCHW
+// batches: Conv2d (initialised like torch.nn.Conv2d: U(−1/√fanIn, 1/√fanIn)
+// with fanIn = in·k², for weight and bias), MaxPool2d, AvgPool2d and
+// AdaptiveAvgPool2d; containers: Sequential (with the
 // slice form NewSequentialFrom) and NewMLP. Train and Eval switch modes
 // (only Dropout cares). Losses are functions returning scalar tensors:
 // CrossEntropy (fused log-softmax), NLLLoss, BCEWithLogits, the regression
@@ -19,19 +22,28 @@
 // explicit penalties L2Penalty (λ/2m Σθ²) and L1Penalty. Summary returns a
 // per-layer parameter table that prints as text and renders as HTML.
 //
+// PyTorch's keyword arguments become an options struct whose zero value is
+// torch's default: nn.NewConv2d(1, 6, 5, nn.Conv2dOptions{Padding: 2}) is
+// nn.Conv2d(1, 6, 5, padding=2), nn.NewMaxPool2d(2, nn.Pool2dOptions{}) is
+// nn.MaxPool2d(2). A layer given an input of the wrong shape panics with an
+// error naming the layer and the shape ("nn.Conv2d(1→32, 3×3): input
+// [64 784] is not NCHW …"), not the tensor op underneath.
+//
 // Custom layers: any type with Forward and Parameters is a Module, also one
 // defined in a notebook cell; put it in a model with
 // NewSequentialFrom([]nn.Module{...}) or Add (the interpreter cannot pass
 // cell-defined values through NewSequential's variadic parameter).
 //
-// Randomness: NewLinear and Dropout draw from one package generator, reset
-// by Seed; NewLinearRNG takes an explicit *tensor.RNG instead. There are no
+// Randomness: NewLinear, NewConv2d and Dropout draw from one package generator, reset
+// by Seed; NewLinearRNG and Conv2dOptions.RNG take an explicit *tensor.RNG
+// instead. There are no
 // exported variables.
 //
 // Performance: Linear's forward is one fused GEMM with the bias preloaded
 // into the output, and its backward two GEMMs with transposition flags
 // accumulating straight into the gradients; Sequential runs a Linear
-// followed by a ReLU as one op (tensor.LinearReLU); CrossEntropy keeps the
+// followed by a ReLU as one op (tensor.LinearReLU); Conv2d runs as
+// tensor.Conv2d (im2col and the same GEMM kernel); CrossEntropy keeps the
 // softmax of the forward pass for its backward. ZeroGrad (here and in
 // optim) zeroes gradients in place so that their memory is reused.
 //

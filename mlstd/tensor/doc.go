@@ -28,6 +28,21 @@
 // MaxAxis, MinAxis, VarAxis and StdAxis reduce one axis (keepDim keeps it
 // as size 1). Argmax returns Go ints; At reads one element.
 //
+// # Convolution and pooling
+//
+// Conv2d (F.conv2d: NCHW input, (out, in, kH, kW) filters, stride, zero
+// padding and dilation per axis), MaxPool2d, AvgPool2d and
+// AdaptiveAvgPool2d follow PyTorch's definitions, floor rounding and
+// defaults (count_include_pad for AvgPool2d). Conv2d unfolds each sample
+// into its patch matrix (im2col) and multiplies it by the filters with the
+// sgemm kernel; the backward unfolds the sample again instead of keeping
+// the patches, so the memory beyond input and output is one patch matrix
+// per goroutine whatever the batch. Batches with more than 2²¹
+// multiply-adds are split by sample across GOMAXPROCS goroutines; samples
+// are independent, so a sample gets the same bits alone or in any batch.
+// conv_test.go compares every op forward and backward with PyTorch's on
+// stride, padding and dilation corners and random shapes.
+//
 // # Fused ops
 //
 // Linear (x·wᵀ + b, the bias preloaded into the GEMM's output),
