@@ -3,12 +3,14 @@ package export
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 )
 
 // Benchmarks on the 784-128-10 MNIST MLP (101,770 parameters, 408 kB).
 
 func BenchmarkSave(b *testing.B) {
-	m, path := mlp(1, 128, nil), filepath.Join(b.TempDir(), "m.safetensors")
+	m, path := exporttest.MLP(1, 128, nil), filepath.Join(b.TempDir(), "m.safetensors")
 	for b.Loop() {
 		if err := Save(path, m); err != nil {
 			b.Fatal(err)
@@ -17,7 +19,7 @@ func BenchmarkSave(b *testing.B) {
 }
 
 func BenchmarkLoad(b *testing.B) {
-	m, path := mlp(1, 128, nil), filepath.Join(b.TempDir(), "m.safetensors")
+	m, path := exporttest.MLP(1, 128, nil), filepath.Join(b.TempDir(), "m.safetensors")
 	Save(path, m)
 	for b.Loop() {
 		if _, err := Load(path); err != nil {
@@ -27,7 +29,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkExportONNX(b *testing.B) {
-	m, path := mlp(1, 128, nil), filepath.Join(b.TempDir(), "m.onnx")
+	m, path := exporttest.MLP(1, 128, nil), filepath.Join(b.TempDir(), "m.onnx")
 	for b.Loop() {
 		if err := ExportONNX(path, m); err != nil {
 			b.Fatal(err)
@@ -36,7 +38,7 @@ func BenchmarkExportONNX(b *testing.B) {
 }
 
 func BenchmarkLoadONNX(b *testing.B) {
-	m, path := mlp(1, 128, nil), filepath.Join(b.TempDir(), "m.onnx")
+	m, path := exporttest.MLP(1, 128, nil), filepath.Join(b.TempDir(), "m.onnx")
 	ExportONNX(path, m)
 	for b.Loop() {
 		if _, err := LoadONNX(path); err != nil {

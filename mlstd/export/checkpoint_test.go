@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/optim"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -126,7 +127,7 @@ func TestCheckpointFaults(t *testing.T) {
 	}
 	sameBits(t, "model after failed load", other.m.Parameters()[0], before)
 	// A model of another architecture.
-	if _, err := LoadCheckpoint(path, mlp(1, 4, nil), nil); err == nil || !strings.Contains(err.Error(), "has shape [32 20], the model needs [4 784]") {
+	if _, err := LoadCheckpoint(path, exporttest.MLP(1, 4, nil), nil); err == nil || !strings.Contains(err.Error(), "has shape [32 20], the model needs [4 784]") {
 		t.Fatalf("other model: %v", err)
 	}
 	// A model file is not a checkpoint.

@@ -5,12 +5,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 )
 
 func TestCompactExact(t *testing.T) {
 	for _, frac := range []float64{0, 0.5, 0.9} {
-		m := mlp(6, 128, nil)
-		prune(m, frac)
+		m := exporttest.MLP(6, 128, nil)
+		exporttest.Prune(m, frac)
 		m.Parameters()[0].Data()[1] = float32(math.Copysign(0, -1)) // -0 must survive as -0
 		path := tmp(t, "c.safetensors")
 		rep, err := SaveCompact(path, m, CompactOptions{})
@@ -39,8 +41,8 @@ func TestCompactExact(t *testing.T) {
 }
 
 func TestCompactFloat16(t *testing.T) {
-	m := mlp(6, 128, nil)
-	prune(m, 0.9)
+	m := exporttest.MLP(6, 128, nil)
+	exporttest.Prune(m, 0.9)
 	path := tmp(t, "h.safetensors")
 	rep, err := SaveCompact(path, m, CompactOptions{Float16: true})
 	if err != nil {
@@ -96,8 +98,8 @@ func TestHalfConversion(t *testing.T) {
 }
 
 func TestCompactFaults(t *testing.T) {
-	m := mlp(6, 16, nil)
-	prune(m, 0.9)
+	m := exporttest.MLP(6, 16, nil)
+	exporttest.Prune(m, 0.9)
 	path := tmp(t, "c.safetensors")
 	if _, err := SaveCompact(path, m, CompactOptions{}); err != nil {
 		t.Fatal(err)

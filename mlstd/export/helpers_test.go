@@ -3,38 +3,11 @@ package export
 import (
 	"math"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
-
-// testModel is a small model using every layer kind Save supports.
-func testModel(seed int64) *nn.Sequential {
-	g := tensor.NewRNG(seed)
-	return nn.NewSequential(
-		nn.NewFlatten(),
-		nn.NewLinearRNG(12, 8, true, g),
-		nn.NewReLU(),
-		nn.NewDropout(0.25),
-		nn.NewSequential(nn.NewLinearRNG(8, 6, false, g), nn.NewTanh()),
-		nn.NewLinearRNG(6, 5, true, g),
-		nn.NewSigmoid(),
-		nn.NewLinearRNG(5, 4, true, g),
-		nn.NewLogSoftmax(-1),
-	)
-}
-
-// mlp is a 784-h-10 MLP like the MNIST example.
-func mlp(seed int64, hidden int, last nn.Module) *nn.Sequential {
-	g := tensor.NewRNG(seed)
-	s := nn.NewSequential(nn.NewLinearRNG(784, hidden, true, g), nn.NewReLU(), nn.NewLinearRNG(hidden, 10, true, g))
-	if last != nil {
-		s.Add(last)
-	}
-	return s
-}
 
 // sameBits fails the test unless a and b have identical shapes and bits.
 func sameBits(t *testing.T, what string, a, b *tensor.Tensor) {
@@ -63,25 +36,6 @@ func sameParams(t *testing.T, got, want nn.Module) {
 			t.Fatalf("parameter %d is %q, want %q", i, gp[i].Name, wp[i].Name)
 		}
 		sameBits(t, gp[i].Name, gp[i].Tensor, wp[i].Tensor)
-	}
-}
-
-// prune zeroes the fraction of each Linear weight with the smallest
-// magnitudes (a test stand-in for mlstd/prune).
-func prune(m nn.Module, frac float64) {
-	for _, w := range nn.Weights(m) {
-		d := w.Data()
-		mags := make([]float64, len(d))
-		for i, v := range d {
-			mags[i] = math.Abs(float64(v))
-		}
-		sort.Float64s(mags)
-		cut := mags[int(frac*float64(len(mags)-1))]
-		for i, v := range d {
-			if math.Abs(float64(v)) <= cut {
-				d[i] = 0
-			}
-		}
 	}
 }
 

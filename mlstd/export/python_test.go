@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -56,7 +57,7 @@ type pyReport struct {
 // parse of the safetensors file giving the same tensors.
 func TestPythonIndependent(t *testing.T) {
 	needPython(t)
-	fx := trainedMNIST(t)
+	fx := exporttest.TrainedMNIST(t)
 	dir := t.TempDir()
 	g := tensor.NewRNG(11)
 	rank3 := nn.NewSequential(nn.NewLinearRNG(784, 16, true, g), nn.NewReLU(), nn.NewLinearRNG(16, 10, true, g))
@@ -66,11 +67,11 @@ func TestPythonIndependent(t *testing.T) {
 		x     *tensor.Tensor
 		shape []int
 	}{
-		{"mlp_pruned_logits", fx.model, fx.x, nil},
-		{"mlp_logsoftmax", nn.NewSequential(fx.model, nn.NewLogSoftmax(1)), fx.x, nil},
-		{"flatten_tanh_dropout_sigmoid_softmax", nn.NewSequential(nn.NewFlatten(), fx.model.Layer(0), nn.NewTanh(), nn.NewDropout(0.3),
-			nn.NewLinearRNG(128, 10, false, g), nn.NewSigmoid(), nn.NewSoftmax(-1)), fx.x.Reshape(1000, 1, 28, 28), []int{1, 28, 28}},
-		{"rank3_matmul_add", rank3, fx.x.Reshape(500, 2, 784), []int{2, 784}},
+		{"mlp_pruned_logits", fx.Model, fx.X, nil},
+		{"mlp_logsoftmax", nn.NewSequential(fx.Model, nn.NewLogSoftmax(1)), fx.X, nil},
+		{"flatten_tanh_dropout_sigmoid_softmax", nn.NewSequential(nn.NewFlatten(), fx.Model.Layer(0), nn.NewTanh(), nn.NewDropout(0.3),
+			nn.NewLinearRNG(128, 10, false, g), nn.NewSigmoid(), nn.NewSoftmax(-1)), fx.X.Reshape(1000, 1, 28, 28), []int{1, 28, 28}},
+		{"rank3_matmul_add", rank3, fx.X.Reshape(500, 2, 784), []int{2, 784}},
 	}
 	type mcase struct {
 		Name string `json:"name"`
@@ -107,7 +108,7 @@ func TestPythonIndependent(t *testing.T) {
 	manifest.Cases[0].Out = fromTorch
 	manifest.Safetensors = filepath.Join(dir, "model.safetensors")
 	manifest.SafetensorsONNX = manifest.Cases[0].ONNX
-	if err := Save(manifest.Safetensors, fx.model); err != nil {
+	if err := Save(manifest.Safetensors, fx.Model); err != nil {
 		t.Fatal(err)
 	}
 	mf := filepath.Join(dir, "manifest.json")
@@ -135,7 +136,7 @@ func TestPythonIndependent(t *testing.T) {
 			t.Errorf("%s: checker %s, max |diff| %g, argmax %d/%d", c.Name, c.Checker, c.MaxAbsDiff, c.ArgmaxAgree, c.N)
 		}
 	}
-	params := fx.model.NamedParameters()
+	params := fx.Model.NamedParameters()
 	if len(rep.Safetensors) != len(params) {
 		t.Fatalf("python read %d tensors, want %d", len(rep.Safetensors), len(params))
 	}
@@ -171,9 +172,9 @@ func TestPythonIndependent(t *testing.T) {
 
 	// The other direction: PyTorch's state_dict, written by Python in the
 	// safetensors package's layout, loads into an mlstd model bit for bit.
-	m := mlp(99, 128, nil)
+	m := exporttest.MLP(99, 128, nil)
 	if err := LoadState(fromTorch, m); err != nil {
 		t.Fatal(err)
 	}
-	sameParams(t, m, fx.model)
+	sameParams(t, m, fx.Model)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -20,7 +21,7 @@ func TestSaveWithData(t *testing.T) {
 		xd[i] = xd[i]*float32(1+i%7) + float32(i%784)/100 // features with different means and spreads
 	}
 	ds := data.NewDataset(x, make([]int, 300))
-	m := mlp(1, 16, nil)
+	m := exporttest.MLP(1, 16, nil)
 	path := tmp(t, "m.safetensors")
 	if err := Save(path, m, WithData(ds)); err != nil {
 		t.Fatal(err)

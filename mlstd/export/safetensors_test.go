@@ -14,12 +14,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	m := testModel(1)
+	m := exporttest.Model(1)
 	path := tmp(t, "m.safetensors")
 	if err := Save(path, m); err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestFileLayout(t *testing.T) {
 }
 
 func TestLoadState(t *testing.T) {
-	src, dst := testModel(1), testModel(2)
+	src, dst := exporttest.Model(1), exporttest.Model(2)
 	path := tmp(t, "m.safetensors")
 	if err := Save(path, src); err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestLoadState(t *testing.T) {
 		t.Fatal("LoadState replaced a parameter tensor instead of copying into it")
 	}
 	// A model of another shape is refused and left unchanged.
-	other := mlp(3, 16, nil)
+	other := exporttest.MLP(3, 16, nil)
 	before := other.Parameters()[0].Clone()
 	if err := LoadState(path, other); err == nil {
 		t.Fatal("LoadState into a different model succeeded")
@@ -128,7 +129,7 @@ func writeVariant(t *testing.T, params []nn.Param, meta map[string]string) strin
 }
 
 func TestLoadFaults(t *testing.T) {
-	m := mlp(1, 4, nil)
+	m := exporttest.MLP(1, 4, nil)
 	arch, err := encodeArch(m)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +166,7 @@ func TestLoadFaults(t *testing.T) {
 
 func TestLoadCorruptBytes(t *testing.T) {
 	path := tmp(t, "m.safetensors")
-	if err := Save(path, mlp(1, 4, nil)); err != nil {
+	if err := Save(path, exporttest.MLP(1, 4, nil)); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)
@@ -251,7 +252,7 @@ func TestEveryFlipAndTruncation(t *testing.T) {
 
 func TestSaveErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := Save(filepath.Join(dir, "no", "such", "dir", "m.safetensors"), mlp(1, 4, nil)); err == nil {
+	if err := Save(filepath.Join(dir, "no", "such", "dir", "m.safetensors"), exporttest.MLP(1, 4, nil)); err == nil {
 		t.Fatal("Save into a missing directory succeeded")
 	}
 	type custom struct{ nn.Linear }
@@ -273,7 +274,7 @@ func TestSaveErrors(t *testing.T) {
 func TestReadOnlyDir(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.safetensors")
-	old := mlp(1, 4, nil)
+	old := exporttest.MLP(1, 4, nil)
 	if err := Save(path, old); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func TestReadOnlyDir(t *testing.T) {
 		}
 		t.Cleanup(func() { exec.Command("chattr", "-i", dir).Run() })
 	}
-	err := Save(path, mlp(2, 4, nil))
+	err := Save(path, exporttest.MLP(2, 4, nil))
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Save into a read-only directory: %v", err)
 	}

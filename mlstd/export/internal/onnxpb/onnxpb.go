@@ -14,9 +14,9 @@
 // only when not zero, repeated numbers packed, the dimension oneof written
 // when set even if zero — byte for byte what google.golang.org/protobuf's
 // deterministic Marshal writes for the same message under ONNX's proto3
-// schema (the tests compare the two). That makes Graph.Marshal usable for a
-// checksum: decoding a file and encoding its graph again gives the bytes
-// the writer hashed.
+// schema (the test module mlstd/export/onnxconformance compares the two).
+// That makes Graph.Marshal usable for a checksum: decoding a file and
+// encoding its graph again gives the bytes the writer hashed.
 //
 // Decoding follows protobuf's rules for the kept fields: the last value of
 // a scalar wins, repeated fields append, a message that appears twice is
@@ -24,7 +24,7 @@
 // valid UTF-8, and a field with an unexpected wire type is treated as
 // unknown. Unknown fields are skipped (and so are not re-encoded).
 // Truncated or malformed input is an error naming the message and field;
-// decoding never panics (FuzzUnmarshal).
+// decoding never panics (FuzzUnmarshal in mlstd/export/onnxconformance).
 package onnxpb
 
 import (

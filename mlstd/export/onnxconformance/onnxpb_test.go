@@ -1,4 +1,4 @@
-package onnxpb
+package onnxconformance
 
 import (
 	"bytes"
@@ -9,13 +9,15 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 )
 
 // The reference for this codec is google.golang.org/protobuf driving the
 // generated ONNX types of gonnx (a test-only dependency): toGonnx and
 // fromGonnx convert between the two field by field.
 
-func toGonnx(m *Model) *onnx.ModelProto {
+func toGonnx(m *onnxpb.Model) *onnx.ModelProto {
 	r := &onnx.ModelProto{IrVersion: m.IRVersion, ProducerName: m.ProducerName, ProducerVersion: m.ProducerVersion}
 	if g := m.Graph; g != nil {
 		rg := &onnx.GraphProto{Name: g.Name}
@@ -30,7 +32,7 @@ func toGonnx(m *Model) *onnx.ModelProto {
 			rg.Initializer = append(rg.Initializer, &onnx.TensorProto{Dims: t.Dims, DataType: t.DataType, FloatData: t.FloatData,
 				Name: t.Name, RawData: t.RawData, DataLocation: onnx.TensorProto_DataLocation(t.DataLocation)})
 		}
-		vi := func(vs []ValueInfo) (out []*onnx.ValueInfoProto) {
+		vi := func(vs []onnxpb.ValueInfo) (out []*onnx.ValueInfoProto) {
 			for _, v := range vs {
 				rv := &onnx.ValueInfoProto{Name: v.Name}
 				if v.Type != nil {
@@ -42,9 +44,9 @@ func toGonnx(m *Model) *onnx.ModelProto {
 							for _, d := range tt.Shape.Dim {
 								rd := &onnx.TensorShapeProto_Dimension{}
 								switch d.Kind {
-								case DimValue:
+								case onnxpb.DimValue:
 									rd.Value = &onnx.TensorShapeProto_Dimension_DimValue{DimValue: d.Value}
-								case DimParam:
+								case onnxpb.DimParam:
 									rd.Value = &onnx.TensorShapeProto_Dimension_DimParam{DimParam: d.Param}
 								}
 								rt.Shape.Dim = append(rt.Shape.Dim, rd)
@@ -69,37 +71,37 @@ func toGonnx(m *Model) *onnx.ModelProto {
 	return r
 }
 
-func fromGonnx(r *onnx.ModelProto) *Model {
-	m := &Model{IRVersion: r.IrVersion, ProducerName: r.ProducerName, ProducerVersion: r.ProducerVersion}
+func fromGonnx(r *onnx.ModelProto) *onnxpb.Model {
+	m := &onnxpb.Model{IRVersion: r.IrVersion, ProducerName: r.ProducerName, ProducerVersion: r.ProducerVersion}
 	if rg := r.Graph; rg != nil {
-		g := &Graph{Name: rg.Name}
+		g := &onnxpb.Graph{Name: rg.Name}
 		for _, rn := range rg.Node {
-			n := Node{Input: rn.Input, Output: rn.Output, Name: rn.Name, OpType: rn.OpType, Domain: rn.Domain}
+			n := onnxpb.Node{Input: rn.Input, Output: rn.Output, Name: rn.Name, OpType: rn.OpType, Domain: rn.Domain}
 			for _, a := range rn.Attribute {
-				n.Attribute = append(n.Attribute, Attribute{Name: a.Name, F: a.F, I: a.I, Ints: a.Ints, Type: int32(a.Type)})
+				n.Attribute = append(n.Attribute, onnxpb.Attribute{Name: a.Name, F: a.F, I: a.I, Ints: a.Ints, Type: int32(a.Type)})
 			}
 			g.Node = append(g.Node, n)
 		}
 		for _, t := range rg.Initializer {
-			g.Initializer = append(g.Initializer, Tensor{Dims: t.Dims, DataType: t.DataType, FloatData: t.FloatData,
+			g.Initializer = append(g.Initializer, onnxpb.Tensor{Dims: t.Dims, DataType: t.DataType, FloatData: t.FloatData,
 				Name: t.Name, RawData: t.RawData, DataLocation: int32(t.DataLocation)})
 		}
-		vi := func(rvs []*onnx.ValueInfoProto) (out []ValueInfo) {
+		vi := func(rvs []*onnx.ValueInfoProto) (out []onnxpb.ValueInfo) {
 			for _, rv := range rvs {
-				v := ValueInfo{Name: rv.Name}
+				v := onnxpb.ValueInfo{Name: rv.Name}
 				if rv.Type != nil {
-					v.Type = &Type{}
+					v.Type = &onnxpb.Type{}
 					if rt := rv.Type.GetTensorType(); rt != nil {
-						v.Type.Tensor = &TensorType{ElemType: rt.ElemType}
+						v.Type.Tensor = &onnxpb.TensorType{ElemType: rt.ElemType}
 						if rt.Shape != nil {
-							v.Type.Tensor.Shape = &Shape{}
+							v.Type.Tensor.Shape = &onnxpb.Shape{}
 							for _, rd := range rt.Shape.Dim {
-								var d Dimension
+								var d onnxpb.Dimension
 								switch x := rd.Value.(type) {
 								case *onnx.TensorShapeProto_Dimension_DimValue:
-									d = Dimension{Kind: DimValue, Value: x.DimValue}
+									d = onnxpb.Dimension{Kind: onnxpb.DimValue, Value: x.DimValue}
 								case *onnx.TensorShapeProto_Dimension_DimParam:
-									d = Dimension{Kind: DimParam, Param: x.DimParam}
+									d = onnxpb.Dimension{Kind: onnxpb.DimParam, Param: x.DimParam}
 								}
 								v.Type.Tensor.Shape.Dim = append(v.Type.Tensor.Shape.Dim, d)
 							}
@@ -114,10 +116,10 @@ func fromGonnx(r *onnx.ModelProto) *Model {
 		m.Graph = g
 	}
 	for _, o := range r.OpsetImport {
-		m.OpsetImport = append(m.OpsetImport, OperatorSetID{Domain: o.Domain, Version: o.Version})
+		m.OpsetImport = append(m.OpsetImport, onnxpb.OperatorSetID{Domain: o.Domain, Version: o.Version})
 	}
 	for _, kv := range r.MetadataProps {
-		m.MetadataProps = append(m.MetadataProps, StringStringEntry{Key: kv.Key, Value: kv.Value})
+		m.MetadataProps = append(m.MetadataProps, onnxpb.StringStringEntry{Key: kv.Key, Value: kv.Value})
 	}
 	return m
 }
@@ -131,19 +133,19 @@ func reference(t testing.TB, r *onnx.ModelProto) []byte {
 	return b
 }
 
-func dims(ds ...any) *Type {
-	s := &Shape{}
+func dims(ds ...any) *onnxpb.Type {
+	s := &onnxpb.Shape{}
 	for _, d := range ds {
 		switch x := d.(type) {
 		case int:
-			s.Dim = append(s.Dim, Dimension{Kind: DimValue, Value: int64(x)})
+			s.Dim = append(s.Dim, onnxpb.Dimension{Kind: onnxpb.DimValue, Value: int64(x)})
 		case string:
-			s.Dim = append(s.Dim, Dimension{Kind: DimParam, Param: x})
+			s.Dim = append(s.Dim, onnxpb.Dimension{Kind: onnxpb.DimParam, Param: x})
 		default:
-			s.Dim = append(s.Dim, Dimension{})
+			s.Dim = append(s.Dim, onnxpb.Dimension{})
 		}
 	}
-	return &Type{Tensor: &TensorType{ElemType: DataTypeFloat, Shape: s}}
+	return &onnxpb.Type{Tensor: &onnxpb.TensorType{ElemType: onnxpb.DataTypeFloat, Shape: s}}
 }
 
 // sampleModels covers every kept field, with the values where protobuf's
@@ -151,42 +153,42 @@ func dims(ds ...any) *Type {
 // negative numbers (ten-byte varints), -0 and NaN floats (written),
 // zero and empty oneof members (written), empty messages, empty repeated
 // strings.
-func sampleModels() map[string]*Model {
-	full := &Model{
+func sampleModels() map[string]*onnxpb.Model {
+	full := &onnxpb.Model{
 		IRVersion: 7, ProducerName: "gokernel-mlstd", ProducerVersion: "1",
-		Graph: &Graph{
+		Graph: &onnxpb.Graph{
 			Name: "g",
-			Node: []Node{
+			Node: []onnxpb.Node{
 				{Input: []string{"input", "w", ""}, Output: []string{"h"}, Name: "/0/Gemm", OpType: "Gemm", Domain: "ai.onnx",
-					Attribute: []Attribute{{Name: "transB", Type: AttributeInt, I: 1}, {Name: "alpha", Type: 1, F: 0.5}}},
+					Attribute: []onnxpb.Attribute{{Name: "transB", Type: onnxpb.AttributeInt, I: 1}, {Name: "alpha", Type: 1, F: 0.5}}},
 				{Input: []string{"h"}, Output: []string{"output"}, OpType: "Softmax",
-					Attribute: []Attribute{{Name: "axis", Type: AttributeInt, I: 0}, {Name: "neg", I: -3, F: float32(math.Copysign(0, -1))},
-						{Name: "perm", Type: AttributeInts, Ints: []int64{1, 0, -1, 1 << 40}}, {Name: "nan", F: float32(math.NaN())}}},
+					Attribute: []onnxpb.Attribute{{Name: "axis", Type: onnxpb.AttributeInt, I: 0}, {Name: "neg", I: -3, F: float32(math.Copysign(0, -1))},
+						{Name: "perm", Type: onnxpb.AttributeInts, Ints: []int64{1, 0, -1, 1 << 40}}, {Name: "nan", F: float32(math.NaN())}}},
 				{},
 			},
-			Initializer: []Tensor{
-				{Name: "w", Dims: []int64{2, 3}, DataType: DataTypeFloat, RawData: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24}},
-				{Name: "b", Dims: []int64{2}, DataType: DataTypeFloat, FloatData: []float32{1.5, -2}},
-				{Name: "scalar", DataType: DataTypeFloat, FloatData: []float32{0}},
-				{Name: "ext", Dims: []int64{0}, DataType: DataTypeFloat, DataLocation: DataLocationExternal},
+			Initializer: []onnxpb.Tensor{
+				{Name: "w", Dims: []int64{2, 3}, DataType: onnxpb.DataTypeFloat, RawData: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24}},
+				{Name: "b", Dims: []int64{2}, DataType: onnxpb.DataTypeFloat, FloatData: []float32{1.5, -2}},
+				{Name: "scalar", DataType: onnxpb.DataTypeFloat, FloatData: []float32{0}},
+				{Name: "ext", Dims: []int64{0}, DataType: onnxpb.DataTypeFloat, DataLocation: onnxpb.DataLocationExternal},
 			},
-			Input: []ValueInfo{
+			Input: []onnxpb.ValueInfo{
 				{Name: "input", Type: dims("batch", 3, 0, nil, "")},
 				{Name: "untyped"},
-				{Name: "empty type", Type: &Type{}},
-				{Name: "no shape", Type: &Type{Tensor: &TensorType{ElemType: 7}}},
-				{Name: "rank 0", Type: &Type{Tensor: &TensorType{Shape: &Shape{}}}},
+				{Name: "empty type", Type: &onnxpb.Type{}},
+				{Name: "no shape", Type: &onnxpb.Type{Tensor: &onnxpb.TensorType{ElemType: 7}}},
+				{Name: "rank 0", Type: &onnxpb.Type{Tensor: &onnxpb.TensorType{Shape: &onnxpb.Shape{}}}},
 			},
-			Output: []ValueInfo{{Name: "output", Type: dims("batch", -1)}},
+			Output: []onnxpb.ValueInfo{{Name: "output", Type: dims("batch", -1)}},
 		},
-		OpsetImport:   []OperatorSetID{{Version: 13}, {Domain: "com.example", Version: 1}, {}},
-		MetadataProps: []StringStringEntry{{Key: "mlstd.sha256", Value: strings.Repeat("ab", 32)}, {Key: "k"}, {Value: "v"}},
+		OpsetImport:   []onnxpb.OperatorSetID{{Version: 13}, {Domain: "com.example", Version: 1}, {}},
+		MetadataProps: []onnxpb.StringStringEntry{{Key: "mlstd.sha256", Value: strings.Repeat("ab", 32)}, {Key: "k"}, {Value: "v"}},
 	}
-	return map[string]*Model{
+	return map[string]*onnxpb.Model{
 		"full":        full,
 		"empty model": {},
-		"empty graph": {Graph: &Graph{}},
-		"large":       {IRVersion: -1, Graph: &Graph{Initializer: []Tensor{{Dims: []int64{1 << 20}, RawData: make([]byte, 1<<20)}}}},
+		"empty graph": {Graph: &onnxpb.Graph{}},
+		"large":       {IRVersion: -1, Graph: &onnxpb.Graph{Initializer: []onnxpb.Tensor{{Dims: []int64{1 << 20}, RawData: make([]byte, 1<<20)}}}},
 	}
 }
 
@@ -206,7 +208,7 @@ func TestMarshalMatchesProtobuf(t *testing.T) {
 					t.Fatalf("graph encoding is not the embedded graph field")
 				}
 			}
-			back, err := Unmarshal(got)
+			back, err := onnxpb.Unmarshal(got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,16 +272,16 @@ func TestUnmarshalMatchesProtobuf(t *testing.T) {
 	}
 }
 
-// compareWithProtobuf checks Unmarshal against protobuf's decoding: if
-// protobuf accepts b, Unmarshal must, with the same kept fields. It returns
-// Unmarshal's error if both refuse b.
+// compareWithProtobuf checks onnxpb.Unmarshal against protobuf's decoding: if
+// protobuf accepts b, onnxpb.Unmarshal must, with the same kept fields. It returns
+// onnxpb.Unmarshal's error if both refuse b.
 func compareWithProtobuf(t testing.TB, b []byte) error {
 	t.Helper()
-	m, err := Unmarshal(b)
+	m, err := onnxpb.Unmarshal(b)
 	var r onnx.ModelProto
 	rerr := proto.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, &r)
 	if rerr == nil && err != nil {
-		t.Fatalf("protobuf decodes %x, Unmarshal refuses: %v", trim(b), err)
+		t.Fatalf("protobuf decodes %x, onnxpb.Unmarshal refuses: %v", trim(b), err)
 	}
 	if err != nil {
 		return err
@@ -290,7 +292,7 @@ func compareWithProtobuf(t testing.TB, b []byte) error {
 			t.Fatalf("decoded differently from protobuf: %x\n re-encoded %x\n protobuf   %x", trim(b), trim(enc), trim(want))
 		}
 	}
-	again, err := Unmarshal(enc)
+	again, err := onnxpb.Unmarshal(enc)
 	if err != nil {
 		t.Fatalf("re-encoding of %x does not decode: %v", trim(b), err)
 	}
@@ -318,8 +320,8 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"length past the end", []byte{0x3a, 0x7f}, "ModelProto field 7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Unmarshal(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Unmarshal error = %v, want one containing %q", err, tc.want)
+			if _, err := onnxpb.Unmarshal(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("onnxpb.Unmarshal error = %v, want one containing %q", err, tc.want)
 			}
 			compareWithProtobuf(t, tc.b)
 		})
@@ -327,8 +329,8 @@ func TestUnmarshalErrors(t *testing.T) {
 }
 
 // FuzzUnmarshal: no input panics; whatever protobuf (gonnx's generated
-// types) decodes, Unmarshal decodes to the same kept fields; whatever
-// Unmarshal decodes re-encodes stably.
+// types) decodes, onnxpb.Unmarshal decodes to the same kept fields; whatever
+// onnxpb.Unmarshal decodes re-encodes stably.
 func FuzzUnmarshal(f *testing.F) {
 	for _, m := range sampleModels() {
 		if b := m.Marshal(); len(b) < 1<<16 {
