@@ -2,8 +2,10 @@
 // library, plus the tools around it (installer, notebook runner, REPL,
 // model server).
 //
-// Subcommands live in their own files and register themselves from an
-// init function in the commands table:
+// package main is wiring: each subcommand parses its flags and calls into
+// the package that does the work (internal/kernelcmd, internal/notebookrun,
+// internal/script, internal/repl, internal/servecmd, install). Subcommands
+// register themselves from an init function in the commands table:
 //
 //	func init() {
 //		commands["serve"] = command{
@@ -32,6 +34,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gokernel/gokernel/internal/kernelcmd"
 	"github.com/gokernel/gokernel/internal/servecmd"
 )
 
@@ -112,6 +115,28 @@ func init() {
 				return usageErrorf("%s", strings.TrimPrefix(err.Error(), "usage: "))
 			}
 			return err
+		},
+	}
+}
+
+// The kernel start-up is internal/kernelcmd.
+func init() {
+	commands["kernel"] = command{
+		usage:   "kernel -f CONNECTION_FILE",
+		summary: "run as a Jupyter kernel (Jupyter starts this from the kernelspec)",
+		run: func(ctx context.Context, args []string) error {
+			fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+			file := fs.String("f", "", "Jupyter connection `file`")
+			if err := fs.Parse(args); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return err
+				}
+				return usageErrorf("%v", err)
+			}
+			if *file == "" || fs.NArg() > 0 {
+				return usageErrorf("need -f CONNECTION_FILE and nothing else")
+			}
+			return kernelcmd.Run(ctx, *file, gokernelVersion())
 		},
 	}
 }

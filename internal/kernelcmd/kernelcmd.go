@@ -1,9 +1,8 @@
-package main
+package kernelcmd
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,30 +17,12 @@ import (
 	"github.com/gokernel/gokernel/kernel"
 )
 
-func init() {
-	commands["kernel"] = command{
-		usage:   "kernel -f CONNECTION_FILE",
-		summary: "run as a Jupyter kernel (Jupyter starts this from the kernelspec)",
-		run:     runKernel,
-	}
-}
-
-// runKernel is `gokernel kernel -f FILE`: one interp session served over
-// the Jupyter protocol until shutdown, SIGTERM or the parent's death.
-// SIGINT interrupts the running cell instead of killing the kernel.
-func runKernel(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
-	file := fs.String("f", "", "Jupyter connection `file`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageErrorf("%v", err)
-	}
-	if *file == "" || fs.NArg() > 0 {
-		return usageErrorf("need -f CONNECTION_FILE and nothing else")
-	}
-	info, err := kernel.ReadConnectionFile(*file)
+// Run is `gokernel kernel -f FILE`: one interp session served over the
+// Jupyter protocol described by the connection file until shutdown,
+// SIGTERM or the parent's death. SIGINT interrupts the running cell instead
+// of killing the kernel. version is reported in kernel_info.
+func Run(ctx context.Context, connectionFile, version string) error {
+	info, err := kernel.ReadConnectionFile(connectionFile)
 	if err != nil {
 		return err
 	}
@@ -64,7 +45,7 @@ func runKernel(ctx context.Context, args []string) error {
 	ppid, _ := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
 	k, err := kernel.New(info, sessionEvaluator{sess}, kernel.Config{
 		Log:       logw,
-		Version:   gokernelVersion(),
+		Version:   version,
 		ParentPID: ppid,
 		// Return the heap a cell left behind to the OS once the kernel
 		// has been idle for a while: idle notebooks stay small.

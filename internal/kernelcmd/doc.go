@@ -1,0 +1,22 @@
+// Package kernelcmd starts gokernel as a Jupyter kernel (`gokernel kernel
+// -f CONNECTION_FILE`, what the kernelspec runs): it joins the two halves
+// that never import each other, an interp.Session (the engine) and a
+// kernel.Kernel (the Jupyter protocol over ZeroMQ), through
+// sessionEvaluator, which adapts the session to kernel.Evaluator and turns
+// an *interp.CellError into a *kernel.ExecError.
+//
+// Run also owns what is per process in a kernel: the session captures fds 1
+// and 2 (compiled and cgo output reaches the running cell), so the kernel's
+// log and a fatal runtime error's report go to the real stderr
+// (Session.LogWriter, debug.SetCrashOutput); SIGINT interrupts the running
+// cell, SIGTERM and the death of the parent (JPY_PARENT_PID) end the
+// kernel; the start-up time is logged once the kernel is ready.
+//
+// Memory: unless GOGC is set, the garbage collector's goal is kept at
+// max(32 MiB, twice the live heap) (keepHeapFloor, retuned after each
+// collection from a finalizer), because with Go's default a trivial cell's
+// ~30 KB made a collection every ~100 cells that added 2-3 ms to the cells
+// it overlapped; after the kernel has been idle a while (kernel.Config
+// OnIdle) the free heap is returned to the OS, so idle notebooks stay
+// small.
+package kernelcmd
