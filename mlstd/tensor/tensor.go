@@ -234,20 +234,6 @@ func result(op string, shape []int, data []float32, backward func(out *Tensor), 
 	return out
 }
 
-// accumulate adds g into t's gradient, allocating it on first use.
-func (t *Tensor) accumulate(g []float32) {
-	if !t.requiresGrad {
-		return
-	}
-	if t.grad == nil {
-		t.grad = Zeros(t.shape...)
-	}
-	gd := t.grad.data
-	for i, v := range g {
-		gd[i] += v
-	}
-}
-
 // Backward computes the gradients of t (a scalar, typically a loss) with
 // respect to every tensor that requires them, accumulating into their Grad.
 func (t *Tensor) Backward() {
