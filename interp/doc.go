@@ -64,7 +64,8 @@
 // slices, and `for k := range maps.Keys(m)` is rewritten to match.
 //
 // Each chunk carries a `//line cellN/_.go:L:C` directive, so errors read
-// "cell 3, line 2: ...". Packages used by their usual name (fmt, math,
+// "cell 3, line 2: ..." (CellError.InFile gives them as a file's, "f.go:2",
+// for a front end that runs a file as one cell). Packages used by their usual name (fmt, math,
 // strings, time, os, the mlstd packages, gonum, gonum/plot) are imported
 // automatically.
 //

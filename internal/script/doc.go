@@ -23,9 +23,10 @@
 //     graph, placed as soon as what they need is placed).
 //
 // A shebang line becomes a comment. The cell keeps a map from its lines to
-// the file's, so the engine's positions ("cell 1, line 7:") read
-// "train.go:7:" and the renamed entry points read main and init again
-// (message).
+// the file's: interp.CellError.InFile gives the engine's positions ("cell
+// 1, line 7:") as the file's ("train.go:7:"), so the format of the engine's
+// messages is read only where it is written; the renamed entry points read
+// main and init again (message).
 //
 // # What is still to move into interp
 //
@@ -33,5 +34,5 @@
 // ordering shared with precheck's hoisting (which orders only func and
 // type declarations around statements that keep their order, where a
 // package needs its vars ordered too), Go's own names kept, positions given
-// by //line directives instead of rewriting the engine's messages here.
+// by //line directives instead of mapped afterwards.
 package script

@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -437,25 +436,16 @@ func panicLine(ce *interp.CellError) string {
 	return "panic: " + v
 }
 
-// cellOneRe finds the engine's positions in the script's cell (cell 1).
-var cellOneRe = regexp.MustCompile(`\bcell 1, line (\d+)`)
-
-// message renders a failed script's error with positions in the file.
+// message renders a failed script's error as the compiled program would
+// print it: positions in the file (the engine's for the cell, read by
+// CellError.InFile), main and init under their own names.
 func (sc *script) message(err error) string {
 	var ce *interp.CellError
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}
-	file := sc.file
+	ce = ce.InFile(1, sc.file, sc.lines)
 	repl := func(s string) string {
-		s = cellOneRe.ReplaceAllStringFunc(s, func(m string) string {
-			n, _ := strconv.Atoi(cellOneRe.FindStringSubmatch(m)[1])
-			if n >= 1 && n <= len(sc.lines) {
-				n = sc.lines[n-1]
-			}
-			return file + ":" + strconv.Itoa(n)
-		})
-		s = strings.ReplaceAll(s, "cell 1: ", file+": ")
 		s = strings.ReplaceAll(s, scriptMain, "main")
 		return strings.ReplaceAll(s, scriptInit, "init")
 	}
