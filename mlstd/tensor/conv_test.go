@@ -249,3 +249,25 @@ func TestConvShapeErrors(t *testing.T) {
 		}()
 	}
 }
+
+// TestBatchNormFiniteDifference checks BatchNorm's backward in training and
+// evaluation mode, with and without the affine parameters, on 2-D and 4-D
+// inputs.
+func TestBatchNormFiniteDifference(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		for _, shape := range [][]int{{5, 3}, {2, 3, 4, 3}} {
+			c := shape[1]
+			rm, rv := NewRNG(1).Randn(c), NewRNG(2).Uniform(0.5, 2, c)
+			t.Run(fmt.Sprint(training, shape), func(t *testing.T) {
+				checkFiniteDifference(t, opCase{name: "batch_norm", shapes: [][]int{shape, {c}, {c}},
+					f: func(in []*Tensor) *Tensor {
+						return BatchNorm(in[0], in[1], in[2], rm.Clone(), rv.Clone(), training, 0.1, 1e-5)
+					}})
+				checkFiniteDifference(t, opCase{name: "batch_norm_plain", shapes: [][]int{shape},
+					f: func(in []*Tensor) *Tensor {
+						return BatchNorm(in[0], nil, nil, rm.Clone(), rv.Clone(), training, 0.1, 1e-5)
+					}})
+			})
+		}
+	}
+}

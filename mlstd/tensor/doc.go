@@ -43,6 +43,10 @@
 // conv_test.go compares every op forward and backward with PyTorch's on
 // stride, padding and dilation corners and random shapes.
 //
+// BatchNorm (F.batch_norm over axis 1 of (N, C, …)) accumulates its
+// statistics in float64 like PyTorch's CPU kernel and updates the running
+// statistics in place in training mode (unbiased variance, as torch).
+//
 // # Fused ops
 //
 // Linear (x·wᵀ + b, the bias preloaded into the GEMM's output),
