@@ -25,6 +25,8 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"NamedParameters":      reflect.ValueOf(nn.NamedParameters),
 		"NewAdaptiveAvgPool2d": reflect.ValueOf(nn.NewAdaptiveAvgPool2d),
 		"NewAvgPool2d":         reflect.ValueOf(nn.NewAvgPool2d),
+		"NewBatchNorm1d":       reflect.ValueOf(nn.NewBatchNorm1d),
+		"NewBatchNorm2d":       reflect.ValueOf(nn.NewBatchNorm2d),
 		"NewConv2d":            reflect.ValueOf(nn.NewConv2d),
 		"NewDropout":           reflect.ValueOf(nn.NewDropout),
 		"NewDropoutRNG":        reflect.ValueOf(nn.NewDropoutRNG),
@@ -51,6 +53,9 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		// type definitions
 		"AdaptiveAvgPool2d": reflect.ValueOf((*nn.AdaptiveAvgPool2d)(nil)),
 		"AvgPool2d":         reflect.ValueOf((*nn.AvgPool2d)(nil)),
+		"BatchNorm1d":       reflect.ValueOf((*nn.BatchNorm1d)(nil)),
+		"BatchNorm2d":       reflect.ValueOf((*nn.BatchNorm2d)(nil)),
+		"BatchNormOptions":  reflect.ValueOf((*nn.BatchNormOptions)(nil)),
 		"Conv2d":            reflect.ValueOf((*nn.Conv2d)(nil)),
 		"Conv2dOptions":     reflect.ValueOf((*nn.Conv2dOptions)(nil)),
 		"Dropout":           reflect.ValueOf((*nn.Dropout)(nil)),

@@ -15,6 +15,7 @@ func table_github_com_gokernel_gokernel_mlstd_tensor() map[string]reflect.Value 
 		"Arange":            reflect.ValueOf(tensor.Arange),
 		"AvgPool2d":         reflect.ValueOf(tensor.AvgPool2d),
 		"BCEWithLogits":     reflect.ValueOf(tensor.BCEWithLogits),
+		"BatchNorm":         reflect.ValueOf(tensor.BatchNorm),
 		"Cat":               reflect.ValueOf(tensor.Cat),
 		"Conv2d":            reflect.ValueOf(tensor.Conv2d),
 		"CrossEntropy":      reflect.ValueOf(tensor.CrossEntropy),
