@@ -8,17 +8,17 @@
 // register themselves from an init function in the commands table:
 //
 //	func init() {
-//		commands["serve"] = command{
-//			usage:   "serve MODEL [flags]",
-//			summary: "serve a model over KServe V2 REST",
-//			run:     func(ctx context.Context, args []string) error { return runServe(ctx, args, os.Stderr) },
+//		commands["repl"] = command{
+//			usage:   "repl",
+//			summary: "interactive Go with mlstd in the terminal (the default)",
+//			run:     func(ctx context.Context, args []string) error { ... repl.Run(...) ... },
 //		}
 //	}
 //
 // run gets the arguments after the command name. It returns nil for
 // success (exit 0), an error wrapping errUsage for bad arguments (usage on
 // stderr, exit 2), flag.ErrHelp after -h (exit 0), and any other error to
-// fail (printed as "gokernel: ...", exit 1). With no arguments gokernel runs
+// fail (printed as "gokernel COMMAND: ...", exit 1). With no arguments gokernel runs
 // the "repl" command when one is registered, and prints usage otherwise.
 package main
 
