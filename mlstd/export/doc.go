@@ -52,11 +52,13 @@
 // (inference graph). The input is "input" with a dynamic "batch" first
 // dimension, the output "output". LoadONNX (and Load on a ".onnx" path)
 // reads such a graph back into an nn.Sequential, so a server can take
-// either file. The tests check the files with python3-onnx's checker
-// (full_check), run them in PyTorch rebuilt from the initializers and (in
-// the test module onnxconformance, which keeps gonnx and gorgonia out of
-// gokernel's go.mod) in gonnx, an independent Go runtime, and compare with
-// mlstd on 1,000 MNIST test images (max difference under 4e-6).
+// either file. ExportONNXOptions with Data set records the training data's
+// statistics in the model's metadata_props, as WithData does for Save. The
+// tests check the files with python3-onnx's checker (full_check), run them
+// in PyTorch rebuilt from the initializers and (in the test module
+// onnxconformance, which keeps gonnx and gorgonia out of gokernel's go.mod)
+// in gonnx, an independent Go runtime, and compare with mlstd on 1,000 MNIST
+// test images (max difference under 4e-6).
 //
 // The protobuf messages are encoded and decoded by internal/onnxpb, a
 // small codec on google.golang.org/protobuf/encoding/protowire for just the

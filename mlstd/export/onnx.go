@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -31,6 +32,11 @@ type ONNXOptions struct {
 	InputShape []int
 	// GraphName names the ONNX graph; empty means "mlstd".
 	GraphName string
+	// Data, if set, is the training set whose per-feature statistics are
+	// recorded in the model's metadata_props under "mlstd.reference", as
+	// Save's WithData does (ReadReference reads them; `gokernel serve`
+	// scores input drift against them).
+	Data *data.Dataset
 }
 
 // ExportONNX writes m as an ONNX model (opset 13) to path: a graph with one
@@ -160,13 +166,17 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	}
 	b.g.Node[len(b.g.Node)-1].Output[0] = onnxOutput
 	b.g.Output = []onnxpb.ValueInfo{valueInfo(onnxOutput, b.dims)}
+	meta := []onnxpb.StringStringEntry{{Key: metaChecksum, Value: graphHash(b.g)}}
+	if opts.Data != nil {
+		meta = append(meta, onnxpb.StringStringEntry{Key: metaReference, Value: WithData(opts.Data).ref.encode()})
+	}
 	return &onnxpb.Model{
 		IRVersion:       onnxIRVersion,
 		OpsetImport:     []onnxpb.OperatorSetID{{Domain: "", Version: onnxOpset}},
 		ProducerName:    onnxProducer,
 		ProducerVersion: "1",
 		Graph:           b.g,
-		MetadataProps:   []onnxpb.StringStringEntry{{Key: metaChecksum, Value: graphHash(b.g)}},
+		MetadataProps:   meta,
 	}, nil
 }
 

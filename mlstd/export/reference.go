@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/gokernel/gokernel/mlstd/data"
+	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 )
 
 // metaReference is the metadata key of the training data's statistics.
@@ -86,9 +90,13 @@ func decodeReference(s string) (*Reference, error) {
 }
 
 // ReadReference returns the training data statistics recorded by
-// Save(path, m, WithData(d)), or nil (and no error) when the file has none.
-// The whole file is validated, as by Metadata.
+// Save(path, m, WithData(d)) or by ExportONNXOptions with Data set (a path
+// ending in ".onnx"), or nil (and no error) when the file has none. A
+// safetensors file is validated whole, as by Metadata.
 func ReadReference(path string) (*Reference, error) {
+	if strings.EqualFold(filepath.Ext(path), ".onnx") {
+		return readONNXReference(path)
+	}
 	f, err := readSafetensors(path)
 	if err != nil {
 		return nil, err
@@ -102,4 +110,25 @@ func ReadReference(path string) (*Reference, error) {
 		return nil, f.errorf("%v", err)
 	}
 	return r, nil
+}
+
+func readONNXReference(path string) (*Reference, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	mp, err := onnxpb.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("export: %s: not a valid ONNX protobuf (truncated or corrupt): %v", path, err)
+	}
+	for _, kv := range mp.MetadataProps {
+		if kv.Key == metaReference {
+			r, err := decodeReference(kv.Value)
+			if err != nil {
+				return nil, fmt.Errorf("export: %s: %v", path, err)
+			}
+			return r, nil
+		}
+	}
+	return nil, nil
 }

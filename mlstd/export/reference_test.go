@@ -48,6 +48,19 @@ func TestSaveWithData(t *testing.T) {
 		t.Fatalf("LoadTensors: %d tensors, %v; the reference must not add any", len(ps), err)
 	}
 
+	// ONNX: the statistics in metadata_props; the graph loads as before.
+	onnxPath := tmp(t, "m.onnx")
+	if err := ExportONNXOptions(onnxPath, m, ONNXOptions{Data: ds}); err != nil {
+		t.Fatal(err)
+	}
+	oref, err := ReadReference(onnxPath)
+	if err != nil || oref == nil || oref.Rows != 300 || oref.Mean[5] != ref.Mean[5] || oref.Std[783] != ref.Std[783] {
+		t.Fatalf("ONNX ReadReference = %+v, %v; want the safetensors file's", oref, err)
+	}
+	if _, err := LoadONNX(onnxPath); err != nil {
+		t.Fatal(err)
+	}
+
 	plain := tmp(t, "plain.safetensors")
 	if err := Save(plain, m); err != nil {
 		t.Fatal(err)

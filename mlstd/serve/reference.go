@@ -16,9 +16,10 @@ import (
 // LoadReference reads the statistics input drift is scored against
 // (Options.RefMean and RefStd) from path, which may be
 //
-//   - a model file saved with export.Save(path, model, export.WithData(train)):
-//     the training data's statistics it records; a model file without them
-//     (or an ONNX file) gives none: nil, nil and no error;
+//   - a model file saved with export.Save(path, model, export.WithData(train))
+//     or exported with export.ExportONNXOptions and Data set (*.onnx): the
+//     training data's statistics it records; a model file without them
+//     gives none: nil, nil and no error;
 //   - a safetensors file with tensors "mean" and "std" (export.SaveTensors);
 //   - an IDX images file (MNIST's format, gzipped when named *.gz), pixels
 //     scaled to [0, 1] as data.LoadIDX scales them;
@@ -29,8 +30,6 @@ import (
 // Statistics of a data file are computed when it is read (data.FeatureStats).
 func LoadReference(path string) (mean, std []float64, err error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); {
-	case ext == ".onnx":
-		return nil, nil, nil
 	case ext == ".csv":
 		return csvReference(path)
 	case ext == ".gz" || isIDX(path):
@@ -50,6 +49,9 @@ func LoadReference(path string) (mean, std []float64, err error) {
 	}
 	if ref != nil {
 		return ref.Mean, ref.Std, nil
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".onnx" {
+		return nil, nil, nil
 	}
 	if md, err := export.Metadata(path); err != nil {
 		return nil, nil, err

@@ -93,7 +93,20 @@ func TestLoadReference(t *testing.T) {
 	dm, dsd := ds.FeatureStats()
 	near("model mean", mean, dm, 1e-6)
 	near("model std", std, dsd, 1e-6)
-	for _, p := range []string{plain, file("m.onnx", []byte("not even read"))} {
+	onnxRef, onnxPlain := filepath.Join(dir, "ref.onnx"), filepath.Join(dir, "plain.onnx")
+	if err := export.ExportONNXOptions(onnxRef, m, export.ONNXOptions{Data: ds}); err != nil {
+		t.Fatal(err)
+	}
+	if err := export.ExportONNX(onnxPlain, m); err != nil {
+		t.Fatal(err)
+	}
+	mean, std, err = LoadReference(onnxRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near("ONNX mean", mean, dm, 1e-6)
+	near("ONNX std", std, dsd, 1e-6)
+	for _, p := range []string{plain, onnxPlain} {
 		if mean, std, err := LoadReference(p); mean != nil || std != nil || err != nil {
 			t.Errorf("%s: %v %v %v; want no statistics and no error", p, mean, std, err)
 		}
@@ -118,8 +131,9 @@ func TestLoadReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for p, want := range map[string]string{
-		noStd:                            `"std"`,
-		file("junk.bin", []byte("junk")): "junk.bin",
+		noStd:                                     `"std"`,
+		file("junk.onnx", []byte("junk")):         "not a valid ONNX",
+		file("junk.bin", []byte("junk")):          "junk.bin",
 		file("bad.csv", []byte("1,2,0\n3,x,1\n")): "not a number",
 		filepath.Join(dir, "missing.csv"):         "no such file",
 		file("cut-idx3-ubyte", idx.Bytes()[:20]):  "truncated",
