@@ -401,13 +401,13 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 				}
 				newDecl[key] = def
 				rw.funcType(d.Type)
-				rw.block(d.Body)
+				rw.funcBody(d.Body, recvName(d.Recv)+"."+d.Name.Name)
 				methods = append(methods, d)
 				continue
 			}
 			if d.Type.TypeParams != nil || d.Name.Name == "main" || d.Name.Name == "init" || d.Body == nil {
 				rw.funcType(d.Type)
-				rw.block(d.Body)
+				rw.funcBody(d.Body, d.Name.Name)
 				methods = append(methods, d)
 				continue
 			}
@@ -455,7 +455,7 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	s.noteSpans(n, f)
 	for _, fd := range funcs {
 		rw.funcType(fd.Type)
-		rw.block(fd.Body)
+		rw.funcBody(fd.Body, fd.Name.Name)
 		s.notePanics(n, rw)
 		// func init() { f = func(...) {...} }: a func literal created at top
 		// level would copy the whole global frame (see yaegiroots.go); one
@@ -713,6 +713,15 @@ func (s *Session) cellError(n int, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		v := fmt.Sprintf("cell %d was cancelled (%v) and left running in the background; variables, functions and closures are intact", n, err)
 		return &CellError{Name: "Cancelled", Value: v, Traceback: []string{v}}
+	}
+	var re *recursionError
+	if errors.As(err, &re) {
+		v := fmt.Sprintf("cell %d: %v", n, re)
+		return &CellError{Name: "RecursionError", Value: v, Traceback: []string{"RecursionError: " + v}}
+	}
+	if errors.Is(err, errGoexit) {
+		v := fmt.Sprintf("cell %d: %v", n, err)
+		return &CellError{Name: "Goexit", Value: v, Traceback: []string{v}}
 	}
 	var p yaegi.Panic
 	if errors.As(err, &p) {

@@ -141,9 +141,10 @@
 // # Interrupts
 //
 // yaegi's context cancellation silently breaks every closure created before
-// it, so Interrupt is cooperative: every loop body starts with a poll of a
-// flag (`if __gkstop { __gk.Raise() }`; __gkstop is an interpreted global
-// the host sets), selects, sends, `<-ch` statements, receives on channels
+// it, so Interrupt is cooperative: every loop body, and every function
+// body that calls anything, starts with a poll of a flag
+// (`if __gkstop { __gkpoll("f", pos) }`; __gkstop is an interpreted global
+// the host sets; ~1% of an interpreted call), selects, sends, `<-ch` statements, receives on channels
 // the engine knows and range over such channels get an interrupt case,
 // time.Sleep is replaced by an interruptible one, and mlstd's compiled loops
 // call host.Check. Still not interruptible without escalation: sync waits
@@ -158,6 +159,21 @@
 // every variable, function and closure keeps working. yaegi's own
 // cancellation is never used, as it would leave earlier closures returning
 // zero values.
+//
+// # Recursion
+//
+// Unbounded recursion would end the process with Go's fatal stack overflow
+// (after ~140,000 interpreted calls and 1 GB of stack). While a cell runs,
+// the engine watches the total size of goroutine stacks; past 128 MB it
+// raises the poll flag, and the goroutine that polls counts its stack
+// frames. One deeper than ~25,000 nested interpreted calls ends with
+// runtime.Goexit (deferred calls run; a panic would take minutes to unwind
+// through yaegi at that depth): the cell fails with a RecursionError naming
+// the function and its line within a few seconds, and the session keeps its
+// state; a goroutine the cell started prints why it stopped. Recursion in
+// compiled code, or in a background goroutine after its cell has ended, is
+// still fatal: the process exits and the reason goes to the original stderr
+// (debug.SetCrashOutput), never into the captured fd 2.
 //
 // # Output
 //

@@ -30,6 +30,8 @@ const helperSource = `package main
 
 var __gkstop bool
 
+func __gkpoll(fn string, pos int) { __gk.Poll(fn, pos) }
+
 
 
 type __gkOrdered interface {
@@ -74,7 +76,7 @@ func __gkmax[__gkT __gkOrdered](a, b __gkT) __gkT {
 func (s *Session) runtimeSymbols() yaegi.Exports {
 	in := s.intr
 	rt := map[string]reflect.Value{
-		"Flag":  reflect.ValueOf(&in.flag).Elem(),
+		"Poll":  reflect.ValueOf(s.poll),
 		"Raise": reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
 		"Done":  reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
 		"Result": reflect.ValueOf(func(v any, text string) {

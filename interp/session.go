@@ -98,6 +98,7 @@ type Session struct {
 	result atomic.Pointer[resultBox]
 	kept   []any // values handed over by __gk.Keep (see defineViaProbe)
 	rel    releaser
+	cellGs sync.Map // goroutine id -> *cellG of every goroutine running a chunk
 	// epoch counts compiles and runs, after which globals may differ;
 	// globalsMap is globals() as of epoch globalsAt (cell goroutine only).
 	epoch, globalsAt int
@@ -305,23 +306,38 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 	}
 	done := make(chan ret, 1) // buffered: an abandoned run may still finish
 	go func() {
+		g := s.cellGoroutine()
 		var r ret
+		returned := false
 		defer func() {
-			if p := recover(); p != nil {
+			p := recover()
+			s.cellGs.Delete(g.id)
+			switch {
+			case p != nil:
 				r.err = yaegi.Panic{Value: p}
+			case !returned: // runtime.Goexit: Session.poll's or the cell's own
+				r.err = errGoexit
+				if e := g.overflow.Load(); e != nil {
+					r.err = e
+				}
 			}
 			done <- r
 		}()
 		r.v, r.err = s.yi.Execute(prog)
+		returned = true
 	}()
 	var escalate <-chan time.Time
 	intr := s.intr.channel()
+	probe := time.NewTicker(probeEvery)
+	defer probe.Stop()
 	for {
 		select {
 		case r := <-done:
 			s.epoch++
 			s.rel.done(prog)
 			return r.v, r.err
+		case <-probe.C:
+			s.intr.probe()
 		case <-intr:
 			intr = nil
 			t := time.NewTimer(EscalateAfter)
@@ -374,25 +390,29 @@ func (f yaegiLogFilter) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
-// interrupter is the cooperative stop flag polled by rewritten loops.
+// interrupter is the cooperative stop flag polled by rewritten loops and
+// function entries. Besides interrupts it carries depth probes: while a
+// cell runs and goroutine stacks are large, the flag is raised now and
+// then, and the first poll that sees it checks its goroutine's stack depth
+// (see Session.poll).
 type interrupter struct {
-	mu   sync.Mutex
-	stop reflect.Value // the interpreter's __gkstop, polled at loop tops
-	flag *bool
-	ch   chan struct{}
-	shut bool
-	at   time.Time // when the last trigger happened
+	mu      sync.Mutex
+	stop    reflect.Value // the interpreter's __gkstop, polled at loop tops
+	ch      chan struct{}
+	shut    bool
+	probing bool      // stop is raised for a depth probe, not an interrupt
+	next    time.Time // no depth probe before then
+	at      time.Time // when the last trigger happened
 }
 
 func newInterrupter() *interrupter {
-	f := false
-	return &interrupter{flag: &f, ch: make(chan struct{})}
+	return &interrupter{ch: make(chan struct{})}
 }
 
 func (in *interrupter) trigger() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	*in.flag = true
+	in.probing = false
 	if in.stop.IsValid() {
 		in.stop.SetBool(true)
 	}
@@ -419,7 +439,7 @@ func (in *interrupter) resetBefore(t time.Time) bool {
 func (in *interrupter) reset() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	*in.flag = false
+	in.probing = false
 	if in.stop.IsValid() {
 		in.stop.SetBool(false)
 	}
@@ -427,6 +447,40 @@ func (in *interrupter) reset() {
 		in.ch = make(chan struct{})
 		in.shut = false
 	}
+}
+
+// probe raises the flag for a depth check (recursion.go) when goroutine
+// stacks are large, no interrupt is pending and the last check is far
+// enough behind.
+func (in *interrupter) probe() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.shut || in.probing || !in.stop.IsValid() || time.Now().Before(in.next) || stackBytes() < probeStackBytes {
+		return
+	}
+	in.probing = true
+	in.stop.SetBool(true)
+}
+
+// probed records that a depth check took d: the next one comes no sooner
+// than four times that, so checks take at most a fifth of the time.
+func (in *interrupter) probed(d time.Duration) {
+	in.mu.Lock()
+	in.next = time.Now().Add(4 * d)
+	in.mu.Unlock()
+}
+
+// interrupted is the first half of __gk.Poll (Session.poll), called by
+// interpreted code that found the flag raised: it lowers a probe's flag and
+// reports whether an interrupt is pending.
+func (in *interrupter) interrupted() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.shut && in.probing {
+		in.probing = false
+		in.stop.SetBool(false)
+	}
+	return in.shut
 }
 
 func (in *interrupter) channel() <-chan struct{} {
