@@ -172,15 +172,16 @@
 // the function and its line within a few seconds, and the session keeps its
 // state; a goroutine the cell started prints why it stopped. Recursion in
 // compiled code, or in a background goroutine after its cell has ended, is
-// still fatal: the process exits and the reason goes to the original stderr
-// (debug.SetCrashOutput), never into the captured fd 2.
+// still fatal: the process exits and the reason goes to fd 2, which
+// Options.CaptureFDs leaves as the process's stderr.
 //
 // # Output
 //
 // The interpreter writes to two pipes whose reader goroutines forward to the
 // running cell's Output writers as bytes arrive; with Options.CaptureFDs the
-// pipes are also dup2'ed onto fds 1 and 2 so compiled and cgo output streams
-// the same way. Execute returns only after the pipes are drained, and every
+// stdout pipe is also dup2'ed onto fd 1 and os.Stderr becomes the stderr
+// pipe, so compiled output streams the same way (fd 2 stays the process's
+// stderr for fatal errors; C code writing to fd 2 directly is not captured). Execute returns only after the pipes are drained, and every
 // Publish (display, update, clear_output) first drains them too (at once
 // when both pipes are idle: empty, and nothing read but not yet forwarded;
 // otherwise a marker written through each pipe, awaited; tens of

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,15 +16,16 @@ import (
 )
 
 // streams owns the two pipes that carry a session's stdout and stderr. The
-// interpreter writes to the pipes' write ends; with CaptureFDs the pipes are
-// also dup2'ed onto fds 1 and 2 so compiled code's output takes the same
-// path and stays in order. One reader goroutine per pipe forwards bytes to
+// interpreter writes to the pipes' write ends; with CaptureFDs the stdout
+// pipe is also dup2'ed onto fd 1 and os.Stderr becomes the stderr pipe, so
+// compiled code's output takes the same path and stays in order. One reader goroutine per pipe forwards bytes to
 // the running cell's writers.
 type streams struct {
 	s                      *Session
 	outW, errW             *os.File
 	outR, errR             *os.File
-	origStdout, origStderr *os.File // dups of fds 1 and 2 when captured
+	origStdout, origStderr *os.File // dups of fds 1 and 2 when captured (fd 2 itself stays)
+	stderrVar              *os.File // os.Stderr before capture (see newStreams)
 	captured               bool
 	seq                    atomic.Int64
 	out, err               *pump
@@ -78,11 +78,14 @@ func newStreams(s *Session, capture bool) (*streams, error) {
 		if err := dup2(int(st.outW.Fd()), 1); err != nil {
 			return nil, fmt.Errorf("interp: capturing stdout: %v", err)
 		}
-		if err := dup2(int(st.errW.Fd()), 2); err != nil {
-			return nil, fmt.Errorf("interp: capturing stderr: %v", err)
-		}
-		// A fatal runtime error would otherwise go into our own pipe and be lost.
-		_ = debug.SetCrashOutput(st.origStderr, debug.CrashOptions{})
+		// fd 2 stays the process's stderr, the kernel's log: Go code writes
+		// to os.Stderr, which now is the pipe. The runtime writes a fatal
+		// error to fd 2 (its first lines only there, before any
+		// debug.SetCrashOutput file), and nothing drains a pipe while the
+		// process crashes: on fd 2 the reason was lost and, once 64 KiB of
+		// trace filled the pipe, the process hung instead of exiting.
+		st.stderrVar = os.Stderr
+		os.Stderr = st.errW
 	}
 	if st.out, err = st.newPump(st.outR, false); err != nil {
 		return nil, err
@@ -300,8 +303,8 @@ func (st *streams) takePanics() []string {
 func (st *streams) close() error {
 	st.flush()
 	if st.captured {
+		os.Stderr = st.stderrVar
 		_ = dup2(int(st.origStdout.Fd()), 1)
-		_ = dup2(int(st.origStderr.Fd()), 2)
 	}
 	st.outW.Close()
 	st.errW.Close()

@@ -20,9 +20,11 @@ import (
 
 // Options configure a Session.
 type Options struct {
-	// CaptureFDs dup2s pipes onto fds 1 and 2 so that compiled and cgo
-	// output reaches the running cell; the originals stay reachable through
-	// (*Session).LogWriter() for the host program's own log.
+	// CaptureFDs dup2s a pipe onto fd 1 and makes os.Stderr a pipe so that
+	// compiled output reaches the running cell; the originals stay
+	// reachable through (*Session).LogWriter() for the host program's own
+	// log. fd 2 itself is left alone: a fatal runtime error (which no
+	// recover sees) writes its reason there, and it must reach the log.
 	CaptureFDs bool
 	// Dir is the working directory for relative paths (default: current).
 	Dir string

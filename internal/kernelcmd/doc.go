@@ -5,10 +5,11 @@
 // sessionEvaluator, which adapts the session to kernel.Evaluator and turns
 // an *interp.CellError into a *kernel.ExecError.
 //
-// Run also owns what is per process in a kernel: the session captures fds 1
-// and 2 (compiled and cgo output reaches the running cell), so the kernel's
-// log and a fatal runtime error's report go to the real stderr
-// (Session.LogWriter, debug.SetCrashOutput); SIGINT interrupts the running
+// Run also owns what is per process in a kernel: the session captures fd 1
+// and os.Stderr (compiled output reaches the running cell), so the kernel's
+// log goes to the real stderr (Session.LogWriter); fd 2 stays the real
+// stderr, where a fatal runtime error writes its reason before the process
+// exits and Jupyter offers a restart; SIGINT interrupts the running
 // cell, SIGTERM and the death of the parent (JPY_PARENT_PID) end the
 // kernel; the start-up time is logged once the kernel is ready.
 //

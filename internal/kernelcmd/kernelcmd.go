@@ -37,11 +37,6 @@ func Run(ctx context.Context, connectionFile, version string) error {
 	defer sess.Close()
 	tInterp := time.Now()
 	logw := sess.LogWriter()
-	if f, ok := logw.(*os.File); ok {
-		// A fatal runtime error (stack overflow in a cell) must reach the
-		// real stderr, not the captured fd 2 that dies with the process.
-		_ = debug.SetCrashOutput(f, debug.CrashOptions{})
-	}
 	ppid, _ := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
 	k, err := kernel.New(info, sessionEvaluator{sess}, kernel.Config{
 		Log:       logw,
