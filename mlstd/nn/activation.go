@@ -130,25 +130,29 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if d.eval || d.P == 0 {
 		return x
 	}
-	g := d.rng
+	return x.Mul(dropMask(d.rng, d.P, x.Shape()))
+}
+
+// dropMask returns a tensor of the given shape holding 0 with probability
+// p and 1/(1−p) otherwise, drawn from g (nil: the package generator).
+func dropMask(g *tensor.RNG, p float64, shape []int) *tensor.Tensor {
 	if g == nil {
 		g = defaultRNG()
 	}
-	mask := g.Rand(x.Shape()...)
+	mask := g.Rand(shape...)
 	m := mask.Data()
 	keep := float32(0)
-	if d.P < 1 {
-		keep = float32(1 / (1 - d.P))
+	if p < 1 {
+		keep = float32(1 / (1 - p))
 	}
-	p := float32(d.P)
 	for i, v := range m {
-		if v < p {
+		if v < float32(p) {
 			m[i] = 0
 		} else {
 			m[i] = keep
 		}
 	}
-	return x.Mul(mask)
+	return mask
 }
 
 // Parameters returns nil: the layer has none.
@@ -162,3 +166,50 @@ func (d *Dropout) Training() bool { return !d.eval }
 
 // String prints the layer as PyTorch does.
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g, inplace=False)", d.P) }
+
+// Dropout2d zeroes whole channels of an NCHW batch, each with probability
+// P, during training and scales the others by 1/(1−P), like
+// torch.nn.Dropout2d; in evaluation mode it is the identity. A new
+// Dropout2d is in training mode.
+type Dropout2d struct {
+	P    float64
+	eval bool
+	rng  *tensor.RNG
+}
+
+// NewDropout2d returns a Dropout2d layer drawing from the package
+// generator (see Seed).
+func NewDropout2d(p float64) *Dropout2d {
+	if p < 0 || p > 1 {
+		panic(fmt.Errorf("nn.NewDropout2d: probability %g is not in [0, 1]", p))
+	}
+	return &Dropout2d{P: p}
+}
+
+// NewDropout2dRNG is NewDropout2d drawing its masks from g.
+func NewDropout2dRNG(p float64, g *tensor.RNG) *Dropout2d {
+	d := NewDropout2d(p)
+	d.rng = g
+	return d
+}
+
+// Forward drops channels of x (N, C, H, W) in training mode.
+func (d *Dropout2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	checkNCHW(fmt.Sprintf("nn.Dropout2d(p=%g)", d.P), x, 0)
+	if d.eval || d.P == 0 {
+		return x
+	}
+	return x.Mul(dropMask(d.rng, d.P, []int{x.Dim(0), x.Dim(1), 1, 1}))
+}
+
+// Parameters returns nil: the layer has none.
+func (*Dropout2d) Parameters() []*tensor.Tensor { return nil }
+
+// SetTraining switches between training (true) and evaluation mode.
+func (d *Dropout2d) SetTraining(on bool) { d.eval = !on }
+
+// Training reports whether the layer is in training mode.
+func (d *Dropout2d) Training() bool { return !d.eval }
+
+// String prints the layer as PyTorch does.
+func (d *Dropout2d) String() string { return fmt.Sprintf("Dropout2d(p=%g, inplace=False)", d.P) }

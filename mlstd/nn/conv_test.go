@@ -243,3 +243,37 @@ func ExampleNewSequential_leNet5() {
 	// Output:
 	// 61706 [6 1 5 5]
 }
+
+// TestDropout2d checks that whole channels are dropped (about P of them)
+// and the others scaled by 1/(1−P), that gradients follow the same mask,
+// and that evaluation mode is the identity.
+func TestDropout2d(t *testing.T) {
+	d := nn.NewDropout2dRNG(0.25, tensor.NewRNG(4))
+	x := tensor.Ones(50, 40, 3, 2).SetRequiresGrad(true)
+	y := d.Forward(x)
+	y.Sum().Backward()
+	dropped := 0
+	for ch := 0; ch < 50*40; ch++ {
+		v := y.Data()[ch*6 : ch*6+6]
+		g := x.Grad().Data()[ch*6 : ch*6+6]
+		for i := range v {
+			if v[i] != v[0] || g[i] != v[0] {
+				t.Fatalf("channel %d: values %v, gradients %v: not one value per channel", ch, v, g)
+			}
+		}
+		switch v[0] {
+		case 0:
+			dropped++
+		case float32(1 / 0.75):
+		default:
+			t.Fatalf("channel %d: %v, want 0 or 1/(1−p)", ch, v[0])
+		}
+	}
+	if f := float64(dropped) / 2000; f < 0.22 || f > 0.28 { // 0.25 ± 3σ
+		t.Errorf("%.3f of the channels dropped, want about 0.25", f)
+	}
+	nn.Eval(d)
+	if d.Forward(x) != x || d.String() != "Dropout2d(p=0.25, inplace=False)" {
+		t.Errorf("eval: not the identity, or %s", d)
+	}
+}
