@@ -17,10 +17,10 @@
 // AdaptiveAvgPool2d; BatchNorm1d and BatchNorm2d (running statistics,
 // momentum, eps and train/eval behaviour as torch's; the running
 // statistics are buffers, not Parameters), Dropout2d (whole channels);
-// containers: Sequential (with the
-// slice form NewSequentialFrom) and NewMLP. Train and Eval switch modes
-// (the dropouts and the batch norms care). Losses are functions returning scalar tensors:
-// CrossEntropy (fused log-softmax), NLLLoss, BCEWithLogits, the regression
+// containers: Sequential (with the slice form NewSequentialFrom) and
+// NewMLP. Train and Eval switch modes (the dropouts and the batch norms
+// care). Losses are functions returning scalar tensors: CrossEntropy
+// (fused log-softmax), NLLLoss, BCEWithLogits, the regression
 // losses MSE, L1 and Huber (checked against torch.nn.functional), and the
 // explicit penalties L2Penalty (λ/2m Σθ²) and L1Penalty. Summary returns a
 // per-layer parameter table that prints as text and renders as HTML.
