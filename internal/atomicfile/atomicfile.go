@@ -2,8 +2,9 @@
 // content or the complete new one, never a part of it, and so that a writer
 // that dies half-way leaves no debris behind for long. It is the one
 // implementation of this for gokernel: the notebook runner's executed
-// notebooks and images, mlstd/export's models, mlstd/chart's saved figures
-// and mlstd/data's cached data sets.
+// notebooks and images, mlstd/export's models, mlstd/chart's saved figures,
+// mlstd/data's cached data sets and the symbol tables that go generate
+// writes for interp (interp/symbols/gen).
 //
 // The data goes to a temporary file in the destination's directory, named
 // ".NAME.tmp-PID-RANDOM" after the destination and the writing process; it

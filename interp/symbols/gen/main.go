@@ -30,6 +30,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/gokernel/gokernel/internal/atomicfile"
 )
 
 // external are the non-mlstd packages cells can import.
@@ -225,31 +227,9 @@ func replace(dir, pkg string, extracted map[string][]byte) error {
 		}
 	}
 	for name, src := range out {
-		if err := writeFile(filepath.Join(dir, name), src); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, name), src, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// writeFile replaces path with data atomically (temp file + rename).
-func writeFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".gen-*.tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
