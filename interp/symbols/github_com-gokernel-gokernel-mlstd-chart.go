@@ -26,6 +26,7 @@ func table_github_com_gokernel_gokernel_mlstd_chart() map[string]reflect.Value {
 		"Lines":         reflect.ValueOf(chart.Lines),
 		"LinesXY":       reflect.ValueOf(chart.LinesXY),
 		"Predictions":   reflect.ValueOf(chart.Predictions),
+		"Residuals":     reflect.ValueOf(chart.Residuals),
 		"Scatter":       reflect.ValueOf(chart.Scatter),
 
 		// type definitions

@@ -30,7 +30,6 @@ func table_github_com_gokernel_gokernel_mlstd_metrics() map[string]reflect.Value
 		"RMSE":                 reflect.ValueOf(metrics.RMSE),
 		"Recall":               reflect.ValueOf(metrics.Recall),
 		"Regression":           reflect.ValueOf(metrics.Regression),
-		"Residuals":            reflect.ValueOf(metrics.Residuals),
 		"Weighted":             reflect.ValueOf(metrics.Weighted),
 
 		// type definitions

@@ -126,3 +126,19 @@ func grey(v []float64, h, w int) image.Image {
 	}
 	return img
 }
+
+// Residuals plots each prediction's residual (target − pred) against the
+// prediction, sklearn's PredictionErrorDisplay with
+// kind="residual_vs_predicted": a good model leaves a band around zero
+// with no shape. Several outputs are plotted together.
+func Residuals(pred, target *tensor.Tensor) *Figure {
+	if pred.Len() != target.Len() {
+		panic(&tensor.ShapeError{Op: "chart.Residuals", A: pred.Shape(), B: target.Shape(), Msg: "need the same number of values"})
+	}
+	p, t := pred.Float64s(), target.Float64s()
+	r := make([]float64, len(p))
+	for i := range p {
+		r[i] = t[i] - p[i]
+	}
+	return Scatter("residuals", p, r).Labels("predicted", "residual (target − predicted)")
+}

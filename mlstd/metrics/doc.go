@@ -47,7 +47,7 @@
 //
 //	metrics.EvaluateRegression(model, test, 0)   // MAE 212.4  RMSE 281  R² 0.8721  (69 examples)
 //
-// Residuals plots the residuals against the predictions.
+// chart.Residuals plots the residuals against the predictions.
 //
 // Length mismatches panic with *tensor.ShapeError and negative labels with
 // an error, as programming mistakes do elsewhere in mlstd.

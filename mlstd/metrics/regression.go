@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gokernel/gokernel/mlstd/chart"
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -82,22 +81,6 @@ func perOutput(op string, pred, target *tensor.Tensor, score func(p, t []float64
 		sum += score(p, t)
 	}
 	return sum / float64(k)
-}
-
-// Residuals plots each prediction's residual (target − pred) against the
-// prediction, sklearn's PredictionErrorDisplay with
-// kind="residual_vs_predicted": a good model leaves a band around zero
-// with no shape. Several outputs are plotted together.
-func Residuals(pred, target *tensor.Tensor) *chart.Figure {
-	if pred.Len() != target.Len() {
-		panic(&tensor.ShapeError{Op: "metrics.Residuals", A: pred.Shape(), B: target.Shape(), Msg: "need the same number of values"})
-	}
-	p, t := pred.Float64s(), target.Float64s()
-	r := make([]float64, len(p))
-	for i := range p {
-		r[i] = t[i] - p[i]
-	}
-	return chart.Scatter("residuals", p, r).Labels("predicted", "residual (target − predicted)")
 }
 
 // RegressionScores holds the usual scores of a regression model.
