@@ -1,8 +1,21 @@
 // Package bench measures mlstd end to end against PyTorch: the seed's MNIST
 // experiment (MLP 784-128-10 with ReLU, batch 64, SGD lr 0.01 momentum 0.9,
-// cross-entropy, float32), trained in this process with mlstd and in a
-// /usr/bin/python3 child with PyTorch (one thread), on the same IDX files
-// with the same preprocessing and hyperparameters.
+// cross-entropy, float32), or with -model lenet5 / cnn issue 17's LeNet-5
+// and pytorch/examples' MNIST CNN with the same optimizer, trained in this
+// process with mlstd and in a /usr/bin/python3 child with PyTorch
+// (torch_side.py), on the same IDX files with the same normalisation
+// (mean 0.1307, std 0.3081) and hyperparameters.
+//
+// PyTorch runs with its best thread setting: unless -torch-threads fixes
+// it, the child times 30 steps with 1 thread and 30 with 2 (then restores
+// the model and optimizer) and keeps the faster by wall time; both probes
+// are printed. The Go side runs with GOMAXPROCS. Each side's summary line
+// gives its thread count and the cores it kept busy (CPU time ÷ wall
+// time), since on a shared machine the two differ. -batches N trains only
+// the first N mini-batches of each epoch, for short runs; the header says
+// so and times are scaled to a whole epoch (938 steps), while the
+// accuracy is that of the shortened training, on the whole test set
+// (evaluated 1,000 images at a time in evaluation mode, both sides).
 //
 // The two run interleaved, epoch by epoch (a Go epoch, then a PyTorch
 // epoch, ...), so that load from other processes on a shared machine falls
@@ -17,6 +30,7 @@
 //
 //	go run ./mlstd/internal/bench/cmd/mnistbench          # EPOCHS=2 by default
 //	EPOCHS=10 go run ./mlstd/internal/bench/cmd/mnistbench
+//	go run ./mlstd/internal/bench/cmd/mnistbench -model lenet5 -epochs 1 -batches 200
 //
 // or as a benchmark: go test -run XXX -bench MNIST -benchtime 1x ./mlstd/internal/bench/
 // (-memprofile writes an allocation profile; GODEBUG=gctrace=1 shows the

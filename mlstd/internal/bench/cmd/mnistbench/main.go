@@ -1,9 +1,12 @@
-// Command mnistbench runs the seed's MNIST experiment with mlstd and with
-// PyTorch (one thread), interleaved epoch by epoch, and prints s/epoch, the
-// ratio, test accuracy and peak RSS of each. EPOCHS sets the number of
-// epochs (default 2), MNIST_DIR the data directory; -python "" skips
-// PyTorch; -cpuprofile writes a CPU profile, -memprofile an allocation
-// profile.
+// Command mnistbench trains a model on MNIST with mlstd and with PyTorch,
+// interleaved epoch by epoch, and prints s/epoch, the ratio, test accuracy,
+// peak RSS and the cores each side used. -model picks the seed's MLP (the
+// default), LeNet-5 or pytorch/examples' CNN; EPOCHS or -epochs sets the
+// number of epochs (default 2), -batches limits each epoch to its first N
+// mini-batches, MNIST_DIR the data directory; -torch-threads fixes
+// PyTorch's threads (by default 1 and 2 are timed and the faster kept);
+// -python "" skips PyTorch; -cpuprofile writes a CPU profile, -memprofile
+// an allocation profile.
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/gokernel/gokernel/mlstd/internal/bench"
 )
@@ -23,7 +27,10 @@ func main() {
 		os.Exit(1)
 	}
 	flag.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs (default $EPOCHS or 2)")
+	flag.StringVar(&cfg.Model, "model", cfg.Model, "model: "+strings.Join(bench.Models, ", "))
+	flag.IntVar(&cfg.Batches, "batches", cfg.Batches, "train only the first N mini-batches of each epoch (times are scaled to a whole epoch); 0 trains whole epochs")
 	flag.StringVar(&cfg.Python, "python", cfg.Python, "Python with torch; empty skips PyTorch")
+	flag.IntVar(&cfg.TorchThreads, "torch-threads", cfg.TorchThreads, "PyTorch's threads; 0 times 1 and 2 threads and keeps the faster")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memprofile := flag.String("memprofile", "", "write an allocation profile of the run to this file")
 	flag.Parse()
