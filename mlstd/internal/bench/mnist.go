@@ -231,7 +231,7 @@ func (g *goTrainer) accuracy() float64 {
 	return float64(right) / float64(n)
 }
 
-// torchProc drives mnist_torch.py over a pipe.
+// torchProc drives torch_side.py over a pipe.
 type torchProc struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
