@@ -14,6 +14,8 @@ func table_github_com_gokernel_gokernel_mlstd_chart() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bar":           reflect.ValueOf(chart.Bar),
+		"ColumnHist":    reflect.ValueOf(chart.ColumnHist),
+		"ColumnScatter": reflect.ValueOf(chart.ColumnScatter),
 		"Confusion":     reflect.ValueOf(chart.Confusion),
 		"DPI":           reflect.ValueOf(constant.MakeFromLiteral("192", token.INT, 0)),
 		"DefaultHeight": reflect.ValueOf(constant.MakeFromLiteral("4", token.FLOAT, 0)),

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html"
 	"image"
 	"sync"
 
@@ -143,9 +142,6 @@ func JSON(v any) error {
 func ClearOutput(wait bool) {
 	host.Publish("clear_output", map[string]any{"wait": wait})
 }
-
-// escape is html.EscapeString, named for brevity in the table code.
-func escape(s string) string { return html.EscapeString(s) }
 
 // A Handle is a display area that can be redrawn in place: the first
 // Update (or New) sends display_data with a display_id, later ones send

@@ -1,12 +1,10 @@
 package display
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
+	"github.com/gokernel/gokernel/mlstd/internal/grid"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -82,83 +80,8 @@ func TableOfTensor(t *tensor.Tensor) *Table {
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // HTML renders the table as an HTML <table> with escaped cells.
-func (t *Table) HTML() string {
-	var b strings.Builder
-	b.WriteString("<table>")
-	if t.Caption != "" {
-		fmt.Fprintf(&b, "<caption>%s</caption>", escape(t.Caption))
-	}
-	if len(t.Header) > 0 {
-		b.WriteString("<thead><tr>")
-		for _, h := range t.Header {
-			fmt.Fprintf(&b, "<th>%s</th>", escape(h))
-		}
-		b.WriteString("</tr></thead>")
-	}
-	b.WriteString("<tbody>")
-	n := t.columns()
-	for _, r := range t.Rows {
-		b.WriteString("<tr>")
-		for j := 0; j < n; j++ {
-			fmt.Fprintf(&b, "<td>%s</td>", escape(cell(r, j)))
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</tbody></table>")
-	return b.String()
-}
+func (t *Table) HTML() string { return grid.HTML(t.Caption, t.Header, t.Rows) }
 
 // String renders the table as text with columns padded to equal width and
 // a dashed line under the header.
-func (t *Table) String() string {
-	n := t.columns()
-	width := make([]int, n)
-	all := append([][]string{t.Header}, t.Rows...)
-	for _, r := range all {
-		for j := 0; j < n; j++ {
-			width[j] = max(width[j], utf8.RuneCountInString(cell(r, j)))
-		}
-	}
-	var b strings.Builder
-	if t.Caption != "" {
-		b.WriteString(t.Caption + "\n")
-	}
-	line := func(r []string) {
-		var l strings.Builder
-		for j := 0; j < n; j++ {
-			if j > 0 {
-				l.WriteString("  ")
-			}
-			c := cell(r, j)
-			l.WriteString(c + strings.Repeat(" ", width[j]-utf8.RuneCountInString(c)))
-		}
-		b.WriteString(strings.TrimRight(l.String(), " ") + "\n")
-	}
-	if len(t.Header) > 0 {
-		line(t.Header)
-		total := 2 * (n - 1)
-		for _, w := range width {
-			total += w
-		}
-		b.WriteString(strings.Repeat("-", total) + "\n")
-	}
-	for _, r := range t.Rows {
-		line(r)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func (t *Table) columns() int {
-	n := len(t.Header)
-	for _, r := range t.Rows {
-		n = max(n, len(r))
-	}
-	return n
-}
-
-func cell(r []string, j int) string {
-	if j < len(r) {
-		return strings.TrimRight(r[j], " ")
-	}
-	return ""
-}
+func (t *Table) String() string { return grid.Text(t.Caption, t.Header, t.Rows) }

@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gokernel/gokernel/mlstd/chart"
-	"github.com/gokernel/gokernel/mlstd/display"
+	"github.com/gokernel/gokernel/mlstd/internal/grid"
 )
 
 // Summary holds the statistics of one column, as pandas'
@@ -214,45 +213,18 @@ func (t *Table) ValueCounts(name string) *Table {
 	return New([]*Column{NewStrings(name, vals, nil), NewInts("count", ns)})
 }
 
-// Hist plots a histogram of the named number column's present values
-// (bins ≤ 0 means 50); for a column of another kind, a bar chart of its
-// value counts.
-func (t *Table) Hist(name string, bins int) *chart.Figure {
-	c := t.Col(name)
-	if !c.kind.Numeric() {
-		vc := t.ValueCounts(name)
-		return chart.Bar(name, vc.Col(name).Strings(), vc.Col("count").Floats())
-	}
-	return chart.Hist(name, c.Present(), bins).Labels(name, "count")
-}
-
-// Scatter plots the named number columns against each other, over the
-// rows where both are present.
-func (t *Table) Scatter(x, y string) *chart.Figure {
-	cx, cy := t.Col(x), t.Col(y)
-	var xs, ys []float64
-	for i := range t.rows {
-		if !cx.IsMissing(i) && !cy.IsMissing(i) {
-			xs = append(xs, cx.Float(i))
-			ys = append(ys, cy.Float(i))
-		}
-	}
-	return chart.Scatter(y+" vs "+x, xs, ys).Labels(x, y)
-}
-
 // grid lays the summaries out with a row per statistic.
-func (d *Description) grid() *display.Table {
-	header := []string{""}
+func (d *Description) grid() (header []string, rows [][]string) {
+	header = []string{""}
 	for _, s := range d.Columns {
 		header = append(header, s.Name)
 	}
-	g := display.NewTable(header, nil)
 	stat := func(name string, f func(s Summary) string) {
 		r := []string{name}
 		for _, s := range d.Columns {
 			r = append(r, f(s))
 		}
-		g.Rows = append(g.Rows, r)
+		rows = append(rows, r)
 	}
 	numeric := func(s Summary) bool { return s.Kind == Int || s.Kind == Float }
 	stat("kind", func(s Summary) string { return s.Kind.String() })
@@ -297,7 +269,7 @@ func (d *Description) grid() *display.Table {
 			return formatNumber(st.get(s))
 		})
 	}
-	return g
+	return header, rows
 }
 
 // timeText formats First or Last like Column.Text, "" for other kinds.
@@ -309,10 +281,16 @@ func timeText(s Summary, t time.Time) string {
 }
 
 // String renders the description as aligned text.
-func (d *Description) String() string { return d.grid().String() }
+func (d *Description) String() string {
+	header, rows := d.grid()
+	return grid.Text("", header, rows)
+}
 
 // HTML renders the description as an HTML table.
-func (d *Description) HTML() string { return d.grid().HTML() }
+func (d *Description) HTML() string {
+	header, rows := d.grid()
+	return grid.HTML("", header, rows)
+}
 
 // Summary returns the summary of the named column. It panics if there is
 // none.

@@ -3,10 +3,10 @@
 // input: the part of pandas a notebook needs before training.
 //
 //	t, err := table.ReadCSV("penguins.csv", table.CSVOptions{})
-//	t.Head(5)                          // cell result: an HTML table
-//	t.Describe()                       // count, missing, mean, std, quartiles…
+//	t.Head(5)                              // cell result: an HTML table
+//	t.Describe()                           // count, missing, mean, std, quartiles…
 //	t.ValueCounts("species")
-//	t.Hist("body_mass_g", 30)          // a *chart.Figure
+//	chart.ColumnHist(t, "body_mass_g", 30) // a *chart.Figure
 //	t = t.DropMissing("sex").Where("body_mass_g", func(v float64) bool { return v > 3000 })
 //	train, test := t.Split(0.8, "species", 1)   // stratified by species
 //
@@ -76,8 +76,11 @@
 // figures are pandas' describe(include="all"): count, mean, sample std,
 // min, linear-interpolated quartiles and max for Int and Float columns;
 // count, unique, top and freq for the others (first and last too for
-// times); and the missing count of every column. Hist and Scatter return
-// charts from package chart.
+// times); and the missing count of every column. chart.ColumnHist and
+// chart.ColumnScatter draw a column's histogram and two columns against
+// each other. Package table imports no plotting (its text and HTML
+// tables come from mlstd/internal/grid), so a server that applies a
+// preprocessing pipeline (mlstd/prep) links no gonum/plot.
 //
 // # Working on a table
 //

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gokernel/gokernel/mlstd/display"
+	"github.com/gokernel/gokernel/mlstd/internal/grid"
 )
 
 // Table is a list of named columns of equal length: the rows of a data
@@ -298,36 +298,38 @@ func (t *Table) Split(fraction float64, stratify string, seed uint64) (train, te
 // String renders the table as aligned text: all rows up to 20, else the
 // first and last 5 with "…" between, then the size.
 func (t *Table) String() string {
-	return t.grid().String() + fmt.Sprintf("\n[%d rows × %d columns]", t.rows, len(t.cols))
+	header, rows := t.grid()
+	return grid.Text("", header, rows) + fmt.Sprintf("\n[%d rows × %d columns]", t.rows, len(t.cols))
 }
 
 // HTML renders the table like String, as an HTML table with the column
 // kinds under the names.
 func (t *Table) HTML() string {
-	return t.grid().HTML() + fmt.Sprintf("<p>%d rows × %d columns</p>", t.rows, len(t.cols))
+	header, rows := t.grid()
+	return grid.HTML("", header, rows) + fmt.Sprintf("<p>%d rows × %d columns</p>", t.rows, len(t.cols))
 }
 
-// grid lays out the rows shown by String and HTML.
-func (t *Table) grid() *display.Table {
-	header := []string{""}
+// grid lays out the header and rows shown by String and HTML.
+func (t *Table) grid() (header []string, rows [][]string) {
+	header = []string{""}
 	kinds := []string{""}
 	for _, c := range t.cols {
 		header = append(header, c.name)
 		kinds = append(kinds, c.kind.String())
 	}
-	g := display.NewTable(header, [][]string{kinds})
+	rows = [][]string{kinds}
 	row := func(i int) {
 		r := []string{fmt.Sprint(i)}
 		for _, c := range t.cols {
 			r = append(r, cellText(c, i))
 		}
-		g.Rows = append(g.Rows, r)
+		rows = append(rows, r)
 	}
 	if t.rows <= 20 {
 		for i := range t.rows {
 			row(i)
 		}
-		return g
+		return header, rows
 	}
 	for i := range 5 {
 		row(i)
@@ -336,11 +338,11 @@ func (t *Table) grid() *display.Table {
 	for j := range dots {
 		dots[j] = "…"
 	}
-	g.Rows = append(g.Rows, dots)
+	rows = append(rows, dots)
 	for i := t.rows - 5; i < t.rows; i++ {
 		row(i)
 	}
-	return g
+	return header, rows
 }
 
 // cellText formats a value for display: floats with up to 6 significant

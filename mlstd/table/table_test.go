@@ -239,18 +239,6 @@ func TestDisplay(t *testing.T) {
 	if s := long.String(); strings.Count(s, "\n") != 14 || !strings.Contains(s, "…") {
 		t.Errorf("a 30-row table shows %d lines:\n%s", strings.Count(s, "\n"), s)
 	}
-	for name, f := range map[string]interface {
-		Err() error
-		PNG() []byte
-	}{
-		"hist":    tb.Hist("v", 10),
-		"bar":     tb.Hist("name", 0),
-		"scatter": tb.Scatter("v", "w"),
-	} {
-		if f.Err() != nil || len(f.PNG()) == 0 {
-			t.Errorf("%s: %v", name, f.Err())
-		}
-	}
 }
 
 // TestSimpleFloatIsStrconv compares the fast number parser with
