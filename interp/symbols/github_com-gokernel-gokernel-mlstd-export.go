@@ -21,12 +21,14 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"LoadTensors":       reflect.ValueOf(export.LoadTensors),
 		"Metadata":          reflect.ValueOf(export.Metadata),
 		"ONNXBytes":         reflect.ValueOf(export.ONNXBytes),
+		"ReadPipeline":      reflect.ValueOf(export.ReadPipeline),
 		"ReadReference":     reflect.ValueOf(export.ReadReference),
 		"Save":              reflect.ValueOf(export.Save),
 		"SaveCheckpoint":    reflect.ValueOf(export.SaveCheckpoint),
 		"SaveCompact":       reflect.ValueOf(export.SaveCompact),
 		"SaveTensors":       reflect.ValueOf(export.SaveTensors),
 		"WithData":          reflect.ValueOf(export.WithData),
+		"WithPipeline":      reflect.ValueOf(export.WithPipeline),
 
 		// type definitions
 		"CompactOptions": reflect.ValueOf((*export.CompactOptions)(nil)),

@@ -22,6 +22,7 @@ func table_github_com_gokernel_gokernel_mlstd_prep() map[string]reflect.Value {
 
 		// type definitions
 		"Imputer":        reflect.ValueOf((*prep.Imputer)(nil)),
+		"Input":          reflect.ValueOf((*prep.Input)(nil)),
 		"MinMaxScaler":   reflect.ValueOf((*prep.MinMaxScaler)(nil)),
 		"OneHot":         reflect.ValueOf((*prep.OneHot)(nil)),
 		"Ordinal":        reflect.ValueOf((*prep.Ordinal)(nil)),

@@ -20,7 +20,15 @@
 // per-feature mean and standard deviation under "mlstd.reference" (JSON,
 // float32 precision, about 16 kB for 784 features; ReadReference reads it),
 // the reference mlstd/serve scores input drift against, so a served model
-// has drift scores with no other file; the tensors are unchanged. Layers
+// has drift scores with no other file; the tensors are unchanged.
+// Save(path, m, WithPipeline(p)) records the fitted mlstd/prep pipeline
+// that makes m's input from raw table rows (imputing, encoding, scaling)
+// under "mlstd.pipeline", as the JSON of p.MarshalJSON; ReadPipeline
+// restores it, fitted, so the file holds everything from a raw row to a
+// prediction and `gokernel serve` accepts raw rows (no training/serving
+// skew: the server runs the same code on the same learnt values, and a
+// test checks that loaded pipeline and model predict held-out rows bit
+// for bit as the originals). Layers
 // Load knows: Sequential (nested too), Linear, ReLU, Sigmoid, Tanh,
 // Softmax, LogSoftmax, Flatten, Dropout. A model with other modules can
 // still be saved with SaveTensors and restored into code-built modules with
@@ -53,7 +61,13 @@
 // dimension, the output "output". LoadONNX (and Load on a ".onnx" path)
 // reads such a graph back into an nn.Sequential, so a server can take
 // either file. ExportONNXOptions with Data set records the training data's
-// statistics in the model's metadata_props, as WithData does for Save. The
+// statistics in the model's metadata_props, as WithData does for Save;
+// with Pipeline set, the graph is the numeric part only (the model, whose
+// input is the pipeline's features: ONNX's float32 Sub/Div and OneHot would
+// not reproduce the pipeline's float64 arithmetic bit for bit), the
+// pipeline goes to metadata_props as "mlstd.pipeline" (ReadPipeline reads
+// it), and "mlstd.pipeline_note" says in words what the graph leaves out
+// and which features its input takes. The
 // tests check the files with python3-onnx's checker (full_check), run them
 // in PyTorch rebuilt from the initializers and (in the test module
 // onnxconformance, which keeps gonnx and gorgonia out of gokernel's go.mod)

@@ -19,7 +19,7 @@ import (
 // Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout); use SaveTensors
 // for any other module. The write is atomic. WithData records the
 // training data's statistics too, for drift scores when the model is
-// served.
+// served; WithPipeline records the preprocessing that makes its input.
 func Save(path string, m nn.Module, opts ...SaveOption) error {
 	if m == nil {
 		return fmt.Errorf("export: save %s: model is nil", path)
@@ -36,6 +36,11 @@ func Save(path string, m nn.Module, opts ...SaveOption) error {
 	for _, o := range opts {
 		if o.ref != nil {
 			meta[metaReference] = o.ref.encode()
+		}
+		if o.pipe != nil {
+			if meta[metaPipeline], err = pipelineJSON(o.pipe, m); err != nil {
+				return err
+			}
 		}
 	}
 	return writeSafetensors(path, entries, meta)

@@ -11,6 +11,7 @@ import (
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/prep"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -37,6 +38,14 @@ type ONNXOptions struct {
 	// Save's WithData does (ReadReference reads them; `gokernel serve`
 	// scores input drift against them).
 	Data *data.Dataset
+	// Pipeline, if set, is the fitted preprocessing that makes the model's
+	// input from raw table rows. ONNX has no exact counterpart for its
+	// float64 arithmetic and categories, so the graph keeps the numeric
+	// part only — the model, whose input is the pipeline's features — and
+	// the metadata_props record the pipeline ("mlstd.pipeline", JSON, as
+	// Save's WithPipeline does; ReadPipeline reads it) and say in words
+	// what the graph leaves out ("mlstd.pipeline_note").
+	Pipeline *prep.Pipeline
 }
 
 // ExportONNX writes m as an ONNX model (opset 13) to path: a graph with one
@@ -169,6 +178,14 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	meta := []onnxpb.StringStringEntry{{Key: metaChecksum, Value: graphHash(b.g)}}
 	if opts.Data != nil {
 		meta = append(meta, onnxpb.StringStringEntry{Key: metaReference, Value: WithData(opts.Data).ref.encode()})
+	}
+	if opts.Pipeline != nil {
+		pj, err := pipelineJSON(opts.Pipeline, m)
+		if err != nil {
+			return nil, err
+		}
+		meta = append(meta, onnxpb.StringStringEntry{Key: metaPipeline, Value: pj},
+			onnxpb.StringStringEntry{Key: metaONNXNote, Value: onnxPipelineNote(opts.Pipeline)})
 	}
 	return &onnxpb.Model{
 		IRVersion:       onnxIRVersion,

@@ -11,14 +11,17 @@ import (
 
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
+	"github.com/gokernel/gokernel/mlstd/prep"
 )
 
 // metaReference is the metadata key of the training data's statistics.
 const metaReference = "mlstd.reference"
 
-// SaveOption adds to what Save writes. Make one with WithData.
+// SaveOption adds to what Save writes. Make one with WithData or
+// WithPipeline.
 type SaveOption struct {
-	ref *Reference
+	ref  *Reference
+	pipe *prep.Pipeline
 }
 
 // Reference is the per-feature mean and population standard deviation of

@@ -50,4 +50,17 @@
 // encodes as class indices (classes sorted, learnt at Fit) or as float
 // Targets for regression. Errors are data errors and are returned, never
 // panicked.
+//
+// # Saving
+//
+// A fitted pipeline travels with its model: MarshalJSON writes the groups,
+// each step's options and learnt values (float64 numbers in Go's shortest
+// round-trip form, so a restored pipeline computes bit for bit what the
+// saved one did), the target and classes, and Inputs — the raw columns
+// read, with the kind each had in training and, for numbers, their
+// training mean and standard deviation, which a server scores input
+// drift against. UnmarshalJSON restores it after checking that every
+// step fits its columns. mlstd/export stores it in the model file
+// (export.WithPipeline, export.ReadPipeline). Only prep's own steps can
+// be saved; a pipeline with a step defined elsewhere is an error at save.
 package prep

@@ -26,6 +26,7 @@ type Pipeline struct {
 	classify bool
 	classes  []string // learnt class names when classifying
 	features []string // output names, known after Fit
+	inputs   []Input  // the columns read, learnt at Fit
 }
 
 type part struct {
@@ -97,6 +98,9 @@ func (p *Pipeline) run(t *table.Table, fit bool) (*tensor.Tensor, error) {
 		if err := p.fitTarget(t); err != nil {
 			return nil, err
 		}
+	}
+	if fit {
+		p.fitInputs(t)
 	}
 	var outs []*table.Column
 	for _, pt := range p.parts {

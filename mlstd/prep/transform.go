@@ -179,6 +179,17 @@ const (
 	Ignore                // OneHot: all zeros; Ordinal: -1
 )
 
+// String names the choice: "error" or "ignore".
+func (u Unknown) String() string {
+	switch u {
+	case Error:
+		return "error"
+	case Ignore:
+		return "ignore"
+	}
+	return "Unknown(" + strconv.Itoa(int(u)) + ")"
+}
+
 // OneHot replaces each column by one 0/1 Float column per category seen
 // in Fit, named "column_category", in sorted order (sklearn's
 // OneHotEncoder; Int columns sort by value). Missing values are an error:
