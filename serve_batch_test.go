@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
 )
@@ -108,10 +108,9 @@ func TestServeBatchInvariant(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const py = "/usr/bin/python3"
-	if out, err := exec.Command(py, "testdata/torch_net.py", dir).CombinedOutput(); err == nil {
+	if out, err := exec.Command(pyref.Python, "testdata/torch_net.py", dir).CombinedOutput(); err == nil {
 		models["torch net.onnx"] = filepath.Join(dir, "net.onnx")
-	} else if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
+	} else if pyref.Required() {
 		t.Fatalf("torch_net.py (GOKERNEL_REQUIRE_CLIENTS=1): %v\n%s", err, out)
 	} else {
 		t.Logf("no PyTorch model: torch_net.py: %v", err)

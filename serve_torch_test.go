@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gokernel/gokernel/internal/pyref"
 )
 
 // TestServeTorchONNX is the PyTorch user's path: the seed's Net (Flatten,
@@ -20,13 +22,8 @@ import (
 // rows (flattened to [100, 784]) with PyTorch's outputs within float32
 // rounding and the same classes.
 func TestServeTorchONNX(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if out, err := exec.Command(py, "-c", "import torch, onnx, numpy").CombinedOutput(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("%s cannot import torch, onnx and numpy (GOKERNEL_REQUIRE_CLIENTS=1): %v %s", py, err, out)
-		}
-		t.Skipf("%s cannot import torch, onnx and numpy: %v", py, err)
-	}
+	pyref.Require(t, "torch", "onnx", "numpy")
+	const py = pyref.Python
 	dir := t.TempDir()
 	if out, err := exec.Command(py, "testdata/torch_net.py", dir).CombinedOutput(); err != nil {
 		t.Fatalf("torch_net.py: %v\n%s", err, out)

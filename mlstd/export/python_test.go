@@ -12,26 +12,20 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/export/internal/exporttest"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
 // python is Debian's interpreter, which has python3-onnx, torch and numpy.
-const python = "/usr/bin/python3"
+const python = pyref.Python
 
 // needPython skips the test when python3 with onnx, torch and numpy is
 // missing, unless GOKERNEL_REQUIRE_CLIENTS=1 makes that a failure.
 func needPython(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command(python, "-c", "import onnx, torch, numpy").CombinedOutput()
-	if err == nil {
-		return
-	}
-	if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-		t.Fatalf("%s lacks onnx/torch/numpy (GOKERNEL_REQUIRE_CLIENTS=1): %v %s", python, err, out)
-	}
-	t.Skipf("%s lacks onnx/torch/numpy: %v %s", python, err, bytes.TrimSpace(out))
+	pyref.Require(t, "onnx", "torch", "numpy")
 }
 
 type pyReport struct {

@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/host"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -161,13 +160,7 @@ func TestEvaluate(t *testing.T) {
 // TestAgainstSklearn compares every average and per-class score with
 // scikit-learn on random labels (Debian's python3-sklearn).
 func TestAgainstSklearn(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import sklearn").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("sklearn unavailable: %v", err)
-		}
-		t.Skip("python3-sklearn not installed")
-	}
+	pyref.Require(t, "sklearn")
 	r := rand.New(rand.NewPCG(3, 4))
 	y, pred := make([]int, 500), make([]int, 500)
 	for i := range y {
@@ -190,12 +183,6 @@ for avg in ["macro", "micro", "weighted"]:
 p, r, f, s = prfs(d["y"], d["p"], average=None, zero_division=0)
 out["per"] = [p.tolist(), r.tolist(), f.tolist(), s.tolist()]
 print(json.dumps(out))`
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sk struct {
 		Acc                    float64
 		Report                 string
@@ -203,9 +190,7 @@ print(json.dumps(out))`
 		Macro, Micro, Weighted []float64
 		Per                    [][]float64
 	}
-	if err := json.Unmarshal(outb, &sk); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &sk)
 	if got := ClassificationReport(pred, y, names).String() + "\n"; got != sk.Report {
 		t.Errorf("report:\n%s\nsklearn:\n%s", got, sk.Report)
 	}

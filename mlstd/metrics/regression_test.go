@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/data"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -18,13 +16,7 @@ import (
 // one and on three outputs (uniform average), and the constant-target
 // cases of R².
 func TestRegressionAgainstSklearn(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import sklearn").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("sklearn unavailable: %v", err)
-		}
-		t.Skip("python3-sklearn not installed")
-	}
+	pyref.Require(t, "sklearn")
 	r := rand.New(rand.NewPCG(5, 6))
 	cases := map[string][2][]float32{}
 	for _, k := range []int{1, 3} {
@@ -53,16 +45,8 @@ for name, (p, y) in d.items():
     p, y = np.array(p, dtype=np.float64).reshape(-1, k), np.array(y, dtype=np.float64).reshape(-1, k)
     out[name] = [mean_absolute_error(y, p), mean_squared_error(y, p, squared=False), r2_score(y, p)]
 print(json.dumps(out))`
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sk map[string][]float64
-	if err := json.Unmarshal(res, &sk); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &sk)
 	for name, c := range cases {
 		k := 1
 		if name == "three" {

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -19,13 +18,7 @@ import (
 // and compares outputs, input and parameter gradients, running statistics
 // and num_batches_tracked within 1e-5 (relative above 1).
 func TestBatchNormMatchesTorch(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
-		}
-		t.Skip("python3-torch not installed")
-	}
+	pyref.Require(t, "torch")
 	type bnCase struct {
 		Kind     string  `json:"kind"`
 		Shape    []int   `json:"shape"`
@@ -116,18 +109,8 @@ for c in json.load(sys.stdin):
     o["Tracked"], o["Repr"] = int(m.num_batches_tracked), str(m)
     out.append(o)
 print(json.dumps(out))`
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
 	var want []outcome
-	if err := json.Unmarshal(res, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &want)
 	near := func(what string, got, want []float32) {
 		if len(got) != len(want) {
 			t.Errorf("%s: %d values, torch %d", what, len(got), len(want))

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/optim"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -30,13 +29,7 @@ func leNet5() *nn.Sequential {
 // PyTorch with the same weights and inputs and compares the logits, the
 // loss and every parameter's gradient within 1e-5 (relative above 1).
 func TestLeNet5MatchesTorch(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
-		}
-		t.Skip("python3-torch not installed")
-	}
+	pyref.Require(t, "torch")
 	nn.Seed(5)
 	model := leNet5()
 	x := tensor.NewRNG(6).Rand(8, 1, 28, 28)
@@ -67,23 +60,13 @@ loss = F.cross_entropy(out, torch.tensor(d["y"]))
 loss.backward()
 print(json.dumps({"logits": out.detach().flatten().tolist(), "loss": loss.item(),
     "grads": {k: p.grad.flatten().tolist() for k, p in m.named_parameters()}, "repr": str(m)}))`
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
 	var want struct {
 		Logits []float64            `json:"logits"`
 		Loss   float64              `json:"loss"`
 		Grads  map[string][]float64 `json:"grads"`
 		Repr   string               `json:"repr"`
 	}
-	if err := json.Unmarshal(res, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &want)
 	near := func(what string, got []float32, want []float64) {
 		if len(got) != len(want) {
 			t.Errorf("%s: %d values, torch %d", what, len(got), len(want))

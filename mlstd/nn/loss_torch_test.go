@@ -3,11 +3,9 @@ package nn
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -15,13 +13,7 @@ import (
 // MSE, L1 and Huber with torch.nn.functional's on the same float32
 // inputs, including exact zeros and differences beyond delta.
 func TestRegressionLossesMatchTorch(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
-		}
-		t.Skip("python3-torch not installed")
-	}
+	pyref.Require(t, "torch")
 	pred := tensor.Randn(1, 40, 1).Scale(2).Data()
 	target := tensor.Randn(2, 40).Data()
 	target[3] = pred[3] // a zero difference
@@ -38,16 +30,8 @@ for name, f in [("mse", F.mse_loss), ("l1", F.l1_loss), ("huber", lambda p, t: F
     l.backward()
     out[name] = [l.item()] + p.grad.reshape(-1).tolist()
 print(json.dumps(out))`
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want map[string][]float64
-	if err := json.Unmarshal(res, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &want)
 	for name, f := range map[string]func(p, t *tensor.Tensor) *tensor.Tensor{
 		"mse":   MSE,
 		"l1":    L1,

@@ -1,45 +1,21 @@
 package optim_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/optim"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
 // runTorch runs a PyTorch script from testdata with in as JSON on stdin and
-// decodes its JSON output into out. It skips the test when Debian's
-// python3-torch is missing, unless GOKERNEL_REQUIRE_CLIENTS=1.
+// decodes its JSON output into out (see internal/pyref).
 func runTorch(t *testing.T, script string, in, out any) {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("PyTorch is required (GOKERNEL_REQUIRE_CLIENTS=1) but %s cannot import torch: %v", py, err)
-		}
-		t.Skipf("skipping the PyTorch comparison: %s cannot import torch (apt-get install python3-torch)", py)
-	}
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, "testdata/"+script)
-	cmd.Stdin = bytes.NewReader(data)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s: bad output: %v", script, err)
-	}
+	pyref.Require(t, "torch")
+	pyref.RunFile(t, "testdata/"+script, in, out)
 }
 
 type jsonTensor struct {

@@ -3,11 +3,10 @@ package prep
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/internal/pyref"
 	"github.com/gokernel/gokernel/mlstd/table"
 )
 
@@ -17,13 +16,7 @@ const penguins = "../table/testdata/penguins.csv"
 // scikit-learn on a stratified training split of the test file and
 // compares the features of the held-out rows, and their names.
 func TestPipelineAgainstSklearn(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if out, err := exec.Command(py, "-c", "import sklearn, pandas").CombinedOutput(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("python3-sklearn and python3-pandas are required (GOKERNEL_REQUIRE_CLIENTS=1): %v %s", err, out)
-		}
-		t.Skip("python3-sklearn or python3-pandas not installed")
-	}
+	pyref.Require(t, "sklearn", "pandas")
 	tb, err := table.ReadCSV(penguins, table.CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,21 +62,11 @@ ct.fit(df.iloc[d["train"]])
 x = ct.transform(df.iloc[d["test"]])
 print(json.dumps({"x": x.tolist(), "names": [n.split("__", 1)[1] for n in ct.get_feature_names_out()]}))`
 	in, _ := json.Marshal(map[string]any{"path": penguins, "train": train.Col("row").Ints(), "test": test.Col("row").Ints()})
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
 	var sk struct {
 		X     [][]float64
 		Names []string
 	}
-	if err := json.Unmarshal(res, &sk); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, json.RawMessage(in), &sk)
 	names := strings.Join(p.Features(), ",")
 	if want := strings.Join(sk.Names, ","); names != want {
 		t.Errorf("features\n%s\nsklearn\n%s", names, want)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gokernel/gokernel/internal/pyref"
 )
 
 // benchCSV writes the issue's benchmark file: n rows of 7 columns — two
@@ -114,7 +116,7 @@ func BenchmarkReadCSVVsPandas(b *testing.B) {
 	}
 	path := benchCSV(b, rows)
 	st, _ := os.Stat(path)
-	havePandas := exec.Command(python, "-c", "import pandas").Run() == nil
+	havePandas := exec.Command(pyref.Python, "-c", "import pandas").Run() == nil
 	for range b.N {
 		child := exec.Command(os.Args[0], "-test.run", "^TestBenchChild$", "-test.count", "1")
 		child.Env = append(os.Environ(), "GOKERNEL_TABLE_BENCH_FILE="+path)
@@ -125,7 +127,7 @@ func BenchmarkReadCSVVsPandas(b *testing.B) {
 			b.Logf("pandas not installed: no ratios")
 			continue
 		}
-		py := exec.Command(python, "-c", `
+		py := exec.Command(pyref.Python, "-c", `
 import sys, time, json
 import pandas as pd
 t, c = time.perf_counter(), time.process_time()
@@ -146,7 +148,7 @@ print(json.dumps({"read": r, "describe": time.perf_counter() - t, "read_cpu": rc
 }
 
 func pandasVersion() string {
-	out, err := exec.Command(python, "-c", "import pandas; print(pandas.__version__, end='')").Output()
+	out, err := exec.Command(pyref.Python, "-c", "import pandas; print(pandas.__version__, end='')").Output()
 	if err != nil {
 		return "?"
 	}

@@ -7,48 +7,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gokernel/gokernel/internal/pyref"
 )
-
-const python = "/usr/bin/python3"
-
-// requirePython skips the test when python3 lacks the modules (Debian's
-// python3-pandas, python3-sklearn), unless GOKERNEL_REQUIRE_CLIENTS=1
-// makes that a failure.
-func requirePython(t *testing.T, modules string) {
-	t.Helper()
-	if out, err := exec.Command(python, "-c", "import "+modules).CombinedOutput(); err != nil {
-		if os.Getenv("GOKERNEL_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("%s cannot import %s (GOKERNEL_REQUIRE_CLIENTS=1): %v %s", python, modules, err, out)
-		}
-		t.Skipf("%s cannot import %s", python, modules)
-	}
-}
-
-// runPython runs script with the JSON of in on stdin and decodes its
-// stdout into out.
-func runPython(t *testing.T, script string, in, out any) {
-	t.Helper()
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(python, "-c", script)
-	cmd.Stdin = strings.NewReader(string(b))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("decoding python's answer: %v\n%.500s", err, res)
-	}
-}
 
 // randomCSV writes a CSV file of n rows with ints, floats of full
 // precision, categories, bools and quoted text, each with missing values
@@ -164,14 +129,14 @@ print(json.dumps(out))
 
 func readWithPandas(t *testing.T, path string, dates []string) pandasRead {
 	var p pandasRead
-	runPython(t, pandasReadScript, map[string]any{"path": path, "dates": dates}, &p)
+	pyref.Run(t, pandasReadScript, map[string]any{"path": path, "dates": dates}, &p)
 	return p
 }
 
 // TestReadAgainstPandas reads the same files with pandas' read_csv and
 // compares kinds, missing counts, every value and describe's statistics.
 func TestReadAgainstPandas(t *testing.T) {
-	requirePython(t, "pandas")
+	pyref.Require(t, "pandas")
 	for _, tc := range []struct {
 		path  string
 		dates []string

@@ -3,11 +3,12 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gokernel/gokernel/internal/pyref"
 )
 
 // convCase is one convolution or pooling under test.
@@ -150,7 +151,7 @@ func TestConvMatchTorch(t *testing.T) {
 		Ops []refResult `json:"ops"`
 	}
 	if msg := runTorch("conv_ref.py", req, &res); msg != "" {
-		if strings.HasPrefix(msg, "skip: ") && os.Getenv("GOKERNEL_REQUIRE_CLIENTS") != "1" {
+		if strings.HasPrefix(msg, "skip: ") && !pyref.Required() {
 			t.Skip(strings.TrimPrefix(msg, "skip: "))
 		}
 		t.Fatal(msg)

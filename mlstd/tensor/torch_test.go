@@ -1,40 +1,25 @@
 package tensor
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gokernel/gokernel/internal/pyref"
 )
 
 // runTorch runs a PyTorch script from testdata with in as JSON on stdin and
 // decodes its JSON output into out. It returns "" on success, "skip: …"
 // when Debian's python3-torch is missing, or the error.
 func runTorch(script string, in, out any) string {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		return fmt.Sprintf("skip: skipping the PyTorch comparison: %s cannot import torch (apt-get install python3-torch): %v", py, err)
+	if why := pyref.Missing("torch"); why != "" {
+		return "skip: " + why
 	}
-	data, err := json.Marshal(in)
-	if err != nil {
+	if err := pyref.Call(in, out, "testdata/"+script); err != nil {
 		return err.Error()
-	}
-	cmd := exec.Command(py, "testdata/"+script)
-	cmd.Stdin = bytes.NewReader(data)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		return fmt.Sprintf("%s: %v\n%s", script, err, stderr.String())
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		return fmt.Sprintf("%s: bad output: %v", script, err)
 	}
 	return ""
 }
@@ -117,7 +102,7 @@ func requireTorch(t *testing.T) (map[string]refResult, []string) {
 	switch {
 	case r.err == "":
 		return r.Ops, r.Str
-	case strings.HasPrefix(r.err, "skip: ") && os.Getenv("GOKERNEL_REQUIRE_CLIENTS") != "1":
+	case strings.HasPrefix(r.err, "skip: ") && !pyref.Required():
 		t.Skip(strings.TrimPrefix(r.err, "skip: "))
 	}
 	t.Fatal(r.err)
