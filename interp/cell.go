@@ -27,10 +27,18 @@ import (
 
 // execCell runs a cell: split into items, then each run of declarations and
 // each statement is parsed, rewritten, compiled and executed: statements in
-// order, declarations hoisted as precheck orders them.
-func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]any, error) {
+// order, declarations hoisted as precheck orders them. A package file (p)
+// is put in its declarations' dependency order first (fileOrder), and its
+// main is called at the end.
+func (s *Session) execCell(ctx context.Context, n int, code string, p *program) (map[string]any, error) {
 	code, magics := splitMagics(code)
 	items := mergeItems(splitItems(code), magics)
+	if p != nil && p.pkg {
+		var err error
+		if items, err = s.fileOrder(n, code, items); err != nil {
+			return nil, err
+		}
+	}
 	s.state.Lock()
 	s.cellLines = strings.Count(strings.TrimRight(code, " \t\r\n"), "\n") + 1
 	s.state.Unlock()
@@ -100,6 +108,9 @@ func (s *Session) execCell(ctx context.Context, n int, code string) (map[string]
 		}
 		check.commit(s.types, k, s.isType)
 		ran[k] = true
+	}
+	if p != nil && p.entry != "" {
+		return nil, s.runEntry(ctx, n, p)
 	}
 	return result, nil
 }
@@ -717,7 +728,7 @@ func (s *Session) cellError(n int, err error) error {
 	var re *recursionError
 	if errors.As(err, &re) {
 		v := fmt.Sprintf("cell %d: %v", n, re)
-		return &CellError{Name: "RecursionError", Value: v, Traceback: []string{"RecursionError: " + v}}
+		return &CellError{Name: "RecursionError", Value: v, Traceback: []string{"RecursionError: " + v}, cause: re}
 	}
 	if errors.Is(err, errGoexit) {
 		v := fmt.Sprintf("cell %d: %v", n, err)
@@ -892,7 +903,7 @@ func (s *Session) noteSpans(n int, f *ast.File) {
 		if !ok {
 			continue
 		}
-		name := fd.Name.Name
+		name := s.goName(fd.Name.Name)
 		if fd.Recv != nil {
 			name = recvName(fd.Recv) + "." + name
 		}

@@ -64,10 +64,26 @@
 // slices, and `for k := range maps.Keys(m)` is rewritten to match.
 //
 // Each chunk carries a `//line cellN/_.go:L:C` directive, so errors read
-// "cell 3, line 2: ..." (CellError.InFile gives them as a file's, "f.go:2",
-// for a front end that runs a file as one cell). Packages used by their usual name (fmt, math,
-// strings, time, os, the mlstd packages, gonum, gonum/plot) are imported
-// automatically.
+// "cell 3, line 2: ..." wherever the chunk runs. Packages used by their
+// usual name (fmt, math, strings, time, os, the mlstd packages, gonum,
+// gonum/plot) are imported automatically.
+//
+// # Programs
+//
+// RunFile runs a Go file as `go run` runs the compiled program (`gokernel
+// run`). The file's text is one cell, so a chunk's line is the file's and
+// errors read "FILE:L"; a file without a package clause is the cell
+// language. A package main file differs from a cell in two ways, bridged
+// in runfile.go: its declarations may come in any order, so fileOrder
+// (on precheck's dependency graph of the items) puts each after what it
+// uses, vars after the funcs their values call and funcs after the vars
+// they read, and makes declarations that use each other one run; and
+// yaegi runs a func main each time it compiles anything once one is
+// declared, so main and the inits get engine names, are called after all
+// declarations ran, and keep Go's names in tracebacks. How the program
+// ends (exit status, what Go would print on stderr: "panic: ...",
+// "fatal error: stack overflow") is an *ExitError, also for a goroutine's
+// panic handed to Options.GoPanic.
 //
 // # Symbols
 //

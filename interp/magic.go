@@ -56,7 +56,7 @@ func (s *Session) magic(ctx context.Context, n int, code string, out Output) (m 
 	if strings.HasPrefix(trim, "%%time") {
 		body := strings.TrimPrefix(trim, "%%time")
 		start := time.Now()
-		r, err := s.execCell(ctx, n, body)
+		r, err := s.execCell(ctx, n, body, nil)
 		fmt.Fprintf(out.Stdout, "Wall time: %v\n", time.Since(start).Round(time.Microsecond))
 		return magicResult{r, err}, true
 	}
@@ -81,7 +81,7 @@ func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (m
 		io.WriteString(out.Stdout, magicHelp+"\n")
 	case "time":
 		start := time.Now()
-		r, err := s.execCell(ctx, n, arg)
+		r, err := s.execCell(ctx, n, arg, nil)
 		fmt.Fprintf(out.Stdout, "Wall time: %v\n", time.Since(start).Round(time.Microsecond))
 		return r, err
 	case "who":
@@ -114,7 +114,7 @@ func (s *Session) lineMagic(ctx context.Context, n int, l string, out Output) (m
 		}
 		os.Setenv(k, v)
 		// The interpreter's os package sees a private copy of the environment.
-		_, err := s.execCell(ctx, n, fmt.Sprintf("os.Setenv(%q, %q)", k, v))
+		_, err := s.execCell(ctx, n, fmt.Sprintf("os.Setenv(%q, %q)", k, v), nil)
 		return nil, err
 	case "cd":
 		if arg != "" {

@@ -40,20 +40,9 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 	if len(us) == 0 {
 		return nil, nil, nil
 	}
-	// Parse every unit as execCell will (in a file set of its own: the
-	// interpreter's keeps every file it is given).
-	fset := token.NewFileSet()
-	files := make([]*ast.File, len(us))
-	for i, u := range us {
-		if u.magic {
-			files[i] = &ast.File{Name: ident("main")} // defines and uses nothing
-			continue
-		}
-		f, err := parser.ParseFile(fset, "_.go", unitSource(n, code, items, u), 0)
-		if err != nil {
-			return nil, nil, s.cellError(n, err)
-		}
-		files[i] = f
+	fset, files, err := s.parseUnits(n, code, items, us)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Defined in the session already: what the type view knows (every
 	// global a cell defined), imports and types; yaegi's own list of
@@ -78,69 +67,11 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		}
 		return globals[name]
 	}
-	defs := map[string]*ast.Ident{} // defined at the top level of this cell: the first definition
-	defUnit := map[string]int{}
-	unchecked := &cellCheck{view: s.types} // what each unit defines, if the check is skipped
-	def := func(id *ast.Ident, u int) {
-		if id.Name != "_" {
-			unchecked.defs = append(unchecked.defs, [2]string{id.Name, ""})
-			unchecked.unitOf = append(unchecked.unitOf, u)
-		}
-		if _, ok := defs[id.Name]; !ok {
-			defs[id.Name], defUnit[id.Name] = id, u
-		}
-	}
-	dotImport := false
-	for i, f := range files {
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *ast.GenDecl:
-				for _, sp := range d.Specs {
-					switch sp := sp.(type) {
-					case *ast.ImportSpec:
-						name := importName(strings.Trim(sp.Path.Value, "`\""))
-						if sp.Name != nil {
-							name = sp.Name.Name
-						}
-						if name == "." {
-							dotImport = true
-						}
-						def(&ast.Ident{Name: name, NamePos: sp.Pos()}, i)
-					case *ast.TypeSpec:
-						def(sp.Name, i)
-					case *ast.ValueSpec:
-						for _, id := range sp.Names {
-							def(id, i)
-						}
-					}
-				}
-			case *ast.FuncDecl:
-				if d.Recv != nil {
-					continue
-				}
-				if d.Name.Name != "main" || us[i].decl {
-					def(d.Name, i)
-					continue
-				}
-				// A statement chunk: its top-level definitions are globals.
-				for _, st := range d.Body.List {
-					topLevelNames(st, func(id *ast.Ident) { def(id, i) })
-				}
-			}
-		}
-	}
-	if dotImport {
+	g := unitGraph(us, files)
+	defs, defUnit, uses := g.defs, g.defUnit, g.uses
+	unchecked := &cellCheck{view: s.types, defs: g.all, unitOf: g.allUnit} // what each unit defines, if the check is skipped
+	if g.dotImport {
 		return nil, unchecked, nil
-	}
-	// uses[i]: the names unit i takes from other units of this cell.
-	uses := make([][]*ast.Ident, len(us))
-	for i, f := range files {
-		keys := compositeKeys(f)
-		for _, id := range f.Unresolved {
-			if !keys[id] && !strings.HasPrefix(id.Name, "__gk") {
-				uses[i] = append(uses[i], id)
-			}
-		}
 	}
 	order, why := hoist(us, uses, defUnit)
 	at := make([]int, len(us)) // unit -> its place in order
@@ -189,6 +120,99 @@ func (s *Session) precheck(n int, code string, items []item, us []unit) ([]int, 
 		check = unchecked
 	}
 	return order, check, nil
+}
+
+// parseUnits parses every unit as execCell will, in a file set of its own
+// (the interpreter's keeps every file it is given); a magic line is an
+// empty file.
+func (s *Session) parseUnits(n int, code string, items []item, us []unit) (*token.FileSet, []*ast.File, error) {
+	fset := token.NewFileSet()
+	files := make([]*ast.File, len(us))
+	for i, u := range us {
+		if u.magic {
+			files[i] = &ast.File{Name: ident("main")} // defines and uses nothing
+			continue
+		}
+		f, err := parser.ParseFile(fset, "_.go", unitSource(n, code, items, u), 0)
+		if err != nil {
+			return nil, nil, s.cellError(n, err)
+		}
+		files[i] = f
+	}
+	return fset, files, nil
+}
+
+// cellNames is what the units of a cell define and use at its top level.
+type cellNames struct {
+	defs    map[string]*ast.Ident // a name's first definition
+	defUnit map[string]int        // the unit of that definition
+	uses    [][]*ast.Ident        // uses[u]: the names unit u takes from elsewhere (other units, the session)
+	all     [][2]string           // every definition, as (name, "") pairs
+	allUnit []int                 // all[i] is in unit allUnit[i]
+	// dotImport: a unit imports a package into the file's scope, whose
+	// names no one can tell apart from the cell's.
+	dotImport bool
+}
+
+// unitGraph finds what the units us, parsed into files, define and use.
+func unitGraph(us []unit, files []*ast.File) *cellNames {
+	g := &cellNames{defs: map[string]*ast.Ident{}, defUnit: map[string]int{}, uses: make([][]*ast.Ident, len(us))}
+	def := func(id *ast.Ident, u int) {
+		if id.Name != "_" {
+			g.all = append(g.all, [2]string{id.Name, ""})
+			g.allUnit = append(g.allUnit, u)
+		}
+		if _, ok := g.defs[id.Name]; !ok {
+			g.defs[id.Name], g.defUnit[id.Name] = id, u
+		}
+	}
+	for i, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.ImportSpec:
+						name := importName(strings.Trim(sp.Path.Value, "`\""))
+						if sp.Name != nil {
+							name = sp.Name.Name
+						}
+						if name == "." {
+							g.dotImport = true
+						}
+						def(&ast.Ident{Name: name, NamePos: sp.Pos()}, i)
+					case *ast.TypeSpec:
+						def(sp.Name, i)
+					case *ast.ValueSpec:
+						for _, id := range sp.Names {
+							def(id, i)
+						}
+					}
+				}
+			case *ast.FuncDecl:
+				if d.Recv != nil {
+					continue
+				}
+				if d.Name.Name != "main" || us[i].decl {
+					def(d.Name, i)
+					continue
+				}
+				// A statement chunk: its top-level definitions are globals.
+				for _, st := range d.Body.List {
+					topLevelNames(st, func(id *ast.Ident) { def(id, i) })
+				}
+			}
+		}
+	}
+	for i, f := range files {
+		keys := compositeKeys(f)
+		for _, id := range f.Unresolved {
+			if !keys[id] && !strings.HasPrefix(id.Name, "__gk") {
+				g.uses[i] = append(g.uses[i], id)
+			}
+		}
+	}
+	return g
 }
 
 // hoist orders the units of a cell: statements in source order, each run

@@ -85,6 +85,8 @@ func (s *Session) poll(fn string, pos int) {
 	e := &recursionError{where: s.where(fn, token.Pos(pos))}
 	if g, ok := s.cellGs.Load(goid()); ok {
 		g.(*cellG).overflow.Store(e)
+	} else if p := s.prog.Load(); p != nil && s.opts.GoPanic != nil {
+		s.opts.GoPanic(p.exit(s.cellError(p.cell, e)))
 	} else {
 		fmt.Fprintf(s.outs.errW, "goroutine stopped: %v\n", e)
 	}

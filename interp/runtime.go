@@ -181,6 +181,9 @@ func (s *Session) goPanic(r any) {
 	s.state.Unlock()
 	err := s.cellError(n, yaegi.Panic{Value: r})
 	if s.opts.GoPanic != nil {
+		if p := s.prog.Load(); p != nil {
+			err = p.exit(err)
+		}
 		s.opts.GoPanic(err)
 		return
 	}

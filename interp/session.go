@@ -33,8 +33,10 @@ type Options struct {
 	// GoPanic, when set, receives a panic that escaped a goroutine a cell
 	// started, as the *CellError a cell's panic would be (an *ExitError for
 	// os.Exit and log.Fatal), instead of a report on the cell's stderr and
-	// the session going on. The script runner ends the process with it, as
-	// a Go program ends.
+	// the session going on. Once RunFile has run a program, it receives
+	// the *ExitError that program ends with (RunFile's error), also for a
+	// goroutine stopped by unbounded recursion. The script runner ends the
+	// process with it, as a Go program ends.
 	GoPanic func(err error)
 }
 
@@ -59,17 +61,28 @@ type Output struct {
 type CellError struct {
 	Name, Value string
 	Traceback   []string // never empty
+	cause       error    // the engine's own error behind it, if any
 }
 
 func (e *CellError) Error() string { return e.Name + ": " + e.Value }
 
+func (e *CellError) Unwrap() error { return e.cause }
+
 // ExitError is the error of a cell that called os.Exit(Code), or log.Fatal
 // (which prints its message and calls os.Exit(1)): the cell ended there and
 // the session goes on; a program's front end exits with Code. It wraps the
-// *CellError (Name "Exit") that a notebook shows.
+// *CellError (Name "Exit") that a notebook shows. RunFile reports every
+// way a program ends other than by returning from main as one (see there).
 type ExitError struct {
 	Code int
 	*CellError
+	// Report is what the compiled program would print on stderr as it
+	// ends (RunFile only; empty after os.Exit and log.Fatal, which print
+	// nothing more).
+	Report string
+	// Interrupted says the program was stopped by Interrupt, where a
+	// compiled program would have died of SIGINT (RunFile only; Code 130).
+	Interrupted bool
 }
 
 func (e *ExitError) Unwrap() error { return e.CellError }
@@ -107,6 +120,7 @@ type Session struct {
 	globalsMap       map[string]reflect.Value
 	logw             io.Writer
 	closed           atomic.Bool
+	prog             atomic.Pointer[program] // the program RunFile ran, if any
 }
 
 type resultBox struct {
@@ -238,6 +252,11 @@ func (s *Session) Interrupt() {
 // errors, panics and interrupts. Cancelling ctx abandons the running cell
 // at once, as an interrupt does after EscalateAfter.
 func (s *Session) Execute(ctx context.Context, code string, out Output) (result map[string]any, err error) {
+	return s.execute(ctx, code, out, nil)
+}
+
+// execute is Execute; with p, the cell is the program p (RunFile).
+func (s *Session) execute(ctx context.Context, code string, out Output, p *program) (result map[string]any, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -257,6 +276,10 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 	s.cell++
 	n := s.cell
 	s.state.Unlock()
+	if p != nil {
+		p.cell = n
+		s.prog.Store(p)
+	}
 
 	if pub := out.Publish; pub != nil {
 		// Rich output must not overtake text the cell wrote before it
@@ -280,10 +303,12 @@ func (s *Session) Execute(ctx context.Context, code string, out Output) (result 
 		s.rel.release(s.yi)
 	}()
 
-	if m, ok := s.magic(ctx, n, code, out); ok {
-		return m.result, m.err
+	if p == nil {
+		if m, ok := s.magic(ctx, n, code, out); ok {
+			return m.result, m.err
+		}
 	}
-	return s.execCell(ctx, n, code)
+	return s.execCell(ctx, n, code, p)
 }
 
 // exec compiles and runs one chunk.

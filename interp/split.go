@@ -129,15 +129,13 @@ func lineCol(src string, off int) (line, lineStart int) {
 // padding so positions in the parsed result are the cell's own.
 func chunkSource(cell int, src string, start, end int) string {
 	line, ls := lineCol(src, start)
-	var b strings.Builder
-	b.WriteString("//line cell")
-	b.WriteString(itoa(cell))
-	b.WriteString("/_.go:")
-	b.WriteString(itoa(line))
-	b.WriteString(":1\n")
-	b.WriteString(strings.Repeat(" ", start-ls))
-	b.WriteString(src[start:end])
-	return b.String()
+	return lineDirective(cell, line) + strings.Repeat(" ", start-ls) + src[start:end]
+}
+
+// lineDirective is the //line directive (with its newline) that makes the
+// next line cell's line.
+func lineDirective(cell, line int) string {
+	return "//line cell" + itoa(cell) + "/_.go:" + itoa(line) + ":1\n"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -181,9 +179,10 @@ func unitSource(n int, code string, items []item, u unit) string {
 		return "package main\nfunc main() {\n" + chunkSource(n, code, items[u.from].start, items[u.to-1].end) + "\n}\n"
 	}
 	its := items[u.from:u.to]
-	ordered := true // no import after another declaration
+	ordered := true // no import after another declaration, only space between items (fileOrder moves them)
 	for k := 1; k < len(its); k++ {
-		if its[k].imp && !its[k-1].imp && !its[k-1].pkg {
+		if its[k].imp && !its[k-1].imp && !its[k-1].pkg || its[k].start < its[k-1].end ||
+			strings.Trim(code[its[k-1].end:its[k].start], " \t\r\n;") != "" {
 			ordered = false
 		}
 	}

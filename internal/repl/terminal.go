@@ -154,6 +154,16 @@ func (t *Terminal) Execute(ctx context.Context, sess *interp.Session, code strin
 	return err
 }
 
+// RunFile runs the Go file name (text src) in sess as a program (see
+// interp.Session.RunFile) with the terminal as its standard streams and
+// the process's stdin as its input.
+func (t *Terminal) RunFile(ctx context.Context, sess *interp.Session, name string, src []byte) error {
+	t.files.nextCell()
+	err := sess.RunFile(ctx, name, src, t.output(StdinLine))
+	t.finish()
+	return err
+}
+
 // output returns the engine Output for a cell: the two streams, input, and
 // a Publish that saves rich displays to files (TextOnly: progress stays text).
 func (t *Terminal) output(input func(prompt string, password bool) (string, error)) interp.Output {
