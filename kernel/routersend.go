@@ -22,6 +22,17 @@ import (
 // out as expected (another zmq4 version), and the kernel then sends
 // through the socket as before (TestRouterSenderLayout fails, so such an
 // upgrade is noticed).
+//
+// Why guarded access rather than a patched copy of zmq4 behind a replace
+// directive: the fix touches one send path, while a copy would be the
+// whole library (ZMTP handshake, security mechanisms, every socket type) to
+// keep in step with upstream's fixes by hand, and a replace directive in
+// go.mod is ignored when gokernel is used as a dependency. The guarded
+// form cannot make the kernel wrong — if the layout differs it is not
+// used, and messages take zmq4's own (slower, correct) path — and
+// TestRouterSenderLayout turns any layout change into a failing test, so
+// an upgrade that fixes issue #52 upstream is noticed the same way and
+// this file can then be deleted.
 type routerSender struct {
 	mu *sync.Mutex   // routerMWriter.mu
 	ws *[]*zmq4.Conn // routerMWriter.ws, the peers' connections
