@@ -20,7 +20,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			code := repl.Run(ctx, sess, repl.ProcessTerminal(sess.Flush), repl.Options{})
+			code := repl.Run(ctx, sess, repl.ProcessTerminal(), repl.Options{})
 			sess.Close()
 			if code != 0 {
 				os.Exit(code)

@@ -120,19 +120,26 @@ func TestMLStdInCells(t *testing.T) {
 	}
 }
 
-func TestPublishSink(t *testing.T) {
+// TestShowFront: a cell's events reach its Output.Show, and mlstd sees the
+// front end of the running cell: a rich one, a live terminal, none.
+func TestShowFront(t *testing.T) {
 	s := newSession(t)
-	var got []string
-	out := Output{Publish: func(msgType string, content map[string]any) { got = append(got, msgType) }}
-	if _, err := s.Execute(context.Background(), "host.Publish(\"display_data\", map[string]any{\"data\": map[string]any{\"text/plain\": \"hi\"}})\nhost.Rich()", out); err != nil {
-		t.Fatal(err)
+	var got []Event
+	out := Output{Show: func(e Event) { got = append(got, e) }, Rich: true}
+	r, err := s.Execute(context.Background(), "host.Show(host.Display{Data: map[string]any{\"text/plain\": \"hi\"}, ID: \"d\"})\nhost.Show(host.Status{Line: \"s\"})\nhost.Rich()", out)
+	if err != nil || r["text/plain"] != "true" {
+		t.Fatalf("rich front end: %v %v", r, err)
 	}
-	if len(got) != 1 || got[0] != "display_data" {
-		t.Fatalf("published %v", got)
+	if len(got) != 2 || got[0].(Display).ID != "d" || got[1] != (Status{Line: "s"}) {
+		t.Fatalf("shown %#v", got)
 	}
-	r, err := s.Execute(context.Background(), "host.Rich()", Output{})
+	r, err = s.Execute(context.Background(), "host.Rich() || !host.LiveStatus()", Output{Show: func(Event) {}, LiveStatus: true})
 	if err != nil || r["text/plain"] != "false" {
-		t.Fatalf("Rich without Publish: %v %v", r, err)
+		t.Fatalf("live terminal: %v %v", r, err)
+	}
+	r, err = s.Execute(context.Background(), "host.Rich() || host.LiveStatus() || host.Show(host.Clear{})", Output{Rich: true, LiveStatus: true})
+	if err != nil || r["text/plain"] != "false" {
+		t.Fatalf("no Show, no front end: %v %v", r, err)
 	}
 }
 

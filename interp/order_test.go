@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// orderLog records text writes and publishes in the order they arrive.
+// orderLog records text writes and shown events in the order they arrive.
 type orderLog struct {
 	mu  sync.Mutex
 	buf strings.Builder
@@ -23,17 +23,17 @@ func (l *orderLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (l *orderLog) publish(msgType string, content map[string]any) {
+func (l *orderLog) show(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if d, ok := content["data"].(map[string]any); ok {
-		fmt.Fprintf(&l.buf, "<%s %v>\n", msgType, d["text/html"])
+	if d, ok := e.(Display); ok {
+		fmt.Fprintf(&l.buf, "<Display %v>\n", d.Data["text/html"])
 		return
 	}
-	fmt.Fprintf(&l.buf, "<%s>\n", msgType)
+	fmt.Fprintf(&l.buf, "<%T>\n", e)
 }
 
-// normOrder sorts the text lines between publish lines.
+// normOrder sorts the text lines between event lines.
 func normOrder(s string) string {
 	var out, seg []string
 	for _, line := range strings.Split(s, "\n") {
@@ -49,13 +49,13 @@ func normOrder(s string) string {
 	return strings.Join(append(out, seg...), "\n")
 }
 
-// TestPublishAfterText checks that text written before a display (stdout
+// TestShowAfterText checks that text written before a display (stdout
 // and stderr, through the pipes) reaches the cell's writers before the
-// display reaches Publish, and likewise for clear_output.
-func TestPublishAfterText(t *testing.T) {
+// display reaches Show, and likewise for a Clear.
+func TestShowAfterText(t *testing.T) {
 	s := newSession(t)
 	var l orderLog
-	out := Output{Stdout: &l, Stderr: &l, Publish: l.publish}
+	out := Output{Stdout: &l, Stderr: &l, Show: l.show, Rich: true}
 	code := `for i := 0; i < 20; i++ {
 	fmt.Println("line", i)
 	fmt.Fprintln(os.Stderr, "err", i)
@@ -70,11 +70,11 @@ fmt.Println("after clear")`
 	el := time.Since(start)
 	var want strings.Builder
 	for i := 0; i < 20; i++ {
-		fmt.Fprintf(&want, "line %d\nerr %d\n<display_data <b>%d</b>>\n", i, i, i)
+		fmt.Fprintf(&want, "line %d\nerr %d\n<Display <b>%d</b>>\n", i, i, i)
 	}
-	want.WriteString("<clear_output>\nafter clear\n")
+	want.WriteString("<host.Clear>\nafter clear\n")
 	// stdout and stderr are two pipes: their relative order is not kept,
-	// so text lines between two publishes are compared as sets.
+	// so text lines between two events are compared as sets.
 	if got := l.buf.String(); normOrder(got) != normOrder(want.String()) {
 		t.Fatalf("order:\n%s\nwant:\n%s", got, want.String())
 	}

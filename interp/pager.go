@@ -34,18 +34,19 @@ func helpQuery(code string) (name string, detail int, ok bool) {
 	return m[2], detail, true
 }
 
-// page shows what Inspect knows about name as the pager's content: a
-// "page" Publish (Jupyter front ends show it in their pager, the kernel
-// sends it as the execute_reply payload), or the text on stdout for a host
-// without Publish. A name Inspect knows nothing about is a NameError.
+// page shows what Inspect knows about name as the pager's content:
+// through Output.Page (Jupyter front ends show it in their pager, the
+// kernel sends it as the execute_reply payload), or the text on stdout for
+// a front end without one. A name Inspect knows nothing about is a
+// NameError.
 func (s *Session) page(name string, detail int, out Output) error {
 	bundle, found := s.Inspect(name, utf8.RuneCountInString(name), detail)
 	if !found || len(bundle) == 0 {
 		v := fmt.Sprintf("%s: nothing is known by that name (%s? shows a variable, function, type or package member)", name, name)
 		return &CellError{Name: "NameError", Value: v, Traceback: []string{"NameError: " + v}}
 	}
-	if out.Publish != nil {
-		out.Publish("page", map[string]any{"data": bundle, "start": 0})
+	if out.Page != nil {
+		out.Page(bundle)
 		return nil
 	}
 	text, _ := bundle["text/plain"].(string)

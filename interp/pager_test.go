@@ -40,22 +40,17 @@ func TestHelpQuery(t *testing.T) {
 	}
 }
 
-// pages runs code and returns the text/plain of each "page" it published.
+// pages runs code and returns the text/plain of each page it showed.
 func pages(t *testing.T, s *Session, code string) ([]string, error) {
 	t.Helper()
 	var got []string
-	_, err := s.Execute(context.Background(), code, Output{Publish: func(msgType string, content map[string]any) {
-		if msgType != "page" {
-			t.Errorf("%q published %s; want page", code, msgType)
-			return
-		}
-		if content["start"] != 0 {
-			t.Errorf("%q: page start = %v; want 0", code, content["start"])
-		}
-		data, _ := content["data"].(map[string]any)
-		text, _ := data["text/plain"].(string)
-		got = append(got, text)
-	}})
+	_, err := s.Execute(context.Background(), code, Output{
+		Show: func(e Event) { t.Errorf("%q showed %#v; want only pages", code, e) },
+		Page: func(bundle map[string]any) {
+			text, _ := bundle["text/plain"].(string)
+			got = append(got, text)
+		},
+	})
 	return got, err
 }
 
@@ -111,12 +106,12 @@ func TestPager(t *testing.T) {
 		t.Errorf("x ? 1: pages %q, err %v; want a SyntaxError (not Go), no page", got, err)
 	}
 
-	// A host without Publish gets the text on stdout.
+	// A front end without Page gets the text on stdout.
 	var buf bytes.Buffer
 	if _, err := s.Execute(context.Background(), "strings.ToUpper?", Output{Stdout: &buf}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), "func strings.ToUpper(string) string") || !strings.HasSuffix(buf.String(), "\n") {
-		t.Errorf("strings.ToUpper? without Publish wrote %q", buf.String())
+		t.Errorf("strings.ToUpper? without Page wrote %q", buf.String())
 	}
 }

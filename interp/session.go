@@ -45,13 +45,19 @@ type Output struct {
 	// Stdout and Stderr receive the cell's text output as it is written.
 	// Nil discards.
 	Stdout, Stderr io.Writer
-	// Publish receives rich output ("display_data", "update_display_data",
-	// "clear_output" with Jupyter content); nil means a text-only front end.
-	Publish func(msgType string, content map[string]any)
-	// TextOnly says the receiver of Publish does not render HTML (the REPL
-	// saves images to files): host.Rich is false, so live displays such as
-	// training progress use their text form.
-	TextOnly bool
+	// Show receives what the cell shows besides text, as typed events
+	// (display.go): Display, Update, Clear and Status. Nil shows nothing.
+	Show func(Event)
+	// Rich says Show renders HTML and images (a notebook). When false (the
+	// REPL saves images to files), live displays such as training progress
+	// send Status lines instead.
+	Rich bool
+	// LiveStatus says Show redraws a Status line in place (a terminal);
+	// when false each Status is a line of its own.
+	LiveStatus bool
+	// Page receives help text for the front end's pager (`name?`), a MIME
+	// bundle; nil means it is printed on Stdout.
+	Page func(bundle map[string]any)
 	// Input reads one line of input for the cell; nil means no stdin.
 	Input func(prompt string, password bool) (string, error)
 }
@@ -224,8 +230,8 @@ func (s *Session) LogWriter() io.Writer { return s.logw }
 
 // Flush returns once everything cells have written to os.Stdout and
 // os.Stderr so far has reached the Output writers. A host program that
-// writes to the same terminal outside those pipes (the text of live
-// displays, host.SetText) calls it first to keep program order. Safe from
+// writes to the same terminal outside those pipes calls it first to keep
+// program order (Show and Page are called after it already). Safe from
 // any goroutine, but not while holding a lock the Output writers take.
 func (s *Session) Flush() { s.outs.flush() }
 
@@ -281,13 +287,19 @@ func (s *Session) execute(ctx context.Context, code string, out Output, p *progr
 		s.prog.Store(p)
 	}
 
-	if pub := out.Publish; pub != nil {
-		// Rich output must not overtake text the cell wrote before it
-		// (through the fd pipes), nor may clear_output clear text written
-		// after it: drain the pipes first.
-		out.Publish = func(msgType string, content map[string]any) {
+	// What a cell shows must not overtake text it wrote before (through
+	// the fd pipes), nor may a Clear clear text written after it: drain the
+	// pipes first.
+	if show := out.Show; show != nil {
+		out.Show = func(e Event) {
 			s.outs.flush()
-			pub(msgType, content)
+			show(e)
+		}
+	}
+	if page := out.Page; page != nil {
+		out.Page = func(bundle map[string]any) {
+			s.outs.flush()
+			page(bundle)
 		}
 	}
 	s.cur.Store(&out)
@@ -296,9 +308,9 @@ func (s *Session) execute(ctx context.Context, code string, out Output, p *progr
 	if s.intr.resetBefore(entered) {
 		host.Reset()
 	}
-	host.SetSink(out.Publish, out.Publish != nil && !out.TextOnly)
+	host.SetFront(host.Front{Show: out.Show, Rich: out.Rich, LiveStatus: out.LiveStatus})
 	defer func() {
-		host.SetSink(nil, false)
+		host.SetFront(host.Front{})
 		s.outs.flush()
 		s.rel.release(s.yi)
 	}()

@@ -24,7 +24,7 @@ func TestDropRoots(t *testing.T) {
 	if !roots.IsValid() || roots.Kind() != reflect.Slice {
 		t.Fatalf("yaegi's Interpreter has no roots slice any more: update release")
 	}
-	out := Output{Stdout: io.Discard, Stderr: io.Discard, Publish: func(string, map[string]any) {}}
+	out := Output{Stdout: io.Discard, Stderr: io.Discard, Show: func(Event) {}, Rich: true}
 	for _, code := range []string{"1", "x := 2", "func f() int { return x }", "f()", "import \"strings\"\nstrings.ToUpper(\"a\")"} {
 		if _, err := s.Execute(context.Background(), code, out); err != nil {
 			t.Fatalf("%q: %v", code, err)
@@ -45,7 +45,7 @@ func TestDropRoots(t *testing.T) {
 // "1" kept 24 KiB of live heap each before; ~1 KiB now.
 func TestExpressionCellsDoNotLeak(t *testing.T) {
 	s := newSession(t)
-	out := Output{Stdout: io.Discard, Stderr: io.Discard, Publish: func(string, map[string]any) {}}
+	out := Output{Stdout: io.Discard, Stderr: io.Discard, Show: func(Event) {}, Rich: true}
 	run := func(n int) {
 		for i := 0; i < n; i++ {
 			if r, err := s.Execute(context.Background(), "1", out); err != nil || r["text/plain"] != "1" {

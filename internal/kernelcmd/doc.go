@@ -3,7 +3,12 @@
 // that never import each other, an interp.Session (the engine) and a
 // kernel.Kernel (the Jupyter protocol over ZeroMQ), through
 // sessionEvaluator, which adapts the session to kernel.Evaluator and turns
-// an *interp.CellError into a *kernel.ExecError.
+// an *interp.CellError into a *kernel.ExecError. It is the Jupyter front
+// end of the session's display contract: a cell's typed events
+// (interp.Display, Update, Clear) become display_data,
+// update_display_data and clear_output messages (publishEvent), and
+// pager text the execute_reply's "page" payload. The front end is rich, so
+// mlstd shows progress as HTML displays, never as Status lines.
 //
 // Run also owns what is per process in a kernel: the session captures fd 1
 // and os.Stderr (compiled output reaches the running cell), so the kernel's

@@ -22,11 +22,13 @@
 // Run reads the notebook (refusing, with the reason, one that is not
 // nbformat 4, not Go, or malformed), starts a fresh session in the
 // notebook's directory and runs every non-empty code cell in order. The
-// cell's streams are merged into stream outputs; Publish is interpreted as
-// a notebook front end would: display_data adds an output, an update
-// changes the outputs showing that display id in any cell, clear_output
-// empties the cell (with wait, at the next output), and the pager's text
-// becomes a display_data output (a headless run has no pager). A trailing
+// cell's streams are merged into stream outputs; the session's display
+// events (interp.Output.Show) are rendered as a notebook front end would:
+// a Display adds a display_data output, an Update changes the outputs
+// showing that display id in any cell, a Clear empties the cell (with
+// Wait, at the next output), and the pager's text becomes a display_data
+// output (a headless run has no pager). The front end is rich, so progress
+// arrives as displays, never as Status lines. A trailing
 // value becomes execute_result; a failure an error output, after which the
 // run stops unless AllowErrors. Cells are numbered by execution count, as
 // the engine's messages ("cell 2, line 3") and In [2] are. A cell past

@@ -98,40 +98,40 @@ func (c *cellOutputs) stream(name string) io.Writer {
 	})
 }
 
-// publish records rich output. The pager's content ("page", from
-// fmt.Println?) becomes a display_data output of its bundle: Jupyter shows
-// it in a pager and does not store it, and nbclient drops pager payloads,
-// but a headless run has no pager and the text would be lost.
-func (c *cellOutputs) publish(msgType string, content map[string]any) {
+// show records what a cell shows. A Status line is not recorded: the
+// runner is a rich front end, so mlstd shows progress as a display.
+func (c *cellOutputs) show(ev interp.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	data, _ := content["data"].(map[string]any)
-	md, _ := content["metadata"].(map[string]any)
-	id := ""
-	if tr, ok := content["transient"].(map[string]any); ok {
-		id, _ = tr["display_id"].(string)
-	}
-	switch msgType {
-	case "page":
-		if len(data) > 0 {
-			c.add(&Output{OutputType: "display_data", Data: data})
-		}
-	case "display_data":
-		o := &Output{OutputType: "display_data", Data: data, Metadata: md}
+	switch ev := ev.(type) {
+	case interp.Display:
+		o := &Output{OutputType: "display_data", Data: ev.Data, Metadata: ev.Metadata}
 		c.add(o)
-		if id != "" {
-			c.displays[id] = append(c.displays[id], o)
+		if ev.ID != "" {
+			c.displays[ev.ID] = append(c.displays[ev.ID], o)
 		}
-	case "update_display_data":
-		for _, o := range c.displays[id] {
-			o.Data, o.Metadata = data, md
+	case interp.Update:
+		for _, o := range c.displays[ev.ID] {
+			o.Data, o.Metadata = ev.Data, ev.Metadata
 		}
-	case "clear_output":
-		if wait, _ := content["wait"].(bool); wait {
+	case interp.Clear:
+		if ev.Wait {
 			c.pendingWipe = true
 		} else {
 			c.outputs = nil
 		}
+	}
+}
+
+// page records the pager's content (from fmt.Println?) as a display_data
+// output of its bundle: Jupyter shows it in a pager and does not store it,
+// and nbclient drops pager payloads, but a headless run has no pager and
+// the text would be lost.
+func (c *cellOutputs) page(bundle map[string]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(bundle) > 0 {
+		c.add(&Output{OutputType: "display_data", Data: bundle})
 	}
 }
 
@@ -284,9 +284,11 @@ func runCell(sess *interp.Session, src string, outs *cellOutputs, timeout time.D
 		defer hard.Stop()
 	}
 	result, err = sess.Execute(ctx, src, interp.Output{
-		Stdout:  outs.stream("stdout"),
-		Stderr:  outs.stream("stderr"),
-		Publish: outs.publish,
+		Stdout: outs.stream("stdout"),
+		Stderr: outs.stream("stderr"),
+		Show:   outs.show,
+		Page:   outs.page,
+		Rich:   true,
 	})
 	return result, err != nil && fired.Load(), err
 }

@@ -22,18 +22,18 @@
 // # The terminal
 //
 // Terminal is the process's stdout and stderr as an engine Output, shared
-// by the REPL and scripts. Text passes through unchanged. Rich output is
-// saved to files (outN.ext for a cell's result, outN-K.ext for what it
-// shows; an update of a display overwrites its files) in a temporary
-// directory made on first use. Training progress (mlstd/train's bar, which
-// reaches the terminal through host.SetText) is drawn in place on a
-// terminal, like tqdm: each new status line replaces the last, other output
-// goes above it (the bar is erased, the text written, the bar drawn again
-// below), and a line ended with a newline (an epoch row) takes its place
-// and stays; piped or redirected, progress is plain lines. Today the
-// progress writer's text, with its \r and \x1b[K, is re-read to find the
-// status line; issue 18's typed display events (a Status{Line} from the
-// session) are to replace that parsing.
+// by the REPL and scripts: the terminal front end of the session's display
+// contract (interp.Output.Show). Text passes through unchanged. A Display
+// is saved to files (outN.ext for a cell's result, outN-K.ext for what it
+// shows; an Update of a display overwrites its files) in a temporary
+// directory made on first use; a Clear does nothing. The output is not
+// Rich, so training progress (mlstd/train's bar) arrives as Status lines,
+// drawn on stderr in place when it is a terminal, like tqdm: each new
+// status line replaces the last, other output goes above it (the bar is
+// erased, the text written, the bar drawn again below), and a final one
+// (an epoch row) takes its place and stays; piped or redirected, each is a
+// plain line (and mlstd sends them sparingly, host.LiveStatus). The escape
+// codes are the terminal's alone: nothing is parsed back.
 //
 // Ctrl-C reaches the session through InterruptOnSignal; a script that
 // ends by an interrupt dies of SIGINT (DieOfInterrupt), as a Go program

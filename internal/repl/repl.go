@@ -245,26 +245,11 @@ func (o *outFiles) save(bundle map[string]any, base string) []string {
 	return out
 }
 
-// publish is the engine's Publish for a terminal: a display's rich forms
-// are saved (an update of a display overwrites its files) and described on
-// w, "[image/png: /tmp/gokernel-out-1/out2-1.png]"; a display with only
-// text prints the text; the pager's text (fmt.Println?) is printed;
-// clear_output does nothing.
-func (o *outFiles) publish(w io.Writer, msgType string, content map[string]any) {
-	data, _ := content["data"].(map[string]any)
-	if msgType == "page" {
-		if text, _ := data["text/plain"].(string); text != "" {
-			fmt.Fprintln(w, strings.TrimRight(text, "\n"))
-		}
-		return
-	}
-	if msgType != "display_data" && msgType != "update_display_data" {
-		return
-	}
-	id := ""
-	if tr, ok := content["transient"].(map[string]any); ok {
-		id, _ = tr["display_id"].(string)
-	}
+// show renders a display (or an update of display id) on a terminal: its
+// rich forms are saved (an update of a display overwrites its files) and
+// described on w, "[image/png: /tmp/gokernel-out-1/out2-1.png]"; a display
+// with only text prints the text.
+func (o *outFiles) show(w io.Writer, id string, data map[string]any) {
 	base, ok := o.ids[id]
 	if !ok {
 		o.shown++

@@ -14,7 +14,6 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/gokernel/gokernel/interp"
-	"github.com/gokernel/gokernel/mlstd/host"
 )
 
 // DieOfInterrupt ends the process as SIGINT ends a Go program: killed by
@@ -84,14 +83,13 @@ func StdinLine(prompt string, password bool) (string, error) {
 }
 
 // Terminal is the process's stdout and stderr as an engine Output. Text
-// passes through unchanged. On a terminal, a status line written to the
-// progress writer (mlstd/train's bar, through host.SetText) is drawn in
-// place, like tqdm: each new one replaces the last, other output goes above
-// it (the bar is erased, the text written, the bar drawn again below), and
-// a line the progress writer ends with a newline (an epoch row, a stopped
-// bar) takes its place and stays. Piped or redirected, progress is plain
-// lines. What a cell shows (display.Show) is saved to files whose paths are
-// printed (files).
+// passes through unchanged. The session's Status events (mlstd/train's
+// bar) go to stderr: on a terminal the status line is drawn in place, like
+// tqdm: each new one replaces the last, other output goes above it (the
+// bar is erased, the text written, the bar drawn again below), and a final
+// one (an epoch row, a stopped bar) takes its place and stays. Piped or
+// redirected, each status is a plain line. What a cell shows (display.Show)
+// is saved to files whose paths are printed (files).
 type Terminal struct {
 	mu       sync.Mutex
 	w        [2]io.Writer
@@ -102,12 +100,8 @@ type Terminal struct {
 	barText  string
 	barShown bool // the live line is on screen (not erased for other output)
 
-	pub   sync.Mutex // serializes Publish
+	pub   sync.Mutex // serializes Show and Page
 	files outFiles
-	// flush, when set (to the session's Flush), delivers what cells wrote
-	// to the engine's pipes before progress text is written, which goes
-	// around them, so program order is kept.
-	flush func()
 }
 
 // newTerminal returns a terminal writing to stdout and stderr, which are
@@ -116,33 +110,15 @@ func newTerminal(stdout, stderr io.Writer, stdoutTTY, stderrTTY bool) *Terminal 
 	return &Terminal{w: [2]io.Writer{stdout, stderr}, tty: [2]bool{stdoutTTY, stderrTTY}, bar: -1}
 }
 
-// ProcessTerminal is the terminal of this process's fds 1 and 2, installed
-// as the host's text writer for live displays (host.SetText): progress
-// goes to stderr, live when stderr is a terminal. flush (the session's
-// Flush) is called before progress text is written.
-func ProcessTerminal(flush func()) *Terminal {
-	t := newTerminal(os.Stdout, os.Stderr, isTTY(os.Stdout), isTTY(os.Stderr))
-	t.flush = flush
-	host.SetText(t.textWriter(1))
-	return t
+// ProcessTerminal is the terminal of this process's fds 1 and 2.
+func ProcessTerminal() *Terminal {
+	return newTerminal(os.Stdout, os.Stderr, isTTY(os.Stdout), isTTY(os.Stderr))
 }
 
 func isTTY(f *os.File) bool { return readline.IsTerminal(int(f.Fd())) }
 
-// textWriter returns the writer and live flag for host.SetText: stream i's
-// progress writer if it is a terminal, else the plain stream.
-func (t *Terminal) textWriter(i int) (io.Writer, bool) {
-	w, live := t.stream(i), false
-	if t.tty[i] {
-		w, live = t.progress(i), true
-	}
-	return writerFunc(func(p []byte) (int, error) {
-		if t.flush != nil {
-			t.flush()
-		}
-		return w.Write(p)
-	}), live
-}
+// statusStream is the stream status lines go to: stderr, as tqdm's do.
+const statusStream = 1
 
 // Execute runs code in sess as one cell with the terminal as its
 // standard streams and the process's stdin as its input, and returns the
@@ -164,16 +140,32 @@ func (t *Terminal) RunFile(ctx context.Context, sess *interp.Session, name strin
 	return err
 }
 
-// output returns the engine Output for a cell: the two streams, input, and
-// a Publish that saves rich displays to files (TextOnly: progress stays text).
+// output returns the engine Output for a cell: the two streams, input,
+// and the terminal's rendering of what the cell shows: displays saved to
+// files, status lines drawn (live when stderr is a terminal), pager text
+// printed; a Clear does nothing (a terminal keeps what it showed). It is
+// not Rich: progress comes as status lines.
 func (t *Terminal) output(input func(prompt string, password bool) (string, error)) interp.Output {
 	stdout := t.stream(0)
 	return interp.Output{
-		Stdout: stdout, Stderr: t.stream(1), Input: input, TextOnly: true,
-		Publish: func(msgType string, content map[string]any) {
+		Stdout: stdout, Stderr: t.stream(1), Input: input,
+		LiveStatus: t.tty[statusStream],
+		Show: func(ev interp.Event) {
 			t.pub.Lock()
 			defer t.pub.Unlock()
-			t.files.publish(stdout, msgType, content)
+			switch ev := ev.(type) {
+			case interp.Status:
+				t.status(statusStream, ev)
+			case interp.Display:
+				t.files.show(stdout, ev.ID, ev.Data)
+			case interp.Update:
+				t.files.show(stdout, ev.ID, ev.Data)
+			}
+		},
+		Page: func(bundle map[string]any) {
+			if text, _ := bundle["text/plain"].(string); text != "" {
+				fmt.Fprintln(stdout, strings.TrimRight(text, "\n"))
+			}
 		},
 	}
 }
@@ -189,46 +181,27 @@ func (t *Terminal) stream(i int) io.Writer {
 	})
 }
 
-// progress returns stream i's writer for a status line: a write's text
-// after its last "\r" replaces the live line (empty: removes it); a line
-// ended with "\n" replaces it and stays. "\x1b[K" (erase to the end of the
-// line) is dropped: the terminal erases by itself.
-func (t *Terminal) progress(i int) io.Writer {
-	return writerFunc(func(p []byte) (int, error) {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		s := strings.ReplaceAll(string(p), eraseRight, "")
-		for s != "" {
-			line, rest, done := strings.Cut(s, "\n")
-			s = rest
-			text := line
-			if j := strings.LastIndexByte(line, '\r'); j >= 0 {
-				text = line[j+1:]
-			} else if t.bar == i {
-				text = t.barText + line // continues the live line
-			}
-			var err error
-			switch {
-			case done:
-				err = t.drawBar(i, text, true)
-			case text == "":
-				err = t.hideBar()
-				t.bar = -1
-			default:
-				err = t.drawBar(i, text, false)
-			}
-			if err != nil {
-				return 0, err
-			}
+// status shows a status line on stream i. On a terminal it replaces the
+// live line (an empty one removes it) and a final one takes its place and
+// stays; piped, each non-empty line is written as a line.
+func (t *Terminal) status(i int, st interp.Status) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case !t.tty[i]:
+		if st.Line != "" {
+			t.write(i, []byte(st.Line+"\n"))
 		}
-		return len(p), nil
-	})
+	case st.Line == "" && !st.Final:
+		t.hideBar()
+		t.bar = -1
+	default:
+		t.drawBar(i, st.Line, st.Final)
+	}
 }
 
-const (
-	eraseLine  = "\r\x1b[K"
-	eraseRight = "\x1b[K"
-)
+// eraseLine moves to the start of the line and erases it.
+const eraseLine = "\r\x1b[K"
 
 // write is Write for stream i, called with mu held. Text goes above the
 // live progress line.

@@ -3,30 +3,33 @@ package repl
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gokernel/gokernel/interp"
 	"github.com/gokernel/gokernel/mlstd/host"
 	"github.com/gokernel/gokernel/mlstd/train"
 )
 
-func TestTerminalPassesThroughWhenPiped(t *testing.T) {
+// TestTerminalStatusWhenPiped: piped, each status is a plain line; an
+// empty one (taking the bar away) writes nothing.
+func TestTerminalStatusWhenPiped(t *testing.T) {
 	var out, errb bytes.Buffer
 	term := newTerminal(&out, &errb, false, false)
-	w, live := term.textWriter(1)
-	if live {
-		t.Fatal("a piped stderr is not a live terminal")
+	o := term.output(nil)
+	if o.LiveStatus || o.Rich {
+		t.Fatal("a piped terminal has no live status line and is not rich")
 	}
-	in := "epoch 1/2  batch 3/9  10.0 it/s  ETA 1s  loss 0.5\nplain\npartial"
-	for _, c := range []string{in[:10], in[10:30], in[30:]} {
-		w.Write([]byte(c))
-	}
+	bar := "epoch 1/2  batch 3/9  10.0 it/s  ETA 1s  loss 0.5"
+	row := "epoch 1/2  loss 0.5  (0:01)"
+	o.Show(interp.Status{Line: bar})
+	o.Show(interp.Status{Line: row, Final: true})
+	o.Show(interp.Status{})
 	term.finish()
-	if errb.String() != in || out.Len() != 0 {
-		t.Fatalf("stderr %q stdout %q, want stderr %q unchanged", errb.String(), out.String(), in)
+	if want := bar + "\n" + row + "\n"; errb.String() != want || out.Len() != 0 {
+		t.Fatalf("stderr %q stdout %q, want stderr %q", errb.String(), out.String(), want)
 	}
 }
 
@@ -34,23 +37,23 @@ func TestTerminalDrawsBarInPlace(t *testing.T) {
 	var screen bytes.Buffer // one terminal behind both streams
 	term := newTerminal(&screen, &screen, true, true)
 	outw := term.stream(0)
-	barw, live := term.textWriter(1)
-	if !live {
-		t.Fatal("stderr on a terminal should be live")
+	o := term.output(nil)
+	if !o.LiveStatus {
+		t.Fatal("stderr on a terminal should have a live status line")
 	}
+	status := func(line string, final bool) { o.Show(interp.Status{Line: line, Final: final}) }
 	bar1 := "epoch 1/2  batch 3/9  10.0 it/s  ETA 1s  loss 0.5"
 	bar2 := "epoch 1/2  batch 6/9  10.0 it/s  ETA 1s  loss 0.4"
-	io.WriteString(barw, "\r"+bar1+eraseRight)
-	io.WriteString(barw, "\r"+bar2+eraseRight)
+	status(bar1, false)
+	status(bar2, false)
 	outw.Write([]byte("printed\n"))
-	io.WriteString(barw, "\repoch 1/2  lo") // an epoch row, split
-	io.WriteString(barw, "ss 0.4  (0:01)"+eraseRight+"\n")
-	outw.Write([]byte("Name: ")) // a prompt shows at once
+	status("epoch 1/2  loss 0.4  (0:01)", true) // an epoch row
+	outw.Write([]byte("Name: "))                // a prompt shows at once
 	term.finish()
 	e := "\r\x1b[K"
 	want := e + bar1 + e + bar2 + // drawn in place
 		e + "printed\n" + e + bar2 + // other output goes above the bar
-		e + "epoch 1/2  lo" + e + "epoch 1/2  loss 0.4  (0:01)\n" + // the epoch row takes its place
+		e + "epoch 1/2  loss 0.4  (0:01)\n" + // the epoch row takes its place
 		"Name: "
 	if got := screen.String(); got != want {
 		t.Fatalf("screen\n%q\nwant\n%q", got, want)
@@ -59,11 +62,11 @@ func TestTerminalDrawsBarInPlace(t *testing.T) {
 	// A bar still live at the end stays; an erased one is gone; a final
 	// one is a plain line.
 	screen.Reset()
-	io.WriteString(barw, "\r"+bar1)
+	status(bar1, false)
 	term.finish()
-	io.WriteString(barw, "\r"+bar1)
-	io.WriteString(barw, "\r"+eraseRight)
-	io.WriteString(barw, "\rinterrupted: epoch 2/2  10.0 it/s  0:03  loss 0.3"+eraseRight+"\n")
+	status(bar1, false)
+	status("", false)
+	status("interrupted: epoch 2/2  10.0 it/s  0:03  loss 0.3", true)
 	outw.Write([]byte("after\n"))
 	term.finish()
 	want = e + bar1 + "\n" + e + bar1 + e + e + "interrupted: epoch 2/2  10.0 it/s  0:03  loss 0.3\n" + "after\n"
@@ -73,12 +76,14 @@ func TestTerminalDrawsBarInPlace(t *testing.T) {
 }
 
 // TestTerminalWithTrainProgress runs mlstd/train's Progress against the
-// terminal's live writer through host.SetText, as the REPL and scripts do.
+// terminal's Output installed as the front end, as Session.Execute does
+// for the REPL and scripts.
 func TestTerminalWithTrainProgress(t *testing.T) {
 	var screen bytes.Buffer
 	term := newTerminal(&screen, &screen, true, true)
-	host.SetText(term.textWriter(1))
-	defer host.SetText(nil, false)
+	o := term.output(nil)
+	host.SetFront(host.Front{Show: o.Show, Rich: o.Rich, LiveStatus: o.LiveStatus})
+	defer host.SetFront(host.Front{})
 	p := train.NewProgress(2, 3)
 	for i := 0; i < 3; i++ {
 		p.Batch(1 / float64(i+1))
@@ -88,7 +93,7 @@ func TestTerminalWithTrainProgress(t *testing.T) {
 	p.Stop("interrupted")
 	term.finish()
 	got := screen.String()
-	if strings.Contains(got, eraseRight+eraseRight) || strings.Count(got, "\x1b[K") != strings.Count(got, "\r") {
+	if strings.Contains(got, "\x1b[K\x1b[K") || strings.Count(got, "\x1b[K") != strings.Count(got, "\r") {
 		t.Errorf("every draw should be one erase-and-write: %q", got)
 	}
 	lines := strings.Split(got, "\n")
@@ -103,31 +108,27 @@ func TestTerminalWithTrainProgress(t *testing.T) {
 	}
 }
 
-// TestTerminalPublish: what a cell shows is saved as files and their
-// paths printed; an update of the same display overwrites its file.
-func TestTerminalPublish(t *testing.T) {
+// TestTerminalShow: what a cell shows is saved as files and their paths
+// printed; an update of the same display overwrites its file; a Clear
+// does nothing; pager text is printed.
+func TestTerminalShow(t *testing.T) {
 	var out bytes.Buffer
 	term := newTerminal(&out, &out, false, false)
 	term.files.dir = t.TempDir()
 	term.files.nextCell()
-	pub := term.output(nil)
-	if !pub.TextOnly || pub.Publish == nil {
-		t.Fatal("the terminal's Output should publish as text-only")
+	o := term.output(nil)
+	if o.Show == nil || o.Page == nil {
+		t.Fatal("the terminal's Output should show events and pages")
 	}
 	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG fake"))
-	show := func(typ, id string, data map[string]any) {
-		c := map[string]any{"data": data, "metadata": map[string]any{}}
-		if id != "" {
-			c["transient"] = map[string]any{"display_id": id}
-		}
-		pub.Publish(typ, c)
-	}
-	show("display_data", "", map[string]any{"text/plain": "Figure", "image/png": png})
-	show("display_data", "h", map[string]any{"text/plain": "just text"})
-	show("update_display_data", "h", map[string]any{"text/plain": "svg", "image/svg+xml": "<svg/>"})
-	pub.Publish("clear_output", map[string]any{"wait": true})
+	o.Show(interp.Display{Data: map[string]any{"text/plain": "Figure", "image/png": png}})
+	o.Show(interp.Display{Data: map[string]any{"text/plain": "just text"}, ID: "h"})
+	o.Show(interp.Update{ID: "h", Data: map[string]any{"text/plain": "svg", "image/svg+xml": "<svg/>"}})
+	o.Show(interp.Clear{Wait: true})
+	o.Page(map[string]any{"text/plain": "func strings.ToUpper(s string) string\n"})
 	d := term.files.dir
-	want := "[image/png: " + filepath.Join(d, "out1-1.png") + "]\njust text\n[image/svg+xml: " + filepath.Join(d, "out1-2.svg") + "]\n"
+	want := "[image/png: " + filepath.Join(d, "out1-1.png") + "]\njust text\n[image/svg+xml: " + filepath.Join(d, "out1-2.svg") + "]\n" +
+		"func strings.ToUpper(s string) string\n"
 	if out.String() != want {
 		t.Fatalf("printed\n%q\nwant\n%q", out.String(), want)
 	}

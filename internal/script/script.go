@@ -42,7 +42,7 @@ func Run(ctx context.Context, path string, args []string, interactive bool, stde
 		fmt.Fprintf(stderr, "gokernel run: %v\n", err)
 		return 1
 	}
-	term := repl.ProcessTerminal(sess.Flush)
+	term := repl.ProcessTerminal()
 	stop := repl.InterruptOnSignal(sess, true)
 	err = term.RunFile(ctx, sess, path, src)
 	stop()

@@ -15,14 +15,26 @@ func table_github_com_gokernel_gokernel_mlstd_host() map[string]reflect.Value {
 		"ErrInterrupted": reflect.ValueOf(&host.ErrInterrupted).Elem(),
 		"Interrupt":      reflect.ValueOf(host.Interrupt),
 		"Interrupted":    reflect.ValueOf(host.Interrupted),
-		"Publish":        reflect.ValueOf(host.Publish),
+		"LiveStatus":     reflect.ValueOf(host.LiveStatus),
 		"Reset":          reflect.ValueOf(host.Reset),
 		"Rich":           reflect.ValueOf(host.Rich),
-		"SetSink":        reflect.ValueOf(host.SetSink),
-		"SetText":        reflect.ValueOf(host.SetText),
-		"Text":           reflect.ValueOf(host.Text),
+		"SetFront":       reflect.ValueOf(host.SetFront),
+		"Show":           reflect.ValueOf(host.Show),
 
 		// type definitions
-		"Sink": reflect.ValueOf((*host.Sink)(nil)),
+		"Clear":   reflect.ValueOf((*host.Clear)(nil)),
+		"Display": reflect.ValueOf((*host.Display)(nil)),
+		"Event":   reflect.ValueOf((*host.Event)(nil)),
+		"Front":   reflect.ValueOf((*host.Front)(nil)),
+		"Status":  reflect.ValueOf((*host.Status)(nil)),
+		"Update":  reflect.ValueOf((*host.Update)(nil)),
+
+		// interface wrapper definitions
+		"_Event": reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_host_Event)(nil)),
 	}
+}
+
+// _github_com_gokernel_gokernel_mlstd_host_Event is an interface wrapper for Event type
+type _github_com_gokernel_gokernel_mlstd_host_Event struct {
+	IValue interface{}
 }

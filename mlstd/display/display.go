@@ -12,26 +12,13 @@ import (
 	"github.com/gokernel/gokernel/mlstd/host"
 )
 
-// Show displays v in the notebook as a display_data message carrying
-// MIME(v) and Metadata(v). It reports whether an engine took the message;
-// with none installed (a test, a plain Go program) it does nothing and
-// returns false: mlstd never prints to os.Stdout, so callers that want text
-// use v's String form.
+// Show displays v as a new output carrying MIME(v) and Metadata(v) (a
+// host.Display). It reports whether a front end took it; with none
+// installed (a test, a plain Go program) it does nothing and returns
+// false: mlstd never prints to os.Stdout, so callers that want text use
+// v's String form.
 func Show(v any) bool {
-	return host.Publish("display_data", content(v, ""))
-}
-
-// content builds the display_data / update_display_data content for v.
-func content(v any, id string) map[string]any {
-	md := Metadata(v)
-	if md == nil {
-		md = map[string]any{}
-	}
-	tr := map[string]any{}
-	if id != "" {
-		tr["display_id"] = id
-	}
-	return map[string]any{"data": MIME(v), "metadata": md, "transient": tr}
+	return host.Show(host.Display{Data: MIME(v), Metadata: Metadata(v)})
 }
 
 // Rich is a value with a fixed MIME bundle, such as an HTML fragment or a
@@ -140,20 +127,21 @@ func JSON(v any) error {
 // frontend clears only when the next output arrives, which avoids flicker
 // when redrawing (livelossplot's pattern).
 func ClearOutput(wait bool) {
-	host.Publish("clear_output", map[string]any{"wait": wait})
+	host.Show(host.Clear{Wait: wait})
 }
 
 // A Handle is a display area that can be redrawn in place: the first
-// Update (or New) sends display_data with a display_id, later ones send
-// update_display_data with the same id, so the frontend replaces the
-// output wherever it is shown. It is safe for concurrent use.
+// Update (or New) shows a host.Display with the handle's id, later ones
+// send a host.Update with the same id, so the frontend replaces the output
+// wherever it is shown (Jupyter's display_id). It is safe for concurrent
+// use.
 type Handle struct {
 	id    string
 	mu    sync.Mutex
 	shown bool
 }
 
-// NewHandle returns a handle with a fresh display_id that shows nothing
+// NewHandle returns a handle with a fresh id that shows nothing
 // until its first Update.
 func NewHandle() *Handle {
 	var b [16]byte
@@ -168,21 +156,21 @@ func New(v any) *Handle {
 	return h
 }
 
-// ID returns the display_id.
+// ID returns the display id.
 func (h *Handle) ID() string { return h.id }
 
 // Update shows v in place of the handle's previous content (or for the
-// first time). A message that no engine took does not count as shown, so
-// the first Update after an engine appears sends display_data.
+// first time). An event that no front end took does not count as shown,
+// so the first Update after a front end appears shows a new display.
 func (h *Handle) Update(v any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	typ := "update_display_data"
+	data, md := MIME(v), Metadata(v)
+	var e host.Event = host.Update{ID: h.id, Data: data, Metadata: md}
 	if !h.shown {
-		typ = "display_data"
+		e = host.Display{Data: data, Metadata: md, ID: h.id}
 	}
-	ok := host.Publish(typ, content(v, h.id))
-	if ok {
+	if host.Show(e) {
 		h.shown = true
 	}
 }

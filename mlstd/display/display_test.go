@@ -14,25 +14,27 @@ import (
 	"gonum.org/v1/plot"
 )
 
-type msg struct {
-	typ     string
-	content map[string]any
-}
-
-// capture installs a sink recording every message until the test ends.
-func capture(t *testing.T) *[]msg {
+// capture installs a rich front end recording every event until the
+// test ends.
+func capture(t *testing.T) *[]host.Event {
 	t.Helper()
-	var got []msg
-	host.SetSink(func(typ string, c map[string]any) { got = append(got, msg{typ, c}) }, true)
-	t.Cleanup(func() { host.SetSink(nil, false) })
+	var got []host.Event
+	host.SetFront(host.Front{Show: func(e host.Event) { got = append(got, e) }, Rich: true})
+	t.Cleanup(func() { host.SetFront(host.Front{}) })
 	return &got
 }
 
-func data(t *testing.T, m msg) map[string]any {
+func data(t *testing.T, e host.Event) map[string]any {
 	t.Helper()
-	d, ok := m.content["data"].(map[string]any)
-	if !ok {
-		t.Fatalf("message %s has no data: %v", m.typ, m.content)
+	var d map[string]any
+	switch e := e.(type) {
+	case host.Display:
+		d = e.Data
+	case host.Update:
+		d = e.Data
+	}
+	if d == nil {
+		t.Fatalf("event %#v has no data", e)
 	}
 	if _, ok := d["text/plain"].(string); !ok {
 		t.Errorf("bundle without text/plain: %v", d)
@@ -83,9 +85,9 @@ func TestShowKinds(t *testing.T) {
 		t.Fatalf("got %d messages, want %d", len(*got), len(want))
 	}
 	for i, w := range want {
-		m := (*got)[i]
-		if m.typ != "display_data" {
-			t.Errorf("%d: type %s", i, m.typ)
+		m, ok := (*got)[i].(host.Display)
+		if !ok || m.ID != "" {
+			t.Errorf("%d: %#v, want a Display without an id", i, (*got)[i])
 		}
 		d := data(t, m)
 		v, ok := d[w.mime]
@@ -98,9 +100,6 @@ func TestShowKinds(t *testing.T) {
 		}
 		if !strings.Contains(d["text/plain"].(string), w.text) {
 			t.Errorf("%d: text/plain = %q, want %q", i, d["text/plain"], w.text)
-		}
-		if _, ok := m.content["transient"].(map[string]any); !ok {
-			t.Errorf("%d: no transient", i)
 		}
 	}
 	if px := decodePNG(t, data(t, (*got)[5])["image/png"]); px.At(1, 1) != (color.NRGBA{255, 0, 0, 255}) && px.At(1, 1) != (color.RGBA{255, 0, 0, 255}) {
@@ -118,15 +117,13 @@ func TestJSONError(t *testing.T) {
 }
 
 func TestNoSinkIsSilent(t *testing.T) {
-	host.SetSink(nil, false)
+	host.SetFront(host.Front{})
 	HTML("x") // must not panic or print
 	h := New("x")
-	var got []string
-	host.SetSink(func(typ string, _ map[string]any) { got = append(got, typ) }, true)
-	defer host.SetSink(nil, false)
+	got := capture(t)
 	h.Update("y")
-	if len(got) != 1 || got[0] != "display_data" {
-		t.Errorf("first update after the sink appeared sent %v, want [display_data]", got)
+	if _, ok := (*got)[0].(host.Display); len(*got) != 1 || !ok {
+		t.Errorf("first update after the front end appeared sent %#v, want one Display", *got)
 	}
 }
 
@@ -141,14 +138,11 @@ func TestHandleUpdatesInPlace(t *testing.T) {
 	if len(*got) != 2 {
 		t.Fatalf("got %d messages", len(*got))
 	}
-	for i, typ := range []string{"display_data", "update_display_data"} {
-		m := (*got)[i]
-		if m.typ != typ {
-			t.Errorf("%d: %s, want %s", i, m.typ, typ)
-		}
-		if id := m.content["transient"].(map[string]any)["display_id"]; id != h.ID() {
-			t.Errorf("%d: display_id %v, want %s", i, id, h.ID())
-		}
+	if d, ok := (*got)[0].(host.Display); !ok || d.ID != h.ID() {
+		t.Errorf("first event %#v, want a Display with id %s", (*got)[0], h.ID())
+	}
+	if u, ok := (*got)[1].(host.Update); !ok || u.ID != h.ID() {
+		t.Errorf("second event %#v, want an Update of id %s", (*got)[1], h.ID())
 	}
 	if d := data(t, (*got)[1]); d["text/html"] != "<i>two</i>" {
 		t.Errorf("update bundle %v", d)
@@ -158,7 +152,7 @@ func TestHandleUpdatesInPlace(t *testing.T) {
 func TestClearOutput(t *testing.T) {
 	got := capture(t)
 	ClearOutput(true)
-	if len(*got) != 1 || (*got)[0].typ != "clear_output" || (*got)[0].content["wait"] != true {
+	if len(*got) != 1 || (*got)[0] != (host.Clear{Wait: true}) {
 		t.Errorf("got %v", *got)
 	}
 }

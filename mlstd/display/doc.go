@@ -5,8 +5,8 @@
 //	display.Markdown("## Results")
 //	display.Show(chart.Line("loss", losses))          // any value: MIME(v)
 //	display.Show(display.TableOfMap(report))          // HTML table + text
-//	h := display.New("starting…")                     // a display_id
-//	h.Update(display.NewHTML("<b>epoch 2</b>"))       // update_display_data
+//	h := display.New("starting…")                     // a display with an id
+//	h.Update(display.NewHTML("<b>epoch 2</b>"))       // redrawn in place
 //	display.ClearOutput(true)
 //
 // # Bundles
@@ -23,18 +23,20 @@
 //
 // # Where output goes
 //
-// Everything goes through host.Publish to the engine running the code (the
-// kernel, the notebook runner, the REPL). With no engine — a test, a plain
-// Go program — the show functions do nothing: mlstd never writes to
+// Everything leaves as a typed event through host.Show (host.Display,
+// host.Update, host.Clear) to the front end of the session running the
+// code, which renders it: Jupyter messages in the kernel, nbformat outputs
+// in `gokernel run`, files on a terminal. With no front end — a test, a
+// plain Go program — the show functions do nothing: mlstd never writes to
 // os.Stdout, and every value keeps a String form for callers that want
 // text. They return nothing, so display.HTML(s) as a cell's last line does
 // not also print a result.
 //
 // # Updating in place
 //
-// A Handle owns a display_id. Its first Update sends display_data with
-// transient.display_id; later ones send update_display_data, which the
-// frontend applies wherever that display is shown. Callers throttle: a
+// A Handle owns a display id. Its first Update shows a host.Display with
+// that id; later ones send host.Update, which the frontend applies
+// wherever that display is shown (Jupyter's display_id). Callers throttle: a
 // notebook frontend and zmq's queues cope with a few updates a second, not
 // thousands (train.Progress limits itself to 5 a second).
 package display

@@ -7,19 +7,24 @@ import (
 	"github.com/gokernel/gokernel/mlstd/host"
 )
 
-// A handle shows a value once and then redraws it in place; here a sink
-// stands in for the notebook.
+// A handle shows a value once and then redraws it in place; here a front
+// end printing the events stands in for the notebook.
 func ExampleNew() {
-	host.SetSink(func(typ string, c map[string]any) {
-		fmt.Println(typ, c["data"].(map[string]any)["text/plain"])
-	}, true)
-	defer host.SetSink(nil, false)
+	host.SetFront(host.Front{Show: func(e host.Event) {
+		switch e := e.(type) {
+		case host.Display:
+			fmt.Println("Display", e.Data["text/plain"])
+		case host.Update:
+			fmt.Println("Update", e.Data["text/plain"])
+		}
+	}, Rich: true})
+	defer host.SetFront(host.Front{})
 
 	h := display.New("epoch 1")
 	h.Update("epoch 2")
 	// Output:
-	// display_data epoch 1
-	// update_display_data epoch 2
+	// Display epoch 1
+	// Update epoch 2
 }
 
 func ExampleTable() {

@@ -90,8 +90,8 @@ func MIME(v any) map[string]any {
 // Metadata returns the display metadata for v: whatever its
 // MIMEMetadata() map[string]any method returns, or nil. Figures use it to
 // ask the frontend to show a 2× PNG at half its pixel size (crisp on HiDPI
-// screens). Engines send it as the "metadata" of display_data and
-// execute_result.
+// screens). It is the Metadata of the Display events Show sends, and the
+// kernel sends it with a cell's result.
 func Metadata(v any) map[string]any {
 	if m, ok := v.(interface{ MIMEMetadata() map[string]any }); ok {
 		return m.MIMEMetadata()

@@ -2,17 +2,32 @@ package host_test
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/gokernel/gokernel/mlstd/host"
 )
 
-// A host program without a rich front end says once where the text form
-// of live displays goes; compiled code asks with Text.
-func ExampleSetText() {
-	host.SetText(os.Stdout, false) // piped: plain lines
-	defer host.SetText(nil, false)
-	w, live := host.Text()
-	fmt.Println(w == os.Stdout, live)
-	// Output: true false
+// A front end receives typed events and renders them its own way; this
+// one prints them. The session installs it with SetFront for each cell.
+func ExampleSetFront() {
+	host.SetFront(host.Front{Show: func(e host.Event) {
+		switch e := e.(type) {
+		case host.Display:
+			fmt.Println("display", e.ID, e.Data["text/plain"])
+		case host.Update:
+			fmt.Println("update", e.ID, e.Data["text/plain"])
+		case host.Status:
+			fmt.Printf("status %q final=%v\n", e.Line, e.Final)
+		}
+	}, LiveStatus: true})
+	defer host.SetFront(host.Front{})
+
+	host.Show(host.Display{Data: map[string]any{"text/plain": "epoch 1"}, ID: "p"})
+	host.Show(host.Update{ID: "p", Data: map[string]any{"text/plain": "epoch 2"}})
+	host.Show(host.Status{Line: "epoch 2/2  loss 0.1", Final: true})
+	fmt.Println(host.Rich(), host.LiveStatus())
+	// Output:
+	// display p epoch 1
+	// update p epoch 2
+	// status "epoch 2/2  loss 0.1" final=true
+	// false true
 }

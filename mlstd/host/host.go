@@ -1,104 +1,148 @@
-// Package host links compiled mlstd code to the engine that runs it (the
-// notebook kernel, the headless notebook runner, a script or the REPL).
+// Package host links compiled mlstd code to the session that runs it and
+// to the front end showing that session: the notebook kernel, the headless
+// notebook runner, the REPL or a script on a terminal.
 //
 // Two things cross that line:
 //
-//   - Output that is not plain text. Compiled code never writes to os.Stdout
-//     (in a notebook that would bypass the cell); it calls Publish, and the
-//     engine turns the message into a Jupyter display_data,
-//     update_display_data or clear_output message, or into text on a
-//     terminal. With no sink installed, Publish reports false and callers
-//     fall back to whatever text form they have.
-//   - The user's request to stop. The engine calls Interrupt when the user
-//     presses the stop button (or Ctrl-C); long-running compiled loops call
-//     Check between steps (batches, epochs), which panics with ErrInterrupted
-//     so the cell unwinds with its state intact. The engine calls Reset
-//     before each cell.
+//   - What code shows besides plain text, as typed events: Display (a new
+//     output, a MIME bundle), Update (new content for a display shown
+//     earlier), Clear (the cell's output) and Status (the live status line,
+//     a training progress bar on a terminal). Compiled code never writes to
+//     os.Stdout (in a notebook that would bypass the cell); it calls Show,
+//     and the session hands the event to its front end, which renders it
+//     its own way: Jupyter messages in the kernel, nbformat outputs in the
+//     notebook runner, files and lines on a terminal. The events name no
+//     Jupyter message and no escape code: the front end owns both. With no
+//     front end installed, Show reports false and callers fall back to
+//     whatever text form they have.
+//   - The user's request to stop. The session calls Interrupt when the
+//     user presses the stop button (or Ctrl-C); long-running compiled loops
+//     call Check between steps (batches, epochs), which panics with
+//     ErrInterrupted so the cell unwinds with its state intact. The session
+//     calls Reset before each cell.
 //
-// A third, set once by a host program without a rich front end (the REPL,
-// `gokernel run`), is where text forms of live displays go: SetText names
-// the writer and whether it is a live terminal, where a status line may be
-// redrawn in place with "\r" (mlstd/train's progress bar does); otherwise
-// they write plain lines. Nothing is set by default, so a test or a plain
-// Go program gets no text unless it asks.
+// A front end also says what it renders (Front): Rich, HTML and images (a
+// notebook), else live displays pick their text form, Status lines; and
+// LiveStatus, whether a Status line is redrawn in place (a terminal),
+// else each one is printed as a line of its own and producers send them
+// sparingly (mlstd/train's Progress: every 10 s instead of every 200 ms).
 //
-// All three are process-wide because a yaegi interpreter runs one cell at
-// a time.
+// The session installs its front end with SetFront for the duration of
+// each cell (interp.Session.Execute does), so the front end is the
+// session's, not the process's: events a background goroutine sends after
+// its cell ended have no front end and are dropped, as text printed then
+// would have no cell. The interrupt flag is process-wide: compiled code
+// calls Check with no session at hand, and the process runs one
+// interpreter, one cell at a time.
 package host
 
 import (
 	"errors"
-	"io"
 	"sync"
 	"sync/atomic"
 )
 
 // ErrInterrupted is the panic value raised by Check after Interrupt. The
-// engine recognises it and reports the cell as interrupted.
+// session recognises it and reports the cell as interrupted.
 var ErrInterrupted = errors.New("interrupted by user")
 
-// A Sink receives rich output. msgType is "display_data",
-// "update_display_data" or "clear_output"; content is the Jupyter message
-// content for that type, e.g. {"data": {...}, "metadata": {}, "transient":
-// {"display_id": "..."}} or {"wait": true}.
-type Sink func(msgType string, content map[string]any)
+// An Event is something code shows besides plain text: a Display, an
+// Update, a Clear or a Status. The front end decides how it looks.
+type Event interface{ event() }
+
+// Display shows a MIME bundle as a new output (IPython's display()).
+type Display struct {
+	// Data maps MIME types to content; it always has "text/plain".
+	Data map[string]any
+	// Metadata maps MIME types to display hints, such as an image's display
+	// size ({"image/png": {"width": 640, "height": 480}}); nil means none.
+	Metadata map[string]any
+	// ID, when not "", names the display: a later Update with the same ID
+	// replaces its content wherever it is shown.
+	ID string
+}
+
+// Update replaces the content of every output showing display ID.
+type Update struct {
+	ID             string
+	Data, Metadata map[string]any // as in Display
+}
+
+// Clear clears the running cell's output. With Wait the front end clears
+// only when the next output arrives, which avoids flicker when redrawing.
+type Clear struct{ Wait bool }
+
+// Status is the live status line, such as a progress bar on a terminal:
+// Line replaces the previous status line, and an empty Line takes it away.
+// With Final the line is finished (an epoch's summary, a stopped bar): it
+// stays as ordinary output and the next Status starts a new line. The
+// front end draws it; Line holds no control characters.
+type Status struct {
+	Line  string
+	Final bool
+}
+
+func (Display) event() {}
+func (Update) event()  {}
+func (Clear) event()   {}
+func (Status) event()  {}
+
+// Front is the front end of the session running the code.
+type Front struct {
+	// Show receives the events; nil means none (a test, a plain Go
+	// program).
+	Show func(Event)
+	// Rich says the front end renders HTML and images (a notebook). When
+	// false, live displays send Status lines instead.
+	Rich bool
+	// LiveStatus says a Status line is redrawn in place (a terminal).
+	// When false, each Status shows as a line of its own.
+	LiveStatus bool
+}
 
 var (
 	interrupted atomic.Bool
 	mu          sync.RWMutex
-	sink        Sink
-	rich        atomic.Bool
-	text        io.Writer
-	textLive    bool
+	front       Front
 )
 
-// SetSink installs the function that receives rich output; nil removes it.
-// richFrontend says whether the receiver renders HTML and images (a notebook
-// does; a terminal does not), so progress displays can pick their form.
-func SetSink(s Sink, richFrontend bool) {
+// SetFront installs the front end that receives events; the zero Front
+// removes it. Rich and LiveStatus count only with a Show function.
+func SetFront(f Front) {
+	if f.Show == nil {
+		f = Front{}
+	}
 	mu.Lock()
-	sink = s
+	front = f
 	mu.Unlock()
-	rich.Store(s != nil && richFrontend)
 }
 
-// Publish sends one message to the sink. It reports whether a sink took it.
-func Publish(msgType string, content map[string]any) bool {
+func current() Front {
 	mu.RLock()
-	s := sink
-	mu.RUnlock()
-	if s == nil {
+	defer mu.RUnlock()
+	return front
+}
+
+// Show hands e to the front end. It reports whether there was one.
+func Show(e Event) bool {
+	f := current()
+	if f.Show == nil {
 		return false
 	}
-	s(msgType, content)
+	f.Show(e)
 	return true
 }
 
-// Rich reports whether the current sink renders HTML and images.
-func Rich() bool { return rich.Load() }
+// Rich reports whether the front end renders HTML and images.
+func Rich() bool { return current().Rich }
 
-// SetText sets where live displays write their text form when the front
-// end is not rich (nil: nowhere, the default). live says w is a terminal
-// on which a line may be redrawn in place: a write may start with "\r"
-// and end without a newline, and the next such write replaces it. The
-// host program calls it once, before running code.
-func SetText(w io.Writer, live bool) {
-	mu.Lock()
-	text, textLive = w, w != nil && live
-	mu.Unlock()
-}
-
-// Text returns the writer and live flag set by SetText.
-func Text() (w io.Writer, live bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	return text, textLive
-}
+// LiveStatus reports whether the front end redraws a Status line in place.
+func LiveStatus() bool { return current().LiveStatus }
 
 // Interrupt asks running code to stop at its next Check.
 func Interrupt() { interrupted.Store(true) }
 
-// Reset clears a pending interrupt; the engine calls it before each cell.
+// Reset clears a pending interrupt; the session calls it before each cell.
 func Reset() { interrupted.Store(false) }
 
 // Interrupted reports whether an interrupt is pending.

@@ -1,22 +1,22 @@
 package host
 
-import (
-	"bytes"
-	"testing"
-)
+import "testing"
 
-func TestSetText(t *testing.T) {
-	defer SetText(nil, false)
-	if w, live := Text(); w != nil || live {
-		t.Fatalf("default Text() = %v, %v; want nil, false", w, live)
+func TestSetFront(t *testing.T) {
+	defer SetFront(Front{})
+	if Show(Clear{}) || Rich() || LiveStatus() {
+		t.Fatal("no front end by default: Show must report false, Rich and LiveStatus false")
 	}
-	var b bytes.Buffer
-	SetText(&b, true)
-	if w, live := Text(); w != &b || !live {
-		t.Fatalf("Text() = %v, %v after SetText(w, true)", w, live)
+	var got []Event
+	SetFront(Front{Show: func(e Event) { got = append(got, e) }, Rich: true})
+	if !Show(Clear{Wait: true}) || !Rich() || LiveStatus() {
+		t.Fatalf("with a rich front end: Rich %v LiveStatus %v", Rich(), LiveStatus())
 	}
-	SetText(nil, true)
-	if w, live := Text(); w != nil || live {
-		t.Fatalf("Text() = %v, %v after SetText(nil, true): nowhere cannot be live", w, live)
+	if len(got) != 1 || got[0] != (Clear{Wait: true}) {
+		t.Fatalf("front end got %v", got)
+	}
+	SetFront(Front{Rich: true, LiveStatus: true})
+	if Show(Status{Line: "x"}) || Rich() || LiveStatus() {
+		t.Fatal("a front end without Show is none: it cannot be rich or live")
 	}
 }

@@ -8,8 +8,8 @@ import (
 
 // BenchmarkBatchThrottled is the cost of Progress.Batch between redraws.
 func BenchmarkBatchThrottled(b *testing.B) {
-	host.SetSink(func(string, map[string]any) {}, true)
-	defer host.SetSink(nil, false)
+	host.SetFront(host.Front{Show: func(host.Event) {}, Rich: true})
+	defer host.SetFront(host.Front{})
 	p := NewProgress(1, b.N)
 	p.Batch(1) // first draw
 	b.ResetTimer()

@@ -33,15 +33,17 @@
 //
 // Progress follows fastai's fastprogress: an HTML bar (epoch, batch,
 // it/s, ETA, current loss), a loss chart (smoothed batch losses plus the
-// epoch means) and the epoch metrics table, published once as display_data
-// with a display_id and then replaced with update_display_data. Redraws
+// epoch means) and the epoch metrics table, shown once as a display with an
+// id (host.Display) and then redrawn in place (host.Update). Redraws
 // are throttled by time, not by count: at most one per 200 ms, the chart
 // at most once a second (drawing it costs tens of milliseconds), the final
-// state always. A run of 10,000 batches over 10 s sends about 50 messages.
-// When the engine cannot show HTML (host.Rich is false), Progress writes
-// text to the io.Writer given to SetWriter (Config.Text for Fit), else to
-// the host program's (host.SetText), else nowhere. The REPL and `gokernel
-// run` set the terminal: if it is live (a TTY) the bar is one line redrawn
-// in place every 200 ms and each epoch's row takes its place, like tqdm;
+// state always. A run of 10,000 batches over 10 s sends about 50 updates.
+// When the front end cannot show HTML (host.Rich is false), Progress
+// writes text: plain lines to the io.Writer given to SetWriter
+// (Config.Text for Fit), else host.Status lines to the front end, else
+// nowhere. The REPL and `gokernel run` draw Status lines on the terminal:
+// if it is live (a TTY, host.LiveStatus) the bar is one line redrawn in
+// place every 200 ms and each epoch's row takes its place, like tqdm;
 // piped, it is plain lines, one per epoch and one per 10 s within an epoch.
+// Progress never writes a control character: drawing is the front end's.
 package train

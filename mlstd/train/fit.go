@@ -41,7 +41,7 @@ type Config struct {
 	Scheduler optim.Scheduler
 
 	Quiet bool      // show no progress display
-	Text  io.Writer // where progress goes as text when the engine cannot show HTML (nil: the host program's, host.SetText)
+	Text  io.Writer // where progress goes as plain lines when the front end cannot show HTML (nil: the front end's status line, host.Status)
 }
 
 // Fit trains model on ds with opt, the classic loop once per batch —

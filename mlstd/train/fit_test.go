@@ -50,7 +50,7 @@ func TestFitLearns(t *testing.T) {
 	if math.Abs(mean-h.Loss[0]) > 1e-9 {
 		t.Errorf("epoch loss %v, batch mean %v", h.Loss[0], mean)
 	}
-	if len(*got) < 2 || (*got)[0].typ != "display_data" || !strings.Contains((*got)[len(*got)-1].plain, "epoch 12/12") {
+	if len(*got) < 2 || (*got)[0].typ != "Display" || !strings.Contains((*got)[len(*got)-1].plain, "epoch 12/12") {
 		t.Errorf("progress display: %d messages", len(*got))
 	}
 	if s := h.String(); !strings.HasPrefix(s, "epoch  loss    acc     val_loss  val_acc  time") {
@@ -68,7 +68,7 @@ func TestFitLearns(t *testing.T) {
 // the first epoch's history, Interrupted, an error wrapping
 // host.ErrInterrupted, and a model holding the weights after step 5.
 func TestFitInterrupt(t *testing.T) {
-	host.SetSink(nil, false)
+	host.SetFront(host.Front{})
 	defer host.Reset()
 	nn.Seed(2)
 	tr, _ := blobs()
@@ -127,7 +127,7 @@ func TestFitInterruptShowsStopped(t *testing.T) {
 }
 
 func TestFitDivergesIsAnError(t *testing.T) {
-	host.SetSink(nil, false)
+	host.SetFront(host.Front{})
 	tr, _ := blobs()
 	model := nn.NewMLP([]int{4, 3})
 	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01})
@@ -147,7 +147,7 @@ func TestFitDivergesIsAnError(t *testing.T) {
 }
 
 func TestFitPanicsPropagate(t *testing.T) {
-	host.SetSink(nil, false)
+	host.SetFront(host.Front{})
 	tr, _ := blobs()
 	model := nn.NewMLP([]int{5, 3}) // wrong input width
 	opt := optim.NewSGD(model.Parameters(), optim.SGDConfig{LR: 0.01})

@@ -25,7 +25,8 @@ import (
 // Progress is a live training display in the style of fastai's
 // fastprogress: a progress bar (epoch, batch, rate, ETA, current loss), a
 // loss chart and a table of per-epoch metrics, shown once and then redrawn
-// in place through a display_id. Feed it from a training loop:
+// in place (a display with an id, host.Update). Feed it from a training
+// loop:
 //
 //	p := train.NewProgress(epochs, loader.Len())
 //	for epoch := 0; epoch < epochs; epoch++ {
@@ -43,14 +44,15 @@ import (
 // so a loop of thousands of batches a second costs a few messages. Done
 // and Stop always publish the final state.
 //
-// When the engine cannot show HTML (host.Rich is false: a terminal, a
-// script, a test) Progress writes text instead, to the writer given by
-// SetWriter, else to the host program's (host.SetText), else nowhere. On
-// a live terminal (host.SetText with live) the bar is one line redrawn in
-// place ("\r", at the same 200 ms throttle), each epoch's row replaces it
-// and stays, and a stopped bar stays as a line. Otherwise it writes plain
-// lines: one per epoch and at most one per 10 s during an epoch. It never
-// writes to os.Stdout. Progress is safe for concurrent use.
+// When the front end cannot show HTML (host.Rich is false: a terminal, a
+// script, a test) Progress writes text instead: to the writer given by
+// SetWriter as plain lines, else to the front end as host.Status lines,
+// else (no front end) nowhere. On a live status line (host.LiveStatus: a
+// terminal) the bar is redrawn at the same 200 ms throttle, each epoch's
+// row replaces it and stays (a final Status), a stopped bar stays, and
+// Done takes the last bar away. Otherwise each line stands alone: one per
+// epoch and at most one per 10 s during an epoch. It never writes to
+// os.Stdout. Progress is safe for concurrent use.
 type Progress struct {
 	mu sync.Mutex
 
@@ -75,7 +77,7 @@ type Progress struct {
 	charts             int    // charts rendered (for tests and tuning)
 	status             string // "", "done", or why it stopped
 	w                  io.Writer
-	barShown           bool // a live bar line is on screen, without its newline
+	barShown           bool // a live Status bar is on screen (not final)
 
 	every, chartEvery, textEvery time.Duration
 	now                          func() time.Time
@@ -99,19 +101,14 @@ func NewProgress(epochs, batches int) *Progress {
 	return p
 }
 
-// writer returns where text goes: p's writer (plain lines) or the host
-// program's. Called with mu held.
-func (p *Progress) writer() (w io.Writer, live bool) {
-	if p.w != nil {
-		return p.w, false
-	}
-	return host.Text()
-}
+// live reports whether text goes to a status line the front end redraws
+// in place (not to p's writer). Called with mu held.
+func (p *Progress) live() bool { return p.w == nil && host.LiveStatus() }
 
-// SetWriter sets where text progress goes when the engine cannot show
-// HTML, as plain lines, and returns p. nil (the default) means the host
-// program's writer (host.SetText), which the REPL and `gokernel run` point
-// at the terminal.
+// SetWriter sets where text progress goes when the front end cannot show
+// HTML, as plain lines, and returns p. nil (the default) means the front
+// end, as host.Status lines: the REPL and `gokernel run` draw them on the
+// terminal.
 func (p *Progress) SetWriter(w io.Writer) *Progress {
 	p.mu.Lock()
 	p.w = w
@@ -220,9 +217,9 @@ func (p *Progress) finish(status string) {
 	p.maybeDraw(true)
 	if status != "done" || len(p.rows) == 0 {
 		p.writeText(false)
-	} else if w, live := p.writer(); p.barShown && live && w != nil && !host.Rich() {
+	} else if p.barShown && !host.Rich() {
 		// The epoch rows say it all: take the live bar off the screen.
-		io.WriteString(w, "\r"+eraseRight)
+		host.Show(host.Status{})
 		p.barShown = false
 	}
 }
@@ -262,7 +259,7 @@ func (s snapshot) String() string { return s.text }
 // redrawn at most every p.every, elsewhere a line is written at most every
 // p.textEvery. Called with mu held.
 func (p *Progress) maybeText(force bool, now time.Time) {
-	_, live := p.writer()
+	live := p.live()
 	every := p.textEvery
 	if live {
 		every = p.every
@@ -280,19 +277,15 @@ func (p *Progress) maybeText(force bool, now time.Time) {
 	}
 }
 
-// writeText writes the bar line, or with epoch the finished epoch's row.
-// On a live terminal the bar is drawn over the previous one and left
-// without a newline; rows and a stopped bar end with one. Called with mu
-// held.
+// writeText writes the bar line, or with epoch the finished epoch's row:
+// a line to p's writer, else a Status to the front end. On a live status
+// line the bar replaces the previous one; rows and a stopped bar are
+// final. Called with mu held.
 func (p *Progress) writeText(epoch bool) {
-	w, live := p.writer()
-	if w == nil || host.Rich() {
+	if host.Rich() {
 		return
 	}
 	var b strings.Builder
-	if live {
-		b.WriteString("\r")
-	}
 	if epoch {
 		row := p.rows[len(p.rows)-1]
 		fmt.Fprintf(&b, "epoch %d/%d", p.epoch, p.epochs)
@@ -303,19 +296,15 @@ func (p *Progress) writeText(epoch bool) {
 	} else {
 		b.WriteString(p.line())
 	}
-	if live {
-		b.WriteString(eraseRight)
+	if p.w != nil {
+		io.WriteString(p.w, b.String()+"\n")
+		return
 	}
-	p.barShown = live && !epoch && p.status == ""
-	if !p.barShown {
-		b.WriteString("\n")
+	final := epoch || p.status != ""
+	if host.Show(host.Status{Line: b.String(), Final: final}) {
+		p.barShown = !final && host.LiveStatus()
 	}
-	io.WriteString(w, b.String())
 }
-
-// eraseRight is the terminal control sequence that clears the rest of the
-// line (a shorter bar must not leave the end of a longer one).
-const eraseRight = "\x1b[K"
 
 // line is the one-line form of the bar.
 func (p *Progress) line() string {
@@ -455,7 +444,7 @@ func (p *Progress) HTML() string {
 	return p.html()
 }
 
-// ID returns the display_id the progress display updates.
+// ID returns the id of the display Progress updates.
 func (p *Progress) ID() string { return p.handle.ID() }
 
 func contains(s []string, x string) bool { return indexOf(s, x) >= 0 }

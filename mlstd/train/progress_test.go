@@ -9,30 +9,44 @@ import (
 	"github.com/gokernel/gokernel/mlstd/host"
 )
 
+// message is one event a front end received: typ is "Display", "Update"
+// or "Status"; html and plain are the bundle's text/html and text/plain,
+// or plain is a Status line.
 type message struct {
-	typ     string
-	id      string
-	html    string
-	plain   string
-	content map[string]any
+	typ         string
+	id          string
+	html, plain string
+	final       bool // a final Status
 }
 
-// sink records every published message until the test ends.
-func sink(t *testing.T, rich bool) *[]message {
+// sink installs a front end (rich, or with a status line that is live or
+// not) recording every event until the test ends.
+func sink(t *testing.T, rich bool) *[]message { return front(t, host.Front{Rich: rich}) }
+
+func front(t *testing.T, f host.Front) *[]message {
 	t.Helper()
 	var got []message
-	host.SetSink(func(typ string, c map[string]any) {
-		m := message{typ: typ, content: c}
-		if tr, ok := c["transient"].(map[string]any); ok {
-			m.id, _ = tr["display_id"].(string)
+	f.Show = func(e host.Event) {
+		var m message
+		var data map[string]any
+		switch e := e.(type) {
+		case host.Display:
+			m, data = message{typ: "Display", id: e.ID}, e.Data
+		case host.Update:
+			m, data = message{typ: "Update", id: e.ID}, e.Data
+		case host.Status:
+			m = message{typ: "Status", plain: e.Line, final: e.Final}
+		default:
+			t.Errorf("unexpected event %#v", e)
 		}
-		if d, ok := c["data"].(map[string]any); ok {
-			m.html, _ = d["text/html"].(string)
-			m.plain, _ = d["text/plain"].(string)
+		if data != nil {
+			m.html, _ = data["text/html"].(string)
+			m.plain, _ = data["text/plain"].(string)
 		}
 		got = append(got, m)
-	}, rich)
-	t.Cleanup(func() { host.SetSink(nil, false) })
+	}
+	host.SetFront(f)
+	t.Cleanup(func() { host.SetFront(host.Front{}) })
 	return &got
 }
 
@@ -72,9 +86,9 @@ func TestThrottleByTime(t *testing.T) {
 		t.Errorf("%d messages for 10,000 batches over 10 s; want about 50 (one per 200 ms + final)", n)
 	}
 	for i, m := range *got {
-		want := "update_display_data"
+		want := "Update"
 		if i == 0 {
-			want = "display_data"
+			want = "Display"
 		}
 		if m.typ != want || m.id != p.ID() {
 			t.Fatalf("message %d: %s id %q, want %s id %q", i, m.typ, m.id, want, p.ID())
@@ -134,7 +148,9 @@ func TestStopShowsReason(t *testing.T) {
 }
 
 // TestTextFallback: without a rich frontend, progress goes to the writer
-// as lines — one per epoch and one per 10 s — and nothing is published.
+// as lines — one per epoch and one per 10 s — and the front end gets
+// nothing; without a writer the same lines go to a front end whose status
+// line is not live, as Status events.
 func TestTextFallback(t *testing.T) {
 	got := sink(t, false)
 	var buf bytes.Buffer
@@ -149,7 +165,7 @@ func TestTextFallback(t *testing.T) {
 	}
 	p.Done()
 	if len(*got) != 0 {
-		t.Errorf("%d messages published to a plain-text engine", len(*got))
+		t.Errorf("%d events sent to the front end with a writer set", len(*got))
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	epochLines := 0
@@ -164,32 +180,40 @@ func TestTextFallback(t *testing.T) {
 	if !strings.HasPrefix(lines[len(lines)-1], "epoch 2/2  loss 0.5000  acc 0.7500  (0:25)") {
 		t.Errorf("last line %q", lines[len(lines)-1])
 	}
-	// The host program's writer is used when none was given.
-	var def bytes.Buffer
-	host.SetText(&def, false)
-	d := NewProgress(1, 1)
-	d.Batch(1)
-	d.EndEpoch(map[string]float64{"loss": 1})
-	d.Done()
-	host.SetText(nil, false)
-	if !strings.HasPrefix(def.String(), "epoch 1/1  loss 1.0000") {
-		t.Errorf("host writer got %q", def.String())
+	// The front end's status lines are used when no writer was given: the
+	// same lines, each final (none is redrawn in place).
+	clock = newClock()
+	d := withClock(NewProgress(2, 100), clock)
+	for e := 0; e < 2; e++ {
+		for b := 0; b < 100; b++ {
+			clock.add(250 * time.Millisecond)
+			d.Batch(0.5)
+		}
+		d.EndEpoch(map[string]float64{"loss": 0.5, "acc": 0.75})
 	}
-	// No writer and no sink: nothing happens, nothing panics.
-	host.SetSink(nil, false)
+	d.Done()
+	var status []string
+	for _, m := range *got {
+		if m.typ == "Status" {
+			status = append(status, m.plain)
+		}
+	}
+	if strings.Join(status, "\n") != strings.Join(lines, "\n") {
+		t.Errorf("Status lines\n%s\nwant the writer's\n%s", strings.Join(status, "\n"), strings.Join(lines, "\n"))
+	}
+	// No writer and no front end: nothing happens, nothing panics.
+	host.SetFront(host.Front{})
 	q := NewProgress(1, 1)
 	q.Batch(1)
 	q.Done()
 }
 
-// TestLiveText: on a live terminal (host.SetText with live) the bar is
-// redrawn in place every 200 ms, an epoch row replaces it with a newline,
-// Done takes the last bar off and Stop leaves the stopped bar as a line.
+// TestLiveText: on a live status line (a terminal) the bar is redrawn
+// every 200 ms, an epoch row replaces it and stays (a final Status), Done
+// takes the last bar off (an empty Status) and Stop leaves the stopped
+// bar as a final line.
 func TestLiveText(t *testing.T) {
-	sink(t, false)
-	var buf bytes.Buffer
-	host.SetText(&buf, true)
-	defer host.SetText(nil, false)
+	got := front(t, host.Front{LiveStatus: true})
 	clock := newClock()
 	p := withClock(NewProgress(2, 100), clock)
 	for b := 0; b < 100; b++ {
@@ -202,33 +226,45 @@ func TestLiveText(t *testing.T) {
 		p.Batch(0.25)
 	}
 	p.Done()
-	out := buf.String()
-	lines := strings.Split(out, "\n")
-	if len(lines) != 2 {
-		t.Fatalf("want one finished line (the epoch row) and the erased bar, got %q", out)
+	var draws []message
+	for i, m := range *got {
+		if m.typ != "Status" {
+			t.Fatalf("event %d: %s, want only Status events", i, m.typ)
+		}
+		if strings.ContainsAny(m.plain, "\r\n\x1b") {
+			t.Fatalf("Status line %q holds control characters", m.plain)
+		}
+		if m.final {
+			break
+		}
+		draws = append(draws, m)
 	}
-	draws := strings.Split(lines[0], "\r")[1:]
-	if len(draws) < 20 || len(draws) > 27 {
+	if len(draws) < 20 || len(draws) > 26 {
 		t.Errorf("%d bar redraws in 5 s at a 200 ms throttle", len(draws))
 	}
-	for _, d := range draws[:len(draws)-1] {
-		if !strings.HasPrefix(d, "epoch 1/2  batch ") || !strings.HasSuffix(d, eraseRight) {
-			t.Fatalf("bar draw %q", d)
+	for _, d := range draws {
+		if !strings.HasPrefix(d.plain, "epoch 1/2  batch ") {
+			t.Fatalf("bar draw %q", d.plain)
 		}
 	}
-	if row := draws[len(draws)-1]; !strings.HasPrefix(row, "epoch 1/2  loss 0.5000  (0:05)") {
-		t.Errorf("epoch row %q", row)
+	rest := (*got)[len(draws):]
+	if row := rest[0]; !row.final || !strings.HasPrefix(row.plain, "epoch 1/2  loss 0.5000  (0:05)") {
+		t.Errorf("epoch row %+v", row)
 	}
-	if !strings.HasPrefix(lines[1], "\repoch 2/2  batch ") || !strings.HasSuffix(lines[1], "\r"+eraseRight) {
-		t.Errorf("second epoch's bar, then erased by Done: %q", lines[1])
+	rest = rest[1:]
+	if len(rest) < 2 || !strings.HasPrefix(rest[0].plain, "epoch 2/2  batch ") || rest[0].final {
+		t.Fatalf("second epoch's bar, then taken off by Done: %+v", rest)
+	}
+	if last := rest[len(rest)-1]; last != (message{typ: "Status"}) {
+		t.Errorf("Done after epoch rows sent %+v, want an empty Status", last)
 	}
 
-	buf.Reset()
+	*got = nil
 	q := withClock(NewProgress(1, 0), clock)
 	q.Batch(1)
 	q.Stop("interrupted")
-	if !strings.Contains(buf.String(), "\rinterrupted: epoch 1/1  ") || !strings.HasSuffix(buf.String(), eraseRight+"\n") {
-		t.Errorf("stopped bar %q", buf.String())
+	if n := len(*got); n == 0 || !(*got)[n-1].final || !strings.HasPrefix((*got)[n-1].plain, "interrupted: epoch 1/1  ") {
+		t.Errorf("stopped bar %+v", *got)
 	}
 }
 
