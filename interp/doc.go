@@ -197,11 +197,29 @@
 // running cell's Output writers as bytes arrive; with Options.CaptureFDs the
 // stdout pipe is also dup2'ed onto fd 1 and os.Stderr becomes the stderr
 // pipe, so compiled output streams the same way (fd 2 stays the process's
-// stderr for fatal errors; C code writing to fd 2 directly is not captured). Execute returns only after the pipes are drained, and every
-// Publish (display, update, clear_output) first drains them too (at once
+// stderr for fatal errors; C code writing to fd 2 directly is not
+// captured). Execute returns only after the pipes are drained, and every
+// event (Output.Show) and page (Output.Page) first drains them too (at once
 // when both pipes are idle: empty, and nothing read but not yet forwarded;
 // otherwise a marker written through each pipe, awaited; tens of
-// microseconds), so rich output
-// keeps program order with text. stdout and stderr are two pipes: their
-// order relative to each other is not kept.
+// microseconds), so what a cell shows keeps program order with text.
+// stdout and stderr are two pipes: their order relative to each other is
+// not kept.
+//
+// # The display contract
+//
+// What a cell shows besides text leaves the session as typed events
+// (display.go): Display{Data, Metadata, ID}, Update{ID, Data, Metadata},
+// Clear{Wait} and Status{Line, Final}, the live status line. They are
+// mlstd/host's types, so compiled code (mlstd/display, train.Progress)
+// sends them through host.Show; for each cell Execute installs the cell's
+// Output as mlstd/host's front end (host.SetFront), with what it says it
+// renders: Rich (HTML and images, so progress is an HTML display updated
+// in place) and LiveStatus (a terminal that redraws the status line, so
+// progress is a Status every 200 ms, else one every 10 s). Each front end
+// translates the events: the kernel into Jupyter messages
+// (internal/kernelcmd), the notebook runner into nbformat outputs
+// (internal/notebookrun), the terminal into files and a drawn status line
+// (internal/repl). Neither mlstd nor this package names a Jupyter message;
+// no front end parses text back into events.
 package interp
