@@ -197,3 +197,32 @@ func TestInterruptBeforeStart(t *testing.T) {
 		t.Fatalf("a cell after the interrupt: %v %v", r, err)
 	}
 }
+
+// TestCellModuleInSequential: a layer type defined in a cell reaches nn
+// as the interpreter's wrapper, which interp/symbols gives a String, so
+// nn prints and summarises it without knowing the interpreter, and the
+// model runs the cell's Forward.
+func TestCellModuleInSequential(t *testing.T) {
+	s := newSession(t)
+	code := `import (
+	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/tensor"
+)
+type Scale struct{ K float64 }
+func (s *Scale) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Scale(s.K) }
+func (s *Scale) Parameters() []*tensor.Tensor { return nil }
+m := nn.NewSequentialFrom([]nn.Module{nn.NewReLU(), &Scale{K: 2}})
+fmt.Println(m)
+fmt.Println(nn.Summary(m).Rows[1].Type)
+m.Forward(tensor.New([]float32{-1, 3}, 1, 2)).Float64s()`
+	res, out, _, err := run(s, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Sequential(\n  (0): ReLU()\n  (1): Module(&{K:2})\n)\nModule\n"; out != want {
+		t.Errorf("printed %q, want %q", out, want)
+	}
+	if res != "[0 6]" {
+		t.Errorf("Forward = %s, want [0 6]", res)
+	}
+}

@@ -5,7 +5,11 @@
 // `go generate ./interp/...`), rewritten by gen from init functions into
 // constructors: nothing is built at process start, only when a session
 // calls Tables. TestSymbolsCurrent fails when an exported identifier of an
-// mlstd or standard package is missing from them.
+// mlstd or standard package is missing from them. wrappers.go, written by
+// hand, adds methods to the generated interface wrappers (the types a
+// cell's value takes when compiled code receives it as an interface), so
+// that the adaptation to the interpreter stays here and mlstd sees plain
+// values: a layer defined in a cell prints as "Module(...)" in a model.
 package symbols
 
 import (

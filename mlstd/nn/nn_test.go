@@ -213,26 +213,6 @@ func ExampleNewMLP() {
 	// )
 }
 
-// _cellModule mimics the wrapper yaegi puts around a Module defined in a
-// notebook cell.
-type _cellModule struct {
-	IValue   any
-	WForward func(x *tensor.Tensor) *tensor.Tensor
-}
-
-func (w _cellModule) Forward(x *tensor.Tensor) *tensor.Tensor { return w.WForward(x) }
-func (w _cellModule) Parameters() []*tensor.Tensor            { return nil }
-
-func TestDescribeInterpretedModule(t *testing.T) {
-	m := nn.NewSequentialFrom([]nn.Module{_cellModule{IValue: &struct{ K float64 }{2}}})
-	if got, want := m.String(), "Sequential(\n  (0): Module(&{K:2})\n)"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	if typ := nn.Summary(m).Rows[0].Type; typ != "Module" {
-		t.Errorf("summary type %q, want Module", typ)
-	}
-}
-
 func TestClipGradNorm(t *testing.T) {
 	a := tensor.New([]float32{1, 2}, 2).SetRequiresGrad(true)
 	b := tensor.New([]float32{2}, 1).SetRequiresGrad(true)
@@ -262,4 +242,24 @@ func ExampleNewLayerNorm() {
 	// Output:
 	// LayerNorm((4,), eps=1e-05, elementwise_affine=True)
 	// tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], grad_fn=<AddBackward>)
+}
+
+// named is a compiled layer whose String may or may not start with a
+// PyTorch-style name.
+type named struct{ s string }
+
+func (n named) Forward(x *tensor.Tensor) *tensor.Tensor { return x }
+func (n named) Parameters() []*tensor.Tensor            { return nil }
+func (n named) String() string                          { return n.s }
+
+func TestSummaryTypeNames(t *testing.T) {
+	m := nn.NewSequentialFrom([]nn.Module{nn.NewLinear(2, 3), named{"Block(k=1)"}, named{"a custom block"}})
+	var got []string
+	for _, r := range nn.Summary(m).Rows {
+		got = append(got, r.Type+": "+r.Layer)
+	}
+	want := []string{"Linear: Linear(in_features=2, out_features=3, bias=True)", "Block: Block(k=1)", "named: a custom block"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("summary rows %q, want %q", got, want)
+	}
 }

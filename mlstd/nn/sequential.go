@@ -2,7 +2,7 @@ package nn
 
 import (
 	"fmt"
-	"reflect"
+	"go/token"
 	"strings"
 
 	"github.com/gokernel/gokernel/mlstd/internal/scratch"
@@ -116,39 +116,21 @@ func (s *Sequential) String() string {
 	return b.String()
 }
 
-// describe is a layer's String, or its Go type name.
+// describe is a layer's String, or its type name.
 func describe(m Module) string {
 	if s, ok := m.(fmt.Stringer); ok {
 		return s.String()
 	}
-	if v, ok := interpreted(m); ok {
-		return fmt.Sprintf("Module(%+v)", v)
-	}
 	return typeName(m) + "()"
 }
 
-// interpreted returns the value inside the wrapper that the notebook's
-// interpreter (yaegi) puts around a Module defined in a cell: a struct
-// whose IValue field holds the cell's value. Such types have no useful
-// name of their own.
-func interpreted(m Module) (any, bool) {
-	v := reflect.ValueOf(m)
-	if v.Kind() == reflect.Pointer {
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct || !strings.HasPrefix(v.Type().Name(), "_") {
-		return nil, false
-	}
-	f := v.FieldByName("IValue")
-	if !f.IsValid() || !f.CanInterface() {
-		return nil, false
-	}
-	return f.Interface(), true
-}
-
+// typeName is a layer's type name as PyTorch shows it: the name its String
+// starts with ("Linear" of "Linear(in_features=…)"), else its Go type's.
 func typeName(m Module) string {
-	if _, ok := interpreted(m); ok {
-		return "Module"
+	if s, ok := m.(fmt.Stringer); ok {
+		if name, _, ok := strings.Cut(s.String(), "("); ok && token.IsIdentifier(name) {
+			return name
+		}
 	}
 	n := fmt.Sprintf("%T", m)
 	n = strings.TrimPrefix(n, "*")
