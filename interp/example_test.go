@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gokernel/gokernel/interp"
 )
@@ -46,4 +47,44 @@ func ExampleSession_IsComplete() {
 	// Output:
 	// "incomplete\t"
 	// "complete"
+}
+
+// A front end receives what a cell shows as typed events and renders them
+// its own way; this one, a terminal without a live status line, prints
+// them. Progress shows as Status lines because the front end is not Rich.
+func ExampleOutput_show() {
+	s, err := interp.New(interp.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	out := interp.Output{Stdout: os.Stdout, Show: func(e interp.Event) {
+		switch e := e.(type) {
+		case interp.Display:
+			fmt.Printf("[display %q]\n", e.Data["text/plain"])
+		case interp.Update:
+			fmt.Printf("[update %q]\n", e.Data["text/plain"])
+		case interp.Clear:
+			fmt.Println("[clear]")
+		case interp.Status:
+			first, _, _ := strings.Cut(e.Line, "  ") // then rate and time, which vary
+			fmt.Printf("[status %q… final=%v]\n", first, e.Final)
+		}
+	}}
+	s.Execute(context.Background(), `import (
+	"github.com/gokernel/gokernel/mlstd/display"
+	"github.com/gokernel/gokernel/mlstd/train"
+)
+h := display.New("step 1")
+fmt.Println("between")
+h.Update("step 2")
+p := train.NewProgress(1, 1)
+p.Batch(0.5)
+p.Stop("stopped")`, out)
+	// Output:
+	// [display "step 1"]
+	// between
+	// [update "step 2"]
+	// [status "stopped: epoch 1/1"… final=true]
 }
