@@ -54,8 +54,11 @@
 // raises; the publisher also coalesces stream text for Config.StreamInterval
 // (25 ms) or 64 KiB, so a cell printing 10,000 lines sends a handful of
 // stream messages, complete and in order. Pending text is flushed before
-// any other iopub message, so text and displays keep their order. Rich
-// output from Output.Publish is never dropped or throttled here (rate
-// limiting live displays is the engine's job); display_data and
-// update_display_data get metadata and transient {} when missing.
+// any other iopub message, so text and displays keep their order.
+// Displays (Output.Display, UpdateDisplay, ClearOutput) are typed calls
+// that the kernel turns into display_data, update_display_data and
+// clear_output messages, with metadata and transient {} when there are
+// none; they are never dropped or throttled here (rate limiting live
+// displays is the engine's job). Output.Page adds a pager payload to the
+// execute_reply.
 package kernel

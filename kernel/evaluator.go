@@ -12,7 +12,7 @@ import (
 // runs (the control channel and SIGINT use them).
 type Evaluator interface {
 	// Execute runs one cell. Text output goes to out.Stdout/out.Stderr as it
-	// is produced, rich output through out.Publish. result is the MIME
+	// is produced, displays through out.Display and its siblings. result is the MIME
 	// bundle of the cell's value (nil: none). A failed cell returns an error;
 	// an *ExecError gives the name, value and traceback shown to the user.
 	// Cancelling ctx is a hard stop; Interrupt is the cooperative one.
@@ -35,12 +35,18 @@ type Output struct {
 	// Stdout and Stderr stream text; the kernel coalesces writes into
 	// stream messages.
 	Stdout, Stderr io.Writer
-	// Publish sends rich output: "display_data", "update_display_data" and
-	// "clear_output" with their Jupyter content, published on iopub with
-	// the request as parent and nothing dropped. msgType "page" with content
-	// {"data": bundle, "start": line} adds a pager payload to the
-	// execute_reply instead.
-	Publish func(msgType string, content map[string]any)
+	// Display publishes display_data: data is a MIME bundle, metadata its
+	// display hints (nil: {}); a displayID ("" for none) is sent as
+	// transient.display_id so that UpdateDisplay can replace the output.
+	// UpdateDisplay publishes update_display_data for displayID, and
+	// ClearOutput clear_output. They go out on iopub with the request as
+	// parent, nothing dropped. The three are set together, or all nil (for
+	// user_expressions, which show nothing).
+	Display, UpdateDisplay func(data, metadata map[string]any, displayID string)
+	ClearOutput            func(wait bool)
+	// Page adds a pager payload (help text, a MIME bundle) to the
+	// execute_reply. Nil where there is no reply to carry it.
+	Page func(data map[string]any)
 	// Input asks the front end for one line (input_request on the stdin
 	// channel). Nil when the request does not allow stdin.
 	Input func(prompt string, password bool) (string, error)

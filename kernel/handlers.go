@@ -158,17 +158,24 @@ func (k *Kernel) execute(sock zmq4.Socket, m *Message) {
 	}
 	var payMu sync.Mutex
 	payload := []any{}
+	display := func(msgType string) func(data, metadata map[string]any, id string) {
+		return func(data, metadata map[string]any, id string) { k.publishDisplay(m, msgType, data, metadata, id) }
+	}
 	out := Output{
-		Stdout: &streamWriter{k.pub, m, "stdout"},
-		Stderr: &streamWriter{k.pub, m, "stderr"},
-		Publish: func(msgType string, content map[string]any) {
-			if msgType == "page" {
-				payMu.Lock()
-				payload = append(payload, pagePayload(content))
-				payMu.Unlock()
-				return
+		Stdout:        &streamWriter{k.pub, m, "stdout"},
+		Stderr:        &streamWriter{k.pub, m, "stderr"},
+		Display:       display("display_data"),
+		UpdateDisplay: display("update_display_data"),
+		ClearOutput: func(wait bool) {
+			k.pub.publish(m, "clear_output", map[string]any{"wait": wait})
+		},
+		Page: func(data map[string]any) {
+			if data == nil {
+				data = map[string]any{"text/plain": ""}
 			}
-			k.publishRich(m, msgType, content)
+			payMu.Lock()
+			payload = append(payload, map[string]any{"source": "page", "data": data, "start": 0})
+			payMu.Unlock()
 		},
 	}
 	if orTrue(req.AllowStdin) {
@@ -246,38 +253,20 @@ func asExecError(err error) *ExecError {
 	return &ExecError{Name: "Error", Value: err.Error(), Traceback: []string{err.Error()}}
 }
 
-func pagePayload(c map[string]any) map[string]any {
-	p := map[string]any{"source": "page", "data": c["data"], "start": 0}
-	if p["data"] == nil {
-		p["data"] = map[string]any{"text/plain": ""}
+// publishDisplay publishes display_data or update_display_data from a
+// cell, with the {} fields front ends require where nil.
+func (k *Kernel) publishDisplay(parent *Message, msgType string, data, metadata map[string]any, id string) {
+	if data == nil {
+		data = map[string]any{}
 	}
-	if s, ok := c["start"]; ok {
-		p["start"] = s
+	if metadata == nil {
+		metadata = map[string]any{}
 	}
-	return p
-}
-
-// publishRich publishes display output from a cell, filling the {} fields
-// front ends require.
-func (k *Kernel) publishRich(parent *Message, msgType string, content map[string]any) {
-	switch msgType {
-	case "display_data", "update_display_data":
-		c := make(map[string]any, len(content)+2)
-		for key, v := range content {
-			c[key] = v
-		}
-		for _, key := range []string{"data", "metadata", "transient"} {
-			if c[key] == nil {
-				c[key] = map[string]any{}
-			}
-		}
-		k.pub.publish(parent, msgType, c)
-	case "clear_output":
-		wait, _ := content["wait"].(bool)
-		k.pub.publish(parent, msgType, map[string]any{"wait": wait})
-	default:
-		k.log.Printf("cell published unsupported message type %q; dropped", msgType)
+	transient := map[string]any{}
+	if id != "" {
+		transient["display_id"] = id
 	}
+	k.pub.publish(parent, msgType, map[string]any{"data": data, "metadata": metadata, "transient": transient})
 }
 
 // userExpressions evaluates execute_request's user_expressions.

@@ -27,9 +27,9 @@ type fakeEval struct {
 func (f *fakeEval) Execute(ctx context.Context, code string, out kernel.Output) (map[string]any, error) {
 	switch {
 	case code == "page":
-		out.Publish("page", map[string]any{"data": map[string]any{"text/plain": "docs"}})
+		out.Page(map[string]any{"text/plain": "docs"})
 	case code == "display":
-		out.Publish("display_data", map[string]any{"data": map[string]any{"text/html": "<b>x</b>"}})
+		out.Display(map[string]any{"text/html": "<b>x</b>"}, nil, "")
 	case code == "evaluator panics":
 		panic("fake evaluator bug")
 	case code == "block":

@@ -5,10 +5,11 @@
 // sessionEvaluator, which adapts the session to kernel.Evaluator and turns
 // an *interp.CellError into a *kernel.ExecError. It is the Jupyter front
 // end of the session's display contract: a cell's typed events
-// (interp.Display, Update, Clear) become display_data,
-// update_display_data and clear_output messages (publishEvent), and
-// pager text the execute_reply's "page" payload. The front end is rich, so
-// mlstd shows progress as HTML displays, never as Status lines.
+// (interp.Display, Update, Clear) map one to one onto kernel.Output's
+// Display, UpdateDisplay and ClearOutput (show), which the kernel
+// publishes as Jupyter messages, and pager text onto Output.Page. The
+// front end is rich, so mlstd shows progress as HTML displays, never as
+// Status lines.
 //
 // Run also owns what is per process in a kernel: the session captures fd 1
 // and os.Stderr (compiled output reaches the running cell), so the kernel's

@@ -85,10 +85,9 @@ func Run(ctx context.Context, connectionFile, version string) error {
 type sessionEvaluator struct{ *interp.Session }
 
 func (e sessionEvaluator) Execute(ctx context.Context, code string, out kernel.Output) (map[string]any, error) {
-	o := interp.Output{Stdout: out.Stdout, Stderr: out.Stderr, Input: out.Input, Rich: true}
-	if pub := out.Publish; pub != nil {
-		o.Show = func(ev interp.Event) { publishEvent(pub, ev) }
-		o.Page = func(bundle map[string]any) { pub("page", map[string]any{"data": bundle, "start": 0}) }
+	o := interp.Output{Stdout: out.Stdout, Stderr: out.Stderr, Input: out.Input, Page: out.Page, Rich: true}
+	if out.Display != nil {
+		o.Show = func(ev interp.Event) { show(out, ev) }
 	}
 	res, err := e.Session.Execute(ctx, code, o)
 	var ce *interp.CellError
@@ -100,28 +99,17 @@ func (e sessionEvaluator) Execute(ctx context.Context, code string, out kernel.O
 
 var _ kernel.Evaluator = sessionEvaluator{}
 
-// publishEvent sends what a cell shows as its Jupyter message: a Display is
-// display_data (with transient.display_id when it has an id), an Update
-// update_display_data, a Clear clear_output. A Status line is not sent: a
-// notebook is rich, so mlstd shows progress as a display instead.
-func publishEvent(pub func(msgType string, content map[string]any), ev interp.Event) {
-	bundle := func(data, md map[string]any, id string) map[string]any {
-		if md == nil {
-			md = map[string]any{}
-		}
-		tr := map[string]any{}
-		if id != "" {
-			tr["display_id"] = id
-		}
-		return map[string]any{"data": data, "metadata": md, "transient": tr}
-	}
+// show hands what a cell shows to the kernel, which publishes it as
+// Jupyter messages. A Status line is not sent: a notebook is rich, so
+// mlstd shows progress as a display instead.
+func show(out kernel.Output, ev interp.Event) {
 	switch ev := ev.(type) {
 	case interp.Display:
-		pub("display_data", bundle(ev.Data, ev.Metadata, ev.ID))
+		out.Display(ev.Data, ev.Metadata, ev.ID)
 	case interp.Update:
-		pub("update_display_data", bundle(ev.Data, ev.Metadata, ev.ID))
+		out.UpdateDisplay(ev.Data, ev.Metadata, ev.ID)
 	case interp.Clear:
-		pub("clear_output", map[string]any{"wait": ev.Wait})
+		out.ClearOutput(ev.Wait)
 	}
 }
 
