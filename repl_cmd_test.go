@@ -28,6 +28,13 @@ func requireTmux(t *testing.T) {
 	}
 }
 
+// tmuxSocket names a tmux server of the test's own: one shared by tests
+// raced with the previous test's kill-server ("server exited
+// unexpectedly" when the next test started its session).
+func tmuxSocket(t *testing.T) string {
+	return fmt.Sprintf("gokernel-test-%d-%s", os.Getpid(), t.Name())
+}
+
 func (p *tmuxPane) tmux(args ...string) string {
 	p.t.Helper()
 	cmd := exec.Command("tmux", append([]string{"-L", p.socket, "-f", "/dev/null"}, args...)...)
@@ -100,7 +107,7 @@ func TestREPLInTerminal(t *testing.T) {
 	requireTmux(t)
 	bin := gokernelBinary(t)
 	cfg := t.TempDir()
-	p := &tmuxPane{t: t, socket: fmt.Sprintf("gokernel-test-%d", os.Getpid()), name: "repl1",
+	p := &tmuxPane{t: t, socket: tmuxSocket(t), name: "repl1",
 		env: append(os.Environ(), "XDG_CONFIG_HOME="+cfg, "TERM=xterm")}
 	t.Cleanup(func() { exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
 
@@ -174,7 +181,7 @@ func TestREPLHistoryWholeEntries(t *testing.T) {
 	requireTmux(t)
 	bin := gokernelBinary(t)
 	cfg := t.TempDir()
-	p := &tmuxPane{t: t, socket: fmt.Sprintf("gokernel-test-%d", os.Getpid()), name: "hist1",
+	p := &tmuxPane{t: t, socket: tmuxSocket(t), name: "hist1",
 		env: append(os.Environ(), "XDG_CONFIG_HOME="+cfg, "TERM=xterm")}
 	t.Cleanup(func() { exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
 	recalled := "go> func twice(n int) int {↵return 2 * n↵}"
@@ -219,7 +226,7 @@ func TestRunScriptProgressInTerminal(t *testing.T) {
 	requireTmux(t)
 	dir := t.TempDir()
 	script := writeScript(t, dir, "fit.go", fitScript)
-	p := &tmuxPane{t: t, socket: fmt.Sprintf("gokernel-test-%d", os.Getpid()), name: "fit",
+	p := &tmuxPane{t: t, socket: tmuxSocket(t), name: "fit",
 		env: append(os.Environ(), "TERM=xterm")}
 	t.Cleanup(func() { exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
 	p.start(gokernelBinary(t), "run", script)
