@@ -721,6 +721,11 @@ func (s *Session) cellError(n int, err error) error {
 			"variables, functions and closures are intact (if the blocked call ever returns, the rest of its statement runs)", n, strings.TrimPrefix(errHardStop.Error(), "interp: cell "))
 		return &CellError{Name: "KeyboardInterrupt", Value: v, Traceback: []string{"KeyboardInterrupt: " + v}}
 	}
+	var de *deadlockError
+	if errors.As(err, &de) {
+		v := fmt.Sprintf("cell %d: %v", n, de)
+		return &CellError{Name: "Deadlock", Value: v, Traceback: []string{"fatal error: " + v}, cause: de}
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		v := fmt.Sprintf("cell %d was cancelled (%v) and left running in the background; variables, functions and closures are intact", n, err)
 		return &CellError{Name: "Cancelled", Value: v, Traceback: []string{v}}

@@ -83,7 +83,9 @@
 // declarations ran, and keep Go's names in tracebacks. How the program
 // ends (exit status, what Go would print on stderr: "panic: ...",
 // "fatal error: stack overflow") is an *ExitError, also for a goroutine's
-// panic handed to Options.GoPanic.
+// panic handed to Options.GoPanic. Go's runtime cannot tell that a
+// program in the engine's process is deadlocked; watchDeadlock
+// (deadlock.go) looks at the goroutines while the process is idle.
 //
 // # Symbols
 //

@@ -47,7 +47,7 @@ const (
 // The error is nil when the program ends by returning, else an *ExitError
 // that says how the compiled program would have ended: Code is its exit
 // status (os.Exit(n): n; log.Fatal: 1; a compile error: 1, as go run; a
-// panic, a stack overflow or a deadlock: 2; an interrupt: 130 with
+// panic, a stack overflow or a deadlock (see watchDeadlock): 2; an interrupt: 130 with
 // Interrupted set, where the program would die of SIGINT) and Report what
 // it would print on stderr as it ends ("panic: boom" and where;
 // "fatal error: stack overflow"), with positions in the file ("name:7").
@@ -56,7 +56,15 @@ func (s *Session) RunFile(ctx context.Context, name string, src []byte, out Outp
 	if err != nil {
 		return err
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	go s.watchDeadlock(p, stop, cancel)
 	_, err = s.execute(ctx, code, out, p)
+	close(stop)
 	return p.exit(err)
 }
 
@@ -342,11 +350,14 @@ func (p *program) exit(err error) error {
 	ce = ce.inFile(p.cell, p.file)
 	out := &ExitError{Code: 1, CellError: ce, Report: strings.Join(ce.Traceback, "\n")}
 	var re *recursionError
+	var de *deadlockError
 	switch {
+	case errors.As(err, &de):
+		out.Code, out.Report = 2, de.report
 	case errors.As(err, &re):
 		out.Code = 2
-		out.Report = "runtime: goroutine stack exceeds 1000000000-byte limit\nfatal error: stack overflow\n\n" +
-			strings.TrimPrefix(ce.Value, p.file+": ")
+		out.Report = fmt.Sprintf("runtime: goroutine stack exceeds 1000000000-byte limit\nfatal error: stack overflow\n\n"+
+			"unbounded recursion? more than %d nested calls %s (stopped by the engine)", maxStackFrames/framesPerCall, inFile(p.cell, p.file)(re.where))
 	case ce.Name == "KeyboardInterrupt":
 		out.Code, out.Interrupted = 130, true
 		out.Report = "KeyboardInterrupt: " + ce.Value

@@ -131,3 +131,33 @@ func TestRunFileInterruptAndGoPanic(t *testing.T) {
 		t.Fatal("GoPanic was not called")
 	}
 }
+
+// A program whose goroutines all wait on each other ends as Go's: status
+// 2, "fatal error: all goroutines are asleep - deadlock!". One waiting on
+// a channel, which a timer might feed, is not stopped but noted on stderr
+// after deadlockNote (which also names the first program's goroutine, left
+// waiting in this process).
+func TestRunFileDeadlock(t *testing.T) {
+	start := time.Now()
+	_, err := runFile(t, "d.go", "package main\n\nimport \"sync\"\n\nfunc main() {\n\tvar wg sync.WaitGroup\n\twg.Add(1)\n\twg.Wait()\n}\n")
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 2 || ee.Report != "fatal error: all goroutines are asleep - deadlock!\n\nmain [sync.WaitGroup.Wait]" {
+		t.Fatalf("deadlock: %#v", err)
+	}
+	if took := time.Since(start); took > 3*deadlockEvery+time.Second {
+		t.Errorf("the deadlock was found after %v", took)
+	}
+
+	s := newSession(t)
+	var errb syncBuf
+	go func() {
+		for !strings.Contains(errb.String(), "note: every goroutine") && time.Since(start) < 30*time.Second {
+			time.Sleep(50 * time.Millisecond)
+		}
+		s.Interrupt()
+	}()
+	err = s.RunFile(context.Background(), "c.go", []byte("package main\n\nfunc main() {\n\tch := make(chan int)\n\t<-ch\n}\n"), Output{Stderr: &errb})
+	if !errors.As(err, &ee) || !ee.Interrupted || !strings.Contains(errb.String(), "c.go has been waiting for 5s (main [select], goroutine [sync.WaitGroup.Wait]);") {
+		t.Errorf("channel wait: %#v, stderr %q", err, errb.String())
+	}
+}

@@ -389,7 +389,7 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 		case <-ctx.Done():
 			s.epoch++
 			s.rel.freeze(s.yi)
-			return res, ctx.Err()
+			return res, context.Cause(ctx)
 		}
 	}
 }
