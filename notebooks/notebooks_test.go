@@ -134,7 +134,7 @@ func checkExecuted(t *testing.T, name, path string) {
 		t.Errorf("%s: no code cells", name)
 	}
 	if name == "tabular.ipynb" {
-		checkTabular(t, results.String())
+		checkTabular(t, results.String(), streams.String())
 	}
 	if name == "mnist.ipynb" {
 		m := accuracyRE.FindStringSubmatch(streams.String())
@@ -158,9 +158,16 @@ func checkExecuted(t *testing.T, name, path string) {
 }
 
 // checkTabular asserts that tabular.ipynb's species classifier reached
-// 90 % test accuracy and its body-mass regression an R² of 0.7.
-func checkTabular(t *testing.T, results string) {
+// 90 % test accuracy and its body-mass regression an R² of 0.7, and that
+// the classifier served with its pipeline answered the raw test rows bit
+// for bit as in the notebook and refused bad rows by column.
+func checkTabular(t *testing.T, results, streams string) {
 	t.Helper()
+	for _, want := range []string{"outputs bitwise equal to the notebook's: true", `the request has no input "sex"`, `input "bill_depth_mm" has datatype "BYTES"`} {
+		if !strings.Contains(streams, want) {
+			t.Errorf("tabular.ipynb: the output lacks %q:\n%s", want, streams)
+		}
+	}
 	acc, r2 := reportAccuracyRE.FindStringSubmatch(results), r2RE.FindStringSubmatch(results)
 	if acc == nil || r2 == nil {
 		t.Fatalf("tabular.ipynb: no classification report accuracy or R² in the results:\n%s", results)

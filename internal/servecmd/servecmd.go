@@ -17,7 +17,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/prep"
 	"github.com/gokernel/gokernel/mlstd/serve"
 )
 
@@ -25,7 +27,8 @@ const serveUsage = `usage: %s MODEL [flags]
 
 Serves MODEL (a .safetensors file from export.Save, or a .onnx file from
 export.ExportONNX) over the Open Inference Protocol v2 (KServe V2 REST), with
-Prometheus metrics at /metrics. SIGTERM or Ctrl-C drains, answering every
+Prometheus metrics at /metrics. A model saved with its preprocessing
+(export.WithPipeline) takes raw rows: one input per raw column. SIGTERM or Ctrl-C drains, answering every
 request already sent on an open connection, and exits 0. A new MODEL file (renamed over it, copied onto it, rsynced: any
 change of its content) is hot-reloaded; a file that does not load or fit is
 logged and the old model keeps serving. The model keeps the --version it was
@@ -149,12 +152,17 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	type loaded struct {
 		model nn.Module
 		sum   string
+		pipe  *prep.Pipeline
 		err   error
 	}
 	done := make(chan loaded, 1)
 	go func() {
 		m, v, err := serve.LoadModel(path)
-		done <- loaded{m, v, err}
+		var p *prep.Pipeline
+		if err == nil {
+			p, err = export.ReadPipeline(path)
+		}
+		done <- loaded{m, v, p, err}
 	}()
 	var l loaded
 	select {
@@ -170,6 +178,17 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	model := l.model
 	o := f.opts
 	o.FileHash = l.sum
+	if o.Pipeline = l.pipe; o.Pipeline != nil {
+		if f.reference != "" {
+			return fmt.Errorf("--reference does not apply to %s: its drift is scored on the raw columns against the statistics its preprocessing pipeline learnt", path)
+		}
+		var cols []string
+		for _, in := range o.Pipeline.Inputs() {
+			cols = append(cols, in.Name)
+		}
+		fmt.Fprintf(stderr, "gokernel serve: raw rows, one input per column (%s), go through the model's preprocessing pipeline; drift watches the number columns\n", strings.Join(cols, ", "))
+		return serveModel(ctx, sig, stderr, path, model, o, f, t0)
+	}
 	ref := f.reference
 	if ref == "" {
 		ref = path // a model saved with export.WithData carries its training data's statistics
@@ -186,6 +205,11 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	default:
 		fmt.Fprintf(stderr, "gokernel serve: no drift reference in %s (save it with export.WithData, or pass --reference): drift stays NaN\n", path)
 	}
+	return serveModel(ctx, sig, stderr, path, model, o, f, t0)
+}
+
+// serveModel serves model with o until a signal or ctx ends it, then drains.
+func serveModel(ctx context.Context, sig chan os.Signal, stderr io.Writer, path string, model nn.Module, o serve.Options, f *serveFlags, t0 time.Time) error {
 	o.LoadTime = time.Since(t0)
 	o.Log = func(line string) { fmt.Fprintln(stderr, "gokernel "+line) }
 	srv, err := serve.Start(model, o)

@@ -13,6 +13,7 @@ func table_github_com_gokernel_gokernel_mlstd_serve() map[string]reflect.Value {
 		// function, constant and variable definitions
 		"Feedback":       reflect.ValueOf(serve.Feedback),
 		"Infer":          reflect.ValueOf(serve.Infer),
+		"InferRows":      reflect.ValueOf(serve.InferRows),
 		"LoadModel":      reflect.ValueOf(serve.LoadModel),
 		"LoadReference":  reflect.ValueOf(serve.LoadReference),
 		"ReferenceStats": reflect.ValueOf(serve.ReferenceStats),

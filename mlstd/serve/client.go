@@ -48,7 +48,12 @@ func Infer(baseURL, model, id string, x *tensor.Tensor) (*Prediction, error) {
 		b.Write(strconv.AppendFloat(buf[:0], float64(v), 'g', -1, 32))
 	}
 	b.WriteString(`]}],"outputs":[{"name":"output"},{"name":"predicted_class"}]}`)
-	body, err := post(baseURL+"/v2/models/"+model+"/infer", b.Bytes())
+	return decodePrediction(baseURL, model, b.Bytes())
+}
+
+// decodePrediction posts an inference request and decodes the answer.
+func decodePrediction(baseURL, model string, req []byte) (*Prediction, error) {
+	body, err := post(baseURL+"/v2/models/"+model+"/infer", req)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,37 @@
 // bytes after a JSON header of Inference-Header-Content-Length bytes,
 // which skips number parsing altogether; outputs are always JSON.
 //
+// # Raw rows for a model with its preprocessing
+//
+// With Options.Pipeline (a fitted mlstd/prep pipeline; `gokernel serve`
+// takes it from a model file saved with export.WithPipeline) the model
+// takes raw table rows instead of the feature tensor, in the v2 shape of
+// MLServer's pandas codec: one input per raw column, named as the column,
+// of shape [batch] or [batch, 1], FP64 (any numeric datatype is accepted;
+// values are read as float64, as the table reader reads them) for float
+// columns, INT64 for int columns, BOOL, and BYTES holding strings for
+// text; null is a missing value, which the pipeline's Imputer fills. A
+// JSON object per row is not accepted: the column form is the v2 one.
+//
+//	{"inputs":[{"name":"island","datatype":"BYTES","shape":[2],"data":["Biscoe","Dream"]},
+//	           {"name":"bill_length_mm","datatype":"FP64","shape":[2],"data":[46.1,null]}, …]}
+//
+// The server builds a table of the rows with the columns' training kinds,
+// runs the pipeline's Transform on it and the model on the features: the
+// same code on the same learnt values as in the notebook, so a served
+// row's outputs are bitwise the in-process model's on the same row
+// (TestRawRowsExact, and TestServeCommandRawRows through the command).
+// Model metadata lists the raw columns as the inputs; InferRows is a
+// client for a table's rows. Every column must be sent, and nothing else;
+// a missing column, a wrong datatype, a value of the wrong type, or a row
+// the pipeline refuses (an unknown category when the encoder errs, a gap
+// no step fills) is a 400 naming the column. Raw rows are parsed with
+// encoding/json (they are small; the binary extension does not apply),
+// beside the feature-tensor path, which stays as below. Drift then
+// watches the raw number columns, against the training mean and standard
+// deviation the pipeline recorded at Fit (a missing value counts as the
+// mean), each column scaled by its own deviation.
+//
 // # Design
 //
 // The server accepts connections itself (front.go) and serves the

@@ -249,11 +249,18 @@ func (s *Server) handleModelMetadata(w http.ResponseWriter, r *http.Request) err
 	if err := s.checkModel(r); err != nil {
 		return err
 	}
+	inputs := []metadataTensor{{s.opts.InputName, "FP32", append([]int{-1}, s.opts.InputShape...)}}
+	if p := s.pipe.Load(); p != nil {
+		inputs = inputs[:0]
+		for _, in := range p.Inputs() {
+			inputs = append(inputs, metadataTensor{in.Name, datatypeOf(in.Kind), []int{-1}})
+		}
+	}
 	return writeJSON(w, map[string]any{
 		"name":     s.opts.Name,
 		"versions": []string{s.Version()},
 		"platform": s.opts.Platform,
-		"inputs":   []metadataTensor{{s.opts.InputName, "FP32", append([]int{-1}, s.opts.InputShape...)}},
+		"inputs":   inputs,
 		"outputs": []metadataTensor{
 			{outputLogits, "FP32", append([]int{-1}, s.outShape...)},
 			{outputProbabilities, "FP32", append([]int{-1}, s.outShape...)},

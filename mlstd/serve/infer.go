@@ -61,17 +61,27 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 		}
 		body, bin = body[:n], body[n:]
 	}
-	req, err := parseInferRequest(body)
-	if err == nil {
-		err = attachBinary(req, bin)
+	var req *inferRequest
+	var x []float32 // the model's input, rows × features
+	var rows int
+	var err error
+	if p := s.pipe.Load(); p != nil {
+		req, x, rows, err = s.parseRawRows(body, bin, p)
+	} else {
+		req, err = parseInferRequest(body)
+		if err == nil {
+			err = attachBinary(req, bin)
+		}
+		if err == nil {
+			rows, err = s.validate(req)
+		}
+		if err == nil {
+			x = req.Inputs[0].Data
+		}
 	}
 	if release != nil {
-		release() // req holds copies: strings and float32 data
+		release() // req and x hold copies: strings and float32 data
 	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.validate(req)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +90,7 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 		return nil, err
 	}
 	j := jobPool.Get().(*job)
-	j.x, j.rows = req.Inputs[0].Data, rows
+	j.x, j.rows = x, rows
 	if !s.batch.runInline(j) {
 		if err := s.batch.submit(j); err != nil {
 			jobPool.Put(j)
@@ -105,8 +115,8 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 	}
 	s.preds.remember(id, classes)
 	dst, err = s.encodeResponse(dst, id, res.out, classes, rows, want)
-	if res.free {
-		putData(req.Inputs[0].Data)
+	if res.free && len(req.Inputs) > 0 {
+		putData(x) // pooled tensor data (raw rows' features are not)
 	}
 	return dst, err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/prep"
 )
 
 // Options configures a Server. The zero value serves on a free loopback
@@ -33,8 +34,16 @@ type Options struct {
 	// InputName is the name of the single model input. Default "input".
 	InputName string
 	// Classes optionally names the output classes (for Stats and metric
-	// labels); by default classes are "0", "1", ...
+	// labels); by default the Pipeline's classes, else "0", "1", ...
 	Classes []string
+	// Pipeline, if set, is the fitted preprocessing that makes the model's
+	// input from raw table rows (export.ReadPipeline reads it from a model
+	// file saved with export.WithPipeline). The server then takes raw rows
+	// instead of the feature tensor: one input per raw column (see the
+	// package doc), applies the pipeline, and scores drift on the raw
+	// number columns against the pipeline's training statistics, so
+	// RefMean and RefStd must be left unset.
+	Pipeline *prep.Pipeline
 
 	// MaxBatch is the most rows the dynamic batcher merges into one forward
 	// pass (Triton's max_batch_size). Default 64. A single request may carry
@@ -114,10 +123,13 @@ func (o Options) withDefaults(m nn.Module) (Options, error) {
 	}
 	if len(o.InputShape) == 0 {
 		ps := m.Parameters()
-		if len(ps) == 0 || ps[0].Dims() != 2 {
+		if o.Pipeline != nil && o.Pipeline.Features() != nil {
+			o.InputShape = []int{len(o.Pipeline.Features())}
+		} else if len(ps) == 0 || ps[0].Dims() != 2 {
 			return o, fmt.Errorf("serve: cannot infer the input shape of %T; set Options.InputShape", m)
+		} else {
+			o.InputShape = []int{ps[0].Dim(1)}
 		}
-		o.InputShape = []int{ps[0].Dim(1)}
 	}
 	for _, d := range o.InputShape {
 		if d <= 0 {
@@ -149,6 +161,14 @@ func (o Options) withDefaults(m nn.Module) (Options, error) {
 	dur(&o.DrainTimeout, 10*time.Second)
 	if o.MaxDelay < 0 {
 		o.MaxDelay = 0
+	}
+	if o.Pipeline != nil {
+		if o.RefMean != nil {
+			return o, fmt.Errorf("serve: with a Pipeline, drift is scored on the raw number columns against the pipeline's training statistics; leave RefMean and RefStd unset")
+		}
+		if len(o.Classes) == 0 {
+			o.Classes = o.Pipeline.Classes()
+		}
 	}
 	if (o.RefMean == nil) != (o.RefStd == nil) || len(o.RefMean) != len(o.RefStd) {
 		return o, fmt.Errorf("serve: RefMean and RefStd must both be set with equal lengths (%d, %d)", len(o.RefMean), len(o.RefStd))

@@ -37,7 +37,10 @@ type DriftPoint struct {
 // With no drift a window of n rows scores about sqrt(2/(π n)) (0.05 for
 // n = 256); a shift of every feature by one training standard deviation
 // scores about 1. σ_j is floored at a tenth of the average σ so that
-// features constant in training (MNIST's border pixels) do not dominate.
+// features constant in training (MNIST's border pixels) do not dominate;
+// a pipelined model's raw columns, in units of their own, are floored
+// each at a millionth of its mean's magnitude instead (separately, since
+// a body mass in grams would otherwise swamp a bill length in mm).
 type drift struct {
 	mu      sync.Mutex
 	mean    []float64
@@ -55,15 +58,16 @@ const driftHistory = 512
 // scores nothing until setReference gives it one.
 func newDrift(mean, std []float64, window int) *drift {
 	d := &drift{window: window, last: math.NaN()}
-	d.setReference(mean, std)
+	d.setReference(mean, std, false)
 	return d
 }
 
 // setReference replaces the training statistics (a reloaded model file's)
-// and starts a new window; the history stays.
-func (d *drift) setReference(mean, std []float64) {
+// and starts a new window; the history stays. perColumn floors each σ_j
+// on its own (raw columns) rather than at a tenth of the average σ.
+func (d *drift) setReference(mean, std []float64, perColumn bool) {
 	var inv []float64
-	if mean != nil {
+	if len(mean) > 0 {
 		avg := 0.0
 		for _, s := range std {
 			avg += s
@@ -72,6 +76,9 @@ func (d *drift) setReference(mean, std []float64) {
 		floor := math.Max(avg/10, 1e-6)
 		inv = make([]float64, len(std))
 		for j, s := range std {
+			if perColumn {
+				floor = math.Max(math.Abs(mean[j])*1e-6, 1e-12)
+			}
 			inv[j] = 1 / math.Max(s, floor)
 		}
 	}

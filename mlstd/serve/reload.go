@@ -3,6 +3,7 @@ package serve
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/prep"
 )
 
 // LoadModel loads a model file written by mlstd/export: safetensors from
@@ -60,7 +62,11 @@ const rehashEvery = 30
 // The reloaded model keeps the version named in Options.Version; when
 // Options.Version was empty the version is the file hash, and becomes the
 // new file's hash. With Options.RefFromModelFile, drift is then scored
-// against the statistics the new file records (export.WithData). Replace
+// against the statistics the new file records (export.WithData). A
+// pipelined model's file must bring a pipeline with the same raw columns
+// (names and kinds), which then replaces the served one just after the
+// model (a request parsed in between runs the new model on the old
+// pipeline's features), and drift follows its statistics. Replace
 // the file atomically (write a temporary file in the same directory, then
 // rename it over path), as export.Save does: a file caught half-written
 // fails to load and is retried when it changes again. A file that fails to load or does not fit is rejected and logged
@@ -124,8 +130,19 @@ func (w *watcher) poll(rehash bool) {
 func (s *Server) reload(path, sum string) string {
 	t0 := time.Now()
 	m, loaded, err := LoadModel(path)
+	var p *prep.Pipeline
 	if err == nil {
 		sum = loaded
+		p, err = export.ReadPipeline(path)
+	}
+	if err == nil {
+		if why := samePipelineInputs(s.pipe.Load(), p); why != "" {
+			err = errors.New(why)
+		} else if p != nil {
+			err = checkPipeline(p, s.batch.width)
+		}
+	}
+	if err == nil {
 		version := ""
 		if s.versionIsHash {
 			version = sum
@@ -138,7 +155,9 @@ func (s *Server) reload(path, sum string) string {
 		return sum
 	}
 	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
-	if s.opts.RefFromModelFile {
+	if p != nil {
+		s.setPipeline(p)
+	} else if s.opts.RefFromModelFile {
 		s.reloadReference(path)
 	}
 	return sum
@@ -156,7 +175,7 @@ func (s *Server) reloadReference(path string) {
 	case len(mean) != numel(s.opts.InputShape) || len(std) != len(mean):
 		s.logf("serve: drift reference of %s has %d features, the input %d: the old one stays", path, len(mean), numel(s.opts.InputShape))
 	default:
-		s.drift.setReference(mean, std)
+		s.drift.setReference(mean, std, false)
 		s.logf("serve: drift now scored against the statistics recorded in %s", path)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
+	"github.com/gokernel/gokernel/mlstd/prep"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -30,6 +31,13 @@ type Server struct {
 	preds    *predictions
 	outShape []int // model output shape without the batch dimension
 	classes  int   // output width, the number of classes for argmax
+
+	// pipe is the preprocessing of a model that takes raw rows
+	// (Options.Pipeline; replaced by reloads), nil otherwise; driftCols
+	// are the indexes of its number columns among its inputs, whose
+	// values the drift score watches.
+	pipe      atomic.Pointer[prep.Pipeline]
+	driftCols atomic.Pointer[[]int]
 
 	// versionIsHash: Options.Version was empty and FileHash set, so
 	// reloads report the new file's hash as the version.
@@ -74,6 +82,13 @@ func Start(model nn.Module, opts Options) (*Server, error) {
 	s.classes = s.batch.outWidth
 	s.outShape = s.batch.outShape
 	s.drift = newDrift(o.RefMean, o.RefStd, o.DriftWindow)
+	s.driftCols.Store(new([]int))
+	if o.Pipeline != nil {
+		if err := checkPipeline(o.Pipeline, s.batch.width); err != nil {
+			return nil, err
+		}
+		s.setPipeline(o.Pipeline)
+	}
 	s.preds = newPredictions(o.FeedbackCapacity, s.classes)
 	s.metrics = newMetricSet(o.Name, o.Version, o.Platform, func() float64 { return float64(s.batch.depth()) })
 	s.classCount = make([]atomic.Int64, s.classes)
@@ -203,9 +218,21 @@ func (s *Server) observeBatch(rows int, x, out []float32) {
 	s.metrics.batchSize.Observe(float64(rows))
 	s.metrics.rows.Add(float64(rows))
 	s.stats.batch(rows)
+	if s.pipe.Load() != nil {
+		return // drift watches the raw columns (transformRows)
+	}
 	for _, score := range s.drift.observe(x, rows) {
 		s.metrics.drift.Set(score)
 	}
+}
+
+// setPipeline serves p and scores drift on its number columns against
+// their training statistics.
+func (s *Server) setPipeline(p *prep.Pipeline) {
+	mean, std, cols := pipelineReference(p)
+	s.drift.setReference(mean, std, true)
+	s.driftCols.Store(&cols)
+	s.pipe.Store(p)
 }
 
 func nanValue() float64 { return math.NaN() }

@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -167,6 +168,39 @@ func (c *Column) MissingMask() []bool {
 	m := make([]bool, c.Len())
 	copy(m, c.na)
 	return m
+}
+
+// WithMissing returns a copy of c whose rows are also missing where
+// missing is true: the way to build an Int or Bool column with gaps
+// (NewInts(name, v).WithMissing(mask)). It panics if missing has another
+// length than c.
+func (c *Column) WithMissing(missing []bool) *Column {
+	n := c.Len()
+	if len(missing) != n {
+		panic(fmt.Errorf("table: WithMissing %q: %d rows but %d missing flags", c.name, n, len(missing)))
+	}
+	d := *c
+	d.b, d.i, d.f, d.t, d.codes = slices.Clone(c.b), slices.Clone(c.i), slices.Clone(c.f), slices.Clone(c.t), slices.Clone(c.codes)
+	d.na = slices.Clone(c.na)
+	for i, m := range missing {
+		if !m || d.IsMissing(i) {
+			continue
+		}
+		d.setNA(i, n)
+		switch d.kind { // a missing slot holds the zero value
+		case Bool:
+			d.b[i] = false
+		case Int:
+			d.i[i] = 0
+		case Float:
+			d.f[i] = 0
+		case Time:
+			d.t[i] = time.Time{}
+		case String:
+			d.codes[i] = 0
+		}
+	}
+	return &d
 }
 
 // Rename returns the column under another name (sharing its values).

@@ -274,3 +274,18 @@ func TestSimpleFloatIsStrconv(t *testing.T) {
 		}
 	}
 }
+
+func TestWithMissing(t *testing.T) {
+	c := NewInts("year", []int64{2007, 2008, 2009}).WithMissing([]bool{false, true, false})
+	if c.Missing() != 1 || !c.IsMissing(1) || c.Kind() != Int || c.Ints()[1] != 0 || c.Ints()[2] != 2009 {
+		t.Errorf("ints: %v missing %d", c.Ints(), c.Missing())
+	}
+	d := c.WithMissing([]bool{true, true, false})
+	if d.Missing() != 2 || c.Missing() != 1 || c.Ints()[0] != 2007 {
+		t.Errorf("the copy shares state: %d %d %v", d.Missing(), c.Missing(), c.Ints())
+	}
+	s := NewStrings("s", []string{"a", "b"}, nil).WithMissing([]bool{true, false})
+	if s.Missing() != 1 || s.Text(1) != "b" {
+		t.Errorf("strings: %q %d", s.Strings(), s.Missing())
+	}
+}
