@@ -31,7 +31,7 @@ var (
 	batch  = flag.Int("batch", 64, "examples per optimizer step")
 	lr     = flag.Float64("lr", 0.01, "SGD learning rate (momentum 0.9)")
 	limit  = flag.Int("limit", 0, "train on the first `n` training images only (0: all 60,000)")
-	save   = flag.String("save", "", "write the trained weights to this .safetensors `file`")
+	save   = flag.String("save", "", "write the trained weights to this .safetensors `file` (the model takes normalised pixels, (x−0.1307)/0.3081)")
 )
 
 func main() {
@@ -41,6 +41,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
 		os.Exit(1)
 	}
+	// torchvision's Normalize((0.1307,), (0.3081,)), as PyTorch's MNIST
+	// example and the benchmark do.
+	trainSet.Normalize(data.MNISTMean, data.MNISTStd)
+	testSet.Normalize(data.MNISTMean, data.MNISTStd)
 	if *limit > 0 && *limit < trainSet.Len() {
 		trainSet = trainSet.Slice(0, *limit)
 	}

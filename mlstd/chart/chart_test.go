@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -59,12 +60,29 @@ func TestMismatchesAreErrors(t *testing.T) {
 }
 
 func TestImageGridShapePanics(t *testing.T) {
-	defer func() {
-		if _, ok := recover().(*tensor.ShapeError); !ok {
-			t.Error("a [2 5] tensor (not square images) did not panic with a ShapeError")
-		}
-	}()
-	ImageGrid("g", tensor.Zeros(2, 5), nil, 0)
+	for _, shape := range [][]int{{2, 5}, {2, 3, 4, 4}, {4}} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*tensor.ShapeError); !ok {
+					t.Errorf("a %v tensor (not one-channel images) did not panic with a ShapeError", shape)
+				}
+			}()
+			ImageGrid("g", tensor.Zeros(shape...), nil, 0)
+		}()
+	}
+}
+
+// TestImageGridNCHW checks that a batch of one-channel images [n, 1, h, w]
+// (a Conv2d's input, a first layer's filters) draws as [n, h, w] does.
+func TestImageGridNCHW(t *testing.T) {
+	x := tensor.Randn(1, 6, 5, 5)
+	want := ImageGrid("filters", x, nil, 6).PNG()
+	if got := ImageGrid("filters", x.Reshape(6, 1, 5, 5), nil, 6).PNG(); !bytes.Equal(got, want) || len(want) < 500 {
+		t.Errorf("[6 1 5 5] drew %d bytes, [6 5 5] %d, not the same image", len(got), len(want))
+	}
+	if bytes.Equal(ImageGrid("filters", tensor.Randn(2, 6, 1, 5, 5), nil, 6).PNG(), want) {
+		t.Error("other filters drew the same image")
+	}
 }
 
 func TestSaveAndFormats(t *testing.T) {

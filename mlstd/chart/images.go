@@ -15,8 +15,11 @@ import (
 
 // ImageGrid draws grey-scale images in a grid of cols columns (cols ≤ 0
 // picks about a square), each with its caption underneath when captions
-// is not nil. images has shape [n, h, w] or [n, h*w] with h*w a perfect
-// square (MNIST's [n, 784] works). Each image is scaled from its own
+// is not nil. images has shape [n, h, w], [n, 1, h, w] (a batch of
+// one-channel images, as a Conv2d takes them; also a first layer's
+// filters, [out, 1, kH, kW]) or [n, h*w] with h*w a perfect square
+// (MNIST's [n, 784] works). To draw the c feature maps of one image,
+// [1, c, h, w], pass them reshaped to [c, h, w]. Each image is scaled from its own
 // minimum (black) to maximum (white), so normalised data shows as is.
 // Wrong shapes panic with a *tensor.ShapeError; NaN or ±Inf pixels make a
 // figure that carries an error.
@@ -49,12 +52,14 @@ func imageGrid(title string, images *tensor.Tensor, captions []string, wrong []b
 	switch {
 	case len(shape) == 3:
 		n, h, w = shape[0], shape[1], shape[2]
+	case len(shape) == 4 && shape[1] == 1:
+		n, h, w = shape[0], shape[2], shape[3]
 	case len(shape) == 2 && isSquare(shape[1]):
 		n = shape[0]
 		h = int(math.Round(math.Sqrt(float64(shape[1]))))
 		w = h
 	default:
-		panic(&tensor.ShapeError{Op: "chart.ImageGrid", A: shape, Msg: "need [n, h, w] or [n, h*w] with square images"})
+		panic(&tensor.ShapeError{Op: "chart.ImageGrid", A: shape, Msg: "need [n, h, w], [n, 1, h, w] or [n, h*w] with square images"})
 	}
 	if captions != nil && len(captions) != n {
 		return failed(fmt.Errorf("chart: %s: %d captions for %d images", title, len(captions), n))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
@@ -23,7 +24,7 @@ type Dataset struct {
 	Classes []string       // optional class names; index = label
 	Targets *tensor.Tensor // regression targets, shape [n, outputs]; nil for classification
 
-	epochs uint64 // shuffled loaders created so far (seeds the next order)
+	epochs uint64 // shuffled or augmenting loaders created so far (seeds the next)
 }
 
 // NewDataset returns a dataset over x and y without copying them. It panics
@@ -80,11 +81,7 @@ func (d *Dataset) Features() int {
 	if d.X == nil || d.X.Dims() == 0 {
 		return 0
 	}
-	n := 1
-	for _, s := range d.X.Shape()[1:] {
-		n *= s
-	}
-	return n
+	return product(d.X.Shape()[1:])
 }
 
 // NumClasses returns len(Classes) when names are set, else one more than
@@ -117,6 +114,34 @@ func (d *Dataset) String() string {
 		return fmt.Sprintf("Dataset(%d examples, x %v, targets %v)", d.Len(), d.X.Shape(), d.Targets.Shape())
 	}
 	return fmt.Sprintf("Dataset(%d examples, x %v, %d classes)", d.Len(), d.X.Shape(), d.NumClasses())
+}
+
+// View returns a dataset over the same storage as d (no copy: writes to
+// one show in the other) whose examples have the given shape, which must
+// hold Features() values: MNIST's [n, 784] seen as images for a
+// convolutional network is
+//
+//	train := trainSet.View(1, 28, 28)   // X [60000 1 28 28]
+//
+// and View(784) turns it back. Labels, targets and class names are
+// shared. It panics with a *tensor.ShapeError if the sizes differ.
+func (d *Dataset) View(shape ...int) *Dataset {
+	if numel := product(shape); numel != d.Features() || len(shape) == 0 || slices.ContainsFunc(shape, func(s int) bool { return s <= 0 }) {
+		panic(&tensor.ShapeError{Op: "data.View", A: d.X.Shape(), B: shape,
+			Msg: fmt.Sprintf("an example has %d values, the shape holds %d", d.Features(), numel)})
+	}
+	v := *d
+	v.X = tensor.New(d.X.Data(), append([]int{d.X.Dim(0)}, shape...)...)
+	return &v
+}
+
+// product returns the product of shape's sizes (1 for none).
+func product(shape []int) int {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	return n
 }
 
 // Subset returns a new dataset holding copies of the examples at idx, in
@@ -173,7 +198,7 @@ func gather(x []float32, y []int, t []float32, d *Dataset, idx []int) {
 // fraction of them as train and the rest as val (sklearn's
 // train_test_split with train_size=fraction). It panics unless
 // 0 ≤ fraction ≤ 1.
-func (d *Dataset) Split(fraction float64, seed uint64) (train, val *Dataset) {
+func (d *Dataset) Split(fraction float64, seed int64) (train, val *Dataset) {
 	if !(fraction >= 0 && fraction <= 1) {
 		panic(fmt.Errorf("data: split fraction %v not in [0, 1]", fraction))
 	}
@@ -182,14 +207,20 @@ func (d *Dataset) Split(fraction float64, seed uint64) (train, val *Dataset) {
 	return d.Subset(perm[:k]), d.Subset(perm[k:])
 }
 
-// permutation returns a pseudo-random permutation of 0..n-1 determined by
-// (seed, stream).
-func permutation(n int, seed, stream uint64) []int {
-	r := rand.New(rand.NewPCG(seed, stream))
+// identity returns 0..n-1.
+func identity(n int) []int {
 	p := make([]int, n)
 	for i := range p {
 		p[i] = i
 	}
+	return p
+}
+
+// permutation returns a pseudo-random permutation of 0..n-1 determined by
+// (seed, stream).
+func permutation(n int, seed int64, stream uint64) []int {
+	r := rand.New(rand.NewPCG(uint64(seed), stream))
+	p := identity(n)
 	r.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
 	return p
 }

@@ -16,6 +16,10 @@
 // train.Fit trains on them with a regression loss (nn.MSE by default).
 // Package prep builds either kind from a table.
 //
+// View gives the examples another shape over the same storage, with no
+// copy: MNIST's [n, 784] rows become [n, 1, 28, 28] images for a
+// convolutional network with train.View(1, 28, 28).
+//
 // Subset, Slice and Split copy the selected rows into a new dataset;
 // Normalize, NormalizeFeatures and Standardize transform X in place and
 // return the dataset, so the usual preprocessing is one line:
@@ -34,13 +38,15 @@
 //	}
 //
 // Batches(size, shuffle) keeps the last partial batch; Loader(LoaderConfig)
-// adds DropLast and a Seed. Shuffling is deterministic: the order of a
-// shuffled loader depends on the seed and on how many shuffled loaders the
-// dataset has made, so each epoch differs and re-running a notebook from
-// the top reproduces every epoch. Like Scanner.Bytes, a batch is valid only
-// until the next Next: an unshuffled batch is a view into the dataset (no
-// copy) and a shuffled one reuses a buffer, so an epoch allocates nothing
-// per batch. Clone a batch to keep it.
+// adds DropLast, a Seed and Shift, a random-translation augmentation of
+// image batches (torchvision's RandomCrop with padding, edge-filled).
+// Randomness is deterministic: the order and shifts of a loader depend on
+// the seed and on how many shuffled or augmenting loaders the dataset has
+// made, so each epoch differs and re-running a notebook from the top
+// reproduces every epoch. Like Scanner.Bytes, a batch is valid only until
+// the next Next: a plain unshuffled batch is a view into the dataset (no
+// copy) and a shuffled or shifted one reuses a buffer, so an epoch
+// allocates nothing per batch. Clone a batch to keep it.
 //
 // Next calls host.Check, so pressing the notebook's stop button ends a
 // training loop between two batches, leaving the model as the last
@@ -49,7 +55,9 @@
 // # MNIST
 //
 // MNIST returns the standard 60,000/10,000 split as [n, 784] float32 pixels
-// in [0, 1] (torchvision's ToTensor scaling, not yet normalised). The four
+// in [0, 1] (torchvision's ToTensor scaling, not yet normalised: call
+// Normalize(MNISTMean, MNISTStd) as PyTorch's examples do); View(1, 28, 28)
+// sees them as images. The four
 // IDX files come from the Go module MNISTModule, so the only network
 // access is the Go module proxy, which a Go installation already trusts.
 // They are looked up in the user cache directory, then in the Go module

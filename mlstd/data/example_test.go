@@ -73,3 +73,34 @@ func ExampleMNIST() {
 	// Dataset(60000 examples, x [60000 784], 10 classes)
 	// [7 2 1 0 4 1 4 9 5 9]
 }
+
+func ExampleDataset_View() {
+	// Four 2×3 images stored as rows of 6 pixels, like MNIST's [n, 784].
+	ds := data.NewDataset(tensor.Arange(0, 24, 1).Reshape(4, 6), []int{0, 1, 2, 3})
+	images := ds.View(1, 2, 3) // the same storage, NCHW for a Conv2d
+	fmt.Println(ds.X.Shape(), images.X.Shape())
+	images.X.Data()[0] = -1
+	fmt.Println(ds.X.At(0, 0))
+	// Output:
+	// [4 6] [4 1 2 3]
+	// -1
+}
+
+func ExampleLoaderConfig_shift() {
+	// One 3×3 image; Shift 1 moves it by up to a pixel each way, the
+	// border repeating the edge, differently in each epoch. A fresh
+	// dataset with the same seed repeats the same shifts.
+	ds := data.NewDataset(tensor.Arange(1, 10, 1).Reshape(1, 1, 3, 3), []int{0})
+	for epoch := 1; epoch <= 3; epoch++ {
+		b := ds.Loader(data.LoaderConfig{BatchSize: 1, Seed: 1, Shift: 1})
+		b.Next()
+		px := b.X().Data()
+		fmt.Println("epoch", epoch, px[0:3], px[3:6], px[6:9])
+	}
+	fmt.Println("dataset", ds.X.Data())
+	// Output:
+	// epoch 1 [2 3 3] [2 3 3] [5 6 6]
+	// epoch 2 [1 2 3] [4 5 6] [7 8 9]
+	// epoch 3 [4 4 5] [7 7 8] [7 7 8]
+	// dataset [1 2 3 4 5 6 7 8 9]
+}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/gokernel/gokernel/mlstd/host"
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -10,10 +11,20 @@ import (
 // LoaderConfig configures a Loader, like the arguments of PyTorch's
 // DataLoader.
 type LoaderConfig struct {
-	BatchSize int    // examples per batch; must be positive
-	Shuffle   bool   // visit the examples in a new random order each epoch
-	Seed      uint64 // seeds the shuffle (see Dataset.Loader)
-	DropLast  bool   // skip a final batch smaller than BatchSize
+	BatchSize int   // examples per batch; must be positive
+	Shuffle   bool  // visit the examples in a new random order each epoch
+	Seed      int64 // seeds the shuffle and the shifts (see Dataset.Loader)
+	DropLast  bool  // skip a final batch smaller than BatchSize
+
+	// Shift, when positive, augments the data: every image of a batch is
+	// moved by a random whole number of pixels in [−Shift, Shift] down and
+	// across (drawn independently, uniformly), the uncovered border
+	// repeating the edge pixels. This is torchvision's
+	// RandomCrop(size, padding=Shift, padding_mode="edge"); the edge
+	// keeps MNIST's background whether or not it was normalised. It needs
+	// examples shaped [channels, height, width] or [height, width] (see
+	// Dataset.View). Labels and the dataset itself are left unchanged.
+	Shift int
 }
 
 // Loader walks a dataset in mini-batches, in the style of bufio.Scanner:
@@ -43,6 +54,7 @@ type Loader struct {
 	xbuf  []float32
 	ybuf  []int
 	tbuf  []float32
+	shift *shifter // nil without Shift
 }
 
 // Batches returns a Loader over d with the given batch size that keeps
@@ -52,18 +64,28 @@ func (d *Dataset) Batches(size int, shuffle bool) *Loader {
 	return d.Loader(LoaderConfig{BatchSize: size, Shuffle: shuffle})
 }
 
-// Loader returns a Loader over d configured by cfg. A shuffled loader's
-// order is determined by cfg.Seed and by how many shuffled loaders d has
-// made before: each epoch (each call) sees a new order, and re-running the
-// same cells on a freshly loaded dataset reproduces every epoch's order.
-// It panics if cfg.BatchSize is not positive.
+// Loader returns a Loader over d configured by cfg. The order of a
+// shuffled loader and the shifts of an augmenting one (cfg.Shift) are
+// determined by cfg.Seed and by how many such random loaders d has made
+// before: each epoch (each call) sees a new order and new shifts, and
+// re-running the same cells on a freshly loaded dataset reproduces every
+// epoch. The order does not depend on Shift. It panics if cfg.BatchSize
+// is not positive, if cfg.Shift is negative, or if Shift is set and the
+// examples are not images.
 func (d *Dataset) Loader(cfg LoaderConfig) *Loader {
 	if cfg.BatchSize <= 0 {
 		panic(fmt.Errorf("data: batch size %d must be positive", cfg.BatchSize))
 	}
 	l := &Loader{ds: d, cfg: cfg, index: -1}
-	if cfg.Shuffle {
-		l.order = permutation(d.Len(), cfg.Seed, d.epochs)
+	if cfg.Shift != 0 {
+		l.shift = newShifter(d.X.Shape(), cfg.Shift, cfg.Seed, d.epochs)
+	}
+	if cfg.Shuffle || l.shift != nil {
+		if cfg.Shuffle {
+			l.order = permutation(d.Len(), cfg.Seed, d.epochs)
+		} else {
+			l.order = identity(d.Len())
+		}
 		d.epochs++
 		l.xbuf = make([]float32, cfg.BatchSize*d.Features())
 		if d.Targets != nil {
@@ -118,6 +140,9 @@ func (l *Loader) Next() bool {
 			yb = l.ybuf[:size]
 		}
 		gather(xb, yb, tb, l.ds, l.order[l.pos:l.pos+size])
+		if l.shift != nil {
+			l.shift.apply(xb)
+		}
 		l.x, l.y = tensor.New(xb, shape...), yb
 	}
 	l.pos += size
@@ -137,3 +162,65 @@ func (l *Loader) T() *tensor.Tensor { return l.t }
 
 // Batch returns X() and Y() together.
 func (l *Loader) Batch() (*tensor.Tensor, []int) { return l.x, l.y }
+
+// shifter moves images by random offsets (LoaderConfig.Shift).
+type shifter struct {
+	planes, h, w int // an example is planes images of h×w
+	max          int
+	rng          *rand.Rand
+	tmp          []float32 // one plane
+}
+
+// newShifter returns a shifter for examples of X's shape [n, c, h, w] or
+// [n, h, w], drawing from stream `stream` of seed (distinct from the
+// permutation's streams).
+func newShifter(shape []int, shift int, seed int64, stream uint64) *shifter {
+	if shift < 0 {
+		panic(fmt.Errorf("data: LoaderConfig.Shift %d must not be negative", shift))
+	}
+	s := &shifter{max: shift, rng: rand.New(rand.NewPCG(uint64(seed), ^stream))}
+	switch len(shape) {
+	case 4:
+		s.planes, s.h, s.w = shape[1], shape[2], shape[3]
+	case 3:
+		s.planes, s.h, s.w = 1, shape[1], shape[2]
+	default:
+		panic(&tensor.ShapeError{Op: "data.Loader", A: shape,
+			Msg: "LoaderConfig.Shift needs images, examples of shape [channels, height, width] or [height, width]; view them as such first, e.g. ds.View(1, 28, 28)"})
+	}
+	s.tmp = make([]float32, s.h*s.w)
+	return s
+}
+
+// apply shifts every example in x (a batch, row-major) in place; all
+// planes of one example move together.
+func (s *shifter) apply(x []float32) {
+	hw := s.h * s.w
+	size := s.planes * hw
+	for e := 0; e+size <= len(x); e += size {
+		dy := s.rng.IntN(2*s.max+1) - s.max
+		dx := s.rng.IntN(2*s.max+1) - s.max
+		if dy == 0 && dx == 0 {
+			continue
+		}
+		for p := e; p < e+size; p += hw {
+			s.shiftPlane(x[p:p+hw], dy, dx)
+		}
+	}
+}
+
+// shiftPlane sets out[i][j] = in[clamp(i−dy)][clamp(j−dx)]: the content
+// moves dy rows down and dx columns right, edge pixels fill the rest.
+func (s *shifter) shiftPlane(plane []float32, dy, dx int) {
+	copy(s.tmp, plane)
+	for i := range s.h {
+		src := s.tmp[clamp(i-dy, s.h)*s.w:][:s.w]
+		dst := plane[i*s.w:][:s.w]
+		for j := range s.w {
+			dst[j] = src[clamp(j-dx, s.w)]
+		}
+	}
+}
+
+// clamp limits i to [0, n).
+func clamp(i, n int) int { return min(max(i, 0), n-1) }

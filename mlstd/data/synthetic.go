@@ -13,11 +13,11 @@ import (
 // make_blobs). Cluster centres are uniform in [-10, 10]^features; labels
 // cycle through the classes so each has n/classes examples (±1). The same
 // seed gives the same data.
-func Blobs(n, features, classes int, std float64, seed uint64) *Dataset {
+func Blobs(n, features, classes int, std float64, seed int64) *Dataset {
 	if n < 0 || features <= 0 || classes <= 0 {
 		panic(fmt.Errorf("data: blobs needs n ≥ 0, features > 0, classes > 0 (got %d, %d, %d)", n, features, classes))
 	}
-	r := rand.New(rand.NewPCG(seed, 0x626c6f6273))
+	r := rand.New(rand.NewPCG(uint64(seed), 0x626c6f6273))
 	centres := make([]float64, classes*features)
 	for i := range centres {
 		centres[i] = r.Float64()*20 - 10
@@ -37,11 +37,11 @@ func Blobs(n, features, classes int, std float64, seed uint64) *Dataset {
 // Moons returns n two-dimensional examples on two interleaving half
 // circles, with Gaussian noise of standard deviation noise (sklearn's
 // make_moons): a small problem a linear model cannot solve but an MLP can.
-func Moons(n int, noise float64, seed uint64) *Dataset {
+func Moons(n int, noise float64, seed int64) *Dataset {
 	if n < 0 {
 		panic(fmt.Errorf("data: moons needs n ≥ 0 (got %d)", n))
 	}
-	r := rand.New(rand.NewPCG(seed, 0x6d6f6f6e73))
+	r := rand.New(rand.NewPCG(uint64(seed), 0x6d6f6f6e73))
 	x := make([]float32, 2*n)
 	y := make([]int, n)
 	outer := n / 2

@@ -117,7 +117,13 @@ func size(p [2]int) string {
 func checkNCHW(layer string, x *tensor.Tensor, channels int) {
 	s := x.Shape()
 	if len(s) != 4 {
-		panic(fmt.Errorf("%s: input %v is not NCHW (batch, channels, height, width); reshape it, e.g. x.Reshape(n, c, h, w)", layer, s))
+		hint := "x.Reshape(n, c, h, w)"
+		if c := max(channels, 1); len(s) == 2 && s[1]%c == 0 {
+			if side := int(math.Round(math.Sqrt(float64(s[1] / c)))); side*side*c == s[1] {
+				hint = fmt.Sprintf("x.Reshape(%d, %d, %d, %d) (a data.Dataset: ds.View(%d, %d, %d))", s[0], c, side, side, c, side, side)
+			}
+		}
+		panic(fmt.Errorf("%s: input %v is not NCHW (batch, channels, height, width); reshape it, e.g. %s", layer, s, hint))
 	}
 	if channels > 0 && s[1] != channels {
 		panic(fmt.Errorf("%s: input %v has %d channels, the layer takes %d", layer, s, s[1], channels))

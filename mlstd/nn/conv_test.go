@@ -141,7 +141,9 @@ func TestConvLayerErrors(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{func() { conv.Forward(tensor.Zeros(64, 784)) }, "nn.Conv2d(1→32, 3×3): input [64 784] is not NCHW"},
+		{func() { conv.Forward(tensor.Zeros(64, 784)) }, "nn.Conv2d(1→32, 3×3): input [64 784] is not NCHW (batch, channels, height, width); reshape it, e.g. x.Reshape(64, 1, 28, 28) (a data.Dataset: ds.View(1, 28, 28))"},
+		{func() { nn.NewConv2d(3, 8, 3, nn.Conv2dOptions{}).Forward(tensor.Zeros(2, 10)) }, "nn.Conv2d(3→8, 3×3): input [2 10] is not NCHW (batch, channels, height, width); reshape it, e.g. x.Reshape(n, c, h, w)"},
+		{func() { nn.NewSequential(conv, nn.NewReLU()).Forward(tensor.Zeros(64, 784)) }, "nn.Conv2d(1→32, 3×3): input [64 784] is not NCHW"},
 		{func() { conv.Forward(tensor.Zeros(64, 3, 28, 28)) }, "nn.Conv2d(1→32, 3×3): input [64 3 28 28] has 3 channels, the layer takes 1"},
 		{func() { conv.Forward(tensor.Zeros(64, 1, 2, 2)) }, "nn.Conv2d(1→32, 3×3): input [64 1 2 2]: input 2×2 (padded 2×2) is smaller than the kernel's extent 3×3"},
 		{func() { nn.NewMaxPool2d(2, nn.Pool2dOptions{}).Forward(tensor.Zeros(3, 4)) }, "nn.MaxPool2d(2): input [3 4] is not NCHW"},

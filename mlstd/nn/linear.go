@@ -54,9 +54,31 @@ func NewLinearRNG(in, out int, bias bool, g *tensor.RNG) *Linear {
 	return l
 }
 
-// Forward returns x·Weightᵀ + Bias for x of shape (…, in).
+// Forward returns x·Weightᵀ + Bias for x of shape (…, in). An input of
+// another shape panics with an error naming the layer and the shape.
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
 	return tensor.Linear(x, l.Weight, l.Bias)
+}
+
+// checkInput panics with an error naming the layer, as the user wrote it
+// ("nn.Linear(784→128)"), when x's last dimension is not In(): the
+// tensor op would name itself, possibly the fused linear_relu.
+func (l *Linear) checkInput(x *tensor.Tensor) {
+	s := x.Shape()
+	if len(s) > 0 && s[len(s)-1] == l.In() {
+		return
+	}
+	msg := fmt.Sprintf("nn.Linear(%d→%d): input %v", l.In(), l.Out(), s)
+	switch {
+	case len(s) == 0:
+		panic(fmt.Errorf("%s is a scalar; it needs shape (…, %d)", msg, l.In()))
+	case len(s) > 2 && x.Len()/max(s[0], 1) == l.In():
+		panic(fmt.Errorf("%s has %d features in its last dimension, the layer takes %d; flatten it first (nn.NewFlatten() before the layer, or x.Reshape(%d, %d))",
+			msg, s[len(s)-1], l.In(), s[0], l.In()))
+	default:
+		panic(fmt.Errorf("%s has %d features in its last dimension, the layer takes %d", msg, s[len(s)-1], l.In()))
+	}
 }
 
 // Parameters returns Weight and, if present, Bias.

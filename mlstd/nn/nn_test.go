@@ -263,3 +263,38 @@ func TestSummaryTypeNames(t *testing.T) {
 		t.Errorf("summary rows %q, want %q", got, want)
 	}
 }
+
+// TestLinearShapeErrors checks that a wrong input to a Linear layer names
+// the layer as the user wrote it, alone and inside a Sequential (where a
+// Linear and a ReLU run as the fused tensor op linear_relu), and suggests
+// flattening an image batch.
+func TestLinearShapeErrors(t *testing.T) {
+	fc := nn.NewLinear(784, 128)
+	lenet := nn.NewSequential(nn.NewConv2d(1, 16, 5, nn.Conv2dOptions{}), nn.NewReLU(), nn.NewMaxPool2d(4, nn.Pool2dOptions{}),
+		nn.NewLinear(400, 120), nn.NewReLU(), nn.NewLinear(120, 10))
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"alone", func() { fc.Forward(tensor.Zeros(64, 100)) },
+			"nn.Linear(784→128): input [64 100] has 100 features in its last dimension, the layer takes 784"},
+		{"fused", func() { nn.NewSequential(fc, nn.NewReLU()).Forward(tensor.Zeros(64, 100)) },
+			"nn.Linear(784→128): input [64 100] has 100 features in its last dimension, the layer takes 784"},
+		{"images", func() { nn.NewSequential(fc, nn.NewReLU()).Forward(tensor.Zeros(64, 1, 28, 28)) },
+			"nn.Linear(784→128): input [64 1 28 28] has 28 features in its last dimension, the layer takes 784; flatten it first (nn.NewFlatten() before the layer, or x.Reshape(64, 784))"},
+		{"no flatten", func() { lenet.Forward(tensor.Zeros(2, 1, 24, 24)) },
+			"nn.Linear(400→120): input [2 16 5 5] has 5 features in its last dimension, the layer takes 400; flatten it first"},
+		{"scalar", func() { fc.Forward(tensor.Scalar(1)) }, "nn.Linear(784→128): input [] is a scalar; it needs shape (…, 784)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				e, ok := recover().(error)
+				if !ok || !strings.Contains(e.Error(), tc.want) {
+					t.Errorf("panic %v, want an error containing %q", e, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}

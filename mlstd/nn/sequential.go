@@ -59,6 +59,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.layers); i++ {
 		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
+				l.checkInput(x)
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
 				i++
 				if i+1 < len(s.layers) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
@@ -223,4 +224,26 @@ func ExampleNewCosineAnnealingLR() {
 	}
 	fmt.Println()
 	// Output: 0.0854 0.0500 0.0146 0.0000
+}
+
+// TestNewSGDNeedsLR checks that an SGD without a learning rate (zero, the
+// field left out, negative or NaN) panics with a message naming LR, as
+// torch.optim.SGD requires lr, and that a positive one is accepted.
+func TestNewSGDNeedsLR(t *testing.T) {
+	w := tensor.Zeros(2).SetRequiresGrad(true)
+	for _, cfg := range []optim.SGDConfig{{Momentum: 0.9}, {LR: -0.1}, {LR: math.NaN()}} {
+		func() {
+			defer func() {
+				r := recover()
+				err, ok := r.(error)
+				if !ok || !strings.Contains(err.Error(), "learning rate must be positive") || !strings.Contains(err.Error(), "LR") {
+					t.Errorf("NewSGD(%+v) panicked with %v, want an error about the learning rate", cfg, r)
+				}
+			}()
+			optim.NewSGD([]*tensor.Tensor{w}, cfg)
+		}()
+	}
+	if got := optim.NewSGD([]*tensor.Tensor{w}, optim.SGDConfig{LR: 0.01}).LR(); got != 0.01 {
+		t.Errorf("LR() = %v, want 0.01", got)
+	}
 }

@@ -8,9 +8,10 @@ import (
 )
 
 // SGDConfig holds torch.optim.SGD's hyperparameters (maximize is not
-// supported). The zero value of every field but LR means "off".
+// supported). LR is required, as torch's lr is; the zero value of every
+// other field means "off".
 type SGDConfig struct {
-	LR          float64 // learning rate
+	LR          float64 // learning rate; must be positive
 	Momentum    float64 // momentum factor
 	Dampening   float64 // dampening for momentum
 	WeightDecay float64 // L2 penalty added to the gradient
@@ -33,8 +34,12 @@ type SGD struct {
 }
 
 // NewSGD returns an SGD optimizer over params. It panics on invalid
-// hyperparameters, as torch does.
+// hyperparameters, as torch does, and on a missing (zero) learning rate,
+// which torch.optim.SGD requires: an SGD without one would train nothing.
 func NewSGD(params []*tensor.Tensor, cfg SGDConfig) *SGD {
+	if !(cfg.LR > 0) {
+		panic(fmt.Errorf("optim: sgd: the learning rate must be positive, got LR %g (set it: optim.SGDConfig{LR: 0.01, Momentum: 0.9})", cfg.LR))
+	}
 	if cfg.Momentum < 0 || cfg.WeightDecay < 0 {
 		panic(fmt.Errorf("optim: sgd: momentum and weight decay must not be negative"))
 	}

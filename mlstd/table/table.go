@@ -257,11 +257,11 @@ func (t *Table) Sort(name string, descending bool) *Table {
 // that proportion separately, so both parts keep the column's class
 // balance: round(fraction·n) rows of each value go to train. It panics
 // unless 0 ≤ fraction ≤ 1.
-func (t *Table) Split(fraction float64, stratify string, seed uint64) (train, test *Table) {
+func (t *Table) Split(fraction float64, stratify string, seed int64) (train, test *Table) {
 	if !(fraction >= 0 && fraction <= 1) {
 		panic(fmt.Errorf("table: split fraction %v not in [0, 1]", fraction))
 	}
-	r := rand.New(rand.NewPCG(seed, 0x7ab1e))
+	r := rand.New(rand.NewPCG(uint64(seed), 0x7ab1e))
 	perm := r.Perm(t.rows)
 	if stratify == "" {
 		k := int(math.Round(fraction * float64(t.rows)))

@@ -19,7 +19,7 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 	var loss float64
 	for i, y := range labels {
 		if y < 0 || y >= c {
-			panic(&ShapeError{Op: "cross_entropy", A: logits.shape, Msg: fmt.Sprintf("label %d of example %d is out of range [0, %d)", y, i, c)})
+			panic(labelError("cross_entropy", logits.shape, i, y))
 		}
 		loss -= float64(p[i*c+y])
 	}
@@ -41,6 +41,13 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 	}, logits)
 }
 
+// labelError reports label y of example i as out of range for scores of
+// the given shape (N, C): a data problem, not a shape mismatch.
+func labelError(op string, shape []int, i, y int) error {
+	return fmt.Errorf("tensor: %s: label %d of example %d is out of range: the scores %v have %d classes, labels must be in [0, %d)",
+		op, y, i, shape, shape[1], shape[1])
+}
+
 // NLLLoss returns the mean of −logProbs[i, labels[i]] (torch's nll_loss),
 // for log-probabilities from LogSoftmax(1).
 func NLLLoss(logProbs *Tensor, labels []int) *Tensor {
@@ -51,7 +58,7 @@ func NLLLoss(logProbs *Tensor, labels []int) *Tensor {
 	var loss float64
 	for i, y := range labels {
 		if y < 0 || y >= c {
-			panic(&ShapeError{Op: "nll_loss", A: logProbs.shape, Msg: fmt.Sprintf("label %d of example %d is out of range [0, %d)", y, i, c)})
+			panic(labelError("nll_loss", logProbs.shape, i, y))
 		}
 		loss -= float64(logProbs.data[i*c+y])
 	}

@@ -47,7 +47,6 @@ func TestShapeErrors(t *testing.T) {
 		{"matmul", func() { Zeros(64, 784).MatMul(Zeros(128, 10)) }, "tensor: matmul shape mismatch [64 784] × [128 10]"},
 		{"add", func() { Zeros(2, 3).Add(Zeros(4)) }, "tensor: add shape mismatch [2 3] × [4]: shapes do not broadcast"},
 		{"reshape", func() { Zeros(2, 3).Reshape(4, -1) }, "tensor: reshape shape mismatch [2 3] × [4 -1]"},
-		{"cross_entropy", func() { CrossEntropy(Zeros(2, 3), []int{0, 3}) }, "tensor: cross_entropy shape mismatch [2 3]: label 3 of example 1 is out of range [0, 3)"},
 		{"rows", func() { Zeros(2, 3).Rows([]int{2}) }, "tensor: rows shape mismatch [2 3]: index 2 out of range"},
 		{"linear", func() { Linear(Zeros(2, 3), Zeros(4, 5), nil) }, "tensor: linear shape mismatch [2 3] × [4 5]: need x (…, in) and weight (out, in)"},
 	}
@@ -62,6 +61,37 @@ func TestShapeErrors(t *testing.T) {
 				}
 				if se.Error() != c.want {
 					t.Errorf("got %q, want %q", se.Error(), c.want)
+				}
+			}()
+			c.f()
+		})
+	}
+}
+
+// TestLabelOutOfRange checks that a label outside [0, C) is reported as
+// such, naming the label, its example and the number of classes, and not
+// as a *ShapeError (the shapes are fine).
+func TestLabelOutOfRange(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"cross_entropy", func() { CrossEntropy(Zeros(2, 3), []int{0, 3}) },
+			"tensor: cross_entropy: label 3 of example 1 is out of range: the scores [2 3] have 3 classes, labels must be in [0, 3)"},
+		{"nll_loss", func() { NLLLoss(Zeros(2, 10), []int{-1, 3}) },
+			"tensor: nll_loss: label -1 of example 0 is out of range: the scores [2 10] have 10 classes, labels must be in [0, 10)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				err, ok := r.(error)
+				var se *ShapeError
+				if !ok || errors.As(err, &se) {
+					t.Fatalf("panic value %v (%T), want a plain error", r, r)
+				}
+				if err.Error() != c.want {
+					t.Errorf("got %q, want %q", err.Error(), c.want)
 				}
 			}()
 			c.f()

@@ -29,8 +29,9 @@ type Config struct {
 	Epochs    int           // passes over the training set; 0 means 1
 	BatchSize int           // examples per step; 0 means 64
 	NoShuffle bool          // keep the dataset order (default: a new order each epoch)
-	Seed      uint64        // seeds the shuffle (see data.LoaderConfig)
+	Seed      int64         // seeds the shuffle and the shifts (see data.LoaderConfig)
 	DropLast  bool          // skip a final batch smaller than BatchSize
+	Shift     int           // augment: move each training image by up to Shift pixels (see data.LoaderConfig)
 	Val       *data.Dataset // evaluated after every epoch when not nil
 
 	// TargetLoss is the loss of a regression dataset (Targets set), used
@@ -88,7 +89,7 @@ func Fit(model nn.Module, opt optim.Optimizer, loss LossFunc, ds *data.Dataset, 
 		bs = 64
 	}
 	st := &fitState{}
-	lc := data.LoaderConfig{BatchSize: bs, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed, DropLast: cfg.DropLast}
+	lc := data.LoaderConfig{BatchSize: bs, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed, DropLast: cfg.DropLast, Shift: cfg.Shift}
 	h = &History{}
 	var p *Progress
 	if !cfg.Quiet {

@@ -44,7 +44,7 @@ type Config struct {
 	Batch        int     // mini-batch size
 	LR           float64 // SGD learning rate
 	Momentum     float64 // SGD momentum
-	Seed         uint64  // initialisation and shuffle seed
+	Seed         int64   // initialisation and shuffle seed
 	Dir          string  // directory of the four MNIST IDX .gz files
 	Python       string  // interpreter with torch; "" skips the PyTorch side
 	TorchThreads int     // PyTorch's intra-op threads; 0 times 1 and 2 threads first and keeps the faster
@@ -164,13 +164,13 @@ type goTrainer struct {
 	train, test *data.Dataset
 	model       *nn.Sequential
 	opt         *optim.SGD
-	seed        uint64
+	seed        int64
 	images      bool // the model takes [N, 1, 28, 28] rather than [N, 784]
 	batches     int  // steps per epoch, 0 for all
 }
 
 func newGoTrainer(cfg Config) (*goTrainer, error) {
-	nn.Seed(int64(cfg.Seed))
+	nn.Seed(cfg.Seed)
 	model, err := newModel(cfg.Model)
 	if err != nil {
 		return nil, err
