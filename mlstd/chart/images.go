@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -86,7 +87,7 @@ func imageGrid(title string, images *tensor.Tensor, captions []string, wrong []b
 	for k := 0; k < n; k++ {
 		r, c := k/cols, k%cols
 		x0, y0 := float64(c)*1.1, -float64(r)*(1.1+capH)
-		f.p.Add(plotter.NewImage(grey(data[k*h*w:(k+1)*h*w], h, w), x0, y0-1, x0+1, y0))
+		f.p.Add(plotter.NewImage(blocks(grey(data[k*h*w:(k+1)*h*w], h, w)), x0, y0-1, x0+1, y0))
 		if captions != nil {
 			labels.XYs = append(labels.XYs, plotter.XY{X: x0 + 0.5, Y: y0 - 1 - 0.04})
 			labels.Labels = append(labels.Labels, captions[k])
@@ -103,9 +104,13 @@ func imageGrid(title string, images *tensor.Tensor, captions []string, wrong []b
 	if captions != nil {
 		f.p.Add(labels)
 	}
-	// Size: about 0.75 inch per image, at most 9 inches wide.
+	// Size: about 0.75 inch per image, at most 9 inches wide, with the
+	// data range fixed and the title's height added so images stay square.
 	cell := math.Min(0.75, 8.5/float64(cols))
-	f.Size(float64(cols)*cell+0.5, float64(rows)*cell*(1+capH/1.1)+0.7)
+	f.p.X.Min, f.p.X.Max = -0.05, float64(cols)*1.1-0.05
+	f.p.Y.Min, f.p.Y.Max = -float64(rows)*(1.1+capH)+0.05, 0.05
+	titleH := f.p.Title.TextStyle.Rectangle(f.p.Title.Text).Size().Y + f.p.Title.Padding
+	f.Size(float64(cols)*cell, float64(rows)*(1.1+capH)*cell/1.1+float64(titleH/vg.Inch))
 	return f
 }
 
@@ -116,7 +121,7 @@ func isSquare(n int) bool {
 
 // grey maps v (h×w, row-major) linearly from its min to its max onto
 // black..white.
-func grey(v []float64, h, w int) image.Image {
+func grey(v []float64, h, w int) *image.Gray {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, x := range v {
 		lo, hi = math.Min(lo, x), math.Max(hi, x)
@@ -130,6 +135,25 @@ func grey(v []float64, h, w int) image.Image {
 		img.Pix[i] = uint8(math.Round((x - lo) * scale))
 	}
 	return img
+}
+
+// blocks enlarges an image smaller than 16 pixels a side (a 5×5 filter)
+// by repeating pixels, so the renderer's smoothing, which suits digits,
+// does not blur it: each pixel shows as a square.
+func blocks(img *image.Gray) image.Image {
+	b := img.Bounds()
+	side := max(b.Dx(), b.Dy())
+	if side >= 16 || side == 0 {
+		return img
+	}
+	k := (96 + side - 1) / side
+	big := image.NewGray(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
+	for y := range big.Rect.Dy() {
+		for x := range big.Rect.Dx() {
+			big.Pix[y*big.Stride+x] = img.Pix[(y/k)*img.Stride+x/k]
+		}
+	}
+	return big
 }
 
 // Residuals plots each prediction's residual (target − pred) against the
