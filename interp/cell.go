@@ -53,6 +53,10 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 	if err != nil {
 		return nil, err
 	}
+	s.iters = nil
+	if check != nil {
+		s.iters = check.rangeFuncs
+	}
 	if order == nil {
 		for i := range us {
 			order = append(order, i)
@@ -167,6 +171,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclar
 	if len(body.List) == 0 {
 		return nil, nil
 	}
+	desugarRangeFuncs(s.yi.FileSet(), body, s.iters)
 	if err := s.autoImport(ctx, n, body); err != nil {
 		return nil, err
 	}
@@ -342,6 +347,7 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	if err != nil {
 		return s.cellError(n, err)
 	}
+	desugarRangeFuncs(s.yi.FileSet(), f, s.iters)
 	if err := s.autoImport(ctx, n, f); err != nil {
 		return err
 	}
@@ -582,7 +588,7 @@ func importName(p string) string {
 var autoPackages = func() map[string]string {
 	m := map[string]string{}
 	for _, p := range []string{"fmt", "math", "strings", "time", "os", "sort", "strconv", "errors", "bytes",
-		"math/rand", "sync", "bufio", "io", "image", "image/color", "slices", "maps", "context", "regexp", "unicode", "encoding/json"} {
+		"math/rand", "sync", "bufio", "io", "image", "image/color", "slices", "maps", "cmp", "iter", "context", "regexp", "unicode", "encoding/json"} {
 		m[importName(p)] = p
 	}
 	for k := range symbols.Symbols {
@@ -710,7 +716,7 @@ func (s *Session) cellError(n int, err error) error {
 		msg := fmt.Sprint(unwrapPanic(cp.v))
 		hint := "yaegi crashed compiling this statement"
 		if strings.Contains(msg, "nil type") || strings.Contains(msg, "index out of range") {
-			hint += " (known yaegi limits: `v, ok := <-ch` at cell top level, range over a function, range over an integer whose type the engine cannot see; write the loop as for i := 0; i < n; i++ or move the code into a function)"
+			hint += " (known yaegi limits: `v, ok := <-ch` at cell top level, range over a function or an integer whose type the engine cannot see; write the loop as for i := 0; i < n; i++ or move the code into a function)"
 		}
 		v := fmt.Sprintf("cell %d: %s: %s", n, hint, msg)
 		return &CellError{Name: "CompileError", Value: v, Traceback: []string{v}}

@@ -46,8 +46,8 @@
 // misspelled method on line 15 is reported before lines 1-14 run, and so
 // is a changed type or method. The check stays silent where it cannot
 // judge (a global it has no type for is of invalid type, on which go/types
-// reports nothing), so only yaegi's own compile errors (range over a
-// function) can still come after earlier lines ran, and those say which
+// reports nothing), so only yaegi's own compile errors (a generic type
+// alias) can still come after earlier lines ran, and those say which
 // lines did. It also orders the chunks: as in a Go file, functions
 // and types may be declared below their use, so each run of declarations
 // is hoisted as early as what it uses from the cell allows (after the
@@ -56,12 +56,20 @@
 // a variable defined below its use, is refused before anything runs. A
 // trailing expression followed only by declarations is still the result.
 //
-// Go's generic slices and maps functions have no compiled symbols; calls
-// of the common ones (slices.Sort, Max, Min, Contains, Index, Reverse,
-// SortFunc, Sorted, maps.Keys, ...) are rewritten to compiled helpers that
-// take the slice as any, or to small interpreted generic wrappers where the
-// element type must survive (slices.go). maps.Keys and maps.Values return
-// slices, and `for k := range maps.Keys(m)` is rewritten to match.
+// The generic functions of slices, maps, iter and cmp have no compiled
+// symbols; their calls are rewritten to compiled helpers that take the
+// slice as any (Sort, Index, Contains, ...: compiled speed on any element
+// type), or to interpreted generic wrappers where the result must keep the
+// element type or is an iterator (All, Keys, Collect, Sorted, Pull, ...;
+// slices.go). The type check knows their real signatures
+// (stdlib.GenericAPI, from the toolchain's sources).
+//
+// Ranges over functions are rewritten, as the Go compiler does, into a
+// call of the function with a yield closure; break, continue, return,
+// labels and defer are carried out of the closure by flags (rangefunc.go).
+// The check of the cell says which range statements range over functions,
+// and the types of their yield parameters; iter.Seq and iter.Seq2 are
+// written as the function types they stand for.
 //
 // Each chunk carries a `//line cellN/_.go:L:C` directive, so errors read
 // "cell 3, line 2: ..." wherever the chunk runs. Packages used by their
@@ -90,8 +98,9 @@
 // # Symbols
 //
 // Cells import compiled packages through yaegi symbol tables: the standard
-// packages of yaegi's stdlib.Symbols (package interp/symbols/stdlib, yaegi's
-// own extracted tables, so cells see exactly its packages and names) and
+// packages of the Go toolchain gokernel is built with (package
+// interp/symbols/stdlib, extracted by yaegi's extractor; a superset of
+// yaegi's stdlib.Symbols, with the same values for what yaegi has) and
 // mlstd, gonum and gonum/plot (interp/symbols). yaegi's generated tables
 // are init functions that build every table when the process starts: ~500
 // KB of maps and most of the reflect data they point to paged in, in every

@@ -1,7 +1,9 @@
 package interp
 
 import (
+	"go/ast"
 	"go/constant"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"path"
@@ -46,12 +48,17 @@ func table(p string) (map[string]reflect.Value, string, bool) {
 // Import returns the package of import path p, or an error when no
 // symbol table holds it.
 func (t *tablePackages) Import(p string) (*types.Package, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.imp(p)
+}
+
+// imp is Import with t.mu held.
+func (t *tablePackages) imp(p string) (*types.Package, error) {
 	syms, name, ok := table(p)
 	if !ok {
 		return nil, &missingPackage{p}
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.pkgs == nil {
 		t.pkgs, t.done, t.named = map[string]*types.Package{}, map[string]bool{}, map[reflect.Type]types.Type{}
 	}
@@ -60,6 +67,9 @@ func (t *tablePackages) Import(p string) (*types.Package, error) {
 		return pkg, nil
 	}
 	t.done[p] = true
+	if src, ok := stdlib.GenericAPI[p]; ok {
+		t.generic(pkg, src)
+	}
 	sc := pkg.Scope()
 	for sym, v := range syms {
 		if strings.HasPrefix(sym, "_") || !v.IsValid() || sc.Lookup(sym) != nil {
@@ -93,6 +103,22 @@ func (t *tablePackages) Import(p string) (*types.Package, error) {
 	pkg.MarkComplete()
 	return pkg, nil
 }
+
+// generic declares in pkg the generic API of a standard package (src,
+// from stdlib.GenericAPI), which the symbol table cannot hold.
+func (t *tablePackages) generic(pkg *types.Package, src string) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, pkg.Path()+".go", src, 0)
+	if err != nil {
+		return // not a Go release gen knew: the members stay unknown, unreported
+	}
+	conf := types.Config{Importer: importerFunc(t.imp), Error: func(error) {}, FakeImportC: false}
+	_ = types.NewChecker(&conf, fset, pkg, nil).Files([]*ast.File{f})
+}
+
+type importerFunc func(string) (*types.Package, error)
+
+func (f importerFunc) Import(p string) (*types.Package, error) { return f(p) }
 
 type missingPackage struct{ path string }
 
@@ -170,6 +196,10 @@ func (t *tablePackages) typ(rt reflect.Type) types.Type {
 	if rt.Kind() == reflect.UnsafePointer {
 		return types.Typ[types.UnsafePointer]
 	}
+	if seq := t.iterSeq(rt); seq != nil {
+		t.named[rt] = seq
+		return seq
+	}
 	if rt.Name() != "" && rt.PkgPath() != "" {
 		pkg := t.pkg(rt.PkgPath(), "")
 		obj := types.NewTypeName(token.NoPos, pkg, rt.Name(), nil)
@@ -184,6 +214,37 @@ func (t *tablePackages) typ(rt reflect.Type) types.Type {
 	typ := t.structure(rt)
 	t.named[rt] = typ
 	return typ
+}
+
+// iterSeq returns iter.Seq[V] or iter.Seq2[K, V] if rt is an
+// instance of them (the result of strings.Lines or maps.All in compiled
+// code: reflect names it "Seq[string]"), else nil.
+func (t *tablePackages) iterSeq(rt reflect.Type) types.Type {
+	if rt.PkgPath() != "iter" || rt.Kind() != reflect.Func || rt.NumIn() != 1 || rt.In(0).Kind() != reflect.Func {
+		return nil
+	}
+	name, _, ok := strings.Cut(rt.Name(), "[")
+	if !ok {
+		return nil
+	}
+	iter, err := t.imp("iter")
+	if err != nil {
+		return nil
+	}
+	obj, _ := iter.Scope().Lookup(name).(*types.TypeName)
+	yield := rt.In(0)
+	if obj == nil || obj.Type().(*types.Named).TypeParams().Len() != yield.NumIn() {
+		return nil
+	}
+	args := make([]types.Type, yield.NumIn())
+	for i := range args {
+		args[i] = t.typ(yield.In(i))
+	}
+	seq, err := types.Instantiate(nil, obj.Type(), args, true)
+	if err != nil {
+		return nil
+	}
+	return seq
 }
 
 // basicKind is the go/types kind of a reflect kind of a basic type, or 0.

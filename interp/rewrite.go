@@ -388,13 +388,6 @@ func (r *rewriter) forStmt(s *ast.ForStmt) {
 }
 
 func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
-	if c, ok := s.X.(*ast.CallExpr); ok && r.slicesCall(c.Fun) != nil && s.Key != nil && s.Value == nil {
-		// maps.Keys/Values return slices here, not iterators:
-		// the iterator's single variable is the slice's value.
-		if sel := c.Fun.(*ast.SelectorExpr); sel.X.(*ast.Ident).Name == "maps" {
-			s.Key, s.Value = ident("_"), s.Key
-		}
-	}
 	r.expr(s.X)
 	if id, ok := s.X.(*ast.Ident); ok && r.chans[id.Name] && s.Value == nil && s.Tok != token.ASSIGN {
 		return r.rangeChan(s, label)
@@ -605,6 +598,7 @@ func (r *rewriter) funcType(t *ast.FuncType) {
 func (r *rewriter) builtin(c *ast.CallExpr) {
 	if f := r.slicesCall(c.Fun); f != nil {
 		c.Fun = f
+		typeConstArgs(c.Args)
 		return
 	}
 	id, ok := c.Fun.(*ast.Ident)

@@ -112,6 +112,7 @@ type Session struct {
 	cellLines int               // lines of the running cell, to clamp error positions
 	spans     []funcSpan        // where cell functions live, to name them in tracebacks
 	types     *typeView         // the session as go/types sees it (typecheck.go); the cell goroutine's
+	iters     rangeFuncs        // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams

@@ -4,34 +4,59 @@ import (
 	"cmp"
 	"fmt"
 	"go/ast"
+	"go/token"
+	"iter"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 )
 
-// Go's generic slices and maps functions are missing from yaegi's symbol
-// tables (a generic function has no reflect.Value). The rewriter turns
-// calls of the common ones into the compiled helpers below, which take the
-// slice as any, or into small generic wrappers in helperSource where the
-// result must keep the element type (Max, Min, Clone, Sorted, maps.Keys).
+// The generic functions of slices, maps, iter and cmp have no compiled
+// symbols (a generic function has no reflect.Value). The rewriter turns
+// their calls into the compiled helpers below, which take the slice as any
+// (sorting, searching: compiled speed on any element type), or into
+// interpreted generic wrappers in slicesHelperSource where the result must
+// keep the element type or is an iterator. Iterators are the function
+// types iter.Seq and iter.Seq2 stand for (rangefunc.go).
 
-// slicesCalls maps slices.F and maps.F to their replacement: a runtime
-// helper (__gk.X) or an interpreted generic wrapper (__gkX).
+// slicesCalls maps the generic members of slices, maps, iter and cmp to
+// their replacement: a runtime helper ("rt:X", __gk.X) or, for those not
+// listed, the interpreted generic wrapper __gk<pkg><Name>.
 var slicesCalls = map[string]map[string]string{
 	"slices": {
 		"Sort": "rt:SlicesSort", "SortFunc": "rt:SlicesSortFunc", "SortStableFunc": "rt:SlicesSortFunc",
 		"Reverse": "rt:SlicesReverse", "Contains": "rt:SlicesContains", "Index": "rt:SlicesIndex",
 		"ContainsFunc": "rt:SlicesContainsFunc", "IndexFunc": "rt:SlicesIndexFunc", "Equal": "rt:SlicesEqual",
 		"IsSorted": "rt:SlicesIsSorted",
-		"Max":      "__gkslicesMax", "Min": "__gkslicesMin", "Clone": "__gkslicesClone",
-		"Sorted": "__gkslicesSorted", "Collect": "__gkslicesClone",
+		"All":      "", "AppendSeq": "", "Backward": "", "BinarySearch": "", "BinarySearchFunc": "", "Chunk": "",
+		"Clip": "", "Clone": "", "Collect": "", "Compact": "", "CompactFunc": "", "Compare": "", "CompareFunc": "",
+		"Concat": "", "Delete": "", "DeleteFunc": "", "EqualFunc": "", "Grow": "", "Insert": "", "IsSortedFunc": "",
+		"Max": "", "MaxFunc": "", "Min": "", "MinFunc": "", "Repeat": "", "Replace": "", "Sorted": "",
+		"SortedFunc": "", "SortedStableFunc": "", "Values": "",
 	},
-	"maps": {"Keys": "__gkmapsKeys", "Values": "__gkmapsValues"},
+	"maps": {
+		"All": "", "Clone": "", "Collect": "", "Copy": "", "DeleteFunc": "", "Equal": "", "EqualFunc": "",
+		"Insert": "", "Keys": "", "Values": "",
+	},
+	"iter": {"Pull": "", "Pull2": ""},
+	"cmp":  {"Compare": "", "Less": "", "Or": ""},
 }
 
 // slicesCall returns the replacement of the call target pkg.name, or nil.
 func (r *rewriter) slicesCall(fun ast.Expr) ast.Expr {
+	if ix, ok := fun.(*ast.IndexExpr); ok { // explicit instantiation: slices.Collect[int]
+		if f := r.slicesCall(ix.X); f != nil {
+			return &ast.IndexExpr{X: f, Index: ix.Index}
+		}
+		return nil
+	}
+	if ix, ok := fun.(*ast.IndexListExpr); ok {
+		if f := r.slicesCall(ix.X); f != nil {
+			return &ast.IndexListExpr{X: f, Indices: ix.Indices}
+		}
+		return nil
+	}
 	sel, ok := fun.(*ast.SelectorExpr)
 	if !ok {
 		return nil
@@ -50,41 +75,487 @@ func (r *rewriter) slicesCall(fun ast.Expr) ast.Expr {
 	if rt, isRT := strings.CutPrefix(to, "rt:"); isRT {
 		return rtSel(rt)
 	}
-	return ident(to)
+	return ident("__gk" + pkg.Name + sel.Sel.Name)
 }
 
+// typeConstArgs gives literal arguments their default type when all the
+// arguments of a call are literals (cmp.Compare(1.5, 2)): yaegi cannot
+// infer a type parameter from untyped constants alone.
+func typeConstArgs(args []ast.Expr) {
+	typ := ""
+	for _, a := range args {
+		lit, ok := ast.Unparen(a).(*ast.BasicLit)
+		if u, neg := ast.Unparen(a).(*ast.UnaryExpr); neg && (u.Op == token.SUB || u.Op == token.ADD) {
+			lit, ok = u.X.(*ast.BasicLit)
+		}
+		if !ok {
+			return
+		}
+		t := map[token.Token]string{token.INT: "int", token.FLOAT: "float64", token.STRING: "string", token.CHAR: "rune", token.IMAG: "complex128"}[lit.Kind]
+		switch {
+		case typ == "" || typ == t:
+			typ = t
+		case typ == "int" && (t == "float64" || t == "complex128"), typ == "float64" && t == "complex128", typ == "rune" && t != "int":
+			typ = t
+		case typ == "float64" && t == "int", typ == "complex128" && (t == "int" || t == "float64"):
+		default:
+			return // mixed: let yaegi say what is wrong
+		}
+	}
+	for i, a := range args {
+		args[i] = &ast.CallExpr{Fun: &ast.Ident{NamePos: a.Pos(), Name: typ}, Lparen: a.Pos(), Args: []ast.Expr{a}, Rparen: a.End()}
+	}
+}
+
+// slicesHelperSource are the interpreted wrappers. Slices are []E rather
+// than Go's S ~[]E: a named slice type comes back as its unnamed []E.
 const slicesHelperSource = `
-func __gkslicesMax[__gkE any](x []__gkE) __gkE { return x[__gk.SlicesMaxIndex(x)] }
+func __gkzero[E any](s []E) {
+	var zero E
+	for i := range s {
+		s[i] = zero
+	}
+}
 
-func __gkslicesMin[__gkE any](x []__gkE) __gkE { return x[__gk.SlicesMinIndex(x)] }
+func __gkslicesAll[E any](s []E) func(func(int, E) bool) {
+	return func(yield func(int, E) bool) {
+		for i, v := range s {
+			if !yield(i, v) {
+				return
+			}
+		}
+	}
+}
 
-func __gkslicesClone[__gkE any](x []__gkE) []__gkE {
-	if x == nil {
+func __gkslicesValues[E any](s []E) func(func(E) bool) {
+	return func(yield func(E) bool) {
+		for _, v := range s {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+func __gkslicesBackward[E any](s []E) func(func(int, E) bool) {
+	return func(yield func(int, E) bool) {
+		for i := len(s) - 1; i >= 0; i-- {
+			if !yield(i, s[i]) {
+				return
+			}
+		}
+	}
+}
+
+func __gkslicesAppendSeq[E any](s []E, seq func(func(E) bool)) []E {
+	seq(func(v E) bool {
+		s = append(s, v)
+		return true
+	})
+	return s
+}
+
+func __gkslicesCollect[E any](seq func(func(E) bool)) []E {
+	var s []E
+	seq(func(v E) bool {
+		s = append(s, v)
+		return true
+	})
+	return s
+}
+
+func __gkslicesSorted[E any](seq func(func(E) bool)) []E {
+	s := __gkslicesCollect(seq)
+	__gk.SlicesSort(s)
+	return s
+}
+
+func __gkslicesSortedFunc[E any](seq func(func(E) bool), cmp func(E, E) int) []E {
+	s := __gkslicesCollect(seq)
+	__gk.SlicesSortFunc(s, cmp)
+	return s
+}
+
+func __gkslicesSortedStableFunc[E any](seq func(func(E) bool), cmp func(E, E) int) []E {
+	s := __gkslicesCollect(seq)
+	__gk.SlicesSortFunc(s, cmp)
+	return s
+}
+
+func __gkslicesChunk[E any](s []E, n int) func(func([]E) bool) {
+	if n < 1 {
+		panic("cannot be less than 1")
+	}
+	return func(yield func([]E) bool) {
+		for i := 0; i < len(s); i += n {
+			end := i + n
+			if end > len(s) {
+				end = len(s)
+			}
+			if !yield(s[i:end:end]) {
+				return
+			}
+		}
+	}
+}
+
+func __gkslicesBinarySearch[E any](x []E, target E) (int, bool) {
+	i, j := 0, len(x)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if __gk.Compare(x[h], target) < 0 {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	return i, i < len(x) && __gk.Compare(x[i], target) == 0
+}
+
+func __gkslicesBinarySearchFunc[E, T any](x []E, target T, cmp func(E, T) int) (int, bool) {
+	i, j := 0, len(x)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if cmp(x[h], target) < 0 {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	return i, i < len(x) && cmp(x[i], target) == 0
+}
+
+func __gkslicesClip[E any](s []E) []E { return s[:len(s):len(s)] }
+
+func __gkslicesClone[E any](s []E) []E {
+	if s == nil {
 		return nil
 	}
-	return append([]__gkE{}, x...)
+	return append([]E{}, s...)
 }
 
-func __gkslicesSorted[__gkE any](x []__gkE) []__gkE {
-	y := append([]__gkE{}, x...)
-	__gk.SlicesSort(y)
-	return y
+func __gkslicesCompact[E comparable](s []E) []E {
+	if len(s) < 2 {
+		return s
+	}
+	k := 1
+	for i := 1; i < len(s); i++ {
+		if s[i] != s[k-1] {
+			s[k] = s[i]
+			k++
+		}
+	}
+	__gkzero(s[k:])
+	return s[:k]
 }
 
-func __gkmapsKeys[__gkK comparable, __gkV any](m map[__gkK]__gkV) []__gkK {
-	r := make([]__gkK, 0, len(m))
-	for k := range m {
-		r = append(r, k)
+func __gkslicesCompactFunc[E any](s []E, eq func(E, E) bool) []E {
+	if len(s) < 2 {
+		return s
+	}
+	k := 1
+	for i := 1; i < len(s); i++ {
+		if !eq(s[k-1], s[i]) {
+			s[k] = s[i]
+			k++
+		}
+	}
+	__gkzero(s[k:])
+	return s[:k]
+}
+
+func __gkslicesCompare[E any](s1, s2 []E) int {
+	for i, v1 := range s1 {
+		if i >= len(s2) {
+			return +1
+		}
+		if c := __gk.Compare(v1, s2[i]); c != 0 {
+			return c
+		}
+	}
+	if len(s1) < len(s2) {
+		return -1
+	}
+	return 0
+}
+
+func __gkslicesCompareFunc[E1, E2 any](s1 []E1, s2 []E2, cmp func(E1, E2) int) int {
+	for i, v1 := range s1 {
+		if i >= len(s2) {
+			return +1
+		}
+		if c := cmp(v1, s2[i]); c != 0 {
+			return c
+		}
+	}
+	if len(s1) < len(s2) {
+		return -1
+	}
+	return 0
+}
+
+func __gkslicesConcat[E any](s []E, ss ...[]E) []E {
+	n := len(s)
+	for _, x := range ss {
+		n += len(x)
+	}
+	r := make([]E, 0, n)
+	r = append(r, s...)
+	for _, x := range ss {
+		r = append(r, x...)
 	}
 	return r
 }
 
-func __gkmapsValues[__gkK comparable, __gkV any](m map[__gkK]__gkV) []__gkV {
-	r := make([]__gkV, 0, len(m))
-	for _, v := range m {
-		r = append(r, v)
+func __gkslicesDelete[E any](s []E, i, j int) []E {
+	_ = s[i:j:len(s)]
+	if i == j {
+		return s
+	}
+	oldlen := len(s)
+	s = append(s[:i], s[j:]...)
+	__gkzero(s[len(s):oldlen])
+	return s
+}
+
+func __gkslicesDeleteFunc[E any](s []E, del func(E) bool) []E {
+	k := 0
+	for _, v := range s {
+		if !del(v) {
+			s[k] = v
+			k++
+		}
+	}
+	__gkzero(s[k:])
+	return s[:k]
+}
+
+func __gkslicesEqualFunc[E1, E2 any](s1 []E1, s2 []E2, eq func(E1, E2) bool) bool {
+	if len(s1) != len(s2) {
+		return false
+	}
+	for i, v1 := range s1 {
+		if !eq(v1, s2[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func __gkslicesGrow[E any](s []E, n int) []E {
+	if n < 0 {
+		panic("cannot be negative")
+	}
+	if n -= cap(s) - len(s); n > 0 {
+		s = append(s[:cap(s)], make([]E, n)...)[:len(s)]
+	}
+	return s
+}
+
+func __gkslicesInsert[E any](s []E, i int, v ...E) []E {
+	_ = s[i:]
+	r := make([]E, 0, len(s)+len(v))
+	r = append(r, s[:i]...)
+	r = append(r, v...)
+	return append(r, s[i:]...)
+}
+
+func __gkslicesIsSortedFunc[E any](x []E, cmp func(a, b E) int) bool {
+	for i := len(x) - 1; i > 0; i-- {
+		if cmp(x[i], x[i-1]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func __gkslicesMax[E any](x []E) E { return x[__gk.SlicesMaxIndex(x)] }
+
+func __gkslicesMin[E any](x []E) E { return x[__gk.SlicesMinIndex(x)] }
+
+func __gkslicesMaxFunc[E any](x []E, cmp func(a, b E) int) E {
+	if len(x) < 1 {
+		panic("slices.MaxFunc: empty list")
+	}
+	m := x[0]
+	for i := 1; i < len(x); i++ {
+		if cmp(x[i], m) > 0 {
+			m = x[i]
+		}
+	}
+	return m
+}
+
+func __gkslicesMinFunc[E any](x []E, cmp func(a, b E) int) E {
+	if len(x) < 1 {
+		panic("slices.MinFunc: empty list")
+	}
+	m := x[0]
+	for i := 1; i < len(x); i++ {
+		if cmp(x[i], m) < 0 {
+			m = x[i]
+		}
+	}
+	return m
+}
+
+func __gkslicesRepeat[E any](x []E, count int) []E {
+	if count < 0 {
+		panic("cannot be negative")
+	}
+	r := make([]E, 0, len(x)*count)
+	for i := 0; i < count; i++ {
+		r = append(r, x...)
 	}
 	return r
+}
+
+func __gkslicesReplace[E any](s []E, i, j int, v ...E) []E {
+	_ = s[i:j]
+	r := make([]E, 0, len(s)-(j-i)+len(v))
+	r = append(r, s[:i]...)
+	r = append(r, v...)
+	return append(r, s[j:]...)
+}
+
+func __gkmapsAll[K comparable, V any](m map[K]V) func(func(K, V) bool) {
+	return func(yield func(K, V) bool) {
+		for k, v := range m {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+func __gkmapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func __gkmapsValues[K comparable, V any](m map[K]V) func(func(V) bool) {
+	return func(yield func(V) bool) {
+		for _, v := range m {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+func __gkmapsClone[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	r := make(map[K]V, len(m))
+	for k, v := range m {
+		r[k] = v
+	}
+	return r
+}
+
+func __gkmapsCollect[K comparable, V any](seq func(func(K, V) bool)) map[K]V {
+	m := map[K]V{}
+	seq(func(k K, v V) bool {
+		m[k] = v
+		return true
+	})
+	return m
+}
+
+func __gkmapsInsert[K comparable, V any](m map[K]V, seq func(func(K, V) bool)) {
+	seq(func(k K, v V) bool {
+		m[k] = v
+		return true
+	})
+}
+
+func __gkmapsCopy[K comparable, V any](dst, src map[K]V) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+func __gkmapsDeleteFunc[K comparable, V any](m map[K]V, del func(K, V) bool) {
+	for k, v := range m {
+		if del(k, v) {
+			delete(m, k)
+		}
+	}
+}
+
+func __gkmapsEqual[K, V comparable](m1, m2 map[K]V) bool {
+	if len(m1) != len(m2) {
+		return false
+	}
+	for k, v1 := range m1 {
+		if v2, ok := m2[k]; !ok || v1 != v2 {
+			return false
+		}
+	}
+	return true
+}
+
+func __gkmapsEqualFunc[K comparable, V1, V2 any](m1 map[K]V1, m2 map[K]V2, eq func(V1, V2) bool) bool {
+	if len(m1) != len(m2) {
+		return false
+	}
+	for k, v1 := range m1 {
+		if v2, ok := m2[k]; !ok || !eq(v1, v2) {
+			return false
+		}
+	}
+	return true
+}
+
+func __gkcmpCompare[T any](x, y T) int { return __gk.Compare(x, y) }
+
+func __gkcmpLess[T any](x, y T) bool { return __gk.Compare(x, y) < 0 }
+
+func __gkcmpOr[T comparable](v T, vals ...T) T {
+	var zero T
+	if v != zero {
+		return v
+	}
+	for _, v := range vals {
+		if v != zero {
+			return v
+		}
+	}
+	return zero
+}
+
+func __gkiterPull[V any](seq func(func(V) bool)) (func() (V, bool), func()) {
+	next, stop := __gk.Pull(seq)
+	return func() (V, bool) {
+			var v V
+			x, ok := next()
+			if x != nil {
+				v = x.(V)
+			}
+			return v, ok
+		}, stop
+}
+
+func __gkiterPull2[K, V any](seq func(func(K, V) bool)) (func() (K, V, bool), func()) {
+	next, stop := __gk.Pull2(seq)
+	return func() (K, V, bool) {
+			var k K
+			var v V
+			x, y, ok := next()
+			if x != nil {
+				k = x.(K)
+			}
+			if y != nil {
+				v = y.(V)
+			}
+			return k, v, ok
+		}, stop
 }
 `
 
@@ -277,5 +748,33 @@ func slicesSymbols() map[string]reflect.Value {
 		"SlicesIndexFunc":    reflect.ValueOf(slicesIndexFunc),
 		"SlicesContainsFunc": reflect.ValueOf(func(s, f any) bool { return slicesIndexFunc(s, f) >= 0 }),
 		"SlicesEqual":        reflect.ValueOf(slicesEqual),
+		"Compare": reflect.ValueOf(func(a, b any) int {
+			return compareValues("Compare", reflect.ValueOf(a), reflect.ValueOf(b))
+		}),
+		"Pull":  reflect.ValueOf(iterPull),
+		"Pull2": reflect.ValueOf(iterPull2),
 	}
+}
+
+// iterPull is iter.Pull of an interpreted iterator seq (a
+// func(func(V) bool)), its values as any.
+func iterPull(seq any) (func() (any, bool), func()) {
+	f := reflect.ValueOf(seq)
+	yt := f.Type().In(0)
+	return iter.Pull(func(yield func(any) bool) {
+		f.Call([]reflect.Value{reflect.MakeFunc(yt, func(args []reflect.Value) []reflect.Value {
+			return []reflect.Value{reflect.ValueOf(yield(args[0].Interface()))}
+		})})
+	})
+}
+
+// iterPull2 is iter.Pull2 of an interpreted func(func(K, V) bool).
+func iterPull2(seq any) (func() (any, any, bool), func()) {
+	f := reflect.ValueOf(seq)
+	yt := f.Type().In(0)
+	return iter.Pull2(func(yield func(any, any) bool) {
+		f.Call([]reflect.Value{reflect.MakeFunc(yt, func(args []reflect.Value) []reflect.Value {
+			return []reflect.Value{reflect.ValueOf(yield(args[0].Interface(), args[1].Interface()))}
+		})})
+	})
 }

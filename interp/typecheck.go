@@ -90,6 +90,8 @@ type cellCheck struct {
 	// retype[u]: unit u is a `x := e` or `var x = e` of an existing global
 	// x whose type differs from e's: x must be declared anew, not assigned.
 	retype map[int]bool
+	// rangeFuncs are the cell's ranges over functions (rangefunc.go).
+	rangeFuncs rangeFuncs
 }
 
 // commit records the definitions of unit u, which has run; isType tells
@@ -476,7 +478,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	var errs []types.Error
 	conf := types.Config{
 		Importer:  cellImporter,
-		GoVersion: "go1.23",
+		GoVersion: "go1.26",
 		Sizes:     types.SizesFor("gc", runtime.GOARCH),
 		Error: func(err error) {
 			if te, ok := err.(types.Error); ok {
@@ -520,9 +522,11 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			}
 		}
 	}
-	if !checkFiles(&conf, fset, pkg, file) {
+	info := rangeInfo(file)
+	if !checkFiles(&conf, fset, pkg, file, info) {
 		return nil, nil
 	}
+	c.rangeFuncs = rangeFuncsOf(fset, file, info, importer)
 	// A cell's functions are variables in the engine (a later cell may
 	// assign one): later cells see a variable of the function's type.
 	for i, d := range c.defs {
@@ -580,13 +584,13 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 
 // checkFiles runs go/types on file as part of pkg; false if it panicked
 // (the cell then runs unchecked rather than the kernel dying).
-func checkFiles(conf *types.Config, fset *token.FileSet, pkg *types.Package, file *ast.File) (ok bool) {
+func checkFiles(conf *types.Config, fset *token.FileSet, pkg *types.Package, file *ast.File, info *types.Info) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	_ = types.NewChecker(conf, fset, pkg, nil).Files([]*ast.File{file})
+	_ = types.NewChecker(conf, fset, pkg, info).Files([]*ast.File{file})
 	return true
 }
 
@@ -632,7 +636,7 @@ func (s *Session) addMethods(conf *types.Config, fset *token.FileSet, imports []
 		}}})
 	}
 	before := len(*errs)
-	ok := checkFiles(conf, fset, v.pkg, file)
+	ok := checkFiles(conf, fset, v.pkg, file, nil)
 	for _, e := range (*errs)[before:] {
 		ok = ok && e.Soft // (unused imports)
 	}

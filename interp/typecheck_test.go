@@ -51,7 +51,7 @@ func TestCheckAcceptsCells(t *testing.T) {
 		{code: "n\nn * 2", result: "14"},                                                    // an expression not last
 		{code: "import \"sort\"\nfunc f() int { unused := 1; return 2 }\nf()", result: "2"}, // unused import and variable
 		{code: "slices.Sort(xs)\nslices.Max(xs)", result: "3"},                              // generic functions the engine provides
-		{code: "ks := maps.Keys(map[string]int{\"a\": 1})\nlen(ks)", result: "1"},
+		{code: "ks := slices.Collect(maps.Keys(map[string]int{\"a\": 1}))\nlen(ks)", result: "1"}, // an iterator, as in Go
 		{code: "v := 1\nv := \"s\"\nlen(v)", result: "1"}, // redefined in the same cell
 		{code: "type P struct{ X int }\nfunc (p P) Twice() int { return 2 * p.X }\np := P{2}\np.Twice()", result: "4"},
 		{code: "type P struct{ X int }\nfunc (p P) Twice() int { return 2 * p.X }\np := P{3}\np.Twice()", result: "6"}, // re-run

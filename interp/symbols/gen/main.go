@@ -24,13 +24,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/build"
 	"go/format"
+	"go/parser"
+	"go/printer"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -81,18 +87,94 @@ func run() error {
 	}
 	// The standard library's API changes with Go's minor release only.
 	idx, err := os.ReadFile(filepath.Join("stdlib", "fmt.go"))
-	if err == nil && bytes.Contains(idx, []byte(stdHeader())) && os.Getenv("GEN_STDLIB") == "" {
-		return nil
+	if err != nil || !bytes.Contains(idx, []byte(stdHeader())) || os.Getenv("GEN_STDLIB") != "" {
+		std, err := stdPackages()
+		if err != nil {
+			return err
+		}
+		stdFiles, err := extractStdlib(std)
+		if err != nil {
+			return err
+		}
+		if err := replace("stdlib", "stdlib", stdFiles); err != nil {
+			return err
+		}
 	}
-	std, err := stdPackages()
+	api, err := genericAPI()
 	if err != nil {
 		return err
 	}
-	stdFiles, err := extractStdlib(std)
-	if err != nil {
-		return err
+	// (After replace, which removes the generated files it did not write.)
+	return atomicfile.Write(filepath.Join("stdlib", "generic.go"), api, 0o644)
+}
+
+// genericPackages are the standard packages whose generic API cells use
+// (the engine provides it by rewriting, interp/slices.go).
+var genericPackages = []string{"cmp", "iter", "maps", "slices"}
+
+// genericAPI returns the source of stdlib/generic.go: the exported generic
+// functions and types and the constraint interfaces of genericPackages,
+// as the toolchain declares them, function bodies removed. yaegi's
+// tables cannot hold them (a generic has no reflect value); the type check
+// of a cell takes them from here.
+func genericAPI() ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n\npackage stdlib\n\n", strings.Replace(stdHeader(), " (yaegi extract)", "", 1))
+	b.WriteString("// GenericAPI maps the import path of each of cmp, iter, maps and slices to\n")
+	b.WriteString("// Go source declaring the package's exported generic functions (without\n")
+	b.WriteString("// bodies), generic types and constraints, which no symbol table holds.\n")
+	b.WriteString("var GenericAPI = map[string]string{\n")
+	for _, p := range genericPackages {
+		bp, err := build.Default.Import(p, "", 0)
+		if err != nil {
+			return nil, err
+		}
+		fset := token.NewFileSet()
+		var decls bytes.Buffer
+		for _, name := range bp.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(bp.Dir, name), nil, 0)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Recv != nil || !d.Name.IsExported() || d.Type.TypeParams == nil {
+						continue
+					}
+					d.Body = nil
+					printer.Fprint(&decls, fset, d)
+					decls.WriteString("\n")
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						ts, ok := sp.(*ast.TypeSpec)
+						if !ok || !ts.Name.IsExported() {
+							continue
+						}
+						if _, iface := ts.Type.(*ast.InterfaceType); ts.TypeParams == nil && !iface {
+							continue
+						}
+						decls.WriteString("type ")
+						printer.Fprint(&decls, fset, ts)
+						decls.WriteString("\n")
+					}
+				}
+			}
+		}
+		src := "package " + bp.Name + "\n"
+		for _, imp := range genericPackages {
+			if strings.Contains(decls.String(), imp+".") {
+				src += "import " + strconv.Quote(imp) + "\n"
+			}
+		}
+		src += decls.String()
+		if strings.Contains(src, "`") {
+			return nil, fmt.Errorf("%s: a backquote in the declarations", p)
+		}
+		fmt.Fprintf(&b, "\t%q: `%s`,\n", p, src)
 	}
-	return replace("stdlib", "stdlib", stdFiles)
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
 }
 
 // stdHeader is the first line of the generated files of package stdlib:

@@ -1,7 +1,11 @@
 // Package stdlib holds the yaegi symbol tables of the standard packages
-// notebook cells can import: the package set of yaegi v0.16.1's
-// stdlib.Symbols, extracted by yaegi's extractor from the sources of the
-// toolchain that builds gokernel (run `go generate ./interp/...`).
+// notebook cells can import: `go list std` of the toolchain that generated
+// them (less os/exec, unsafe, syscall and the packages only the compiler
+// or `go test` use), extracted by yaegi's extractor from its sources (run
+// `GEN_STDLIB=1 go generate ./interp/...` after a Go upgrade;
+// TestStdlibCurrent says when). GenericAPI (generic.go) holds the
+// declarations of the generic functions and types of cmp, iter, maps and
+// slices, which no table can hold, for the type check of cells.
 //
 // Unlike yaegi's stdlib package, whose init functions build every table
 // when the process starts, nothing here runs before a session asks:
