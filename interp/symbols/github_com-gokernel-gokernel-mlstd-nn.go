@@ -22,6 +22,7 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"L2Penalty":            reflect.ValueOf(nn.L2Penalty),
 		"MSE":                  reflect.ValueOf(nn.MSE),
 		"NLLLoss":              reflect.ValueOf(nn.NLLLoss),
+		"NamedBuffers":         reflect.ValueOf(nn.NamedBuffers),
 		"NamedParameters":      reflect.ValueOf(nn.NamedParameters),
 		"NewAdaptiveAvgPool2d": reflect.ValueOf(nn.NewAdaptiveAvgPool2d),
 		"NewAvgPool2d":         reflect.ValueOf(nn.NewAvgPool2d),
@@ -47,6 +48,7 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"NewTanh":              reflect.ValueOf(nn.NewTanh),
 		"NumParams":            reflect.ValueOf(nn.NumParams),
 		"Seed":                 reflect.ValueOf(nn.Seed),
+		"StateDict":            reflect.ValueOf(nn.StateDict),
 		"Summary":              reflect.ValueOf(nn.Summary),
 		"Train":                reflect.ValueOf(nn.Train),
 		"Weights":              reflect.ValueOf(nn.Weights),
@@ -58,6 +60,7 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"BatchNorm1d":       reflect.ValueOf((*nn.BatchNorm1d)(nil)),
 		"BatchNorm2d":       reflect.ValueOf((*nn.BatchNorm2d)(nil)),
 		"BatchNormOptions":  reflect.ValueOf((*nn.BatchNormOptions)(nil)),
+		"Buffered":          reflect.ValueOf((*nn.Buffered)(nil)),
 		"Conv2d":            reflect.ValueOf((*nn.Conv2d)(nil)),
 		"Conv2dOptions":     reflect.ValueOf((*nn.Conv2dOptions)(nil)),
 		"Dropout":           reflect.ValueOf((*nn.Dropout)(nil)),
@@ -81,10 +84,21 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"Trainer":           reflect.ValueOf((*nn.Trainer)(nil)),
 
 		// interface wrapper definitions
-		"_Module":  reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Module)(nil)),
-		"_Named":   reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Named)(nil)),
-		"_Trainer": reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Trainer)(nil)),
+		"_Buffered": reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Buffered)(nil)),
+		"_Module":   reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Module)(nil)),
+		"_Named":    reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Named)(nil)),
+		"_Trainer":  reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_nn_Trainer)(nil)),
 	}
+}
+
+// _github_com_gokernel_gokernel_mlstd_nn_Buffered is an interface wrapper for Buffered type
+type _github_com_gokernel_gokernel_mlstd_nn_Buffered struct {
+	IValue        interface{}
+	WNamedBuffers func() []nn.Param
+}
+
+func (W _github_com_gokernel_gokernel_mlstd_nn_Buffered) NamedBuffers() []nn.Param {
+	return W.WNamedBuffers()
 }
 
 // _github_com_gokernel_gokernel_mlstd_nn_Module is an interface wrapper for Module type

@@ -25,14 +25,28 @@ type arch struct {
 }
 
 // layerSpec describes one layer; which fields are used depends on Kind.
+//
+// Convolutional layers give their sizes as (height, width) pairs, e.g.
+//
+//	{"kind":"Conv2d","in":1,"out":6,"bias":true,"kernel":[5,5],"stride":[1,1],"padding":[2,2],"dilation":[1,1]}
+//	{"kind":"BatchNorm2d","features":6,"eps":1e-05,"momentum":0.1,"affine":true}
 type layerSpec struct {
-	Kind   string      `json:"kind"`
-	In     int         `json:"in,omitempty"`     // Linear
-	Out    int         `json:"out,omitempty"`    // Linear
-	Bias   bool        `json:"bias,omitempty"`   // Linear
-	Dim    *int        `json:"dim,omitempty"`    // Softmax, LogSoftmax
-	P      *float64    `json:"p,omitempty"`      // Dropout
-	Layers []layerSpec `json:"layers,omitempty"` // Sequential
+	Kind     string      `json:"kind"`
+	In       int         `json:"in,omitempty"`       // Linear, Conv2d
+	Out      int         `json:"out,omitempty"`      // Linear, Conv2d
+	Bias     bool        `json:"bias,omitempty"`     // Linear, Conv2d
+	Kernel   []int       `json:"kernel,omitempty"`   // Conv2d, MaxPool2d, AvgPool2d
+	Stride   []int       `json:"stride,omitempty"`   // Conv2d, MaxPool2d, AvgPool2d
+	Padding  []int       `json:"padding,omitempty"`  // Conv2d, MaxPool2d, AvgPool2d
+	Dilation []int       `json:"dilation,omitempty"` // Conv2d
+	Size     []int       `json:"size,omitempty"`     // AdaptiveAvgPool2d: output (height, width)
+	Features int         `json:"features,omitempty"` // BatchNorm1d, BatchNorm2d
+	Eps      *float64    `json:"eps,omitempty"`      // BatchNorm1d, BatchNorm2d
+	Momentum *float64    `json:"momentum,omitempty"` // BatchNorm1d, BatchNorm2d
+	Affine   bool        `json:"affine,omitempty"`   // BatchNorm1d, BatchNorm2d
+	Dim      *int        `json:"dim,omitempty"`      // Softmax, LogSoftmax
+	P        *float64    `json:"p,omitempty"`        // Dropout, Dropout2d
+	Layers   []layerSpec `json:"layers,omitempty"`   // Sequential
 }
 
 // describe returns the description of m, or an error naming the first
@@ -74,10 +88,40 @@ func describe(m nn.Module, pos string) (layerSpec, error) {
 	case *nn.Dropout:
 		p := l.P
 		return layerSpec{Kind: "Dropout", P: &p}, nil
+	case *nn.Dropout2d:
+		p := l.P
+		return layerSpec{Kind: "Dropout2d", P: &p}, nil
+	case *nn.Conv2d:
+		if l.Weight == nil || l.Weight.Dims() != 4 {
+			return layerSpec{}, fmt.Errorf("export: layer %s: Conv2d weight must be 4-D (out, in, kH, kW)", where(pos))
+		}
+		if l.Bias != nil && (l.Bias.Dims() != 1 || l.Bias.Dim(0) != l.Weight.Dim(0)) {
+			return layerSpec{}, fmt.Errorf("export: layer %s: Conv2d bias shape %v does not match weight %v", where(pos), l.Bias.Shape(), l.Weight.Shape())
+		}
+		return layerSpec{Kind: "Conv2d", In: l.Weight.Dim(1), Out: l.Weight.Dim(0), Bias: l.Bias != nil,
+			Kernel: []int{l.Weight.Dim(2), l.Weight.Dim(3)}, Stride: l.Stride[:], Padding: l.Padding[:], Dilation: l.Dilation[:]}, nil
+	case *nn.MaxPool2d:
+		return layerSpec{Kind: "MaxPool2d", Kernel: l.Kernel[:], Stride: l.Stride[:], Padding: l.Padding[:]}, nil
+	case *nn.AvgPool2d:
+		return layerSpec{Kind: "AvgPool2d", Kernel: l.Kernel[:], Stride: l.Stride[:], Padding: l.Padding[:]}, nil
+	case *nn.AdaptiveAvgPool2d:
+		return layerSpec{Kind: "AdaptiveAvgPool2d", Size: l.Out[:]}, nil
+	case *nn.BatchNorm1d:
+		return describeBatchNorm("BatchNorm1d", l.Weight, l.RunningMean, l.Eps, l.Momentum), nil
+	case *nn.BatchNorm2d:
+		return describeBatchNorm("BatchNorm2d", l.Weight, l.RunningMean, l.Eps, l.Momentum), nil
 	case nil:
 		return layerSpec{}, fmt.Errorf("export: layer %s is nil", where(pos))
 	}
-	return layerSpec{}, fmt.Errorf("export: layer %s has type %T, which export cannot describe (supported: Sequential, Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout)", where(pos), m)
+	return layerSpec{}, fmt.Errorf("export: layer %s has type %T, which export cannot describe (supported: %s)", where(pos), m, knownLayers)
+}
+
+// knownLayers lists the layer kinds Save and Load handle, for messages.
+const knownLayers = "Sequential, Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, " +
+	"ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout, Dropout2d"
+
+func describeBatchNorm(kind string, weight, mean *tensor.Tensor, eps, momentum float64) layerSpec {
+	return layerSpec{Kind: kind, Features: mean.Len(), Eps: &eps, Momentum: &momentum, Affine: weight != nil}
 }
 
 func join(prefix, name string) string {
@@ -170,8 +214,101 @@ func build(s layerSpec, pos string, depth int, src tensorSource) (nn.Module, err
 			return nil, fmt.Errorf("layer %s: Dropout needs \"p\" in [0, 1]", where(pos))
 		}
 		return nn.NewDropout(*s.P), nil
+	case "Dropout2d":
+		if s.P == nil || !(*s.P >= 0 && *s.P <= 1) {
+			return nil, fmt.Errorf("layer %s: Dropout2d needs \"p\" in [0, 1]", where(pos))
+		}
+		return nn.NewDropout2d(*s.P), nil
+	case "Conv2d":
+		return buildConv2d(s, pos, src)
+	case "MaxPool2d", "AvgPool2d":
+		k, st, p, err := poolSizes(s, pos)
+		if err != nil {
+			return nil, err
+		}
+		if s.Kind == "MaxPool2d" {
+			return &nn.MaxPool2d{Kernel: k, Stride: st, Padding: p}, nil
+		}
+		return &nn.AvgPool2d{Kernel: k, Stride: st, Padding: p}, nil
+	case "AdaptiveAvgPool2d":
+		size, ok := pair(s.Size, 1)
+		if !ok {
+			return nil, fmt.Errorf("layer %s: AdaptiveAvgPool2d needs a positive \"size\" pair, not %v", where(pos), s.Size)
+		}
+		return &nn.AdaptiveAvgPool2d{Out: size}, nil
+	case "BatchNorm1d", "BatchNorm2d":
+		return buildBatchNorm(s, pos, src)
 	}
-	return nil, fmt.Errorf("layer %s: unknown layer kind %q", where(pos), s.Kind)
+	return nil, fmt.Errorf("layer %s: unknown layer kind %q (this build knows %s)", where(pos), s.Kind, knownLayers)
+}
+
+// pair returns v as a (height, width) pair whose values are at least min.
+func pair(v []int, min int) ([2]int, bool) {
+	if len(v) != 2 || v[0] < min || v[1] < min || v[0] > 1<<16 || v[1] > 1<<16 {
+		return [2]int{}, false
+	}
+	return [2]int{v[0], v[1]}, true
+}
+
+func poolSizes(s layerSpec, pos string) (k, st, p [2]int, err error) {
+	k, ok1 := pair(s.Kernel, 1)
+	st, ok2 := pair(s.Stride, 1)
+	p, ok3 := pair(s.Padding, 0)
+	if !ok1 || !ok2 || !ok3 || 2*p[0] > k[0] || 2*p[1] > k[1] {
+		return k, st, p, fmt.Errorf("layer %s: %s has invalid sizes kernel=%v stride=%v padding=%v (the padding at most half the kernel)",
+			where(pos), s.Kind, s.Kernel, s.Stride, s.Padding)
+	}
+	return k, st, p, nil
+}
+
+func buildConv2d(s layerSpec, pos string, src tensorSource) (nn.Module, error) {
+	k, ok1 := pair(s.Kernel, 1)
+	st, ok2 := pair(s.Stride, 1)
+	p, ok3 := pair(s.Padding, 0)
+	d, ok4 := pair(s.Dilation, 1)
+	if !ok1 || !ok2 || !ok3 || !ok4 || s.In <= 0 || s.Out <= 0 || s.In > math.MaxInt32/s.Out/k[0]/k[1] {
+		return nil, fmt.Errorf("layer %s: Conv2d has invalid sizes in=%d out=%d kernel=%v stride=%v padding=%v dilation=%v",
+			where(pos), s.In, s.Out, s.Kernel, s.Stride, s.Padding, s.Dilation)
+	}
+	w, err := src(join(pos, "weight"), []int{s.Out, s.In, k[0], k[1]})
+	if err != nil {
+		return nil, err
+	}
+	c := &nn.Conv2d{Weight: w.SetRequiresGrad(true), Stride: st, Padding: p, Dilation: d}
+	if s.Bias {
+		b, err := src(join(pos, "bias"), []int{s.Out})
+		if err != nil {
+			return nil, err
+		}
+		c.Bias = b.SetRequiresGrad(true)
+	}
+	return c, nil
+}
+
+func buildBatchNorm(s layerSpec, pos string, src tensorSource) (nn.Module, error) {
+	if s.Features <= 0 || s.Features > math.MaxInt32 || s.Eps == nil || !(*s.Eps >= 0) || s.Momentum == nil || !(*s.Momentum >= 0 && *s.Momentum <= 1) {
+		return nil, fmt.Errorf("layer %s: %s needs positive \"features\", \"eps\" ≥ 0 and \"momentum\" in [0, 1]", where(pos), s.Kind)
+	}
+	opts := nn.BatchNormOptions{Eps: *s.Eps, NoAffine: !s.Affine}
+	var m nn.Module
+	if s.Kind == "BatchNorm1d" {
+		b := nn.NewBatchNorm1d(s.Features, opts)
+		b.Momentum, b.Eps = *s.Momentum, *s.Eps
+		m = b
+	} else {
+		b := nn.NewBatchNorm2d(s.Features, opts)
+		b.Momentum, b.Eps = *s.Momentum, *s.Eps
+		m = b
+	}
+	// Every parameter and buffer comes from the file, in place.
+	for _, p := range nn.StateDict(m) {
+		t, err := src(join(pos, p.Name), p.Tensor.Shape())
+		if err != nil {
+			return nil, err
+		}
+		copy(p.Tensor.Data(), t.Data())
+	}
+	return m, nil
 }
 
 func buildLinear(s layerSpec, pos string, src tensorSource) (nn.Module, error) {

@@ -74,7 +74,7 @@ func SaveCompact(path string, m nn.Module, opts CompactOptions) (CompactReport, 
 	if err != nil {
 		return rep, err
 	}
-	params := nn.NamedParameters(m)
+	params := nn.StateDict(m)
 	dense, err := paramEntries(params) // also validates names
 	if err != nil {
 		return rep, err

@@ -4,8 +4,10 @@
 //
 // # Native format
 //
-// Save writes a model's parameters under PyTorch's state-dict names
-// ("0.weight", "0.bias", "2.weight", …) in the safetensors format: an
+// Save writes a model's state dict — its parameters and buffers (BatchNorm's
+// running_mean, running_var and num_batches_tracked) under PyTorch's
+// state_dict names ("0.weight", "0.bias", "1.running_mean", …; see
+// nn.StateDict) — in the safetensors format: an
 // 8-byte little-endian header length, a JSON header mapping each name to
 // {"dtype":"F32","shape":[…],"data_offsets":[begin,end]}, then the raw
 // little-endian float32 data. The header's "__metadata__" (string values
@@ -29,15 +31,23 @@
 // skew: the server runs the same code on the same learnt values, and a
 // test checks that loaded pipeline and model predict held-out rows bit
 // for bit as the originals). Layers
-// Load knows: Sequential (nested too), Linear, ReLU, Sigmoid, Tanh,
-// Softmax, LogSoftmax, Flatten, Dropout. A model with other modules can
+// Load knows: Sequential (nested too), Linear, Conv2d, MaxPool2d,
+// AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, ReLU, Sigmoid,
+// Tanh, Softmax, LogSoftmax, Flatten, Dropout, Dropout2d (convolutional
+// sizes as (height, width) pairs: {"kind":"Conv2d","in":1,"out":6,
+// "bias":true,"kernel":[5,5],"stride":[1,1],"padding":[2,2],
+// "dilation":[1,1]}). PyTorch's load_state_dict(strict=True) takes the
+// tensors of a saved CNN as they are (TestCNNStateDictTorch builds the
+// torch model from "mlstd.arch" and compares outputs), and LoadState takes
+// torch's back, its int64 num_batches_tracked included. A model with other modules can
 // still be saved with SaveTensors and restored into code-built modules with
 // LoadState. Python reads these files with the safetensors package or with
 // a dozen lines of json + numpy; LoadState reads PyTorch's safetensors files.
 //
 // # Checkpoints
 //
-// SaveCheckpoint stores the model ("model.<name>"), the optimizer state
+// SaveCheckpoint stores the model's state dict ("model.<name>", buffers
+// included, so batch-norm statistics resume too), the optimizer state
 // ("optim.<name>", from its StateDict) and the epoch; LoadCheckpoint puts
 // them back into a freshly built model and optimizer, copying into the
 // existing parameter tensors so the optimizer's references stay valid. A

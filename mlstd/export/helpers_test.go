@@ -23,13 +23,13 @@ func sameBits(t *testing.T, what string, a, b *tensor.Tensor) {
 	}
 }
 
-// sameParams checks that two models have the same named parameters, bit
-// for bit.
+// sameParams checks that two models have the same named parameters and
+// buffers (state dicts), bit for bit.
 func sameParams(t *testing.T, got, want nn.Module) {
 	t.Helper()
-	gp, wp := nn.NamedParameters(got), nn.NamedParameters(want)
+	gp, wp := nn.StateDict(got), nn.StateDict(want)
 	if len(gp) != len(wp) {
-		t.Fatalf("%d parameters, want %d", len(gp), len(wp))
+		t.Fatalf("%d parameters and buffers, want %d", len(gp), len(wp))
 	}
 	for i := range gp {
 		if gp[i].Name != wp[i].Name {

@@ -12,12 +12,14 @@ import (
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
-// Save writes m's parameters under their PyTorch state-dict names ("0.weight",
-// "0.bias", …) to path in the safetensors format, with m's architecture in
-// the header so that Load can rebuild it without the code that made it.
-// m must be built from the layers Load knows (Sequential, Linear, ReLU,
-// Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout); use SaveTensors
-// for any other module. The write is atomic. WithData records the
+// Save writes m's state dict (nn.StateDict: parameters and buffers under
+// their PyTorch names, "0.weight", "0.bias", "1.running_mean", …) to path
+// in the safetensors format, with m's architecture in the header so that
+// Load can rebuild it without the code that made it. m must be built from
+// the layers Load knows (Sequential, Linear, Conv2d, MaxPool2d, AvgPool2d,
+// AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, ReLU, Sigmoid, Tanh,
+// Softmax, LogSoftmax, Flatten, Dropout, Dropout2d); use SaveTensors for
+// any other module. The write is atomic. WithData records the
 // training data's statistics too, for drift scores when the model is
 // served; WithPipeline records the preprocessing that makes its input.
 func Save(path string, m nn.Module, opts ...SaveOption) error {
@@ -28,7 +30,7 @@ func Save(path string, m nn.Module, opts ...SaveOption) error {
 	if err != nil {
 		return err
 	}
-	entries, err := paramEntries(nn.NamedParameters(m))
+	entries, err := paramEntries(nn.StateDict(m))
 	if err != nil {
 		return err
 	}
@@ -167,8 +169,9 @@ func (f *stFile) source(prefix string) (tensorSource, func() error, error) {
 }
 
 // LoadState copies the tensors of a safetensors file into m's parameters
-// by name (PyTorch's load_state_dict with strict=True): every parameter
-// must be present with its exact shape and the file may hold no others.
+// and buffers by name (PyTorch's load_state_dict with strict=True): every
+// entry of nn.StateDict(m) must be present with its exact shape and the
+// file may hold no others.
 // It works on any module implementing nn.Named, and on files written by
 // PyTorch or Python's safetensors (F32, F16, BF16 or F64). m is changed
 // only if the whole file fits; otherwise the error lists the tensors the
@@ -192,7 +195,7 @@ func LoadState(path string, m nn.Module) error {
 		for _, e := range f.entries {
 			have = append(have, fmt.Sprintf("%q %v", e.name, e.shape))
 		}
-		for _, p := range nn.NamedParameters(m) {
+		for _, p := range nn.StateDict(m) {
 			want = append(want, fmt.Sprintf("%q %v", p.Name, p.Tensor.Shape()))
 		}
 		return fmt.Errorf("%w; the file has %s; the model has %s", err, listing(have), listing(want))
@@ -216,7 +219,7 @@ func loadInto(f *stFile, m nn.Module, src tensorSource, done func() error) error
 	if m == nil {
 		return f.errorf("model is nil")
 	}
-	params := nn.NamedParameters(m)
+	params := nn.StateDict(m)
 	loaded := make([]*tensor.Tensor, len(params))
 	for i, p := range params {
 		t, err := src(p.Name, p.Tensor.Shape())
@@ -241,8 +244,8 @@ type Optimizer interface {
 	LoadStateDict(state []nn.Param) error
 }
 
-// SaveCheckpoint writes a training checkpoint: m's parameters (as
-// "model.<name>"), the optimizer's state (as "optim.<name>", if opt is not
+// SaveCheckpoint writes a training checkpoint: m's parameters and buffers
+// (as "model.<name>"), the optimizer's state (as "optim.<name>", if opt is not
 // nil), the epoch and m's architecture, atomically, so that LoadCheckpoint
 // resumes training exactly where it stopped. The file is a safetensors file
 // that Load also accepts (it rebuilds the model).
@@ -251,7 +254,7 @@ func SaveCheckpoint(path string, m nn.Module, opt Optimizer, epoch int) error {
 		return fmt.Errorf("export: save %s: model is nil", path)
 	}
 	var params []nn.Param
-	for _, p := range nn.NamedParameters(m) {
+	for _, p := range nn.StateDict(m) {
 		params = append(params, nn.Param{Name: "model." + p.Name, Tensor: p.Tensor})
 	}
 	nOpt := 0
@@ -317,7 +320,7 @@ func LoadCheckpoint(path string, m nn.Module, opt Optimizer) (epoch int, err err
 	}
 	// Check the model part first, then restore the optimizer (which may
 	// refuse the state), and only then overwrite the parameters.
-	params := nn.NamedParameters(m)
+	params := nn.StateDict(m)
 	loaded := make([]*tensor.Tensor, len(params))
 	for i, p := range params {
 		if loaded[i], err = src(p.Name, p.Tensor.Shape()); err != nil {

@@ -23,9 +23,11 @@ type batchNorm struct {
 	// updates them in place and evaluation normalises with them.
 	RunningMean *tensor.Tensor
 	RunningVar  *tensor.Tensor
-	// NumBatchesTracked counts the training batches seen, as torch's
-	// num_batches_tracked buffer.
-	NumBatchesTracked int64
+	// NumBatchesTracked (a scalar) counts the training batches seen, as
+	// torch's num_batches_tracked buffer; it is float32 like every mlstd
+	// tensor, exact up to 2²⁴ batches (torch's is int64; state dicts
+	// convert either way).
+	NumBatchesTracked *tensor.Tensor
 	Momentum          float64
 	Eps               float64
 	eval              bool
@@ -36,10 +38,11 @@ func newBatchNorm(layer string, features int, opts BatchNormOptions) batchNorm {
 		panic(fmt.Errorf("nn.New%s(%d, %+v): features must be positive, eps ≥ 0 and momentum in [0, 1]", layer, features, opts))
 	}
 	b := batchNorm{
-		RunningMean: tensor.Zeros(features),
-		RunningVar:  tensor.Ones(features),
-		Momentum:    opts.Momentum,
-		Eps:         opts.Eps,
+		RunningMean:       tensor.Zeros(features),
+		RunningVar:        tensor.Ones(features),
+		NumBatchesTracked: tensor.Scalar(0),
+		Momentum:          opts.Momentum,
+		Eps:               opts.Eps,
 	}
 	if b.Momentum == 0 {
 		b.Momentum = 0.1
@@ -57,7 +60,7 @@ func newBatchNorm(layer string, features int, opts BatchNormOptions) batchNorm {
 func (b *batchNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 	y := tensor.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, !b.eval, b.Momentum, b.Eps)
 	if !b.eval {
-		b.NumBatchesTracked++
+		b.NumBatchesTracked.Data()[0]++
 	}
 	return y
 }
@@ -76,6 +79,13 @@ func (b *batchNorm) NamedParameters() []Param {
 		return nil
 	}
 	return []Param{{Name: "weight", Tensor: b.Weight}, {Name: "bias", Tensor: b.Bias}}
+}
+
+// NamedBuffers returns "running_mean", "running_var" and
+// "num_batches_tracked", PyTorch's buffer names.
+func (b *batchNorm) NamedBuffers() []Param {
+	return []Param{{Name: "running_mean", Tensor: b.RunningMean}, {Name: "running_var", Tensor: b.RunningVar},
+		{Name: "num_batches_tracked", Tensor: b.NumBatchesTracked}}
 }
 
 // SetTraining switches between batch statistics (training, the default)

@@ -80,9 +80,9 @@ func TestBatchNormMatchesTorch(t *testing.T) {
 		}
 		switch b := m.(type) {
 		case *nn.BatchNorm2d:
-			o.Mean, o.Var, o.Tracked = b.RunningMean.Data(), b.RunningVar.Data(), b.NumBatchesTracked
+			o.Mean, o.Var, o.Tracked = b.RunningMean.Data(), b.RunningVar.Data(), int64(b.NumBatchesTracked.Item())
 		case *nn.BatchNorm1d:
-			o.Mean, o.Var, o.Tracked = b.RunningMean.Data(), b.RunningVar.Data(), b.NumBatchesTracked
+			o.Mean, o.Var, o.Tracked = b.RunningMean.Data(), b.RunningVar.Data(), int64(b.NumBatchesTracked.Item())
 		}
 		o.Repr = m.String()
 		got = append(got, o)

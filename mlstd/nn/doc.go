@@ -4,6 +4,11 @@
 // A Module maps a batch to a batch (Forward) and owns parameters
 // (Parameters); layers that name their parameters implement Named, which
 // export and checkpoints use for PyTorch state-dict keys ("0.weight").
+// Layers with buffers — state saved with the model but not trained, such
+// as BatchNorm's running_mean, running_var and num_batches_tracked —
+// implement Buffered; StateDict lists parameters and buffers together in
+// torch's state_dict order and names, so a torch state dict maps one to
+// one.
 //
 //	nn.Seed(42)                                   // reproducible initial weights
 //	model := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))

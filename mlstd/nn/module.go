@@ -23,3 +23,11 @@ type Param struct {
 type Named interface {
 	NamedParameters() []Param
 }
+
+// Buffered is implemented by modules with buffers: state that is saved and
+// loaded with the parameters but not trained (torch's register_buffer),
+// such as BatchNorm's running statistics. Loading copies into the buffer
+// tensors in place, so they keep their identity.
+type Buffered interface {
+	NamedBuffers() []Param
+}

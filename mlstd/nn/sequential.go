@@ -98,6 +98,18 @@ func (s *Sequential) NamedParameters() []Param {
 	return ps
 }
 
+// NamedBuffers returns the layers' buffers under PyTorch's names, such as
+// "1.running_mean" for a BatchNorm at position 1.
+func (s *Sequential) NamedBuffers() []Param {
+	var bs []Param
+	for i, l := range s.layers {
+		for _, b := range NamedBuffers(l) {
+			bs = append(bs, Param{Name: fmt.Sprintf("%d.%s", i, b.Name), Tensor: b.Tensor})
+		}
+	}
+	return bs
+}
+
 // SetTraining switches every layer that has a mode.
 func (s *Sequential) SetTraining(on bool) {
 	for _, l := range s.layers {
@@ -167,6 +179,34 @@ func NamedParameters(m Module) []Param {
 	var ps []Param
 	for i, p := range m.Parameters() {
 		ps = append(ps, Param{Name: fmt.Sprint(i), Tensor: p})
+	}
+	return ps
+}
+
+// NamedBuffers returns m's named buffers (nil when it has none, that is
+// when it does not implement Buffered).
+func NamedBuffers(m Module) []Param {
+	if b, ok := m.(Buffered); ok {
+		return b.NamedBuffers()
+	}
+	return nil
+}
+
+// StateDict returns m's parameters and buffers under their names, in
+// PyTorch's state_dict order (each layer's parameters, then its buffers,
+// layer after layer): "0.weight", "0.bias", "1.weight", "1.bias",
+// "1.running_mean", "1.running_var", "1.num_batches_tracked", … The
+// tensors are m's own, not copies.
+func StateDict(m Module) []Param {
+	s, ok := m.(*Sequential)
+	if !ok {
+		return append(NamedParameters(m), NamedBuffers(m)...)
+	}
+	var ps []Param
+	for i, l := range s.layers {
+		for _, p := range StateDict(l) {
+			ps = append(ps, Param{Name: fmt.Sprintf("%d.%s", i, p.Name), Tensor: p.Tensor})
+		}
 	}
 	return ps
 }
