@@ -52,9 +52,11 @@ func (s *Sequential) Len() int { return len(s.layers) }
 func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
 // Forward runs x through every layer. A Linear directly followed by a
-// ReLU runs as one fused op (tensor.LinearReLU), with the same result;
-// when another Linear follows, that hidden activation is private to the
-// model, and Backward reuses its memory for the next step.
+// ReLU runs as one fused op (tensor.LinearReLU), with the same result.
+// A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d or
+// AvgPool2d (layers that keep no reference to their input outside the
+// autograd graph) is private to the model, and Backward reuses its memory
+// for the next step.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.layers); i++ {
 		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
@@ -62,19 +64,27 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				l.checkInput(x)
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
 				i++
-				if i+1 < len(s.layers) {
-					if _, ok := s.layers[i+1].(*Linear); ok {
-						// Only the next Linear (which keeps no input) and
-						// the graph read x: Backward may recycle it.
-						scratch.Mark(x)
-					}
-				}
+				markPrivate(x, s.layers[i+1:])
 				continue
 			}
 		}
 		x = s.layers[i].Forward(x)
+		markPrivate(x, s.layers[i+1:])
 	}
 	return x
+}
+
+// markPrivate declares the hidden activation x recyclable (internal/scratch)
+// when the next layer, the only reader of x besides the graph, keeps no
+// reference to it (a view, like Flatten's output, would).
+func markPrivate(x *tensor.Tensor, rest []Module) {
+	if len(rest) == 0 {
+		return
+	}
+	switch rest[0].(type) {
+	case *Linear, *Conv2d, *ReLU, *MaxPool2d, *AvgPool2d:
+		scratch.Mark(x)
+	}
 }
 
 // Parameters returns the parameters of all layers in order.

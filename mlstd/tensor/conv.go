@@ -157,6 +157,84 @@ func (g *convGeom) validX(kj int) (x0, x1 int) {
 	return x0, x1
 }
 
+// The wide form of a stride-1 convolution. The sample is copied into a
+// zero-padded plane per channel, hp×wp (hp = h + 2·ph, wp = w + 2·pw),
+// plus (kw−1)·dw zeros after the last. On the padded grid, output (oy, ox)
+// under tap (ki, kj) reads element (oy + ki·dh)·wp + ox + kj·dw of its
+// channel's plane: computing the output on oh rows of the full padded
+// width wp (columns ox ≥ ow are garbage, later dropped), the patch matrix's
+// row (ci, ki, kj) is the plane's oh·wp contiguous elements from
+// ki·dh·wp + kj·dw on. im2col is then one copy per row instead of one per
+// row and output line, and col2im one contiguous add per row. The product
+// is wp/ow times wider (8 % for 3×3 kernels on 28×28, 40 % for LeNet-5's
+// second layer): much cheaper than the short copies it replaces.
+
+// wideL is the number of columns of the wide patch matrix, oh·wp.
+func (g *convGeom) wideL() int { return g.oh * (g.w + 2*g.pw) }
+
+// padLen is the length of a sample's padded planes with their tail.
+func (g *convGeom) padLen() int { return g.c*(g.h+2*g.ph)*(g.w+2*g.pw) + (g.kw-1)*g.dw }
+
+// pad copies one sample src (c, h, w) into the interior of the padded
+// planes p, whose border and tail must already be zero (they stay so).
+func (g *convGeom) pad(src, p []float32) {
+	wp, hp := g.w+2*g.pw, g.h+2*g.ph
+	for ci := 0; ci < g.c; ci++ {
+		for iy := 0; iy < g.h; iy++ {
+			o := (ci*hp+iy+g.ph)*wp + g.pw
+			copy(p[o:o+g.w], src[(ci*g.h+iy)*g.w:(ci*g.h+iy+1)*g.w])
+		}
+	}
+}
+
+// unpadAdd adds the interior of the padded gradient planes p into one
+// sample's input gradient dst (c, h, w).
+func (g *convGeom) unpadAdd(p, dst []float32) {
+	wp, hp := g.w+2*g.pw, g.h+2*g.ph
+	for ci := 0; ci < g.c; ci++ {
+		for iy := 0; iy < g.h; iy++ {
+			o := (ci*hp+iy+g.ph)*wp + g.pw
+			addTo(dst[(ci*g.h+iy)*g.w:(ci*g.h+iy+1)*g.w], p[o:o+g.w])
+		}
+	}
+}
+
+// tapOffset is where row r = (ci, ki, kj) of the wide patch matrix starts
+// in the padded planes.
+func (g *convGeom) tapOffset(r int) int {
+	wp, hp := g.w+2*g.pw, g.h+2*g.ph
+	ci, t := r/(g.kh*g.kw), r%(g.kh*g.kw)
+	return ci*hp*wp + (t/g.kw)*g.dh*wp + (t%g.kw)*g.dw
+}
+
+// wideIm2col writes the (c·kh·kw) × (oh·wp) wide patch matrix of the
+// padded planes p into col.
+func (g *convGeom) wideIm2col(p, col []float32) {
+	L := g.wideL()
+	for r := 0; r < g.k(); r++ {
+		o := g.tapOffset(r)
+		copy(col[r*L:(r+1)*L], p[o:o+L])
+	}
+}
+
+// wideCol2im adds the wide patch-matrix gradient dcol into the padded
+// gradient planes p, the adjoint of wideIm2col.
+func (g *convGeom) wideCol2im(dcol, p []float32) {
+	L := g.wideL()
+	for r := 0; r < g.k(); r++ {
+		o := g.tapOffset(r)
+		addTo(p[o:o+L], dcol[r*L:(r+1)*L])
+	}
+}
+
+// addTo sets d[i] += s[i].
+func addTo(d, s []float32) {
+	s = s[:len(d)]
+	for i, v := range s {
+		d[i] += v
+	}
+}
+
 // convParallelMin is the number of multiply-adds of a convolution from
 // which its samples are split across goroutines (one im2col buffer each).
 // Samples are independent, so the split does not change any output bit.
@@ -185,6 +263,113 @@ func forSamples(n, work int, f func(part, lo, hi int)) int {
 	f(0, 0, n/parts)
 	wg.Wait()
 	return parts
+}
+
+// unfolder holds one goroutine's buffers for unfolding samples of a
+// convolution into patch matrices (im2col, or the wide form when the
+// stride is 1) and folding gradients back.
+type unfolder struct {
+	g      *convGeom
+	wide   bool
+	ld     int       // columns of the patch matrix (and row stride of a product's output)
+	col    []float32 // K × ld patch matrix
+	padded []float32 // wide: the sample's padded planes (zero border and tail)
+	dpad   []float32 // wide: gradient of the padded planes
+	y      []float32 // wide: O × ld product before its garbage columns are dropped
+}
+
+func newUnfolder(g *convGeom, o int) *unfolder {
+	u := &unfolder{g: g, wide: g.sh == 1 && g.sw == 1, ld: g.l()}
+	if u.wide {
+		u.ld = g.wideL()
+		u.padded = getZeroed(g.padLen())
+		u.y = getZeroed(o * u.ld) // garbage columns stay zero for the backward's dY
+	}
+	u.col = getBuf(g.k() * u.ld)
+	return u
+}
+
+func (u *unfolder) release() {
+	putBuf(u.col)
+	if u.wide {
+		putBuf(u.padded)
+		putBuf(u.y)
+		if u.dpad != nil {
+			putBuf(u.dpad)
+		}
+	}
+}
+
+// unfold writes sample src's patch matrix into u.col.
+func (u *unfolder) unfold(src []float32) {
+	if !u.wide {
+		u.g.im2col(src, u.col)
+		return
+	}
+	u.g.pad(src, u.padded)
+	u.g.wideIm2col(u.padded, u.col)
+}
+
+// fold adds the patch-matrix gradient in u.col into dst, one sample's
+// input gradient.
+func (u *unfolder) fold(dst []float32) {
+	if !u.wide {
+		u.g.col2im(u.col, dst)
+		return
+	}
+	if u.dpad == nil {
+		u.dpad = getBuf(u.g.padLen())
+	}
+	clear(u.dpad)
+	u.g.wideCol2im(u.col, u.dpad)
+	u.g.unpadAdd(u.dpad, dst)
+}
+
+// product returns where the forward product of o output channels goes:
+// the sample's output y (o × oh·ow) itself, or u.y in the wide form.
+func (u *unfolder) product(y []float32) []float32 {
+	if u.wide {
+		return u.y
+	}
+	return y
+}
+
+// emit writes the product p (see product) into the sample's output y,
+// dropping the wide form's garbage columns and adding the bias b (nil:
+// none).
+func (u *unfolder) emit(p, y []float32, b []float32) {
+	g := u.g
+	L, stride := g.l(), u.ld/g.oh
+	for j := 0; j < len(y)/L; j++ {
+		var bias float32
+		if b != nil {
+			bias = b[j]
+		}
+		for oy := 0; oy < g.oh; oy++ {
+			src := p[j*u.ld+oy*stride:][:g.ow]
+			dst := y[j*L+oy*g.ow:][:g.ow]
+			for i, v := range src {
+				dst[i] = v + bias
+			}
+		}
+	}
+}
+
+// gradOut returns the sample's output gradient dy (o × oh·ow) laid out as
+// the product: itself, or spread over u.y's rows with zero garbage
+// columns in the wide form.
+func (u *unfolder) gradOut(dy []float32) []float32 {
+	if !u.wide {
+		return dy
+	}
+	g := u.g
+	wp := u.ld / g.oh
+	for j := 0; j < len(dy)/g.l(); j++ {
+		for oy := 0; oy < g.oh; oy++ {
+			copy(u.y[j*u.ld+oy*wp:][:g.ow], dy[j*g.l()+oy*g.ow:][:g.ow])
+		}
+	}
+	return u.y
 }
 
 // Conv2d returns the 2-D cross-correlation of x (N, C, H, W) with the
@@ -217,24 +402,20 @@ func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor {
 	}
 	K, L := g.k(), g.l()
 	chw := g.c * g.h * g.w
-	out := getBuf(g.n * o * L) // fully written (bias rows or beta = 0)
+	out := getBuf(g.n * o * L) // fully written by emit
+	var bias []float32
+	if b != nil {
+		bias = b.data
+	}
 	forSamples(g.n, g.n*o*K*L, func(_, lo, hi int) {
-		col := getBuf(K * L)
-		defer putBuf(col)
+		u := newUnfolder(&g, o)
+		defer u.release()
 		for s := lo; s < hi; s++ {
-			g.im2col(x.data[s*chw:(s+1)*chw], col)
+			u.unfold(x.data[s*chw : (s+1)*chw])
 			y := out[s*o*L : (s+1)*o*L]
-			beta := float32(0)
-			if b != nil {
-				for j, v := range b.data {
-					row := y[j*L : (j+1)*L]
-					for i := range row {
-						row[i] = v
-					}
-				}
-				beta = 1
-			}
-			sgemm.Gemm(false, false, o, L, K, 1, w.data, K, col, L, beta, y, L)
+			p := u.product(y)
+			sgemm.Gemm(false, false, o, u.ld, K, 1, w.data, K, u.col, u.ld, 0, p, u.ld)
+			u.emit(p, y, bias)
 		}
 	})
 	inputs := []*Tensor{x, w}
@@ -258,17 +439,17 @@ func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor {
 				if part > 0 && gw != nil {
 					dw = getZeroed(len(gw))
 				}
-				col := getBuf(K * L)
-				defer putBuf(col)
+				u := newUnfolder(&g, o)
+				defer u.release()
 				for s := lo; s < hi; s++ {
-					dy := gy[s*o*L : (s+1)*o*L]
-					if gw != nil { // dW (o,K) += dY (o,L) · colᵀ
-						g.im2col(x.data[s*chw:(s+1)*chw], col)
-						sgemm.Gemm(false, true, o, K, L, 1, dy, L, col, L, 1, dw, K)
+					dy := u.gradOut(gy[s*o*L : (s+1)*o*L])
+					if gw != nil { // dW (o,K) += dY (o,ld) · colᵀ
+						u.unfold(x.data[s*chw : (s+1)*chw])
+						sgemm.Gemm(false, true, o, K, u.ld, 1, dy, u.ld, u.col, u.ld, 1, dw, K)
 					}
-					if gx != nil { // dcol (K,L) = Wᵀ · dY, folded back into dX
-						sgemm.Gemm(true, false, K, L, o, 1, w.data, K, dy, L, 0, col, L)
-						g.col2im(col, gx[s*chw:(s+1)*chw])
+					if gx != nil { // dcol (K,ld) = Wᵀ · dY, folded back into dX
+						sgemm.Gemm(true, false, K, u.ld, o, 1, w.data, K, dy, u.ld, 0, u.col, u.ld)
+						u.fold(gx[s*chw : (s+1)*chw])
 					}
 				}
 				if part > 0 && gw != nil {

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -269,6 +270,37 @@ func TestBatchNormFiniteDifference(t *testing.T) {
 						return BatchNorm(in[0], nil, nil, rm.Clone(), rv.Clone(), training, 0.1, 1e-5)
 					}})
 			})
+		}
+	}
+}
+
+// TestMaxPool2x2MatchesGeneral compares MaxPool2d's unrolled 2×2 stride-2
+// loop with the general one, values and argmax, on inputs with ties, NaNs
+// and odd sizes.
+func TestMaxPool2x2MatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	for _, hw := range [][2]int{{4, 4}, {5, 7}, {28, 28}, {2, 3}} {
+		x := make([]float32, 3*2*hw[0]*hw[1])
+		for i := range x {
+			switch r.IntN(10) {
+			case 0:
+				x[i] = float32(math.NaN())
+			case 1, 2:
+				x[i] = 1 // ties
+			default:
+				x[i] = r.Float32()
+			}
+		}
+		g := poolGeom("max_pool2d", New(x, 3, 2, hw[0], hw[1]), [2]int{2, 2}, [2]int{}, [2]int{})
+		n := 3 * 2 * g.l()
+		out1, out2 := make([]float32, n), make([]float32, n)
+		arg1, arg2 := make([]int32, n), make([]int32, n)
+		maxPool(&g, x, out1, arg1)
+		maxPool2x2(&g, x, out2, arg2)
+		for i := range out1 {
+			if math.Float32bits(out1[i]) != math.Float32bits(out2[i]) || arg1[i] != arg2[i] {
+				t.Fatalf("%v: output %d: general %v at %d, 2×2 %v at %d", hw, i, out1[i], arg1[i], out2[i], arg2[i])
+			}
 		}
 	}
 }

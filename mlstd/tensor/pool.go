@@ -31,7 +31,7 @@ func markScratch(v any) {
 		return
 	}
 	switch t.op {
-	case "linear", "linear_relu":
+	case "linear", "linear_relu", "conv2d", "relu", "max_pool2d", "avg_pool2d":
 		t.scratch = true
 	}
 }
@@ -74,5 +74,25 @@ func getZeroed(n int) []float32 {
 func putBuf(b []float32) {
 	if len(b) >= minPooled && len(b) == cap(b) {
 		poolFor(len(b)).Put(&b)
+	}
+}
+
+var indexPools sync.Map // length → *sync.Pool of *[]int32
+
+// getIndexBuf returns a buffer of n int32s with undefined contents (max
+// pooling's argmax indices, kept from the forward to the backward).
+func getIndexBuf(n int) []int32 {
+	p, _ := indexPools.LoadOrStore(n, new(sync.Pool))
+	if b, ok := p.(*sync.Pool).Get().(*[]int32); ok {
+		return *b
+	}
+	return make([]int32, n)
+}
+
+// putIndexBuf gives b back for reuse; the caller must hold the only
+// reference.
+func putIndexBuf(b []int32) {
+	if p, ok := indexPools.Load(len(b)); ok && len(b) == cap(b) {
+		p.(*sync.Pool).Put(&b)
 	}
 }

@@ -25,14 +25,44 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding [2]int) convGeom {
 // MaxPool2d returns the maximum of each kH×kW window of x (N, C, H, W),
 // PyTorch's F.max_pool2d with dilation 1 and floor rounding. A zero stride
 // means the kernel size; the padding counts as −∞. The backward sends each
-// output's gradient to the (first) input element that was the maximum.
+// output's gradient to the (first) input element that was the maximum; a
+// NaN is the maximum of any window holding it (the last one, as torch).
+// The argmax indices are kept only when x requires gradients, and given
+// back to a pool by the backward; 2×2 windows with stride 2 and no padding
+// (LeNet's and most CNNs' pooling) take an unrolled loop.
 func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
 	g := poolGeom("max_pool2d", x, kernel, stride, padding)
 	planes, L, hw := g.n*g.c, g.l(), g.h*g.w
-	out := make([]float32, planes*L)
-	arg := make([]int32, planes*L) // index of the maximum within its plane
-	for p := 0; p < planes; p++ {
-		in := x.data[p*hw : (p+1)*hw]
+	out := getBuf(planes * L) // fully written
+	var arg []int32           // index of the maximum within its plane
+	if x.requiresGrad && GradEnabled() {
+		arg = getIndexBuf(planes * L)
+	}
+	if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
+		maxPool2x2(&g, x.data, out, arg)
+	} else {
+		maxPool(&g, x.data, out, arg)
+	}
+	if arg == nil {
+		return result("max_pool2d", []int{g.n, g.c, g.oh, g.ow}, out, nil, x)
+	}
+	return result("max_pool2d", []int{g.n, g.c, g.oh, g.ow}, out, func(res *Tensor) {
+		gy, gx := res.grad.data, x.gradBuf()
+		for p := 0; p < planes; p++ {
+			d, a := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L]
+			for i, v := range gy[p*L : (p+1)*L] {
+				d[a[i]] += v
+			}
+		}
+		putIndexBuf(arg)
+	}, x)
+}
+
+// maxPool is MaxPool2d's general loop; arg may be nil.
+func maxPool(g *convGeom, x, out []float32, arg []int32) {
+	L, hw := g.l(), g.h*g.w
+	for p := 0; p < g.n*g.c; p++ {
+		in := x[p*hw : (p+1)*hw]
 		for oy := 0; oy < g.oh; oy++ {
 			y0 := oy*g.sh - g.ph
 			for ox := 0; ox < g.ow; ox++ {
@@ -46,16 +76,44 @@ func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
 					}
 				}
 				i := p*L + oy*g.ow + ox
-				out[i], arg[i] = best, at
+				out[i] = best
+				if arg != nil {
+					arg[i] = at
+				}
 			}
 		}
 	}
-	return result("max_pool2d", []int{g.n, g.c, g.oh, g.ow}, out, func(res *Tensor) {
-		gy, gx := res.grad.data, x.gradBuf()
-		for i, v := range gy {
-			gx[(i/L)*hw+int(arg[i])] += v
+}
+
+// maxPool2x2 is maxPool for 2×2 windows, stride 2, no padding, with the
+// same comparisons in the same order.
+func maxPool2x2(g *convGeom, x, out []float32, arg []int32) {
+	L, hw, w := g.l(), g.h*g.w, g.w
+	for p := 0; p < g.n*g.c; p++ {
+		in := x[p*hw : (p+1)*hw]
+		for oy := 0; oy < g.oh; oy++ {
+			r0 := in[2*oy*w : (2*oy+1)*w]
+			r1 := in[(2*oy+1)*w : (2*oy+2)*w]
+			o := out[p*L+oy*g.ow : p*L+(oy+1)*g.ow]
+			base := int32(2 * oy * w)
+			for ox := range o {
+				best, at := r0[2*ox], int32(2*ox)
+				if v := r0[2*ox+1]; v > best || v != v {
+					best, at = v, int32(2*ox+1)
+				}
+				if v := r1[2*ox]; v > best || v != v {
+					best, at = v, int32(w+2*ox)
+				}
+				if v := r1[2*ox+1]; v > best || v != v {
+					best, at = v, int32(w+2*ox+1)
+				}
+				o[ox] = best
+				if arg != nil {
+					arg[p*L+oy*g.ow+ox] = base + at
+				}
+			}
 		}
-	}, x)
+	}
 }
 
 // AvgPool2d returns the mean of each kH×kW window of x (N, C, H, W),
@@ -66,7 +124,7 @@ func AvgPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
 	g := poolGeom("avg_pool2d", x, kernel, stride, padding)
 	planes, L, hw := g.n*g.c, g.l(), g.h*g.w
 	scale := 1 / float32(g.kh*g.kw)
-	out := make([]float32, planes*L)
+	out := getBuf(planes * L) // fully written
 	for p := 0; p < planes; p++ {
 		in := x.data[p*hw : (p+1)*hw]
 		for oy := 0; oy < g.oh; oy++ {

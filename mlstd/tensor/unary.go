@@ -117,7 +117,7 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 // signs of activations are random, and a branch per element mispredicts
 // half the time.
 func (t *Tensor) ReLU() *Tensor {
-	d := make([]float32, len(t.data))
+	d := getBuf(len(t.data)) // fully written
 	reluInto(d, t.data)
 	return result("relu", t.shape, d, func(out *Tensor) {
 		g := out.grad.data
