@@ -55,36 +55,46 @@ func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 // ReLU runs as one fused op (tensor.LinearReLU), with the same result.
 // A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d or
 // AvgPool2d (layers that keep no reference to their input outside the
-// autograd graph) is private to the model, and Backward reuses its memory
-// for the next step.
+// autograd graph) is private to the model: Backward reuses its memory for
+// the next step, and without a graph (NoGrad) it is reused as soon as that
+// layer has run.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	var private *tensor.Tensor // the previous layer's output, if marked
 	for i := 0; i < len(s.layers); i++ {
+		in := private
 		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
 				l.checkInput(x)
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
 				i++
-				markPrivate(x, s.layers[i+1:])
-				continue
+			} else {
+				x = l.Forward(x)
 			}
+		} else {
+			x = s.layers[i].Forward(x)
 		}
-		x = s.layers[i].Forward(x)
-		markPrivate(x, s.layers[i+1:])
+		if in != nil {
+			scratch.Done(in)
+		}
+		private = markPrivate(x, s.layers[i+1:])
 	}
 	return x
 }
 
-// markPrivate declares the hidden activation x recyclable (internal/scratch)
-// when the next layer, the only reader of x besides the graph, keeps no
-// reference to it (a view, like Flatten's output, would).
-func markPrivate(x *tensor.Tensor, rest []Module) {
+// markPrivate declares the hidden activation x private (internal/scratch)
+// and returns it when the next layer, its only reader besides the graph,
+// keeps no reference to it (a view, like Flatten's output, would);
+// otherwise it returns nil.
+func markPrivate(x *tensor.Tensor, rest []Module) *tensor.Tensor {
 	if len(rest) == 0 {
-		return
+		return nil
 	}
 	switch rest[0].(type) {
 	case *Linear, *Conv2d, *ReLU, *MaxPool2d, *AvgPool2d:
 		scratch.Mark(x)
+		return x
 	}
+	return nil
 }
 
 // Parameters returns the parameters of all layers in order.

@@ -20,19 +20,33 @@ import (
 // emptied by the collector, so they hold no memory for long once training
 // stops.
 
-func init() { scratch.Install(markScratch) }
+func init() { scratch.Install(markScratch, doneScratch) }
 
-// markScratch implements scratch.Mark: t's storage goes back to the pool
-// when Backward frees the graph through t. Only outputs of ops that
-// allocate their own storage (never views) qualify; others are ignored.
-func markScratch(v any) {
-	t, ok := v.(*Tensor)
-	if !ok || !t.requiresGrad || t.backward == nil {
-		return
-	}
+// ownsStorage reports whether t is the output of an op that allocates its
+// storage from the pool (never a view): only those are recycled.
+func ownsStorage(t *Tensor) bool {
 	switch t.op {
 	case "linear", "linear_relu", "conv2d", "relu", "max_pool2d", "avg_pool2d":
+		return true
+	}
+	return false
+}
+
+// markScratch implements scratch.Mark: t's storage goes back to the pool
+// when Backward frees the graph through t. Tensors without a graph are
+// left to doneScratch; others than ownsStorage's are ignored.
+func markScratch(v any) {
+	if t, ok := v.(*Tensor); ok && t.requiresGrad && t.backward != nil && ownsStorage(t) {
 		t.scratch = true
+	}
+}
+
+// doneScratch implements scratch.Done: a private tensor without a graph is
+// recycled now that its one reader has run.
+func doneScratch(v any) {
+	if t, ok := v.(*Tensor); ok && t.backward == nil && !t.requiresGrad && ownsStorage(t) && t.data != nil {
+		putBuf(t.data)
+		t.data = nil
 	}
 }
 

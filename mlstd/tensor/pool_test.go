@@ -140,7 +140,8 @@ func BenchmarkMLPStepBatchHalves(b *testing.B) {
 // TestScratchMarkedOutputRecycled checks that a hidden activation marked
 // through internal/scratch gets recycled by Backward, that steps computed
 // on recycled activations give the same gradients, and that views and
-// unmarked outputs are never recycled.
+// unmarked outputs are never recycled; and that scratch.Done recycles a
+// private output at once only when it has no graph.
 func TestScratchMarkedOutputRecycled(t *testing.T) {
 	x, labels, ps := mlpSetup()
 	want := mlpStep(x, labels, ps)
@@ -168,5 +169,18 @@ func TestScratchMarkedOutputRecycled(t *testing.T) {
 	scratch.Mark(x) // a leaf without a graph: ignored
 	if v.scratch || x.scratch {
 		t.Fatal("a view or a leaf was marked")
+	}
+	scratch.Done(x) // a leaf (not an op's output): kept
+	h := LinearReLU(x, ps[0], ps[1])
+	scratch.Mark(h)
+	scratch.Done(h) // with a graph: left to Backward
+	if x.data == nil || h.data == nil {
+		t.Fatal("Done recycled a leaf or a tensor with a graph")
+	}
+	NoGrad(func() { h = LinearReLU(x, ps[0], ps[1]) })
+	scratch.Mark(h)
+	scratch.Done(h) // no graph: recycled at once
+	if h.data != nil {
+		t.Fatal("Done did not recycle a private output without a graph")
 	}
 }

@@ -1,15 +1,27 @@
 package scratch
 
-var mark func(t any)
+var mark, done func(t any)
 
-// Install sets the function Mark calls (package tensor's init does).
-func Install(f func(t any)) { mark = f }
+// Install sets the functions Mark and Done call (package tensor's init
+// does).
+func Install(markFunc, doneFunc func(t any)) { mark, done = markFunc, doneFunc }
 
-// Mark declares that t (a *tensor.Tensor an op just returned) will be read
-// only by the autograd graph: the caller keeps no reference to it or its
-// data and passes it only to ops that do not keep their inputs either.
+// Mark declares that t (a *tensor.Tensor an op just returned) is private:
+// the caller keeps no reference to it or its data and passes it only to
+// one op or layer that keeps no reference either, outside the autograd
+// graph. Backward recycles it when it frees the graph.
 func Mark(t any) {
 	if mark != nil {
 		mark(t)
+	}
+}
+
+// Done tells that the one reader of t, marked by Mark, has run. Without
+// a graph (under tensor.NoGrad, or when nothing requires gradients) no one
+// reads t again and its storage is recycled at once; with one, Backward
+// still will.
+func Done(t any) {
+	if done != nil {
+		done(t)
 	}
 }
