@@ -15,7 +15,7 @@
 // the first N mini-batches of each epoch, for short runs; the header says
 // so and times are scaled to a whole epoch (938 steps), while the
 // accuracy is that of the shortened training, on the whole test set
-// (evaluated 1,000 images at a time in evaluation mode, both sides).
+// (evaluated 100 images at a time in evaluation mode, both sides).
 //
 // The two run interleaved, epoch by epoch (a Go epoch, then a PyTorch
 // epoch, ...), so that load from other processes on a shared machine falls

@@ -213,13 +213,18 @@ func (g *goTrainer) epoch(batch int) (float64, int) {
 	return total / float64(max(steps, 1)), steps
 }
 
-// accuracy returns the test accuracy, evaluating 1,000 images at a time
-// in evaluation mode.
+// evalChunk is the number of test images evaluated at once, on both
+// sides (torch_side.py too): the CNN's activations for 1,000 images
+// take ~500 MB, which would dominate both sides' peak RSS.
+const evalChunk = 100
+
+// accuracy returns the test accuracy, evaluating evalChunk images at a
+// time in evaluation mode.
 func (g *goTrainer) accuracy() float64 {
 	g.model.SetTraining(false)
 	right, n := 0, g.test.Len()
-	for lo := 0; lo < n; lo += 1000 {
-		hi := min(lo+1000, n)
+	for lo := 0; lo < n; lo += evalChunk {
+		hi := min(lo+evalChunk, n)
 		var pred []int
 		tensor.NoGrad(func() { pred = g.model.Forward(g.input(g.test.X.Slice(lo, hi))).Argmax(1) })
 		for i, p := range pred {

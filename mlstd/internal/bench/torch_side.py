@@ -112,8 +112,8 @@ for line in sys.stdin:
         model.eval()
         right = 0
         with torch.no_grad():
-            for i in range(0, xte.shape[0], 1000):
-                right += (model(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item()
+            for i in range(0, xte.shape[0], 100):
+                right += (model(xte[i:i + 100]).argmax(1) == yte[i:i + 100]).sum().item()
         print("acc", right / xte.shape[0], flush=True)
     elif cmd[0] == "quit":
         print("rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
