@@ -19,6 +19,7 @@ func table_github_com_gokernel_gokernel_mlstd_tensor() map[string]reflect.Value 
 		"Cat":               reflect.ValueOf(tensor.Cat),
 		"Conv2d":            reflect.ValueOf(tensor.Conv2d),
 		"CrossEntropy":      reflect.ValueOf(tensor.CrossEntropy),
+		"Dropout":           reflect.ValueOf(tensor.Dropout),
 		"Eye":               reflect.ValueOf(tensor.Eye),
 		"FromDense":         reflect.ValueOf(tensor.FromDense),
 		"FromFloat64":       reflect.ValueOf(tensor.FromFloat64),

@@ -130,7 +130,11 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if d.eval || d.P == 0 {
 		return x
 	}
-	return x.Mul(dropMask(d.rng, d.P, x.Shape()))
+	g := d.rng
+	if g == nil {
+		g = defaultRNG()
+	}
+	return tensor.Dropout(x, d.P, g)
 }
 
 // dropMask returns a tensor of the given shape holding 0 with probability

@@ -53,16 +53,18 @@ func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
 // Forward runs x through every layer. A Linear directly followed by a
 // ReLU runs as one fused op (tensor.LinearReLU), with the same result.
-// A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d or
-// AvgPool2d (layers that keep no reference to their input outside the
-// autograd graph) is private to the model: Backward reuses its memory for
-// the next step, and without a graph (NoGrad) it is reused as soon as that
-// layer has run.
+// A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d,
+// AvgPool2d or a Dropout in training mode (layers that return a new tensor
+// and keep no reference to their input outside the autograd graph),
+// directly or through Flatten, is private to the model: Backward reuses
+// its memory for the next step, and without a graph (NoGrad) it is reused
+// as soon as that layer has run.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	var private *tensor.Tensor // the previous layer's output, if marked
+	var private *tensor.Tensor // the storage of the layer's input, if marked
 	for i := 0; i < len(s.layers); i++ {
 		in := private
-		if l, ok := s.layers[i].(*Linear); ok && i+1 < len(s.layers) {
+		layer := s.layers[i]
+		if l, ok := layer.(*Linear); ok && i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
 				l.checkInput(x)
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
@@ -71,30 +73,39 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				x = l.Forward(x)
 			}
 		} else {
-			x = s.layers[i].Forward(x)
+			x = layer.Forward(x)
+		}
+		if _, ok := layer.(*Flatten); ok && in != nil {
+			continue // x is a view of in: the next layer is in's reader
 		}
 		if in != nil {
 			scratch.Done(in)
 		}
-		private = markPrivate(x, s.layers[i+1:])
+		private = nil
+		if keepsNoInput(s.layers[i+1:]) {
+			scratch.Mark(x)
+			private = x
+		}
 	}
 	return x
 }
 
-// markPrivate declares the hidden activation x private (internal/scratch)
-// and returns it when the next layer, its only reader besides the graph,
-// keeps no reference to it (a view, like Flatten's output, would);
-// otherwise it returns nil.
-func markPrivate(x *tensor.Tensor, rest []Module) *tensor.Tensor {
+// keepsNoInput reports whether the next of the layers, the only reader of
+// a hidden activation besides the graph, returns a new tensor and keeps no
+// reference to its input (through Flatten's view: the layer after it).
+func keepsNoInput(rest []Module) bool {
 	if len(rest) == 0 {
-		return nil
+		return false
 	}
-	switch rest[0].(type) {
+	switch l := rest[0].(type) {
 	case *Linear, *Conv2d, *ReLU, *MaxPool2d, *AvgPool2d:
-		scratch.Mark(x)
-		return x
+		return true
+	case *Dropout:
+		return l.Training() && l.P > 0
+	case *Flatten:
+		return keepsNoInput(rest[1:])
 	}
-	return nil
+	return false
 }
 
 // Parameters returns the parameters of all layers in order.

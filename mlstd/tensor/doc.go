@@ -51,7 +51,8 @@
 //
 // Linear (x·wᵀ + b, the bias preloaded into the GEMM's output),
 // LinearReLU, CrossEntropy (log-softmax + NLL, keeping the probabilities
-// for the backward), NLLLoss, MSE and BCEWithLogits are single ops with
+// for the backward), NLLLoss, MSE, BCEWithLogits and Dropout (mask and
+// product in one op, the mask from the buffer pool) are single ops with
 // hand-written backwards. All matrix products, forward and backward, go
 // through the internal sgemm kernel with transposition flags (dW = dYᵀ·X,
 // dX = dY·W) accumulating straight into the gradients, never through
