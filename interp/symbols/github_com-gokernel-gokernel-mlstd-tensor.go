@@ -18,6 +18,7 @@ func table_github_com_gokernel_gokernel_mlstd_tensor() map[string]reflect.Value 
 		"BatchNorm":         reflect.ValueOf(tensor.BatchNorm),
 		"Cat":               reflect.ValueOf(tensor.Cat),
 		"Conv2d":            reflect.ValueOf(tensor.Conv2d),
+		"Conv2dReLU":        reflect.ValueOf(tensor.Conv2dReLU),
 		"CrossEntropy":      reflect.ValueOf(tensor.CrossEntropy),
 		"Dropout":           reflect.ValueOf(tensor.Dropout),
 		"Eye":               reflect.ValueOf(tensor.Eye),

@@ -60,7 +60,19 @@ func NewConv2d(in, out, kernel int, opts Conv2dOptions) *Conv2d {
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	checkNCHW(c.label(), x, c.Weight.Dim(1))
 	defer rename(c.label(), x)
-	return tensor.Conv2d(x, c.Weight, c.Bias, tensor.Conv2dParams{Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation})
+	return tensor.Conv2d(x, c.Weight, c.Bias, c.params())
+}
+
+// forwardReLU is Forward followed by ReLU in one op (tensor.Conv2dReLU),
+// as nn.Sequential runs a Conv2d followed by a ReLU.
+func (c *Conv2d) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	checkNCHW(c.label(), x, c.Weight.Dim(1))
+	defer rename(c.label(), x)
+	return tensor.Conv2dReLU(x, c.Weight, c.Bias, c.params())
+}
+
+func (c *Conv2d) params() tensor.Conv2dParams {
+	return tensor.Conv2dParams{Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation}
 }
 
 // label names the layer in errors: "nn.Conv2d(1→32, 3×3)".

@@ -51,8 +51,9 @@ func (s *Sequential) Len() int { return len(s.layers) }
 // Layer returns layer i.
 func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
-// Forward runs x through every layer. A Linear directly followed by a
-// ReLU runs as one fused op (tensor.LinearReLU), with the same result.
+// Forward runs x through every layer. A Linear or Conv2d directly
+// followed by a ReLU runs as one fused op (tensor.LinearReLU,
+// tensor.Conv2dReLU), with the same result.
 // A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d,
 // AvgPool2d or a Dropout in training mode (layers that return a new tensor
 // and keep no reference to their input outside the autograd graph),
@@ -64,15 +65,24 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.layers); i++ {
 		in := private
 		layer := s.layers[i]
-		if l, ok := layer.(*Linear); ok && i+1 < len(s.layers) {
-			if _, ok := s.layers[i+1].(*ReLU); ok {
+		_, reluNext := at(s.layers, i+1).(*ReLU)
+		switch l := layer.(type) {
+		case *Linear:
+			if reluNext {
 				l.checkInput(x)
 				x = tensor.LinearReLU(x, l.Weight, l.Bias)
 				i++
 			} else {
 				x = l.Forward(x)
 			}
-		} else {
+		case *Conv2d:
+			if reluNext {
+				x = l.forwardReLU(x)
+				i++
+			} else {
+				x = l.Forward(x)
+			}
+		default:
 			x = layer.Forward(x)
 		}
 		if _, ok := layer.(*Flatten); ok && in != nil {
@@ -88,6 +98,14 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	return x
+}
+
+// at returns layers[i], or nil past the end.
+func at(layers []Module, i int) Module {
+	if i < len(layers) {
+		return layers[i]
+	}
+	return nil
 }
 
 // keepsNoInput reports whether the next of the layers, the only reader of

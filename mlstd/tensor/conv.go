@@ -378,14 +378,23 @@ func (u *unfolder) gradOut(dy []float32) []float32 {
 // dilH·(kH−1) − 1)/strideH⌋ + 1, and likewise oW.
 //
 // Each sample is unfolded into its (C·kH·kW) × (oH·oW) patch matrix
-// (im2col) and multiplied by the filters with the sgemm kernel, the bias
-// preloaded into the output. Memory beyond the output is one patch matrix
+// (im2col; with stride 1 the wide form described in the package doc) and
+// multiplied by the filters with the sgemm kernel, the bias added as the
+// product is written out. Memory beyond the output is one patch matrix
 // per goroutine: the backward unfolds each sample again rather than keeping
 // the patches. dW = Σ dY·colᵀ and dX = col2im(Wᵀ·dY) use the same kernel
 // with transposition flags. Large batches are split across GOMAXPROCS
 // goroutines by sample, which leaves every output bit unchanged.
-func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor {
-	const op = "conv2d"
+func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor { return conv2d("conv2d", x, w, b, p) }
+
+// Conv2dReLU is Conv2d followed by ReLU in one op, with the same result
+// and gradients: the ReLU is applied as each sample's output is written,
+// saving a pass over the output and its memory. nn.Sequential uses it for
+// a Conv2d followed by a ReLU.
+func Conv2dReLU(x, w, b *Tensor, p Conv2dParams) *Tensor { return conv2d("conv2d_relu", x, w, b, p) }
+
+func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
+	relu := op == "conv2d_relu"
 	if len(w.shape) != 4 {
 		panic(&ShapeError{Op: op, A: x.shape, B: w.shape, Msg: "weight must be (out, in, kH, kW)"})
 	}
@@ -416,6 +425,9 @@ func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor {
 			p := u.product(y)
 			sgemm.Gemm(false, false, o, u.ld, K, 1, w.data, K, u.col, u.ld, 0, p, u.ld)
 			u.emit(p, y, bias)
+			if relu {
+				reluInto(y, y)
+			}
 		}
 	})
 	inputs := []*Tensor{x, w}
@@ -424,6 +436,12 @@ func Conv2d(x, w, b *Tensor, p Conv2dParams) *Tensor {
 	}
 	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
 		gy := res.grad.data
+		if relu { // the gradient through the ReLU, masked by its output
+			masked := getBuf(len(gy))
+			defer putBuf(masked)
+			reluMask(masked, gy, res.data)
+			gy = masked
+		}
 		var gx, gw []float32
 		if x.requiresGrad {
 			gx = x.gradBuf()

@@ -276,7 +276,7 @@ func TestBatchNormFiniteDifference(t *testing.T) {
 
 // TestMaxPool2x2MatchesGeneral compares MaxPool2d's unrolled 2×2 stride-2
 // loop with the general one, values and argmax, on inputs with ties, NaNs
-// and odd sizes.
+// signed zeros and odd sizes.
 func TestMaxPool2x2MatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 9))
 	for _, hw := range [][2]int{{4, 4}, {5, 7}, {28, 28}, {2, 3}} {
@@ -287,6 +287,10 @@ func TestMaxPool2x2MatchesGeneral(t *testing.T) {
 				x[i] = float32(math.NaN())
 			case 1, 2:
 				x[i] = 1 // ties
+			case 3:
+				x[i] = float32(math.Copysign(0, -1)) // −0 ties with +0
+			case 4:
+				x[i] = 0
 			default:
 				x[i] = r.Float32()
 			}
@@ -300,6 +304,31 @@ func TestMaxPool2x2MatchesGeneral(t *testing.T) {
 		for i := range out1 {
 			if math.Float32bits(out1[i]) != math.Float32bits(out2[i]) || arg1[i] != arg2[i] {
 				t.Fatalf("%v: output %d: general %v at %d, 2×2 %v at %d", hw, i, out1[i], arg1[i], out2[i], arg2[i])
+			}
+		}
+	}
+}
+
+// TestConv2dReLUEqualsUnfused checks the fused op against Conv2d then ReLU,
+// output and every gradient bit for bit, in the wide (stride 1) and
+// im2col forms.
+func TestConv2dReLUEqualsUnfused(t *testing.T) {
+	for _, p := range []Conv2dParams{{Padding: [2]int{1, 1}}, {Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}}} {
+		mk := func() []*Tensor {
+			g := NewRNG(21)
+			return []*Tensor{g.Randn(3, 2, 7, 8).SetRequiresGrad(true), g.Randn(4, 2, 3, 3).SetRequiresGrad(true), g.Randn(4).SetRequiresGrad(true)}
+		}
+		a, b := mk(), mk()
+		fused, plain := Conv2dReLU(a[0], a[1], a[2], p), Conv2d(b[0], b[1], b[2], p).ReLU()
+		if !slices.Equal(fused.Data(), plain.Data()) {
+			t.Fatalf("%+v: outputs differ", p)
+		}
+		w := NewRNG(2).Randn(fused.Shape()...)
+		fused.Mul(w).Sum().Backward()
+		plain.Mul(w).Sum().Backward()
+		for i := range a {
+			if !slices.Equal(a[i].Grad().Data(), b[i].Grad().Data()) {
+				t.Fatalf("%+v: gradient of input %d differs", p, i)
 			}
 		}
 	}
