@@ -65,8 +65,9 @@ func iife(list ...ast.Stmt) ast.Stmt {
 	})}
 }
 
-// poll is `if __gkstop { __gkpoll(fn, pos) }`: __gkstop is an interpreted
-// global the host sets through reflection, the cheapest check yaegi offers.
+// poll is `if __gkstop { __gkpoll(fn, pos) }`: __gkstop is the
+// interrupter's flag (stopFlag; in race builds the condition is
+// `len(__gkstop) > 0`), the cheapest check yaegi offers.
 // __gkpoll calls __gk.Poll (Session.poll), which stops the cell on an
 // interrupt or checks the stack depth; fn (the enclosing function) and pos
 // (of the loop or function) say where, should the stack be too deep. The
@@ -75,7 +76,7 @@ func iife(list ...ast.Stmt) ast.Stmt {
 // function that polls (24 B of yaegi frame, +5.5% allocations in fib).
 func (r *rewriter) poll(pos token.Pos) ast.Stmt {
 	return &ast.IfStmt{
-		Cond: ident("__gkstop"),
+		Cond: stopCond(),
 		Body: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: call(ident("__gkpoll"),
 			&ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(r.fn)},
 			&ast.BasicLit{Kind: token.INT, Value: strconv.Itoa(int(pos))})}}},

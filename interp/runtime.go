@@ -28,7 +28,7 @@ const (
 // generic min/max used by the rewrite of Go 1.21's builtins.
 const helperSource = `package main
 
-var __gkstop bool
+` + stopFlagSource + `
 
 func __gkpoll(fn string, pos int) { __gk.Poll(fn, pos) }
 
@@ -89,6 +89,7 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 		"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
 		"Clear":   reflect.ValueOf(clearValue),
 	}
+	in.flag.export(rt)
 	for k, v := range slicesSymbols() {
 		rt[k] = v
 	}

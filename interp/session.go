@@ -216,14 +216,9 @@ func (s *Session) bootstrap() error {
 	if _, err := s.yi.Eval(helperSource); err != nil {
 		return err
 	}
-	stop := s.yi.Globals()["__gkstop"]
-	if !stop.IsValid() || !stop.CanSet() {
-		return errors.New("interrupt flag is not settable")
-	}
 	s.intr.mu.Lock()
-	s.intr.stop = stop
-	s.intr.mu.Unlock()
-	return nil
+	defer s.intr.mu.Unlock()
+	return s.intr.flag.bind(s.yi)
 }
 
 // LogWriter returns the process's original stderr, for the host program's own log.
@@ -437,7 +432,7 @@ func (f yaegiLogFilter) Write(p []byte) (int, error) {
 // (see Session.poll).
 type interrupter struct {
 	mu      sync.Mutex
-	stop    reflect.Value // the interpreter's __gkstop, polled at loop tops
+	flag    stopFlag // __gkstop, polled at loop tops
 	ch      chan struct{}
 	shut    bool
 	probing bool      // stop is raised for a depth probe, not an interrupt
@@ -446,16 +441,14 @@ type interrupter struct {
 }
 
 func newInterrupter() *interrupter {
-	return &interrupter{ch: make(chan struct{})}
+	return &interrupter{ch: make(chan struct{}), flag: newStopFlag()}
 }
 
 func (in *interrupter) trigger() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.probing = false
-	if in.stop.IsValid() {
-		in.stop.SetBool(true)
-	}
+	in.flag.set(true)
 	in.at = time.Now()
 	if !in.shut {
 		close(in.ch)
@@ -480,9 +473,7 @@ func (in *interrupter) reset() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.probing = false
-	if in.stop.IsValid() {
-		in.stop.SetBool(false)
-	}
+	in.flag.set(false)
 	if in.shut {
 		in.ch = make(chan struct{})
 		in.shut = false
@@ -495,11 +486,11 @@ func (in *interrupter) reset() {
 func (in *interrupter) probe() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.shut || in.probing || !in.stop.IsValid() || time.Now().Before(in.next) || stackBytes() < probeStackBytes {
+	if in.shut || in.probing || time.Now().Before(in.next) || stackBytes() < probeStackBytes {
 		return
 	}
 	in.probing = true
-	in.stop.SetBool(true)
+	in.flag.set(true)
 }
 
 // probed records that a depth check took d: the next one comes no sooner
@@ -518,7 +509,7 @@ func (in *interrupter) interrupted() bool {
 	defer in.mu.Unlock()
 	if !in.shut && in.probing {
 		in.probing = false
-		in.stop.SetBool(false)
+		in.flag.set(false)
 	}
 	return in.shut
 }
