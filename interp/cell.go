@@ -451,48 +451,24 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 			return err
 		}
 	}
-	// Top-level funcs become assignable variables holding closures so that
-	// redefining one makes every caller use the new body.
-	var decls []ast.Stmt
+	// Top-level funcs are compiled as functions, with the methods (either
+	// may call the other); a redefinition reaches earlier callers through
+	// defineFuncs (funcs.go).
 	for _, fd := range funcs {
-		if _, ok := globals[fd.Name.Name]; !ok {
-			decls = append(decls, varDecl(fd.Name.Name, fd.Type))
-		}
+		rw.funcType(fd.Type)
+		rw.funcBody(fd.Body, fd.Name.Name)
+		methods = append(methods, fd)
 	}
-	if len(decls) > 0 {
-		if err := s.execChunk(ctx, n, &ast.BlockStmt{List: decls}); err != nil {
-			return err
-		}
-	}
+	s.notePanics(n, rw)
 	if len(methods) > 0 {
-		if err := s.execChunk(ctx, n, &ast.File{Package: f.Package, Name: f.Name, Decls: methods}); err != nil {
+		// (No position before the first declaration's: see anchor.)
+		if err := s.execChunk(ctx, n, &ast.File{Name: ident("main"), Decls: methods}); err != nil {
 			return err
 		}
 	}
 	s.noteSpans(n, f)
-	for _, fd := range funcs {
-		rw.funcType(fd.Type)
-		rw.funcBody(fd.Body, fd.Name.Name)
-		s.notePanics(n, rw)
-		// func init() { f = func(...) {...} }: a func literal created at top
-		// level would copy the whole global frame (see yaegiroots.go); one
-		// created in init's frame copies only that.
-		lit := &ast.FuncLit{Type: fd.Type, Body: fd.Body}
-		assign := &ast.AssignStmt{Lhs: []ast.Expr{ident(fd.Name.Name)}, Tok: token.ASSIGN, Rhs: []ast.Expr{lit}}
-		def := &ast.File{Name: ident("main"), Decls: []ast.Decl{&ast.FuncDecl{ // (no positions before the literal's: see anchor)
-			Name: ident("init"), Type: &ast.FuncType{Params: &ast.FieldList{}}, Body: &ast.BlockStmt{List: []ast.Stmt{assign}}}}}
-		if _, existed := globals[fd.Name.Name]; existed {
-			if _, err := s.compile(anchor(def)); err != nil {
-				// The signature changed: a new variable; code compiled earlier keeps the old one.
-				fmt.Fprintf(s.outs.errW, "note: %s now has a different signature; functions defined before this cell still call the old %s until they are re-run\n", fd.Name.Name, fd.Name.Name)
-				if err := s.execChunk(ctx, n, &ast.BlockStmt{List: []ast.Stmt{varDecl(fd.Name.Name, fd.Type)}}); err != nil {
-					return err
-				}
-			}
-		}
-		if err := s.execChunk(ctx, n, def); err != nil {
-			return err
-		}
+	for _, note := range s.defineFuncs(ctx, funcs) {
+		fmt.Fprintln(s.outs.errW, note)
 	}
 	commit()
 	return nil
@@ -514,12 +490,6 @@ func methodRedefinition(recv, name string) string {
 func redefinitionError(n int, redef []string) *CellError {
 	return &CellError{Name: "RedefinitionError", Value: fmt.Sprintf("cell %d: %s", n, strings.Join(redef, "; ")),
 		Traceback: append([]string{fmt.Sprintf("RedefinitionError in cell %d (nothing in this cell ran):", n)}, redef...)}
-}
-
-func varDecl(name string, t ast.Expr) ast.Stmt {
-	return &ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, Specs: []ast.Spec{
-		&ast.ValueSpec{Names: []*ast.Ident{ident(name)}, Type: t},
-	}}}
 }
 
 // typeSource is the definition of a type, as s.decls keeps it.
@@ -852,7 +822,7 @@ func (s *Session) globalsGrow(grow bool) (g map[string]reflect.Value) {
 			g = s.yi.Globals()
 		}()
 		if g != nil {
-			return g
+			return s.withFuncs(g)
 		}
 		if !grow {
 			break

@@ -18,10 +18,10 @@
 //     methods are remembered by their source, so an identical re-run is a
 //     no-op and a changed one is refused with a RedefinitionError that says to
 //     %reset (yaegi would silently keep the old one);
-//   - top-level functions become variables holding closures, so redefining a
-//     function makes every caller use the new body; the closure is created
-//     in an init function (`func init() { f = func(...) {...} }`), because a
-//     func literal at top level copies yaegi's whole global frame;
+//   - top-level functions are compiled as yaegi functions (direct
+//     interpreted calls, no reflect wrapper); redefining one with the same
+//     signature patches its earlier incarnations with the new body, so
+//     every caller runs it (funcs.go);
 //   - every other item (var and const included) is parsed as a function body
 //     and compiled alone with CompileAST; `x := e` of an existing global
 //     becomes `x = e` when e has x's type (no leak of the old value, and
@@ -193,7 +193,8 @@
 // (after ~140,000 interpreted calls and 1 GB of stack). While a cell runs,
 // the engine watches the total size of goroutine stacks; past 128 MB it
 // raises the poll flag, and the goroutine that polls counts its stack
-// frames. One deeper than ~25,000 nested interpreted calls ends with
+// frames. One deeper than 150,000 frames (75,000 nested calls of cell
+// functions, 25,000 of methods or func literals) ends with
 // runtime.Goexit (deferred calls run; a panic would take minutes to unwind
 // through yaegi at that depth): the cell fails with a RecursionError naming
 // the function and its line within a few seconds, and the session keeps its

@@ -23,7 +23,7 @@ func TestHoistDecls(t *testing.T) {
 		// helpers calling each other, declared in two runs below the use
 		{"fmt.Println(twice(5))\nfunc twice(n int) int { return add(n, n) }\nz := 0\nfunc add(a, b int) int { return a + b }", "", "10\n"},
 		// a function redefined below a use: the use gets the new body, and
-		// closures made earlier call it too (functions are closure variables)
+		// closures made earlier call it too (the earlier incarnation is patched, funcs.go)
 		{"func sq(n int) int { return n * n }\nuse := func() int { return sq(3) }", "", ""},
 		{"a := sq(2)\nfunc sq(n int) int { return n * n * n }\na", "8", ""},
 		{"use()", "27", ""},

@@ -16,9 +16,10 @@ import (
 )
 
 // Unbounded recursion in a cell must not take the process down: Go's stack
-// overflow is a fatal error that no recover sees (with yaegi each
-// interpreted call takes ~3.8 KB of Go stack in ~6 frames, so it comes after
-// ~140,000 nested calls, 1 GB and a few seconds). Every cell function,
+// overflow is a fatal error that no recover sees (with yaegi a call of a
+// method or func literal takes ~3.8 KB of Go stack in 6 frames, as it goes
+// through reflect's wrapper, so it comes after ~140,000 nested calls, 1 GB
+// and a few seconds; a call of a cell function takes 2 frames, see funcs.go). Every cell function,
 // method and func literal that calls anything therefore starts with the
 // interrupt poll. While a cell runs, the engine reads the size of all
 // goroutine stacks every probeEvery; once it passes probeStackBytes it
@@ -33,10 +34,11 @@ const (
 	probeEvery      = 50 * time.Millisecond
 	probeStackBytes = 128 << 20
 	// maxStackFrames is the Go stack depth, in frames, at which a goroutine
-	// running cell code is stopped: about 25,000 nested calls of cell
-	// functions, ~95 MB of stack.
+	// running cell code is stopped: 75,000 nested calls of cell functions,
+	// 25,000 of methods or func literals (~95 MB of stack).
 	maxStackFrames = 150_000
-	framesPerCall  = 6 // Go frames of one interpreted call (measured)
+	framesPerCall  = 2 // Go frames of one call of a cell function (measured)
+	framesPerWrap  = 6 // of a method or func literal, through reflect's wrapper
 )
 
 // recursionError is why a goroutine was stopped by Session.poll.
@@ -45,8 +47,8 @@ type recursionError struct {
 }
 
 func (e *recursionError) Error() string {
-	return fmt.Sprintf("stack overflow: more than %d nested calls, %s: unbounded recursion? "+
-		"The calls were stopped before the stack ran out; the session's state is intact", maxStackFrames/framesPerCall, e.where)
+	return fmt.Sprintf("stack overflow: more than %d nested calls (%d of methods or func literals), %s: unbounded recursion? "+
+		"The calls were stopped before the stack ran out; the session's state is intact", maxStackFrames/framesPerCall, maxStackFrames/framesPerWrap, e.where)
 }
 
 var errGoexit = errors.New("runtime.Goexit ended the cell")

@@ -72,21 +72,22 @@ func TestReleaseKeepsLiveValues(t *testing.T) {
 	runCases(t, cases)
 }
 
-// TestDefinedFuncTraceback: functions are created in an init function
-// (runDecls); a panic in one must still be named by the cell's lines.
+// TestDefinedFuncTraceback: a panic in a cell function is named by the
+// cell's lines (the function is compiled with its cell's methods, see
+// runDecls).
 func TestDefinedFuncTraceback(t *testing.T) {
 	s := newSession(t)
 	_, _, _, err := run(s, "func boom() { panic(\"b\") }\nboom()")
 	ce, ok := err.(*CellError)
 	want := []string{"panic: b", "  at cell 1, line 1, in boom", "  at cell 1, line 2, in main (approximate)"}
 	if !ok || strings.Join(ce.Traceback, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("error %v (%T), want traceback %q", err, err, want)
+		t.Fatalf("error %v (%T) %q, want traceback %q", err, err, ce.Traceback, want)
 	}
 }
 
-// TestRedefinedFuncs: a function redefined with another signature gets a
-// new variable (its init-created closure must not go to the old one);
-// functions compiled before keep calling the old one.
+// TestRedefinedFuncs: a function redefined with another signature starts
+// anew (funcs.go); functions compiled before keep calling the old one,
+// and a later redefinition with the new signature reaches the new one.
 func TestRedefinedFuncs(t *testing.T) {
 	runCases(t, []cellCase{
 		{code: "func f(x int) int { return x + 1 }\nfunc g() int { return f(1) }"},

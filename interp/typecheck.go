@@ -527,15 +527,6 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 		return nil, nil
 	}
 	c.rangeFuncs = rangeFuncsOf(fset, file, info, importer)
-	// A cell's functions are variables in the engine (a later cell may
-	// assign one): later cells see a variable of the function's type.
-	for i, d := range c.defs {
-		if fn, ok := scope.Lookup(d[1]).(*types.Func); ok {
-			in := v.fresh(d[0])
-			scope.Insert(types.NewVar(fn.Pos(), v.pkg, in, fn.Type()))
-			c.defs[i][1] = in
-		}
-	}
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {

@@ -57,9 +57,9 @@ func TestCheckAcceptsCells(t *testing.T) {
 		{code: "type P struct{ X int }\nfunc (p P) Twice() int { return 2 * p.X }\np := P{3}\np.Twice()", result: "6"}, // re-run
 		{code: "func (p P) Thrice() int { return 3 * p.X }\np.Thrice()", result: "9"},                                  // a method in a later cell
 		{code: "func g(a int) int { return a + 1 }\ng(1)", result: "2"},
-		{code: "g = func(a int) int { return a + 2 }\ng(1)", result: "3"},     // a cell function is a variable
-		{code: "func g(a, b int) int { return a * b }\ng(2, 3)", result: "6"}, // a new signature
-		{code: "X := 5\npp := P{X: X}\npp.X", result: "5"},                    // a field named like a global
+		{code: "g = func(a int) int { return a + 2 }\ng(1)", errName: "CompileError", errHas: "cannot assign to g"}, // a function, as in Go
+		{code: "func g(a, b int) int { return a * b }\ng(2, 3)", result: "6"},                                       // a new signature
+		{code: "X := 5\npp := P{X: X}\npp.X", result: "5"},                                                          // a field named like a global
 		{code: "var fib func(int) int\nfib = func(k int) int { if k < 2 { return k }; return fib(k-1) + fib(k-2) }\nfib(10)", result: "55"},
 		{code: "for i := range 3 { fmt.Print(i) }", stdout: "012"},
 		{code: "const (\n\tA = iota\n\tB\n)\nB", result: "1"},

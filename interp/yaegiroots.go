@@ -50,15 +50,16 @@ import (
 // is missing if a yaegi upgrade changes it, and then release does nothing
 // (TestYaegiLayout fails).
 
-// yaegiLayout holds the field indices of yaegi's private types used by release.
+// yaegiLayout holds the field indices of yaegi's private types used by
+// release and by the redefinition of cell functions (funcs.go).
 type yaegiLayout struct {
-	roots, universe, scopes, frame, imutex []int // Interpreter
-	child, sym, types, level               []int // scope
-	index                                  []int // symbol
-	data, fmutex                           []int // frame
-	root                                   []int // Program
-	nchild, recv, findex, nscope, nsym     []int // node
-	rnode                                  []int // receiver
+	roots, universe, scopes, frame, imutex     []int // Interpreter
+	child, sym, types, level                   []int // scope
+	index, snode                               []int // symbol
+	data, fmutex                               []int // frame
+	root                                       []int // Program
+	nchild, recv, findex, nscope, nsym, ntypes []int // node
+	rnode                                      []int // receiver
 }
 
 var (
@@ -95,7 +96,9 @@ var (
 		l.types = fieldOf(st, "types", reflect.Slice)
 		l.level = fieldOf(st, "level", reflect.Int)
 		if l.sym != nil {
-			l.index = fieldOf(st.Elem().FieldByIndex(l.sym).Type.Elem(), "index", reflect.Int)
+			symt := st.Elem().FieldByIndex(l.sym).Type.Elem()
+			l.index = fieldOf(symt, "index", reflect.Int)
+			l.snode = fieldOf(symt, "node", reflect.Pointer)
 		}
 		ft := typeOf(it, l.frame)
 		l.data = fieldOf(ft, "data", reflect.Slice)
@@ -108,6 +111,7 @@ var (
 		l.findex = fieldOf(nt, "findex", reflect.Int)
 		l.nscope = fieldOf(nt, "scope", reflect.Pointer)
 		l.nsym = fieldOf(nt, "sym", reflect.Pointer)
+		l.ntypes = fieldOf(nt, "types", reflect.Slice)
 		if l.recv != nil {
 			l.rnode = fieldOf(nt.Elem().FieldByIndex(l.recv).Type, "node", reflect.Pointer)
 		}
@@ -115,8 +119,9 @@ var (
 			if typeOf(it, l.imutex) != reflect.TypeOf(sync.RWMutex{}) || ft.Elem().FieldByIndex(l.fmutex).Type != reflect.TypeOf(sync.RWMutex{}) {
 				errs = append(errs, errors.New("yaegi's Interpreter.mutex or frame.mutex is not a sync.RWMutex"))
 			}
-			if ft.Elem().FieldByIndex(l.data).Type != reflect.TypeOf([]reflect.Value(nil)) || st.Elem().FieldByIndex(l.types).Type != reflect.TypeOf([]reflect.Type(nil)) {
-				errs = append(errs, errors.New("yaegi's frame.data or scope.types changed type"))
+			if ft.Elem().FieldByIndex(l.data).Type != reflect.TypeOf([]reflect.Value(nil)) || st.Elem().FieldByIndex(l.types).Type != reflect.TypeOf([]reflect.Type(nil)) ||
+				nt.Elem().FieldByIndex(l.ntypes).Type != reflect.TypeOf([]reflect.Type(nil)) {
+				errs = append(errs, errors.New("yaegi's frame.data, scope.types or node.types changed type"))
 			}
 		}
 		return errors.Join(errs...)

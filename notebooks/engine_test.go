@@ -200,11 +200,26 @@ var engineScenarios = []engineScenario{
 		},
 	},
 	{
+		// Cell functions are called directly (no reflect wrapper), and a
+		// redefinition still reaches every caller: functions, methods,
+		// closures, goroutines and recursion compiled before it.
 		name: "redefined func changes callers",
 		cells: []engineCell{
 			{code: "func f() int { return 1 }\nfunc g() int { return f() * 10 }\ng()", result: "10"},
+			{code: "type R struct{}\nfunc (R) m() int { return f() * 100 }\nlater := func() int { return f() + 1000 }\nold := f", result: "-"},
 			{code: "func f() int { return 2 }", result: "-"},
 			{code: "g()", result: "20"},
+			{code: "fmt.Println(R{}.m(), later(), old())", stdout: "200 1002 1\n"},
+			{code: "ch := make(chan int)\ngo func() { ch <- g() }()\nfromG := <-ch\nfromG", result: "20"},
+			{code: "func fib(n int) int { if n < 2 { return n }; return fib(n-1) + fib(n-2) }\nfunc fibs() []int { return []int{fib(10), fib(22)} }\nfibs()", result: "[55 17711]"},
+			{code: "func fib(n int) int { if n < 2 { return 1 }; return fib(n-1) + fib(n-2) }\nfibs()", result: "[89 28657]"},
+			{code: "func f(s string) string { return s + \"!\" }\nf(\"a\")", result: "a!"},
+			{code: "g()", result: "20"}, // compiled against the old signature: the old f
+		},
+		check: func(t *testing.T, got []engineReport, _ int) {
+			if e := got[8].stream("stderr"); !strings.Contains(e, "f now has a different signature") {
+				t.Errorf("a new signature is not noted: stderr %q", e)
+			}
 		},
 	},
 	{

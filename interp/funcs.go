@@ -1,0 +1,149 @@
+package interp
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"go/types"
+	"reflect"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// Cell functions.
+//
+// A top-level function of a cell is compiled as what it is, a yaegi
+// function declaration: a call of it is a direct interpreted call (yaegi's
+// `call` runs the callee's body on a new frame), where a variable holding
+// a func literal would go through reflect.MakeFunc's wrapper on every call
+// (reflect.callReflect, twice the time of the call itself).
+//
+// yaegi binds each call to the declaration node it saw when compiling the
+// caller, so a redefinition alone would leave every earlier caller on the
+// old body. redefine therefore patches every earlier node of the function
+// (its incarnations) with the new one's body and frame layout: yaegi's call
+// reads both from the callee's node at each call, so every caller —
+// functions, methods, closures, goroutines of earlier cells — runs the new
+// body from its next call on. This needs the same signature (the frame
+// layout of the arguments and results is the caller's); a function whose
+// signature changed starts anew, and functions compiled before keep
+// calling the old one, which the cell says. A func value taken before the
+// redefinition (`g := f`, a callback handed to compiled code) keeps the
+// body it was taken with, as a copied closure would. Patching is two
+// stores into yaegi's private node (see yaegiroots.go for the layout): a
+// goroutine of an earlier cell calling the function at that instant may
+// see one of the two changed, as it could see a torn variable before.
+type cellFunc struct {
+	sig   string          // the signature as written, parameter names dropped
+	val   reflect.Value   // the function as a value (globals' entry)
+	nodes []reflect.Value // *node of every incarnation with this signature
+}
+
+// funcSig is the signature of fd without parameter names: "func(int, ...string) (int, error)".
+func funcSig(fd *ast.FuncDecl) string {
+	t := &ast.FuncType{Params: unnamed(fd.Type.Params), Results: unnamed(fd.Type.Results)}
+	return types.ExprString(t)
+}
+
+func unnamed(fl *ast.FieldList) *ast.FieldList {
+	if fl == nil {
+		return nil
+	}
+	out := &ast.FieldList{}
+	for _, f := range fl.List {
+		for range max(len(f.Names), 1) {
+			out.List = append(out.List, &ast.Field{Type: f.Type})
+		}
+	}
+	return out
+}
+
+// defineFuncs records the functions fds just compiled: each new one, or
+// each redefinition, which redefine patches into the earlier incarnations.
+// It returns the notes the cell prints (changed signatures).
+func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl) []string {
+	var notes []string
+	for _, fd := range fds {
+		name := fd.Name.Name
+		node := s.funcNode(name)
+		val, err := s.exec(ctx, name)
+		if !node.IsValid() || err != nil || val.Kind() != reflect.Func {
+			s.state.Lock()
+			delete(s.funcs, name) // (yaegi did not make it a function)
+			s.state.Unlock()
+			continue
+		}
+		sig := funcSig(fd)
+		s.state.Lock()
+		old := s.funcs[name]
+		switch {
+		case old == nil:
+			s.funcs[name] = &cellFunc{sig: sig, val: val, nodes: []reflect.Value{node}}
+		case old.sig == sig && old.val.Type() == val.Type():
+			for _, o := range old.nodes {
+				patchFunc(o, node)
+			}
+			old.val = val
+			old.nodes = append(old.nodes, node)
+		default:
+			notes = append(notes, fmt.Sprintf("note: %s now has a different signature; functions defined before this cell still call the old %s until they are re-run", name, name))
+			s.funcs[name] = &cellFunc{sig: sig, val: val, nodes: []reflect.Value{node}}
+		}
+		s.state.Unlock()
+	}
+	return notes
+}
+
+// funcNode is the declaration node of the package-level function name, or
+// the zero Value.
+func (s *Session) funcNode(name string) reflect.Value {
+	if layoutErr != nil {
+		return reflect.Value{}
+	}
+	l := &layout
+	iv := reflect.ValueOf(s.yi).Elem()
+	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
+	mu.RLock()
+	defer mu.RUnlock()
+	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
+	if !sc.IsValid() || sc.IsNil() {
+		return reflect.Value{}
+	}
+	sym := sc.Elem().FieldByIndex(l.sym).MapIndex(reflect.ValueOf(name))
+	if !sym.IsValid() || sym.IsNil() || sym.Elem().FieldByIndex(l.index).Int() >= 0 {
+		return reflect.Value{} // not a function (a variable has a frame slot)
+	}
+	n := private(sym.Elem(), l.snode)
+	if n.IsNil() {
+		return reflect.Value{}
+	}
+	return n
+}
+
+// patchFunc makes the function node old run new's body.
+func patchFunc(old, new reflect.Value) {
+	if old.Pointer() == new.Pointer() {
+		return
+	}
+	l := &layout
+	o, n := old.Elem(), new.Elem()
+	private(o, l.ntypes).Set(private(n, l.ntypes))
+	private(o, l.nchild).Set(private(n, l.nchild))
+}
+
+// withFuncs adds the cell functions that still name functions to yaegi's
+// globals (which lists only variables and constants).
+func (s *Session) withFuncs(g map[string]reflect.Value) map[string]reflect.Value {
+	s.state.Lock()
+	defer s.state.Unlock()
+	for name, f := range s.funcs {
+		if _, isVar := g[name]; isVar || strings.HasPrefix(name, "__gk") {
+			continue
+		}
+		if n := s.funcNode(name); n.IsValid() && n.Pointer() == f.nodes[len(f.nodes)-1].Pointer() {
+			g[name] = f.val
+		}
+	}
+	return g
+}
