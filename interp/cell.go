@@ -341,21 +341,48 @@ func redefineAsAssign(stmts []ast.Stmt, globals map[string]reflect.Value) []ast.
 	return out
 }
 
-// runDecls runs a run of import/type/func declarations, the file src.
+// runDecls runs a run of import/type/func declarations, the file src, and
+// re-binds what earlier cells defined on a type the run changed (retype.go).
 func (s *Session) runDecls(ctx context.Context, n int, src string) error {
+	retyped, defined, err := s.declare(ctx, n, src, nil)
+	if err != nil || len(retyped) == 0 {
+		return err
+	}
+	s.rebind(ctx, n, retyped, defined)
+	return nil
+}
+
+// declare compiles and runs the declarations of src. A type defined anew
+// (changed, or in force) replaces the session's; force holds the keys of
+// earlier definitions re-bound as they are (see rebind). It returns the
+// types defined anew and the keys of everything src defined.
+func (s *Session) declare(ctx context.Context, n int, src string, force map[string]bool) (retyped []string, defined map[string]bool, err error) {
 	f, err := parser.ParseFile(s.yi.FileSet(), "_.go", src, 0)
 	if err != nil {
-		return s.cellError(n, err)
+		return nil, nil, s.cellError(n, err)
 	}
 	desugarRangeFuncs(s.yi.FileSet(), f, s.iters)
 	if err := s.autoImport(ctx, n, f); err != nil {
-		return err
+		return nil, nil, err
 	}
 	globals := s.globals()
 	rw := newRewriter(globals)
+	anew := map[string]bool{} // types defined anew
 	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && (fd.Name.Name == "min" || fd.Name.Name == "max" || fd.Name.Name == "clear") {
-			rw.noMin = true
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && (d.Name.Name == "min" || d.Name.Name == "max" || d.Name.Name == "clear") {
+				rw.noMin = true
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				if ts, ok := sp.(*ast.TypeSpec); ok {
+					key := "type " + ts.Name.Name
+					if old, ok := s.decl(key); ok && (old != typeSource(ts) || force[key]) {
+						anew[ts.Name.Name] = true
+					}
+				}
+			}
 		}
 	}
 	var (
@@ -364,8 +391,10 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 		funcs   []*ast.FuncDecl
 		newImp  = map[string]string{}
 		newDecl = map[string]string{}
+		sources = map[string]*declSource{}
 		redef   []string
 	)
+	defined = map[string]bool{}
 	s.state.Lock()
 	for _, d := range f.Decls {
 		switch d := d.(type) {
@@ -390,14 +419,12 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 				case *ast.TypeSpec:
 					key := "type " + sp.Name.Name
 					def := typeSource(sp)
-					if old, ok := s.decls[key]; ok {
-						if old == def {
-							continue
-						}
-						redef = append(redef, typeRedefinition(sp.Name.Name, old))
+					defined[key] = true
+					if old, ok := s.decls[key]; ok && old == def && !anew[sp.Name.Name] {
 						continue
 					}
 					newDecl[key] = def
+					sources[key] = s.sourceOf(src, f, sp)
 				}
 				keep = append(keep, sp)
 			}
@@ -407,20 +434,28 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 			}
 		case *ast.FuncDecl:
 			if d.Recv != nil {
-				key := "method " + recvName(d.Recv) + "." + d.Name.Name
+				recv := recvName(d.Recv)
+				key := "method " + recv + "." + d.Name.Name
 				def := s.nodeString(d)
-				if old, ok := s.decls[key]; ok {
+				defined[key] = true
+				if old, ok := s.decls[key]; ok && !anew[recv] {
 					if old == def {
 						continue
 					}
-					redef = append(redef, methodRedefinition(recvName(d.Recv), d.Name.Name))
+					redef = append(redef, methodRedefinition(recv, d.Name.Name))
 					continue
 				}
 				newDecl[key] = def
+				sources[key] = s.sourceOf(src, f, d)
 				rw.funcType(d.Type)
-				rw.funcBody(d.Body, recvName(d.Recv)+"."+d.Name.Name)
+				rw.funcBody(d.Body, recv+"."+d.Name.Name)
 				methods = append(methods, d)
 				continue
+			}
+			if d.Name.Name != "main" && d.Name.Name != "init" && d.Body != nil {
+				key := "func " + d.Name.Name
+				defined[key] = true
+				sources[key] = s.sourceOf(src, f, d)
 			}
 			if d.Type.TypeParams != nil || d.Name.Name == "main" || d.Name.Name == "init" || d.Body == nil {
 				rw.funcType(d.Type)
@@ -434,21 +469,40 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	s.state.Unlock()
 	s.notePanics(n, rw) // (methods' bodies)
 	if len(redef) > 0 {
-		return redefinitionError(n, redef)
+		return nil, nil, redefinitionError(n, redef)
 	}
 	commit := func() {
 		s.state.Lock()
+		for name := range anew { // the old type's methods stay with it
+			for k := range s.decls {
+				if strings.HasPrefix(k, "method "+name+".") {
+					delete(s.decls, k)
+				}
+			}
+		}
 		for k, v := range newImp {
 			s.imports[k] = v
 		}
 		for k, v := range newDecl {
 			s.decls[k] = v
 		}
+		for k, v := range sources {
+			s.sources[k] = v
+		}
 		s.state.Unlock()
+	}
+	restore := func() {}
+	if len(anew) > 0 {
+		restore = s.symbols()
+	}
+	for name := range anew {
+		s.dropSym(name) // or yaegi would keep the old type under the name
+		retyped = append(retyped, name)
 	}
 	if len(first) > 0 {
 		if err := s.execChunk(ctx, n, &ast.File{Package: f.Package, Name: f.Name, Decls: first}); err != nil {
-			return err
+			restore()
+			return nil, nil, err
 		}
 	}
 	// Top-level funcs are compiled as functions, with the methods (either
@@ -461,26 +515,26 @@ func (s *Session) runDecls(ctx context.Context, n int, src string) error {
 	}
 	s.notePanics(n, rw)
 	if len(methods) > 0 {
+		s.globalVars()
 		// (No position before the first declaration's: see anchor.)
 		if err := s.execChunk(ctx, n, &ast.File{Name: ident("main"), Decls: methods}); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	s.noteSpans(n, f)
-	for _, note := range s.defineFuncs(ctx, funcs) {
-		fmt.Fprintln(s.outs.errW, note)
+	notes := s.defineFuncs(ctx, funcs)
+	if force == nil { // (re-bound functions take new signatures by design)
+		for _, note := range notes {
+			fmt.Fprintln(s.outs.errW, note)
+		}
 	}
 	commit()
-	return nil
+	return retyped, defined, nil
 }
 
 // The changes to earlier definitions yaegi cannot make.
 func importRedefinition(name, old, p string) string {
 	return fmt.Sprintf("%s already names package %q; import %q under another name, e.g. %s2 %q", name, old, p, name, p)
-}
-
-func typeRedefinition(name, old string) string {
-	return fmt.Sprintf("type %s is already defined (as %s) and yaegi cannot change an existing type; restart the kernel to redefine it, or use a new name such as %s2", name, old, name)
 }
 
 func methodRedefinition(recv, name string) string {

@@ -16,8 +16,10 @@
 //     imports first (a cell may import anywhere); imports
 //     already made are dropped (re-running an import cell is fine); types and
 //     methods are remembered by their source, so an identical re-run is a
-//     no-op and a changed one is refused with a RedefinitionError that says to
-//     %reset (yaegi would silently keep the old one);
+//     no-op; a changed type is defined anew and the definitions of earlier
+//     cells that mention it are re-bound (retype.go); a changed method of an
+//     unchanged type is refused with a RedefinitionError that says to %reset
+//     (yaegi would silently keep the old one);
 //   - top-level functions are compiled as yaegi functions (direct
 //     interpreted calls, no reflect wrapper); redefining one with the same
 //     signature patches its earlier incarnations with the new body, so

@@ -21,7 +21,7 @@ import (
 //
 // yaegi binds each call to the declaration node it saw when compiling the
 // caller, so a redefinition alone would leave every earlier caller on the
-// old body. redefine therefore patches every earlier node of the function
+// old body. defineFuncs therefore patches every earlier node of the function
 // (its incarnations) with the new one's body and frame layout: yaegi's call
 // reads both from the callee's node at each call, so every caller —
 // functions, methods, closures, goroutines of earlier cells — runs the new
@@ -60,8 +60,8 @@ func unnamed(fl *ast.FieldList) *ast.FieldList {
 }
 
 // defineFuncs records the functions fds just compiled: each new one, or
-// each redefinition, which redefine patches into the earlier incarnations.
-// It returns the notes the cell prints (changed signatures).
+// each redefinition, which it patches into the earlier incarnations. It
+// returns the notes the cell prints (changed signatures).
 func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl) []string {
 	var notes []string
 	for _, fd := range fds {
@@ -130,6 +130,37 @@ func patchFunc(old, new reflect.Value) {
 	o, n := old.Elem(), new.Elem()
 	private(o, l.ntypes).Set(private(n, l.ntypes))
 	private(o, l.nchild).Set(private(n, l.nchild))
+}
+
+// globalVars marks the session's variables as globals for yaegi. yaegi
+// marks so only the variables of package-level var declarations: one
+// defined by a top-level statement (`a, err := f()`) is reached from a
+// function by frame indirection, which is right only while the function is
+// called from top-level code (a call from a func literal read the literal's
+// frame). Code compiled afterwards reads them from the global frame, where
+// they are.
+func (s *Session) globalVars() {
+	if layoutErr != nil {
+		return
+	}
+	l := &layout
+	iv := reflect.ValueOf(s.yi).Elem()
+	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
+	mu.Lock()
+	defer mu.Unlock()
+	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
+	if !sc.IsValid() || sc.IsNil() {
+		return
+	}
+	for it := sc.Elem().FieldByIndex(l.sym).MapRange(); it.Next(); {
+		sym := it.Value()
+		if sym.IsNil() {
+			continue
+		}
+		if k, ok := private(sym.Elem(), l.skind).Interface().(fmt.Stringer); ok && k.String() == "varSym" {
+			private(sym.Elem(), l.sglobal).SetBool(true)
+		}
+	}
 }
 
 // withFuncs adds the cell functions that still name functions to yaegi's

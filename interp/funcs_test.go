@@ -56,3 +56,13 @@ func TestFuncCallsAreDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestFuncReadsStatementGlobals: a function reads a global that a
+// top-level statement defined (yaegi does not mark it global) correctly
+// also when called from a func literal (globalVars).
+func TestFuncReadsStatementGlobals(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "import \"strconv\"\na, e := strconv.Atoi(\"3\")\nfunc fa(n int) int { return a + n }\nfor _, l := range []int{0, 1} { fmt.Print(fa(l), \" \") }", stdout: "3 4 "},
+		{code: "func() { fmt.Print(fa(2), e) }()", stdout: "5 <nil>"},
+	})
+}

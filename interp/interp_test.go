@@ -106,8 +106,8 @@ func TestRedefinition(t *testing.T) {
 		{code: "n := 5\nget := func() int { return n }\nn := 100\nget()", result: "100"},
 		{code: "x := 1\nx := \"s\"\nx", result: "s"}, // type changes fall back to a new variable
 		{code: "type T struct{ A int }\nT{1}", result: "{1}"},
-		{code: "type T struct{ A int }\nT{2}", result: "{2}"}, // identical re-run is fine
-		{code: "type T struct{ A int; B string }", errName: "RedefinitionError", errHas: "restart the kernel"},
+		{code: "type T struct{ A int }\nT{2}", result: "{2}"},                    // identical re-run is fine
+		{code: "type T struct{ A int; B string }\nT{3, \"b\"}", result: "{3 b}"}, // a changed type: a new type (retype.go)
 		{code: "func (t T) M() int { return 1 }\nT{}.M()", result: "1"},
 		{code: "func (t T) M() int { return 2 }", errName: "RedefinitionError", errHas: "method T.M"},
 	})

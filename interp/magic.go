@@ -41,7 +41,8 @@ Magics (each on a line of its own, anywhere among a cell's Go code):
 
 Engine notes (yaegi): generic functions declared in cells must be called with
 explicit type arguments when inference fails (Map[int, string](xs, f)).
-Redefining a type or a method needs %reset (the engine says so when you try).
+A changed type is a new type; earlier functions and methods that mention it are
+re-bound (the cell lists them). Redefining a method alone needs %reset.
 Interrupt stops loops, time.Sleep and channel waits within milliseconds.`
 
 // magic runs a help query (NAME?) or a %%time cell; ok is false for

@@ -107,13 +107,14 @@ type Session struct {
 	run       sync.Mutex // held while a cell runs
 	state     sync.Mutex // guards the fields below
 	cell      int
-	imports   map[string]string    // local name -> import path
-	decls     map[string]string    // "type T" / "method T.M" -> source of the definition
-	cellLines int                  // lines of the running cell, to clamp error positions
-	spans     []funcSpan           // where cell functions live, to name them in tracebacks
-	funcs     map[string]*cellFunc // the cell functions (funcs.go)
-	types     *typeView            // the session as go/types sees it (typecheck.go); the cell goroutine's
-	iters     rangeFuncs           // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
+	imports   map[string]string      // local name -> import path
+	decls     map[string]string      // "type T" / "method T.M" -> source of the definition
+	cellLines int                    // lines of the running cell, to clamp error positions
+	spans     []funcSpan             // where cell functions live, to name them in tracebacks
+	funcs     map[string]*cellFunc   // the cell functions (funcs.go)
+	sources   map[string]*declSource // "type T", "method T.M", "func f" -> its source, to re-bind it (retype.go)
+	types     *typeView              // the session as go/types sees it (typecheck.go); the cell goroutine's
+	iters     rangeFuncs             // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
@@ -194,6 +195,7 @@ func (s *Session) reset() error {
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
 	s.decls = map[string]string{}
 	s.funcs = map[string]*cellFunc{}
+	s.sources = map[string]*declSource{}
 	s.types = newTypeView()
 	s.state.Unlock()
 	if err := s.bootstrap(); err != nil {

@@ -209,6 +209,24 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			return true
 		})
 	}
+	// A changed type is defined anew and what mentions it re-bound
+	// (retype.go): the view cannot describe that before it has run.
+	for u, f := range files {
+		if f == nil || !us[u].decl {
+			continue
+		}
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok {
+						if old, ok := s.decl("type " + ts.Name.Name); ok && old != typeSource(ts) {
+							return nil, nil
+						}
+					}
+				}
+			}
+		}
+	}
 	for _, u := range order {
 		f := files[u]
 		if us[u].magic {
@@ -368,10 +386,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 						fileImports[name] = sp
 					case *ast.TypeSpec:
 						name := sp.Name.Name
-						if old, ok := s.decl("type " + name); ok {
-							if old != srcs[sp] {
-								return nil, redefinitionError(n, []string{typeRedefinition(name, old)})
-							}
+						if _, ok := s.decl("type " + name); ok { // unchanged (see above)
 							in, ok := cur(name)
 							if !ok {
 								return nil, nil

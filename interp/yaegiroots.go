@@ -55,7 +55,8 @@ import (
 type yaegiLayout struct {
 	roots, universe, scopes, frame, imutex     []int // Interpreter
 	child, sym, types, level                   []int // scope
-	index, snode                               []int // symbol
+	index, snode, skind, sglobal, styp         []int // symbol
+	method, ptr                                []int // itype
 	data, fmutex                               []int // frame
 	root                                       []int // Program
 	nchild, recv, findex, nscope, nsym, ntypes []int // node
@@ -99,6 +100,14 @@ var (
 			symt := st.Elem().FieldByIndex(l.sym).Type.Elem()
 			l.index = fieldOf(symt, "index", reflect.Int)
 			l.snode = fieldOf(symt, "node", reflect.Pointer)
+			l.skind = fieldOf(symt, "kind", reflect.Uint)
+			l.sglobal = fieldOf(symt, "global", reflect.Bool)
+			l.styp = fieldOf(symt, "typ", reflect.Pointer)
+			if l.styp != nil {
+				itt := symt.Elem().FieldByIndex(l.styp).Type
+				l.method = fieldOf(itt, "method", reflect.Slice)
+				l.ptr = fieldOf(itt, "ptr", reflect.Pointer)
+			}
 		}
 		ft := typeOf(it, l.frame)
 		l.data = fieldOf(ft, "data", reflect.Slice)

@@ -237,15 +237,24 @@ var engineScenarios = []engineScenario{
 		},
 	},
 	{
-		name: "redefined type is refused plainly",
+		// A changed type is a new type: old values keep theirs, earlier
+		// definitions that mention it are re-bound, and one that does not
+		// compile with the new type is named.
+		name: "redefined type",
 		cells: []engineCell{
-			{code: "type T struct{ A int }\nT{1}", result: "{1}"},
-			{code: "type T struct{ A int; B string }", errName: "RedefinitionError", errValue: "restart the kernel"},
-			{code: "T{3}", result: "{3}"}, // the old type is still there, as the message says
+			{code: "type T struct{ A int }\nfunc (t T) Get() int { return t.A }\nfunc mkT(a int) T { return T{a} }\nold := mkT(1)\nold.Get()", result: "1"},
+			{code: "func (t T) Pair() T { return T{t.A + 1} }", result: "-"},
+			// mkT's T{a} and Pair's T{t.A + 1} lack B: they keep the old T
+			{code: "type T struct{ A int; B string }\nfmt.Println(mkT(2), T{3, \"b\"}.Get(), old, old.Pair())", result: "-", stdout: "{2} 3 {1} {2}\n"},
+			{code: "func (t T) Pair() T { return T{A: t.A + 1, B: t.B + \"!\"} }\nT{3, \"b\"}.Pair()", result: "{4 b!}"},
+			{code: "func (t T) Pair() T { return t }", errName: "RedefinitionError", errValue: "method T.Pair"}, // methods of an unchanged type stay
 		},
 		check: func(t *testing.T, got []engineReport, _ int) {
-			if ev := fmt.Sprint(got[1].Reply["evalue"]); !strings.Contains(ev, "T") {
-				t.Errorf("refusal does not name the type: %q", ev)
+			e := got[2].stream("stderr")
+			rebound, failed, _ := strings.Cut(e, "do not compile with the new one and still use the old:")
+			if !strings.Contains(rebound, "re-bound to the new definition: method T.Get (cell") || !strings.Contains(failed, "method T.Pair (cell") ||
+				!strings.Contains(failed, "func mkT (cell") || strings.Contains(e, "Map") {
+				t.Errorf("the redefinition's notes do not say that T.Get was re-bound and T.Pair and mkT were not (and nothing of Map): %q", e)
 			}
 		},
 	},
