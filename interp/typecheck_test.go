@@ -47,13 +47,13 @@ func TestErrorsBeforeEffects(t *testing.T) {
 // the check and run.
 func TestCheckAcceptsCells(t *testing.T) {
 	runCases(t, []cellCase{
-		{code: "xs := []int{3, 1, 2}\nlen(xs)", result: "3"},                                // a builtin's value as the result
-		{code: "n := 7\nfloat64(n) / 2", result: "3.5"},                                     // a conversion as the result
-		{code: "n\nn * 2", result: "14"},                                                    // an expression not last
-		{code: "import \"sort\"\nfunc f() int { unused := 1; return 2 }\nf()", result: "2"}, // unused import and variable
-		{code: "slices.Sort(xs)\nslices.Max(xs)", result: "3"},                              // generic functions the engine provides
+		{code: "xs := []int{3, 1, 2}\nlen(xs)", result: "3"},                                      // a builtin's value as the result
+		{code: "n := 7\nfloat64(n) / 2", result: "3.5"},                                           // a conversion as the result
+		{code: "n\nn * 2", result: "14"},                                                          // an expression not last
+		{code: "import \"sort\"\nfunc f() int { unused := 1; return 2 }\nf()", result: "2"},       // unused import and variable
+		{code: "slices.Sort(xs)\nslices.Max(xs)", result: "3"},                                    // generic functions the engine provides
 		{code: "ks := slices.Collect(maps.Keys(map[string]int{\"a\": 1}))\nlen(ks)", result: "1"}, // an iterator, as in Go
-		{code: "v := 1\nv := \"s\"\nlen(v)", result: "1"}, // redefined in the same cell
+		{code: "v := 1\nv := \"s\"\nlen(v)", result: "1"},                                         // redefined in the same cell
 		{code: "type P struct{ X int }\nfunc (p P) Twice() int { return 2 * p.X }\np := P{2}\np.Twice()", result: "4"},
 		{code: "type P struct{ X int }\nfunc (p P) Twice() int { return 2 * p.X }\np := P{3}\np.Twice()", result: "6"}, // re-run
 		{code: "func (p P) Thrice() int { return 3 * p.X }\np.Thrice()", result: "9"},                                  // a method in a later cell
