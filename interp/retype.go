@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"path"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,8 +60,8 @@ func (s *Session) sourceOf(src string, f *ast.File, d ast.Node) *declSource {
 		col = max(col-len("type "), 1)
 	}
 	ds := &declSource{src: fmt.Sprintf("//line %s:%d:%d\n%s\n", p.Filename, p.Line, col, text), from: p.Line, to: end.Line, names: map[string]bool{}}
-	if m := cellFileRe.FindStringSubmatch(p.Filename); m != nil {
-		ds.cell, _ = strconv.Atoi(m[1])
+	if dir, ok := strings.CutSuffix(p.Filename, "/_.go"); ok {
+		ds.cell, _ = strconv.Atoi(strings.TrimPrefix(path.Base(dir), "cell"))
 	}
 	// The names it refers to: not those it declares (fields, parameters)
 	// nor field and method names after a dot.
@@ -121,8 +121,6 @@ func (s *Session) sourceOf(src string, f *ast.File, d ast.Node) *declSource {
 	ast.Inspect(d, refs)
 	return ds
 }
-
-var cellFileRe = regexp.MustCompile(`cell(\d+)/_\.go$`)
 
 // symbols returns what puts yaegi's package scope back as it is now: a
 // compile that fails may already have declared some of its names, or
@@ -220,8 +218,6 @@ func (s *Session) methodSets(names []string) (restore func()) {
 	}
 }
 
-var cellLineRe = regexp.MustCompile(`cell (\d+), line (\d+)`)
-
 // rebind re-runs the earlier definitions that mention the types retyped
 // (defined anew by cell n, which defined the keys in defined), and says
 // on the cell's stderr what it re-bound and what must be re-run.
@@ -304,9 +300,13 @@ func (s *Session) rebind(ctx context.Context, n int, retyped []string, defined m
 		bad := ""
 		var ce *CellError
 		if errors.As(err, &ce) {
-			if m := cellLineRe.FindStringSubmatch(ce.Value); m != nil {
-				cell, _ := strconv.Atoi(m[1])
-				line, _ := strconv.Atoi(m[2])
+			var cell, line int
+			if i := strings.Index(ce.Value, "cell "); i >= 0 {
+				if _, err := fmt.Sscanf(ce.Value[i:], "cell %d, line %d", &cell, &line); err != nil {
+					cell = 0
+				}
+			}
+			if cell > 0 {
 				for _, k := range keys {
 					if ds := affected[k]; ds.cell == cell && ds.from <= line && line <= ds.to {
 						bad = k
