@@ -37,11 +37,20 @@
 // into its patch matrix (im2col) and multiplies it by the filters with the
 // sgemm kernel; the backward unfolds the sample again instead of keeping
 // the patches, so the memory beyond input and output is one patch matrix
-// per goroutine whatever the batch. Batches with more than 2²¹
+// per goroutine whatever the batch. With stride 1 (most CNNs' layers) the
+// patch matrix is the wide form: the sample is zero-padded once and the
+// output computed over the full padded width, so that each patch row is
+// one contiguous run of the padded planes (one copy per row, and one add
+// per row for the input gradient, instead of one per row and output
+// line); the extra columns are dropped as the output is written with its
+// bias (and ReLU, in the fused Conv2dReLU). Batches with more than 2²¹
 // multiply-adds are split by sample across GOMAXPROCS goroutines; samples
 // are independent, so a sample gets the same bits alone or in any batch.
-// conv_test.go compares every op forward and backward with PyTorch's on
-// stride, padding and dilation corners and random shapes.
+// MaxPool2d keeps each window's argmax for the backward, only when the
+// input needs a gradient; 2×2 windows with stride 2 are found without
+// branches. conv_test.go compares every op forward and backward with
+// PyTorch's on stride, padding and dilation corners and random shapes;
+// conv_bench_test.go times LeNet-5's and the MNIST CNN's layers.
 //
 // BatchNorm (F.batch_norm over axis 1 of (N, C, …)) accumulates its
 // statistics in float64 like PyTorch's CPU kernel and updates the running
@@ -87,7 +96,8 @@
 // Memory: the gradients of intermediate tensors (which Backward drops) and
 // ops' backward scratch are recycled through per-length sync.Pools
 // (pool.go), and so are the hidden activations that nn.Sequential declares
-// private (internal/scratch). A step of the MNIST MLP leaves ~39 KB of
+// private (internal/scratch; without a graph they are recycled as soon as
+// the next layer has run). A step of the MNIST MLP leaves ~39 KB of
 // garbage through the bare ops (BenchmarkMLPStep; 115 KB before) and
 // ~6.5 KB through nn.Sequential. That matters because the Go heap grows by
 // as much as its live size (a 219 MB data set) before a collection, and
