@@ -71,7 +71,7 @@ func __gkmax[__gkT __gkOrdered](a, b __gkT) __gkT {
 	}
 	return a
 }
-` + slicesHelperSource
+`
 
 func (s *Session) runtimeSymbols() yaegi.Exports {
 	in := s.intr

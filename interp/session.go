@@ -115,6 +115,7 @@ type Session struct {
 	sources   map[string]*declSource // "type T", "method T.M", "func f" -> its source, to re-bind it (retype.go)
 	types     *typeView              // the session as go/types sees it (typecheck.go); the cell goroutine's
 	iters     rangeFuncs             // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
+	wrappers  bool                   // slicesHelperSource is compiled (slices.go); the cell goroutine's
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
@@ -191,6 +192,7 @@ func (s *Session) reset() error {
 	}
 	s.state.Lock()
 	s.yi = yi
+	s.wrappers = false
 	s.globalsMap = nil
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
 	s.decls = map[string]string{}
@@ -408,6 +410,9 @@ func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
 	case string:
 		return s.yi.Compile(n)
 	default:
+		if err := s.loadWrappers(n); err != nil {
+			return nil, err
+		}
 		return s.yi.CompileAST(asNode(n))
 	}
 }

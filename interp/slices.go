@@ -107,9 +107,42 @@ func typeConstArgs(args []ast.Expr) {
 	}
 }
 
+// loadWrappers compiles slicesHelperSource before node, about to be
+// compiled, if node is the first to use one of its wrappers: their ~50
+// generic functions cost yaegi ~1 MiB and a few milliseconds, which a
+// session that never calls them does not pay (start-up figures in README).
+// The wrappers stay, like a cell's declarations.
+func (s *Session) loadWrappers(node any) error {
+	n, ok := node.(ast.Node)
+	if s.wrappers || !ok {
+		return nil
+	}
+	uses := false
+	ast.Inspect(n, func(x ast.Node) bool {
+		if id, ok := x.(*ast.Ident); ok && strings.HasPrefix(id.Name, "__gk") {
+			for pkg := range slicesCalls {
+				if strings.HasPrefix(id.Name, "__gk"+pkg) {
+					uses = true
+				}
+			}
+		}
+		return !uses
+	})
+	if !uses {
+		return nil
+	}
+	if _, err := s.yi.Eval(slicesHelperSource); err != nil {
+		return fmt.Errorf("compiling the slices, maps, iter and cmp wrappers: %v", err)
+	}
+	s.wrappers = true
+	s.rel.freeze(s.yi)
+	return nil
+}
+
 // slicesHelperSource are the interpreted wrappers. Slices are []E rather
 // than Go's S ~[]E: a named slice type comes back as its unnamed []E.
-const slicesHelperSource = `
+const slicesHelperSource = `package main
+
 func __gkzero[E any](s []E) {
 	var zero E
 	for i := range s {
