@@ -15,6 +15,7 @@ var Symbols = map[string]func() map[string]reflect.Value{
 	"github.com/gokernel/gokernel/mlstd/metrics/metrics": table_github_com_gokernel_gokernel_mlstd_metrics,
 	"github.com/gokernel/gokernel/mlstd/nn/nn":           table_github_com_gokernel_gokernel_mlstd_nn,
 	"github.com/gokernel/gokernel/mlstd/optim/optim":     table_github_com_gokernel_gokernel_mlstd_optim,
+	"github.com/gokernel/gokernel/mlstd/parquet/parquet": table_github_com_gokernel_gokernel_mlstd_parquet,
 	"github.com/gokernel/gokernel/mlstd/prep/prep":       table_github_com_gokernel_gokernel_mlstd_prep,
 	"github.com/gokernel/gokernel/mlstd/prune/prune":     table_github_com_gokernel_gokernel_mlstd_prune,
 	"github.com/gokernel/gokernel/mlstd/serve/serve":     table_github_com_gokernel_gokernel_mlstd_serve,

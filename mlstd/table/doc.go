@@ -1,6 +1,7 @@
 // Package table holds tables of typed columns read from data files — CSV
-// and JSON lines — for looking at, cleaning and turning into a model's
-// input: the part of pandas a notebook needs before training.
+// and JSON lines here, Parquet in package mlstd/parquet — for looking at,
+// cleaning and turning into a model's input: the part of pandas a
+// notebook needs before training.
 //
 //	t, err := table.ReadCSV("penguins.csv", table.CSVOptions{})
 //	t.Head(5)                              // cell result: an HTML table
