@@ -88,3 +88,33 @@ p.Stop("stopped")`, out)
 	// [update "step 2"]
 	// [status "stopped: epoch 1/1"… final=true]
 }
+
+// Redefinitions: a function redefined reaches the callers defined before
+// it; a changed type is a new type, earlier definitions that mention it
+// are re-bound (the engine says so on stderr), and old values keep the old
+// type.
+func ExampleSession_Execute_redefinition() {
+	s, err := interp.New(interp.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	out := interp.Output{Stdout: os.Stdout, Stderr: os.Stdout}
+	ctx := context.Background()
+	for _, cell := range []string{
+		"func rate() float64 { return 0.1 }\nfunc step(x float64) float64 { return x * rate() }",
+		"func rate() float64 { return 0.5 }\nfmt.Println(step(2))",
+		"type Point struct{ X int }\nfunc (p Point) String() string { return fmt.Sprint(\"x=\", p.X) }\norigin := Point{1}",
+		"type Point struct{ X, Y int }", // (its note on stderr)
+		"fmt.Println(Point{2, 3}.String(), origin.String())",
+	} {
+		if _, err := s.Execute(ctx, cell, out); err != nil {
+			fmt.Println(err)
+		}
+	}
+	// Output:
+	// 1
+	// note: type Point changed; re-bound to the new definition: method Point.String (cell 3)
+	// x=2 x=1
+}
