@@ -173,7 +173,7 @@
 // it, so Interrupt is cooperative: every loop body, and every function
 // body that calls anything, starts with a poll of a flag
 // (`if __gkstop { __gkpoll("f", pos) }`; __gkstop is an interpreted global
-// the host sets; ~1% of an interpreted call), selects, sends, `<-ch` statements, receives on channels
+// the host sets, a channel in race builds, see stopflag.go; ~1% of an interpreted call), selects, sends, `<-ch` statements, receives on channels
 // the engine knows and range over such channels get an interrupt case,
 // time.Sleep is replaced by an interruptible one, and mlstd's compiled loops
 // call host.Check. Still not interruptible without escalation: sync waits
