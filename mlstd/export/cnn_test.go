@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -204,5 +205,147 @@ func runPy(t *testing.T, mode string, job, rep any) {
 	t.Helper()
 	if err := pyref.Call(job, rep, "testdata/check_cnn.py", mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCNNONNX exports CNNs to ONNX — LeNet-5 trained on MNIST (with a
+// batch norm and an average pool) and a small model with every
+// convolutional layer kind — and checks them three ways: LoadONNX gives
+// back the same outputs; python3-onnx's checker (full_check) accepts the
+// files; PyTorch rebuilt from the graph's nodes and initializers reproduces
+// mlstd's outputs within float32 rounding, with the same predicted class
+// on all 1,000 MNIST test images. Then torch.onnx.export writes the trained
+// LeNet-5 as PyTorch's exporter does (batch norm folded into the
+// convolution), and LoadONNX runs that file with the same predictions.
+func TestCNNONNX(t *testing.T) {
+	pyref.Require(t, "onnx", "torch", "numpy")
+	fx := exporttest.TrainedCNN(t)
+	t.Logf("LeNet-5 fixture: %.1f %% on the 1,000 test images", 100*fx.Accuracy)
+	small := exporttest.CNN(1)
+	exporttest.WarmUp(small, 1, 16, 16, 3, 2)
+	dir := t.TempDir()
+	cases := []struct {
+		name  string
+		m     nn.Module
+		x     *tensor.Tensor
+		shape []int
+	}{
+		{"lenet5_mnist", fx.Model, fx.X, []int{1, 28, 28}},
+		{"cnn_every_layer", small, tensor.NewRNG(5).Randn(200, 1, 16, 16), []int{1, 16, 16}},
+	}
+	type pcase struct {
+		Name string `json:"name"`
+		ONNX string `json:"onnx"`
+		Data string `json:"data"`
+	}
+	job := struct {
+		Cases       []pcase `json:"cases"`
+		TorchExport struct {
+			Model      string `json:"model"`
+			InputShape []int  `json:"input_shape"`
+			Out        string `json:"out"`
+		} `json:"torch_export"`
+	}{}
+	for _, c := range cases {
+		p := filepath.Join(dir, c.name+".onnx")
+		if err := ExportONNXOptions(p, c.m, ONNXOptions{InputShape: c.shape}); err != nil {
+			t.Fatal(err)
+		}
+		want := forward(c.m, c.x)
+		got, err := LoadONNX(p)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if d := exporttest.MaxDiff(t, forward(got, c.x).Data(), want.Data()); d != 0 {
+			t.Errorf("%s: LoadONNX's model differs from the original by %g", c.name, d)
+		}
+		d := filepath.Join(dir, c.name+".io.safetensors")
+		if err := SaveTensors(d, []nn.Param{{Name: "x", Tensor: c.x}, {Name: "y", Tensor: want}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		job.Cases = append(job.Cases, pcase{c.name, p, d})
+	}
+	job.TorchExport.Model = filepath.Join(dir, "lenet5.safetensors")
+	job.TorchExport.InputShape = []int{1, 28, 28}
+	job.TorchExport.Out = filepath.Join(dir, "lenet5_torch.onnx")
+	if err := Save(job.TorchExport.Model, fx.Model); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		ONNX, Torch string
+		Cases       []struct {
+			Name        string
+			Checker     string
+			Ops         []string
+			Input       []any
+			N           int
+			MaxAbsDiff  float64 `json:"max_abs_diff"`
+			ArgmaxAgree int     `json:"argmax_agree"`
+		}
+		TorchExportOps []string `json:"torch_export_ops"`
+	}
+	runPy(t, "onnx", job, &rep)
+	if len(rep.Cases) != len(cases) {
+		t.Fatalf("python checked %d cases, want %d", len(rep.Cases), len(cases))
+	}
+	for _, c := range rep.Cases {
+		t.Logf("%s: onnx %s checker(full_check) %s, input %v; torch %s from the initializers vs mlstd on %d inputs: max |diff| %.3g, argmax agree %d; ops %v",
+			c.Name, rep.ONNX, c.Checker, c.Input, rep.Torch, c.N, c.MaxAbsDiff, c.ArgmaxAgree, c.Ops)
+		if c.Checker != "ok" || c.MaxAbsDiff > 1e-5 || c.ArgmaxAgree != c.N || fmt.Sprint(c.Input[0]) != "batch" {
+			t.Errorf("%s: checker %s, max |diff| %g, argmax %d/%d, input %v", c.Name, c.Checker, c.MaxAbsDiff, c.ArgmaxAgree, c.N, c.Input)
+		}
+	}
+	for _, op := range []string{"Conv", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Gemm"} {
+		if !strings.Contains(strings.Join(append(rep.Cases[0].Ops, rep.Cases[1].Ops...), " "), op) {
+			t.Errorf("no %s node in the exported graphs", op)
+		}
+	}
+	// PyTorch's own export of the same trained network.
+	m, err := LoadONNX(job.TorchExport.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := forward(fx.Model, fx.X), forward(m, fx.X)
+	d := exporttest.MaxDiff(t, got.Data(), want.Data())
+	agree := 0
+	for i, p := range got.Argmax(1) {
+		if p == want.Argmax(1)[i] {
+			agree++
+		}
+	}
+	t.Logf("torch.onnx.export's LeNet-5 (ops %v) loaded by LoadONNX: max |diff| %.3g from mlstd's model, argmax agree %d/%d; %s",
+		rep.TorchExportOps, d, agree, fx.X.Dim(0), m)
+	if d > 1e-4 || agree != fx.X.Dim(0) {
+		t.Errorf("torch-exported LeNet-5: max |diff| %g, argmax agree %d/%d", d, agree, fx.X.Dim(0))
+	}
+}
+
+// TestONNXInputShape: a model that starts with Flatten (or a convolution)
+// has no input shape of its own; ExportONNX refuses it without
+// ONNXOptions.InputShape instead of writing a [batch, 784] graph whose
+// reloaded model rejects the images the original took.
+func TestONNXInputShape(t *testing.T) {
+	g := tensor.NewRNG(1)
+	m := nn.NewSequential(nn.NewFlatten(), nn.NewLinearRNG(784, 10, true, g))
+	p := tmp(t, "m.onnx")
+	if err := ExportONNX(p, m); err == nil || !strings.Contains(err.Error(), "InputShape") {
+		t.Fatalf("ExportONNX of Flatten, Linear without InputShape: %v", err)
+	}
+	if err := ExportONNX(p, exporttest.CNN(1)); err == nil || !strings.Contains(err.Error(), "InputShape") {
+		t.Fatalf("ExportONNX of a CNN without InputShape: %v", err)
+	}
+	if err := ExportONNXOptions(p, m, ONNXOptions{InputShape: []int{1, 28, 28}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadONNX(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := g.Randn(2, 1, 28, 28)
+	sameBits(t, "reloaded on [2 1 28 28]", forward(back, x), forward(m, x))
+	// A shape the model does not take is refused, naming the layer.
+	if err := ExportONNXOptions(p, exporttest.CNN(1), ONNXOptions{InputShape: []int{3, 16, 16}}); err == nil ||
+		!strings.Contains(err.Error(), "layer 0: Conv2d takes NCHW input with 1 channels") {
+		t.Fatalf("wrong channel count: %v", err)
 	}
 }

@@ -28,8 +28,9 @@ const (
 // ONNXOptions tunes ExportONNXOptions.
 type ONNXOptions struct {
 	// InputShape is the shape of one example, without the batch dimension.
-	// Empty means [in] of the first Linear layer; set it for models that
-	// start with Flatten on images, e.g. []int{1, 28, 28}.
+	// Empty means [in] of a model that starts with a Linear layer; models
+	// that start with Flatten or a convolution need it, e.g. []int{1, 28,
+	// 28} for MNIST images (NCHW).
 	InputShape []int
 	// GraphName names the ONNX graph; empty means "mlstd".
 	GraphName string
@@ -49,12 +50,16 @@ type ONNXOptions struct {
 }
 
 // ExportONNX writes m as an ONNX model (opset 13) to path: a graph with one
-// input "input" of shape [batch, in] and one output "output", the batch
-// dimension dynamic. Linear becomes Gemm with transB=1, so weights keep
-// PyTorch's (out, in) layout and their names ("0.weight"); activations
-// map to Relu, Sigmoid, Tanh, Softmax, LogSoftmax and Flatten; Dropout is
-// omitted (inference). Weights are stored bit for bit, so pruned zeros stay
-// exact. The write is atomic.
+// input "input" of shape [batch, in] (or [batch, …InputShape]) and one
+// output "output", the batch dimension dynamic. Linear becomes Gemm with
+// transB=1, so weights keep PyTorch's (out, in) layout and their names
+// ("0.weight"); Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and
+// BatchNorm1d/2d map to Conv, MaxPool, AveragePool, GlobalAveragePool and
+// BatchNormalization (inference form); activations to Relu, Sigmoid, Tanh,
+// Softmax, LogSoftmax and Flatten; Dropout and Dropout2d are omitted
+// (inference). A model that does not start with a Linear needs
+// ExportONNXOptions with InputShape. Weights are stored bit for bit, so
+// pruned zeros stay exact. The write is atomic.
 func ExportONNX(path string, m nn.Module) error {
 	return ExportONNXOptions(path, m, ONNXOptions{})
 }
@@ -134,6 +139,39 @@ func intAttr(name string, v int64) onnxpb.Attribute {
 	return onnxpb.Attribute{Name: name, Type: onnxpb.AttributeInt, I: v}
 }
 
+func intsAttr(name string, v []int) onnxpb.Attribute {
+	a := onnxpb.Attribute{Name: name, Type: onnxpb.AttributeInts}
+	for _, x := range v {
+		a.Ints = append(a.Ints, int64(x))
+	}
+	return a
+}
+
+// padsAttr is ONNX's pads for a (height, width) padding on both sides:
+// [top, left, bottom, right].
+func padsAttr(p [2]int) onnxpb.Attribute {
+	return intsAttr("pads", []int{p[0], p[1], p[0], p[1]})
+}
+
+// batchNorm appends a BatchNormalization in its inference form (running
+// statistics; ONNX's momentum is 1 − PyTorch's). A layer without affine
+// gets scale 1 and shift 0 initializers ("<pos>.ones", "<pos>.zeros").
+func (b *graphBuilder) batchNorm(pos, tag string, w, bias, mean, variance *tensor.Tensor, eps, momentum float64) {
+	scale, shift := join(pos, "weight"), join(pos, "bias")
+	if w == nil {
+		scale, shift = join(pos, "ones"), join(pos, "zeros")
+		w, bias = tensor.Ones(mean.Len()), tensor.Zeros(mean.Len())
+	}
+	m, v := join(pos, "running_mean"), join(pos, "running_var")
+	b.initializer(scale, w)
+	b.initializer(shift, bias)
+	b.initializer(m, mean)
+	b.initializer(v, variance)
+	b.node("BatchNormalization", tag, []string{b.cur, scale, shift, m, v},
+		onnxpb.Attribute{Name: "epsilon", Type: onnxpb.AttributeFloat, F: float32(eps)},
+		onnxpb.Attribute{Name: "momentum", Type: onnxpb.AttributeFloat, F: float32(1 - momentum)})
+}
+
 func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	if m == nil {
 		return nil, fmt.Errorf("export: onnx: model is nil")
@@ -144,15 +182,10 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	ls := leaves(m, "", nil)
 	in := opts.InputShape
 	if len(in) == 0 {
-		for _, l := range ls {
-			if lin, ok := l.m.(*nn.Linear); ok {
-				in = []int{lin.In()}
-				break
-			}
+		var err error
+		if in, err = defaultInputShape(ls); err != nil {
+			return nil, err
 		}
-	}
-	if len(in) == 0 {
-		return nil, fmt.Errorf("export: onnx: model has no Linear layer: set ONNXOptions.InputShape")
 	}
 	for _, d := range in {
 		if d <= 0 {
@@ -197,8 +230,120 @@ func onnxModel(m nn.Module, opts ONNXOptions) (*onnxpb.Model, error) {
 	}, nil
 }
 
+// defaultInputShape is the example shape of a model whose first layer
+// with a shape of its own is a Linear: [in]. Any other model (one that
+// starts with Flatten, a convolution, a pooling or a batch norm) needs the
+// shape from the caller, since its input could have many.
+func defaultInputShape(ls []leaf) ([]int, error) {
+	for _, l := range ls {
+		switch x := l.m.(type) {
+		case *nn.ReLU, *nn.Sigmoid, *nn.Tanh, *nn.Dropout: // any shape
+			continue
+		case *nn.Linear:
+			return []int{x.In()}, nil
+		default:
+			return nil, fmt.Errorf("export: the model starts with %T (layer %s), whose input shape the model does not say: "+
+				"give the shape of one example, e.g. ONNXOptions{InputShape: []int{1, 28, 28}} or WithInputShape([]int{1, 28, 28})", l.m, where(l.pos))
+		}
+	}
+	return nil, fmt.Errorf("export: the model has no layer that fixes its input shape: give it (ONNXOptions.InputShape, WithInputShape)")
+}
+
+// outDims returns the shape of layer l's output for an input of shape
+// dims (-1 where a dimension is unknown or dynamic, as the batch), or an
+// error naming the layer when it does not take that shape. ExportONNX
+// follows the value through the graph with it, LoadONNX checks the graph
+// it reads, and Save checks WithInputShape.
+func outDims(l leaf, dims []int) ([]int, error) {
+	rank := len(dims)
+	bad := func(format string, args ...any) ([]int, error) {
+		return nil, fmt.Errorf("layer %s: %s", where(l.pos), fmt.Sprintf(format, args...))
+	}
+	// differ reports a known dimension (not -1) other than want.
+	differ := func(d, want int) bool { return d >= 0 && d != want }
+	out := append([]int(nil), dims...)
+	spatial := func(k, s, p, d [2]int) ([]int, error) {
+		for i := 0; i < 2; i++ {
+			if dims[2+i] < 0 {
+				continue
+			}
+			span := dims[2+i] + 2*p[i] - d[i]*(k[i]-1) - 1
+			if span < 0 {
+				return bad("input %v is smaller than the %d×%d window", dims, k[0], k[1])
+			}
+			out[2+i] = span/s[i] + 1
+		}
+		return out, nil
+	}
+	switch x := l.m.(type) {
+	case *nn.Linear:
+		if differ(dims[rank-1], x.In()) {
+			return bad("Linear takes %d features, its input has shape %v", x.In(), dims)
+		}
+		out[rank-1] = x.Out()
+	case *nn.Conv2d:
+		if rank != 4 || differ(dims[1], x.Weight.Dim(1)) {
+			return bad("Conv2d takes NCHW input with %d channels, its input has shape %v", x.Weight.Dim(1), dims)
+		}
+		out[1] = x.Weight.Dim(0)
+		return spatial([2]int{x.Weight.Dim(2), x.Weight.Dim(3)}, x.Stride, x.Padding, x.Dilation)
+	case *nn.MaxPool2d, *nn.AvgPool2d:
+		if rank != 4 {
+			return bad("%T takes NCHW input, its input has shape %v", x, dims)
+		}
+		if p, ok := x.(*nn.MaxPool2d); ok {
+			return spatial(p.Kernel, p.Stride, p.Padding, [2]int{1, 1})
+		}
+		p := x.(*nn.AvgPool2d)
+		return spatial(p.Kernel, p.Stride, p.Padding, [2]int{1, 1})
+	case *nn.AdaptiveAvgPool2d:
+		if rank != 4 {
+			return bad("AdaptiveAvgPool2d takes NCHW input, its input has shape %v", dims)
+		}
+		out[2], out[3] = x.Out[0], x.Out[1]
+	case *nn.BatchNorm2d:
+		if rank != 4 || differ(dims[1], x.RunningMean.Len()) {
+			return bad("BatchNorm2d takes NCHW input with %d channels, its input has shape %v", x.RunningMean.Len(), dims)
+		}
+	case *nn.BatchNorm1d:
+		if (rank != 2 && rank != 3) || differ(dims[1], x.RunningMean.Len()) {
+			return bad("BatchNorm1d takes (N, %d) or (N, %d, L) input, its input has shape %v", x.RunningMean.Len(), x.RunningMean.Len(), dims)
+		}
+	case *nn.Dropout2d:
+		if rank != 4 {
+			return bad("Dropout2d takes NCHW input, its input has shape %v", dims)
+		}
+	case *nn.Softmax, *nn.LogSoftmax:
+		dim := 0
+		if s, ok := x.(*nn.Softmax); ok {
+			dim = s.Dim
+		} else {
+			dim = x.(*nn.LogSoftmax).Dim
+		}
+		if dim < -rank || dim >= rank {
+			return bad("%T dim %d out of range for rank %d", x, dim, rank)
+		}
+	case *nn.Flatten:
+		n := 1
+		for _, d := range dims[1:] {
+			if d < 0 {
+				n = -1
+				break
+			}
+			n *= d
+		}
+		return []int{dims[0], n}, nil
+	}
+	return out, nil
+}
+
 // layer appends the nodes of one leaf layer.
 func (b *graphBuilder) layer(l leaf) error {
+	next, err := outDims(l, b.dims)
+	if err != nil {
+		return fmt.Errorf("export: onnx: %v", err)
+	}
+	defer func() { b.dims = next }()
 	rank := len(b.dims)
 	tag := l.pos
 	if tag == "" {
@@ -206,9 +351,6 @@ func (b *graphBuilder) layer(l leaf) error {
 	}
 	switch x := l.m.(type) {
 	case *nn.Linear:
-		if b.dims[rank-1] != x.In() {
-			return fmt.Errorf("export: onnx: layer %s: Linear takes %d features, its input has shape %v", where(l.pos), x.In(), b.dims)
-		}
 		w, bias := join(l.pos, "weight"), join(l.pos, "bias")
 		b.initializer(w, x.Weight)
 		if x.Bias != nil {
@@ -228,7 +370,39 @@ func (b *graphBuilder) layer(l leaf) error {
 				b.node("Add", tag, []string{b.cur, bias})
 			}
 		}
-		b.dims[rank-1] = x.Out()
+	case *nn.Conv2d:
+		w, bias := join(l.pos, "weight"), join(l.pos, "bias")
+		b.initializer(w, x.Weight)
+		ins := []string{b.cur, w}
+		if x.Bias != nil {
+			b.initializer(bias, x.Bias)
+			ins = append(ins, bias)
+		}
+		b.node("Conv", tag, ins, intsAttr("dilations", x.Dilation[:]), intAttr("group", 1),
+			intsAttr("kernel_shape", []int{x.Weight.Dim(2), x.Weight.Dim(3)}), padsAttr(x.Padding), intsAttr("strides", x.Stride[:]))
+	case *nn.MaxPool2d:
+		b.node("MaxPool", tag, []string{b.cur}, intAttr("ceil_mode", 0), intsAttr("kernel_shape", x.Kernel[:]),
+			padsAttr(x.Padding), intsAttr("strides", x.Stride[:]))
+	case *nn.AvgPool2d:
+		b.node("AveragePool", tag, []string{b.cur}, intAttr("ceil_mode", 0), intAttr("count_include_pad", 1),
+			intsAttr("kernel_shape", x.Kernel[:]), padsAttr(x.Padding), intsAttr("strides", x.Stride[:]))
+	case *nn.AdaptiveAvgPool2d:
+		h, w := b.dims[2], b.dims[3]
+		switch {
+		case x.Out == [2]int{1, 1}:
+			b.node("GlobalAveragePool", tag, []string{b.cur})
+		case h%x.Out[0] == 0 && w%x.Out[1] == 0: // equal windows: a plain average pool
+			k := []int{h / x.Out[0], w / x.Out[1]}
+			b.node("AveragePool", tag, []string{b.cur}, intAttr("ceil_mode", 0), intsAttr("kernel_shape", k),
+				padsAttr([2]int{}), intsAttr("strides", k))
+		default:
+			return fmt.Errorf("export: onnx: layer %s: AdaptiveAvgPool2d from %d×%d to %d×%d has unequal windows, which ONNX has no operator for", where(l.pos), h, w, x.Out[0], x.Out[1])
+		}
+	case *nn.BatchNorm1d:
+		b.batchNorm(l.pos, tag, x.Weight, x.Bias, x.RunningMean, x.RunningVar, x.Eps, x.Momentum)
+	case *nn.BatchNorm2d:
+		b.batchNorm(l.pos, tag, x.Weight, x.Bias, x.RunningMean, x.RunningVar, x.Eps, x.Momentum)
+	case *nn.Dropout2d: // identity at inference
 	case *nn.ReLU:
 		b.node("Relu", tag, []string{b.cur})
 	case *nn.Sigmoid:
@@ -242,19 +416,9 @@ func (b *graphBuilder) layer(l leaf) error {
 		} else {
 			op, dim = "LogSoftmax", x.(*nn.LogSoftmax).Dim
 		}
-		if dim < -rank || dim >= rank {
-			return fmt.Errorf("export: onnx: layer %s: %s dim %d out of range for rank %d", where(l.pos), op, dim, rank)
-		}
 		b.node(op, tag, []string{b.cur}, intAttr("axis", int64(dim)))
-	case *nn.Flatten:
-		if rank > 2 {
-			n := 1
-			for _, d := range b.dims[1:] {
-				n *= d
-			}
-			b.node("Flatten", tag, []string{b.cur}, intAttr("axis", 1))
-			b.dims = []int{-1, n}
-		}
+	case *nn.Flatten: // kept on a 2-D input too (the identity), as the model has it
+		b.node("Flatten", tag, []string{b.cur}, intAttr("axis", 1))
 	case *nn.Dropout: // identity at inference
 	default:
 		return fmt.Errorf("export: onnx: layer %s has type %T, which has no ONNX mapping", where(l.pos), l.m)

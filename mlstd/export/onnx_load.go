@@ -13,8 +13,11 @@ import (
 
 // LoadONNX rebuilds an nn.Sequential from an ONNX file exported by
 // ExportONNX (or any opset-13 graph that is a plain chain of Gemm,
-// MatMul(+Add), Relu, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout
-// and Identity nodes over float initializers). Other graphs are refused
+// MatMul(+Add), Conv, MaxPool, AveragePool, GlobalAveragePool,
+// BatchNormalization (inference form), Relu, Sigmoid, Tanh, Softmax,
+// LogSoftmax, Flatten, Reshape to (batch, features), Dropout and Identity
+// nodes over float initializers, as torch.onnx.export writes for a
+// Sequential CNN such as LeNet-5). Other graphs are refused
 // with an error naming the file and the node. The model is in evaluation
 // mode. For files written by ExportONNX the graph's checksum is verified,
 // so a flipped byte in the weights or the structure is detected.
@@ -33,6 +36,7 @@ func LoadONNX(path string) (nn.Module, error) {
 // onnxReader walks a graph's node chain.
 type onnxReader struct {
 	inits  map[string]*tensor.Tensor
+	ints   map[string][]int64        // INT64 initializers (Reshape's shape)
 	consts map[string]*tensor.Tensor // transposed initializers
 	layers []nn.Module
 	cur    string
@@ -51,9 +55,13 @@ func parseONNX(b []byte) (nn.Module, error) {
 	if err := checkOpset(mp); err != nil {
 		return nil, err
 	}
-	r := &onnxReader{inits: map[string]*tensor.Tensor{}, consts: map[string]*tensor.Tensor{}}
+	r := &onnxReader{inits: map[string]*tensor.Tensor{}, ints: map[string][]int64{}, consts: map[string]*tensor.Tensor{}}
 	for i := range g.Initializer {
 		t := &g.Initializer[i]
+		if v, ok := int64s(t); ok {
+			r.ints[t.Name] = v
+			continue
+		}
 		v, err := onnxTensor(t)
 		if err != nil {
 			return nil, err
@@ -174,6 +182,22 @@ func (r *onnxReader) node(nodes []onnxpb.Node, i int) (int, error) {
 		r.consts[outs[0]] = r.inits[ins[0]].T().Clone()
 		return 0, nil
 	}
+	if n.OpType == "Constant" { // a value for a later node (PyTorch writes Pad's pads so)
+		v := attrs(n)["value"]
+		if len(ins) != 0 || v == nil || v.T == nil {
+			return 0, fmt.Errorf("only a Constant with a tensor value is supported")
+		}
+		if is, ok := int64s(v.T); ok {
+			r.ints[outs[0]] = is
+			return 0, nil
+		}
+		t, err := onnxTensor(v.T)
+		if err != nil {
+			return 0, err
+		}
+		r.inits[outs[0]] = t
+		return 0, nil
+	}
 	if len(ins) < 1 || ins[0] != r.cur {
 		return 0, fmt.Errorf("input %v does not continue the chain from %q", ins, r.cur)
 	}
@@ -217,6 +241,35 @@ func (r *onnxReader) node(nodes []onnxpb.Node, i int) (int, error) {
 			return 0, fmt.Errorf("Flatten axis %d: only axis 1 is supported", ax.I)
 		}
 		layer = nn.NewFlatten()
+	case "Conv":
+		l, err := r.conv(ins, a)
+		if err != nil {
+			return 0, err
+		}
+		layer = l
+	case "MaxPool", "AveragePool":
+		l, err := pool(op, outs, a)
+		if err != nil {
+			return 0, err
+		}
+		layer = l
+	case "GlobalAveragePool":
+		layer = nn.NewAdaptiveAvgPool2d(1, 1)
+	case "BatchNormalization":
+		l, err := r.batchNorm(ins, outs, a)
+		if err != nil {
+			return 0, err
+		}
+		layer = l
+	case "Reshape":
+		if err := r.reshape(ins); err != nil {
+			return 0, err
+		}
+		layer = nn.NewFlatten()
+	case "Pad": // PyTorch puts one, padding nothing, before an AveragePool
+		if err := r.noPad(ins, a); err != nil {
+			return 0, err
+		}
 	case "Dropout", "Identity":
 	default:
 		return 0, fmt.Errorf("unsupported op %q", op)
@@ -325,38 +378,226 @@ func valueDims(v *onnxpb.ValueInfo) []int {
 	return dims
 }
 
-// track follows the value's shape through layer, refusing a Linear whose
-// input size does not match, so a loaded model cannot panic on its first
-// Forward.
+// track follows the value's shape through layer (outDims), refusing a
+// layer whose input does not fit, so a loaded model cannot panic on its
+// first Forward.
 func (r *onnxReader) track(layer nn.Module) error {
-	last := len(r.dims) - 1
-	switch l := layer.(type) {
-	case *nn.Linear:
-		if r.dims[last] > 0 && r.dims[last] != l.In() {
-			return fmt.Errorf("Linear takes %d features, its input has shape %v", l.In(), r.dims)
+	d, err := outDims(leaf{fmt.Sprint(len(r.layers)), layer}, r.dims)
+	if err != nil {
+		return err
+	}
+	r.dims = d
+	return nil
+}
+
+// ints2 returns an INTS attribute of two values, def when absent.
+func ints2(a map[string]*onnxpb.Attribute, name string, def, min int) ([2]int, error) {
+	v := a[name]
+	if v == nil {
+		return [2]int{def, def}, nil
+	}
+	if len(v.Ints) != 2 || v.Ints[0] < int64(min) || v.Ints[1] < int64(min) || v.Ints[0] > 1<<16 || v.Ints[1] > 1<<16 {
+		return [2]int{}, fmt.Errorf("%s %v: want two values ≥ %d (2-D only)", name, v.Ints, min)
+	}
+	return [2]int{int(v.Ints[0]), int(v.Ints[1])}, nil
+}
+
+// windowAttrs reads the strides, pads (the same on both sides of an axis)
+// and dilations of a Conv or pooling node; auto_pad is not supported.
+func windowAttrs(a map[string]*onnxpb.Attribute, defStride int) (stride, pad, dil [2]int, err error) {
+	if a["auto_pad"] != nil {
+		return stride, pad, dil, fmt.Errorf("auto_pad is not supported (give explicit pads)")
+	}
+	if stride, err = ints2(a, "strides", defStride, 1); err != nil {
+		return
+	}
+	if dil, err = ints2(a, "dilations", 1, 1); err != nil {
+		return
+	}
+	if p := a["pads"]; p != nil {
+		if len(p.Ints) != 4 || p.Ints[0] != p.Ints[2] || p.Ints[1] != p.Ints[3] || p.Ints[0] < 0 || p.Ints[1] < 0 || p.Ints[0] > 1<<16 || p.Ints[1] > 1<<16 {
+			return stride, pad, dil, fmt.Errorf("pads %v: want [top, left, bottom, right] with top = bottom and left = right", p.Ints)
 		}
-		r.dims[last] = l.Out()
-	case *nn.Flatten:
-		if len(r.dims) > 2 {
-			n := 1
-			for _, d := range r.dims[1:] {
-				if d < 0 {
-					n = -1
-					break
-				}
-				n *= d
-			}
-			r.dims = []int{r.dims[0], n}
+		pad = [2]int{int(p.Ints[0]), int(p.Ints[1])}
+	}
+	return
+}
+
+func (r *onnxReader) conv(ins []string, a map[string]*onnxpb.Attribute) (nn.Module, error) {
+	if len(ins) < 2 || len(ins) > 3 {
+		return nil, fmt.Errorf("Conv needs 2 or 3 inputs, has %d", len(ins))
+	}
+	if g := a["group"]; g != nil && g.I != 1 {
+		return nil, fmt.Errorf("Conv group=%d: only group 1 is supported", g.I)
+	}
+	w, err := r.weight(ins[1])
+	if err != nil {
+		return nil, err
+	}
+	if w.Dims() != 4 {
+		return nil, fmt.Errorf("Conv weight %q has shape %v, want (out, in, kH, kW)", ins[1], w.Shape())
+	}
+	if k, err := ints2(a, "kernel_shape", 0, 1); err != nil {
+		return nil, err
+	} else if a["kernel_shape"] != nil && (k[0] != w.Dim(2) || k[1] != w.Dim(3)) {
+		return nil, fmt.Errorf("Conv kernel_shape %v does not match weight %v", k, w.Shape())
+	}
+	stride, pad, dil, err := windowAttrs(a, 1)
+	if err != nil {
+		return nil, err
+	}
+	c := &nn.Conv2d{Weight: w.SetRequiresGrad(true), Stride: stride, Padding: pad, Dilation: dil}
+	if len(ins) == 3 && ins[2] != "" {
+		b, err := r.weight(ins[2])
+		if err != nil {
+			return nil, err
 		}
-	case *nn.Softmax, *nn.LogSoftmax:
-		axis := 0
-		if s, ok := l.(*nn.Softmax); ok {
-			axis = s.Dim
-		} else {
-			axis = l.(*nn.LogSoftmax).Dim
+		if b.Dims() != 1 || b.Dim(0) != w.Dim(0) {
+			return nil, fmt.Errorf("Conv bias %q has shape %v, want [%d]", ins[2], b.Shape(), w.Dim(0))
 		}
-		if axis < -len(r.dims) || axis >= len(r.dims) {
-			return fmt.Errorf("axis %d out of range for rank %d", axis, len(r.dims))
+		c.Bias = b.SetRequiresGrad(true)
+	}
+	return c, nil
+}
+
+// pool reads a MaxPool or AveragePool node (floor rounding; an average
+// pool with padding must count the padding, as PyTorch's default does).
+func pool(op string, outs []string, a map[string]*onnxpb.Attribute) (nn.Module, error) {
+	if len(outs) > 1 && outs[1] != "" {
+		return nil, fmt.Errorf("%s with an Indices output is not supported", op)
+	}
+	if a["kernel_shape"] == nil {
+		return nil, fmt.Errorf("%s has no kernel_shape", op)
+	}
+	k, err := ints2(a, "kernel_shape", 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	stride, pad, dil, err := windowAttrs(a, 1)
+	if err != nil {
+		return nil, err
+	}
+	if c := a["ceil_mode"]; c != nil && c.I != 0 {
+		return nil, fmt.Errorf("%s ceil_mode=1 is not supported", op)
+	}
+	if dil != [2]int{1, 1} {
+		return nil, fmt.Errorf("%s dilations %v: only 1 is supported", op, dil)
+	}
+	if so := a["storage_order"]; so != nil && so.I != 0 {
+		return nil, fmt.Errorf("%s storage_order=%d is not supported", op, so.I)
+	}
+	if 2*pad[0] > k[0] || 2*pad[1] > k[1] {
+		return nil, fmt.Errorf("%s pads %v exceed half the kernel %v", op, pad, k)
+	}
+	if op == "MaxPool" {
+		return &nn.MaxPool2d{Kernel: k, Stride: stride, Padding: pad}, nil
+	}
+	if c := a["count_include_pad"]; pad != [2]int{} && (c == nil || c.I != 1) {
+		return nil, fmt.Errorf("AveragePool with pads and count_include_pad=0 is not supported (mlstd's AvgPool2d counts the padding)")
+	}
+	return &nn.AvgPool2d{Kernel: k, Stride: stride, Padding: pad}, nil
+}
+
+// batchNorm reads a BatchNormalization in inference form into a
+// BatchNorm2d (rank-4 input) or BatchNorm1d (rank 2 or 3) in evaluation
+// mode.
+func (r *onnxReader) batchNorm(ins, outs []string, a map[string]*onnxpb.Attribute) (nn.Module, error) {
+	if len(ins) != 5 {
+		return nil, fmt.Errorf("BatchNormalization needs 5 inputs (X, scale, B, mean, var), has %d", len(ins))
+	}
+	if t := a["training_mode"]; (t != nil && t.I != 0) || (len(outs) > 1 && outs[1] != "") {
+		return nil, fmt.Errorf("BatchNormalization in training mode (running statistics as outputs) is not supported")
+	}
+	var ts [4]*tensor.Tensor
+	for i := range ts {
+		t, err := r.weight(ins[1+i])
+		if err != nil {
+			return nil, err
+		}
+		if t.Dims() != 1 || t.Len() == 0 || (i > 0 && t.Dim(0) != ts[0].Len()) {
+			return nil, fmt.Errorf("BatchNormalization input %q has shape %v, want one value per channel", ins[1+i], t.Shape())
+		}
+		ts[i] = t
+	}
+	eps, momentum := 1e-5, 0.1
+	if e := a["epsilon"]; e != nil {
+		eps = float64(e.F)
+	}
+	if m := a["momentum"]; m != nil {
+		momentum = 1 - float64(m.F)
+	}
+	if !(eps >= 0) || !(momentum >= 0 && momentum <= 1) {
+		return nil, fmt.Errorf("BatchNormalization epsilon %g or momentum %g out of range", eps, 1-momentum)
+	}
+	opts := nn.BatchNormOptions{Eps: eps}
+	c := ts[0].Len()
+	var m nn.Module
+	switch len(r.dims) {
+	case 4:
+		b := nn.NewBatchNorm2d(c, opts)
+		b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Eps, b.Momentum = ts[0], ts[1], ts[2], ts[3], eps, momentum
+		m = b
+	case 2, 3:
+		b := nn.NewBatchNorm1d(c, opts)
+		b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Eps, b.Momentum = ts[0], ts[1], ts[2], ts[3], eps, momentum
+		m = b
+	default:
+		return nil, fmt.Errorf("BatchNormalization of a rank-%d input is not supported", len(r.dims))
+	}
+	ts[0].SetRequiresGrad(true)
+	ts[1].SetRequiresGrad(true)
+	return m, nil
+}
+
+// reshape accepts a Reshape that flattens (batch, …) to (batch, features):
+// a shape initializer [0, -1], [-1, n] or [0, n] with n the product of the
+// non-batch dimensions.
+func (r *onnxReader) reshape(ins []string) error {
+	if len(ins) != 2 {
+		return fmt.Errorf("Reshape needs 2 inputs")
+	}
+	shape, ok := r.ints[ins[1]]
+	if !ok {
+		return fmt.Errorf("Reshape's shape %q is not an INT64 initializer", ins[1])
+	}
+	n := 1
+	for _, d := range r.dims[1:] {
+		if d < 0 {
+			n = -1
+			break
+		}
+		n *= d
+	}
+	if len(shape) == 2 && (shape[0] == 0 || shape[0] == -1) && (shape[1] == -1 || shape[1] == int64(n) && n > 0) && !(shape[0] == -1 && shape[1] == -1) {
+		return nil
+	}
+	return fmt.Errorf("Reshape to %v: only a flattening to (batch, %d) is supported", shape, n)
+}
+
+// int64s returns the values of a 1-D INT64 tensor stored as raw data.
+func int64s(t *onnxpb.Tensor) ([]int64, bool) {
+	if t.DataType != onnxpb.DataTypeInt64 || len(t.Dims) != 1 || t.Dims[0] > 64 || int64(len(t.RawData)) != 8*t.Dims[0] {
+		return nil, false
+	}
+	v := make([]int64, t.Dims[0])
+	for k := range v {
+		v[k] = int64(binary.LittleEndian.Uint64(t.RawData[8*k:]))
+	}
+	return v, true
+}
+
+// noPad accepts a Pad node that pads nothing (all pads 0), the identity.
+func (r *onnxReader) noPad(ins []string, a map[string]*onnxpb.Attribute) error {
+	if len(ins) < 2 {
+		return fmt.Errorf("Pad needs its pads input")
+	}
+	pads, ok := r.ints[ins[1]]
+	if !ok {
+		return fmt.Errorf("Pad's pads %q is not an INT64 constant", ins[1])
+	}
+	for _, p := range pads {
+		if p != 0 {
+			return fmt.Errorf("Pad %v: only a Pad of zeros (the identity) is supported; pad in the following Conv or pooling", pads)
 		}
 	}
 	return nil

@@ -105,7 +105,7 @@ func TestLoadONNXFaults(t *testing.T) {
 		{"truncated", good[:len(good)/2], "not a valid ONNX protobuf"},
 		{"flipped weight byte", func() []byte { b := append([]byte(nil), good...); b[len(b)/2] ^= 0x10; return b }(), "checksum mismatch"},
 		{"not onnx", []byte("hello, this is not protobuf at all"), "ONNX"},
-		{"unknown op", mutate(func(mp *onnxpb.Model) { mp.Graph.Node[1].OpType = "Conv" }), `unsupported op "Conv"`},
+		{"unknown op", mutate(func(mp *onnxpb.Model) { mp.Graph.Node[1].OpType = "LSTM" }), `unsupported op "LSTM"`},
 		{"old opset", mutate(func(mp *onnxpb.Model) { mp.OpsetImport[0].Version = 9 }), "opset 9"},
 		{"broken chain", mutate(func(mp *onnxpb.Model) { mp.Graph.Node[1].Input[0] = "elsewhere" }), "does not continue the chain"},
 		{"missing initializer", mutate(func(mp *onnxpb.Model) { mp.Graph.Initializer = mp.Graph.Initializer[1:] }), `missing initializer "0.weight"`},

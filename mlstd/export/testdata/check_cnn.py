@@ -7,13 +7,20 @@ state: builds a torch.nn.Sequential from the architecture in the safetensors
        load_state_dict(strict=True), runs it in eval mode on the inputs and
        compares with mlstd's outputs; writes torch's state_dict back (its own
        dtypes: num_batches_tracked is I64).
+onnx:  for every case, onnx.checker.check_model(full_check=True) and a
+       torch.nn.Sequential rebuilt from the graph's nodes and initializers (no
+       mlstd code) run on the inputs and compared with mlstd's outputs; then
+       PyTorch builds the model of a safetensors file (as in "state") and
+       torch.onnx.export writes it (opset 13, dynamic batch) for LoadONNX.
 """
 import json
 import struct
 import sys
 
 import numpy as np
+import onnx
 import torch
+from onnx import helper, numpy_helper
 
 DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
 
@@ -92,10 +99,94 @@ def state(job):
     }
 
 
+def torch_from_onnx(model):
+    nn = torch.nn
+    inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in model.graph.initializer}
+    layers = []
+    for node in model.graph.node:
+        a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+        op, ins = node.op_type, list(node.input)
+        pads = a.get("pads", [0, 0, 0, 0])
+        assert pads[:2] == pads[2:], pads
+        if op == "Conv":
+            w = inits[ins[1]]
+            assert a.get("group", 1) == 1
+            c = nn.Conv2d(w.shape[1], w.shape[0], tuple(w.shape[2:]), stride=tuple(a.get("strides", [1, 1])),
+                          padding=tuple(pads[:2]), dilation=tuple(a.get("dilations", [1, 1])), bias=len(ins) > 2)
+            c.weight.data = w
+            if len(ins) > 2:
+                c.bias.data = inits[ins[2]]
+            layers.append(c)
+        elif op == "MaxPool":
+            assert a.get("ceil_mode", 0) == 0
+            layers.append(nn.MaxPool2d(tuple(a["kernel_shape"]), stride=tuple(a.get("strides", [1, 1])), padding=tuple(pads[:2])))
+        elif op == "AveragePool":
+            assert a.get("ceil_mode", 0) == 0
+            layers.append(nn.AvgPool2d(tuple(a["kernel_shape"]), stride=tuple(a.get("strides", [1, 1])), padding=tuple(pads[:2]),
+                                       count_include_pad=bool(a.get("count_include_pad", 0))))
+        elif op == "GlobalAveragePool":
+            layers.append(nn.AdaptiveAvgPool2d(1))
+        elif op == "BatchNormalization":
+            scale, bias, mean, var = (inits[n] for n in ins[1:])
+            rank4 = any(isinstance(l, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) for l in layers) and not any(isinstance(l, nn.Flatten) for l in layers)
+            bn = (nn.BatchNorm2d if rank4 else nn.BatchNorm1d)(len(mean), eps=a.get("epsilon", 1e-5), momentum=1 - a.get("momentum", 0.9))
+            bn.weight.data, bn.bias.data, bn.running_mean.data, bn.running_var.data = scale, bias, mean, var
+            layers.append(bn)
+        elif op == "Gemm":
+            assert a.get("transB") == 1 and a.get("transA", 0) == 0
+            w = inits[ins[1]]
+            lin = nn.Linear(w.shape[1], w.shape[0], bias=len(ins) > 2)
+            lin.weight.data = w
+            if len(ins) > 2:
+                lin.bias.data = inits[ins[2]]
+            layers.append(lin)
+        elif op == "Flatten":
+            assert a.get("axis", 1) == 1
+            layers.append(nn.Flatten())
+        elif op in ("Relu", "Sigmoid", "Tanh"):
+            layers.append({"Relu": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh}[op]())
+        elif op in ("Softmax", "LogSoftmax"):
+            layers.append(getattr(nn, op)(dim=a.get("axis", -1)))
+        else:
+            raise ValueError("unexpected op " + op)
+    return nn.Sequential(*layers).eval()
+
+
+def check_onnx(job):
+    report = {"onnx": onnx.__version__, "torch": torch.__version__, "cases": []}
+    for case in job["cases"]:
+        model = onnx.load(case["onnx"])
+        onnx.checker.check_model(model, full_check=True)
+        io, _ = read_safetensors(case["data"])
+        inp = model.graph.input[0].type.tensor_type.shape.dim
+        with torch.no_grad():
+            got = torch_from_onnx(model)(torch.from_numpy(io["x"].copy())).numpy()
+        report["cases"].append({
+            "name": case["name"],
+            "checker": "ok",
+            "ops": [n.op_type for n in model.graph.node],
+            "input": [d.dim_param or d.dim_value for d in inp],
+            "n": int(io["y"].shape[0]),
+            "max_abs_diff": float(np.max(np.abs(got - io["y"]))),
+            "argmax_agree": int(np.sum(got.argmax(1) == io["y"].argmax(1))),
+        })
+    t = job["torch_export"]
+    tensors, meta = read_safetensors(t["model"])
+    net = torch_from_arch(json.loads(meta["mlstd.arch"])["model"])
+    net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
+    net.eval()
+    torch.onnx.export(net, torch.zeros(1, *t["input_shape"]), t["out"], opset_version=13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    exported = onnx.load(t["out"])
+    onnx.checker.check_model(exported, full_check=True)
+    report["torch_export_ops"] = [n.op_type for n in exported.graph.node]
+    return report
+
+
 def main():
     torch.set_num_threads(1)
     job = json.load(sys.stdin)
-    json.dump({"state": state}[sys.argv[1]](job), sys.stdout)
+    json.dump({"state": state, "onnx": check_onnx}[sys.argv[1]](job), sys.stdout)
 
 
 if __name__ == "__main__":

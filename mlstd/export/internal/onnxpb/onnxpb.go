@@ -38,10 +38,12 @@ import (
 // Values of AttributeProto.type, TensorProto.data_type and
 // TensorProto.data_location used by mlstd/export.
 const (
-	AttributeInt  = 2 // AttributeProto.INT
-	AttributeInts = 7 // AttributeProto.INTS
+	AttributeFloat = 1 // AttributeProto.FLOAT
+	AttributeInt   = 2 // AttributeProto.INT
+	AttributeInts  = 7 // AttributeProto.INTS
 
 	DataTypeFloat = 1 // TensorProto.FLOAT
+	DataTypeInt64 = 7 // TensorProto.INT64
 
 	DataLocationExternal = 1 // TensorProto.EXTERNAL
 )
@@ -78,12 +80,13 @@ type Node struct {
 	Domain    string
 }
 
-// Attribute is an ONNX AttributeProto: name (1), f (2), i (3), ints (8),
-// type (20).
+// Attribute is an ONNX AttributeProto: name (1), f (2), i (3), t (5, a
+// Constant node's value), ints (8), type (20).
 type Attribute struct {
 	Name string
 	F    float32
 	I    int64
+	T    *Tensor
 	Ints []int64
 	Type int32
 }
@@ -354,6 +357,9 @@ func (a *Attribute) encode(e *encoder) {
 	e.string(1, a.Name)
 	e.float(2, a.F)
 	e.varint(3, a.I)
+	if a.T != nil {
+		e.message(5, a.T)
+	}
 	e.packedVarints(8, a.Ints)
 	e.varint(20, int64(a.Type))
 }
@@ -655,6 +661,11 @@ func (a *Attribute) unmarshal(b []byte) error {
 			return n, nil
 		case is(num, typ, 3, varintT):
 			return getVarint(b, &a.I)
+		case is(num, typ, 5, bytesT):
+			if a.T == nil {
+				a.T = &Tensor{}
+			}
+			return getMessage(b, a.T)
 		case num == 8 && repeated(typ, varintT):
 			return getVarints(typ, b, &a.Ints)
 		case is(num, typ, 20, varintT):
