@@ -175,8 +175,9 @@ func checkExecuted(t *testing.T, name, path string) {
 	}
 }
 
-// checkCNN asserts that cnn.ipynb's LeNet-5 reached 97 % test accuracy
-// after its one epoch, that its training display finished, and that it
+// checkCNN asserts that cnn.ipynb's LeNet-5 trained one epoch (as
+// GOKERNEL_EPOCHS=1 asks) and reached 97 % test accuracy, that its
+// training display finished, and that it
 // drew its charts: the shifted digits, confusion matrix, predictions,
 // filters, the digit and its two layers of feature maps.
 func checkCNN(t *testing.T, streams string, progress []string, images int) {
@@ -192,6 +193,8 @@ func checkCNN(t *testing.T, streams string, progress []string, images int) {
 	}
 	if len(progress) != 1 || !fullBar(progress[0]) {
 		t.Errorf("cnn.ipynb: %d training progress displays, want 1 in its finished state", len(progress))
+	} else if !strings.Contains(progress[0], "epoch 1/1") {
+		t.Errorf("cnn.ipynb: the training display does not show one epoch (GOKERNEL_EPOCHS=1 ignored?): %.300s", progress[0])
 	}
 	if images < 7 {
 		t.Errorf("cnn.ipynb: %d PNG outputs, want ≥ 7", images)
