@@ -31,8 +31,8 @@
 //
 // Any type with those two methods is a step, also one defined in a
 // notebook cell; give such a step to AddSteps in a []prep.Transformer
-// (yaegi cannot pass an interpreted value through Add's variadic
-// parameter).
+// (a cell cannot pass a value of a cell-defined type through Add's
+// variadic parameter).
 //
 // Steps are structs whose exported fields are their options and whose
 // zero value is the common choice (&prep.StandardScaler{}, &prep.OneHot{}
