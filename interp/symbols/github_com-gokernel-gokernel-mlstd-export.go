@@ -17,6 +17,7 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"Load":              reflect.ValueOf(export.Load),
 		"LoadCheckpoint":    reflect.ValueOf(export.LoadCheckpoint),
 		"LoadONNX":          reflect.ValueOf(export.LoadONNX),
+		"LoadONNXOptions":   reflect.ValueOf(export.LoadONNXOptions),
 		"LoadState":         reflect.ValueOf(export.LoadState),
 		"LoadTensors":       reflect.ValueOf(export.LoadTensors),
 		"Metadata":          reflect.ValueOf(export.Metadata),
@@ -31,12 +32,13 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"WithPipeline":      reflect.ValueOf(export.WithPipeline),
 
 		// type definitions
-		"CompactOptions": reflect.ValueOf((*export.CompactOptions)(nil)),
-		"CompactReport":  reflect.ValueOf((*export.CompactReport)(nil)),
-		"ONNXOptions":    reflect.ValueOf((*export.ONNXOptions)(nil)),
-		"Optimizer":      reflect.ValueOf((*export.Optimizer)(nil)),
-		"Reference":      reflect.ValueOf((*export.Reference)(nil)),
-		"SaveOption":     reflect.ValueOf((*export.SaveOption)(nil)),
+		"CompactOptions":  reflect.ValueOf((*export.CompactOptions)(nil)),
+		"CompactReport":   reflect.ValueOf((*export.CompactReport)(nil)),
+		"ONNXLoadOptions": reflect.ValueOf((*export.ONNXLoadOptions)(nil)),
+		"ONNXOptions":     reflect.ValueOf((*export.ONNXOptions)(nil)),
+		"Optimizer":       reflect.ValueOf((*export.Optimizer)(nil)),
+		"Reference":       reflect.ValueOf((*export.Reference)(nil)),
+		"SaveOption":      reflect.ValueOf((*export.SaveOption)(nil)),
 
 		// interface wrapper definitions
 		"_Optimizer": reflect.ValueOf((*_github_com_gokernel_gokernel_mlstd_export_Optimizer)(nil)),

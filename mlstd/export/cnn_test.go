@@ -349,3 +349,35 @@ func TestONNXInputShape(t *testing.T) {
 		t.Fatalf("wrong channel count: %v", err)
 	}
 }
+
+// TestLoadONNXEditedByPython: a file edited with python3-onnx after export
+// (a node renamed, a doc string added) no longer matches its recorded
+// checksum; LoadONNX says so and how to load it anyway, and
+// LoadONNXOptions with AllowModified loads it, computing the same outputs.
+func TestLoadONNXEditedByPython(t *testing.T) {
+	pyref.Require(t, "onnx")
+	m := exporttest.CNN(1)
+	exporttest.WarmUp(m, 1, 16, 16, 3, 2)
+	p := tmp(t, "cnn.onnx")
+	if err := ExportONNXOptions(p, m, ONNXOptions{InputShape: []int{1, 16, 16}}); err != nil {
+		t.Fatal(err)
+	}
+	var done bool
+	pyref.Run(t, `
+import json, sys, onnx
+path = json.load(sys.stdin)
+m = onnx.load(path)
+m.graph.node[0].name = "first_conv"
+m.graph.doc_string = "edited"
+onnx.save(m, path)
+print("true")`, p, &done)
+	if _, err := LoadONNX(p); err == nil || !strings.Contains(err.Error(), "AllowModified") {
+		t.Fatalf("LoadONNX of an edited file: %v", err)
+	}
+	got, err := LoadONNXOptions(p, ONNXLoadOptions{AllowModified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.NewRNG(2).Randn(5, 1, 16, 16)
+	sameBits(t, "edited file's outputs", forward(got, x), forward(m, x))
+}

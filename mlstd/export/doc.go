@@ -139,6 +139,7 @@
 // their whole graph (the SHA-256 of its canonical encoding: LoadONNX
 // re-encodes the graph it decoded, so the checksum covers every field the
 // model is built from and survives a re-serialization by another ONNX
-// tool). Errors name the file and the problem; loading never panics on bad
+// tool; a graph changed by an edit in another tool fails it, and
+// LoadONNXOptions with AllowModified loads such a file). Errors name the file and the problem; loading never panics on bad
 // input (FuzzLoad, FuzzLoadONNX, onnxpb's FuzzUnmarshal).
 package export

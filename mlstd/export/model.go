@@ -68,7 +68,7 @@ func Load(path string) (nn.Module, error) {
 		// An ONNX file under another name starts with its ir_version
 		// field (tag 0x08): try it as ONNX before reporting the error.
 		if len(b) > 0 && b[0] == 0x08 {
-			if m, oerr := parseONNX(b); oerr == nil {
+			if m, oerr := parseONNX(b, ONNXLoadOptions{}); oerr == nil {
 				return m, nil
 			}
 		}

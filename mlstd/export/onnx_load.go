@@ -20,13 +20,30 @@ import (
 // Sequential CNN such as LeNet-5). Other graphs are refused
 // with an error naming the file and the node. The model is in evaluation
 // mode. For files written by ExportONNX the graph's checksum is verified,
-// so a flipped byte in the weights or the structure is detected.
+// so a flipped byte in the weights or the structure is detected; a file
+// edited since by a standard tool (onnx's Python API, an optimizer) fails
+// that check too, and LoadONNXOptions with AllowModified loads it.
 func LoadONNX(path string) (nn.Module, error) {
+	return LoadONNXOptions(path, ONNXLoadOptions{})
+}
+
+// ONNXLoadOptions tunes LoadONNXOptions.
+type ONNXLoadOptions struct {
+	// AllowModified loads a file whose graph no longer matches the
+	// "mlstd.sha256" checksum ExportONNX recorded, as after an edit by
+	// another tool. Corruption that breaks the protobuf encoding, the
+	// shapes or the graph's structure is still refused; a changed weight
+	// value is not detected.
+	AllowModified bool
+}
+
+// LoadONNXOptions is LoadONNX with options.
+func LoadONNXOptions(path string, opts ONNXLoadOptions) (nn.Module, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	m, err := parseONNX(b)
+	m, err := parseONNX(b, opts)
 	if err != nil {
 		return nil, fmt.Errorf("export: %s: %v", path, err)
 	}
@@ -43,7 +60,7 @@ type onnxReader struct {
 	dims   []int // shape of cur, -1 where unknown
 }
 
-func parseONNX(b []byte) (nn.Module, error) {
+func parseONNX(b []byte, opts ONNXLoadOptions) (nn.Module, error) {
 	mp, err := onnxpb.Unmarshal(b)
 	if err != nil {
 		return nil, fmt.Errorf("not a valid ONNX protobuf (truncated or corrupt): %v", err)
@@ -69,9 +86,10 @@ func parseONNX(b []byte) (nn.Module, error) {
 		r.inits[t.Name] = v
 	}
 	for _, kv := range mp.MetadataProps {
-		if kv.Key == metaChecksum {
+		if kv.Key == metaChecksum && !opts.AllowModified {
 			if got := graphHash(g); got != kv.Value {
-				return nil, fmt.Errorf("graph checksum mismatch (file corrupt): sha256 %s…, file says %s…", trim(got, 12), trim(kv.Value, 12))
+				return nil, fmt.Errorf("graph checksum mismatch: sha256 %s…, the exported file said %s…: the file is corrupt, or was "+
+					"edited after export (then load it with LoadONNXOptions and AllowModified)", trim(got, 12), trim(kv.Value, 12))
 			}
 		}
 	}

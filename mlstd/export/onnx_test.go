@@ -158,7 +158,7 @@ func FuzzLoadONNX(f *testing.F) {
 	b, _ = ONNXBytes(nn.NewSequential(nn.NewLinearRNG(2, 2, true, tensor.NewRNG(1))), ONNXOptions{InputShape: []int{3, 2}}) // Transpose MatMul Add
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if m, err := parseONNX(b); err == nil {
+		if m, err := parseONNX(b, ONNXLoadOptions{}); err == nil {
 			m.Parameters()
 		}
 	})
@@ -181,7 +181,7 @@ func TestLoadONNXEveryFlip(t *testing.T) {
 		for bit := 0; bit < 8; bit++ {
 			b := append([]byte(nil), raw...)
 			b[i] ^= 1 << bit
-			got, err := parseONNX(b)
+			got, err := parseONNX(b, ONNXLoadOptions{})
 			if err != nil {
 				continue
 			}
