@@ -100,6 +100,10 @@ func main() {
 			wg.Done()
 		}()
 		wg.Wait()
+	case "afterfunc":
+		wg.Add(1)
+		time.AfterFunc(1500*time.Millisecond, wg.Done)
+		wg.Wait()
 	}
 	fmt.Println("end")
 }
@@ -107,7 +111,8 @@ func main() {
 
 // A script that dies of a fatal error dies as the compiled program does:
 // status 2 and Go's "fatal error: ..." line on stderr, within seconds; a
-// program that only waits a while (on a sleep, on a timer) is not taken
+// program that only waits a while (on a sleep, on a timer, for a timer's
+// callback) is not taken
 // for deadlocked. The compiled reference overflows a 64 MB stack
 // (debug.SetMaxStack in a file of its own), not Go's 1 GB: the same end,
 // 25 s sooner.
@@ -127,7 +132,7 @@ func TestRunScriptFatalLikeCompiled(t *testing.T) {
 		}
 		return ""
 	}
-	for _, c := range []string{"recursion", "waitgroup", "mutex", "workers", "sleeper", "timer"} {
+	for _, c := range []string{"recursion", "waitgroup", "mutex", "workers", "sleeper", "timer", "afterfunc"} {
 		t.Run(c, func(t *testing.T) {
 			cmd := exec.Command(bin, c)
 			var out, errb bytes.Buffer

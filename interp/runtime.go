@@ -99,6 +99,15 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 		"log/log":      logs,
 		".":            {"MapTypes": reflect.ValueOf(logTypes)},
 		"time/time": {
+			// AfterFunc is time's, counted in s.timers until the callback
+			// starts (see watchDeadlock).
+			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+				s.timers.Add(1)
+				return time.AfterFunc(d, func() {
+					s.timers.Add(-1)
+					f()
+				})
+			}),
 			"Sleep": reflect.ValueOf(func(d time.Duration) {
 				if d <= 0 {
 					return

@@ -121,6 +121,10 @@ type Session struct {
 	outs   *streams
 	intr   *interrupter
 	result atomic.Pointer[resultBox]
+	// timers counts the program's time.AfterFunc timers not yet fired (a
+	// stopped one stays counted): while any is, watchDeadlock does not
+	// stop the program, whose callback may still wake it.
+	timers atomic.Int64
 	kept   []any // values handed over by __gk.Keep (see defineViaProbe)
 	rel    releaser
 	cellGs sync.Map // goroutine id -> *cellG of every goroutine running a chunk
