@@ -178,6 +178,9 @@ func Run(ctx context.Context, prog string, args []string, stderr io.Writer) (err
 	model := l.model
 	o := f.opts
 	o.FileHash = l.sum
+	if o.InputShape, err = export.ReadInputShape(path); err != nil { // nil: the model's first Linear says
+		return err
+	}
 	if o.Pipeline = l.pipe; o.Pipeline != nil {
 		if f.reference != "" {
 			return fmt.Errorf("--reference does not apply to %s: its drift is scored on the raw columns against the statistics its preprocessing pipeline learnt", path)

@@ -22,6 +22,7 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"LoadTensors":       reflect.ValueOf(export.LoadTensors),
 		"Metadata":          reflect.ValueOf(export.Metadata),
 		"ONNXBytes":         reflect.ValueOf(export.ONNXBytes),
+		"ReadInputShape":    reflect.ValueOf(export.ReadInputShape),
 		"ReadPipeline":      reflect.ValueOf(export.ReadPipeline),
 		"ReadReference":     reflect.ValueOf(export.ReadReference),
 		"Save":              reflect.ValueOf(export.Save),
@@ -29,6 +30,7 @@ func table_github_com_gokernel_gokernel_mlstd_export() map[string]reflect.Value 
 		"SaveCompact":       reflect.ValueOf(export.SaveCompact),
 		"SaveTensors":       reflect.ValueOf(export.SaveTensors),
 		"WithData":          reflect.ValueOf(export.WithData),
+		"WithInputShape":    reflect.ValueOf(export.WithInputShape),
 		"WithPipeline":      reflect.ValueOf(export.WithPipeline),
 
 		// type definitions

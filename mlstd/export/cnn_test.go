@@ -348,6 +348,25 @@ func TestONNXInputShape(t *testing.T) {
 		!strings.Contains(err.Error(), "layer 0: Conv2d takes NCHW input with 1 channels") {
 		t.Fatalf("wrong channel count: %v", err)
 	}
+	// Save records the shape for serving, after the same check.
+	st := tmp(t, "cnn.safetensors")
+	if err := Save(st, exporttest.CNN(1), WithInputShape([]int{3, 16, 16})); err == nil || !strings.Contains(err.Error(), "1 channels") {
+		t.Fatalf("Save WithInputShape of a wrong shape: %v", err)
+	}
+	if err := Save(st, exporttest.CNN(1)); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ReadInputShape(st); s != nil || err != nil {
+		t.Fatalf("ReadInputShape without one = %v, %v", s, err)
+	}
+	if err := Save(st, exporttest.CNN(1), WithInputShape([]int{1, 16, 16})); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{st, p} {
+		if s, err := ReadInputShape(f); fmt.Sprint(s) != "[1 16 16]" && fmt.Sprint(s) != "[1 28 28]" || err != nil {
+			t.Fatalf("ReadInputShape(%s) = %v, %v", f, s, err)
+		}
+	}
 }
 
 // TestLoadONNXEditedByPython: a file edited with python3-onnx after export

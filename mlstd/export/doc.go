@@ -23,6 +23,10 @@
 // float32 precision, about 16 kB for 784 features; ReadReference reads it),
 // the reference mlstd/serve scores input drift against, so a served model
 // has drift scores with no other file; the tensors are unchanged.
+// Save(path, m, WithInputShape([]int{1, 28, 28})) records the shape of one
+// example under "mlstd.input_shape" (checked against every layer;
+// ReadInputShape reads it, or an ONNX file's input), which a served CNN
+// needs.
 // Save(path, m, WithPipeline(p)) records the fitted mlstd/prep pipeline
 // that makes m's input from raw table rows (imputing, encoding, scaling)
 // under "mlstd.pipeline", as the JSON of p.MarshalJSON; ReadPipeline

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,7 +22,8 @@ import (
 // Softmax, LogSoftmax, Flatten, Dropout, Dropout2d); use SaveTensors for
 // any other module. The write is atomic. WithData records the
 // training data's statistics too, for drift scores when the model is
-// served; WithPipeline records the preprocessing that makes its input.
+// served; WithPipeline records the preprocessing that makes its input;
+// WithInputShape the shape of one example (needed to serve a CNN).
 func Save(path string, m nn.Module, opts ...SaveOption) error {
 	if m == nil {
 		return fmt.Errorf("export: save %s: model is nil", path)
@@ -43,6 +45,13 @@ func Save(path string, m nn.Module, opts ...SaveOption) error {
 			if meta[metaPipeline], err = pipelineJSON(o.pipe, m); err != nil {
 				return err
 			}
+		}
+		if o.shape != nil {
+			if err := checkInputShape(m, o.shape); err != nil {
+				return err
+			}
+			b, _ := json.Marshal(o.shape)
+			meta[metaInputShape] = string(b)
 		}
 	}
 	return writeSafetensors(path, entries, meta)

@@ -17,11 +17,12 @@ import (
 // metaReference is the metadata key of the training data's statistics.
 const metaReference = "mlstd.reference"
 
-// SaveOption adds to what Save writes. Make one with WithData or
-// WithPipeline.
+// SaveOption adds to what Save writes. Make one with WithData,
+// WithPipeline or WithInputShape.
 type SaveOption struct {
-	ref  *Reference
-	pipe *prep.Pipeline
+	ref   *Reference
+	pipe  *prep.Pipeline
+	shape []int
 }
 
 // Reference is the per-feature mean and population standard deviation of

@@ -149,6 +149,17 @@
 // and ONNX files. A model's own Forward that mixes rows (batch statistics,
 // for example) is its own affair.
 //
+// Convolutional networks are served through Forward (Conv2d is im2col and
+// the same sgemm; pooling and an evaluation-mode BatchNorm work per
+// example and channel). Their example shape is multi-dimensional
+// (Options.InputShape [1, 28, 28]; `gokernel serve` reads it from the
+// model file: export.WithInputShape, or the ONNX graph's input), the
+// metadata shows [-1, 1, 28, 28], and a request may send [batch, 1, 28,
+// 28] or flat rows [batch, 784] (the same row-major data). TestServeCNN
+// checks, over sockets, for a CNN loaded from safetensors and from ONNX:
+// logits bitwise the in-process ones for both forms, and each row sent
+// alone bitwise the same as within a batch of 7.
+//
 // Swap replaces the model between passes after a
 // warm-up check; Watch polls a model file and swaps in one whose content
 // changed (LoadModel reads it through mlstd/export): a poll is a stat

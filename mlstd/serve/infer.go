@@ -213,12 +213,15 @@ func (s *Server) validate(req *inferRequest) (int, error) {
 		return 0, errorf("input %q has no data (neither \"data\" nor binary_data_size)", in.Name)
 	}
 	want := s.opts.InputShape
-	if len(in.Shape) != len(want)+1 {
-		return 0, errorf("input %q has shape %v; want [batch%s] (the batch dimension is required)", in.Name, in.Shape, dimsText(want))
+	// An example of several dimensions (an image, [1 28 28]) may also come
+	// as a flat row ([batch 784]): the data is row-major either way.
+	flat := len(want) > 1 && len(in.Shape) == 2 && in.Shape[1] == numel(want)
+	if !flat && len(in.Shape) != len(want)+1 {
+		return 0, errorf("input %q has shape %v; want [batch%s]%s (the batch dimension is required)", in.Name, in.Shape, dimsText(want), flatText(want))
 	}
 	for i, d := range want {
-		if in.Shape[i+1] != d {
-			return 0, errorf("input %q has shape %v; want [batch%s]", in.Name, in.Shape, dimsText(want))
+		if !flat && in.Shape[i+1] != d {
+			return 0, errorf("input %q has shape %v; want [batch%s]%s", in.Name, in.Shape, dimsText(want), flatText(want))
 		}
 	}
 	rows := in.Shape[0]
@@ -458,4 +461,12 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.recall.Set(q.Recall)
 	s.metrics.f1.Set(q.F1)
 	return writeJSON(w, map[string]any{"id": fb.ID, "predicted": pred, "labels": labels, "labelled_total": q.Labelled})
+}
+
+// flatText mentions the flat form of a multi-dimensional example shape.
+func flatText(want []int) string {
+	if len(want) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" or [batch %d]", numel(want))
 }

@@ -28,8 +28,11 @@ type Options struct {
 	Addr string
 
 	// InputShape is the shape of one example without the batch dimension,
-	// e.g. [784]. Default: the input width of the model's first parameter
-	// when it is a 2-D (out, in) weight, as nn.Linear stores it.
+	// e.g. [784], or [1, 28, 28] for a CNN on MNIST (requests then may send
+	// [batch, 1, 28, 28] or flat [batch, 784] rows; `gokernel serve` takes
+	// it from the model file, export.ReadInputShape). Default: the input
+	// width of the model's first parameter when it is a 2-D (out, in)
+	// weight, as nn.Linear stores it.
 	InputShape []int
 	// InputName is the name of the single model input. Default "input".
 	InputName string
