@@ -10,12 +10,17 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gokernel/gokernel/internal/exepages"
 	"github.com/gokernel/gokernel/interp"
 	"github.com/gokernel/gokernel/kernel"
 )
+
+// releaseOnce releases the start-up pages at the kernel's first idle spell.
+var releaseOnce sync.Once
 
 // Run is `gokernel kernel -f FILE`: one interp session served over the
 // Jupyter protocol described by the connection file until shutdown,
@@ -43,8 +48,12 @@ func Run(ctx context.Context, connectionFile, version string) error {
 		Version:   version,
 		ParentPID: ppid,
 		// Return the heap a cell left behind to the OS once the kernel
-		// has been idle for a while: idle notebooks stay small.
-		OnIdle: func() { debug.FreeOSMemory() },
+		// has been idle for a while, and the first time also the pages of
+		// the executable that start-up touched: idle notebooks stay small.
+		OnIdle: func() {
+			debug.FreeOSMemory()
+			releaseOnce.Do(exepages.Release)
+		},
 		HelpLinks: []kernel.HelpLink{
 			{Text: "Go documentation", URL: "https://go.dev/doc/"},
 			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gokernel/gokernel/internal/exepages"
 	"github.com/gokernel/gokernel/mlstd/export"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/prep"
@@ -231,7 +232,7 @@ func serveModel(ctx context.Context, sig chan os.Signal, stderr io.Writer, path 
 		o.Name, srv.Version(), path, srv.InferURL(), up.Round(time.Millisecond), since, o.LoadTime.Round(100*time.Microsecond))
 	// Start-up is over: code that serving never runs (in the gokernel
 	// binary, the interpreter's and the kernel's) need not stay resident.
-	releaseStartupPages()
+	exepages.Release()
 
 	select {
 	case <-sig:

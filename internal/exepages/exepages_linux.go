@@ -1,4 +1,4 @@
-package servecmd
+package exepages
 
 import (
 	"bufio"
@@ -8,7 +8,7 @@ import (
 	"syscall"
 )
 
-// releaseStartupPages unmaps the pages of the gokernel executable that are
+// Release unmaps the pages of the gokernel executable that are
 // resident in this process but read-only (code, read-only data, the symbol
 // and line tables), so that what stays resident is what the process goes
 // on to use.
@@ -24,7 +24,7 @@ import (
 // bss, heap) are never touched. This is what the kernel's own reclaim
 // would do to these pages under memory pressure, done once, at a moment
 // when we know start-up is over.
-func releaseStartupPages() {
+func Release() {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		return

@@ -1,4 +1,4 @@
-package servecmd
+package exepages
 
 import (
 	"os"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 )
+
+// usage is read-only data for TestRelease to read after the drop.
+var usage = strings.Repeat("read-only ", 1)
 
 // rssFileKiB returns this process's RssFile from /proc/self/status.
 func rssFileKiB(t *testing.T) int {
@@ -27,11 +30,11 @@ func rssFileKiB(t *testing.T) int {
 	return 0
 }
 
-// TestReleaseStartupPages: the executable's read-only pages leave the
+// TestRelease: the executable's read-only pages leave the
 // resident set, and the code and read-only data fault back in on use.
-func TestReleaseStartupPages(t *testing.T) {
+func TestRelease(t *testing.T) {
 	before := rssFileKiB(t)
-	releaseStartupPages()
+	Release()
 	after := rssFileKiB(t)
 	t.Logf("RssFile %d -> %d KiB", before, after)
 	if after >= before {
@@ -41,7 +44,7 @@ func TestReleaseStartupPages(t *testing.T) {
 	if got := strings.Repeat("ab", 3) + strconv.Itoa(42); got != "ababab42" {
 		t.Errorf("after releasing pages: %q", got)
 	}
-	if serveUsage == "" {
+	if usage == "" {
 		t.Error("read-only data lost")
 	}
 }
