@@ -51,6 +51,7 @@ func table_github_com_gokernel_gokernel_mlstd_nn() map[string]reflect.Value {
 		"StateDict":            reflect.ValueOf(nn.StateDict),
 		"Summary":              reflect.ValueOf(nn.Summary),
 		"Train":                reflect.ValueOf(nn.Train),
+		"WeightSparsity":       reflect.ValueOf(nn.WeightSparsity),
 		"Weights":              reflect.ValueOf(nn.Weights),
 		"ZeroGrad":             reflect.ValueOf(nn.ZeroGrad),
 

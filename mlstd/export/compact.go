@@ -27,7 +27,7 @@ type CompactReport struct {
 	Path         string  // the file written
 	DenseBytes   int64   // size of the same model written by Save
 	CompactBytes int64   // size of the file written
-	Sparsity     float64 // fraction of parameter values that are exactly zero
+	Sparsity     float64 // nn.WeightSparsity of the model: zeros among its weight tensors (biases excluded)
 	Sparse       int     // tensors stored as mask + values
 	Dense        int     // tensors stored densely
 	Float16      bool    // values stored as F16
@@ -48,7 +48,7 @@ func (r CompactReport) String() string {
 	if r.Float16 {
 		v = "float16"
 	}
-	return fmt.Sprintf("compact export %s: %d → %d bytes (%.1f%% smaller), sparsity %.1f%%, %d sparse + %d dense tensors, %s values",
+	return fmt.Sprintf("compact export %s: %d → %d bytes (%.1f%% smaller), weight sparsity %.2f%%, %d sparse + %d dense tensors, %s values",
 		r.Path, r.DenseBytes, r.CompactBytes, 100*r.Reduction(), 100*r.Sparsity, r.Sparse, r.Dense, v)
 }
 
@@ -81,7 +81,6 @@ func SaveCompact(path string, m nn.Module, opts CompactOptions) (CompactReport, 
 	}
 	index := map[string]compactEntry{}
 	var entries []stEntry
-	var zeros, total int
 	for _, p := range params {
 		d := p.Tensor.Data()
 		nz := 0
@@ -90,8 +89,6 @@ func SaveCompact(path string, m nn.Module, opts CompactOptions) (CompactReport, 
 				nz++
 			}
 		}
-		zeros += len(d) - nz
-		total += len(d)
 		vs := 4
 		if opts.Float16 {
 			vs = 2
@@ -106,9 +103,7 @@ func SaveCompact(path string, m nn.Module, opts CompactOptions) (CompactReport, 
 			rep.Dense++
 		}
 	}
-	if total > 0 {
-		rep.Sparsity = float64(zeros) / float64(total)
-	}
+	rep.Sparsity = nn.WeightSparsity(m)
 	idx, _ := json.Marshal(index)
 	if err := writeSafetensors(path, entries, map[string]string{metaKind: "compact", metaArch: a, metaCompact: string(idx)}); err != nil {
 		return rep, err

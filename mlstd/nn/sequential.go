@@ -272,6 +272,31 @@ func Weights(m Module) []*tensor.Tensor {
 	return ws
 }
 
+// WeightSparsity is the fraction of the entries of m's weight tensors —
+// its parameters of two or more dimensions (Linear and Conv2d weights;
+// biases and batch-norm vectors excluded), the ones pruning covers by
+// default — that are exactly zero; 0 for a model without any. mlstd's
+// figures of a model's sparsity (export's CompactReport, prune's default
+// Mask) are this one.
+func WeightSparsity(m Module) float64 {
+	zeros, total := 0, 0
+	for _, p := range m.Parameters() {
+		if p.Dims() < 2 {
+			continue
+		}
+		for _, v := range p.Data() {
+			if v == 0 {
+				zeros++
+			}
+		}
+		total += p.Len()
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(zeros) / float64(total)
+}
+
 // Trainer is implemented by modules whose behaviour differs between
 // training and evaluation (Dropout, containers).
 type Trainer interface {

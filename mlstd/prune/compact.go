@@ -1,6 +1,7 @@
 package prune
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/gokernel/gokernel/mlstd/nn"
@@ -15,10 +16,17 @@ import (
 // is smaller and faster. It also returns how many neurons each Linear
 // layer lost, indexed like s.Layers().
 //
-// The new model has new parameter tensors (requiring gradients like the
-// old ones) and shares the parameter-free layers with s: create a new
+// The new model has new Linear parameter tensors (requiring gradients like
+// the old ones) and shares the other layers with s: create a new
 // optimizer for it, and a new Mask if it is to be fine-tuned with one.
-func Compact(s *nn.Sequential) (*nn.Sequential, []int) {
+//
+// m is what export.Load and LoadONNX return: an nn.Module that must be an
+// *nn.Sequential; any other module panics with an error naming its type.
+func Compact(m nn.Module) (*nn.Sequential, []int) {
+	s, ok := m.(*nn.Sequential)
+	if !ok {
+		panic(fmt.Errorf("prune.Compact: the model is a %T; Compact removes neurons between the Linear layers of an *nn.Sequential", m))
+	}
 	layers := s.Layers()
 	removed := make([]int, len(layers))
 	out := make([]nn.Module, len(layers))

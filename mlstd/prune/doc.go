@@ -57,7 +57,15 @@
 // Sparsity(model) and Mask.Report() list per parameter its shape, entry
 // count, zeros, sparsity and, for matrices, the all-zero rows (removed
 // neurons), as text (String) and as an HTML table with bars (HTML), which
-// a notebook shows when the report is a cell's value.
+// a notebook shows when the report is a cell's value. One model-level
+// figure is named: nn.WeightSparsity, the zeros among the weight tensors
+// (biases excluded), which a default Mask's Sparsity and export's
+// SaveCompact report both give (TestOneSparsity).
+//
+// Convolution weights (4-D) are weight tensors like Linear's: Magnitude,
+// Fraction and Threshold prune them per tensor or globally, and Apply keeps
+// them pruned while fine-tuning (TestPruneConv). Compact removes neurons
+// between Linear layers only, and takes the nn.Module export.Load returns.
 //
 // Parameters are named with their state-dict names when the model
 // implements nn.Named ("0.weight"), else "param0", "param1", ....

@@ -210,6 +210,9 @@ func (mk *Mask) Covered() int {
 }
 
 // Sparsity returns Pruned()/Covered() (0 when the mask covers nothing).
+// For a mask made with the default Config (weight tensors only, no Names)
+// on a model, right after pruning, it equals nn.WeightSparsity of the
+// model, the figure SaveCompact reports too.
 func (mk *Mask) Sparsity() float64 {
 	if c := mk.Covered(); c > 0 {
 		return float64(mk.Pruned()) / float64(c)
