@@ -3,11 +3,9 @@ package export
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
 )
 
@@ -50,13 +48,12 @@ func checkInputShape(m nn.Module, shape []int) error {
 // number). It returns nil, and no error, for a file without one.
 func ReadInputShape(path string) ([]int, error) {
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
-		b, err := os.ReadFile(path)
+		mp, err := readONNXFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
+			return nil, err
 		}
-		mp, err := onnxpb.Unmarshal(b)
-		if err != nil || mp.Graph == nil || len(mp.Graph.Input) == 0 {
-			return nil, fmt.Errorf("export: %s: not a valid ONNX model", path)
+		if mp.Graph == nil || len(mp.Graph.Input) == 0 {
+			return nil, fmt.Errorf("export: %s: not a valid ONNX model (no graph input)", path)
 		}
 		dims := valueDims(&mp.Graph.Input[0])
 		if len(dims) < 2 {

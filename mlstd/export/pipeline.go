@@ -2,11 +2,9 @@ package export
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/gokernel/gokernel/mlstd/export/internal/onnxpb"
 	"github.com/gokernel/gokernel/mlstd/nn"
 	"github.com/gokernel/gokernel/mlstd/prep"
 )
@@ -58,19 +56,11 @@ func onnxPipelineNote(p *prep.Pipeline) string {
 func ReadPipeline(path string) (*prep.Pipeline, error) {
 	var s string
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
-		b, err := os.ReadFile(path)
+		mp, err := readONNXFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("export: %w", err)
+			return nil, err
 		}
-		mp, err := onnxpb.Unmarshal(b)
-		if err != nil {
-			return nil, fmt.Errorf("export: %s: not a valid ONNX protobuf (truncated or corrupt): %v", path, err)
-		}
-		for _, kv := range mp.MetadataProps {
-			if kv.Key == metaPipeline {
-				s = kv.Value
-			}
-		}
+		s, _ = onnxMetadata(mp, metaPipeline)
 	} else {
 		f, err := readSafetensors(path)
 		if err != nil {

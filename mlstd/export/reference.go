@@ -117,6 +117,23 @@ func ReadReference(path string) (*Reference, error) {
 }
 
 func readONNXReference(path string) (*Reference, error) {
+	mp, err := readONNXFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := onnxMetadata(mp, metaReference)
+	if !ok {
+		return nil, nil
+	}
+	r, err := decodeReference(v)
+	if err != nil {
+		return nil, fmt.Errorf("export: %s: %v", path, err)
+	}
+	return r, nil
+}
+
+// readONNXFile reads and decodes the ONNX file at path (errors name it).
+func readONNXFile(path string) (*onnxpb.Model, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -125,14 +142,17 @@ func readONNXReference(path string) (*Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %s: not a valid ONNX protobuf (truncated or corrupt): %v", path, err)
 	}
+	return mp, nil
+}
+
+// onnxMetadata is the value of a metadata_props entry of mp (the last of
+// that key), and whether there is one.
+func onnxMetadata(mp *onnxpb.Model, key string) (string, bool) {
+	v, ok := "", false
 	for _, kv := range mp.MetadataProps {
-		if kv.Key == metaReference {
-			r, err := decodeReference(kv.Value)
-			if err != nil {
-				return nil, fmt.Errorf("export: %s: %v", path, err)
-			}
-			return r, nil
+		if kv.Key == key {
+			v, ok = kv.Value, true
 		}
 	}
-	return nil, nil
+	return v, ok
 }
