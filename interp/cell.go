@@ -522,7 +522,7 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 		}
 	}
 	s.noteSpans(n, f)
-	notes := s.defineFuncs(ctx, funcs)
+	notes := s.defineFuncs(ctx, funcs, methods)
 	if force == nil { // (re-bound functions take new signatures by design)
 		for _, note := range notes {
 			fmt.Fprintln(s.outs.errW, note)

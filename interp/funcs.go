@@ -37,7 +37,7 @@ import (
 type cellFunc struct {
 	sig   string          // the signature as written, parameter names dropped
 	val   reflect.Value   // the function as a value (globals' entry)
-	nodes []reflect.Value // *node of every incarnation with this signature
+	nodes []reflect.Value // *node of every incarnation with this signature that code may call
 }
 
 // funcSig is the signature of fd without parameter names: "func(int, ...string) (int, error)".
@@ -59,10 +59,10 @@ func unnamed(fl *ast.FieldList) *ast.FieldList {
 	return out
 }
 
-// defineFuncs records the functions fds just compiled: each new one, or
-// each redefinition, which it patches into the earlier incarnations. It
-// returns the notes the cell prints (changed signatures).
-func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl) []string {
+// defineFuncs records the functions fds just compiled in chunk: each new
+// one, or each redefinition, which it patches into the earlier
+// incarnations. It returns the notes the cell prints (changed signatures).
+func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl, chunk []ast.Decl) []string {
 	var notes []string
 	for _, fd := range fds {
 		name := fd.Name.Name
@@ -85,7 +85,17 @@ func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl) []string
 				patchFunc(o, node)
 			}
 			old.val = val
-			old.nodes = append(old.nodes, node)
+			if mentions(chunk, name) {
+				// Code of this chunk calls the new node: keep it patched.
+				old.nodes = append(old.nodes, node)
+			} else {
+				// Nothing was compiled against the new node: code compiled
+				// from now on binds to the first incarnation (which runs
+				// the new body), so re-running a cell does not grow the
+				// list; a node kept in it keeps its whole chunk alive (its
+				// ancestors and scope), ~9 KB for a one-line func.
+				s.setFuncNode(name, old.nodes[0])
+			}
 		default:
 			notes = append(notes, fmt.Sprintf("note: %s now has a different signature; functions defined before this cell still call the old %s until they are re-run", name, name))
 			s.funcs[name] = &cellFunc{sig: sig, val: val, nodes: []reflect.Value{node}}
@@ -93,6 +103,26 @@ func (s *Session) defineFuncs(ctx context.Context, fds []*ast.FuncDecl) []string
 		s.state.Unlock()
 	}
 	return notes
+}
+
+// mentions reports whether the bodies of decls use the identifier name
+// (a call of the function, or a local of that name: either way, keep).
+func mentions(decls []ast.Decl, name string) bool {
+	found := false
+	for _, d := range decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Body == nil {
+			found = true // (only functions are expected here)
+			continue
+		}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && id.Name == name {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // funcNode is the declaration node of the package-level function name, or
@@ -119,6 +149,28 @@ func (s *Session) funcNode(name string) reflect.Value {
 		return reflect.Value{}
 	}
 	return n
+}
+
+// setFuncNode makes n the declaration node of the package-level function
+// name, which code compiled afterwards calls.
+func (s *Session) setFuncNode(name string, n reflect.Value) {
+	if layoutErr != nil {
+		return
+	}
+	l := &layout
+	iv := reflect.ValueOf(s.yi).Elem()
+	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
+	mu.Lock()
+	defer mu.Unlock()
+	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
+	if !sc.IsValid() || sc.IsNil() {
+		return
+	}
+	sym := sc.Elem().FieldByIndex(l.sym).MapIndex(reflect.ValueOf(name))
+	if !sym.IsValid() || sym.IsNil() {
+		return
+	}
+	private(sym.Elem(), l.snode).Set(n)
 }
 
 // patchFunc makes the function node old run new's body.

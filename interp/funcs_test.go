@@ -27,6 +27,14 @@ func TestFuncRedefinitionReachesCallers(t *testing.T) {
 		{code: "h := 1"},
 		{code: "func h() int { return 5 }\nh()", result: "5"},
 		{code: "fmt.Sprint(f)[:2]", result: "0x"}, // a function value
+		// a redefinition whose cell also calls it (its node stays patched),
+		// then one whose cell does not (later code binds the first node)
+		{code: "func k() int { return 1 }\nfunc viaOld() int { return k() }"},
+		{code: "func k() int { return 2 }\nfunc viaSame() int { return k() * 10 }"},
+		{code: "func k() int { return 3 }"},
+		{code: "func viaLater() int { return k() * 100 }"},
+		{code: "func k() int { return 4 }"},
+		{code: "fmt.Println(viaOld(), viaSame(), viaLater(), k())", stdout: "4 40 400 4\n"},
 	})
 }
 
