@@ -35,8 +35,10 @@ import (
 // context's deadline) or a signal, which goroutine stacks do not show, so
 // when a channel wait is among them the program is not stopped: after
 // deadlockNote of it, one note on its stderr says it looks deadlocked.
-// Still missed: a timer's callback (time.AfterFunc) that would release a
-// WaitGroup or Mutex after the program has waited deadlockEvery.
+// A timer's callback may wake any goroutine (time.AfterFunc calling
+// wg.Done), so while one of the program's AfterFunc timers has not fired
+// (Session.timers; a stopped timer stays counted) the program is treated
+// as waiting on channels: noted, never stopped.
 const (
 	deadlockEvery = 500 * time.Millisecond
 	deadlockNote  = 5 * time.Second
@@ -122,6 +124,7 @@ func (s *Session) watchDeadlock(p *program, stop <-chan struct{}, cancel context
 			n = runtime.Stack(buf, true)
 		}
 		prog, blocked, chans := deadlockReading(buf[:n])
+		chans = chans || s.timers.Load() > 0
 		if !blocked {
 			last, chanSince = nil, time.Time{}
 			continue
