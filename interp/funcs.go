@@ -127,50 +127,53 @@ func mentions(decls []ast.Decl, name string) bool {
 
 // funcNode is the declaration node of the package-level function name, or
 // the zero Value.
-func (s *Session) funcNode(name string) reflect.Value {
-	if layoutErr != nil {
-		return reflect.Value{}
-	}
-	l := &layout
-	iv := reflect.ValueOf(s.yi).Elem()
-	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
-	mu.RLock()
-	defer mu.RUnlock()
-	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
-	if !sc.IsValid() || sc.IsNil() {
-		return reflect.Value{}
-	}
-	sym := sc.Elem().FieldByIndex(l.sym).MapIndex(reflect.ValueOf(name))
-	if !sym.IsValid() || sym.IsNil() || sym.Elem().FieldByIndex(l.index).Int() >= 0 {
-		return reflect.Value{} // not a function (a variable has a frame slot)
-	}
-	n := private(sym.Elem(), l.snode)
-	if n.IsNil() {
-		return reflect.Value{}
-	}
+func (s *Session) funcNode(name string) (n reflect.Value) {
+	s.mainSymbols(false, func(syms reflect.Value) {
+		l := &layout
+		sym := syms.MapIndex(reflect.ValueOf(name))
+		if !sym.IsValid() || sym.IsNil() || sym.Elem().FieldByIndex(l.index).Int() >= 0 {
+			return // not a function (a variable has a frame slot)
+		}
+		if node := private(sym.Elem(), l.snode); !node.IsNil() {
+			n = node
+		}
+	})
 	return n
 }
 
 // setFuncNode makes n the declaration node of the package-level function
 // name, which code compiled afterwards calls.
 func (s *Session) setFuncNode(name string, n reflect.Value) {
+	s.mainSymbols(true, func(syms reflect.Value) {
+		if sym := syms.MapIndex(reflect.ValueOf(name)); sym.IsValid() && !sym.IsNil() {
+			private(sym.Elem(), layout.snode).Set(n)
+		}
+	})
+}
+
+// mainSymbols calls f with yaegi's symbol table of package main (its
+// map[string]*symbol) under the interpreter's lock, exclusive when write;
+// it does nothing when yaegi's layout is unknown (layoutErr) or there is no
+// main scope yet.
+func (s *Session) mainSymbols(write bool, f func(syms reflect.Value)) {
 	if layoutErr != nil {
 		return
 	}
 	l := &layout
 	iv := reflect.ValueOf(s.yi).Elem()
 	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
-	mu.Lock()
-	defer mu.Unlock()
+	if write {
+		mu.Lock()
+		defer mu.Unlock()
+	} else {
+		mu.RLock()
+		defer mu.RUnlock()
+	}
 	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
 	if !sc.IsValid() || sc.IsNil() {
 		return
 	}
-	sym := sc.Elem().FieldByIndex(l.sym).MapIndex(reflect.ValueOf(name))
-	if !sym.IsValid() || sym.IsNil() {
-		return
-	}
-	private(sym.Elem(), l.snode).Set(n)
+	f(sc.Elem().FieldByIndex(l.sym))
 }
 
 // patchFunc makes the function node old run new's body.
@@ -192,27 +195,18 @@ func patchFunc(old, new reflect.Value) {
 // frame). Code compiled afterwards reads them from the global frame, where
 // they are.
 func (s *Session) globalVars() {
-	if layoutErr != nil {
-		return
-	}
-	l := &layout
-	iv := reflect.ValueOf(s.yi).Elem()
-	mu := (*sync.RWMutex)(unsafe.Pointer(iv.FieldByIndex(l.imutex).UnsafeAddr()))
-	mu.Lock()
-	defer mu.Unlock()
-	sc := private(iv, l.scopes).MapIndex(reflect.ValueOf("main"))
-	if !sc.IsValid() || sc.IsNil() {
-		return
-	}
-	for it := sc.Elem().FieldByIndex(l.sym).MapRange(); it.Next(); {
-		sym := it.Value()
-		if sym.IsNil() {
-			continue
+	s.mainSymbols(true, func(syms reflect.Value) {
+		l := &layout
+		for it := syms.MapRange(); it.Next(); {
+			sym := it.Value()
+			if sym.IsNil() {
+				continue
+			}
+			if k, ok := private(sym.Elem(), l.skind).Interface().(fmt.Stringer); ok && k.String() == "varSym" {
+				private(sym.Elem(), l.sglobal).SetBool(true)
+			}
 		}
-		if k, ok := private(sym.Elem(), l.skind).Interface().(fmt.Stringer); ok && k.String() == "varSym" {
-			private(sym.Elem(), l.sglobal).SetBool(true)
-		}
-	}
+	})
 }
 
 // withFuncs adds the cell functions that still name functions to yaegi's
