@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gokernel/gokernel/mlstd/tensor"
@@ -117,7 +118,8 @@ func post(url string, body []byte) ([]byte, error) {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(out, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("serve: %s: HTTP %d: %s", url, resp.StatusCode, e.Error)
+			// The server's messages start with "serve: " too; one prefix is enough.
+			return nil, fmt.Errorf("serve: %s: HTTP %d: %s", url, resp.StatusCode, strings.TrimPrefix(e.Error, "serve: "))
 		}
 		return nil, fmt.Errorf("serve: %s: HTTP %d", url, resp.StatusCode)
 	}

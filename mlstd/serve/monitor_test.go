@@ -193,6 +193,8 @@ func TestFeedback(t *testing.T) {
 	}
 	if err := Feedback(s.URL(), "pick", "e", []int{2}); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("second Feedback for one id: %v; want a 404 error", err)
+	} else if n := strings.Count(err.Error(), "serve: "); n != 1 {
+		t.Errorf("second Feedback for one id: %q says \"serve: \" %d times; want once", err, n)
 	}
 	if n := s.Stats().Quality.Labelled; n != 4 {
 		t.Errorf("labelled = %d; want 4", n)
