@@ -54,6 +54,7 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 		return nil, err
 	}
 	s.iters = nil
+	s.mainLine = 0
 	if check != nil {
 		s.iters = check.rangeFuncs
 	}
@@ -114,7 +115,12 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 		ran[k] = true
 	}
 	if p != nil && p.entry != "" {
-		return nil, s.runEntry(ctx, n, p)
+		return nil, s.runEntry(ctx, n, p.entryLine, p.entry)
+	}
+	if s.mainLine != 0 {
+		// A cell's func main runs once, when the cell's code has run (as a
+		// program's main runs after its declarations).
+		return nil, s.runEntry(ctx, n, s.mainLine, entryMain+"()")
 	}
 	return result, nil
 }
@@ -177,6 +183,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclar
 	}
 	globals := s.globals()
 	rw := newRewriter(globals)
+	rw.cellMain = s.hasFunc(entryMain)
 	if es, ok := body.List[0].(*ast.ExprStmt); ok && last && len(body.List) == 1 {
 		if _, recv := es.X.(*ast.UnaryExpr); !recv && s.singleValue(es.X, globals) {
 			return s.runResult(ctx, n, rw, es)
@@ -367,6 +374,7 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 	}
 	globals := s.globals()
 	rw := newRewriter(globals)
+	rw.cellMain = s.hasFunc(entryMain)
 	anew := map[string]bool{} // types defined anew
 	for _, d := range f.Decls {
 		switch d := d.(type) {
@@ -451,6 +459,16 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 				rw.funcBody(d.Body, recv+"."+d.Name.Name)
 				methods = append(methods, d)
 				continue
+			}
+			if d.Name.Name == "main" && d.Body != nil {
+				// yaegi would run it each time it compiles anything from now
+				// on: under the engine's name it runs once, when the cell's
+				// code has run (execCell); a re-run cell redefines it.
+				d.Name.Name = entryMain
+				rw.cellMain = true
+				if force == nil {
+					s.mainLine = s.yi.FileSet().Position(d.Pos()).Line
+				}
 			}
 			if d.Name.Name != "main" && d.Name.Name != "init" && d.Body != nil {
 				key := "func " + d.Name.Name

@@ -90,7 +90,9 @@
 // they read, and makes declarations that use each other one run; and
 // yaegi runs a func main each time it compiles anything once one is
 // declared, so main and the inits get engine names, are called after all
-// declarations ran, and keep Go's names in tracebacks. How the program
+// declarations ran, and keep Go's names in tracebacks. A cell's func main
+// gets the engine name too (declare) and runs once, after the rest of its
+// cell; calls of main in later cells follow the name. How the program
 // ends (exit status, what Go would print on stderr: "panic: ...",
 // "fatal error: stack overflow") is an *ExitError, also for a goroutine's
 // panic handed to Options.GoPanic. Go's runtime cannot tell that a

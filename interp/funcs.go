@@ -211,6 +211,14 @@ func (s *Session) globalVars() {
 
 // withFuncs adds the cell functions that still name functions to yaegi's
 // globals (which lists only variables and constants).
+// hasFunc reports whether a cell defined the function name.
+func (s *Session) hasFunc(name string) bool {
+	s.state.Lock()
+	defer s.state.Unlock()
+	_, ok := s.funcs[name]
+	return ok
+}
+
 func (s *Session) withFuncs(g map[string]reflect.Value) map[string]reflect.Value {
 	s.state.Lock()
 	defer s.state.Unlock()

@@ -452,3 +452,41 @@ func TestPanicLineInFunc(t *testing.T) {
 		t.Errorf("a function ending in panic: %q, %v", res, err)
 	}
 }
+
+// A cell's func main runs once, after the cell's code, and not again on
+// every later compile (yaegi's own behaviour); later cells may call it, a
+// re-run cell redefines it, and tracebacks name it main.
+func TestCellMainRunsOnce(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "n := 0\nfunc main() { n++; fmt.Println(\"main ran\", n) }\nfmt.Println(\"cell body\")", stdout: "cell body\nmain ran 1\n"},
+		{code: "fmt.Println(\"after\", n)", stdout: "after 1\n"},
+		{code: "func other() int { return 7 }\nother()", result: "7"},
+		{code: "main()", stdout: "main ran 2\n"},
+		{code: "func call() { main() }\ncall()", stdout: "main ran 3\n"},
+		{code: "func main() { helper() }\nfunc helper() { fmt.Println(\"helper, declared after main\") }", stdout: "helper, declared after main\n"},
+		{code: "call()", stdout: "helper, declared after main\n"},
+		{code: "func main() {\n\tpanic(\"boom\")\n}", errName: "panic", errHas: "boom"},
+		{code: "fmt.Println(\"still here\")", stdout: "still here\n"},
+	})
+	s := newSession(t)
+	_, _, _, err := run(s, "func main() {\n\tpanic(\"boom\")\n}")
+	ce, ok := err.(*CellError)
+	if !ok || !strings.Contains(strings.Join(ce.Traceback, "\n"), "in main") || strings.Contains(strings.Join(ce.Traceback, "\n"), entryMain) {
+		t.Errorf("panic in a cell's main: %v; want a traceback naming main, not %s", err, entryMain)
+	}
+}
+
+// A global defined by a receive at top level is a variable like any other:
+// yaegi kept the received value itself, unaddressable, so `v = 2` was
+// silently lost and `v++` panicked.
+func TestTopLevelReceiveDefinesVariable(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "ch := make(chan int, 3)\nch <- 4; ch <- 5; ch <- 6"},
+		{code: "v := <-ch"},
+		{code: "v = 2\nv++\nv", result: "3"},
+		{code: "var w = <-ch"},
+		{code: "w *= 10\nw", result: "50"},
+		{code: "a, b := <-ch, 1\na += b\na", result: "7"},
+		{code: "v := 1.5\nv", result: "1.5"},
+	})
+}

@@ -14,14 +14,15 @@ import (
 // waits, recovering goroutines, and (at cell top level) wrapping of the
 // statement forms that crash yaegi's global scope.
 type rewriter struct {
-	ints    map[string]bool // names known to hold integers
-	chans   map[string]bool // names known to hold channels
-	globals map[string]reflect.Value
-	noMin   bool   // the user defined their own min/max/clear
-	atTop   bool   // rewriting an expression of a cell top-level statement (global scope)
-	fn      string // the function being rewritten, for polls ("" at top level)
-	tmp     int
-	panics  []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
+	ints     map[string]bool // names known to hold integers
+	chans    map[string]bool // names known to hold channels
+	globals  map[string]reflect.Value
+	noMin    bool   // the user defined their own min/max/clear
+	cellMain bool   // a cell declared func main, which the engine calls entryMain
+	atTop    bool   // rewriting an expression of a cell top-level statement (global scope)
+	fn       string // the function being rewritten, for polls ("" at top level)
+	tmp      int
+	panics   []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
 }
 
 func newRewriter(globals map[string]reflect.Value) *rewriter {
@@ -273,6 +274,9 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 				s.Rhs[i] = call(ident("__gkrecv"), c)
 			}
 		}
+		if top && s.Tok == token.DEFINE && len(s.Rhs) == len(s.Lhs) {
+			parenRecvs(s.Rhs)
+		}
 		if len(s.Rhs) == 1 {
 			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN && len(s.Lhs) <= 2 {
 				// v = <-ch -> select { case t := <-ch: v = t; case <-interrupt: raise }
@@ -305,6 +309,9 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 				if vs, ok := sp.(*ast.ValueSpec); ok {
 					for _, v := range vs.Values {
 						r.expr(v)
+					}
+					if top && len(vs.Values) == len(vs.Names) {
+						parenRecvs(vs.Values)
 					}
 					if id, ok := vs.Type.(*ast.Ident); ok && isIntTypeName(id.Name) {
 						for _, n := range vs.Names {
@@ -482,6 +489,19 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 	}}
 }
 
+// parenRecvs puts the receives among the values of a top-level definition
+// in parentheses: yaegi keeps a global defined by `v := <-ch` as the
+// received reflect.Value itself, which is not addressable, so a later
+// `v = 2` was silently lost and `v++` or `v := 1` panicked. In parentheses
+// the value is copied into the variable.
+func parenRecvs(values []ast.Expr) {
+	for i, e := range values {
+		if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			values[i] = &ast.ParenExpr{X: u}
+		}
+	}
+}
+
 // commaOK rewrites top-level `v, ok := m[k]` and `v, ok := x.(T)`, which
 // crash yaegi in global scope.
 func (r *rewriter) commaOK(s *ast.AssignStmt) []ast.Stmt {
@@ -553,6 +573,9 @@ func (r *rewriter) expr(e ast.Expr) {
 			r.atTop = saved
 			return false
 		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "main" && r.cellMain {
+				id.Name = entryMain
+			}
 			r.builtin(n)
 			for i, a := range n.Args {
 				if c := r.knownRecv(a); c != nil && !r.atTop {

@@ -30,7 +30,9 @@ type program struct {
 
 // The names func main and the init funcs get in the engine: yaegi runs a
 // func main of package main each time it compiles anything once it is
-// declared, and its init funcs when it compiles them.
+// declared, and its init funcs when it compiles them. A cell's func main
+// gets entryMain too (Session.declare), and calls of main follow it
+// (rewriter.expr).
 const (
 	entryMain = "__gkmain"
 	entryInit = "__gkinit"
@@ -156,6 +158,9 @@ func (s *Session) goName(name string) string {
 		if g, ok := p.goNames[name]; ok {
 			return g
 		}
+	}
+	if name == entryMain { // a cell's main
+		return "main"
 	}
 	return name
 }
@@ -323,9 +328,10 @@ func sccs(deps [][]int) components {
 	return c
 }
 
-// runEntry calls the program's init funcs and main, at the line of func main.
-func (s *Session) runEntry(ctx context.Context, n int, p *program) error {
-	src := "package main\nfunc main() {\n" + lineDirective(n, p.entryLine) + p.entry + "\n}\n"
+// runEntry runs entry, the calls of a program's init funcs and main or of
+// a cell's main, at line, the line of func main.
+func (s *Session) runEntry(ctx context.Context, n, line int, entry string) error {
+	src := "package main\nfunc main() {\n" + lineDirective(n, line) + entry + "\n}\n"
 	_, err := s.runStmt(ctx, n, src, false, false)
 	return err
 }

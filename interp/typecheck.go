@@ -253,7 +253,20 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			}
 		}
 		// Uses of names defined before this point.
-		for _, id := range f.Unresolved {
+		unresolved := f.Unresolved
+		if !us[u].decl {
+			// A statement chunk is parsed as the body of a func main, to
+			// which the parser resolved calls of a cell's func main.
+			if w := f.Decls[0].(*ast.FuncDecl); w.Name.Obj != nil {
+				ast.Inspect(w.Body, func(n ast.Node) bool {
+					if id, ok := n.(*ast.Ident); ok && id.Obj == w.Name.Obj {
+						unresolved = append(unresolved, id)
+					}
+					return true
+				})
+			}
+		}
+		for _, id := range unresolved {
 			in, ok := cur(id.Name)
 			if !ok {
 				in, ok = unknown(id.Name)
@@ -427,7 +440,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 					cellDecls = append(cellDecls, d)
 					continue
 				}
-				if d.Name.Name != "main" && d.Name.Name != "init" {
+				if d.Name.Name != "init" { // (a cell's main is a function later cells may call)
 					define(d.Name)
 				}
 				cellDecls = append(cellDecls, d)
