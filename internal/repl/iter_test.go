@@ -55,10 +55,8 @@ func TestREPLIteratorsLikeGo(t *testing.T) {
 	}
 }
 
-// asCell is a program as a cell: without its package clause, main renamed
-// program (a cell's func main would run as soon as yaegi compiles it,
-// before the functions declared with it are set) and called at the end.
+// asCell is a program as a cell: without its package clause (a cell's
+// func main runs once, after the rest of the cell, as a program's does).
 func asCell(src string) string {
-	src = strings.Replace(src, "package main\n", "", 1)
-	return strings.Replace(src, "func main()", "func program()", 1) + "\nprogram()\n"
+	return strings.Replace(src, "package main\n", "", 1)
 }
