@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
+	"github.com/gokernel/gokernel/mlstd/internal/vec"
 )
 
 // Conv2dParams are the stride, zero padding and dilation of a 2-D
@@ -227,13 +228,8 @@ func (g *convGeom) wideCol2im(dcol, p []float32) {
 	}
 }
 
-// addTo sets d[i] += s[i].
-func addTo(d, s []float32) {
-	s = s[:len(d)]
-	for i, v := range s {
-		d[i] += v
-	}
-}
+// addTo sets d[i] += s[i] (internal/vec's AVX2 kernel).
+func addTo(d, s []float32) { vec.Add(d, s) }
 
 // convParallelMin is the number of multiply-adds of a convolution from
 // which its samples are split across goroutines (one im2col buffer each).
@@ -347,10 +343,7 @@ func (u *unfolder) emit(p, y []float32, b []float32) {
 		}
 		for oy := 0; oy < g.oh; oy++ {
 			src := p[j*u.ld+oy*stride:][:g.ow]
-			dst := y[j*L+oy*g.ow:][:g.ow]
-			for i, v := range src {
-				dst[i] = v + bias
-			}
+			vec.AddScalar(y[j*L+oy*g.ow:][:g.ow], src, bias)
 		}
 	}
 }
@@ -480,9 +473,7 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 				}
 			})
 			for _, dw := range partial { // in range order: deterministic
-				for i, v := range dw {
-					gw[i] += v
-				}
+				addTo(gw, dw)
 				putBuf(dw)
 			}
 		}
@@ -490,11 +481,7 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 			gb := b.gradBuf()
 			for s := 0; s < g.n; s++ {
 				for j := 0; j < o; j++ {
-					var sum float32
-					for _, v := range gy[(s*o+j)*L : (s*o+j+1)*L] {
-						sum += v
-					}
-					gb[j] += sum
+					gb[j] += vec.Sum(gy[(s*o+j)*L : (s*o+j+1)*L])
 				}
 			}
 		}

@@ -14,10 +14,7 @@ func (t *Tensor) addGrad(g []float32, owned bool) {
 		t.grad = &Tensor{shape: t.shape, data: g}
 		return
 	}
-	gd := t.grad.data[:len(g)]
-	for i, v := range g {
-		gd[i] += v
-	}
+	addTo(t.grad.data[:len(g)], g)
 }
 
 // gradBuf returns t's gradient storage, allocating zeros on first use, for

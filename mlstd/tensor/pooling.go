@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/gokernel/gokernel/mlstd/internal/vec"
 )
 
 // poolGeom checks a pooling's input and window; stride zero means the
@@ -86,67 +88,22 @@ func maxPool(g *convGeom, x, out []float32, arg []int32) {
 }
 
 // maxPool2x2 is maxPool for 2×2 windows, stride 2, no padding, with the
-// same result: the first maximum in window order (top left, top right,
-// bottom left, bottom right), found as the larger of each row's pair and
-// then of the two rows, compared as order-preserving integer keys with
-// branch-free arithmetic rather than unpredictable branches. A window holding a NaN (checked by
-// one well-predicted test) takes the general comparisons, so the last NaN
-// wins as in torch.
+// same result, a row of windows at a time (internal/vec's AVX2 kernel:
+// eight windows per iteration, without branches).
 func maxPool2x2(g *convGeom, x, out []float32, arg []int32) {
 	L, hw, w := g.l(), g.h*g.w, g.w
 	for p := 0; p < g.n*g.c; p++ {
 		in := x[p*hw : (p+1)*hw]
 		for oy := 0; oy < g.oh; oy++ {
-			r0 := in[2*oy*w : (2*oy+1)*w]
-			r1 := in[(2*oy+1)*w : (2*oy+2)*w]
 			o := out[p*L+oy*g.ow : p*L+(oy+1)*g.ow]
 			var a []int32
 			if arg != nil {
 				a = arg[p*L+oy*g.ow : p*L+(oy+1)*g.ow]
 			}
-			base := int32(2 * oy * w)
-			for ox := range o {
-				i := 2 * ox
-				v0, v1, v2, v3 := r0[i], r0[i+1], r1[i], r1[i+1]
-				var best float32
-				var at int32
-				if v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3 {
-					best, at = v0, 0
-					for k, v := range [3]float32{v1, v2, v3} {
-						if v > best || v != v {
-							best, at = v, [3]int32{1, int32(w), int32(w) + 1}[k]
-						}
-					}
-				} else {
-					k0, k1, k2, k3 := orderKey(v0), orderKey(v1), orderKey(v2), orderKey(v3)
-					s01 := gt(k1, k0) // 1 if the top right beats the top left
-					m0 := k0 + s01*(k1-k0)
-					s23 := gt(k3, k2)
-					m1 := k2 + s23*(k3-k2)
-					i0, i1 := s01, int64(w)+s23
-					i0 += gt(m1, m0) * (i1 - i0)
-					best, at = in[int(base)+i+int(i0)], int32(i0)
-				}
-				o[ox] = best
-				if a != nil {
-					a[ox] = base + int32(i) + at
-				}
-			}
+			vec.MaxPool2x2(o, a, in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w], int32(2*oy*w), int32(w))
 		}
 	}
 }
-
-// orderKey maps a non-NaN float32 to an int32 with the same order, −0
-// and +0 to the same key (v + 0 is +0 for both), so that maxima and their
-// first position are found with integer arithmetic, without branches.
-func orderKey(v float32) int64 {
-	b := int32(math.Float32bits(v + 0))
-	return int64(b ^ (b >> 31 & 0x7fffffff))
-}
-
-// gt returns 1 if a > b, else 0, without a branch (a and b are orderKeys,
-// so the difference does not overflow).
-func gt(a, b int64) int64 { return int64(uint64(b-a) >> 63) }
 
 // AvgPool2d returns the mean of each kH×kW window of x (N, C, H, W),
 // PyTorch's F.avg_pool2d with its defaults (floor rounding,

@@ -1,5 +1,7 @@
 package vec
 
+import "math"
+
 // ReLU sets dst[i] = max(x[i], 0); NaN stays NaN, as torch.relu. It
 // panics if x is shorter than dst.
 func ReLU(dst, x []float32) {
@@ -44,3 +46,131 @@ func reluBackwardGo(dst, g, y []float32) {
 		}
 	}
 }
+
+// Add sets dst[i] += x[i] (the adjoint of a copy: col2im's and gradient
+// accumulation's hot loop). It panics if x is shorter than dst.
+func Add(dst, x []float32) {
+	x = x[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	add(dst, x)
+}
+
+// MaxPool2x2 sets out[j] to the maximum of the 2×2 window r0[2j],
+// r0[2j+1], r1[2j], r1[2j+1] (two input rows of a plane, pooled with
+// stride 2) and, unless arg is nil, arg[j] to the window's position in
+// the plane: base + 2j plus 0, 1, w or w+1, where base is r0's offset in
+// the plane and w its row length. The maximum is the first in that order,
+// or the last NaN if the window holds any, as torch's max_pool2d. It
+// panics if r0 or r1 is shorter than 2·len(out), or arg than out.
+func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	n := len(out)
+	r0, r1 = r0[:2*n], r1[:2*n]
+	if arg != nil {
+		arg = arg[:n]
+	}
+	if n == 0 {
+		return
+	}
+	maxPool2x2(out, arg, r0, r1, base, w)
+}
+
+// AddScalar sets dst[i] = x[i] + c. It panics if x is shorter than dst.
+func AddScalar(dst, x []float32, c float32) {
+	x = x[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	addScalar(dst, x, c)
+}
+
+// Sum returns the sum of x, accumulated in 32 float32 lanes (element i in
+// lane i mod 32) that are then added pairwise, lane 0 to 31 in a fixed
+// order, and the last len(x) mod 32 elements added in order: the same
+// bits for the same x on every run and with every kernel.
+func Sum(x []float32) float32 { return sum(x) }
+
+func addGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] += v
+	}
+}
+
+func addScalarGo(dst, x []float32, c float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v + c
+	}
+}
+
+func sumGo(x []float32) float32 {
+	var acc [32]float32
+	n := len(x) &^ 31
+	for i := 0; i < n; i += 32 {
+		for l, v := range x[i : i+32] {
+			acc[l] += v
+		}
+	}
+	return reduceLanes(&acc, x[n:])
+}
+
+// reduceLanes adds the 32 lanes of Sum pairwise (lane l and l+16, then
+// l and l+8, …), then the tail in order.
+func reduceLanes(acc *[32]float32, tail []float32) float32 {
+	for w := 16; w > 0; w /= 2 {
+		for l := 0; l < w; l++ {
+			acc[l] += acc[l+w]
+		}
+	}
+	s := acc[0]
+	for _, v := range tail {
+		s += v
+	}
+	return s
+}
+
+// maxPool2x2Go is MaxPool2x2's portable loop: each row's pair, then the
+// two rows, compared as order-preserving integer keys with branch-free
+// arithmetic rather than unpredictable branches. A window holding a NaN
+// (checked by one well-predicted test) takes the general comparisons.
+func maxPool2x2Go(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	for j := range out {
+		i := 2 * j
+		v0, v1, v2, v3 := r0[i], r0[i+1], r1[i], r1[i+1]
+		best, at := v0, int64(0)
+		if v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3 {
+			for k, v := range [3]float32{v1, v2, v3} {
+				if v > best || v != v {
+					best, at = v, [3]int64{1, int64(w), int64(w) + 1}[k]
+				}
+			}
+		} else {
+			k0, k1, k2, k3 := orderKey(v0), orderKey(v1), orderKey(v2), orderKey(v3)
+			s01 := gt(k1, k0) // 1 if the top right beats the top left
+			m0 := k0 + s01*(k1-k0)
+			s23 := gt(k3, k2)
+			m1 := k2 + s23*(k3-k2)
+			s := gt(m1, m0)
+			at = s01 + s*(int64(w)+s23-s01)
+			best = [4]float32{v0, v1, v2, v3}[s*2+(s01+s*(s23-s01))]
+		}
+		out[j] = best
+		if arg != nil {
+			arg[j] = base + int32(i) + int32(at)
+		}
+	}
+}
+
+// orderKey maps a non-NaN float32 to an int64 with the same order, −0
+// and +0 to the same key (v + 0 is +0 for both), so that maxima and their
+// first position are found with integer arithmetic, without branches.
+func orderKey(v float32) int64 {
+	b := int32(math.Float32bits(v + 0))
+	return int64(b ^ (b >> 31 & 0x7fffffff))
+}
+
+// gt returns 1 if a > b, else 0, without a branch (a and b are orderKeys,
+// so the difference does not overflow).
+func gt(a, b int64) int64 { return int64(uint64(b-a) >> 63) }

@@ -27,3 +27,53 @@ func reluBackward(dst, g, y []float32) {
 	}
 	reluBackwardAVX2(&dst[0], &g[0], &y[0], len(dst))
 }
+
+//go:noescape
+func addAVX2(dst, x *float32, n int)
+
+//go:noescape
+func maxPool2x2AVX2(out *float32, arg *int32, r0, r1 *float32, n int, base, w int32)
+
+func add(dst, x []float32) {
+	if !hasAVX2 {
+		addGo(dst, x)
+		return
+	}
+	addAVX2(&dst[0], &x[0], len(dst))
+}
+
+func maxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	if !hasAVX2 {
+		maxPool2x2Go(out, arg, r0, r1, base, w)
+		return
+	}
+	var a *int32
+	if arg != nil {
+		a = &arg[0]
+	}
+	maxPool2x2AVX2(&out[0], a, &r0[0], &r1[0], len(out), base, w)
+}
+
+//go:noescape
+func addScalarAVX2(dst, x *float32, n int, c float32)
+
+//go:noescape
+func sumAVX2(acc *[32]float32, x *float32, n int)
+
+func addScalar(dst, x []float32, c float32) {
+	if !hasAVX2 {
+		addScalarGo(dst, x, c)
+		return
+	}
+	addScalarAVX2(&dst[0], &x[0], len(dst), c)
+}
+
+func sum(x []float32) float32 {
+	if !hasAVX2 || len(x) < 32 {
+		return sumGo(x)
+	}
+	var acc [32]float32
+	n := len(x) &^ 31
+	sumAVX2(&acc, &x[0], n)
+	return reduceLanes(&acc, x[n:])
+}
