@@ -20,12 +20,31 @@
 // (already-zero entries count as pruned, so pruning 50% and then 80% gives
 // 80%, not 90%).
 //
-// Neurons(model, f) is structured pruning for MLPs: in each hidden layer
-// it removes the fraction f of neurons with the smallest incoming weight
-// norm by zeroing the neuron's weight row, its bias and the matching
-// column of the next layer's weight. Compact then rebuilds a Sequential
-// of Linear layers without the removed neurons, so the model is smaller
-// and faster, not just sparser.
+// Neurons(model, f) is structured pruning: in each hidden Linear layer it
+// removes the fraction f of neurons, and in each Conv2d layer the fraction
+// f of output channels, with the smallest incoming weight norm, by zeroing
+// the unit's weights (row or filter), its bias and batch-norm entries and
+// the next layer's weights on it (a column, a block of columns after a
+// Flatten, an input-channel slice of a convolution). Compact then rebuilds
+// the Sequential without the dead units, so the model is smaller and
+// faster, not just sparser.
+//
+// # Compacting
+//
+// Compact finds dead units from the weights alone, whatever pruned them: a
+// unit is dead when the next Linear or Conv2d gives it only zero weights,
+// or when it computes zero (zero weights and bias, and only layers that
+// keep zero at zero up to that next layer). It deletes the unit's weights,
+// bias and batch-norm entries (scale, shift, running statistics) and its
+// inputs of the next layer; a Flatten after a convolution maps channel c
+// to that layer's inputs c·h·w … (c+1)·h·w−1. The compacted model answers
+// as the masked one up to float32 rounding, not bit for bit: the removed
+// terms were exact zeros, but the next layer's products sum the remaining
+// terms in a grouping that depends on how many there are. On MNIST, a
+// LeNet-5 with half its channels and neurons removed goes from 61,706 to
+// 15,738 parameters, and its logits on the 10,000 test images stay within
+// 3e-6 of the masked model's with identical predictions
+// (TestCompactLeNet5).
 //
 // # Keeping masks applied while fine-tuning
 //
@@ -64,8 +83,8 @@
 //
 // Convolution weights (4-D) are weight tensors like Linear's: Magnitude,
 // Fraction and Threshold prune them per tensor or globally, and Apply keeps
-// them pruned while fine-tuning (TestPruneConv). Compact removes neurons
-// between Linear layers only, and takes the nn.Module export.Load returns.
+// them pruned while fine-tuning (TestPruneConv). Compact takes the
+// nn.Module export.Load returns.
 //
 // Parameters are named with their state-dict names when the model
 // implements nn.Named ("0.weight"), else "param0", "param1", ....

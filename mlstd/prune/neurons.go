@@ -10,18 +10,24 @@ import (
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
-// Neurons removes whole hidden neurons (structured pruning): in each hidden
-// layer it picks the given fraction of neurons whose incoming weight rows
-// have the smallest L2 norm (PyTorch's ln_structured with n=2, dim=0) and
-// zeroes that row, the neuron's bias and the matching column of the next
-// layer's weight, so the neuron neither computes nor contributes. The
-// output layer is never pruned.
+// Neurons removes whole hidden units (structured pruning): the neurons of
+// hidden Linear layers and the output channels of Conv2d layers. In each
+// such layer it picks the given fraction of units whose incoming weights
+// (a Linear's row, a Conv2d's filter) have the smallest L2 norm (PyTorch's
+// ln_structured with n=2, dim=0) and zeroes those weights, the unit's
+// entries in the 1-dimensional parameters that follow (its bias, a batch
+// norm's scale and shift) and the next layer's weights on the unit (a
+// Linear's column, its block of columns after a Flatten, a Conv2d's
+// input-channel slice), so the unit neither computes nor contributes.
+// Compact then removes the units. The output layer is never pruned.
 //
-// Hidden layers are found from the parameter order of an MLP (a
-// Sequential of Linear layers and activations): a weight of shape
-// (out, in), optionally followed by a bias of length out, followed later by
-// a weight whose second dimension is out. The returned mask keeps the
-// neurons removed during fine-tuning. It panics unless 0 ≤ fraction ≤ 1.
+// Layers are found from the parameter order of a Sequential (or of any
+// module listing its parameters in the same order): a weight of two or
+// more dimensions with out rows, then 1-dimensional parameters of length
+// out, then the next weight, whose second dimension is out, or, after a
+// convolution, a matrix whose second dimension is a multiple of out (a
+// Flatten in between). The returned mask keeps the units removed during
+// fine-tuning. It panics unless 0 ≤ fraction ≤ 1.
 func Neurons(m nn.Module, fraction float64) *Mask {
 	if !(fraction >= 0 && fraction <= 1) {
 		panic(fmt.Errorf("prune: neuron fraction %v not in [0, 1]", fraction))
@@ -29,12 +35,13 @@ func Neurons(m nn.Module, fraction float64) *Mask {
 	ps := params(m)
 	pruned := map[*tensor.Tensor][]int{}
 	for _, l := range hiddenLayers(ps) {
-		out, in := l.w.Dim(0), l.w.Dim(1)
+		out := l.w.Dim(0)
+		f := l.w.Len() / out
 		norms := make([]float64, out)
 		wd := l.w.Data()
 		for j := range out {
 			var s float64
-			for _, v := range wd[j*in : (j+1)*in] {
+			for _, v := range wd[j*f : (j+1)*f] {
 				s += float64(v) * float64(v)
 			}
 			norms[j] = math.Sqrt(s)
@@ -45,16 +52,18 @@ func Neurons(m nn.Module, fraction float64) *Mask {
 		}
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(norms[a], norms[b]) })
 		k := int(math.Round(fraction * float64(out)))
-		nextIn := l.next.Dim(1)
+		nextOut, inner := inputBlocks(l.next, out)
 		for _, j := range order[:k] {
-			for c := range in {
-				pruned[l.w] = append(pruned[l.w], j*in+c)
+			for c := range f {
+				pruned[l.w] = append(pruned[l.w], j*f+c)
 			}
-			if l.b != nil {
-				pruned[l.b] = append(pruned[l.b], j)
+			for _, v := range l.vecs {
+				pruned[v] = append(pruned[v], j)
 			}
-			for r := range l.next.Dim(0) {
-				pruned[l.next] = append(pruned[l.next], r*nextIn+j)
+			for r := range nextOut {
+				for c := range inner {
+					pruned[l.next] = append(pruned[l.next], (r*out+j)*inner+c)
+				}
 			}
 		}
 	}
@@ -68,27 +77,31 @@ func Neurons(m nn.Module, fraction float64) *Mask {
 	return mk
 }
 
+// hidden is a layer Neurons prunes: its weight, the 1-dimensional
+// parameters of its units and the next layer's weight.
 type hidden struct {
-	w, b, next *tensor.Tensor
+	w    *tensor.Tensor
+	vecs []*tensor.Tensor
+	next *tensor.Tensor
 }
 
-// hiddenLayers finds (weight, bias, next weight) triples in parameter order.
+// hiddenLayers finds the hidden layers in parameter order.
 func hiddenLayers(ps []nn.Param) []hidden {
 	var out []hidden
 	for i, p := range ps {
-		if p.Tensor.Dims() != 2 {
+		if p.Tensor.Dims() < 2 {
 			continue
 		}
 		h := hidden{w: p.Tensor}
 		rows := p.Tensor.Dim(0)
 		for _, q := range ps[i+1:] {
 			t := q.Tensor
-			if t.Dims() == 1 && h.b == nil && t.Len() == rows {
-				h.b = t
+			if t.Dims() == 1 && t.Len() == rows {
+				h.vecs = append(h.vecs, t)
 				continue
 			}
-			if t.Dims() == 2 {
-				if t.Dim(1) == rows {
+			if t.Dims() >= 2 {
+				if t.Dim(1) == rows || p.Tensor.Dims() > 2 && t.Dims() == 2 && t.Dim(1)%rows == 0 {
 					h.next = t
 				}
 				break

@@ -22,8 +22,9 @@ type Layer struct {
 	Shape []int
 	Total int // entries
 	Zeros int // entries equal to zero
-	// ZeroRows counts the all-zero rows of a 2-dimensional weight: the
-	// neurons removed by structured pruning. 0 for other shapes.
+	// ZeroRows counts the all-zero rows (along the first dimension) of a
+	// weight of two or more dimensions: the Linear neurons or Conv2d
+	// filters removed by structured pruning. 0 for vectors.
 	ZeroRows int
 }
 
@@ -53,12 +54,12 @@ func report(ps []nn.Param) *Report {
 	return r
 }
 
-// zeroRows counts the all-zero rows of a matrix.
+// zeroRows counts the all-zero rows of a tensor of two or more dimensions.
 func zeroRows(t *tensor.Tensor) int {
-	if t.Dims() != 2 || t.Dim(1) == 0 {
+	if t.Dims() < 2 || t.Len() == 0 {
 		return 0
 	}
-	in, n := t.Dim(1), 0
+	in, n := t.Len()/t.Dim(0), 0
 	d := t.Data()
 	for r := range t.Dim(0) {
 		if !slices.ContainsFunc(d[r*in:(r+1)*in], func(v float32) bool { return v != 0 }) {
@@ -104,7 +105,7 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "%-*s  %-12s %10s %10s %9s %9s\n", w, "parameter", "shape", "entries", "zeros", "sparsity", "zero rows")
 	for _, l := range r.Layers {
 		rows := ""
-		if len(l.Shape) == 2 {
+		if len(l.Shape) >= 2 {
 			rows = fmt.Sprintf("%d/%d", l.ZeroRows, l.Shape[0])
 		}
 		line := fmt.Sprintf("%-*s  %-12s %10d %10d %8.2f%% %9s", w, l.Name, fmt.Sprint(l.Shape), l.Total, l.Zeros, 100*l.Sparsity(), rows)
