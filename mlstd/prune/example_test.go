@@ -27,15 +27,17 @@ func ExampleThreshold() {
 	model := smallMLP()
 	mask := prune.Threshold(model, 0.1) // remove every weight with |θ| < 0.1
 	fmt.Println(mask)
+	fmt.Printf("weight sparsity %.2f%%\n", 100*nn.WeightSparsity(model)) // the mask's figure
 	fmt.Println(prune.Sparsity(model))
 	// Output:
 	// prune.Mask(7 of 20 entries, 35.00%)
-	// parameter  shape           entries      zeros  sparsity zero rows
-	// 0.weight   [4 3]                12          5    41.67%       1/4
-	// 0.bias     [4]                   4          0     0.00%
-	// 2.weight   [2 4]                 8          2    25.00%       0/2
-	// 2.bias     [2]                   2          0     0.00%
-	// total                           26          7    26.92%
+	// weight sparsity 35.00%
+	// parameter       shape           entries      zeros  sparsity zero rows
+	// 0.weight        [4 3]                12          5    41.67%       1/4
+	// 0.bias          [4]                   4          0     0.00%
+	// 2.weight        [2 4]                 8          2    25.00%       0/2
+	// 2.bias          [2]                   2          0     0.00%
+	// all parameters                       26          7    26.92%
 }
 
 func ExampleMask_Apply() {
@@ -62,5 +64,26 @@ func ExampleCompact() {
 	//   (0): Linear(in_features=3, out_features=3, bias=True)
 	//   (1): ReLU()
 	//   (2): Linear(in_features=3, out_features=2, bias=True)
+	// )
+}
+
+func ExampleCompact_conv() {
+	g := tensor.NewRNG(1)
+	model := nn.NewSequential(
+		nn.NewConv2d(1, 4, 3, nn.Conv2dOptions{Padding: 1, RNG: g}), nn.NewBatchNorm2d(4, nn.BatchNormOptions{}), nn.NewReLU(),
+		nn.NewMaxPool2d(2, nn.Pool2dOptions{}), nn.NewFlatten(), nn.NewLinearRNG(4*4*4, 3, true, g)) // on [N 1 8 8]
+	prune.Neurons(model, 0.5) // the two weakest filters, their batch-norm entries and the Linear's inputs from them
+	small, removed := prune.Compact(model)
+	fmt.Println(removed)
+	fmt.Println(small)
+	// Output:
+	// [2 0 0 0 0 0]
+	// Sequential(
+	//   (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+	//   (1): BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+	//   (2): ReLU()
+	//   (3): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+	//   (4): Flatten(start_dim=1, end_dim=-1)
+	//   (5): Linear(in_features=32, out_features=3, bias=True)
 	// )
 }

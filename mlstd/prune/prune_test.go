@@ -184,7 +184,7 @@ func TestReport(t *testing.T) {
 		t.Errorf("total %d zeros %d", r.Total(), r.Zeros())
 	}
 	s := r.String()
-	for _, want := range []string{"0.weight", "[3 2]", "33.33%", "66.67%", "total", "35.29%"} {
+	for _, want := range []string{"0.weight", "[3 2]", "33.33%", "66.67%", "all parameters", "35.29%"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String lacks %q:\n%s", want, s)
 		}

@@ -87,7 +87,10 @@ func (r *Report) Zeros() int {
 	return n
 }
 
-// Sparsity returns Zeros()/Total() (0 when empty).
+// Sparsity returns Zeros()/Total() (0 when empty): the share of zeros
+// among all listed entries, biases included, shown as the "all parameters"
+// row. It is not the model's sparsity figure, nn.WeightSparsity, which
+// counts weight tensors only (as a default Mask's Sparsity does).
 func (r *Report) Sparsity() float64 {
 	if t := r.Total(); t > 0 {
 		return float64(r.Zeros()) / float64(t)
@@ -95,9 +98,13 @@ func (r *Report) Sparsity() float64 {
 	return 0
 }
 
-// String renders the report as a text table with a total row.
+// allRow labels the summary row of String and HTML (Total, Zeros,
+// Sparsity), named so that it is not read as the weight sparsity.
+const allRow = "all parameters"
+
+// String renders the report as a text table with an "all parameters" row.
 func (r *Report) String() string {
-	w := len("parameter")
+	w := len(allRow)
 	for _, l := range r.Layers {
 		w = max(w, len(l.Name))
 	}
@@ -111,7 +118,7 @@ func (r *Report) String() string {
 		line := fmt.Sprintf("%-*s  %-12s %10d %10d %8.2f%% %9s", w, l.Name, fmt.Sprint(l.Shape), l.Total, l.Zeros, 100*l.Sparsity(), rows)
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	fmt.Fprintf(&b, "%-*s  %-12s %10d %10d %8.2f%%", w, "total", "", r.Total(), r.Zeros(), 100*r.Sparsity())
+	fmt.Fprintf(&b, "%-*s  %-12s %10d %10d %8.2f%%", w, allRow, "", r.Total(), r.Zeros(), 100*r.Sparsity())
 	return b.String()
 }
 
@@ -129,7 +136,7 @@ func (r *Report) HTML() string {
 	for _, l := range r.Layers {
 		row(l.Name, fmt.Sprint(l.Shape), l.Total, l.Zeros, l.Sparsity())
 	}
-	row("total", "", r.Total(), r.Zeros(), r.Sparsity())
+	row(allRow, "", r.Total(), r.Zeros(), r.Sparsity())
 	b.WriteString("</table>")
 	return b.String()
 }
