@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
 	"github.com/gokernel/gokernel/mlstd/internal/vec"
@@ -165,10 +166,21 @@ func (g *convGeom) validX(kj int) (x0, x1 int) {
 // channel's plane: computing the output on oh rows of the full padded
 // width wp (columns ox ≥ ow are garbage, later dropped), the patch matrix's
 // row (ci, ki, kj) is the plane's oh·wp contiguous elements from
-// ki·dh·wp + kj·dw on. im2col is then one copy per row instead of one per
-// row and output line, and col2im one contiguous add per row. The product
-// is wp/ow times wider (8 % for 3×3 kernels on 28×28, 40 % for LeNet-5's
-// second layer): much cheaper than the short copies it replaces.
+// ki·dh·wp + kj·dw on. The products read those rows where they are, by
+// their offsets (sgemm.GemmRows, an implicit im2col): the patch matrix is
+// never built. The product is wp/ow times wider (8 % for 3×3 kernels on
+// 28×28, 40 % for LeNet-5's second layer).
+//
+// The input gradient is the transposed convolution, one product on the
+// same grid. With the output gradient laid out like the wide output (its
+// garbage columns zero) in planes D_o with F = (kh−1)·dh·wp + (kw−1)·dw
+// zeros before each and (kh−1)·dh·wp after the last, the padded input
+// gradient is dP[ci][q] = Σ W[o,ci,ki,kj]·D_o[q − ki·dh·wp − kj·dw] for
+// all q < hp·wp: the filters, permuted to (c, o·kh·kw), times the matrix
+// whose row (o, ki, kj) is D_o from F − ki·dh·wp − kj·dw on. Its rows are
+// read in place too, so the gradient is summed in registers rather than
+// by adding a patch-matrix gradient back (col2im). Without padding dP is
+// the sample's input gradient itself and the product adds into it.
 
 // wideL is the number of columns of the wide patch matrix, oh·wp.
 func (g *convGeom) wideL() int { return g.oh * (g.w + 2*g.pw) }
@@ -200,140 +212,191 @@ func (g *convGeom) unpadAdd(p, dst []float32) {
 	}
 }
 
-// tapOffset is where row r = (ci, ki, kj) of the wide patch matrix starts
+// taps returns where each row (ci, ki, kj) of the wide patch matrix starts
 // in the padded planes.
-func (g *convGeom) tapOffset(r int) int {
+func (g *convGeom) taps() []int {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
-	ci, t := r/(g.kh*g.kw), r%(g.kh*g.kw)
-	return ci*hp*wp + (t/g.kw)*g.dh*wp + (t%g.kw)*g.dw
+	off := make([]int, 0, g.k())
+	for ci := 0; ci < g.c; ci++ {
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				off = append(off, ci*hp*wp+ki*g.dh*wp+kj*g.dw)
+			}
+		}
+	}
+	return off
 }
 
-// wideIm2col writes the (c·kh·kw) × (oh·wp) wide patch matrix of the
-// padded planes p into col.
-func (g *convGeom) wideIm2col(p, col []float32) {
-	L := g.wideL()
-	for r := 0; r < g.k(); r++ {
-		o := g.tapOffset(r)
-		copy(col[r*L:(r+1)*L], p[o:o+L])
+// gradFront is where each output-gradient plane of the transposed product
+// starts after the previous one's end, at least F, and gradStride the
+// planes' stride. Both are whole cache lines (16 floats), so that the
+// planes' rows, which the weight gradient's product reads with vector
+// loads, start on a cache line.
+func (g *convGeom) gradFront() int {
+	return roundUp((g.kh-1)*g.dh*(g.w+2*g.pw)+(g.kw-1)*g.dw, 16)
+}
+func (g *convGeom) gradStride() int { return roundUp(g.gradFront()+g.wideL(), 16) }
+
+func roundUp(x, unit int) int { return (x + unit - 1) / unit * unit }
+
+// gradLen is the length of o output-gradient planes with their zeros.
+func (g *convGeom) gradLen(o int) int { return o*g.gradStride() + (g.kh-1)*g.dh*(g.w+2*g.pw) }
+
+// gradTaps returns where each row (oc, ki, kj) of the transposed product's
+// right operand starts among o output-gradient planes.
+func (g *convGeom) gradTaps(o int) []int {
+	wp := g.w + 2*g.pw
+	off := make([]int, 0, o*g.kh*g.kw)
+	for oc := 0; oc < o; oc++ {
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				off = append(off, oc*g.gradStride()+g.gradFront()-ki*g.dh*wp-kj*g.dw)
+			}
+		}
 	}
+	return off
 }
 
-// wideCol2im adds the wide patch-matrix gradient dcol into the padded
-// gradient planes p, the adjoint of wideIm2col.
-func (g *convGeom) wideCol2im(dcol, p []float32) {
-	L := g.wideL()
-	for r := 0; r < g.k(); r++ {
-		o := g.tapOffset(r)
-		addTo(p[o:o+L], dcol[r*L:(r+1)*L])
+// permuteFilters returns the filters w (o, c, kh, kw) as (c, o·kh·kw), the
+// transposed product's left operand.
+func (g *convGeom) permuteFilters(w []float32, o int) []float32 {
+	kk := g.kh * g.kw
+	wt := getBuf(len(w))
+	for oc := 0; oc < o; oc++ {
+		for ci := 0; ci < g.c; ci++ {
+			copy(wt[ci*o*kk+oc*kk:][:kk], w[(oc*g.c+ci)*kk:][:kk])
+		}
 	}
+	return wt
 }
 
 // addTo sets d[i] += s[i] (internal/vec's AVX2 kernel).
 func addTo(d, s []float32) { vec.Add(d, s) }
 
 // convParallelMin is the number of multiply-adds of a convolution from
-// which its samples are split across goroutines (one im2col buffer each).
-// Samples are independent, so the split does not change any output bit.
+// which its samples are cut into convChunks ranges that goroutines share.
 const convParallelMin = 1 << 21
 
-// forSamples runs f on contiguous ranges of the n samples, one range per
-// goroutine (at most GOMAXPROCS) when work multiply-adds make it pay, and
-// returns after all are done. part is the range's index, 0 for the first.
-func forSamples(n, work int, f func(part, lo, hi int)) int {
-	parts := 1
-	if work >= convParallelMin {
-		parts = min(runtime.GOMAXPROCS(0), n)
-	}
-	if parts <= 1 {
-		f(0, 0, n)
+// convChunks is how many fixed ranges of samples a large convolution is
+// cut into (fewer for a smaller batch): enough that when one core is taken
+// by another process the other goroutines take over its share, few
+// enough that the weight gradient's partial sums, one per range, stay
+// cheap to add.
+const convChunks = 8
+
+// chunks returns the number of sample ranges for a convolution of work
+// multiply-adds over n samples. It depends on the convolution only, never
+// on GOMAXPROCS, so the weight gradient's order of summation is fixed.
+func chunks(n, work int) int {
+	if work < convParallelMin {
 		return 1
 	}
-	var wg sync.WaitGroup
-	for p := 1; p < parts; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			f(p, p*n/parts, (p+1)*n/parts)
-		}(p)
-	}
-	f(0, 0, n/parts)
-	wg.Wait()
-	return parts
+	return min(n, convChunks)
 }
 
-// unfolder holds one goroutine's buffers for unfolding samples of a
-// convolution into patch matrices (im2col, or the wide form when the
-// stride is 1) and folding gradients back.
-type unfolder struct {
-	g      *convGeom
-	wide   bool
-	ld     int       // columns of the patch matrix (and row stride of a product's output)
-	col    []float32 // K × ld patch matrix
-	padded []float32 // wide: the sample's padded planes (zero border and tail)
-	dpad   []float32 // wide: gradient of the padded planes
-	y      []float32 // wide: O × ld product before its garbage columns are dropped
+// forChunks calls f(u, c, lo, hi) for each range c of the n samples cut
+// into parts, range c being samples [c·n/parts, (c+1)·n/parts). The caller
+// and up to GOMAXPROCS−1 helper goroutines take ranges from a shared
+// counter, each with its own scratch u; forChunks returns when every range
+// is done, without waiting for a helper the OS has not scheduled yet.
+func forChunks(g *convGeom, o, n, parts int, f func(u *convScratch, c, lo, hi int)) {
+	var next atomic.Int32
+	var done sync.WaitGroup
+	done.Add(parts)
+	work := func() {
+		var u *convScratch
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= parts {
+				break
+			}
+			if u == nil {
+				u = newConvScratch(g, o)
+			}
+			f(u, c, c*n/parts, (c+1)*n/parts)
+			done.Done()
+		}
+		if u != nil {
+			u.release()
+		}
+	}
+	for range min(runtime.GOMAXPROCS(0), parts) - 1 {
+		go work()
+	}
+	work()
+	done.Wait()
 }
 
-func newUnfolder(g *convGeom, o int) *unfolder {
-	u := &unfolder{g: g, wide: g.sh == 1 && g.sw == 1, ld: g.l()}
-	if u.wide {
-		u.ld = g.wideL()
-		u.padded = getZeroed(g.padLen())
-		u.y = getZeroed(o * u.ld) // garbage columns stay zero for the backward's dY
+// convScratch holds one goroutine's buffers for the products of a
+// convolution: the wide form's padded sample, wide output and output
+// gradient planes, or the im2col form's patch matrix.
+type convScratch struct {
+	g    *convGeom
+	wide bool
+	ld   int       // columns of the patch matrix (and row stride of a product's output)
+	col  []float32 // im2col form: K × ld patch matrix
+	// wide form
+	padded []float32 // the sample's padded planes (zero border and tail)
+	taps   []int     // where each patch row starts in padded
+	y      []float32 // O × ld forward product before its garbage columns are dropped
+	dy     []float32 // output-gradient planes (gradLen), zeros around
+	dtaps  []int     // where each row of the transposed product's operand starts in dy
+	dpad   []float32 // padded input gradient, with padding
+	mask   []float32 // a sample's output gradient through the fused ReLU
+}
+
+func newConvScratch(g *convGeom, o int) *convScratch {
+	u := &convScratch{g: g, wide: g.sh == 1 && g.sw == 1, ld: g.l()}
+	if !u.wide {
+		u.col = getBuf(g.k() * u.ld)
+		return u
 	}
-	u.col = getBuf(g.k() * u.ld)
+	u.ld = g.wideL()
+	u.padded = getZeroed(g.padLen())
+	u.taps = g.taps()
 	return u
 }
 
-func (u *unfolder) release() {
-	putBuf(u.col)
-	if u.wide {
-		putBuf(u.padded)
-		putBuf(u.y)
-		if u.dpad != nil {
-			putBuf(u.dpad)
+// masked returns the output gradient gy through a ReLU whose output was y,
+// in u's buffer.
+func (u *convScratch) masked(gy, y []float32) []float32 {
+	if u.mask == nil {
+		u.mask = getBuf(len(gy))
+	}
+	reluMask(u.mask, gy, y)
+	return u.mask
+}
+
+func (u *convScratch) release() {
+	for _, b := range [][]float32{u.col, u.padded, u.y, u.dy, u.dpad, u.mask} {
+		if b != nil {
+			putBuf(b)
 		}
 	}
 }
 
-// unfold writes sample src's patch matrix into u.col.
-func (u *unfolder) unfold(src []float32) {
-	if !u.wide {
-		u.g.im2col(src, u.col)
-		return
-	}
-	u.g.pad(src, u.padded)
-	u.g.wideIm2col(u.padded, u.col)
-}
-
-// fold adds the patch-matrix gradient in u.col into dst, one sample's
-// input gradient.
-func (u *unfolder) fold(dst []float32) {
-	if !u.wide {
-		u.g.col2im(u.col, dst)
-		return
-	}
-	if u.dpad == nil {
-		u.dpad = getBuf(u.g.padLen())
-	}
-	clear(u.dpad)
-	u.g.wideCol2im(u.col, u.dpad)
-	u.g.unpadAdd(u.dpad, dst)
-}
-
-// product returns where the forward product of o output channels goes:
-// the sample's output y (o × oh·ow) itself, or u.y in the wide form.
-func (u *unfolder) product(y []float32) []float32 {
+// forward computes one sample's output y (o × oh·ow) from its input src
+// and the filters w, adding the bias b (nil: none).
+func (u *convScratch) forward(src, w, y, b []float32) {
+	g, o, K := u.g, len(y)/u.g.l(), u.g.k()
+	p := y
 	if u.wide {
-		return u.y
+		if u.y == nil {
+			u.y = getBuf(o * u.ld)
+		}
+		g.pad(src, u.padded)
+		p = u.y
+		sgemm.GemmRows(false, false, o, u.ld, K, 1, w, K, u.padded, u.taps, 0, p, u.ld)
+	} else {
+		g.im2col(src, u.col)
+		sgemm.Gemm(false, false, o, u.ld, K, 1, w, K, u.col, u.ld, 0, p, u.ld)
 	}
-	return y
+	u.emit(p, y, b)
 }
 
-// emit writes the product p (see product) into the sample's output y,
-// dropping the wide form's garbage columns and adding the bias b (nil:
-// none).
-func (u *unfolder) emit(p, y []float32, b []float32) {
+// emit writes the product p into the sample's output y, dropping the
+// wide form's garbage columns and adding the bias b (nil: none).
+func (u *convScratch) emit(p, y []float32, b []float32) {
 	g := u.g
 	L, stride := g.l(), u.ld/g.oh
 	for j := 0; j < len(y)/L; j++ {
@@ -348,21 +411,56 @@ func (u *unfolder) emit(p, y []float32, b []float32) {
 	}
 }
 
-// gradOut returns the sample's output gradient dy (o × oh·ow) laid out as
-// the product: itself, or spread over u.y's rows with zero garbage
-// columns in the wide form.
-func (u *unfolder) gradOut(dy []float32) []float32 {
-	if !u.wide {
-		return dy
-	}
+// backward adds one sample's gradients for its output gradient gy (o ×
+// oh·ow): into its weight gradient dw (o × K) when dw is not nil, and into
+// its input gradient dx (c × h × w) with the permuted filters wt (wide
+// form) or the filters w (im2col form) when dx is not nil. src is the
+// sample's input.
+func (u *convScratch) backward(src, gy, w, wt, dw, dx []float32) {
 	g := u.g
-	wp := u.ld / g.oh
-	for j := 0; j < len(dy)/g.l(); j++ {
+	o, K := len(gy)/g.l(), g.k()
+	if dw == nil && dx == nil {
+		return
+	}
+	if !u.wide {
+		if dw != nil { // dW (o,K) += dY (o,L) · colᵀ
+			g.im2col(src, u.col)
+			sgemm.Gemm(false, true, o, K, u.ld, 1, gy, u.ld, u.col, u.ld, 1, dw, K)
+		}
+		if dx != nil { // dcol (K,L) = Wᵀ · dY, folded back into dX
+			sgemm.Gemm(true, false, K, u.ld, o, 1, w, K, gy, u.ld, 0, u.col, u.ld)
+			g.col2im(u.col, dx)
+		}
+		return
+	}
+	if u.dy == nil {
+		u.dy = getZeroed(g.gradLen(o))
+		u.dtaps = g.gradTaps(o)
+	}
+	F, S, wp := g.gradFront(), g.gradStride(), u.ld/g.oh
+	for j := 0; j < o; j++ { // the output gradient on the wide grid
 		for oy := 0; oy < g.oh; oy++ {
-			copy(u.y[j*u.ld+oy*wp:][:g.ow], dy[j*g.l()+oy*g.ow:][:g.ow])
+			copy(u.dy[j*S+F+oy*wp:][:g.ow], gy[j*g.l()+oy*g.ow:][:g.ow])
 		}
 	}
-	return u.y
+	if dw != nil { // dW (o,K) += dY (o,ld) · patchesᵀ
+		g.pad(src, u.padded)
+		sgemm.GemmRows(false, true, o, K, u.ld, 1, u.dy[F:], S, u.padded, u.taps, 1, dw, K)
+	}
+	if dx == nil {
+		return
+	}
+	hw := (g.h + 2*g.ph) * wp
+	kt := o * g.kh * g.kw
+	if g.ph == 0 && g.pw == 0 { // dP is dX
+		sgemm.GemmRows(false, false, g.c, hw, kt, 1, wt, kt, u.dy, u.dtaps, 1, dx, hw)
+		return
+	}
+	if u.dpad == nil {
+		u.dpad = getBuf(g.c * hw)
+	}
+	sgemm.GemmRows(false, false, g.c, hw, kt, 1, wt, kt, u.dy, u.dtaps, 0, u.dpad, hw)
+	g.unpadAdd(u.dpad, dx)
 }
 
 // Conv2d returns the 2-D cross-correlation of x (N, C, H, W) with the
@@ -409,15 +507,10 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 	if b != nil {
 		bias = b.data
 	}
-	forSamples(g.n, g.n*o*K*L, func(_, lo, hi int) {
-		u := newUnfolder(&g, o)
-		defer u.release()
+	forChunks(&g, o, g.n, chunks(g.n, g.n*o*K*L), func(u *convScratch, _, lo, hi int) {
 		for s := lo; s < hi; s++ {
-			u.unfold(x.data[s*chw : (s+1)*chw])
 			y := out[s*o*L : (s+1)*o*L]
-			p := u.product(y)
-			sgemm.Gemm(false, false, o, u.ld, K, 1, w.data, K, u.col, u.ld, 0, p, u.ld)
-			u.emit(p, y, bias)
+			u.forward(x.data[s*chw:(s+1)*chw], w.data, y, bias)
 			if relu {
 				reluInto(y, y)
 			}
@@ -428,61 +521,58 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 		inputs = append(inputs, b)
 	}
 	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
-		gy := res.grad.data
-		if relu { // the gradient through the ReLU, masked by its output
-			masked := getBuf(len(gy))
-			defer putBuf(masked)
-			reluMask(masked, gy, res.data)
-			gy = masked
-		}
-		var gx, gw []float32
+		var gx, gw, gb, wt []float32
 		if x.requiresGrad {
 			gx = x.gradBuf()
+			if g.sh == 1 && g.sw == 1 {
+				wt = g.permuteFilters(w.data, o)
+				defer putBuf(wt)
+			}
 		}
 		if w.requiresGrad {
 			gw = w.gradBuf()
 		}
-		if gx != nil || gw != nil {
-			var partial [][]float32 // dW of the ranges after the first
-			var mu sync.Mutex
-			forSamples(g.n, 2*g.n*o*K*L, func(part, lo, hi int) {
-				dw := gw
-				if part > 0 && gw != nil {
-					dw = getZeroed(len(gw))
-				}
-				u := newUnfolder(&g, o)
-				defer u.release()
-				for s := lo; s < hi; s++ {
-					dy := u.gradOut(gy[s*o*L : (s+1)*o*L])
-					if gw != nil { // dW (o,K) += dY (o,ld) · colᵀ
-						u.unfold(x.data[s*chw : (s+1)*chw])
-						sgemm.Gemm(false, true, o, K, u.ld, 1, dy, u.ld, u.col, u.ld, 1, dw, K)
-					}
-					if gx != nil { // dcol (K,ld) = Wᵀ · dY, folded back into dX
-						sgemm.Gemm(true, false, K, u.ld, o, 1, w.data, K, dy, u.ld, 0, u.col, u.ld)
-						u.fold(gx[s*chw : (s+1)*chw])
-					}
-				}
-				if part > 0 && gw != nil {
-					mu.Lock()
-					for len(partial) < part {
-						partial = append(partial, nil)
-					}
-					partial[part-1] = dw
-					mu.Unlock()
-				}
-			})
-			for _, dw := range partial { // in range order: deterministic
-				addTo(gw, dw)
-				putBuf(dw)
-			}
-		}
 		if b != nil && b.requiresGrad {
-			gb := b.gradBuf()
-			for s := 0; s < g.n; s++ {
-				for j := 0; j < o; j++ {
-					gb[j] += vec.Sum(gy[(s*o+j)*L : (s*o+j+1)*L])
+			gb = b.gradBuf()
+		}
+		// Range 0 adds its samples' weight and bias gradients into gw and
+		// gb, the others each into their own partial sums (dW then dB),
+		// added in range order when all are done: the same bits whatever
+		// the goroutines and their timing.
+		parts := chunks(g.n, 2*g.n*o*K*L)
+		partial := make([][]float32, parts)
+		forChunks(&g, o, g.n, parts, func(u *convScratch, c, lo, hi int) {
+			dw, db := gw, gb
+			if c > 0 && (gw != nil || gb != nil) {
+				p := getZeroed(len(gw) + len(gb))
+				partial[c] = p
+				if gw != nil {
+					dw = p[:len(gw)]
 				}
+				if gb != nil {
+					db = p[len(gw):]
+				}
+			}
+			for s := lo; s < hi; s++ {
+				dy := res.grad.data[s*o*L : (s+1)*o*L]
+				if relu { // the gradient through the ReLU, masked by its output
+					dy = u.masked(dy, res.data[s*o*L:(s+1)*o*L])
+				}
+				for j := range db {
+					db[j] += vec.Sum(dy[j*L : (j+1)*L])
+				}
+				var dx []float32
+				if gx != nil {
+					dx = gx[s*chw : (s+1)*chw]
+				}
+				u.backward(x.data[s*chw:(s+1)*chw], dy, w.data, wt, dw, dx)
+			}
+		})
+		for _, p := range partial[1:] {
+			if p != nil {
+				addTo(gw, p[:len(gw)])
+				addTo(gb, p[len(gw):])
+				putBuf(p)
 			}
 		}
 	}, inputs...)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -200,6 +201,30 @@ func TestConvBatchInvariant(t *testing.T) {
 		}
 		if !slices.Equal(xs.grad.data, x.grad.data[s*768:(s+1)*768]) {
 			t.Errorf("sample %d: input gradient differs alone and in the batch", s)
+		}
+	}
+}
+
+// TestConvWeightGradDeterministic checks that the weight and bias
+// gradients of a convolution large enough to be cut into ranges of
+// samples have the same bits on one goroutine and on several, run after
+// run: the partial sums are added in range order, whatever finishes first.
+func TestConvWeightGradDeterministic(t *testing.T) {
+	grads := func(procs int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		g := NewRNG(5)
+		x := g.Randn(64, 4, 14, 14).SetRequiresGrad(true)
+		w := g.Randn(8, 4, 3, 3).SetRequiresGrad(true)
+		b := g.Randn(8).SetRequiresGrad(true)
+		Conv2dReLU(x, w, b, Conv2dParams{Padding: [2]int{1, 1}}).Mul(g.Randn(64, 8, 14, 14)).Sum().Backward()
+		return [][]float32{w.Grad().Data(), b.Grad().Data(), x.Grad().Data()}
+	}
+	want := grads(1)
+	for run := range 4 {
+		for i, got := range grads(1 + run%3) {
+			if !slices.Equal(got, want[i]) {
+				t.Fatalf("run %d (GOMAXPROCS %d): gradient %d differs from GOMAXPROCS 1's", run, 1+run%3, i)
+			}
 		}
 	}
 }

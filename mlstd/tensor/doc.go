@@ -33,19 +33,26 @@
 // Conv2d (F.conv2d: NCHW input, (out, in, kH, kW) filters, stride, zero
 // padding and dilation per axis), MaxPool2d, AvgPool2d and
 // AdaptiveAvgPool2d follow PyTorch's definitions, floor rounding and
-// defaults (count_include_pad for AvgPool2d). Conv2d unfolds each sample
-// into its patch matrix (im2col) and multiplies it by the filters with the
-// sgemm kernel; the backward unfolds the sample again instead of keeping
-// the patches, so the memory beyond input and output is one patch matrix
-// per goroutine whatever the batch. With stride 1 (most CNNs' layers) the
-// patch matrix is the wide form: the sample is zero-padded once and the
-// output computed over the full padded width, so that each patch row is
-// one contiguous run of the padded planes (one copy per row, and one add
-// per row for the input gradient, instead of one per row and output
-// line); the extra columns are dropped as the output is written with its
-// bias (and ReLU, in the fused Conv2dReLU). Batches with more than 2²¹
-// multiply-adds are split by sample across GOMAXPROCS goroutines; samples
-// are independent, so a sample gets the same bits alone or in any batch.
+// defaults (count_include_pad for AvgPool2d). Conv2d multiplies each
+// sample's patch matrix by the filters with the sgemm kernel. With stride
+// 1 (most CNNs' layers) the patch matrix is the wide form: the sample is
+// zero-padded once and the output computed over the full padded width, so
+// that each patch row is one contiguous run of the padded planes, which
+// the product reads in place (sgemm.GemmRows, an implicit im2col: no patch
+// matrix is built); the extra columns are dropped as the output is written
+// with its bias (and ReLU, in the fused Conv2dReLU). The weight gradient
+// reads the same rows; the input gradient is the transposed convolution,
+// one product over the output gradient's planes read the same way, so it
+// is summed in registers instead of added back from a patch-matrix
+// gradient (col2im). Other strides unfold the patch matrix (im2col) and
+// fold its gradient back (col2im). The memory beyond input and output is
+// a few per-sample buffers per goroutine whatever the batch. Batches with
+// more than 2²¹ multiply-adds are cut into 8 fixed ranges of samples that
+// the calling goroutine and GOMAXPROCS−1 helpers take in turn; samples are
+// independent, so a sample gets the same bits alone or in any batch, and
+// the weight and bias gradients are summed per range and the ranges added
+// in order, so they get the same bits however the ranges were scheduled
+// and whatever GOMAXPROCS.
 // MaxPool2d keeps each window's argmax for the backward, only when the
 // input needs a gradient; 2×2 windows with stride 2 are found without
 // branches. conv_test.go compares every op forward and backward with

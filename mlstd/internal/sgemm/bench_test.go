@@ -15,11 +15,7 @@ import (
 // The MNIST MLP's products (784-128-10, batch 64, weights stored (out, in)
 // as in PyTorch): forward X·Wᵀ, backward dW = dYᵀ·X and dX = dY·W, plus the
 // same shapes with the weights stored (in, out).
-var mnistShapes = []struct {
-	name           string
-	transA, transB bool
-	m, n, k        int
-}{
+var mnistShapes = []gemmShape{
 	{"fwd1_64x784.128x784T", false, true, 64, 128, 784},
 	{"fwd1_64x784.784x128", false, false, 64, 128, 784},
 	{"dW1_128x64T.64x784", true, false, 128, 784, 64},
@@ -30,6 +26,12 @@ var mnistShapes = []struct {
 	{"dX2_64x10.10x128", false, false, 64, 128, 10},
 	{"dX2_64x10.128x10T", false, true, 64, 128, 10},
 	{"square_512", false, false, 512, 512, 512},
+}
+
+type gemmShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
 }
 
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
@@ -47,7 +49,7 @@ func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 
 func serialGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
-	product(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	product(pickSpec(n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 }
 
 // processCPU returns the process's CPU time, all threads (Linux
@@ -65,8 +67,87 @@ func processCPU() time.Duration {
 // alike, and the speed-up over gonum. Rates are by wall clock and, with
 // the -cpu suffix, by the process's CPU time (all threads), which does not
 // count time spent descheduled on a loaded machine.
-func BenchmarkMNIST(b *testing.B) {
-	for _, s := range mnistShapes {
+func BenchmarkMNIST(b *testing.B) { benchShapes(b, mnistShapes) }
+
+// BenchmarkConv reports the GFLOP/s (by CPU time, one goroutine) of the
+// three products of the MNIST CNN's (pytorch/examples) second convolution,
+// 32→64 3×3 on 26×26, for one sample, in the wide form (24 output rows of
+// the full width 26, L = 624 columns, K = 288 patch rows): forward
+// Y = W·P, weight gradient dW = dY·Pᵀ and input gradient. "rows" reads the
+// patch matrix P in place from the sample's planes (GemmRows; the input
+// gradient as the transposed convolution, 32×(26·26) = W'·D with D's 576
+// rows at offsets in the output gradient's planes), "col" multiplies P
+// built by im2col as before (the input gradient as dP = Wᵀ·dY, 288×624,
+// then added back by col2im, not timed). The two are interleaved call by
+// call.
+func BenchmarkConv(b *testing.B) {
+	const c, o, h, kk = 32, 64, 26, 9
+	const oh, K, L = h - 2, c * kk, (h - 2) * h
+	r := rand.New(rand.NewPCG(1, 1))
+	planes := randSlice(r, c*h*h+2) // the sample, with the wide form's tail
+	taps := make([]int, 0, K)
+	for ci := 0; ci < c; ci++ {
+		for t := 0; t < kk; t++ {
+			taps = append(taps, ci*h*h+t/3*h+t%3)
+		}
+	}
+	col := make([]float32, K*L)
+	for i, off := range taps {
+		copy(col[i*L:(i+1)*L], planes[off:off+L])
+	}
+	// Output-gradient planes: 2·26+2 zeros before each (rounded to 64),
+	// 2·26 after the last; rows of D at plane + 64 − ki·26 − kj.
+	const front, stride = 64, 64 + L + 16
+	dy := make([]float32, o*stride+2*h)
+	dtaps := make([]int, 0, o*kk)
+	for oc := 0; oc < o; oc++ {
+		copy(dy[oc*stride+front:][:L], randSlice(r, L))
+		for t := 0; t < kk; t++ {
+			dtaps = append(dtaps, oc*stride+front-t/3*h-t%3)
+		}
+	}
+	dyDense := make([]float32, o*L)
+	for oc := 0; oc < o; oc++ {
+		copy(dyDense[oc*L:(oc+1)*L], dy[oc*stride+front:][:L])
+	}
+	w, wt := randSlice(r, o*K), randSlice(r, c*o*kk)
+	y, dw, dcol, dp := make([]float32, o*L), make([]float32, o*K), make([]float32, K*L), make([]float32, c*h*h)
+	products := []struct {
+		name              string
+		rowsMACs, colMACs float64
+		rows, col         func()
+	}{
+		{"fwd", o * L * K, o * L * K,
+			func() { GemmRows(false, false, o, L, K, 1, w, K, planes, taps, 0, y, L) },
+			func() { Gemm(false, false, o, L, K, 1, w, K, col, L, 0, y, L) }},
+		{"dW", o * L * K, o * L * K,
+			func() { GemmRows(false, true, o, K, L, 1, dy[front:], stride, planes, taps, 1, dw, K) },
+			func() { Gemm(false, true, o, K, L, 1, dyDense, L, col, L, 1, dw, K) }},
+		{"dX", c * h * h * o * kk, o * L * K,
+			func() { GemmRows(false, false, c, h*h, o*kk, 1, wt, o*kk, dy, dtaps, 1, dp, h*h) },
+			func() { Gemm(true, false, K, L, o, 1, w, K, dyDense, L, 0, dcol, L) }},
+	}
+	for _, p := range products {
+		b.Run(p.name, func(b *testing.B) {
+			var cpu [2]time.Duration
+			for b.Loop() {
+				t := processCPU()
+				p.rows()
+				t2 := processCPU()
+				p.col()
+				cpu[0] += t2 - t
+				cpu[1] += processCPU() - t2
+			}
+			rate := func(macs float64, d time.Duration) float64 { return 2 * macs * float64(b.N) / d.Seconds() / 1e9 }
+			b.ReportMetric(rate(p.rowsMACs, cpu[0]), "GFLOP/s-rows-cpu")
+			b.ReportMetric(rate(p.colMACs, cpu[1]), "GFLOP/s-col-cpu")
+			b.ReportMetric(float64(cpu[0])/float64(cpu[1]), "x-rows/col-cpu")
+		})
+	}
+}
+
+func benchShapes(b *testing.B, shapes []gemmShape) {
+	for _, s := range shapes {
 		b.Run(s.name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 1))
 			lda, ldb := s.k, s.n
@@ -117,11 +198,11 @@ func BenchmarkSmallM(b *testing.B) {
 			for b.Loop() {
 				c := processCPU()
 				for range calls {
-					gemmNT(dotKernel, m, n, k, 1, x, k, w, k, z, n)
+					gemmNT(dotKernel, m, n, k, 1, x, k, bMat{s: w, ld: k}, z, n)
 				}
 				c2 := processCPU()
 				for range calls {
-					blocked(pickSpec(n), false, true, m, n, k, 1, x, k, w, k, z, n)
+					blocked(pickSpec(n), false, true, m, n, k, 1, x, k, bMat{s: w, ld: k}, z, n)
 				}
 				cpu[0] += c2 - c
 				cpu[1] += processCPU() - c2

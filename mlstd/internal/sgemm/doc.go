@@ -28,6 +28,20 @@
 //   - portable Go 6×16 (kernel_generic.go), for other CPUs and
 //     architectures and under the purego build tag.
 //
+// GemmRows is Gemm with B given by the offset of each of its rows in one
+// slice instead of a row stride, rows that may overlap: a convolution's
+// patch matrix over a sample's (padded) planes, whose row for kernel tap
+// (ci, ki, kj) is the plane of ci from ki·width + kj on (an implicit
+// im2col; see mlstd/tensor's convolution). The blocked loop reads such
+// rows in place with the kernels' rows forms (kernel8x32RowsAVX512,
+// kernel6x16RowsAVX2: the same FMAs in the same order, B's next row taken
+// from a table of offsets instead of a stride further), the portable
+// kernel from packed panels; the x·Bᵀ path below takes row pointers
+// anyway. So GemmRows gives the bits of Gemm on the rows copied out
+// (TestGemmRows) without the copy: for the MNIST CNN's 32→64 3×3 layer
+// that copy was a 288×624 matrix (719 KB, more than half of L2) written
+// per sample and per pass, and its gradient one added back.
+//
 // Products x·Bᵀ (A not transposed, B transposed: the Linear layer's
 // forward pass, weights stored (out, in)) skip the blocked loop at every
 // size: both operands run along k, so each element is a dot product of two

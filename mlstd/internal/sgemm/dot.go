@@ -54,22 +54,22 @@ const dotBlockBytes = 256 << 10
 // time against 8 rows of B. A last group narrower than the kernel repeats
 // B's last row and drops those results. Each result is added to C as
 // c += alpha·d by addScaled, whichever kernel made it.
-func gemmNT(ds dotSpec, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func gemmNT(ds dotSpec, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	defer clear(buf.ptrs[:]) // do not keep the operands alive
 	xs, ws := (*[4]*float32)(buf.ptrs[:4]), (*[8]*float32)(buf.ptrs[4:12])
 	tw := (*[4]*float32)(buf.ptrs[4:8])
 	d := &buf.dot
-	rowOf := func(s []float32, ld, i int) *float32 { return &s[i*ld : i*ld+k][0] }
+	aRow := func(i int) *float32 { return &a[i*lda : i*lda+k][0] }
 	nb := max(8, dotBlockBytes/(4*k)/8*8) // rows of B per block
 	for j0 := 0; j0 < n; j0 += nb {
 		j1 := min(n, j0+nb)
-		bRow := func(j int) *float32 { return rowOf(b, ldb, min(j, j1-1)) }
+		bRow := func(j int) *float32 { return &b.row(min(j, j1-1), k)[0] }
 		i := 0
 		for ; ds.rows > 0 && i+ds.rows <= m; i += ds.rows {
 			for r := 0; r < ds.rows; r++ {
-				xs[r] = rowOf(a, lda, i+r)
+				xs[r] = aRow(i + r)
 			}
 			for j := j0; j < j1; j += 4 {
 				for q := range tw {
@@ -83,7 +83,7 @@ func gemmNT(ds dotSpec, m, n, k int, alpha float32, a []float32, lda int, b []fl
 			}
 		}
 		for ; i < m; i++ {
-			x := rowOf(a, lda, i)
+			x := aRow(i)
 			for j := j0; j < j1; j += 8 {
 				for q := range ws {
 					ws[q] = bRow(j + q)

@@ -27,7 +27,7 @@ func forDotKernels(t *testing.T, f func(t *testing.T)) {
 func TestGemmNT(t *testing.T) {
 	nt := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 		scaleC(m, n, beta, c, ldc)
-		gemmNT(dotKernel, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		gemmNT(dotKernel, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 	}
 	forDotKernels(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(11, 12))
@@ -113,7 +113,7 @@ func batchInvariant(t *testing.T, r *rand.Rand, transA, transB bool, n, k int, a
 	}
 	full := run(0, m, Gemm)
 	par := run(0, m, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		parallel(pickSpec(n), 2, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		parallel(pickSpec(n), 2, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 	})
 	same := func(what string, got []float32, gi, o int) {
 		t.Helper()

@@ -10,17 +10,25 @@ import "unsafe"
 // B read in place) and C has row stride ldc.
 type kernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
 
-// kernelSpec is a micro-kernel with its register tile.
+// rowsKernelFunc is a kernelFunc whose B rows are anywhere: row p of B's
+// nr columns starts at b[boff[p]] (GemmRows reads a B given by row
+// offsets in place with it). It does the same operations as the kernelFunc
+// of its kernelSpec, so it gives the same bits.
+type rowsKernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+
+// kernelSpec is a micro-kernel with its register tile, and its form for
+// rows at offsets (nil: such rows are packed).
 type kernelSpec struct {
 	name   string
 	mr, nr int
 	fn     kernelFunc
+	rows   rowsKernelFunc
 }
 
 // maxTile bounds mr·nr over all kernels (the edge-tile buffer).
 const maxTile = 8 * 32
 
-var specGo = kernelSpec{"go", 6, 16, kernelGo}
+var specGo = kernelSpec{"go", 6, 16, kernelGo, nil}
 
 // kernelGo is the portable 6×16 micro-kernel.
 func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32) {

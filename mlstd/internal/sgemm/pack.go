@@ -21,24 +21,25 @@ func packAEdge(trans bool, a []float32, lda, i0, rows, p0, kc, mr int, dst []flo
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into dst as ⌈nc/nr⌉ panels, each
 // kc rows of nr consecutive columns (zero-padded), so the kernel streams
 // one panel from L1 per tile.
-func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) {
+func packB(trans bool, b bMat, p0, kc, j0, nc, nr int, dst []float32) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		d := dst[(jr/nr)*kc*nr : (jr/nr+1)*kc*nr]
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: each p gives cols contiguous values.
 			for p := 0; p < kc; p++ {
-				off := (p0+p)*ldb + j0 + jr
+				off := b.start(p0+p) + j0 + jr
 				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[off:off+cols])
+				copy(dp, b.s[off:off+cols])
 				clear(dp[cols:])
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j*ldb+p]: column j of op(B) is row j of b.
+		// op(B)[p][j] = b[j*ldb+p]: column j of op(B) is row j of b,
+		// transposed 8 columns at a time when rows are evenly spaced.
 		c := 0
-		for ; c+8 <= cols; c += 8 {
-			pack8Cols(b, ldb, (j0+jr+c)*ldb+p0, kc, d[c:], nr)
+		for ; b.off == nil && c+8 <= cols; c += 8 {
+			pack8Cols(b.s, b.ld, (j0+jr+c)*b.ld+p0, kc, d[c:], nr)
 		}
 		if c == nr {
 			continue
@@ -47,7 +48,7 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nc, nr int, dst []float32) 
 			clear(d[p*nr+c : p*nr+nr])
 		}
 		for ; c < cols; c++ {
-			src := b[(j0+jr+c)*ldb+p0 : (j0+jr+c)*ldb+p0+kc]
+			src := b.fromRow(j0+jr+c).fromCol(p0).row(0, kc)
 			for p, v := range src {
 				d[p*nr+c] = v
 			}

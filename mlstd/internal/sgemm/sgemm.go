@@ -49,6 +49,82 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	checkMat("a", a, ar, ac, lda)
 	checkMat("b", b, br, bc, ldb)
 	checkMat("c", c, m, n, ldc)
+	gemm(transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, beta, c, ldc)
+}
+
+// GemmRows is Gemm with B given by where each of its rows starts in b
+// instead of by a row stride: row i of B (k rows of n, or with transB n
+// rows of k) is b[boff[i]:], and rows may overlap. A convolution's patch
+// matrix is such a B over the input's planes, so a convolution runs as one
+// product without the patch matrix being built (an implicit im2col). The
+// result has the same bits as Gemm with the rows copied out. It panics
+// when a dimension is negative, a row falls outside b, or a slice or
+// stride is too short.
+func GemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, boff []int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic("sgemm: negative dimension")
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMat("a", a, ar, ac, lda)
+	checkMat("c", c, m, n, ldc)
+	if len(boff) < br {
+		panic("sgemm: fewer row offsets than rows of b")
+	}
+	if bc > 0 {
+		for _, o := range boff[:br] {
+			if o < 0 || o > len(b)-bc {
+				panic("sgemm: row of b out of range")
+			}
+		}
+	}
+	gemm(transA, transB, m, n, k, alpha, a, lda, bMat{s: b, off: boff}, beta, c, ldc)
+}
+
+// bMat is the B operand: row i starts at s[start(i)], at i·ld or at off[i].
+type bMat struct {
+	s   []float32
+	ld  int
+	off []int // row offsets (GemmRows), or nil
+}
+
+func (b bMat) start(i int) int {
+	if b.off != nil {
+		return b.off[i]
+	}
+	return i * b.ld
+}
+
+// fromRow is B from row i on.
+func (b bMat) fromRow(i int) bMat {
+	if b.off != nil {
+		b.off = b.off[i:]
+	} else {
+		b.s = b.s[i*b.ld:]
+	}
+	return b
+}
+
+// fromCol is B from column j on.
+func (b bMat) fromCol(j int) bMat {
+	b.s = b.s[j:]
+	return b
+}
+
+// row is B's row i, n long.
+func (b bMat) row(i, n int) []float32 {
+	o := b.start(i)
+	return b.s[o : o+n]
+}
+
+// gemm is Gemm after the checks.
+func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -57,26 +133,26 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		return
 	}
 	if n*k < smallMin {
-		naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		naive(transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
 	ks := pickSpec(n)
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelMin {
-		product(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	parallel(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	parallel(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 }
 
 // product is C += alpha·op(A)·op(B) on one goroutine: x·Bᵀ on the
 // dot-product path, other products on the blocked loop.
-func product(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func product(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	if !transA && transB {
-		gemmNT(dotKernel, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		gemmNT(dotKernel, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 }
 
 func checkMat(name string, x []float32, rows, cols, ld int) {
@@ -106,7 +182,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // naive is C += alpha·op(A)·op(B) for tiny products.
-func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		crow := c[i*ldc : i*ldc+n]
 		for p := 0; p < k; p++ {
@@ -119,11 +195,10 @@ func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			av *= alpha
 			if transB {
 				for j := range crow {
-					crow[j] += av * b[j*ldb+p]
+					crow[j] += av * b.s[b.start(j)+p]
 				}
 			} else {
-				brow := b[p*ldb : p*ldb+n]
-				for j, bv := range brow {
+				for j, bv := range b.row(p, n) {
 					crow[j] += av * bv
 				}
 			}
@@ -143,7 +218,7 @@ const chunksPerWorker = 2
 // left and the product never waits on an idle thread. Columns are split
 // when m ≤ n (A is read in place, so each stripe packs only its own part of
 // B), rows otherwise (each stripe packs all of B, the smaller operand).
-func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	splitCols := m <= n
 	dim, unit := m, ks.mr
 	if splitCols {
@@ -152,7 +227,7 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 	tiles := (dim + unit - 1) / unit
 	chunks := min(workers*chunksPerWorker, tiles)
 	if workers < 2 || chunks < 2 {
-		product(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
 	var next atomic.Int32
@@ -167,17 +242,17 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 			lo := tiles * i / chunks * unit
 			hi := min(dim, tiles*(i+1)/chunks*unit)
 			if splitCols {
-				boff := lo
+				bs := b.fromCol(lo)
 				if transB {
-					boff = lo * ldb
+					bs = b.fromRow(lo)
 				}
-				product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, b[boff:], ldb, c[lo:], ldc)
+				product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, bs, c[lo:], ldc)
 			} else {
 				aoff := lo * lda
 				if transA {
 					aoff = lo
 				}
-				product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, ldb, c[lo*ldc:], ldc)
+				product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, c[lo*ldc:], ldc)
 			}
 			done.Done()
 		}
@@ -210,7 +285,7 @@ func grow(s []float32, n int) []float32 {
 
 // blocked is C += alpha·op(A)·op(B) on one goroutine: the GotoBLAS/BLIS loop
 // nest over packed blocks of A and B.
-func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 
@@ -218,7 +293,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 	kBlocks := (k + kcMax - 1) / kcMax
 	kcStep := (k + kBlocks - 1) / kBlocks
 	mBlocks := (m + mcMax - 1) / mcMax
-	mr, nr, kernel := ks.mr, ks.nr, ks.fn
+	mr, nr := ks.mr, ks.nr
 	mcStep := roundUp((m+mBlocks-1)/mBlocks, mr)
 	ncStep := min(roundUp(n, nr), ncMax)
 
@@ -234,9 +309,11 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 	}
 	// A row-major B whose row stride is an odd number of cache lines (or
 	// not a whole number) is read in place too: its rows then fall in
-	// distinct L1 sets. Otherwise B is packed, all of it or only a last
-	// panel narrower than nr.
-	direct := !transB && (ldb%16 != 0 || (ldb/16)%2 == 1)
+	// distinct L1 sets. So are rows given by offsets (GemmRows), by the
+	// kernel's rows form when it has one. Otherwise B is packed, all of it
+	// or only a last panel narrower than nr.
+	table := !transB && b.off != nil && ks.rows != nil
+	direct := table || !transB && b.off == nil && (b.ld%16 != 0 || (b.ld/16)%2 == 1)
 	for jc := 0; jc < n; jc += ncStep {
 		nc := min(ncStep, n-jc)
 		fullCols := 0
@@ -246,7 +323,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 		for pc := 0; pc < k; pc += kcStep {
 			kc := min(kcStep, k-pc)
 			if fullCols < nc {
-				packB(transB, b, ldb, pc, kc, jc+fullCols, nc-fullCols, nr, buf.b)
+				packB(transB, b, pc, kc, jc+fullCols, nc-fullCols, nr, buf.b)
 			}
 			for ic := 0; ic < m; ic += mcStep {
 				mc := min(mcStep, m-ic)
@@ -258,10 +335,21 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 					cols := min(nr, nc-jr)
 					var bp *float32
 					bs := nr
-					if jr < fullCols {
-						bp, bs = &b[pc*ldb+jc+jr], ldb
-					} else {
+					var boff *int // B's rows at offsets from bp (table)
+					switch {
+					case jr >= fullCols:
 						bp = &buf.b[((jr-fullCols)/nr)*kc*nr]
+					case table:
+						bp, boff = &b.s[jc+jr], &b.off[pc]
+					default:
+						bp, bs = &b.s[pc*b.ld+jc+jr], b.ld
+					}
+					kernel := func(ap *float32, ar, as int, cp *float32, ldc int) {
+						if boff != nil {
+							ks.rows(kc, ap, ar, as, bp, boff, cp, ldc, alpha)
+						} else {
+							ks.fn(kc, ap, ar, as, bp, bs, cp, ldc, alpha)
+						}
 					}
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
@@ -271,7 +359,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 							ap, ar, as = &a[(ic+ir)*aRow+pc*aStep], aRow, aStep
 						}
 						if rows == mr && cols == nr {
-							kernel(kc, ap, ar, as, bp, bs, &c[coff], ldc, alpha)
+							kernel(ap, ar, as, &c[coff], ldc)
 							continue
 						}
 						// A partial tile runs on a copy of its part of C,
@@ -280,7 +368,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 						for r := 0; r < rows; r++ {
 							copy(edge[r*nr:r*nr+cols], c[coff+r*ldc:coff+r*ldc+cols])
 						}
-						kernel(kc, ap, ar, as, bp, bs, &edge[0], nr, alpha)
+						kernel(ap, ar, as, &edge[0], nr)
 						for r := 0; r < rows; r++ {
 							copy(c[coff+r*ldc:coff+r*ldc+cols], edge[r*nr:r*nr+cols])
 						}

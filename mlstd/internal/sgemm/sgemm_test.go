@@ -177,7 +177,7 @@ func testGemmLarge(t *testing.T) {
 		for _, w := range []int{2, 3} {
 			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 				scaleC(m, n, beta, c, ldc)
-				parallel(pickSpec(n), w, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+				parallel(pickSpec(n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 			})
 		}
 	}
@@ -202,6 +202,63 @@ func testGemmRandom(t *testing.T) {
 	}
 }
 
+// TestGemmRows checks that GemmRows gives the bits of Gemm on its rows
+// copied out, with every kernel and transpose, for rows that overlap (as
+// a convolution's patch rows do), are out of order or evenly spaced, on
+// the plain loop's shapes, the blocked loop's, the dot-product path's and
+// the parallel path's.
+func TestGemmRows(t *testing.T) {
+	shapes := []struct{ m, n, k int }{{3, 5, 7}, {17, 33, 63}, {64, 624, 288}, {288, 676, 64}, {32, 676, 576}, {64, 288, 624}, {300, 200, 400}}
+	each := func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for _, s := range shapes {
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					lda := s.k
+					if ta {
+						lda = s.m
+					}
+					br, bc := s.k, s.n
+					if tb {
+						br, bc = s.n, s.k
+					}
+					a := randSlice(r, s.m*s.k)
+					base := randSlice(r, 3*bc+br)
+					for layout := range 3 {
+						off := make([]int, br)
+						for i := range off {
+							switch layout {
+							case 0: // overlapping, one apart (a patch matrix's taps)
+								off[i] = i
+							case 1: // anywhere
+								off[i] = r.IntN(len(base) - bc + 1)
+							case 2: // evenly spaced, like a stride
+								off[i] = i * (bc + 2) % (len(base) - bc + 1)
+							}
+						}
+						dense := make([]float32, br*bc)
+						for i, o := range off {
+							copy(dense[i*bc:(i+1)*bc], base[o:o+bc])
+						}
+						c0 := randSlice(r, s.m*s.n)
+						want := append([]float32(nil), c0...)
+						got := append([]float32(nil), c0...)
+						Gemm(ta, tb, s.m, s.n, s.k, 0.5, a, lda, dense, bc, 1, want, s.n)
+						GemmRows(ta, tb, s.m, s.n, s.k, 0.5, a, lda, base, off, 1, got, s.n)
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%v transA=%v transB=%v layout %d: C[%d] = %v, Gemm on the copied rows %v", s, ta, tb, layout, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	forKernels(t, each)
+	forDotKernels(t, each)
+}
+
 func TestGemmPanics(t *testing.T) {
 	a := make([]float32, 6)
 	for name, f := range map[string]func(){
@@ -210,6 +267,9 @@ func TestGemmPanics(t *testing.T) {
 		"bad ldb":   func() { Gemm(false, true, 2, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
 		"short c":   func() { Gemm(false, false, 2, 4, 1, 1, a, 1, a, 4, 0, a, 4) },
 		"trans lda": func() { Gemm(true, false, 3, 2, 2, 1, a, 2, a, 2, 0, a, 2) },
+		"rows few":  func() { GemmRows(false, false, 2, 2, 3, 1, a, 3, a, []int{0, 1}, 0, a, 2) },
+		"rows out":  func() { GemmRows(false, false, 2, 2, 3, 1, a, 3, a, []int{0, 1, 5}, 0, a, 2) },
+		"rows neg":  func() { GemmRows(false, true, 2, 2, 3, 1, a, 3, a, []int{0, -1}, 0, a, 2) },
 	} {
 		func() {
 			defer func() {
