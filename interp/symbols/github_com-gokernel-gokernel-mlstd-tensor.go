@@ -33,6 +33,7 @@ func table_github_com_gokernel_gokernel_mlstd_tensor() map[string]reflect.Value 
 		"Linspace":          reflect.ValueOf(tensor.Linspace),
 		"MSE":               reflect.ValueOf(tensor.MSE),
 		"MaxPool2d":         reflect.ValueOf(tensor.MaxPool2d),
+		"MaxPool2dReLU":     reflect.ValueOf(tensor.MaxPool2dReLU),
 		"NLLLoss":           reflect.ValueOf(tensor.NLLLoss),
 		"New":               reflect.ValueOf(tensor.New),
 		"NewRNG":            reflect.ValueOf(tensor.NewRNG),

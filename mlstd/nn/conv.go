@@ -193,6 +193,16 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.MaxPool2d(x, m.Kernel, m.Stride, m.Padding)
 }
 
+// forwardReLU is Forward with a ReLU before or after it in one op
+// (tensor.MaxPool2dReLU), as nn.Sequential runs a ReLU next to a
+// MaxPool2d.
+func (m *MaxPool2d) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	label := "nn.MaxPool2d(" + size(m.Kernel) + ")"
+	checkNCHW(label, x, 0)
+	defer rename(label, x)
+	return tensor.MaxPool2dReLU(x, m.Kernel, m.Stride, m.Padding)
+}
+
 // Parameters returns nil: the layer has none.
 func (*MaxPool2d) Parameters() []*tensor.Tensor { return nil }
 

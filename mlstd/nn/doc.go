@@ -50,8 +50,11 @@
 // Performance: Linear's forward is one fused GEMM with the bias preloaded
 // into the output, and its backward two GEMMs with transposition flags
 // accumulating straight into the gradients; Sequential runs a Linear
-// followed by a ReLU as one op (tensor.LinearReLU); Conv2d runs as
-// tensor.Conv2d (im2col and the same GEMM kernel); CrossEntropy keeps the
+// followed by a ReLU as one op (tensor.LinearReLU), likewise a Conv2d
+// (tensor.Conv2dReLU), and a ReLU next to a MaxPool2d with the pooling
+// (tensor.MaxPool2dReLU: the ReLU on the pooled output, a quarter of the
+// convolution's); Conv2d runs as tensor.Conv2d (im2col and the same GEMM
+// kernel); CrossEntropy keeps the
 // softmax of the forward pass for its backward. BenchmarkLeNet5Step times
 // a LeNet-5 training step and prints its ratio to PyTorch's (one thread)
 // in the same run. ZeroGrad (here and in

@@ -53,7 +53,9 @@ func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
 // Forward runs x through every layer. A Linear or Conv2d directly
 // followed by a ReLU runs as one fused op (tensor.LinearReLU,
-// tensor.Conv2dReLU), with the same result.
+// tensor.Conv2dReLU), with the same result, except that a ReLU next to a
+// MaxPool2d (before or after it, as in Conv2d, ReLU, MaxPool2d) runs with
+// the pooling (tensor.MaxPool2dReLU), on the pooled output only.
 // A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d,
 // AvgPool2d or a Dropout in training mode (layers that return a new tensor
 // and keep no reference to their input outside the autograd graph),
@@ -66,7 +68,23 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		in := private
 		layer := s.layers[i]
 		_, reluNext := at(s.layers, i+1).(*ReLU)
+		pool, poolNext := at(s.layers, i+1).(*MaxPool2d)
+		_, poolAfterReLU := at(s.layers, i+2).(*MaxPool2d)
 		switch l := layer.(type) {
+		case *ReLU:
+			if poolNext {
+				x = pool.forwardReLU(x)
+				i++
+			} else {
+				x = l.Forward(x)
+			}
+		case *MaxPool2d:
+			if reluNext {
+				x = l.forwardReLU(x)
+				i++
+			} else {
+				x = l.Forward(x)
+			}
 		case *Linear:
 			if reluNext {
 				l.checkInput(x)
@@ -76,7 +94,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				x = l.Forward(x)
 			}
 		case *Conv2d:
-			if reluNext {
+			if reluNext && !poolAfterReLU {
 				x = l.forwardReLU(x)
 				i++
 			} else {

@@ -51,7 +51,8 @@ func TestSequentialRecyclesHiddenActivations(t *testing.T) {
 }
 
 // TestSequentialRecyclesConvActivations runs a small CNN with dropout
-// (identically seeded on both sides) through
+// (identically seeded on both sides; ReLU before and after max pooling,
+// which Sequential fuses) through
 // Sequential (hidden activations recycled by Backward, or at once under
 // NoGrad) and layer by layer, alternating training steps and NoGrad
 // evaluations so that recycled buffers are reused, and checks identical
@@ -62,7 +63,8 @@ func TestSequentialRecyclesConvActivations(t *testing.T) {
 		return []nn.Module{
 			nn.NewConv2d(2, 4, 3, nn.Conv2dOptions{Padding: 1, RNG: g}), nn.NewReLU(), nn.NewMaxPool2d(2, nn.Pool2dOptions{}),
 			nn.NewDropoutRNG(0.25, tensor.NewRNG(11)),
-			nn.NewConv2d(4, 5, 3, nn.Conv2dOptions{RNG: g}), nn.NewReLU(), nn.NewAvgPool2d(2, nn.Pool2dOptions{}),
+			nn.NewConv2d(4, 5, 3, nn.Conv2dOptions{Padding: 1, RNG: g}), nn.NewMaxPool2d(2, nn.Pool2dOptions{}), nn.NewReLU(),
+			nn.NewAvgPool2d(2, nn.Pool2dOptions{Stride: 1}),
 			nn.NewFlatten(), nn.NewDropoutRNG(0.5, tensor.NewRNG(12)), nn.NewLinearRNG(5*2*2, 3, true, g)}
 	}
 	seq, plain := nn.NewSequential(mk()...), mk()

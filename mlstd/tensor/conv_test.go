@@ -358,3 +358,44 @@ func TestConv2dReLUEqualsUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2dReLUEqualsUnfused checks the fused op against ReLU then
+// MaxPool2d and MaxPool2d then ReLU, output and input gradient bit for
+// bit, with the 2×2 kernel and the general loop, on inputs with ties,
+// all-negative windows and a NaN.
+func TestMaxPool2dReLUEqualsUnfused(t *testing.T) {
+	for _, k := range []struct{ kernel, stride, pad [2]int }{
+		{[2]int{2, 2}, [2]int{}, [2]int{}},
+		{[2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}},
+	} {
+		mk := func() *Tensor {
+			x := NewRNG(23).Randn(2, 3, 8, 10)
+			for i := range x.data {
+				switch i % 7 {
+				case 1:
+					x.data[i] = 0
+				case 2:
+					x.data[i] = x.data[i-1]
+				}
+			}
+			x.data[17] = float32(math.NaN())
+			return x.SetRequiresGrad(true)
+		}
+		a, b, c := mk(), mk(), mk()
+		fused := MaxPool2dReLU(a, k.kernel, k.stride, k.pad)
+		reluFirst := MaxPool2d(b.ReLU(), k.kernel, k.stride, k.pad)
+		poolFirst := MaxPool2d(c, k.kernel, k.stride, k.pad).ReLU()
+		for _, u := range []*Tensor{reluFirst, poolFirst} {
+			if !slices.EqualFunc(fused.Data(), u.Data(), func(p, q float32) bool { return p == q || p != p && q != q }) {
+				t.Fatalf("%+v: outputs differ:\n%v\n%v", k, fused.Data(), u.Data())
+			}
+		}
+		w := NewRNG(2).Randn(fused.Shape()...)
+		fused.Mul(w).Sum().Backward()
+		reluFirst.Mul(w).Sum().Backward()
+		poolFirst.Mul(w).Sum().Backward()
+		if !slices.Equal(a.Grad().Data(), b.Grad().Data()) || !slices.Equal(a.Grad().Data(), c.Grad().Data()) {
+			t.Fatalf("%+v: input gradients differ", k)
+		}
+	}
+}

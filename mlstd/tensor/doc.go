@@ -66,8 +66,9 @@
 // # Fused ops
 //
 // Linear (x·wᵀ + b, the bias preloaded into the GEMM's output),
-// LinearReLU, CrossEntropy (log-softmax + NLL, keeping the probabilities
-// for the backward), NLLLoss, MSE, BCEWithLogits and Dropout (mask and
+// LinearReLU, Conv2dReLU, MaxPool2dReLU (ReLU commutes with the maximum,
+// so it runs on the pooled output), CrossEntropy (log-softmax + NLL,
+// keeping the probabilities for the backward), NLLLoss, MSE, BCEWithLogits and Dropout (mask and
 // product in one op, the mask from the buffer pool) are single ops with
 // hand-written backwards. All matrix products, forward and backward, go
 // through the internal sgemm kernel with transposition flags (dW = dYᵀ·X,

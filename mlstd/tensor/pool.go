@@ -26,7 +26,7 @@ func init() { scratch.Install(markScratch, doneScratch) }
 // storage from the pool (never a view): only those are recycled.
 func ownsStorage(t *Tensor) bool {
 	switch t.op {
-	case "linear", "linear_relu", "conv2d", "conv2d_relu", "relu", "max_pool2d", "avg_pool2d", "dropout":
+	case "linear", "linear_relu", "conv2d", "conv2d_relu", "relu", "max_pool2d", "max_pool2d_relu", "avg_pool2d", "dropout":
 		return true
 	}
 	return false

@@ -31,9 +31,24 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding [2]int) convGeom {
 // NaN is the maximum of any window holding it (the last one, as torch).
 // The argmax indices are kept only when x requires gradients, and given
 // back to a pool by the backward; 2×2 windows with stride 2 and no padding
-// (LeNet's and most CNNs' pooling) take an unrolled loop.
+// (LeNet's and most CNNs' pooling) take a vector kernel.
 func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
-	g := poolGeom("max_pool2d", x, kernel, stride, padding)
+	return maxPool2d("max_pool2d", x, kernel, stride, padding)
+}
+
+// MaxPool2dReLU is ReLU and MaxPool2d in one op, in either order: ReLU
+// commutes with the maximum, so the result and every gradient are those
+// of x.ReLU() pooled (or of the pooling's output through ReLU), while
+// the ReLU runs on the pooled output, a quarter of x for 2×2 windows, and
+// its backward masks only the pooled gradient. nn.Sequential uses it for a
+// ReLU next to a MaxPool2d, as in Conv2d, ReLU, MaxPool2d.
+func MaxPool2dReLU(x *Tensor, kernel, stride, padding [2]int) *Tensor {
+	return maxPool2d("max_pool2d_relu", x, kernel, stride, padding)
+}
+
+func maxPool2d(op string, x *Tensor, kernel, stride, padding [2]int) *Tensor {
+	relu := op == "max_pool2d_relu"
+	g := poolGeom(op, x, kernel, stride, padding)
 	planes, L, hw := g.n*g.c, g.l(), g.h*g.w
 	out := getBuf(planes * L) // fully written
 	var arg []int32           // index of the maximum within its plane
@@ -45,11 +60,21 @@ func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
 	} else {
 		maxPool(&g, x.data, out, arg)
 	}
-	if arg == nil {
-		return result("max_pool2d", []int{g.n, g.c, g.oh, g.ow}, out, nil, x)
+	if relu {
+		reluInto(out, out)
 	}
-	return result("max_pool2d", []int{g.n, g.c, g.oh, g.ow}, out, func(res *Tensor) {
+	shape := []int{g.n, g.c, g.oh, g.ow}
+	if arg == nil {
+		return result(op, shape, out, nil, x)
+	}
+	return result(op, shape, out, func(res *Tensor) {
 		gy, gx := res.grad.data, x.gradBuf()
+		if relu { // the gradient through the ReLU, masked by its output
+			masked := getBuf(len(gy))
+			defer putBuf(masked)
+			reluMask(masked, gy, res.data)
+			gy = masked
+		}
 		for p := 0; p < planes; p++ {
 			d, a := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L]
 			for i, v := range gy[p*L : (p+1)*L] {
