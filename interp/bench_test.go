@@ -27,7 +27,7 @@ func BenchmarkTrivialCell(b *testing.B) {
 
 func BenchmarkRawEval(b *testing.B) {
 	i := yaegi.New(yaegi.Options{})
-	if err := i.Use(stdlib.Tables()); err != nil {
+	if err := i.Use(symbols.StdlibTables()); err != nil {
 		b.Fatal(err)
 	}
 	for n := 0; n < b.N; n++ {
@@ -60,7 +60,7 @@ func BenchmarkLoopPolled(b *testing.B) {
 
 func BenchmarkLoopRaw(b *testing.B) {
 	i := yaegi.New(yaegi.Options{})
-	if err := i.Use(stdlib.Tables()); err != nil {
+	if err := i.Use(symbols.StdlibTables()); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := i.Eval("func loop() int { s := 0; for i := 0; i < 1000000; i++ { s += i }; return s }"); err != nil {

@@ -262,25 +262,24 @@ func members(t reflect.Type) []string {
 	return out
 }
 
-// pkgSymbols returns the compiled symbols of the package a cell knows as name.
-func (s *Session) pkgSymbols(name string) (syms map[string]reflect.Value) {
-	// yaegi's Symbols wraps interpreted generic functions it meets, which
-	// panics in reflect.MakeFunc.
-	defer func() {
-		if recover() != nil {
-			syms = nil
-		}
-	}()
+// pkgSymbols returns the compiled symbols of the package a cell knows as
+// name: its table (or the session's own, for the runtime helpers), not
+// yaegi's copy, which a running cell may be adding packages to
+// (loadPackages).
+func (s *Session) pkgSymbols(name string) map[string]reflect.Value {
 	s.state.Lock()
 	p, ok := s.imports[name]
-	yi := s.yi
+	own := s.own[p]
 	s.state.Unlock()
 	if !ok {
 		if p, ok = autoPackages[name]; !ok {
 			return nil
 		}
 	}
-	return yi.Symbols(p)[p]
+	if syms, _, ok := table(p); ok {
+		return syms
+	}
+	return own
 }
 
 // Inspect describes the identifier at cursorPos: the signature or type of a

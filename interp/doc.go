@@ -109,14 +109,22 @@
 // are init functions that build every table when the process starts: ~500
 // KB of maps and most of the reflect data they point to paged in, in every
 // gokernel process, including `gokernel serve`, which never runs a cell.
-// `go generate ./interp/...` rewrites them into constructors, and New builds
-// them on the first session of the process (Tables; later sessions and
-// %reset reuse the maps, as Use copies their entries); the package init of
-// interp and its table packages allocates almost nothing (TestInitCost).
-// All tables are loaded at New rather than per import because yaegi patches
-// its standard packages once, in the Use call that brings "fmt/fmt" (output
-// redirection, the generic slices/maps sources). The compiled packages
-// themselves stay linked, so their own package inits still run.
+// `go generate ./interp/...` rewrites them into constructors, and a session
+// loads a package when a chunk first imports it (loadPackages, called by
+// compile): symbols.Table builds its table once per process for all
+// sessions and the type check (gotypes.go), and yaegi's Use copies it.
+// yaegi's own way of loading its stdlib is not used: a Use call that brings
+// "fmt/fmt" patches the packages then present (output redirection, the
+// restricted environment) and compiles yaegi's generic slices, maps and cmp
+// sources. The session's patches (runtimeSymbols) are applied over each
+// package as it is loaded instead, and the generic functions are the
+// rewriter's helpers; cmp.Ordered, the one generic type cells use from those
+// packages, is declared when cmp is loaded. A session start thus builds and
+// copies the tables of fmt and the runtime helpers only: the kernel's CPU
+// from spawn to its first kernel_info_reply went from 23.5 to 14.7 ms and
+// its page faults from 2,210 to 1,196 (medians of 20 alternated starts at
+// load 9.7). The compiled packages themselves stay linked, so their own
+// package inits still run.
 //
 // # Rewrites
 //

@@ -33,13 +33,9 @@ var cellImporter = new(tablePackages) // (maps made on first use: no cost at ini
 
 // table returns the symbol table of import path p and the package's name.
 func table(p string) (map[string]reflect.Value, string, bool) {
-	for _, tables := range []map[string]map[string]reflect.Value{stdlib.Tables(), symbols.Tables()} {
-		name := importName(p)
-		if syms, ok := tables[p+"/"+name]; ok {
+	for _, name := range []string{importName(p), path.Base(p)} {
+		if syms, ok := symbols.Table(p + "/" + name); ok {
 			return syms, name, true
-		}
-		if syms, ok := tables[p+"/"+path.Base(p)]; ok {
-			return syms, path.Base(p), true
 		}
 	}
 	return nil, "", false

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokernel/gokernel/interp/symbols/stdlib"
+	"github.com/gokernel/gokernel/interp/symbols"
 	yaegi "github.com/traefik/yaegi/interp"
 )
 
@@ -36,7 +36,7 @@ func BenchmarkFibCell(b *testing.B) {
 		b.Fatal(err)
 	}
 	yi := yaegi.New(yaegi.Options{})
-	if err := yi.Use(stdlib.Tables()); err != nil {
+	if err := yi.Use(symbols.StdlibTables()); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := yi.Eval(fibDecl); err != nil {

@@ -2,15 +2,21 @@ package interp
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
 	"io"
 	"log"
+	"math/bits"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gokernel/gokernel/interp/symbols"
 	"github.com/gokernel/gokernel/interp/symbols/stdlib"
 	"github.com/gokernel/gokernel/mlstd/host"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -73,7 +79,16 @@ func __gkmax[__gkT __gkOrdered](a, b __gkT) __gkT {
 }
 `
 
-func (s *Session) runtimeSymbols() yaegi.Exports {
+// runtimeSymbols returns the session's own symbols by import path, given
+// to yaegi the first time a chunk imports the path (loadPackages): the
+// runtime helper package (rtPath), and patches applied over a standard
+// package's table; and the MapTypes of the patched functions. The patches
+// are what yaegi's fixStdlib sets, on the session's streams (fmt's Print
+// and Scan functions, flag.CommandLine, os.Args, os.Stdout and os.Stderr,
+// os's environment functions on a copy of the environment,
+// math/bits.UintSize), and the session's own (log, time.AfterFunc,
+// time.Sleep).
+func (s *Session) runtimeSymbols(stdin io.Reader) (own map[string]map[string]reflect.Value, types map[reflect.Value][]reflect.Type) {
 	in := s.intr
 	rt := map[string]reflect.Value{
 		"Poll":  reflect.ValueOf(s.poll),
@@ -93,12 +108,56 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 	for k, v := range slicesSymbols() {
 		rt[k] = v
 	}
-	logs, logTypes := logSymbols(s.outs.errW)
-	return yaegi.Exports{
-		rtPath + "/rt": rt,
-		"log/log":      logs,
-		".":            {"MapTypes": reflect.ValueOf(logTypes)},
-		"time/time": {
+	stdout, stderr := s.outs.outW, s.outs.errW
+	logs, types := logSymbols(stderr)
+	fmts := map[string]reflect.Value{
+		"Print":   reflect.ValueOf(func(a ...any) (int, error) { return fmt.Fprint(stdout, a...) }),
+		"Printf":  reflect.ValueOf(func(f string, a ...any) (int, error) { return fmt.Fprintf(stdout, f, a...) }),
+		"Println": reflect.ValueOf(func(a ...any) (int, error) { return fmt.Fprintln(stdout, a...) }),
+		"Scan":    reflect.ValueOf(func(a ...any) (int, error) { return fmt.Fscan(stdin, a...) }),
+		"Scanf":   reflect.ValueOf(func(f string, a ...any) (int, error) { return fmt.Fscanf(stdin, f, a...) }),
+		"Scanln":  reflect.ValueOf(func(a ...any) (int, error) { return fmt.Fscanln(stdin, a...) }),
+	}
+	formatted := []reflect.Type{reflect.TypeFor[fmt.Formatter](), reflect.TypeFor[fmt.Stringer]()}
+	for _, name := range []string{"Print", "Printf", "Println"} {
+		types[fmts[name]] = formatted
+	}
+	for _, name := range []string{"Scan", "Scanf", "Scanln"} {
+		types[fmts[name]] = []reflect.Type{reflect.TypeFor[fmt.Scanner]()}
+	}
+	flags := flag.NewFlagSet(os.Args[0], flag.PanicOnError)
+	flags.SetOutput(stderr)
+	args := s.opts.Args
+	env := map[string]string{}
+	for _, e := range os.Environ() {
+		k, v, _ := strings.Cut(e, "=")
+		env[k] = v
+	}
+	getenv := func(key string) string { return env[key] }
+	return map[string]map[string]reflect.Value{
+		rtPath:      rt,
+		"fmt":       fmts,
+		"log":       logs,
+		"flag":      {"CommandLine": reflect.ValueOf(&flags).Elem()},
+		"math/bits": {"UintSize": reflect.ValueOf(constant.MakeInt64(bits.UintSize))},
+		"os": {
+			"Args":      reflect.ValueOf(&args).Elem(),
+			"Stdout":    reflect.ValueOf(&stdout).Elem(),
+			"Stderr":    reflect.ValueOf(&stderr).Elem(),
+			"Clearenv":  reflect.ValueOf(func() { env = map[string]string{} }),
+			"ExpandEnv": reflect.ValueOf(func(s string) string { return os.Expand(s, getenv) }),
+			"Getenv":    reflect.ValueOf(getenv),
+			"LookupEnv": reflect.ValueOf(func(key string) (v string, ok bool) { v, ok = env[key]; return }),
+			"Setenv":    reflect.ValueOf(func(key, value string) error { env[key] = value; return nil }),
+			"Unsetenv":  reflect.ValueOf(func(key string) error { delete(env, key); return nil }),
+			"Environ": reflect.ValueOf(func() (a []string) {
+				for k, v := range env {
+					a = append(a, k+"="+v)
+				}
+				return
+			}),
+		},
+		"time": {
 			// AfterFunc is time's, counted in s.timers until the callback
 			// starts (see watchDeadlock).
 			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
@@ -121,11 +180,97 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 				}
 			}),
 		},
+	}, types
+}
+
+// loadPackages gives s.yi the compiled packages of the import paths a
+// chunk imports, each the first time: its table (symbols.Table, built once
+// per process and shared by all sessions), then the session's own symbols
+// for the path (runtimeSymbols). A path with neither is left to yaegi,
+// which says it cannot find it. Loading per import rather than every table
+// at New saves a session start ~1 ms of building ~170 tables and ~1.5 ms
+// of copying their ~6,000 entries into yaegi's maps (README's kernel
+// start-up figures). Only the goroutine compiling chunks calls it.
+func (s *Session) loadPackages(paths []string) error {
+	for _, p := range paths {
+		if s.loaded[p] {
+			continue
+		}
+		syms, name, ok := table(p)
+		own := s.own[p]
+		if !ok && own == nil {
+			continue
+		}
+		if !ok {
+			name = importName(p)
+		}
+		// The key is "path//name", not "path/name": yaegi's Use takes a
+		// call that brings "fmt/fmt" for the standard library's arrival,
+		// then patches the packages loaded so far (fixStdlib: the session
+		// applies its own patches instead, to packages loaded later too)
+		// and compiles its generic slices, maps and cmp sources (~2.5 ms
+		// of every session start; cells call the rewriter's helpers
+		// instead, slices.go). Use splits the key with path.Dir and
+		// path.Base, which give the same import path and name for both.
+		key := p + "//" + name
+		for _, t := range []map[string]reflect.Value{syms, own} {
+			if t == nil {
+				continue
+			}
+			if err := s.yi.Use(yaegi.Exports{key: t}); err != nil {
+				return err
+			}
+		}
+		if src, ok := typeSources[p]; ok {
+			if _, err := s.yi.Compile(src); err != nil {
+				return err
+			}
+		}
+		s.loaded[p] = true
 	}
+	return nil
+}
+
+// typeSources declare, for loadPackages, the generic types of compiled
+// packages that cells use: yaegi looks a type missing from a compiled
+// package up in the source package of the same path. cmp.Ordered is the
+// only one (the generic functions of slices, maps, iter and cmp are the
+// rewriter's helpers, slices.go; iter.Seq and Seq2 are rewritten into the
+// function types they stand for, rangefunc.go).
+var typeSources = map[string]string{"cmp": `package cmp
+
+type Ordered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
+}
+`}
+
+// chunkImports returns the import paths of a chunk (an *ast.File or Go source).
+func chunkImports(node any) []string {
+	var f *ast.File
+	switch n := node.(type) {
+	case string:
+		f, _ = parser.ParseFile(token.NewFileSet(), "", n, parser.ImportsOnly)
+	case *ast.File:
+		f = n
+	}
+	if f == nil {
+		return nil
+	}
+	var paths []string
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			for _, spec := range g.Specs {
+				if p, err := strconv.Unquote(spec.(*ast.ImportSpec).Path.Value); err == nil {
+					paths = append(paths, p)
+				}
+			}
+		}
+	}
+	return paths
 }
 
 // logSymbols are the log package's functions, on one logger writing to
-// the cell's stderr, as yaegi sets them up (fixStdlib) except for Fatal,
+// the cell's stderr, as yaegi's fixStdlib sets them up except for Fatal,
 // Fatalf and Fatalln: Go's print and call os.Exit(1), which in a cell is the
 // panic stdlib.Exit (an ExitError), where yaegi's panic with the message.
 // types are their MapTypes (interpreted values are formatted with their own
@@ -161,9 +306,6 @@ func logSymbols(w io.Writer) (syms map[string]reflect.Value, types map[reflect.V
 	}
 	return syms, types
 }
-
-// extraSymbols are the compiled packages cells can import besides the stdlib.
-func extraSymbols() yaegi.Exports { return symbols.Tables() }
 
 // clearValue implements the clear builtin for maps and slices.
 func clearValue(x any) {

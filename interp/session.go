@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gokernel/gokernel/interp/symbols/stdlib"
+	"github.com/gokernel/gokernel/interp/symbols"
 	"github.com/gokernel/gokernel/mlstd/host"
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -107,16 +107,18 @@ type Session struct {
 	run       sync.Mutex // held while a cell runs
 	state     sync.Mutex // guards the fields below
 	cell      int
-	imports   map[string]string      // local name -> import path
-	decls     map[string]string      // "type T" / "method T.M" -> source of the definition
-	cellLines int                    // lines of the running cell, to clamp error positions
-	spans     []funcSpan             // where cell functions live, to name them in tracebacks
-	funcs     map[string]*cellFunc   // the cell functions (funcs.go)
-	sources   map[string]*declSource // "type T", "method T.M", "func f" -> its source, to re-bind it (retype.go)
-	types     *typeView              // the session as go/types sees it (typecheck.go); the cell goroutine's
-	iters     rangeFuncs             // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
-	wrappers  bool                   // slicesHelperSource is compiled (slices.go); the cell goroutine's
-	mainLine  int                    // the line of the running cell's func main, called when the cell's code has run (0: none); the cell goroutine's
+	imports   map[string]string                   // local name -> import path
+	decls     map[string]string                   // "type T" / "method T.M" -> source of the definition
+	cellLines int                                 // lines of the running cell, to clamp error positions
+	spans     []funcSpan                          // where cell functions live, to name them in tracebacks
+	funcs     map[string]*cellFunc                // the cell functions (funcs.go)
+	sources   map[string]*declSource              // "type T", "method T.M", "func f" -> its source, to re-bind it (retype.go)
+	types     *typeView                           // the session as go/types sees it (typecheck.go); the cell goroutine's
+	iters     rangeFuncs                          // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
+	wrappers  bool                                // slicesHelperSource is compiled (slices.go); the cell goroutine's
+	mainLine  int                                 // the line of the running cell's func main, called when the cell's code has run (0: none); the cell goroutine's
+	loaded    map[string]bool                     // import paths whose tables s.yi has (loadPackages); the cell goroutine's
+	own       map[string]map[string]reflect.Value // the session's own symbols by import path (runtimeSymbols)
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
@@ -179,24 +181,25 @@ func New(opts Options) (*Session, error) {
 
 // reset replaces the interpreter with a fresh one (New and %reset).
 func (s *Session) reset() error {
+	stdin := &stdinReader{s: s}
 	yi := yaegi.New(yaegi.Options{
-		Stdin:  &stdinReader{s: s},
+		Stdin:  stdin,
 		Stdout: s.outs.outW,
 		Stderr: s.outs.errW,
 		Args:   s.opts.Args,
 		Env:    os.Environ(),
 	})
-	if err := yi.Use(stdlib.Tables()); err != nil {
-		return fmt.Errorf("interp: loading stdlib symbols: %v", err)
-	}
-	if err := yi.Use(s.runtimeSymbols()); err != nil {
-		return fmt.Errorf("interp: loading runtime symbols: %v", err)
-	}
-	if err := yi.Use(extraSymbols()); err != nil {
-		return fmt.Errorf("interp: loading mlstd symbols: %v", err)
+	own, types := s.runtimeSymbols(stdin)
+	mapTypes, _ := symbols.Table(".")
+	for _, e := range []yaegi.Exports{{".": mapTypes}, {".": {"MapTypes": reflect.ValueOf(types)}}} {
+		if err := yi.Use(e); err != nil {
+			return fmt.Errorf("interp: loading runtime symbols: %v", err)
+		}
 	}
 	s.state.Lock()
 	s.yi = yi
+	s.own = own
+	s.loaded = map[string]bool{}
 	s.wrappers = false
 	s.globalsMap = nil
 	s.imports = map[string]string{rtName: rtPath, fmtName: "fmt"}
@@ -217,6 +220,9 @@ func (s *Session) reset() error {
 
 // bootstrap imports the runtime helper package and declares helpers.
 func (s *Session) bootstrap() error {
+	if err := s.loadPackages([]string{rtPath, "fmt"}); err != nil {
+		return err
+	}
 	_, err := s.yi.Eval(`import (
 	` + rtName + ` "` + rtPath + `"
 	` + fmtName + ` "fmt"
@@ -411,6 +417,9 @@ func (s *Session) compile(node any) (prog *yaegi.Program, err error) {
 			err = &compilePanic{p}
 		}
 	}()
+	if err := s.loadPackages(chunkImports(node)); err != nil {
+		return nil, err
+	}
 	switch n := node.(type) {
 	case string:
 		return s.yi.Compile(n)

@@ -38,7 +38,7 @@ func TestSymbolsCurrent(t *testing.T) {
 			continue
 		}
 		key := "github.com/gokernel/gokernel/mlstd/" + d.Name() + "/" + d.Name()
-		have := Tables()[key]
+		have, _ := Table(key)
 		if have == nil {
 			t.Errorf("no symbols for mlstd/%s: run go generate ./interp/...", d.Name())
 			continue
@@ -74,7 +74,7 @@ var restricted = map[string]bool{
 // same values, the restricted replacements (os.Exit panics) and the
 // interface map.
 func TestStdlibCoversYaegi(t *testing.T) {
-	ours := stdlib.Tables()
+	ours := StdlibTables()
 	if len(stdlib.Symbols) < 150 {
 		t.Fatalf("only %d generated tables", len(stdlib.Symbols))
 	}
@@ -137,7 +137,7 @@ func TestStdlibCoversYaegi(t *testing.T) {
 // the test has an exported non-generic identifier the tables lack (Go
 // added API in a newer release): run GEN_STDLIB=1 go generate ./interp/...
 func TestStdlibCurrent(t *testing.T) {
-	tables := stdlib.Tables()
+	tables := StdlibTables()
 	for _, p := range []string{"strings", "bytes", "slices", "maps", "iter", "cmp", "fmt", "os", "time", "math/rand/v2",
 		"sync", "sync/atomic", "unique", "weak", "reflect", "encoding/json", "net/http", "crypto/sha3", "go/types"} {
 		bp, err := build.Default.Import(p, "", 0)

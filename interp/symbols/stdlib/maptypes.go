@@ -13,11 +13,12 @@ import (
 	"reflect"
 )
 
-// mapTypes is yaegi's MapTypes: for functions that take an interface{} but
-// behave differently when the argument implements some interface, and for
+// MapTypes returns yaegi's MapTypes (the "." entry of yaegi's
+// stdlib.Symbols): for functions that take an interface{} but behave
+// differently when the argument implements some interface, and for
 // interface wrappers that may also implement a composed interface, the
 // interfaces an interpreted value is checked against, most complex first.
-func mapTypes() map[reflect.Value][]reflect.Type {
+func MapTypes() map[reflect.Value][]reflect.Type {
 	m := map[reflect.Value][]reflect.Type{}
 	mt := []reflect.Type{
 		reflect.TypeOf((*fmt.Formatter)(nil)).Elem(),

@@ -9,8 +9,9 @@
 //
 // Unlike yaegi's stdlib package, whose init functions build every table
 // when the process starts, nothing here runs before a session asks:
-// Symbols holds one constructor per package and Tables builds them all
-// once. A program that links the engine but never starts a session (such as
+// Symbols holds one constructor per package, and interp/symbols.Table
+// builds and keeps a package's table the first time a cell imports it. A
+// program that links the engine but never starts a session (such as
 // `gokernel serve`) pays neither the time nor the memory of the tables.
 //
 // restricted.go and maptypes.go are adapted from yaegi's stdlib package
@@ -19,23 +20,3 @@
 // log.Fatal* and log.New, and yaegi's interpreter reads the "." entry for
 // its special interface wrappers.
 package stdlib
-
-import (
-	"reflect"
-	"sync"
-)
-
-// Tables returns the symbol table of every package, keyed like yaegi's
-// stdlib.Symbols ("import/path/name", plus "." for MapTypes and yaegi's
-// own "github.com/traefik/yaegi/stdlib/stdlib"), ready for
-// yaegi's Interpreter.Use. The first call builds them; later calls return
-// the same maps (Use copies their entries, never changing them).
-var Tables = sync.OnceValue(func() map[string]map[string]reflect.Value {
-	t := make(map[string]map[string]reflect.Value, len(Symbols)+2)
-	for k, build := range Symbols {
-		t[k] = build()
-	}
-	t["."] = map[string]reflect.Value{"MapTypes": reflect.ValueOf(mapTypes())}
-	t["github.com/traefik/yaegi/stdlib/stdlib"] = map[string]reflect.Value{"Symbols": reflect.ValueOf(t)}
-	return t
-})
