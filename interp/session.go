@@ -182,12 +182,13 @@ func New(opts Options) (*Session, error) {
 // reset replaces the interpreter with a fresh one (New and %reset).
 func (s *Session) reset() error {
 	stdin := &stdinReader{s: s}
+	// os.Args and the environment cells see are runtimeSymbols' (yaegi
+	// reads Options.Args and Env only in the stdlib loading it is not
+	// given, see loadPackages).
 	yi := yaegi.New(yaegi.Options{
 		Stdin:  stdin,
 		Stdout: s.outs.outW,
 		Stderr: s.outs.errW,
-		Args:   s.opts.Args,
-		Env:    os.Environ(),
 	})
 	own, types := s.runtimeSymbols(stdin)
 	mapTypes, _ := symbols.Table(".")
