@@ -113,21 +113,10 @@ func maxPool(g *convGeom, x, out []float32, arg []int32) {
 }
 
 // maxPool2x2 is maxPool for 2×2 windows, stride 2, no padding, with the
-// same result, a row of windows at a time (internal/vec's AVX2 kernel:
-// eight windows per iteration, without branches).
+// same result, by internal/vec's AVX2 kernel (eight windows per
+// iteration, without branches).
 func maxPool2x2(g *convGeom, x, out []float32, arg []int32) {
-	L, hw, w := g.l(), g.h*g.w, g.w
-	for p := 0; p < g.n*g.c; p++ {
-		in := x[p*hw : (p+1)*hw]
-		for oy := 0; oy < g.oh; oy++ {
-			o := out[p*L+oy*g.ow : p*L+(oy+1)*g.ow]
-			var a []int32
-			if arg != nil {
-				a = arg[p*L+oy*g.ow : p*L+(oy+1)*g.ow]
-			}
-			vec.MaxPool2x2(o, a, in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w], int32(2*oy*w), int32(w))
-		}
-	}
+	vec.MaxPool2x2(out, arg, x, g.h, g.w)
 }
 
 // AvgPool2d returns the mean of each kH×kW window of x (N, C, H, W),

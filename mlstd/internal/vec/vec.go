@@ -1,6 +1,9 @@
 package vec
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // ReLU sets dst[i] = max(x[i], 0); NaN stays NaN, as torch.relu. It
 // panics if x is shorter than dst.
@@ -57,23 +60,26 @@ func Add(dst, x []float32) {
 	add(dst, x)
 }
 
-// MaxPool2x2 sets out[j] to the maximum of the 2×2 window r0[2j],
-// r0[2j+1], r1[2j], r1[2j+1] (two input rows of a plane, pooled with
-// stride 2) and, unless arg is nil, arg[j] to the window's position in
-// the plane: base + 2j plus 0, 1, w or w+1, where base is r0's offset in
-// the plane and w its row length. The maximum is the first in that order,
-// or the last NaN if the window holds any, as torch's max_pool2d. It
-// panics if r0 or r1 is shorter than 2·len(out), or arg than out.
-func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
-	n := len(out)
-	r0, r1 = r0[:2*n], r1[:2*n]
-	if arg != nil {
-		arg = arg[:n]
+// MaxPool2x2 pools every h×w plane of x (planes of h·w consecutive
+// elements) with 2×2 windows and stride 2 into out, ⌊h/2⌋ × ⌊w/2⌋ per
+// plane, and, unless arg is nil, sets arg to each window's maximum's
+// position in its plane (iy·w + ix). The maximum is the first in window
+// order (top left, top right, bottom left, bottom right), or the last NaN
+// if the window holds any, as torch's max_pool2d. It panics if len(x) is
+// not a multiple of h·w or out and arg (if not nil) do not have one
+// element per window.
+func MaxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
+	if h <= 0 || w <= 0 || len(x)%(h*w) != 0 {
+		panic(fmt.Sprintf("vec.MaxPool2x2: %d elements are not %d×%d planes", len(x), h, w))
+	}
+	n := len(x) / (h * w) * (h / 2) * (w / 2)
+	if len(out) != n || arg != nil && len(arg) != n {
+		panic(fmt.Sprintf("vec.MaxPool2x2: %d planes of %d×%d give %d windows; out has %d, arg %d", len(x)/(h*w), h, w, n, len(out), len(arg)))
 	}
 	if n == 0 {
 		return
 	}
-	maxPool2x2(out, arg, r0, r1, base, w)
+	maxPool2x2(out, arg, x, h, w)
 }
 
 // AddScalar sets dst[i] = x[i] + c. It panics if x is shorter than dst.
@@ -131,11 +137,28 @@ func reduceLanes(acc *[32]float32, tail []float32) float32 {
 	return s
 }
 
-// maxPool2x2Go is MaxPool2x2's portable loop: each row's pair, then the
-// two rows, compared as order-preserving integer keys with branch-free
-// arithmetic rather than unpredictable branches. A window holding a NaN
-// (checked by one well-predicted test) takes the general comparisons.
-func maxPool2x2Go(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+// maxPool2x2Go is MaxPool2x2's portable loop, a row of windows at a time.
+func maxPool2x2Go(out []float32, arg []int32, x []float32, h, w int) {
+	oh, ow := h/2, w/2
+	for p := 0; p < len(x)/(h*w); p++ {
+		in := x[p*h*w:]
+		for oy := 0; oy < oh; oy++ {
+			o := (p*oh + oy) * ow
+			var a []int32
+			if arg != nil {
+				a = arg[o : o+ow]
+			}
+			maxPool2x2Row(out[o:o+ow], a, in[2*oy*w:], in[(2*oy+1)*w:], int32(2*oy*w), int32(w))
+		}
+	}
+}
+
+// maxPool2x2Row pools one row of windows, the top and bottom rows r0 and
+// r1 starting at base in their plane: each row's pair, then the two rows,
+// compared as order-preserving integer keys with branch-free arithmetic
+// rather than unpredictable branches. A window holding a NaN (checked by
+// one well-predicted test) takes the general comparisons.
+func maxPool2x2Row(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 	for j := range out {
 		i := 2 * j
 		v0, v1, v2, v3 := r0[i], r0[i+1], r1[i], r1[i+1]

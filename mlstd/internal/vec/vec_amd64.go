@@ -32,7 +32,7 @@ func reluBackward(dst, g, y []float32) {
 func addAVX2(dst, x *float32, n int)
 
 //go:noescape
-func maxPool2x2AVX2(out *float32, arg *int32, r0, r1 *float32, n int, base, w int32)
+func maxPool2x2AVX2(out *float32, arg *int32, x *float32, planes, oh, ow, w, hw, nout int)
 
 func add(dst, x []float32) {
 	if !hasAVX2 {
@@ -42,16 +42,16 @@ func add(dst, x []float32) {
 	addAVX2(&dst[0], &x[0], len(dst))
 }
 
-func maxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	if !hasAVX2 {
-		maxPool2x2Go(out, arg, r0, r1, base, w)
+		maxPool2x2Go(out, arg, x, h, w)
 		return
 	}
 	var a *int32
 	if arg != nil {
 		a = &arg[0]
 	}
-	maxPool2x2AVX2(&out[0], a, &r0[0], &r1[0], len(out), base, w)
+	maxPool2x2AVX2(&out[0], a, &x[0], len(x)/(h*w), h/2, w/2, w, h*w, len(out))
 }
 
 //go:noescape

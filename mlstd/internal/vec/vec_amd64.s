@@ -195,8 +195,8 @@ sum32:
 	RET
 
 // Offsets 2j of the top-left inputs of outputs j in the order VSHUFPS
-// leaves them (outputs 0 1 4 5 | 2 3 6 7), and a mask table: k leading
-// all-ones lanes are the 8 lanes from poolMask<>+4·(8−k).
+// leaves them (outputs 0 1 4 5 | 2 3 6 7), and the lane numbers 0–15
+// (k > lane gives a mask of k leading lanes).
 DATA poolOffsets<>+0(SB)/4, $0
 DATA poolOffsets<>+4(SB)/4, $2
 DATA poolOffsets<>+8(SB)/4, $8
@@ -207,15 +207,23 @@ DATA poolOffsets<>+24(SB)/4, $12
 DATA poolOffsets<>+28(SB)/4, $14
 GLOBL poolOffsets<>(SB), RODATA|NOPTR, $32
 
-DATA poolMask<>+0(SB)/8, $-1
-DATA poolMask<>+8(SB)/8, $-1
-DATA poolMask<>+16(SB)/8, $-1
-DATA poolMask<>+24(SB)/8, $-1
-DATA poolMask<>+32(SB)/8, $0
-DATA poolMask<>+40(SB)/8, $0
-DATA poolMask<>+48(SB)/8, $0
-DATA poolMask<>+56(SB)/8, $0
-GLOBL poolMask<>(SB), RODATA|NOPTR, $64
+DATA lanes<>+0(SB)/4, $0
+DATA lanes<>+4(SB)/4, $1
+DATA lanes<>+8(SB)/4, $2
+DATA lanes<>+12(SB)/4, $3
+DATA lanes<>+16(SB)/4, $4
+DATA lanes<>+20(SB)/4, $5
+DATA lanes<>+24(SB)/4, $6
+DATA lanes<>+28(SB)/4, $7
+DATA lanes<>+32(SB)/4, $8
+DATA lanes<>+36(SB)/4, $9
+DATA lanes<>+40(SB)/4, $10
+DATA lanes<>+44(SB)/4, $11
+DATA lanes<>+48(SB)/4, $12
+DATA lanes<>+52(SB)/4, $13
+DATA lanes<>+56(SB)/4, $14
+DATA lanes<>+60(SB)/4, $15
+GLOBL lanes<>(SB), RODATA|NOPTR, $64
 
 // POOLCORE pools the 8 windows of rows Y0:Y1 (top) and Y2:Y3 (bottom)
 // into values Y4 and positions Y10 (Y15 + 0, 1, w or w+1), in output
@@ -245,98 +253,106 @@ GLOBL poolMask<>(SB), RODATA|NOPTR, $64
 	VPERMPD $0xD8, Y4, Y4; \
 	VPERMQ  $0xD8, Y10, Y10;
 
-// func maxPool2x2AVX2(out *float32, arg *int32, r0, r1 *float32, n int, base, w int32)
-// Eight windows per iteration: VSHUFPS splits 16 inputs of a row into
-// the windows' left (even) and right (odd) columns, in the lane order of
+// func maxPool2x2AVX2(out *float32, arg *int32, x *float32, planes, oh, ow, w, hw, nout int)
+// Eight windows per block: VSHUFPS splits 16 inputs of a row into the
+// windows' left (even) and right (odd) columns, in the lane order of
 // poolOffsets; each row's pair is compared (right wins if greater or
 // NaN), then the two rows (bottom wins if greater or NaN), which is
-// torch's sequential scan; VPERMPD restores the output order. The last
-// n mod 8 windows use masked loads and stores. arg may be nil.
-TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-48
+// torch's sequential scan; VPERMPD restores the output order. A row's
+// last block may read past the row and write past the row's outputs:
+// into the next rows' inputs and outputs, which are written after. Only
+// where that would pass the end of out does a block use masked loads and
+// stores of just its own windows; it cannot read past the end of x
+// otherwise, since the eighth window from the block's first lies at least
+// as far into x as the block's reads (TestMaxPool2x2StopsAtEnd puts x
+// before an unmapped page). arg may be nil.
+//
+// Registers: SI plane, AX 2·oy·w (row offset in the plane), BX top row of
+// the block (bottom row at BX + 4w), R13 output index of the block, R9
+// output index after the row, R8 planes left, R12 rows left, R10 ow, R11 w.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-72
 	MOVQ out+0(FP), DI
 	MOVQ arg+8(FP), DX
-	MOVQ r0+16(FP), SI
-	MOVQ r1+24(FP), BX
-	MOVQ n+32(FP), CX
-	MOVL base+40(FP), AX
-	MOVL AX, X15
-	VPBROADCASTD X15, Y15
-	VPADDD poolOffsets<>(SB), Y15, Y15 // input offsets of the 8 windows
-	MOVL w+44(FP), AX
-	MOVL AX, X13
+	MOVQ x+16(FP), SI
+	MOVQ planes+24(FP), R8
+	MOVQ ow+40(FP), R10
+	MOVQ w+48(FP), R11
+	MOVQ R11, X13
 	VPBROADCASTD X13, Y13
-	MOVL $16, AX
-	MOVL AX, X14
+	MOVL $16, CX
+	MOVQ CX, X14
 	VPBROADCASTD X14, Y14
-	MOVL $1, AX
-	MOVL AX, X12
+	MOVL $1, CX
+	MOVQ CX, X12
 	VPBROADCASTD X12, Y12
+	XORQ R13, R13
 
-pool8:
+poolplane:
+	MOVQ oh+32(FP), R12
+	XORQ AX, AX
+
+poolrow:
+	LEAQ (SI)(AX*4), BX
+	MOVQ AX, X15
+	VPBROADCASTD X15, Y15
+	VPADDD poolOffsets<>(SB), Y15, Y15 // input offsets of the block's windows
+	LEAQ (R13)(R10*1), R9
+
+poolblock:
+	LEAQ 8(R13), CX
+	CMPQ CX, nout+64(FP)
+	JGT  poolmasked
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS (BX)(R11*4), Y2
+	VMOVUPS 32(BX)(R11*4), Y3
+	POOLCORE
+	VMOVUPS Y4, (DI)(R13*4)
+	TESTQ DX, DX
+	JEQ   poolnext
+	VMOVDQU Y10, (DX)(R13*4)
+	JMP   poolnext
+
+poolmasked: // t = min(8, R9 − R13) windows, 2t inputs of each row
+	MOVQ R9, CX
+	SUBQ R13, CX
 	CMPQ CX, $8
-	JLT  pooltail
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS (BX), Y2
-	VMOVUPS 32(BX), Y3
-	POOLCORE
-	VMOVUPS Y4, (DI)
-	TESTQ DX, DX
-	JEQ   pool8next
-	VMOVDQU Y10, (DX)
-	ADDQ $32, DX
+	JLE  poolmaskt
+	MOVQ $8, CX
 
-pool8next:
+poolmaskt:
+	SHLQ $1, CX
+	MOVQ CX, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD lanes<>+32(SB), Y8, Y9 // 2t > 8…15
+	VPCMPGTD lanes<>(SB), Y8, Y8    // 2t > 0…7
+	SHRQ $1, CX
+	VMASKMOVPS 32(BX), Y9, Y1
+	VMASKMOVPS 32(BX)(R11*4), Y9, Y3
+	VMASKMOVPS (BX), Y8, Y0
+	VMASKMOVPS (BX)(R11*4), Y8, Y2
+	POOLCORE
+	MOVQ CX, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD lanes<>(SB), Y8, Y8 // t > 0…7
+	VMASKMOVPS Y4, Y8, (DI)(R13*4)
+	TESTQ DX, DX
+	JEQ   poolnext
+	VPMASKMOVD Y10, Y8, (DX)(R13*4)
+
+poolnext:
 	VPADDD Y14, Y15, Y15
-	ADDQ $64, SI
 	ADDQ $64, BX
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  pool8
-
-pooltail:
-	TESTQ CX, CX
-	JEQ   pooldone
-	// inputs: 2n floats, lanes min(2n, 8) of the first register and
-	// 2n−8 (if positive) of the second
-	LEAQ poolMask<>(SB), R8
-	MOVQ CX, R9
-	SHLQ $1, R9  // 2n
-	MOVQ R9, R10
-	CMPQ R10, $8
-	JLE  tailfirst
-	MOVQ $8, R10
-
-tailfirst:
-	MOVQ $8, R11
-	SUBQ R10, R11
-	VMOVDQU (R8)(R11*4), Y8
-	VMASKMOVPS (SI), Y8, Y0
-	VMASKMOVPS (BX), Y8, Y2
-	SUBQ $8, R9
-	JGT  tailsecond
-	VXORPS Y1, Y1, Y1
-	VXORPS Y3, Y3, Y3
-	JMP  tailcore
-
-tailsecond:
-	MOVQ $8, R11
-	SUBQ R9, R11
-	VMOVDQU (R8)(R11*4), Y8
-	VMASKMOVPS 32(SI), Y8, Y1
-	VMASKMOVPS 32(BX), Y8, Y3
-
-tailcore:
-	POOLCORE
-	MOVQ $8, R11
-	SUBQ CX, R11
-	VMOVDQU (R8)(R11*4), Y8
-	VMASKMOVPS Y4, Y8, (DI)
-	TESTQ DX, DX
-	JEQ   pooldone
-	VPMASKMOVD Y10, Y8, (DX)
-
-pooldone:
+	ADDQ $8, R13
+	CMPQ R13, R9
+	JLT  poolblock
+	MOVQ R9, R13
+	LEAQ (AX)(R11*2), AX
+	DECQ R12
+	JNZ  poolrow
+	MOVQ hw+56(FP), CX
+	LEAQ (SI)(CX*4), SI
+	DECQ R8
+	JNZ  poolplane
 	VZEROUPPER
 	RET
-

@@ -95,88 +95,120 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-// maxPoolScan is torch's max_pool2d loop for one 2×2 window: the first
-// maximum in scan order, or the last NaN.
-func maxPoolScan(r0, r1 []float32, j int, base, w int32) (float32, int32) {
-	best, at := float32(math.Inf(-1)), int32(-1)
-	for k, v := range [4]float32{r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]} {
-		if at < 0 || v > best || v != v {
-			best, at = v, [4]int32{0, 1, w, w + 1}[k]
+// maxPoolScan is torch's max_pool2d loop for the 2×2 window (oy, ox) of
+// an h×w plane: the first maximum in scan order, or the last NaN.
+func maxPoolScan(plane []float32, w, oy, ox int) (float32, int32) {
+	best, at := float32(math.Inf(-1)), -1
+	for _, i := range [4]int{2*oy*w + 2*ox, 2*oy*w + 2*ox + 1, (2*oy+1)*w + 2*ox, (2*oy+1)*w + 2*ox + 1} {
+		if v := plane[i]; at < 0 || v > best || v != v {
+			best, at = v, i
 		}
 	}
-	return best, base + int32(2*j) + at
+	return best, int32(at)
+}
+
+// poolInput fills x with normal values, ties, signed zeros, infinities
+// and (if nan) NaNs.
+func poolInput(r *rand.Rand, x []float32, nan bool) {
+	for i := range x {
+		switch r.IntN(8) {
+		case 0:
+			x[i] = 0
+		case 1:
+			x[i] = float32(math.Copysign(0, -1))
+		case 2:
+			x[i] = 1
+		case 3:
+			if nan {
+				x[i] = float32(math.NaN())
+			}
+		case 4:
+			x[i] = float32(math.Inf(-1))
+		default:
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+}
+
+// checkMaxPool runs f on x (planes of h×w) and compares every window with
+// maxPoolScan, with and without arg; guard elements after out and arg must
+// stay untouched.
+func checkMaxPool(t *testing.T, name string, f func(out []float32, arg []int32, x []float32, h, w int), x []float32, h, w int) {
+	t.Helper()
+	oh, ow := h/2, w/2
+	n := len(x) / (h * w) * oh * ow
+	out, arg := make([]float32, n+8), make([]int32, n+8)
+	for i := range out {
+		out[i], arg[i] = 42, 42
+	}
+	f(out[:n], arg[:n], x, h, w)
+	noArg := make([]float32, n)
+	f(noArg, nil, x, h, w)
+	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b }
+	for p := 0; p < len(x)/(h*w); p++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				j := (p*oh+oy)*ow + ox
+				best, at := maxPoolScan(x[p*h*w:], w, oy, ox)
+				if arg[j] != at || !same(out[j], best) || !same(noArg[j], best) {
+					t.Fatalf("%s %d×%d plane %d window (%d, %d): got %v at %d (without arg %v), want %v at %d",
+						name, h, w, p, oy, ox, out[j], arg[j], noArg[j], best, at)
+				}
+			}
+		}
+	}
+	for i := n; i < len(out); i++ {
+		if out[i] != 42 || arg[i] != 42 {
+			t.Fatalf("%s %d×%d: wrote past the output at %d", name, h, w, i)
+		}
+	}
 }
 
 func TestMaxPool2x2(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	nan := float32(math.NaN())
-	negZero := float32(math.Copysign(0, -1))
-	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 40} {
-		for trial := 0; trial < 50; trial++ {
-			const w = 100
-			r0, r1 := randSlice(r, 2*n), randSlice(r, 2*n)
-			for _, row := range [][]float32{r0, r1} { // ties, signed zeros, NaNs, infinities
-				for i := range row {
-					switch r.IntN(8) {
-					case 0:
-						row[i] = 0
-					case 1:
-						row[i] = negZero
-					case 2:
-						row[i] = 1
-					case 3:
-						if trial%5 == 0 {
-							row[i] = nan
-						}
-					case 4:
-						row[i] = float32(math.Inf(-1))
-					}
-				}
-			}
-			for _, f := range []struct {
-				name string
-				f    func(out []float32, arg []int32, r0, r1 []float32, base, w int32)
-			}{{"MaxPool2x2", MaxPool2x2}, {"maxPool2x2Go", maxPool2x2Go}} {
-				// guard elements after out and arg must stay untouched
-				out, arg := make([]float32, n+8), make([]int32, n+8)
-				for i := range out {
-					out[i], arg[i] = 42, 42
-				}
-				f.f(out[:n], arg[:n], r0, r1, 300, w)
-				noArg := make([]float32, n)
-				f.f(noArg, nil, r0, r1, 300, w)
-				for j := 0; j < n; j++ {
-					best, at := maxPoolScan(r0, r1, j, 300, w)
-					if arg[j] != at || math.Float32bits(out[j]) != math.Float32bits(best) && !(best != best && out[j] != out[j]) ||
-						math.Float32bits(noArg[j]) != math.Float32bits(out[j]) {
-						t.Fatalf("%s n=%d window %d %v %v: got %v at %d (without arg %v), want %v at %d",
-							f.name, n, j, r0[2*j:2*j+2], r1[2*j:2*j+2], out[j], arg[j], noArg[j], best, at)
-					}
-				}
-				for i := n; i < len(out); i++ {
-					if out[i] != 42 || arg[i] != 42 {
-						t.Fatalf("%s n=%d wrote past the output at %d", f.name, n, i)
-					}
+	for _, h := range []int{2, 3, 4, 5, 10, 28} {
+		for _, w := range []int{2, 3, 4, 5, 10, 17, 28, 33, 40} {
+			for planes := 1; planes <= 3; planes++ {
+				for trial := 0; trial < 4; trial++ {
+					x := make([]float32, planes*h*w)
+					poolInput(r, x, trial%2 == 0)
+					checkMaxPool(t, "MaxPool2x2", MaxPool2x2, x, h, w)
+					checkMaxPool(t, "maxPool2x2Go", maxPool2x2Go, x, h, w)
 				}
 			}
 		}
 	}
 }
 
-// BenchmarkMaxPool2x2 pools LeNet-5's first activation rows (28 wide,
-// 14 windows) and BenchmarkMaxPool2x2Go does it with the portable loop.
+func TestMaxPool2x2Panics(t *testing.T) {
+	for _, c := range []func(){
+		func() { MaxPool2x2(make([]float32, 1), nil, make([]float32, 5), 2, 2) },
+		func() { MaxPool2x2(make([]float32, 2), nil, make([]float32, 4), 2, 2) },
+		func() { MaxPool2x2(make([]float32, 1), make([]int32, 2), make([]float32, 4), 2, 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			c()
+		}()
+	}
+}
+
+// BenchmarkMaxPool2x2 pools LeNet-5's first activations (64×6 planes of
+// 28×28, keeping the argmax) and BenchmarkMaxPool2x2Go does it with the
+// portable loop.
 func BenchmarkMaxPool2x2(b *testing.B)   { benchMaxPool(b, MaxPool2x2) }
 func BenchmarkMaxPool2x2Go(b *testing.B) { benchMaxPool(b, maxPool2x2Go) }
 
-func benchMaxPool(b *testing.B, f func(out []float32, arg []int32, r0, r1 []float32, base, w int32)) {
+func benchMaxPool(b *testing.B, f func(out []float32, arg []int32, x []float32, h, w int)) {
 	r := rand.New(rand.NewPCG(9, 10))
-	const w, rows = 28, 28 * 64
-	x := randSlice(r, w*rows)
-	out, arg := make([]float32, w*rows/4), make([]int32, w*rows/4)
+	x := randSlice(r, 64*6*28*28)
+	out, arg := make([]float32, len(x)/4), make([]int32, len(x)/4)
 	for b.Loop() {
-		for p := 0; p < rows/2; p++ {
-			f(out[p*w/2:(p+1)*w/2], arg[p*w/2:(p+1)*w/2], x[2*p*w:], x[(2*p+1)*w:], int32(2*p*w), w)
-		}
+		f(out, arg, x, 28, 28)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(out)), "ns/window")
 }
