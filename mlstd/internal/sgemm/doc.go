@@ -71,6 +71,15 @@
 // 64×128·128×10 layer's products 14–39; gonum's blas32 on the same shapes
 // 5–11 (a 7–15× speed-up on the large shapes).
 //
+// The MNIST CNN's 32→64 3×3 layer, one sample (go test -bench Conv,
+// GFLOP/s by CPU time, one goroutine, load average 7, AMD EPYC Zen 4):
+// forward 106 with the patch rows read by offset (GemmRows) against 104
+// for the same product on a built patch matrix, weight gradient 92
+// against 91, input gradient as the transposed convolution 102 (8 % more
+// multiply-adds) against 98 for Wᵀ·dY before col2im; square 512 98 in
+// the same run. So the rows forms cost nothing, and what they save is
+// the patch matrix's copies.
+//
 // # Batch invariance
 //
 // A row of C gets the same bits whatever the number of rows m of the
