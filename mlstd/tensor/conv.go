@@ -213,10 +213,10 @@ func (g *convGeom) unpadAdd(p, dst []float32) {
 }
 
 // taps returns where each row (ci, ki, kj) of the wide patch matrix starts
-// in the padded planes.
+// in the padded planes, in a slice from offsetPools.
 func (g *convGeom) taps() []int {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
-	off := make([]int, 0, g.k())
+	off := offsetPools.get(g.k())[:0]
 	for ci := 0; ci < g.c; ci++ {
 		for ki := 0; ki < g.kh; ki++ {
 			for kj := 0; kj < g.kw; kj++ {
@@ -243,10 +243,11 @@ func roundUp(x, unit int) int { return (x + unit - 1) / unit * unit }
 func (g *convGeom) gradLen(o int) int { return o*g.gradStride() + (g.kh-1)*g.dh*(g.w+2*g.pw) }
 
 // gradTaps returns where each row (oc, ki, kj) of the transposed product's
-// right operand starts among o output-gradient planes.
+// right operand starts among o output-gradient planes, in a slice from
+// offsetPools.
 func (g *convGeom) gradTaps(o int) []int {
 	wp := g.w + 2*g.pw
-	off := make([]int, 0, o*g.kh*g.kw)
+	off := offsetPools.get(o * g.kh * g.kw)[:0]
 	for oc := 0; oc < o; oc++ {
 		for ki := 0; ki < g.kh; ki++ {
 			for kj := 0; kj < g.kw; kj++ {
@@ -371,6 +372,11 @@ func (u *convScratch) release() {
 	for _, b := range [][]float32{u.col, u.padded, u.y, u.dy, u.dpad, u.mask} {
 		if b != nil {
 			putBuf(b)
+		}
+	}
+	for _, off := range [][]int{u.taps, u.dtaps} {
+		if off != nil {
+			offsetPools.put(off)
 		}
 	}
 }

@@ -53,60 +53,64 @@ func doneScratch(v any) {
 // minPooled is the smallest buffer worth pooling (1 KiB).
 const minPooled = 256
 
-var pools sync.Map // length → *sync.Pool of *[]float32
+// slicePools recycles slices of T by length, a sync.Pool per length.
+type slicePools[T any] struct{ m sync.Map } // length → *sync.Pool of *[]T
 
-func poolFor(n int) *sync.Pool {
-	if p, ok := pools.Load(n); ok {
+func (s *slicePools[T]) pool(n int) *sync.Pool {
+	if p, ok := s.m.Load(n); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := pools.LoadOrStore(n, new(sync.Pool))
+	p, _ := s.m.LoadOrStore(n, new(sync.Pool))
 	return p.(*sync.Pool)
 }
+
+// get returns a slice of n Ts with undefined contents.
+func (s *slicePools[T]) get(n int) []T {
+	if b, ok := s.pool(n).Get().(*[]T); ok {
+		return *b
+	}
+	return make([]T, n)
+}
+
+// put gives b back for reuse; the caller must hold the only reference.
+func (s *slicePools[T]) put(b []T) {
+	if len(b) == cap(b) {
+		s.pool(len(b)).Put(&b)
+	}
+}
+
+var (
+	floatPools  slicePools[float32] // getBuf's
+	indexPools  slicePools[int32]   // max pooling's argmax indices
+	offsetPools slicePools[int]     // convolutions' row offsets (taps)
+)
 
 // getBuf returns a buffer of n float32s with undefined contents.
 func getBuf(n int) []float32 {
 	if n >= minPooled {
-		if b, ok := poolFor(n).Get().(*[]float32); ok {
-			return *b
-		}
+		return floatPools.get(n)
 	}
 	return make([]float32, n)
 }
 
 // getZeroed returns a buffer of n zeros.
 func getZeroed(n int) []float32 {
-	if n >= minPooled {
-		if b, ok := poolFor(n).Get().(*[]float32); ok {
-			clear(*b)
-			return *b
-		}
-	}
-	return make([]float32, n)
+	b := getBuf(n)
+	clear(b)
+	return b
 }
 
 // putBuf gives b back for reuse; the caller must hold the only reference.
 func putBuf(b []float32) {
-	if len(b) >= minPooled && len(b) == cap(b) {
-		poolFor(len(b)).Put(&b)
+	if len(b) >= minPooled {
+		floatPools.put(b)
 	}
 }
-
-var indexPools sync.Map // length → *sync.Pool of *[]int32
 
 // getIndexBuf returns a buffer of n int32s with undefined contents (max
 // pooling's argmax indices, kept from the forward to the backward).
-func getIndexBuf(n int) []int32 {
-	p, _ := indexPools.LoadOrStore(n, new(sync.Pool))
-	if b, ok := p.(*sync.Pool).Get().(*[]int32); ok {
-		return *b
-	}
-	return make([]int32, n)
-}
+func getIndexBuf(n int) []int32 { return indexPools.get(n) }
 
 // putIndexBuf gives b back for reuse; the caller must hold the only
 // reference.
-func putIndexBuf(b []int32) {
-	if p, ok := indexPools.Load(len(b)); ok && len(b) == cap(b) {
-		p.(*sync.Pool).Put(&b)
-	}
-}
+func putIndexBuf(b []int32) { indexPools.put(b) }
