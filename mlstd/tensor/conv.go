@@ -283,7 +283,7 @@ const convParallelMin = 1 << 21
 // by another process the other goroutines take over its share, few
 // enough that the weight gradient's partial sums, one per range, stay
 // cheap to add.
-const convChunks = 8
+const convChunks = 16
 
 // chunks returns the number of sample ranges for a convolution of work
 // multiply-adds over n samples. It depends on the convolution only, never
@@ -528,8 +528,13 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 	}
 	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
 		var gx, gw, gb, wt []float32
+		freshX := false // x's gradient is new: each range zeroes its samples'
 		if x.requiresGrad {
-			gx = x.gradBuf()
+			if x.grad == nil {
+				x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
+				freshX = true
+			}
+			gx = x.grad.data
 			if g.sh == 1 && g.sw == 1 {
 				wt = g.permuteFilters(w.data, o)
 				defer putBuf(wt)
@@ -570,6 +575,9 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 				var dx []float32
 				if gx != nil {
 					dx = gx[s*chw : (s+1)*chw]
+					if freshX {
+						clear(dx)
+					}
 				}
 				u.backward(x.data[s*chw:(s+1)*chw], dy, w.data, wt, dw, dx)
 			}

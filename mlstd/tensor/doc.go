@@ -47,7 +47,7 @@
 // gradient (col2im). Other strides unfold the patch matrix (im2col) and
 // fold its gradient back (col2im). The memory beyond input and output is
 // a few per-sample buffers per goroutine whatever the batch. Batches with
-// more than 2²¹ multiply-adds are cut into 8 fixed ranges of samples that
+// more than 2²¹ multiply-adds are cut into 16 fixed ranges of samples that
 // the calling goroutine and GOMAXPROCS−1 helpers take in turn; samples are
 // independent, so a sample gets the same bits alone or in any batch, and
 // the weight and bias gradients are summed per range and the ranges added

@@ -95,7 +95,7 @@
 // back (col2im) and the copies, now gone (tensor's doc). What is left
 // beyond the products, ~20 ms: dropout's mask (uniform draws, ~4.6 ms),
 // max pooling, ReLU masks, the fully connected layer's bias and ReLU,
-// the optimizer. Both cores: the convolutions' samples are shared in 8
+// the optimizer. Both cores: the convolutions' samples are shared in 16
 // ranges by two goroutines, the 9216→128 layer's products split by
 // sgemm; the rest of the step runs on one.
 //
