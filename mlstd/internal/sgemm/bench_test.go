@@ -28,6 +28,14 @@ var mnistShapes = []gemmShape{
 	{"square_512", false, false, 512, 512, 512},
 }
 
+// The MNIST CNN's fully connected 9216→128 layer (batch 64): forward
+// X·Wᵀ, dW = dYᵀ·X, dX = dY·W.
+var cnnFCShapes = []gemmShape{
+	{"fwd_64x9216.128x9216T", false, true, 64, 128, 9216},
+	{"dW_128x64T.64x9216", true, false, 128, 9216, 64},
+	{"dX_64x128.128x9216", false, false, 64, 9216, 128},
+}
+
 type gemmShape struct {
 	name           string
 	transA, transB bool
@@ -68,6 +76,9 @@ func processCPU() time.Duration {
 // the -cpu suffix, by the process's CPU time (all threads), which does not
 // count time spent descheduled on a loaded machine.
 func BenchmarkMNIST(b *testing.B) { benchShapes(b, mnistShapes) }
+
+// BenchmarkCNNLinear is BenchmarkMNIST for the CNN's 9216→128 layer.
+func BenchmarkCNNLinear(b *testing.B) { benchShapes(b, cnnFCShapes) }
 
 // BenchmarkConv reports the GFLOP/s (by CPU time, one goroutine) of the
 // three products of the MNIST CNN's (pytorch/examples) second convolution,
