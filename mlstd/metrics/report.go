@@ -108,7 +108,7 @@ func Predict(model nn.Module, x *tensor.Tensor, batch int) []int {
 }
 
 // forward runs model on the rows of x in batches of the given size (all
-// at once if batch ≤ 0) without recording gradients, checking for a user
+// at once if batch ≤ 0) without recording gradients (nn.Infer), checking for a user
 // interrupt between batches, and hands each batch's output, whose first
 // dimension must be the batch size, to use with the index of its first row.
 func forward(model nn.Module, x *tensor.Tensor, batch int, op string, use func(i int, out *tensor.Tensor)) {
@@ -124,18 +124,16 @@ func forward(model nn.Module, x *tensor.Tensor, batch int, op string, use func(i
 		f = x.Len() / n
 	}
 	shape := x.Shape()
-	tensor.NoGrad(func() {
-		for i := 0; i < n; i += batch {
-			host.Check()
-			m := min(batch, n-i)
-			shape[0] = m
-			out := model.Forward(tensor.New(x.Data()[i*f:(i+m)*f], shape...))
-			if out.Dims() == 0 || out.Dim(0) != m {
-				panic(&tensor.ShapeError{Op: op, A: out.Shape(), Msg: fmt.Sprintf("model output for %d examples has %v rows", m, out.Shape())})
-			}
-			use(i, out)
+	for i := 0; i < n; i += batch {
+		host.Check()
+		m := min(batch, n-i)
+		shape[0] = m
+		out := nn.Infer(model, tensor.New(x.Data()[i*f:(i+m)*f], shape...))
+		if out.Dims() == 0 || out.Dim(0) != m {
+			panic(&tensor.ShapeError{Op: op, A: out.Shape(), Msg: fmt.Sprintf("model output for %d examples has %v rows", m, out.Shape())})
 		}
-	})
+		use(i, out)
+	}
 }
 
 // Evaluate runs model over ds in batches (see Predict) and returns its

@@ -64,7 +64,7 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // forwardReLU is Forward followed by ReLU in one op (tensor.Conv2dReLU),
-// as nn.Sequential runs a Conv2d followed by a ReLU.
+// as a Plan runs a Conv2d followed by a ReLU.
 func (c *Conv2d) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
 	checkNCHW(c.label(), x, c.Weight.Dim(1))
 	defer rename(c.label(), x)

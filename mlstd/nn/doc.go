@@ -22,8 +22,8 @@
 // AdaptiveAvgPool2d; BatchNorm1d and BatchNorm2d (running statistics,
 // momentum, eps and train/eval behaviour as torch's; the running
 // statistics are buffers, not Parameters), Dropout2d (whole channels);
-// containers: Sequential (with the slice form NewSequentialFrom) and
-// NewMLP. Train and Eval switch modes (the dropouts and the batch norms
+// containers: Sequential (with the slice form NewSequentialFrom, and its
+// Plan) and NewMLP. Train and Eval switch modes (the dropouts and the batch norms
 // care). Losses are functions returning scalar tensors: CrossEntropy
 // (fused log-softmax), NLLLoss, BCEWithLogits, the regression
 // losses MSE, L1 and Huber (checked against torch.nn.functional), and the
@@ -46,6 +46,20 @@
 // by Seed; NewLinearRNG and Conv2dOptions.RNG take an explicit *tensor.RNG
 // instead. There are no
 // exported variables.
+//
+// Inference: a Sequential compiles its layers into a Plan when it is made
+// and at each Add (a Linear or Conv2d followed by a ReLU fused into one
+// step, Flatten a view, an evaluation-mode Dropout passed over, other
+// modules run as they are). Forward runs the plan, recording the graph as
+// the ops do; Infer(m, x) runs a model without recording anything by
+// handing it x.Inference() (tensor's inference tensors: the switch travels
+// with the data, no per-goroutine lookup as tensor.NoGrad needs), and a
+// plan of Linear and ReLU layers runs on plain rows (Plan.InferRows,
+// through the same kernels, mlstd/internal/dense and vec, with recycled
+// activation buffers). mlstd's evaluation (train, metrics), export's
+// checks and serve's answers all go through Infer, so a served answer is
+// bitwise Forward's: there is one matching of layers to ops. NoGrad
+// remains the cell's way to evaluate.
 //
 // Performance: Linear's forward is one fused GEMM with the bias preloaded
 // into the output, and its backward two GEMMs with transposition flags

@@ -61,14 +61,21 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
+// forwardReLU is Forward followed by ReLU in one op (tensor.LinearReLU),
+// as a Plan runs a Linear followed by a ReLU.
+func (l *Linear) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	return tensor.LinearReLU(x, l.Weight, l.Bias)
+}
+
 // checkInput panics with an error naming the layer, as the user wrote it
 // ("nn.Linear(784→128)"), when x's last dimension is not In(): the
 // tensor op would name itself, possibly the fused linear_relu.
 func (l *Linear) checkInput(x *tensor.Tensor) {
-	s := x.Shape()
-	if len(s) > 0 && s[len(s)-1] == l.In() {
+	if d := x.Dims(); d > 0 && x.Dim(d-1) == l.In() {
 		return
 	}
+	s := x.Shape()
 	msg := fmt.Sprintf("nn.Linear(%d→%d): input %v", l.In(), l.Out(), s)
 	switch {
 	case len(s) == 0:

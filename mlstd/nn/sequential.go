@@ -5,7 +5,6 @@ import (
 	"go/token"
 	"strings"
 
-	"github.com/gokernel/gokernel/mlstd/internal/scratch"
 	"github.com/gokernel/gokernel/mlstd/tensor"
 )
 
@@ -13,6 +12,7 @@ import (
 // (torch.nn.Sequential). Its parameters are named "<index>.<name>".
 type Sequential struct {
 	layers []Module
+	plan   *Plan // the layers compiled; nil only without layers
 }
 
 // NewSequential returns a Sequential of the given layers. In a notebook,
@@ -29,7 +29,8 @@ func NewSequentialFrom(layers []Module) *Sequential {
 			panic(fmt.Errorf("nn: layer %d of Sequential is nil", i))
 		}
 	}
-	return &Sequential{layers: append([]Module(nil), layers...)}
+	l := append([]Module(nil), layers...)
+	return &Sequential{layers: l, plan: compile(l)}
 }
 
 // Add appends a layer and returns the Sequential.
@@ -38,6 +39,7 @@ func (s *Sequential) Add(m Module) *Sequential {
 		panic(fmt.Errorf("nn: Add of a nil layer"))
 	}
 	s.layers = append(s.layers, m)
+	s.plan = compile(s.layers)
 	return s
 }
 
@@ -51,97 +53,22 @@ func (s *Sequential) Len() int { return len(s.layers) }
 // Layer returns layer i.
 func (s *Sequential) Layer(i int) Module { return s.layers[i] }
 
-// Forward runs x through every layer. A Linear or Conv2d directly
-// followed by a ReLU runs as one fused op (tensor.LinearReLU,
-// tensor.Conv2dReLU), with the same result, except that a ReLU next to a
-// MaxPool2d (before or after it, as in Conv2d, ReLU, MaxPool2d) runs with
-// the pooling (tensor.MaxPool2dReLU), on the pooled output only.
-// A hidden activation handed to a Linear, Conv2d, ReLU, MaxPool2d,
-// AvgPool2d or a Dropout in training mode (layers that return a new tensor
-// and keep no reference to their input outside the autograd graph),
-// directly or through Flatten, is private to the model: Backward reuses
-// its memory for the next step, and without a graph (NoGrad) it is reused
-// as soon as that layer has run.
-func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	var private *tensor.Tensor // the storage of the layer's input, if marked
-	for i := 0; i < len(s.layers); i++ {
-		in := private
-		layer := s.layers[i]
-		_, reluNext := at(s.layers, i+1).(*ReLU)
-		pool, poolNext := at(s.layers, i+1).(*MaxPool2d)
-		_, poolAfterReLU := at(s.layers, i+2).(*MaxPool2d)
-		switch l := layer.(type) {
-		case *ReLU:
-			if poolNext {
-				x = pool.forwardReLU(x)
-				i++
-			} else {
-				x = l.Forward(x)
-			}
-		case *MaxPool2d:
-			if reluNext {
-				x = l.forwardReLU(x)
-				i++
-			} else {
-				x = l.Forward(x)
-			}
-		case *Linear:
-			if reluNext {
-				l.checkInput(x)
-				x = tensor.LinearReLU(x, l.Weight, l.Bias)
-				i++
-			} else {
-				x = l.Forward(x)
-			}
-		case *Conv2d:
-			if reluNext && !poolAfterReLU {
-				x = l.forwardReLU(x)
-				i++
-			} else {
-				x = l.Forward(x)
-			}
-		default:
-			x = layer.Forward(x)
-		}
-		if _, ok := layer.(*Flatten); ok && in != nil {
-			continue // x is a view of in: the next layer is in's reader
-		}
-		if in != nil {
-			scratch.Done(in)
-		}
-		private = nil
-		if keepsNoInput(s.layers[i+1:]) {
-			scratch.Mark(x)
-			private = x
-		}
-	}
-	return x
-}
+// Forward runs x through every layer, as its Plan: a Linear or Conv2d
+// directly followed by a ReLU runs as one fused op (tensor.LinearReLU,
+// tensor.Conv2dReLU), and a ReLU next to a MaxPool2d with the pooling
+// (tensor.MaxPool2dReLU), with the same result, and the hidden activations
+// are recycled (see Plan). Under tensor.NoGrad or on an inference tensor it
+// records no graph; Infer is the no-record entry for code that is not a
+// cell.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor { return s.Plan().run(x) }
 
-// at returns layers[i], or nil past the end.
-func at(layers []Module, i int) Module {
-	if i < len(layers) {
-		return layers[i]
+// Plan returns the compiled form Forward and Infer run (see Plan); it is
+// made anew when a layer is added.
+func (s *Sequential) Plan() *Plan {
+	if s.plan == nil { // a zero Sequential
+		return &Plan{}
 	}
-	return nil
-}
-
-// keepsNoInput reports whether the next of the layers, the only reader of
-// a hidden activation besides the graph, returns a new tensor and keeps no
-// reference to its input (through Flatten's view: the layer after it).
-func keepsNoInput(rest []Module) bool {
-	if len(rest) == 0 {
-		return false
-	}
-	switch l := rest[0].(type) {
-	case *Linear, *Conv2d, *ReLU, *MaxPool2d, *AvgPool2d:
-		return true
-	case *Dropout:
-		return l.Training() && l.P > 0
-	case *Flatten:
-		return keepsNoInput(rest[1:])
-	}
-	return false
+	return s.plan
 }
 
 // Parameters returns the parameters of all layers in order.

@@ -26,8 +26,8 @@ type result struct {
 	out  []float32 // rows × outWidth
 	err  error
 	rows int // size of the batch the job ran in
-	// free means the pass used the fast path, which keeps nothing of the
-	// input, so the job's rows may be recycled.
+	// free means the pass kept nothing of the input (Plan.KeepsInput),
+	// so the job's rows may be recycled.
 	free bool
 }
 
@@ -56,7 +56,6 @@ type batcher struct {
 	stopped chan struct{}
 	onBatch func(rows int, x, out []float32) // metrics hook, on the worker
 	runMu   sync.Mutex                       // held for every forward pass (worker or inline)
-	plan    mlpPlan                          // fast path, guarded by runMu
 }
 
 func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration) (*batcher, error) {
@@ -66,7 +65,7 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 	}
 	// A warm-up pass checks that the model accepts the input shape and
 	// learns its output width.
-	out, shape, _, err := b.forward(m, make([]float32, b.width), 1, nil)
+	out, shape, _, err := b.forward(m, make([]float32, b.width), 1, false)
 	if err != nil {
 		return nil, err
 	}
@@ -81,36 +80,48 @@ func newBatcher(m nn.Module, in []int, maxBatch, queue int, delay time.Duration)
 	return b, nil
 }
 
-// forward runs the model on rows rows, recovering panics into errors.
-// The worker passes its plan, which runs the common MLP form without
-// building tensors (see mlpPlan); warm-up passes on other goroutines pass
-// nil and always go through Forward.
-func (b *batcher) forward(m nn.Module, x []float32, rows int, plan *mlpPlan) (out []float32, shape []int, fast bool, err error) {
+// forward runs the model on rows rows without recording a graph,
+// recovering panics into errors. A Sequential runs its nn.Plan, the one
+// Forward runs, so the answer is bitwise Forward's: on the worker (rows
+// true) a model of Linear and ReLU layers on flat rows goes through
+// Plan.InferRows, which builds no tensors and recycles its activation
+// buffers; other passes, and warm-ups (which want the output shape), go
+// through Plan.Infer. Other modules run through nn.Infer. free reports
+// that the pass keeps nothing of x (Plan.KeepsInput), so the jobs' rows
+// may be recycled.
+func (b *batcher) forward(m nn.Module, x []float32, n int, rows bool) (out []float32, shape []int, free bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("serve: model forward panicked: %v", r)
 		}
 	}()
-	if plan != nil && len(b.in) == 1 && b.outWidth != 0 {
-		if out, w, ok := plan.forward(m, x, rows, b.width); ok {
+	s, isSeq := m.(*nn.Sequential)
+	if rows && isSeq && len(b.in) == 1 && b.outWidth != 0 {
+		if out, w, ok := s.Plan().InferRows(x, n, b.width); ok {
 			if w != b.outWidth {
 				return nil, nil, false, fmt.Errorf("serve: model output width changed to %d (want %d values per row)", w, b.outWidth)
 			}
-			return out, nil, true, nil // shape is only wanted from warm-up passes (plan nil)
+			return out, nil, true, nil
 		}
 	}
+	in := tensor.New(x, append([]int{n}, b.in...)...)
 	var y *tensor.Tensor
-	tensor.NoGrad(func() { y = m.Forward(tensor.New(x, append([]int{rows}, b.in...)...)) })
+	if isSeq {
+		p := s.Plan()
+		y, free = p.Infer(in), !p.KeepsInput()
+	} else {
+		y = nn.Infer(m, in)
+	}
 	if y == nil {
 		return nil, nil, false, errors.New("serve: model returned nil")
 	}
-	if y.Len()%rows != 0 || (y.Dims() > 0 && y.Dim(0) != rows) {
-		return nil, nil, false, fmt.Errorf("serve: model output shape %v does not keep the batch dimension %d", y.Shape(), rows)
+	if y.Len()%n != 0 || (y.Dims() > 0 && y.Dim(0) != n) {
+		return nil, nil, false, fmt.Errorf("serve: model output shape %v does not keep the batch dimension %d", y.Shape(), n)
 	}
-	if b.outWidth != 0 && y.Len() != rows*b.outWidth {
+	if b.outWidth != 0 && y.Len() != n*b.outWidth {
 		return nil, nil, false, fmt.Errorf("serve: model output shape %v changed (want %d values per row)", y.Shape(), b.outWidth)
 	}
-	return y.Data(), y.Shape(), false, nil
+	return y.Data(), y.Shape(), free, nil
 }
 
 // submit queues j without blocking; it fails when the queue is full or the
@@ -224,13 +235,13 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 			x = append(x, j.x...)
 		}
 	}
-	out, _, fast, err := b.forward(b.model.Load().m, x, rows, &b.plan)
+	out, _, free, err := b.forward(b.model.Load().m, x, rows, true)
 	if err == nil && b.onBatch != nil {
 		b.onBatch(rows, x, out)
 	}
 	off := 0
 	for _, j := range batch {
-		r := result{err: err, rows: rows, free: fast}
+		r := result{err: err, rows: rows, free: free}
 		if err == nil {
 			r.out = out[off*b.outWidth : (off+j.rows)*b.outWidth : (off+j.rows)*b.outWidth]
 		}
@@ -242,7 +253,7 @@ func (b *batcher) runBatch(batch []*job, rows int) {
 // swap checks m with a warm-up pass and, if its output has the same width,
 // makes it the model of the next forward pass.
 func (b *batcher) swap(m nn.Module) error {
-	out, _, _, err := b.forward(m, make([]float32, b.width), 1, nil)
+	out, _, _, err := b.forward(m, make([]float32, b.width), 1, false)
 	if err != nil {
 		return err
 	}

@@ -190,3 +190,22 @@ func BenchmarkWatchPoll(b *testing.B) {
 		}
 	})
 }
+
+// benchmarkPass measures the model's share of a request: one batcher pass
+// of the MNIST MLP over rows rows, as the worker runs it (Plan.InferRows).
+func benchmarkPass(b *testing.B, rows int) {
+	m := nn.NewSequential(nn.NewLinear(784, 128), nn.NewReLU(), nn.NewLinear(128, 10))
+	bt, err := newBatcher(m, []int{784}, 64, 1, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := mnistRows(rows)
+	for b.Loop() {
+		if _, _, _, err := bt.forward(m, x, rows, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPassB1(b *testing.B)  { benchmarkPass(b, 1) }
+func BenchmarkPassB64(b *testing.B) { benchmarkPass(b, 64) }

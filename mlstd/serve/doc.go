@@ -127,15 +127,20 @@
 // queued while a pass runs are merged by the batcher goroutine into the
 // next pass (up to MaxBatch rows, waiting at most MaxDelay for more;
 // Triton's dynamic batcher), which the batch-size histogram shows. The
-// common served model, an nn.Sequential of Linear and ReLU layers, runs
-// straight through mlstd's sgemm with reused activation buffers: the same
-// kernel calls as Sequential.Forward, so bitwise the same output, without
-// building tensors or taking tensor.NoGrad's per-goroutine bookkeeping
-// (a locked map lookup per op, and a stack trace per op on architectures
-// other than amd64 and arm64); other models go through Forward. The
-// Linear layers take sgemm's dot-product path for x·Wᵀ, which reads the
-// weights in place: 4.4–4.6 µs of CPU for a one-row 784→128 layer,
-// 8.5 µs for 4 rows (sgemm's BenchmarkLinear).
+// model runs without recording a graph through nn.Infer: an
+// nn.Sequential runs its nn.Plan, the compiled form Sequential.Forward
+// runs too, so an answer is bitwise the in-process Forward's by
+// construction (TestServedIsForward walks the MNIST MLP, LeNet-5 and the
+// pytorch/examples CNN through both). The common served model, Linear and
+// ReLU layers on flat rows, runs as Plan.InferRows: the same kernels
+// without building tensors, into activation buffers the plan recycles,
+// one allocation per pass (the output). Nothing is looked up per
+// goroutine (tensor.NoGrad's bookkeeping, a locked map lookup per op while
+// any NoGrad is active, is for cells). The Linear layers take sgemm's
+// dot-product path for x·Wᵀ, which reads the weights in place: 4.4–4.6 µs
+// of CPU for a one-row 784→128 layer, 8.5 µs for 4 rows (sgemm's
+// BenchmarkLinear). When the plan keeps nothing of its input (no module it
+// does not know: Plan.KeepsInput) the request's buffers are recycled.
 //
 // Answers do not depend on the batch: a row's outputs are bitwise the same
 // whether it ran alone or was merged with other requests, whatever the
@@ -171,9 +176,10 @@
 // follows the file. Stop uses http.Server.Shutdown, then lets the batcher
 // finish.
 //
-// Other models' forward passes run under tensor.NoGrad, which is per
-// goroutine, so a server running beside a training cell does not turn off
-// the cell's gradients and builds no backward graph of its own.
+// A model that is not a Sequential runs its Forward on an inference tensor
+// (nn.Infer), so it builds no backward graph either; the switch travels
+// with the data, so a server running beside a training cell neither turns
+// off the cell's gradients nor slows its ops.
 //
 // # Monitoring
 //

@@ -16,8 +16,8 @@ import (
 
 // invarianceModels saves two models, each as safetensors and as ONNX, and
 // loads them back as the server would: the MNIST MLP (784-128-10 with
-// ReLU, which runs on the batcher's fast path) and a 784-64-Tanh-32-
-// Sigmoid-10 network (which runs through Forward).
+// ReLU, which the worker runs as Plan.InferRows) and a 784-64-Tanh-32-
+// Sigmoid-10 network (which runs through Plan.Infer on tensors).
 func invarianceModels(t *testing.T) map[string]nn.Module {
 	t.Helper()
 	dir := t.TempDir()

@@ -262,7 +262,7 @@ func (t *Tensor) compare(op string, u *Tensor, f func(x, y float32) bool) *Tenso
 			}
 		}
 	})
-	return &Tensor{shape: shape, data: d, op: op}
+	return result(op, shape, d, nil, t, u) // no graph; an inference input makes it one
 }
 
 // Gt returns 1 where t > u and 0 elsewhere (broadcasting; no gradient).

@@ -99,7 +99,14 @@
 // Backward on a scalar accumulates into Grad of every tensor that requires
 // gradients and frees the graph (PyTorch's retain_graph=False): going
 // through a freed part of a graph again panics, as it raises in PyTorch.
-// NoGrad(f) runs f without recording, on the calling goroutine only.
+// NoGrad(f) runs f without recording, on the calling goroutine only: the
+// convenience for cells (torch.no_grad()). x.Inference() makes an
+// inference tensor instead (torch.inference_mode's): every op with one
+// among its inputs returns one and records nothing, so a model run on it
+// builds no graph with no per-goroutine lookup. mlstd's own evaluation
+// runs models that way (nn.Infer). An op asks whether recording is on
+// only when some input requires gradients and none is an inference
+// tensor; Linear then builds its backward closure, not before.
 //
 // Memory: the gradients of intermediate tensors (which Backward drops) and
 // ops' backward scratch are recycled through per-length sync.Pools

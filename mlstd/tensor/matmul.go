@@ -1,6 +1,9 @@
 package tensor
 
-import "github.com/gokernel/gokernel/mlstd/internal/sgemm"
+import (
+	"github.com/gokernel/gokernel/mlstd/internal/dense"
+	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
+)
 
 // MatMul returns the matrix product t·u. t is (n, k) or has more leading
 // dimensions (…, k), which are treated as rows; u is (k, m). A 1-D t is a
@@ -59,18 +62,16 @@ func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
 		panic(&ShapeError{Op: op, A: w.shape, B: b.shape, Msg: "bias must be (out)"})
 	}
 	n := numel(x.shape[:len(x.shape)-1])
-	shape := append(append([]int(nil), x.shape[:len(x.shape)-1]...), o)
-	d := getBuf(n * o) // fully written below (bias rows or beta = 0)
-	beta := float32(0)
+	shape := append(make([]int, 0, len(x.shape)), x.shape[:len(x.shape)-1]...)
+	shape = append(shape, o)
+	d := getBuf(n * o) // fully written
+	var bias []float32
 	if b != nil {
-		for i := 0; i < n; i++ {
-			copy(d[i*o:(i+1)*o], b.data)
-		}
-		beta = 1
+		bias = b.data
 	}
-	sgemm.Gemm(false, true, n, o, in, 1, x.data, max(in, 1), w.data, max(in, 1), beta, d, max(o, 1))
-	if relu {
-		reluInto(d, d)
+	dense.Linear(d, x.data, w.data, bias, n, o, in, relu)
+	if record, inference := tracking(x, w, b); !record { // no graph: no closure to allocate
+		return &Tensor{shape: shape, data: d, op: op, inference: inference}
 	}
 	inputs := []*Tensor{x, w}
 	if b != nil {

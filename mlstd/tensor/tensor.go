@@ -24,6 +24,7 @@ type Tensor struct {
 	op           string // name of the op that made it, for errors and String
 	freed        bool   // Backward ran through it and dropped its graph
 	scratch      bool   // only the graph reads it: Backward recycles data (internal/scratch)
+	inference    bool   // an inference tensor: ops on it record nothing (Inference)
 }
 
 // ShapeError is the panic value of an op whose operands' shapes do not fit.
@@ -144,8 +145,24 @@ func (t *Tensor) Grad() *Tensor { return t.grad }
 // ZeroGrad drops the accumulated gradient.
 func (t *Tensor) ZeroGrad() { t.grad = nil }
 
-// Detach returns a tensor sharing t's storage that is cut from the graph.
+// Detach returns a tensor sharing t's storage that is cut from the graph
+// (an ordinary tensor also when t is an inference tensor).
 func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+
+// Inference returns t as an inference tensor (torch.inference_mode's): a
+// view sharing t's storage and shape whose every descendant is an
+// inference tensor too. An op with an inference tensor among its inputs
+// records no graph, whatever its other inputs require and whatever NoGrad
+// says, so a model run on x.Inference() builds no backward graph. The
+// switch travels with the data rather than with the goroutine: it costs
+// no per-goroutine lookup (NoGrad's), touches no other goroutine's ops,
+// and it is how mlstd's own code (nn.Infer: serving, evaluation, metrics)
+// runs a model without recording. NoGrad remains the convenience for
+// cells. Detach and Clone return ordinary tensors.
+func (t *Tensor) Inference() *Tensor { return &Tensor{shape: t.shape, data: t.data, inference: true} }
+
+// IsInference reports whether t is an inference tensor (see Inference).
+func (t *Tensor) IsInference() bool { return t.inference }
 
 // Clone returns a deep copy of t's values, cut from the graph.
 func (t *Tensor) Clone() *Tensor {
@@ -156,7 +173,10 @@ func (t *Tensor) Clone() *Tensor {
 // goroutine-local storage, so NoGrad keys its state by goroutine (goKey:
 // the runtime's goroutine descriptor on amd64 and arm64, about a
 // nanosecond; the goroutine id from a stack trace elsewhere, microseconds).
-// The common case (no NoGrad active anywhere) costs one atomic load per op.
+// The common case (no NoGrad active anywhere) costs one atomic load per
+// op, and only ops with an input that requires gradients ask; while one is
+// active, every such op on every goroutine takes the lock. mlstd's own
+// code therefore runs models on inference tensors instead (Inference).
 var (
 	noGradActive atomic.Int32
 	noGradMu     sync.Mutex
@@ -168,6 +188,9 @@ var (
 // torch's, the switch is per thread of execution: it affects only the
 // goroutine that calls NoGrad (and not goroutines that f starts), so a
 // server evaluating in the background does not stop a cell's training.
+// It is the convenience for cells; code that runs a model for someone else
+// passes it an inference tensor (Inference, nn.Infer), which needs no
+// per-goroutine bookkeeping.
 func NoGrad(f func()) {
 	id := goKey()
 	noGradMu.Lock()
@@ -213,25 +236,37 @@ func goKeyFromStack() uint64 {
 	return id
 }
 
-// result makes the output tensor of an op. If any input requires gradients
-// (and recording is on), the output remembers its inputs and backward
-// function; backward may be nil only when no input requires gradients.
+// result makes the output tensor of an op. An inference tensor among the
+// inputs makes it one too, with no graph; otherwise, if any input requires
+// gradients (and recording is on: NoGrad, asked only then), the output
+// remembers its inputs and backward function. backward may be nil only
+// when no input requires gradients.
 func result(op string, shape []int, data []float32, backward func(out *Tensor), inputs ...*Tensor) *Tensor {
-	out := &Tensor{shape: shape, data: data, op: op}
-	if !GradEnabled() || backward == nil {
-		return out
-	}
-	for _, in := range inputs {
-		if in.requiresGrad {
-			out.requiresGrad = true
-			break
-		}
-	}
-	if out.requiresGrad {
+	record, inference := tracking(inputs...)
+	out := &Tensor{shape: shape, data: data, op: op, inference: inference}
+	if record && backward != nil {
+		out.requiresGrad = true
 		out.parents = inputs
 		out.backward = func() { backward(out) }
 	}
 	return out
+}
+
+// tracking tells what an op on inputs (nil ones skipped) makes: a graph
+// node (record), an inference tensor, or neither. Ops whose backward
+// closure costs allocations ask it first, and build the closure only to
+// record (linear).
+func tracking(inputs ...*Tensor) (record, inference bool) {
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		if in.inference {
+			return false, true
+		}
+		record = record || in.requiresGrad
+	}
+	return record && GradEnabled(), false
 }
 
 // Backward computes the gradients of t (a scalar, typically a loss) with

@@ -208,7 +208,7 @@ func epoch(model nn.Module, opt optim.Optimizer, obj objective, ds *data.Dataset
 }
 
 // evaluate returns the mean loss and accuracy of model on ds, without
-// gradients and in evaluation mode; ok is false when the outputs are not
+// gradients (nn.Infer) and in evaluation mode; ok is false when the outputs are not
 // class scores.
 func evaluate(model nn.Module, obj objective, ds *data.Dataset, batch int) (l, acc float64, ok bool) {
 	nn.Eval(model)
@@ -216,17 +216,15 @@ func evaluate(model nn.Module, obj objective, ds *data.Dataset, batch int) (l, a
 	var sum, correct float64
 	n := 0
 	ok = true
-	tensor.NoGrad(func() {
-		for b := ds.Loader(data.LoaderConfig{BatchSize: batch}); b.Next(); {
-			out := model.Forward(b.X())
-			y, m := b.Y(), b.X().Dim(0)
-			sum += obj.of(out, b).Item() * float64(m)
-			if ok = ok && y != nil && isScores(out, len(y)); ok {
-				correct += metrics.Accuracy(out, y) * float64(len(y))
-			}
-			n += m
+	for b := ds.Loader(data.LoaderConfig{BatchSize: batch}); b.Next(); {
+		out := nn.Infer(model, b.X())
+		y, m := b.Y(), b.X().Dim(0)
+		sum += obj.of(out, b).Item() * float64(m)
+		if ok = ok && y != nil && isScores(out, len(y)); ok {
+			correct += metrics.Accuracy(out, y) * float64(len(y))
 		}
-	})
+		n += m
+	}
 	if n == 0 {
 		return math.NaN(), math.NaN(), false
 	}

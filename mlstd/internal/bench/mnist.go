@@ -225,8 +225,7 @@ func (g *goTrainer) accuracy() float64 {
 	right, n := 0, g.test.Len()
 	for lo := 0; lo < n; lo += evalChunk {
 		hi := min(lo+evalChunk, n)
-		var pred []int
-		tensor.NoGrad(func() { pred = g.model.Forward(g.input(g.test.X.Slice(lo, hi))).Argmax(1) })
+		pred := nn.Infer(g.model, g.input(g.test.X.Slice(lo, hi))).Argmax(1)
 		for i, p := range pred {
 			if p == g.test.Y[lo+i] {
 				right++

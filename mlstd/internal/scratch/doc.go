@@ -5,8 +5,8 @@
 // back into tensor's buffer pool when it frees the graph, and a training
 // step leaves next to no garbage (the Go heap otherwise grows by as much
 // as its live size, a whole data set, between collections). Without a
-// graph (inference under NoGrad) Done recycles it as soon as that layer
-// has run, so evaluating a CNN on a large batch holds two activations at a
+// graph (inference: nn.Infer, or under NoGrad) Done recycles it as soon
+// as that layer has run, so evaluating a CNN on a large batch holds two activations at a
 // time rather than leaving every layer's behind.
 //
 // It is internal, not a tensor method, because a wrong call corrupts data

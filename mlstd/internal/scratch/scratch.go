@@ -16,10 +16,12 @@ func Mark(t any) {
 	}
 }
 
-// Done tells that the one reader of t, marked by Mark, has run. Without
-// a graph (under tensor.NoGrad, or when nothing requires gradients) no one
-// reads t again and its storage is recycled at once; with one, Backward
-// still will.
+// Done tells that the one reader of t, marked by Mark, has run and
+// recorded no graph (on an inference tensor, under tensor.NoGrad, or with
+// nothing requiring gradients): no one reads t again, and unless t is a
+// node of a graph itself (then Backward recycles it) its storage is
+// recycled at once. A reader that recorded a graph holds t for its
+// backward, so the caller does not call Done then.
 func Done(t any) {
 	if done != nil {
 		done(t)

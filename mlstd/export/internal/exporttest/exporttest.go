@@ -101,8 +101,7 @@ func TrainedMNIST(t testing.TB) *MNISTFixture {
 		}
 		Prune(m, 0.5)
 		mnist.Model, mnist.X, mnist.Y = m, test.X, test.Y
-		var pred []int
-		tensor.NoGrad(func() { pred = m.Forward(test.X).Argmax(1) })
+		pred := nn.Infer(m, test.X).Argmax(1)
 		for i, p := range pred {
 			if p == test.Y[i] {
 				mnist.Accuracy++
@@ -239,8 +238,7 @@ func TrainedCNN(t testing.TB) *CNNFixture {
 		}
 		nn.Eval(m)
 		cnn.Model, cnn.X, cnn.Y = m, test.X.Reshape(1000, 1, 28, 28), test.Y
-		var pred []int
-		tensor.NoGrad(func() { pred = m.Forward(cnn.X).Argmax(1) })
+		pred := nn.Infer(m, cnn.X).Argmax(1)
 		for i, p := range pred {
 			if p == test.Y[i] {
 				cnn.Accuracy++
