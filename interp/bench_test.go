@@ -74,8 +74,9 @@ func BenchmarkLoopRaw(b *testing.B) {
 	}
 }
 
-// BenchmarkBuildTables is what the first session of a process pays to
-// build every symbol table (package init used to pay it in every process).
+// BenchmarkBuildTables is what building every symbol table costs (package
+// init used to pay it in every process, then every first session; now a
+// session builds the tables of the packages its cells import).
 func BenchmarkBuildTables(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -85,6 +86,22 @@ func BenchmarkBuildTables(b *testing.B) {
 		for _, build := range symbols.Symbols {
 			build()
 		}
+	}
+}
+
+// BenchmarkNewSession is a session's start (yaegi's interpreter, the
+// runtime helpers and fmt loaded, the helpers compiled), which every
+// kernel start and %reset pays:
+//
+//	go test -run XXX -bench NewSession -benchmem ./interp/
+func BenchmarkNewSession(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
 	}
 }
 
