@@ -31,6 +31,7 @@ func (w *syncBuf) String() string {
 
 func newSession(t *testing.T) *Session {
 	t.Helper()
+	skipYaegiRace(t)
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -179,6 +180,7 @@ func TestExit(t *testing.T) {
 // would get; without, to the cell's stderr with the goroutine's frames,
 // which stay out of the next cell error's traceback.
 func TestGoroutinePanicReported(t *testing.T) {
+	skipYaegiRace(t)
 	got := make(chan error, 2)
 	s, err := New(Options{GoPanic: func(err error) { got <- err }})
 	if err != nil {
