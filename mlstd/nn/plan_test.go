@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -181,4 +182,33 @@ func TestPlanInferRows(t *testing.T) {
 	if _, _, ok := mlp.Plan().InferRows(x.Data(), 8, 20); ok {
 		t.Error("InferRows ran on fewer values than rows·width")
 	}
+}
+
+// Infer is a forward pass without a graph (torch.inference_mode()): what
+// evaluation and serving run.
+func ExampleInfer() {
+	nn.Seed(1)
+	model := nn.NewSequential(nn.NewLinear(4, 8), nn.NewReLU(), nn.NewLinear(8, 3))
+	x := tensor.Ones(2, 4)
+	y := nn.Infer(model, x)
+	fmt.Println(y.Shape(), y.RequiresGrad())
+	fmt.Println(slices.Equal(y.Data(), model.Forward(x).Data())) // Forward's bits
+	// Output:
+	// [2 3] false
+	// true
+}
+
+// A Sequential's Plan shows which layers run fused.
+func ExampleSequential_Plan() {
+	model := nn.NewSequential(
+		nn.NewConv2d(1, 6, 5, nn.Conv2dOptions{Padding: 2}), nn.NewReLU(), nn.NewMaxPool2d(2, nn.Pool2dOptions{}),
+		nn.NewFlatten(), nn.NewLinear(1176, 10))
+	fmt.Println(model.Plan())
+	// Output:
+	// Plan(
+	//   (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))
+	//   (1,2): ReLU() + MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+	//   (3): Flatten(start_dim=1, end_dim=-1)
+	//   (4): Linear(in_features=1176, out_features=10, bias=True)
+	// )
 }

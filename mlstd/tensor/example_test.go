@@ -86,6 +86,19 @@ func ExampleNoGrad() {
 	// Output: false
 }
 
+// An inference tensor carries "record nothing" to every op it takes part
+// in, whatever the other inputs require and on any goroutine.
+func ExampleTensor_Inference() {
+	w := tensor.Ones(2).SetRequiresGrad(true)
+	x := tensor.Ones(2)
+	y := x.Inference().Mul(w)
+	fmt.Println(y.RequiresGrad(), y.IsInference(), y.Detach().IsInference())
+	fmt.Println(x.Mul(w).RequiresGrad())
+	// Output:
+	// false true false
+	// true
+}
+
 func ExampleCrossEntropy() {
 	logits := tensor.New([]float32{2, 0, 0, 0, 2, 0}, 2, 3).SetRequiresGrad(true)
 	loss := tensor.CrossEntropy(logits, []int{0, 1})
