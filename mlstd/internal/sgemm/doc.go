@@ -22,9 +22,13 @@
 //
 // Micro-kernels, chosen once from the CPU (golang.org/x/sys/cpu):
 //   - AVX-512F 8×32 (kernel512_amd64.s): 16 zmm accumulators, used when
-//     n ≥ 24;
+//     n ≥ 24 and 8-row tiles leave no more rows empty than 6-row ones;
 //   - AVX2+FMA 6×16 (kernel_amd64.s): 12 ymm accumulators, for narrow
-//     products (n = 10 for MNIST's output layer) and CPUs without AVX-512;
+//     products (n = 10 for MNIST's output layer), for m = 6, 10, 12, 84, …
+//     (LeNet-5's 6 filters and 6 input channels: 1.6–1.75× faster than
+//     8-row tiles, see cpuSpec) and CPUs without AVX-512. The two give the
+//     same bits (TestAVX2AndAVX512Agree), so choosing by m keeps a row's
+//     result independent of its batch;
 //   - portable Go 6×16 (kernel_generic.go), for other CPUs and
 //     architectures and under the purego build tag.
 //

@@ -2,9 +2,9 @@
 
 package sgemm
 
-// pickSpec returns the micro-kernel for a product with n columns (a
-// variable so tests can force each kernel).
-var pickSpec = func(n int) kernelSpec { return specGo }
+// pickSpec returns the micro-kernel for a product with m rows and n
+// columns (a variable so tests can force each kernel).
+var pickSpec = func(m, n int) kernelSpec { return specGo }
 
 // allSpecs lists the kernels this CPU can run (for tests).
 func allSpecs() []kernelSpec { return []kernelSpec{specGo} }

@@ -136,7 +136,7 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		naive(transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	ks := pickSpec(n)
+	ks := pickSpec(m, n)
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelMin {
 		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)

@@ -113,7 +113,7 @@ func forKernels(t *testing.T, f func(t *testing.T)) {
 	saved := pickSpec
 	defer func() { pickSpec = saved }()
 	for _, ks := range allSpecs() {
-		pickSpec = func(int) kernelSpec { return ks }
+		pickSpec = func(int, int) kernelSpec { return ks }
 		t.Run(ks.name, f)
 	}
 }
@@ -177,7 +177,7 @@ func testGemmLarge(t *testing.T) {
 		for _, w := range []int{2, 3} {
 			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 				scaleC(m, n, beta, c, ldc)
-				parallel(pickSpec(n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+				parallel(pickSpec(m, n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 			})
 		}
 	}
