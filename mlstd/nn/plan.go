@@ -14,25 +14,25 @@ import (
 // Plan is how a Sequential runs: its layers compiled into a list of steps
 // when the Sequential is made and at each Add. A Linear or Conv2d directly
 // followed by a ReLU is one fused step (tensor.LinearReLU,
-// tensor.Conv2dReLU), and so is a ReLU next to a MaxPool2d, before or
-// after it (tensor.MaxPool2dReLU, on the pooled output only; Conv2d, ReLU,
+// tensor.Conv2dReLU), and so is a ReLU next to a MaxPool2d, before or after
+// it (tensor.MaxPool2dReLU, on the pooled output only; Conv2d, ReLU,
 // MaxPool2d is a plain convolution, then the fused pooling), each with the
-// same result as the layers one by one; Flatten is a
-// view; a Dropout in evaluation mode (or with P 0) passes its input on;
-// ReLU, pooling and BatchNorm run as their layers; any other module (a
-// cell's own type, a nested container) runs its Forward. The layers'
-// weights and modes are read at every pass, so a model changed in place
-// (an optimizer step, Eval, a loaded state dict) runs as it is now.
+// same result as the layers one by one; Flatten is a view; a Dropout or
+// Dropout2d in evaluation mode (or with P 0) passes its input on; ReLU,
+// pooling and BatchNorm run as their layers; any other module (a cell's own
+// type, a nested container) runs its Forward. The layers' weights and modes
+// are read at every pass, so a model changed in place (an optimizer step,
+// Eval, a loaded state dict) runs as it is now.
 //
 // Sequential.Forward runs its plan, and the ops record the graph as usual;
-// Infer runs it on an inference tensor and records nothing; InferRows runs
-// a plan of Linear and ReLU layers on plain rows through the same kernels;
+// Infer runs it on an inference tensor and records nothing; InferRows runs a
+// plan of Linear and ReLU layers on plain rows through the same kernels;
 // mlstd/serve answers requests with the last two. There is one matching of
 // layers to ops, so a served answer is bitwise Forward's.
 //
-// Memory: a hidden activation handed to a step that returns a new tensor
-// and keeps no reference to its input outside the autograd graph (the
-// fused steps, ReLU, MaxPool2d, AvgPool2d, BatchNorm, a Dropout in
+// Memory: a hidden activation handed to a step that returns a new tensor and
+// keeps no reference to its input outside the autograd graph (the fused
+// steps, ReLU, MaxPool2d, AvgPool2d, BatchNorm, a Dropout or Dropout2d in
 // training mode), directly or through a view, is private to the model:
 // Backward reuses its storage for the next training step, and without a
 // graph it goes back to tensor's buffer pool as soon as that step has run,
@@ -48,7 +48,7 @@ type step struct {
 	layers  []Module // the layers it runs, for String (a fused pair is two)
 	forward func(x *tensor.Tensor) *tensor.Tensor
 	use     inputUse
-	dropout *Dropout // a Dropout step, whose use depends on its mode
+	passes  func() bool // a dropout step: reports that it passes its input on (evaluation mode, or P 0)
 }
 
 // inputUse is what a step does with its input besides the graph.
@@ -98,7 +98,9 @@ func compile(layers []Module) *Plan {
 		case *Flatten:
 			st.forward, st.use = l.Forward, views
 		case *Dropout:
-			st.forward, st.dropout = l.Forward, l
+			st.forward, st.passes = l.Forward, func() bool { return !l.Training() || l.P == 0 }
+		case *Dropout2d:
+			st.forward, st.passes = l.Forward, func() bool { return !l.Training() || l.P == 0 }
 		default:
 			st.forward, st.use = l.Forward, keeps
 		}
@@ -127,8 +129,8 @@ func at(layers []Module, i int) Module {
 
 // reads is the step's use of its input in the layers' current modes.
 func (st *step) reads() inputUse {
-	if st.dropout != nil && (!st.dropout.Training() || st.dropout.P == 0) {
-		return views // Dropout.Forward returns its input
+	if st.passes != nil && st.passes() {
+		return views // the dropout's Forward returns its input
 	}
 	return st.use
 }
@@ -271,7 +273,7 @@ func (p *Plan) KeepsInput() bool {
 		switch {
 		case st.use == keeps:
 			return true
-		case st.use == consumes && st.dropout == nil:
+		case st.use == consumes && st.passes == nil:
 			computes = true
 		}
 	}

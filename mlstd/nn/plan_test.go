@@ -45,7 +45,7 @@ func TestPlanInferMatchesForward(t *testing.T) {
 		{"cnn", nn.NewSequential(
 			conv(1, 4, 3, nn.Conv2dOptions{Padding: 1}), nn.NewBatchNorm2d(4, nn.BatchNormOptions{}), nn.NewReLU(),
 			nn.NewMaxPool2d(2, nn.Pool2dOptions{}), conv(4, 8, 3, nn.Conv2dOptions{}), nn.NewReLU(),
-			nn.NewAvgPool2d(2, nn.Pool2dOptions{}), nn.NewFlatten(), nn.NewDropout(0.3), lin(32, 10, true)), image},
+			nn.NewAvgPool2d(2, nn.Pool2dOptions{}), nn.NewDropout2d(0.2), nn.NewFlatten(), nn.NewDropout(0.3), lin(32, 10, true)), image},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -128,6 +128,7 @@ func TestPlanSteps(t *testing.T) {
 		{"flatten-then-linear", nn.NewSequential(nn.NewFlatten(), nn.NewLinearRNG(4, 2, true, g)), false},
 		{"flatten-only", nn.NewSequential(nn.NewFlatten()), true},
 		{"dropout-only", nn.NewSequential(nn.NewDropout(0.5)), true},
+		{"dropout2d-only", nn.NewSequential(nn.NewDropout2d(0.5)), true},
 		{"empty", nn.NewSequential(), true},
 		{"zero", &nn.Sequential{}, true},
 		{"custom", nn.NewSequential(nn.NewLinearRNG(4, 2, true, g), &spy{}), true},
