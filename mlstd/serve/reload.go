@@ -154,12 +154,14 @@ func (s *Server) reload(path, sum string) string {
 		s.logf("serve: reload of %s (sha256 %s) rejected, still serving version %s: %v", path, sum, s.Version(), err)
 		return sum
 	}
-	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
 	if p != nil {
 		s.setPipeline(p)
 	} else if s.opts.RefFromModelFile {
 		s.reloadReference(path)
 	}
+	// Logged once the new pipeline is in place too: a client that waits
+	// for the line (TestRawRowsReload) is answered by the new pair.
+	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
 	return sum
 }
 
