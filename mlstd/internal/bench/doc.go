@@ -63,16 +63,49 @@
 // 0.84–1.0 ms against 0.40 ms per step): each half still reads and writes
 // the whole 784×128 weight gradient, and the other core is rarely free.
 //
-// # The CNNs (measured 2026-12-06, load average 20–25 on two cores)
+// # The CNNs (measured 2026-12-06 on two shared cores; loads as given)
 //
-// LeNet-5, one epoch: 8.96 CPU s/epoch against PyTorch's 11.81 (one
-// thread; 0.76×), wall 0.49×, peak RSS 253 MB against 472. A LeNet-5
-// step's CPU profile: matrix products ~45 %, 2×2 max pooling forward and
-// backward ~15 %, the wide patch copies and their col2im adds ~13 %.
-// Before this bench's changes to mlstd/tensor a LeNet-5 step allocated
-// 4.1 MB (161 KB after) and the CNN's peak RSS was 1.1–1.3 GB, most of it
-// activations left to the collector; the eval of 1,000 images at a time
-// alone held ~500 MB, hence evalChunk.
+// LeNet-5, one epoch (go run ./mlstd/internal/bench/cmd/mnistbench
+// -model lenet5 -epochs 1, two runs 23:17–23:19 UTC, load average
+// 7.5–8.5): 4.95 and 5.04 CPU s/epoch against PyTorch's 13.74 and 11.77
+// on one thread (0.36× and 0.43×), wall 6.08 and 5.40 s against 27.79 and
+// 15.35 (0.22×, 0.35×; the Go side kept 0.81–0.93 cores busy with two
+// threads, PyTorch 0.49–0.77), test accuracy 98.37 % against 97.93 %,
+// peak RSS 260 MB against 471. These ratios flatter Go: PyTorch's CPU
+// time swells under load (4.5–4.9 s/epoch on a quiet machine, the issue's
+// figure, 11.8–13.7 here), and Go's 5.0 s at this load is above its quiet
+// figure's 0.5×, 2.3–2.5 s; neither side was measured quiet this session.
+// At its start (one run, load 0.5 rising to 12) Go took 7.35 CPU s
+// against 9.60 (0.77×), wall 0.26×.
+//
+// What took it there, each measured with the step alone
+// (BenchmarkLeNet5Step in nn, interleaved with the previous binary, CPU
+// s/epoch min/median of 5–6 runs of 200 steps at load 9–12): the
+// convolutions' non-GEMM loops on internal/vec's AVX2 kernels (col2im
+// adds, bias, bias gradient, 2×2 max pooling with its argmax; 6.12/6.37
+// → 5.28/5.64); ReLU fused into max pooling, on the pooled quarter
+// (tensor.MaxPool2dReLU; → 5.05/5.36); the implicit-GEMM convolutions
+// (another change, sgemm.GemmRows: no patch matrix); and sgemm choosing
+// its 6-row AVX2 kernel for products of 6 rows (the first layer's 6
+// filters, the second's 6 input channels: 1.6–1.75× faster than 8-row
+// AVX-512 tiles on this Zen 4; 4.71/5.05 → 3.98/4.40).
+//
+// The step's CPU profile now (BenchmarkLeNet5Step -cpuprofile, 600 steps,
+// load 7.6): matrix products 73 % (the 6-row AVX2 kernel 21 %, the weight
+// gradients' dot products 15 %, packing the last partial panel of B 9 %),
+// the conv's output and bias 5 %, max pooling forward and backward 4 %,
+// the rest small. Per sample the products take (go test -bench
+// ConvLeNet -count 3 ./mlstd/internal/sgemm, CPU µs on one goroutine,
+// load 8.7): first layer forward 4.0–4.5 (60–67 GFLOP/s) and weight
+// gradient 5.5–6.1 (44–49); second layer forward 9.6–10.8 (62–70; AVX-512,
+// 16 rows), weight gradient 14.8–15.9 (42–46; dot products of length 140)
+// and input gradient 14.8–19.2 (49–64), against sgemm's ~100 GFLOP/s on
+// large shapes: what is left is the small products' overhead (short dot
+// products, partial panels), not the loops around them. Before this
+// bench's changes to mlstd/tensor a LeNet-5 step allocated 4.1 MB (38–55
+// KB now, BenchmarkLeNet5Step) and the CNN's peak RSS was
+// 1.1–1.3 GB, most of it activations left to the collector; the eval of
+// 1,000 images at a time alone held ~500 MB, hence evalChunk.
 //
 // pytorch/examples' CNN (measured 2026-12-06 23:00–23:05, load average
 // 6.5–10): go run ./mlstd/internal/bench/cmd/mnistbench -model cnn

@@ -250,3 +250,69 @@ func BenchmarkLinear(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvLeNet times LeNet-5's convolution products for one sample
+// as tensor.Conv2d calls them (GemmRows on the wide grid), in CPU µs and
+// GFLOP/s on one goroutine: the first layer (1→6, 5×5, input padded to
+// 32×32, 28 output rows) forward and weight gradient (its input needs no
+// gradient) and the second (6→16, 5×5, 14×14, 10 output rows) forward,
+// weight gradient and input gradient (the transposed convolution: 6
+// channels × 196 by 400 rows of offsets in 16 output-gradient planes).
+func BenchmarkConvLeNet(b *testing.B) {
+	for _, l := range []struct {
+		name             string
+		c, o, hp, oh, kk int
+		inputGrad        bool
+	}{{"1", 1, 6, 32, 28, 5, false}, {"2", 6, 16, 14, 10, 5, true}} {
+		c, o, hp, oh, kk := l.c, l.o, l.hp, l.oh, l.kk
+		K, L, kt := c*kk*kk, oh*hp, o*kk*kk
+		r := rand.New(rand.NewPCG(1, 1))
+		planes := randSlice(r, c*hp*hp+kk-1)
+		taps := make([]int, 0, K)
+		for ci := 0; ci < c; ci++ {
+			for t := 0; t < kk*kk; t++ {
+				taps = append(taps, ci*hp*hp+t/kk*hp+t%kk)
+			}
+		}
+		// Output-gradient planes with zeros before (front) and after.
+		front := roundUp((kk-1)*hp+kk-1, 16)
+		stride := roundUp(front+L, 16)
+		dy := make([]float32, o*stride+(kk-1)*hp)
+		dtaps := make([]int, 0, kt)
+		for oc := 0; oc < o; oc++ {
+			copy(dy[oc*stride+front:][:L], randSlice(r, L))
+			for t := 0; t < kk*kk; t++ {
+				dtaps = append(dtaps, oc*stride+front-t/kk*hp-t%kk)
+			}
+		}
+		w, wt := randSlice(r, o*K), randSlice(r, c*kt)
+		y, dw, dx := make([]float32, o*L), make([]float32, o*K), make([]float32, c*hp*hp)
+		products := []struct {
+			name string
+			macs int
+			f    func()
+		}{
+			{"fwd", o * L * K, func() { GemmRows(false, false, o, L, K, 1, w, K, planes, taps, 0, y, L) }},
+			{"dW", o * L * K, func() { GemmRows(false, true, o, K, L, 1, dy[front:], stride, planes, taps, 1, dw, K) }},
+		}
+		if l.inputGrad {
+			products = append(products, struct {
+				name string
+				macs int
+				f    func()
+			}{"dX", c * hp * hp * kt, func() { GemmRows(false, false, c, hp*hp, kt, 1, wt, kt, dy, dtaps, 1, dx, hp*hp) }})
+		}
+		for _, p := range products {
+			b.Run(l.name+"/"+p.name, func(b *testing.B) {
+				var cpu time.Duration
+				for b.Loop() {
+					t := processCPU()
+					p.f()
+					cpu += processCPU() - t
+				}
+				b.ReportMetric(cpu.Seconds()*1e6/float64(b.N), "cpu-µs/op")
+				b.ReportMetric(2*float64(p.macs)*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/s-cpu")
+			})
+		}
+	}
+}
