@@ -16,8 +16,8 @@
 // builds every table (and pages in the reflect data they reference) when
 // the process starts, in programs that never run a cell. gen rewrites each
 // init function into a constructor and writes an index, tables.go, from
-// "path/name" to constructor; the packages build their tables only when a
-// session asks.
+// "path/name" to constructor; symbols.Table builds a package's table the
+// first time a session's cell imports it.
 package main
 
 import (
