@@ -31,7 +31,9 @@
 // a goroutine per message), and the sockets are bound through zmq4
 // transports registered by the package (gokernel-tcp, gokernel-ipc) whose
 // connections buffer reads, so a request is read in one or two system
-// calls instead of two per frame.
+// calls instead of two per frame, and whose TCP listeners are plain TCP,
+// not Go's default multipath TCP (~1.4 ms less CPU to the first
+// kernel_info_reply).
 //
 // # Every request
 //

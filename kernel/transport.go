@@ -51,8 +51,14 @@ func (t bufTransport) Dial(ctx context.Context, d transport.Dialer, addr string)
 	return bufferReads(c), nil
 }
 
+// Listen binds plain TCP, not the multipath TCP listener Go uses by
+// default: probing for MPTCP and creating MPTCP sockets cost the kernel's
+// start-up five MPTCP listeners and the probe in the Linux kernel, for
+// nothing a Jupyter client (plain TCP) can use.
 func (t bufTransport) Listen(ctx context.Context, addr string) (net.Listener, error) {
-	l, err := net.Listen(t.network, addr)
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	l, err := lc.Listen(ctx, t.network, addr)
 	if err != nil {
 		return nil, err
 	}
