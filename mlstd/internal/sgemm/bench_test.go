@@ -267,7 +267,8 @@ func BenchmarkConvLeNet(b *testing.B) {
 		c, o, hp, oh, kk := l.c, l.o, l.hp, l.oh, l.kk
 		K, L, kt := c*kk*kk, oh*hp, o*kk*kk
 		r := rand.New(rand.NewPCG(1, 1))
-		planes := randSlice(r, c*hp*hp+kk-1)
+		// The buffers end with 32 elements of room, as tensor's (gemmRoom).
+		planes := randSlice(r, c*hp*hp+kk-1+32)
 		taps := make([]int, 0, K)
 		for ci := 0; ci < c; ci++ {
 			for t := 0; t < kk*kk; t++ {
@@ -277,7 +278,7 @@ func BenchmarkConvLeNet(b *testing.B) {
 		// Output-gradient planes with zeros before (front) and after.
 		front := roundUp((kk-1)*hp+kk-1, 16)
 		stride := roundUp(front+L, 16)
-		dy := make([]float32, o*stride+(kk-1)*hp)
+		dy := make([]float32, o*stride+(kk-1)*hp+32)
 		dtaps := make([]int, 0, kt)
 		for oc := 0; oc < o; oc++ {
 			copy(dy[oc*stride+front:][:L], randSlice(r, L))

@@ -117,6 +117,17 @@ func (b bMat) fromCol(j int) bMat {
 	return b
 }
 
+// room reports whether rows p0 … p0+kc−1 of b, given by offsets, each
+// have n elements in b.s.
+func (b bMat) room(p0, kc, n int) bool {
+	for _, o := range b.off[p0 : p0+kc] {
+		if o+n > len(b.s) {
+			return false
+		}
+	}
+	return true
+}
+
 // row is B's row i, n long.
 func (b bMat) row(i, n int) []float32 {
 	o := b.start(i)
@@ -322,7 +333,15 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 		}
 		for pc := 0; pc < k; pc += kcStep {
 			kc := min(kcStep, k-pc)
-			if fullCols < nc {
+			// Rows given by offsets are read in place in a last panel
+			// narrower than nr too when each has nr columns of room in b
+			// (the kernel's extra columns fall in the edge tile, dropped);
+			// otherwise that panel is packed.
+			inPlace := fullCols
+			if fullCols < nc && table && b.room(pc, kc, jc+fullCols+nr) {
+				inPlace = nc
+			}
+			if inPlace < nc {
 				packB(transB, b, pc, kc, jc+fullCols, nc-fullCols, nr, buf.b)
 			}
 			for ic := 0; ic < m; ic += mcStep {
@@ -337,7 +356,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 					bs := nr
 					var boff *int // B's rows at offsets from bp (table)
 					switch {
-					case jr >= fullCols:
+					case jr >= inPlace:
 						bp = &buf.b[((jr-fullCols)/nr)*kc*nr]
 					case table:
 						bp, boff = &b.s[jc+jr], &b.off[pc]
