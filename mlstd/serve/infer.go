@@ -65,8 +65,10 @@ func (s *Server) infer(dst, body []byte, headerLen string, release func(), cance
 	var x []float32 // the model's input, rows × features
 	var rows int
 	var err error
-	if p := s.pipe.Load(); p != nil {
-		req, x, rows, err = s.parseRawRows(body, bin, p)
+	if s.pipe.Load() != nil { // raw rows: for the server's life (reloads keep a pipeline)
+		s.pairMu.RLock()
+		defer s.pairMu.RUnlock()
+		req, x, rows, err = s.parseRawRows(body, bin, s.pipe.Load())
 	} else {
 		req, err = parseInferRequest(body)
 		if err == nil {

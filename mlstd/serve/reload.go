@@ -64,9 +64,10 @@ const rehashEvery = 30
 // new file's hash. With Options.RefFromModelFile, drift is then scored
 // against the statistics the new file records (export.WithData). A
 // pipelined model's file must bring a pipeline with the same raw columns
-// (names and kinds), which then replaces the served one just after the
-// model (a request parsed in between runs the new model on the old
-// pipeline's features), and drift follows its statistics. Replace
+// (names and kinds), which replaces the served one together with the
+// model: a raw-row request is answered by the old pair or the new one,
+// never by one's model on the other's features (pairMu; requests that
+// arrive during the swap wait for it), and drift follows its statistics. Replace
 // the file atomically (write a temporary file in the same directory, then
 // rename it over path), as export.Save does: a file caught half-written
 // fails to load and is retried when it changes again. A file that fails to load or does not fit is rejected and logged
@@ -147,16 +148,24 @@ func (s *Server) reload(path, sum string) string {
 		if s.versionIsHash {
 			version = sum
 		}
-		err = s.Swap(m, version)
+		if p != nil {
+			// No request may see the new model with the old pipeline.
+			s.pairMu.Lock()
+		}
+		if err = s.Swap(m, version); err == nil && p != nil {
+			testHookBetweenSwaps()
+			s.setPipeline(p)
+		}
+		if p != nil {
+			s.pairMu.Unlock()
+		}
 	}
 	if err != nil {
 		s.metrics.reloadErrors.Inc()
 		s.logf("serve: reload of %s (sha256 %s) rejected, still serving version %s: %v", path, sum, s.Version(), err)
 		return sum
 	}
-	if p != nil {
-		s.setPipeline(p)
-	} else if s.opts.RefFromModelFile {
+	if p == nil && s.opts.RefFromModelFile {
 		s.reloadReference(path)
 	}
 	// Logged once the new pipeline is in place too: a client that waits
@@ -164,6 +173,10 @@ func (s *Server) reload(path, sum string) string {
 	s.logf("serve: reloaded %s (sha256 %s) as version %s in %v", path, sum, s.Version(), time.Since(t0).Round(time.Millisecond))
 	return sum
 }
+
+// testHookBetweenSwaps runs between a reload's model swap and its
+// pipeline swap (TestRawRowsReloadPairs widens that moment).
+var testHookBetweenSwaps = func() {}
 
 // reloadReference takes the drift reference recorded in a reloaded model
 // file, if it has one that fits the input.

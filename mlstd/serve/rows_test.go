@@ -304,3 +304,99 @@ func TestRawRowsReload(t *testing.T) {
 	}
 	expect(p2, m2)
 }
+
+// TestRawRowsReloadPairs: while a reload swaps a pipelined model, every
+// answer is that of the old pair or of the new one, never the new model on
+// features made by the old pipeline (the moment between the two swaps is
+// widened to 200 ms by the test hook; requests run throughout).
+func TestRawRowsReloadPairs(t *testing.T) {
+	all, err := table.ReadCSV("../../notebooks/penguins.csv", table.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums := []string{"bill_length_mm", "body_mass_g"}
+	fit := func(rows *table.Table, seed int64) (*prep.Pipeline, nn.Module) {
+		p := prep.NewPipeline().
+			Add(nums, &prep.Imputer{Strategy: prep.Mean}, &prep.StandardScaler{}).
+			Add([]string{"island"}, &prep.OneHot{})
+		if err := p.Fit(rows); err != nil {
+			t.Fatal(err)
+		}
+		nn.Seed(seed)
+		return p, nn.NewSequential(nn.NewLinear(len(p.Features()), 4), nn.NewReLU(), nn.NewLinear(4, 3))
+	}
+	p1, m1 := fit(all, 1)
+	half, _ := all.Split(0.5, "island", 2) // other statistics, the same islands
+	p2, m2 := fit(half, 2)
+	rows := all.Take([]int{0, 1, 2}).Select(append(nums, "island")...)
+	answer := func(p *prep.Pipeline, m nn.Module) []float32 {
+		x, err := p.Transform(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var y *tensor.Tensor
+		tensor.NoGrad(func() { y = m.Forward(x) })
+		return y.Data()
+	}
+	same := func(a, b []float32) bool {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return len(a) == len(b)
+	}
+	old, nw, mixed := answer(p1, m1), answer(p2, m2), answer(p1, m2)
+	if same(mixed, nw) || same(mixed, old) {
+		t.Fatal("the mixed pair answers like a real one: the test could not see a mix")
+	}
+
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := export.Save(path, m1, export.WithPipeline(p1)); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := make(chan struct{})
+	s, err := Start(m1, Options{Name: "m", Pipeline: p1, Log: func(l string) {
+		if strings.Contains(l, "reloaded") {
+			close(reloaded)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	between := make(chan struct{})
+	testHookBetweenSwaps = func() { close(between); time.Sleep(200 * time.Millisecond) }
+	defer func() { testHookBetweenSwaps = func() {} }()
+	s.Watch(path, 5*time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // a distinct mtime
+	if err := export.Save(path, m2, export.WithPipeline(p2)); err != nil {
+		t.Fatal(err)
+	}
+	<-between
+	var olds, news int
+	for done := false; !done; {
+		select {
+		case <-reloaded:
+			done = true
+		default:
+		}
+		got, err := InferRows(s.URL(), "m", "", rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch d := got.Output.Data(); {
+		case same(d, old):
+			olds++
+		case same(d, nw):
+			news++
+		case same(d, mixed):
+			t.Fatalf("answered with the new model on the old pipeline's features (after %d old, %d new answers)", olds, news)
+		default:
+			t.Fatalf("answer %v is neither pair's", d)
+		}
+	}
+	if news == 0 {
+		t.Errorf("no answer from the new pair after the reload (%d old)", olds)
+	}
+}

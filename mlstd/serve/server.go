@@ -38,6 +38,10 @@ type Server struct {
 	// values the drift score watches.
 	pipe      atomic.Pointer[prep.Pipeline]
 	driftCols atomic.Pointer[[]int]
+	// pairMu keeps a raw-row request's pipeline and model one pair: the
+	// request holds it for reading from its transform to its answer, a
+	// reload for writing while it swaps the model and the pipeline.
+	pairMu sync.RWMutex
 
 	// versionIsHash: Options.Version was empty and FileHash set, so
 	// reloads report the new file's hash as the version.
