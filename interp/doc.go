@@ -199,6 +199,28 @@
 // cancellation is never used, as it would leave earlier closures returning
 // zero values.
 //
+// Whether an interrupt is pending is the session's mlstd/host Session
+// flag, the one host.Check reads; __gkstop follows it. So code that takes
+// an interrupt as handled (recovers host.ErrInterrupted and calls
+// host.Reset, as notebooks/mnist.go does after Ctrl-C in training) goes
+// on running, interpreted loops included, is not abandoned, and a second
+// interrupt stops it again; and one session's Interrupt or Close stops no
+// other session's code.
+//
+// # Per session and per process
+//
+// Each Session has its own interpreter, __gkstop, interrupt flag and
+// front end (the mlstd/host Session it enters at each cell). What stays
+// per process: which host Session is current, since compiled code calls
+// host.Check and host.Show with no session at hand (the session whose
+// cell ran last stays current, so a background goroutine's compiled loop
+// still sees that session's interrupts; one of another session sees the
+// current one's); and what the operating system keeps per process: fds 1
+// and 2 (Options.CaptureFDs), the working directory (Options.Dir) and the
+// standard logger's output. Every front end runs one session, one cell at
+// a time, so none of these is shared between sessions in use; tests that
+// open several sessions run their cells one after another.
+//
 // # Races
 //
 // The race detector runs on all of this package's tests except those
@@ -271,8 +293,9 @@
 // (display.go): Display{Data, Metadata, ID}, Update{ID, Data, Metadata},
 // Clear{Wait} and Status{Line, Final}, the live status line. They are
 // mlstd/host's types, so compiled code (mlstd/display, train.Progress)
-// sends them through host.Show; for each cell Execute installs the cell's
-// Output as mlstd/host's front end (host.SetFront), with what it says it
+// sends them through host.Show; for each cell Execute enters the
+// session's host Session and installs the cell's Output as its front end
+// (host.Session.SetFront), with what it says it
 // renders: Rich (HTML and images, so progress is an HTML display updated
 // in place) and LiveStatus (a terminal that redraws the status line, so
 // progress is a Status every 200 ms, else one every 10 s). Each front end

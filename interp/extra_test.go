@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gokernel/gokernel/mlstd/host"
 )
 
 func TestMagics(t *testing.T) {
@@ -160,7 +162,7 @@ func TestInput(t *testing.T) {
 // was called but before the cell started is not lost, and that an older
 // one does not stop the next cell.
 func TestInterruptBeforeStart(t *testing.T) {
-	in := newInterrupter()
+	in := newInterrupter(new(host.Session))
 	entered := time.Now()
 	in.trigger()
 	if in.resetBefore(entered) || !in.raised() {

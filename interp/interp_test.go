@@ -233,6 +233,57 @@ func TestGoroutinePanicRecovered(t *testing.T) {
 	}
 }
 
+// TestInterruptHandled checks that code which takes an interrupt as
+// handled (recovers it and calls host.Reset, as notebooks/mnist.go does)
+// goes on: its functions and loops run, it is not abandoned after
+// EscalateAfter, and a second interrupt stops it as the first would have.
+func TestInterruptHandled(t *testing.T) {
+	s := newSession(t)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		s.Interrupt()
+		time.Sleep(EscalateAfter + 500*time.Millisecond)
+		s.Interrupt()
+	}()
+	cell := `import "github.com/gokernel/gokernel/mlstd/host"
+func work() int { n := 0; for i := 0; i < 10; i++ { n += i }; return n }
+func wait() (err error) {
+	defer func() { err = recover().(error) }()
+	for { time.Sleep(time.Millisecond) }
+}
+fmt.Println("caught:", wait())
+host.Reset()
+fmt.Println("work", work())
+for end := time.Now().Add(ESCALATE + 200*time.Millisecond); time.Now().Before(end); { time.Sleep(10 * time.Millisecond) }
+fmt.Println("still running")
+for { time.Sleep(time.Millisecond) }`
+	_, out, _, err := run(s, strings.ReplaceAll(cell, "ESCALATE", fmt.Sprint(int64(EscalateAfter))))
+	ce, ok := err.(*CellError)
+	if !ok || ce.Name != "KeyboardInterrupt" || strings.Contains(ce.Value, "restart") {
+		t.Fatalf("the second interrupt: want a cooperative KeyboardInterrupt, got %v", err)
+	}
+	if want := "caught: interrupted by user\nwork 45\nstill running\n"; out != want {
+		t.Fatalf("stdout %q, want %q", out, want)
+	}
+}
+
+// TestInterruptPerSession checks that interrupting (or closing) one
+// session does not stop compiled code of another: the interrupt flag
+// host.Check polls is the session's.
+func TestInterruptPerSession(t *testing.T) {
+	s, other := newSession(t), newSession(t)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		other.Close()
+	}()
+	_, out, _, err := run(s, `import "github.com/gokernel/gokernel/mlstd/host"
+for i := 0; i < 60; i++ { time.Sleep(5 * time.Millisecond); host.Check() }
+fmt.Println("done")`)
+	if err != nil || out != "done\n" {
+		t.Fatalf("closing another session stopped this one: %q %v", out, err)
+	}
+}
+
 func TestInterrupt(t *testing.T) {
 	s := newSession(t)
 	if _, _, _, err := run(s, "add5 := func(x int) int { return x + 5 }\ncounter := 0"); err != nil {

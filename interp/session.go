@@ -122,6 +122,7 @@ type Session struct {
 
 	cur    atomic.Pointer[Output] // the running (or last) cell's output
 	outs   *streams
+	host   *host.Session // what compiled code reaches of the session: its front end, its interrupt flag
 	intr   *interrupter
 	result atomic.Pointer[resultBox]
 	// timers counts the program's time.AfterFunc timers not yet fired (a
@@ -155,11 +156,13 @@ func New(opts Options) (*Session, error) {
 			return nil, fmt.Errorf("interp: %v", err)
 		}
 	}
+	hs := new(host.Session)
 	s := &Session{
 		opts:    opts,
 		imports: map[string]string{},
 		decls:   map[string]string{},
-		intr:    newInterrupter(),
+		host:    hs,
+		intr:    newInterrupter(hs),
 		logw:    os.Stderr,
 	}
 	outs, err := newStreams(s, opts.CaptureFDs)
@@ -264,7 +267,6 @@ func (s *Session) Close() error {
 // goroutine.
 func (s *Session) Interrupt() {
 	s.intr.trigger()
-	host.Interrupt()
 }
 
 // Execute runs one cell. result is the MIME bundle of a trailing expression
@@ -319,12 +321,14 @@ func (s *Session) execute(ctx context.Context, code string, out Output, p *progr
 	s.cur.Store(&out)
 	// An interrupt that arrived after this call was made (while it waited
 	// for the previous cell, or just before this line) is for this cell.
-	if s.intr.resetBefore(entered) {
-		host.Reset()
-	}
-	host.SetFront(host.Front{Show: out.Show, Rich: out.Rich, LiveStatus: out.LiveStatus})
+	s.intr.resetBefore(entered)
+	// Compiled code reaches this session through mlstd/host: it stays the
+	// current one after the cell (a background goroutine's compiled loop
+	// still sees its interrupts), its front end only while the cell runs.
+	host.Enter(s.host)
+	s.host.SetFront(host.Front{Show: out.Show, Rich: out.Rich, LiveStatus: out.LiveStatus})
 	defer func() {
-		host.SetFront(host.Front{})
+		s.host.SetFront(host.Front{})
 		s.outs.flush()
 		s.rel.release(s.yi)
 	}()
@@ -397,6 +401,10 @@ func (s *Session) runProg(ctx context.Context, prog *yaegi.Program) (res reflect
 			defer t.Stop()
 			escalate = t.C
 		case <-escalate:
+			if !s.intr.raised() { // the cell took the interrupt as handled (host.Reset)
+				escalate, intr = nil, s.intr.channel()
+				continue
+			}
 			s.epoch++
 			s.rel.freeze(s.yi) // the abandoned chunk may still run
 			return res, errHardStop
@@ -450,28 +458,33 @@ func (f yaegiLogFilter) Write(p []byte) (int, error) {
 }
 
 // interrupter is the cooperative stop flag polled by rewritten loops and
-// function entries. Besides interrupts it carries depth probes: while a
-// cell runs and goroutine stacks are large, the flag is raised now and
-// then, and the first poll that sees it checks its goroutine's stack depth
-// (see Session.poll).
+// function entries. Whether an interrupt is pending is the session's
+// mlstd/host flag, which compiled code polls (host.Check) and may clear
+// (host.Reset: code that takes the interrupt as handled goes on, as
+// notebooks/mnist.go does); __gkstop and the channel follow it. Besides
+// interrupts it carries depth probes: while a cell runs and goroutine
+// stacks are large, __gkstop is raised now and then, and the first poll
+// that sees it checks its goroutine's stack depth (see Session.poll).
 type interrupter struct {
 	mu      sync.Mutex
-	flag    stopFlag // __gkstop, polled at loop tops
-	ch      chan struct{}
-	shut    bool
-	probing bool      // stop is raised for a depth probe, not an interrupt
-	next    time.Time // no depth probe before then
-	at      time.Time // when the last trigger happened
+	flag    stopFlag      // __gkstop, polled at loop tops
+	host    *host.Session // the pending interrupt
+	ch      chan struct{} // closed by an interrupt
+	shut    bool          // ch is closed
+	probing bool          // stop is raised for a depth probe, not an interrupt
+	next    time.Time     // no depth probe before then
+	at      time.Time     // when the last trigger happened
 }
 
-func newInterrupter() *interrupter {
-	return &interrupter{ch: make(chan struct{}), flag: newStopFlag()}
+func newInterrupter(hs *host.Session) *interrupter {
+	return &interrupter{ch: make(chan struct{}), flag: newStopFlag(), host: hs}
 }
 
 func (in *interrupter) trigger() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.probing = false
+	in.host.Interrupt() // before __gkstop: a poll that sees it finds the interrupt
 	in.flag.set(true)
 	in.at = time.Now()
 	if !in.shut {
@@ -496,12 +509,31 @@ func (in *interrupter) resetBefore(t time.Time) bool {
 func (in *interrupter) reset() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.host.Reset()
+	in.lower()
+}
+
+// lower lowers __gkstop and renews the channel after an interrupt or a
+// depth probe; in.mu is held.
+func (in *interrupter) lower() {
 	in.probing = false
 	in.flag.set(false)
 	if in.shut {
 		in.ch = make(chan struct{})
 		in.shut = false
 	}
+}
+
+// settle lowers the flag of an interrupt the code took as handled
+// (host.Reset); in.mu is held. It reports whether one is still pending.
+func (in *interrupter) settle() bool {
+	if in.host.Interrupted() {
+		return true
+	}
+	if in.shut {
+		in.lower()
+	}
+	return false
 }
 
 // probe raises the flag for a depth check (recursion.go) when goroutine
@@ -526,28 +558,34 @@ func (in *interrupter) probed(d time.Duration) {
 }
 
 // interrupted is the first half of __gk.Poll (Session.poll), called by
-// interpreted code that found the flag raised: it lowers a probe's flag and
-// reports whether an interrupt is pending.
+// interpreted code that found the flag raised: it lowers the flag of a
+// probe or of a handled interrupt and reports whether an interrupt is
+// pending.
 func (in *interrupter) interrupted() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if !in.shut && in.probing {
-		in.probing = false
-		in.flag.set(false)
+	if in.settle() {
+		return true
 	}
-	return in.shut
+	if in.probing {
+		in.lower()
+	}
+	return false
 }
 
+// channel is closed by the next interrupt (or is, by a pending one).
 func (in *interrupter) channel() <-chan struct{} {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.settle()
 	return in.ch
 }
 
+// raised reports whether an interrupt is pending.
 func (in *interrupter) raised() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.shut
+	return in.settle()
 }
 
 // stdinReader feeds fmt.Scan* in cells from Output.Input, one line per call.

@@ -12,6 +12,7 @@ func table_github_com_gokernel_gokernel_mlstd_host() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Check":          reflect.ValueOf(host.Check),
+		"Enter":          reflect.ValueOf(host.Enter),
 		"ErrInterrupted": reflect.ValueOf(&host.ErrInterrupted).Elem(),
 		"Interrupt":      reflect.ValueOf(host.Interrupt),
 		"Interrupted":    reflect.ValueOf(host.Interrupted),
@@ -26,6 +27,7 @@ func table_github_com_gokernel_gokernel_mlstd_host() map[string]reflect.Value {
 		"Display": reflect.ValueOf((*host.Display)(nil)),
 		"Event":   reflect.ValueOf((*host.Event)(nil)),
 		"Front":   reflect.ValueOf((*host.Front)(nil)),
+		"Session": reflect.ValueOf((*host.Session)(nil)),
 		"Status":  reflect.ValueOf((*host.Status)(nil)),
 		"Update":  reflect.ValueOf((*host.Update)(nil)),
 

@@ -31,3 +31,22 @@ func ExampleSetFront() {
 	// status "epoch 2/2  loss 0.1" final=true
 	// false true
 }
+
+// Each session has its own front end and interrupt flag; the session
+// whose cell runs enters itself, and compiled code (Check, Show) reaches
+// the current one.
+func ExampleEnter() {
+	defer host.Enter(nil)
+	var notebook, terminal host.Session
+	notebook.SetFront(host.Front{Show: func(host.Event) {}, Rich: true})
+	terminal.SetFront(host.Front{Show: func(host.Event) {}, LiveStatus: true})
+	terminal.Interrupt()
+
+	host.Enter(&notebook)
+	fmt.Println("notebook:", host.Rich(), host.LiveStatus(), host.Interrupted())
+	host.Enter(&terminal)
+	fmt.Println("terminal:", host.Rich(), host.LiveStatus(), host.Interrupted())
+	// Output:
+	// notebook: true false false
+	// terminal: false true true
+}

@@ -27,18 +27,23 @@
 // else each one is printed as a line of its own and producers send them
 // sparingly (mlstd/train's Progress: every 10 s instead of every 200 ms).
 //
-// The session installs its front end with SetFront for the duration of
-// each cell (interp.Session.Execute does), so the front end is the
-// session's, not the process's: events a background goroutine sends after
+// Both belong to a Session: each interpreter session has one, its front
+// end and its interrupt flag, and enters it (Enter) at each cell; the
+// package-level functions act on the current session. So an interrupt or
+// a Close of one session never stops another session's code. The session
+// installs its front end for each cell and removes it after
+// (interp.Session.Execute does): events a background goroutine sends after
 // its cell ended have no front end and are dropped, as text printed then
-// would have no cell. The interrupt flag is process-wide: compiled code
-// calls Check with no session at hand, and the process runs one
-// interpreter, one cell at a time.
+// would have no cell. Which session is current is all that stays per
+// process: compiled code calls Check and Show with no session at hand, and
+// each gokernel process runs one session's cells, one at a time (a
+// background goroutine of another session sees the current one). Without
+// any Enter (a plain Go program, a test), the process has a session of its
+// own.
 package host
 
 import (
 	"errors"
-	"sync"
 	"sync/atomic"
 )
 
@@ -100,32 +105,68 @@ type Front struct {
 	LiveStatus bool
 }
 
-var (
+// A Session is one session's side of the host: the front end its code
+// shows on and its interrupt flag. The zero value is a session with no
+// front end and no interrupt pending.
+type Session struct {
 	interrupted atomic.Bool
-	mu          sync.RWMutex
-	front       Front
+	front       atomic.Pointer[Front]
+}
+
+var (
+	process Session // the current session when none entered
+	current atomic.Pointer[Session]
 )
 
-// SetFront installs the front end that receives events; the zero Front
-// removes it. Rich and LiveStatus count only with a Show function.
-func SetFront(f Front) {
-	if f.Show == nil {
-		f = Front{}
+// Enter makes s the current session, the one Check, Show, Rich,
+// LiveStatus and the package-level Interrupt, Reset and SetFront act on;
+// nil makes the process's own session current again.
+func Enter(s *Session) {
+	current.Store(s)
+}
+
+func cur() *Session {
+	if s := current.Load(); s != nil {
+		return s
 	}
-	mu.Lock()
-	front = f
-	mu.Unlock()
+	return &process
 }
 
-func current() Front {
-	mu.RLock()
-	defer mu.RUnlock()
-	return front
+// SetFront installs the front end that receives s's events; the zero
+// Front removes it. Rich and LiveStatus count only with a Show function.
+func (s *Session) SetFront(f Front) {
+	if f.Show == nil {
+		s.front.Store(nil)
+		return
+	}
+	s.front.Store(&f)
 }
 
-// Show hands e to the front end. It reports whether there was one.
+func (s *Session) frontEnd() Front {
+	if f := s.front.Load(); f != nil {
+		return *f
+	}
+	return Front{}
+}
+
+// Interrupt asks s's running code to stop at its next Check.
+func (s *Session) Interrupt() { s.interrupted.Store(true) }
+
+// Reset clears a pending interrupt of s: the session does before each
+// cell, and code that took an interrupt as handled does (a second
+// interrupt then stops it again).
+func (s *Session) Reset() { s.interrupted.Store(false) }
+
+// Interrupted reports whether an interrupt of s is pending.
+func (s *Session) Interrupted() bool { return s.interrupted.Load() }
+
+// SetFront installs the current session's front end (Session.SetFront).
+func SetFront(f Front) { cur().SetFront(f) }
+
+// Show hands e to the current session's front end. It reports whether
+// there was one.
 func Show(e Event) bool {
-	f := current()
+	f := cur().frontEnd()
 	if f.Show == nil {
 		return false
 	}
@@ -134,24 +175,27 @@ func Show(e Event) bool {
 }
 
 // Rich reports whether the front end renders HTML and images.
-func Rich() bool { return current().Rich }
+func Rich() bool { return cur().frontEnd().Rich }
 
 // LiveStatus reports whether the front end redraws a Status line in place.
-func LiveStatus() bool { return current().LiveStatus }
+func LiveStatus() bool { return cur().frontEnd().LiveStatus }
 
-// Interrupt asks running code to stop at its next Check.
-func Interrupt() { interrupted.Store(true) }
+// Interrupt asks the current session's running code to stop at its next
+// Check.
+func Interrupt() { cur().Interrupt() }
 
-// Reset clears a pending interrupt; the session calls it before each cell.
-func Reset() { interrupted.Store(false) }
+// Reset clears the current session's pending interrupt.
+func Reset() { cur().Reset() }
 
-// Interrupted reports whether an interrupt is pending.
-func Interrupted() bool { return interrupted.Load() }
+// Interrupted reports whether an interrupt of the current session is
+// pending.
+func Interrupted() bool { return cur().Interrupted() }
 
-// Check panics with ErrInterrupted if an interrupt is pending. It is cheap
-// (one atomic load) and meant for the top of long loops.
+// Check panics with ErrInterrupted if an interrupt of the current session
+// is pending. It is cheap (two atomic loads) and meant for the top of long
+// loops.
 func Check() {
-	if interrupted.Load() {
+	if cur().interrupted.Load() {
 		panic(ErrInterrupted)
 	}
 }
