@@ -425,10 +425,7 @@ func (u *convScratch) emit(p, y []float32, b []float32) {
 		if b != nil {
 			bias = b[j]
 		}
-		for oy := 0; oy < g.oh; oy++ {
-			src := p[j*u.ld+oy*stride:][:g.ow]
-			vec.AddScalar(y[j*L+oy*g.ow:][:g.ow], src, bias)
-		}
+		vec.AddScalarRows(y[j*L:(j+1)*L], p[j*u.ld:], g.ow, stride, bias)
 	}
 }
 

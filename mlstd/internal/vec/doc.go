@@ -10,7 +10,8 @@
 //
 // The others serve the convolutions' non-GEMM loops, which Go compiles to
 // one scalar operation per element: Add (col2im's adds and gradient
-// accumulation), AddScalar (a conv output row plus its bias), Sum (the
+// accumulation), AddScalarRows (a conv channel's output rows, taken from
+// the product's wider rows, plus the bias, in one call), Sum (the
 // bias gradient; 32 lanes reduced in a fixed order, so the bits do not
 // depend on the kernel) and MaxPool2x2, 2×2 stride-2 max pooling of
 // whole planes with its argmax, eight windows per iteration: VSHUFPS

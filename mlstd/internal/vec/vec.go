@@ -82,13 +82,22 @@ func MaxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	maxPool2x2(out, arg, x, h, w)
 }
 
-// AddScalar sets dst[i] = x[i] + c. It panics if x is shorter than dst.
-func AddScalar(dst, x []float32, c float32) {
-	x = x[:len(dst)]
-	if len(dst) == 0 {
+// AddScalarRows copies rows of n elements from src, where they start
+// stride elements apart, into dst, where they follow each other, adding c:
+// dst[r·n+i] = src[r·stride+i] + c for every row r < len(dst)/n (a
+// convolution's output rows, dropped from the wider rows of its product,
+// plus the bias). It panics if len(dst) is not a multiple of n, stride is
+// less than n, or src is too short.
+func AddScalarRows(dst, src []float32, n, stride int, c float32) {
+	if n <= 0 || len(dst)%n != 0 || stride < n {
+		panic(fmt.Sprintf("vec.AddScalarRows: %d elements are not rows of %d, or stride %d is shorter", len(dst), n, stride))
+	}
+	rows := len(dst) / n
+	if rows == 0 {
 		return
 	}
-	addScalar(dst, x, c)
+	src = src[:(rows-1)*stride+n]
+	addScalarRows(dst, src, rows, n, stride, c)
 }
 
 // Sum returns the sum of x, accumulated in 32 float32 lanes (element i in
@@ -104,10 +113,12 @@ func addGo(dst, x []float32) {
 	}
 }
 
-func addScalarGo(dst, x []float32, c float32) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = v + c
+func addScalarRowsGo(dst, src []float32, rows, n, stride int, c float32) {
+	for r := 0; r < rows; r++ {
+		d, x := dst[r*n:(r+1)*n], src[r*stride:r*stride+n]
+		for i, v := range x {
+			d[i] = v + c
+		}
 	}
 }
 

@@ -55,17 +55,17 @@ func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 }
 
 //go:noescape
-func addScalarAVX2(dst, x *float32, n int, c float32)
+func addScalarRowsAVX2(dst, src *float32, rows, n, stride int, c float32)
 
 //go:noescape
 func sumAVX2(acc *[32]float32, x *float32, n int)
 
-func addScalar(dst, x []float32, c float32) {
+func addScalarRows(dst, src []float32, rows, n, stride int, c float32) {
 	if !hasAVX2 {
-		addScalarGo(dst, x, c)
+		addScalarRowsGo(dst, src, rows, n, stride, c)
 		return
 	}
-	addScalarAVX2(&dst[0], &x[0], len(dst), c)
+	addScalarRowsAVX2(&dst[0], &src[0], rows, n, stride, c)
 }
 
 func sum(x []float32) float32 {

@@ -136,35 +136,45 @@ adddone:
 	VZEROUPPER
 	RET
 
-// func addScalarAVX2(dst, x *float32, n int, c float32)
-// dst[i] = x[i] + c.
-TEXT ·addScalarAVX2(SB), NOSPLIT, $0-28
+// func addScalarRowsAVX2(dst, src *float32, rows, n, stride int, c float32)
+// dst[r·n+i] = src[r·stride+i] + c.
+TEXT ·addScalarRowsAVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	VBROADCASTSS c+24(FP), Y4
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), DX
+	MOVQ n+24(FP), R8
+	MOVQ stride+32(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS c+40(FP), Y4
+
+addsrow:
+	MOVQ R8, CX
+	MOVQ SI, R10
 
 adds8:
 	CMPQ CX, $8
 	JLT  adds1
-	VADDPS (SI), Y4, Y0
+	VADDPS (R10), Y4, Y0
 	VMOVUPS Y0, (DI)
-	ADDQ $32, SI
+	ADDQ $32, R10
 	ADDQ $32, DI
 	SUBQ $8, CX
 	JMP  adds8
 
 adds1:
 	TESTQ CX, CX
-	JEQ   addsdone
-	VADDSS (SI), X4, X0
+	JEQ   addsnext
+	VADDSS (R10), X4, X0
 	VMOVSS X0, (DI)
-	ADDQ $4, SI
+	ADDQ $4, R10
 	ADDQ $4, DI
 	DECQ CX
 	JMP  adds1
 
-addsdone:
+addsnext:
+	ADDQ R9, SI
+	DECQ DX
+	JNZ  addsrow
 	VZEROUPPER
 	RET
 

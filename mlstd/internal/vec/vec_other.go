@@ -12,6 +12,8 @@ func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	maxPool2x2Go(out, arg, x, h, w)
 }
 
-func addScalar(dst, x []float32, c float32) { addScalarGo(dst, x, c) }
+func addScalarRows(dst, src []float32, rows, n, stride int, c float32) {
+	addScalarRowsGo(dst, src, rows, n, stride, c)
+}
 
 func sum(x []float32) float32 { return sumGo(x) }

@@ -213,17 +213,12 @@ func benchMaxPool(b *testing.B, f func(out []float32, arg []int32, x []float32, 
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(out)), "ns/window")
 }
 
-func TestAddScalarAndSum(t *testing.T) {
+func TestSum(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 100, 784, 1001} {
 		x := randSlice(r, n)
-		d := make([]float32, n)
-		AddScalar(d, x, 0.25)
 		var want float64
-		for i, v := range x {
-			if d[i] != v+0.25 {
-				t.Fatalf("n=%d: AddScalar[%d] = %v, want %v", n, i, d[i], v+0.25)
-			}
+		for _, v := range x {
 			want += float64(v)
 		}
 		got, goGot := Sum(x), sumGo(x)
@@ -234,4 +229,40 @@ func TestAddScalarAndSum(t *testing.T) {
 			t.Fatalf("n=%d: Sum %v, want %v", n, got, want)
 		}
 	}
+}
+
+func TestAddScalarRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, rs := range [][3]int{{1, 1, 1}, {3, 7, 9}, {28, 28, 32}, {10, 10, 14}, {4, 17, 17}, {2, 40, 41}} {
+		rows, n, stride := rs[0], rs[1], rs[2]
+		src := randSlice(r, (rows-1)*stride+n)
+		for _, f := range []func(dst, src []float32, rows, n, stride int, c float32){addScalarRows, addScalarRowsGo} {
+			dst := make([]float32, rows*n+8) // guard after the rows
+			for i := range dst {
+				dst[i] = 42
+			}
+			if rows*n == len(dst)-8 {
+				AddScalarRows(dst[:rows*n], src, n, stride, 0.25)
+			}
+			f(dst[:rows*n], src, rows, n, stride, 0.25)
+			for row := 0; row < rows; row++ {
+				for i := 0; i < n; i++ {
+					if got, want := dst[row*n+i], src[row*stride+i]+0.25; got != want {
+						t.Fatalf("%v: row %d element %d = %v, want %v", rs, row, i, got, want)
+					}
+				}
+			}
+			for _, v := range dst[rows*n:] {
+				if v != 42 {
+					t.Fatalf("%v: wrote past the rows", rs)
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("AddScalarRows with a stride shorter than the rows did not panic")
+		}
+	}()
+	AddScalarRows(make([]float32, 4), make([]float32, 8), 2, 1, 0)
 }
