@@ -493,17 +493,15 @@ func (in *interrupter) trigger() {
 	}
 }
 
-// resetBefore clears an interrupt triggered before t and reports whether
-// the flag is now clear; one triggered at or after t stays raised.
-func (in *interrupter) resetBefore(t time.Time) bool {
+// resetBefore clears an interrupt triggered before t; one triggered at or
+// after t stays raised.
+func (in *interrupter) resetBefore(t time.Time) {
 	in.mu.Lock()
 	keep := in.shut && !in.at.Before(t)
 	in.mu.Unlock()
-	if keep {
-		return false
+	if !keep {
+		in.reset()
 	}
-	in.reset()
-	return true
 }
 
 func (in *interrupter) reset() {
