@@ -66,17 +66,23 @@
 // # The CNNs (measured 2026-12-06 on two shared cores; loads as given)
 //
 // LeNet-5, one epoch (go run ./mlstd/internal/bench/cmd/mnistbench
-// -model lenet5 -epochs 1, two runs 23:17–23:19 UTC, load average
-// 7.5–8.5): 4.95 and 5.04 CPU s/epoch against PyTorch's 13.74 and 11.77
-// on one thread (0.36× and 0.43×), wall 6.08 and 5.40 s against 27.79 and
-// 15.35 (0.22×, 0.35×; the Go side kept 0.81–0.93 cores busy with two
-// threads, PyTorch 0.49–0.77), test accuracy 98.37 % against 97.93 %,
-// peak RSS 260 MB against 471. These ratios flatter Go: PyTorch's CPU
-// time swells under load (4.5–4.9 s/epoch on a quiet machine, the issue's
-// figure, 11.8–13.7 here), and Go's 5.0 s at this load is above its quiet
-// figure's 0.5×, 2.3–2.5 s; neither side was measured quiet this session.
-// At its start (one run, load 0.5 rising to 12) Go took 7.35 CPU s
-// against 9.60 (0.77×), wall 0.26×.
+// -model lenet5 -epochs 1, four runs 23:32–23:33 UTC, load average
+// 4.0–5.9): Go 2.78–4.12 s wall, 3.64–4.32 CPU s (GOMAXPROCS=2, 0.96–1.47
+// cores busy); PyTorch 5.36–9.93 s wall, 8.55–19.06 CPU s; printed ratios
+// wall 0.29–0.68×, CPU 0.21–0.43×; test accuracy 98.37 % against 97.93 %;
+// peak RSS 260 MB against 469. Those ratios flatter Go. PyTorch's epoch
+// used more CPU than wall time even on one thread (1.4–1.6 cores), and its
+// one-thread probe in the same runs, 5.87–5.95 ms/step wall (5.5–5.6
+// s/epoch; 5.95 ms CPU in the run where both were measured alike), is the
+// fairer reference: against it Go's wall is 0.50–0.75× and its CPU
+// 0.65–0.77×, so neither 0.5×
+// target is met on this machine at this load (the quiet figure
+// for PyTorch is 4.5–4.9 s). Two goroutines cost CPU: BenchmarkLeNet5Step
+// took 3.31–3.66 CPU s/epoch with GOMAXPROCS=1 against 3.57–3.93 with 2
+// (wall 3.41–3.80 against 2.38–4.36; three interleaved runs, load 3.6–3.8).
+// Earlier the same day (two runs, load 7.5–8.5) the bench printed CPU
+// 0.36× and 0.43×, wall 0.22× and 0.35×; at the session's start (load 0.5
+// rising to 12) Go took 7.35 CPU s against 9.60 (0.77×), wall 0.26×.
 //
 // What took it there, each measured with the step alone
 // (BenchmarkLeNet5Step in nn, interleaved with the previous binary, CPU
@@ -88,24 +94,28 @@
 // (another change, sgemm.GemmRows: no patch matrix); and sgemm choosing
 // its 6-row AVX2 kernel for products of 6 rows (the first layer's 6
 // filters, the second's 6 input channels: 1.6–1.75× faster than 8-row
-// AVX-512 tiles on this Zen 4; 4.71/5.05 → 3.98/4.40).
+// AVX-512 tiles on this Zen 4; 4.71/5.05 → 3.98/4.40); a product's last
+// narrow panel read in place instead of packed (tensor's gemmRoom;
+// 4.26/4.79 → 3.71/4.48); a channel's output rows and bias in one call
+// (vec.AddScalarRows; 3.85/4.09 → 3.76/3.88).
 //
-// The step's CPU profile now (BenchmarkLeNet5Step -cpuprofile, 600 steps,
-// load 7.6): matrix products 73 % (the 6-row AVX2 kernel 21 %, the weight
-// gradients' dot products 15 %, packing the last partial panel of B 9 %),
-// the conv's output and bias 5 %, max pooling forward and backward 4 %,
-// the rest small. Per sample the products take (go test -bench
-// ConvLeNet -count 3 ./mlstd/internal/sgemm, CPU µs on one goroutine,
-// load 8.7): first layer forward 4.0–4.5 (60–67 GFLOP/s) and weight
-// gradient 5.5–6.1 (44–49); second layer forward 9.6–10.8 (62–70; AVX-512,
-// 16 rows), weight gradient 14.8–15.9 (42–46; dot products of length 140)
-// and input gradient 14.8–19.2 (49–64), against sgemm's ~100 GFLOP/s on
-// large shapes: what is left is the small products' overhead (short dot
-// products, partial panels), not the loops around them. Before this
+// The step's CPU profile before the last two (BenchmarkLeNet5Step
+// -cpuprofile, 600 steps, load 7.6): matrix products 73 % (the 6-row AVX2
+// kernel 21 %, the weight gradients' dot products 15 %, packing the last
+// partial panel of B 9 %, now gone), the conv's output and bias 5 %, max
+// pooling forward and backward 4 %, the rest small. Per sample the
+// products took (go test -bench ConvLeNet -count 3 ./mlstd/internal/sgemm,
+// CPU µs on one goroutine, load 8.7): first layer forward 4.0–4.5 (60–67
+// GFLOP/s) and weight gradient 5.5–6.1 (44–49); second layer forward
+// 9.6–10.8 (62–70; AVX-512, 16 rows; 9.0 with the panel read in place),
+// weight gradient 14.8–15.9 (42–46; dot products of length 140) and input
+// gradient 14.8–19.2 (49–64; 11.2–14.6 in place), against sgemm's ~100
+// GFLOP/s on large shapes: what is left is the small products' overhead
+// (short dot products above all), not the loops around them. Before this
 // bench's changes to mlstd/tensor a LeNet-5 step allocated 4.1 MB (38–55
-// KB now, BenchmarkLeNet5Step) and the CNN's peak RSS was
-// 1.1–1.3 GB, most of it activations left to the collector; the eval of
-// 1,000 images at a time alone held ~500 MB, hence evalChunk.
+// KB now, BenchmarkLeNet5Step) and the CNN's peak RSS was 1.1–1.3 GB,
+// most of it activations left to the collector; the eval of 1,000 images
+// at a time alone held ~500 MB, hence evalChunk.
 //
 // pytorch/examples' CNN (measured 2026-12-06 23:00–23:05, load average
 // 6.5–10): go run ./mlstd/internal/bench/cmd/mnistbench -model cnn
