@@ -66,23 +66,24 @@
 // # The CNNs (measured 2026-12-06 on two shared cores; loads as given)
 //
 // LeNet-5, one epoch (go run ./mlstd/internal/bench/cmd/mnistbench
-// -model lenet5 -epochs 1, four runs 23:32–23:33 UTC, load average
-// 4.0–5.9): Go 2.78–4.12 s wall, 3.64–4.32 CPU s (GOMAXPROCS=2, 0.96–1.47
-// cores busy); PyTorch 5.36–9.93 s wall, 8.55–19.06 CPU s; printed ratios
-// wall 0.29–0.68×, CPU 0.21–0.43×; test accuracy 98.37 % against 97.93 %;
-// peak RSS 260 MB against 469. Those ratios flatter Go. PyTorch's epoch
-// used more CPU than wall time even on one thread (1.4–1.6 cores), and its
-// one-thread probe in the same runs, 5.87–5.95 ms/step wall (5.5–5.6
-// s/epoch; 5.95 ms CPU in the run where both were measured alike), is the
-// fairer reference: against it Go's wall is 0.50–0.75× and its CPU
-// 0.65–0.77×, so neither 0.5×
-// target is met on this machine at this load (the quiet figure
-// for PyTorch is 4.5–4.9 s). Two goroutines cost CPU: BenchmarkLeNet5Step
-// took 3.31–3.66 CPU s/epoch with GOMAXPROCS=1 against 3.57–3.93 with 2
-// (wall 3.41–3.80 against 2.38–4.36; three interleaved runs, load 3.6–3.8).
-// Earlier the same day (two runs, load 7.5–8.5) the bench printed CPU
-// 0.36× and 0.43×, wall 0.22× and 0.35×; at the session's start (load 0.5
-// rising to 12) Go took 7.35 CPU s against 9.60 (0.77×), wall 0.26×.
+// -model lenet5 -epochs 1, three runs 23:36–23:37 UTC, load average
+// 1.6–1.7, mostly the bench itself): Go 2.46, 2.37 and 2.76 s wall, 3.66,
+// 3.52 and 4.11 CPU s (GOMAXPROCS=2, 1.48–1.49 cores busy); PyTorch on one
+// thread 4.89 and 5.18 s wall, 9.69 and 10.25 CPU s: wall 0.50× and
+// 0.46×, CPU 0.38× and 0.34× as printed; test accuracy 98.22 % against
+// 97.93 %, peak RSS 261 MB against 469–472. (The third run's probe chose
+// two threads for PyTorch, 3.75 against 5.93 ms/step, and its epoch then
+// took 21.3 s: 0.13× wall, not a fair figure.) The wall ratio is the
+// issue's, at its 0.5× limit. The CPU ratio flatters Go: PyTorch's
+// process kept two cores busy with one compute thread (1.98 cores; its
+// probe's CPU time is twice its wall time too), so its compute is nearer
+// its wall time, 4.9–5.2 s, and Go's CPU time is 0.68–0.75× that. Two
+// goroutines cost Go CPU as well: BenchmarkLeNet5Step took 3.31–3.66 CPU
+// s/epoch with GOMAXPROCS=1 against 3.57–3.93 with 2 (wall 3.41–3.80
+// against 2.38–4.36; three interleaved runs, load 3.6–3.8). Earlier the
+// same day, at loads 4–8, the bench printed wall 0.22–0.68× and CPU
+// 0.21–0.43×; at the session's start (load 0.5 rising to 12) Go took 7.35
+// CPU s against 9.60 (0.77×), wall 0.26×.
 //
 // What took it there, each measured with the step alone
 // (BenchmarkLeNet5Step in nn, interleaved with the previous binary, CPU
@@ -97,7 +98,9 @@
 // AVX-512 tiles on this Zen 4; 4.71/5.05 → 3.98/4.40); a product's last
 // narrow panel read in place instead of packed (tensor's gemmRoom;
 // 4.26/4.79 → 3.71/4.48); a channel's output rows and bias in one call
-// (vec.AddScalarRows; 3.85/4.09 → 3.76/3.88).
+// (vec.AddScalarRows; 3.85/4.09 → 3.76/3.88); the second layer's weight
+// gradient as one product per range of samples (tensor's shortDW; at load
+// 1.6, 3.91–4.54 → 3.38–4.36 over four runs).
 //
 // The step's CPU profile before the last two (BenchmarkLeNet5Step
 // -cpuprofile, 600 steps, load 7.6): matrix products 73 % (the 6-row AVX2
@@ -108,7 +111,10 @@
 // CPU µs on one goroutine, load 8.7): first layer forward 4.0–4.5 (60–67
 // GFLOP/s) and weight gradient 5.5–6.1 (44–49); second layer forward
 // 9.6–10.8 (62–70; AVX-512, 16 rows; 9.0 with the panel read in place),
-// weight gradient 14.8–15.9 (42–46; dot products of length 140) and input
+// weight gradient 14.8–15.9 (42–46; dot products of length 140; now one
+// product per range of 8 samples: the layer forward and backward on 64
+// samples, go test -bench ConvLeNet2 ./mlstd/tensor, went from 2868–3284
+// to 2464–2695 CPU µs, load 1.6) and input
 // gradient 14.8–19.2 (49–64; 11.2–14.6 in place), against sgemm's ~100
 // GFLOP/s on large shapes: what is left is the small products' overhead
 // (short dot products above all), not the loops around them. Before this
