@@ -53,10 +53,10 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 	if err != nil {
 		return nil, err
 	}
-	s.iters = nil
+	s.iters, s.chans = nil, nil
 	s.mainLine = 0
 	if check != nil {
-		s.iters = check.rangeFuncs
+		s.iters, s.chans = check.rangeFuncs, check.chanElems
 	}
 	if order == nil {
 		for i := range us {
@@ -184,6 +184,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclar
 	globals := s.globals()
 	rw := newRewriter(globals)
 	rw.cellMain = s.hasFunc(entryMain)
+	rw.fset, rw.elems = s.yi.FileSet(), s.chans
 	if es, ok := body.List[0].(*ast.ExprStmt); ok && last && len(body.List) == 1 {
 		if _, recv := es.X.(*ast.UnaryExpr); !recv && s.singleValue(es.X, globals) {
 			return s.runResult(ctx, n, rw, es)
@@ -375,6 +376,7 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 	globals := s.globals()
 	rw := newRewriter(globals)
 	rw.cellMain = s.hasFunc(entryMain)
+	rw.fset, rw.elems = s.yi.FileSet(), s.chans
 	anew := map[string]bool{} // types defined anew
 	for _, d := range f.Decls {
 		switch d := d.(type) {

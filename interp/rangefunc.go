@@ -82,32 +82,15 @@ func desugarRangeFuncs(fset *token.FileSet, n ast.Node, rf rangeFuncs) {
 	})
 }
 
-// rangeInfo returns the types.Info in which to record the operands of
-// the range statements of file, or nil if it has none.
-func rangeInfo(file *ast.File) *types.Info {
-	var info *types.Info
-	ast.Inspect(file, func(x ast.Node) bool {
-		if _, ok := x.(*ast.RangeStmt); ok {
-			info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
-		}
-		return info == nil
-	})
-	return info
-}
-
-// rangeFuncsOf returns the ranges over functions of the checked file,
-// whose expressions' types info holds; imports maps the cell's package
-// names to import paths, to write the yield parameters' types as the cell
-// would.
-func rangeFuncsOf(fset *token.FileSet, file *ast.File, info *types.Info, imports map[string]string) rangeFuncs {
-	if info == nil {
-		return nil
-	}
+// cellQualifier writes types as the cell would: its own unqualified,
+// packages by the names the cell imports them under (imports maps them to
+// import paths).
+func cellQualifier(imports map[string]string) types.Qualifier {
 	names := map[string]string{}
 	for name, p := range imports {
 		names[p] = name
 	}
-	qual := func(p *types.Package) string {
+	return func(p *types.Package) string {
 		if p.Path() == "main" {
 			return ""
 		}
@@ -115,6 +98,15 @@ func rangeFuncsOf(fset *token.FileSet, file *ast.File, info *types.Info, imports
 			return name
 		}
 		return p.Name()
+	}
+}
+
+// rangeFuncsOf returns the ranges over functions of the checked file,
+// whose expressions' types info holds (exprInfo), with the yield
+// parameters' types written by qual.
+func rangeFuncsOf(fset *token.FileSet, file *ast.File, info *types.Info, qual types.Qualifier) rangeFuncs {
+	if info == nil {
+		return nil
 	}
 	var rf rangeFuncs
 	ast.Inspect(file, func(x ast.Node) bool {

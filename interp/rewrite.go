@@ -23,6 +23,8 @@ type rewriter struct {
 	fn       string // the function being rewritten, for polls ("" at top level)
 	tmp      int
 	panics   []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
+	fset     *token.FileSet
+	elems    chanElems // element types of the channel operations, by position (selects.go)
 }
 
 func newRewriter(globals map[string]reflect.Value) *rewriter {
@@ -222,11 +224,16 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		}
 		return wrap(s)
 	case *ast.SelectStmt:
-		r.selectStmt(s)
-		return wrap(s)
+		return wrap(r.selectStmt(s, nil))
 	case *ast.LabeledStmt:
 		if rs, ok := s.Stmt.(*ast.RangeStmt); ok {
 			s.Stmt = r.rangeStmt(rs, s.Label)
+			return wrap(s)
+		}
+		if ss, ok := s.Stmt.(*ast.SelectStmt); ok {
+			if st := r.selectStmt(ss, s.Label); st != ss {
+				return wrap(st) // the label is on the switch inside
+			}
 			return wrap(s)
 		}
 		inner := r.stmt(s.Stmt, false)
@@ -241,10 +248,7 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 	case *ast.ExprStmt:
 		if u, ok := s.X.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
 			r.expr(u.X)
-			sel := &ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
-				&ast.CommClause{Comm: s}, interruptClause(),
-			}}}
-			return wrap(sel)
+			return wrap(r.recvStmts(u, nil, token.ILLEGAL)[0]) // <-ch: interruptible (selects.go)
 		}
 		r.expr(s.X)
 		if c, ok := s.X.(*ast.CallExpr); ok && !top && isIdent(c.Fun, "panic") {
@@ -279,6 +283,10 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		}
 		if len(s.Rhs) == 1 {
 			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN && len(s.Lhs) <= 2 {
+				if stmts := r.recvStmts(u, s.Lhs, token.ASSIGN); stmts != nil {
+					return wrap(&ast.BlockStmt{List: stmts}) // (selects.go)
+				}
+				// The element type unknown: yaegi's select.
 				// v = <-ch -> select { case t := <-ch: v = t; case <-interrupt: raise }
 				// (yaegi's select mishandles the `case v = <-ch` form).
 				var tmps []ast.Expr
@@ -331,6 +339,9 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		r.expr(s.Chan)
 		r.expr(s.Value)
 		// A blocking send must notice an interrupt too.
+		if stmts := r.sendStmts(s); stmts != nil {
+			return wrap(&ast.BlockStmt{List: stmts}) // (selects.go)
+		}
 		return wrap(&ast.SelectStmt{Body: &ast.BlockStmt{List: []ast.Stmt{
 			&ast.CommClause{Comm: s}, interruptClause(),
 		}}})
@@ -397,6 +408,9 @@ func (r *rewriter) forStmt(s *ast.ForStmt) {
 
 func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
 	r.expr(s.X)
+	if st := r.rangeChanTyped(s, label); st != nil {
+		return st
+	}
 	if id, ok := s.X.(*ast.Ident); ok && r.chans[id.Name] && s.Value == nil && s.Tok != token.ASSIGN {
 		return r.rangeChan(s, label)
 	}
@@ -446,7 +460,10 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
 	return s
 }
 
-func (r *rewriter) selectStmt(s *ast.SelectStmt) {
+// selectStmt rewrites a select statement, labelled label (or nil), into
+// a call of cellSelect (selects.go); or, when an element type is unknown,
+// keeps it with an interrupt clause added to a select that blocks.
+func (r *rewriter) selectStmt(s *ast.SelectStmt, label *ast.Ident) ast.Stmt {
 	hasDefault := false
 	for _, c := range s.Body.List {
 		cc := c.(*ast.CommClause)
@@ -455,9 +472,13 @@ func (r *rewriter) selectStmt(s *ast.SelectStmt) {
 		}
 		cc.Body = r.list(cc.Body, false)
 	}
+	if st := r.selectTyped(s, label); st != nil {
+		return st
+	}
 	if !hasDefault {
 		s.Body.List = append(s.Body.List, interruptClause())
 	}
+	return s
 }
 
 func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {

@@ -45,23 +45,15 @@ type __gkOrdered interface {
 }
 
 func __gkrecv[__gkT any](c chan __gkT) __gkT {
-	select {
-	case v := <-c:
-		return v
-	case <-__gk.Done():
-		__gk.Raise()
-	}
-	panic("unreachable")
+	var v __gkT
+	__gk.Select(0, false, c, &v)
+	return v
 }
 
 func __gkrecv2[__gkT any](c chan __gkT) (__gkT, bool) {
-	select {
-	case v, ok := <-c:
-		return v, ok
-	case <-__gk.Done():
-		__gk.Raise()
-	}
-	panic("unreachable")
+	var v __gkT
+	_, ok := __gk.Select(0, false, c, &v)
+	return v, ok
 }
 
 func __gkmin[__gkT __gkOrdered](a, b __gkT) __gkT {
@@ -91,9 +83,10 @@ func __gkmax[__gkT __gkOrdered](a, b __gkT) __gkT {
 func (s *Session) runtimeSymbols(stdin io.Reader) (own map[string]map[string]reflect.Value, types map[reflect.Value][]reflect.Type) {
 	in := s.intr
 	rt := map[string]reflect.Value{
-		"Poll":  reflect.ValueOf(s.poll),
-		"Raise": reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
-		"Done":  reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
+		"Poll":   reflect.ValueOf(s.poll),
+		"Raise":  reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
+		"Done":   reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
+		"Select": reflect.ValueOf(cellSelect(in.channel)),
 		"Result": reflect.ValueOf(func(v any, text string) {
 			s.result.Store(&resultBox{v: v, text: text})
 		}),

@@ -116,6 +116,7 @@ type Session struct {
 	types     *typeView                           // the session as go/types sees it (typecheck.go); the cell goroutine's
 	iters     rangeFuncs                          // the running cell's ranges over functions (rangefunc.go); the cell goroutine's
 	wrappers  bool                                // slicesHelperSource is compiled (slices.go); the cell goroutine's
+	chans     chanElems                           // the running cell's channel element types (selects.go); the cell goroutine's
 	mainLine  int                                 // the line of the running cell's func main, called when the cell's code has run (0: none); the cell goroutine's
 	loaded    map[string]bool                     // import paths whose tables s.yi has (loadPackages); the cell goroutine's
 	own       map[string]map[string]reflect.Value // the session's own symbols by import path (runtimeSymbols)

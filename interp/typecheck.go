@@ -92,6 +92,8 @@ type cellCheck struct {
 	retype map[int]bool
 	// rangeFuncs are the cell's ranges over functions (rangefunc.go).
 	rangeFuncs rangeFuncs
+	// chanElems are the element types of its channel operations (selects.go).
+	chanElems chanElems
 }
 
 // commit records the definitions of unit u, which has run; isType tells
@@ -550,11 +552,13 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 			}
 		}
 	}
-	info := rangeInfo(file)
+	info := exprInfo(file)
 	if !checkFiles(&conf, fset, pkg, file, info) {
 		return nil, nil
 	}
-	c.rangeFuncs = rangeFuncsOf(fset, file, info, importer)
+	qual := cellQualifier(importer)
+	c.rangeFuncs = rangeFuncsOf(fset, file, info, qual)
+	c.chanElems = chanElemsOf(fset, file, info, qual)
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {
