@@ -240,16 +240,18 @@
 //     writes to its intermediate slots can be lost in the copy.
 //   - A select statement keeps one []reflect.SelectCase, which every
 //     goroutine running that statement fills and hands to reflect.Select:
-//     two goroutines in the same select at once can swap channels. As the
-//     engine makes channel operations interruptible by turning them into
-//     selects, this reaches plain `v := <-in` too: 8 goroutines of one
-//     function, each receiving 50,000 values from a channel of its own,
-//     received 46 of the 400,000 from another goroutine's channel.
+//     two goroutines in the same select at once can swap channels (8
+//     goroutines of one function, each receiving 50,000 values from a
+//     channel of its own, received 46 of the 400,000 from another's). The
+//     engine no longer runs yaegi's select where the type check gives the
+//     channels' element types: selects, blocking receives and sends and
+//     ranges over channels go through a compiled select (selects.go); what
+//     is left is a select in a cell the check skips.
 //
-// Both need yaegi itself changed. The select fix is a few lines, but a
-// patched copy behind a replace would have to carry every yaegi package
-// the module builds (interp, stdlib, extract, and cmd/yaegi with the 17 MB
-// of stdlib/syscall for go generate), about 1.5 MB of sources without the
+// Both are yaegi's own. Its select fix is a few lines, but a patched copy
+// behind a replace would have to carry every yaegi package the module
+// builds (interp, stdlib, extract, and cmd/yaegi with the 17 MB of
+// stdlib/syscall for go generate), about 1.5 MB of sources without the
 // syscall tables; the frame has no small fix (its readers are spread
 // through yaegi's code generators). So the tests that meet them are
 // skipped under -race, named with the race they meet, and the rest of the
