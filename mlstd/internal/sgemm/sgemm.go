@@ -35,21 +35,28 @@ const smallMin = 1024
 // When beta is zero C is not read. It panics when a dimension is negative or
 // a slice or stride is too short.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic("sgemm: negative dimension")
-	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := storedShapes(transA, transB, m, n, k)
 	checkMat("a", a, ar, ac, lda)
 	checkMat("b", b, br, bc, ldb)
 	checkMat("c", c, m, n, ldc)
 	gemm(transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, beta, c, ldc)
+}
+
+// storedShapes checks the dimensions of op(A)·op(B) and returns the
+// shapes A and B are stored in (rows, columns).
+func storedShapes(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic("sgemm: negative dimension")
+	}
+	ar, ac = m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc = k, n
+	if transB {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 // GemmRows is Gemm with B given by where each of its rows starts in b
@@ -61,17 +68,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 // when a dimension is negative, a row falls outside b, or a slice or
 // stride is too short.
 func GemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, boff []int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic("sgemm: negative dimension")
-	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := storedShapes(transA, transB, m, n, k)
 	checkMat("a", a, ar, ac, lda)
 	checkMat("c", c, m, n, ldc)
 	if len(boff) < br {
