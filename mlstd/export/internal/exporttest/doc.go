@@ -7,9 +7,9 @@
 // tests and the conformance tests check the same architectures, and a
 // layer kind added to export is added to the shared models once. It holds:
 //
-//   - Model, a small fully connected model with every non-convolutional
-//     layer kind export.Save supports (Flatten, Linear with and without
-//     bias, ReLU, Tanh, Sigmoid, Dropout, LogSoftmax, a nested Sequential);
+//   - Model, a small fully connected model: Flatten, Linear with and
+//     without bias, ReLU, Tanh, Sigmoid, Dropout, LogSoftmax and a nested
+//     Sequential;
 //   - MLP, the MNIST example's 784-hidden-10 shape, optionally with a last
 //     layer appended;
 //   - CNN, a small convolutional model on [N 1 16 16] with every
