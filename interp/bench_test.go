@@ -74,6 +74,63 @@ func BenchmarkLoopRaw(b *testing.B) {
 	}
 }
 
+// pipeSrc passes 10,000 values from one goroutine to another through a
+// buffered channel: a send statement and a range over the channel.
+const pipeSrc = `func pipe() int {
+	ch := make(chan int, 64)
+	done := make(chan int)
+	go func() {
+		s := 0
+		for v := range ch {
+			s += v
+		}
+		done <- s
+	}()
+	for i := 0; i < 10000; i++ {
+		ch <- i
+	}
+	close(ch)
+	r := <-done // (plain yaegi fails return <-done)
+	return r
+}`
+
+// BenchmarkChannelPipe runs pipeSrc in a session, where the channel
+// statements go through the compiled select (selects.go);
+// BenchmarkChannelPipeRaw in plain yaegi (its own select, neither
+// interruptible nor safe for goroutines sharing a statement).
+func BenchmarkChannelPipe(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Execute(context.Background(), pipeSrc, Output{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(context.Background(), "pipe()", Output{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChannelPipeRaw(b *testing.B) {
+	i := yaegi.New(yaegi.Options{})
+	if err := i.Use(symbols.StdlibTables()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := i.Eval(pipeSrc); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := i.Eval("pipe()"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkBuildTables is what building every symbol table costs (package
 // init used to pay it in every process, then every first session; now a
 // session builds the tables of the packages its cells import).

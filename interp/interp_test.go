@@ -298,6 +298,7 @@ func TestInterrupt(t *testing.T) {
 		"full := make(chan int)\nfull <- 1",
 		"ch4 := make(chan int)\nfunc() { total := 0; total += <-ch4; fmt.Println(total) }()",
 		"func waitFor(c chan bool) bool { v, ok := <-c; return v && ok }\nwaitFor(make(chan bool))",
+		"func waitRet(c <-chan int) int { return <-c }\nwaitRet(make(chan int))",
 		"select {}",
 		"func spin() { for { counter++ } }\nspin()",
 	} {

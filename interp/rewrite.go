@@ -333,6 +333,18 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		for _, e := range s.Results {
 			r.expr(e)
 		}
+		if len(s.Results) == 1 {
+			if u, ok := s.Results[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+				// return <-ch: an interruptible receive (selects.go), then return
+				ret := r.tmpName("__gkret")
+				if stmts := r.recvStmts(u, []ast.Expr{ident(ret)}, token.DEFINE); stmts != nil {
+					return append(stmts, &ast.ReturnStmt{Return: s.Return, Results: []ast.Expr{ident(ret)}})
+				}
+			}
+		}
+		// yaegi fails `return <-ch` at run time ("reflect.Value.Set using
+		// unaddressable value"); in parentheses the value is copied.
+		parenRecvs(s.Results)
 	case *ast.DeferStmt:
 		r.expr(s.Call)
 	case *ast.SendStmt:

@@ -46,13 +46,13 @@ type __gkOrdered interface {
 
 func __gkrecv[__gkT any](c chan __gkT) __gkT {
 	var v __gkT
-	__gk.Select(0, false, c, &v)
+	__gk.Recv(c, &v)
 	return v
 }
 
 func __gkrecv2[__gkT any](c chan __gkT) (__gkT, bool) {
 	var v __gkT
-	_, ok := __gk.Select(0, false, c, &v)
+	ok := __gk.Recv(c, &v)
 	return v, ok
 }
 
@@ -87,6 +87,8 @@ func (s *Session) runtimeSymbols(stdin io.Reader) (own map[string]map[string]ref
 		"Raise":  reflect.ValueOf(func() { panic(host.ErrInterrupted) }),
 		"Done":   reflect.ValueOf(func() <-chan struct{} { return in.channel() }),
 		"Select": reflect.ValueOf(cellSelect(in.channel)),
+		"Recv":   reflect.ValueOf(cellRecv(in.channel)),
+		"Send":   reflect.ValueOf(cellSend(in.channel)),
 		"Result": reflect.ValueOf(func(v any, text string) {
 			s.result.Store(&resultBox{v: v, text: text})
 		}),

@@ -159,16 +159,20 @@ func varDecl(name string, typ, value ast.Expr) ast.Stmt {
 
 func addr(name string) ast.Expr { return &ast.UnaryExpr{Op: token.AND, X: ident(name)} }
 
-// selectCall is __gk.Select(sends, hasDefault, ch0, p0, ch1, p1, ...) at
-// pos (yaegi resolves the package name in the file of the node's position:
-// a chunk without any, such as `select {}`, would not see it).
+// rtCall is __gk.name(args...) at pos (yaegi resolves the package name in
+// the file of the node's position: a chunk without any, such as `select
+// {}`, would not see it).
+func rtCall(pos token.Pos, name string, args ...ast.Expr) *ast.CallExpr {
+	return call(&ast.SelectorExpr{X: &ast.Ident{Name: rtName, NamePos: pos}, Sel: ident(name)}, args...)
+}
+
+// selectCall is __gk.Select(sends, hasDefault, ch0, p0, ch1, p1, ...).
 func selectCall(pos token.Pos, sends uint64, hasDefault bool, pairs ...ast.Expr) *ast.CallExpr {
 	def := "false"
 	if hasDefault {
 		def = "true"
 	}
-	args := append([]ast.Expr{&ast.BasicLit{Kind: token.INT, Value: strconv.FormatUint(sends, 10)}, ident(def)}, pairs...)
-	return call(&ast.SelectorExpr{X: &ast.Ident{Name: rtName, NamePos: pos}, Sel: ident("Select")}, args...)
+	return rtCall(pos, "Select", append([]ast.Expr{&ast.BasicLit{Kind: token.INT, Value: strconv.FormatUint(sends, 10)}, ident(def)}, pairs...)...)
 }
 
 // recvStmts receives from ch (the receive expression u) into the
@@ -177,7 +181,7 @@ func selectCall(pos token.Pos, sends uint64, hasDefault bool, pairs ...ast.Expr)
 // assignment. It returns nil when the element type is unknown.
 func (r *rewriter) recvStmts(u *ast.UnaryExpr, lhs []ast.Expr, tok token.Token) []ast.Stmt {
 	if len(lhs) == 0 {
-		return []ast.Stmt{&ast.ExprStmt{X: selectCall(u.OpPos, 0, false, u.X, ident("nil"))}}
+		return []ast.Stmt{&ast.ExprStmt{X: rtCall(u.OpPos, "Recv", u.X, ident("nil"))}}
 	}
 	t, ok := r.elem(u.OpPos)
 	if !ok {
@@ -186,7 +190,7 @@ func (r *rewriter) recvStmts(u *ast.UnaryExpr, lhs []ast.Expr, tok token.Token) 
 	v, okName := r.tmpName("__gkr"), r.tmpName("__gkok")
 	out := []ast.Stmt{
 		varDecl(v, t, nil),
-		&ast.AssignStmt{Lhs: []ast.Expr{ident("_"), ident(okName)}, Tok: token.DEFINE, Rhs: []ast.Expr{selectCall(u.OpPos, 0, false, u.X, addr(v))}},
+		&ast.AssignStmt{Lhs: []ast.Expr{ident(okName)}, Tok: token.DEFINE, Rhs: []ast.Expr{rtCall(u.OpPos, "Recv", u.X, addr(v))}},
 	}
 	rhs := []ast.Expr{ident(v), ident(okName)}[:len(lhs)]
 	return append(out, &ast.AssignStmt{Lhs: lhs, Tok: tok, Rhs: rhs})
@@ -203,14 +207,14 @@ func (r *rewriter) sendStmts(s *ast.SendStmt) []ast.Stmt {
 	return []ast.Stmt{
 		&ast.AssignStmt{Lhs: []ast.Expr{ident(c)}, Tok: token.DEFINE, Rhs: []ast.Expr{s.Chan}},
 		varDecl(v, t, s.Value),
-		&ast.ExprStmt{X: selectCall(s.Arrow, 1, false, ident(c), addr(v))},
+		&ast.ExprStmt{X: rtCall(s.Arrow, "Send", ident(c), addr(v))},
 	}
 }
 
 // rangeChanTyped rewrites `for k := range ch` (k optional) as a loop of
 // receives through cellSelect, the channel evaluated once:
 //
-//	L: for c := ch; ; { var r T; _, ok := __gk.Select(0, false, c, &r); if !ok { break L }; k := r; body }
+//	L: for c := ch; ; { var r T; ok := __gk.Recv(c, &r); if !ok { break L }; k := r; body }
 //
 // It returns nil when the element type is unknown.
 func (r *rewriter) rangeChanTyped(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
@@ -232,7 +236,7 @@ func (r *rewriter) rangeChanTyped(s *ast.RangeStmt, label *ast.Ident) ast.Stmt {
 		head = append(head, varDecl(v, t, nil))
 	}
 	head = append(head,
-		&ast.AssignStmt{Lhs: []ast.Expr{ident("_"), ident(okName)}, Tok: token.DEFINE, Rhs: []ast.Expr{selectCall(s.For, 0, false, ident(c), p)}},
+		&ast.AssignStmt{Lhs: []ast.Expr{ident(okName)}, Tok: token.DEFINE, Rhs: []ast.Expr{rtCall(s.For, "Recv", ident(c), p)}},
 		&ast.IfStmt{Cond: &ast.UnaryExpr{Op: token.NOT, X: ident(okName)}, Body: &ast.BlockStmt{List: []ast.Stmt{&ast.BranchStmt{Tok: token.BREAK, Label: ident(lbl.Name)}}}},
 	)
 	if s.Key != nil && !isIdent(s.Key, "_") {
@@ -348,6 +352,72 @@ func (r *rewriter) selectTyped(s *ast.SelectStmt, label *ast.Ident) ast.Stmt {
 	return &ast.BlockStmt{List: list}
 }
 
+// sendValue is the value *p to send on channel c, converted to c's
+// element type where it is not assignable (an untyped constant the cell
+// gave another default type).
+func sendValue(c reflect.Value, p any) reflect.Value {
+	v := reflect.ValueOf(p).Elem()
+	if c.IsValid() {
+		if et := c.Type().Elem(); v.Type() != et && !v.Type().AssignableTo(et) && v.Type().ConvertibleTo(et) {
+			v = v.Convert(et)
+		}
+	}
+	return v
+}
+
+// received stores a received value v (ok: from a send; else the channel
+// is closed) into *p, unless p is nil.
+func received(p any, v reflect.Value, ok bool) {
+	if p == nil {
+		return
+	}
+	d := reflect.ValueOf(p).Elem()
+	if ok {
+		d.Set(v)
+	} else {
+		d.SetZero()
+	}
+}
+
+// cellRecv is __gk.Recv, a receive statement: cellSelect with one
+// receive, tried without blocking first (no select to build when a value
+// is waiting).
+func cellRecv(done func() <-chan struct{}) func(c, p any) bool {
+	return func(c, p any) bool {
+		cv := reflect.ValueOf(c)
+		var v reflect.Value
+		var ok bool
+		if cv.IsValid() {
+			v, ok = cv.TryRecv()
+		}
+		if !v.IsValid() { // it would block (or the channel is nil)
+			cases := [2]reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: cv}, {Dir: reflect.SelectRecv, Chan: reflect.ValueOf(done())}}
+			var i int
+			if i, v, ok = reflect.Select(cases[:]); i == 1 {
+				panic(host.ErrInterrupted)
+			}
+		}
+		received(p, v, ok)
+		return ok
+	}
+}
+
+// cellSend is __gk.Send, a send statement: the value *p on c, tried
+// without blocking first.
+func cellSend(done func() <-chan struct{}) func(c, p any) {
+	return func(c, p any) {
+		cv := reflect.ValueOf(c)
+		v := sendValue(cv, p)
+		if cv.IsValid() && cv.TrySend(v) {
+			return
+		}
+		cases := [2]reflect.SelectCase{{Dir: reflect.SelectSend, Chan: cv, Send: v}, {Dir: reflect.SelectRecv, Chan: reflect.ValueOf(done())}}
+		if i, _, _ := reflect.Select(cases[:]); i == 1 {
+			panic(host.ErrInterrupted)
+		}
+	}
+}
+
 // cellSelect is __gk.Select: a select statement of a cell, with its cases
 // on this call's stack. pairs holds, for case i, the channel and a pointer:
 // for a send (bit i of sends) to the value to send, for a receive to the
@@ -365,13 +435,7 @@ func cellSelect(done func() <-chan struct{}) func(sends uint64, hasDefault bool,
 			if sends&(1<<i) == 0 {
 				continue
 			}
-			v := reflect.ValueOf(pairs[2*i+1]).Elem()
-			if c.IsValid() {
-				if et := c.Type().Elem(); v.Type() != et && !v.Type().AssignableTo(et) && v.Type().ConvertibleTo(et) {
-					v = v.Convert(et)
-				}
-			}
-			cases[i].Dir, cases[i].Send = reflect.SelectSend, v
+			cases[i].Dir, cases[i].Send = reflect.SelectSend, sendValue(c, pairs[2*i+1])
 		}
 		if hasDefault {
 			cases[n] = reflect.SelectCase{Dir: reflect.SelectDefault}
@@ -385,13 +449,8 @@ func cellSelect(done func() <-chan struct{}) func(sends uint64, hasDefault bool,
 			}
 			panic(host.ErrInterrupted)
 		}
-		if sends&(1<<i) == 0 && pairs[2*i+1] != nil {
-			d := reflect.ValueOf(pairs[2*i+1]).Elem()
-			if ok {
-				d.Set(v)
-			} else {
-				d.SetZero()
-			}
+		if sends&(1<<i) == 0 {
+			received(pairs[2*i+1], v, ok)
 		}
 		return i, ok
 	}

@@ -39,6 +39,10 @@ func worker(jobs <-chan job, results chan<- string, wg *sync.WaitGroup) {
 	}
 }
 
+func first(c <-chan string) string { return <-c }
+
+func both(c chan int) (int, bool) { return <-c, true }
+
 func main() {
 	// A worker pool: range over a receive-only channel, sends on a send-only one.
 	jobs := producer(40)
@@ -167,4 +171,12 @@ loop:
 	}
 	wg2.Wait()
 	fmt.Println("crossed", crossed)
+
+	// return <-ch, alone and with other results.
+	sc := make(chan string, 1)
+	sc <- "first"
+	ic := make(chan int, 1)
+	ic <- 9
+	v, ok := both(ic)
+	fmt.Println(first(sc), v, ok)
 }
