@@ -544,3 +544,14 @@ func TestTopLevelReceiveDefinesVariable(t *testing.T) {
 		{code: "v := 1.5\nv", result: "1.5"},
 	})
 }
+
+// Several values in one assignment, definition or var spec, one of them a
+// composite literal: yaegi v0.16.1 gave the others their zero value
+// (`m, n := map[string]int{}, 3` left n at 0), silently.
+func TestMultiValueWithCompositeLiteral(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "m, n := map[string]int{}, 3\nm[\"a\"] = n\nfmt.Println(m, n)", stdout: "map[a:3] 3\n"},
+		{code: "var p, q = []int{1}, 4\nfmt.Println(p, q)", stdout: "[1] 4\n"},
+		{code: "func g() {\n\tvar a, b = []int{1}, 5\n\tc, d := 6, struct{ A int }{1}\n\tvar e []int\n\tvar f float64\n\te, f = []int{2}, 7\n\ti, j, k := 1, [2]int{2, 3}, 4\n\tfmt.Println(a, b, c, d, e, f, i, j, k)\n}\ng()", stdout: "[1] 5 6 {1} [2] 7 1 [2 3] 4\n"},
+	})
+}

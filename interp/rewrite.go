@@ -281,6 +281,7 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 		if top && s.Tok == token.DEFINE && len(s.Rhs) == len(s.Lhs) {
 			parenRecvs(s.Rhs)
 		}
+		parenComposites(s.Rhs)
 		if len(s.Rhs) == 1 {
 			if u, ok := s.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW && s.Tok == token.ASSIGN && len(s.Lhs) <= 2 {
 				if stmts := r.recvStmts(u, s.Lhs, token.ASSIGN); stmts != nil {
@@ -321,6 +322,7 @@ func (r *rewriter) stmt(s ast.Stmt, top bool) []ast.Stmt {
 					if top && len(vs.Values) == len(vs.Names) {
 						parenRecvs(vs.Values)
 					}
+					parenComposites(vs.Values)
 					if id, ok := vs.Type.(*ast.Ident); ok && isIntTypeName(id.Name) {
 						for _, n := range vs.Names {
 							r.ints[n.Name] = true
@@ -531,6 +533,21 @@ func parenRecvs(values []ast.Expr) {
 	for i, e := range values {
 		if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.ARROW {
 			values[i] = &ast.ParenExpr{X: u}
+		}
+	}
+}
+
+// parenComposites puts the composite literals among several values of
+// one assignment, definition or var spec in parentheses: yaegi v0.16.1
+// gives the other values their zero value (`m, n := map[string]int{}, 3`
+// left n at 0, silently); in parentheses each value is its own.
+func parenComposites(values []ast.Expr) {
+	if len(values) < 2 {
+		return
+	}
+	for i, e := range values {
+		if c, ok := e.(*ast.CompositeLit); ok {
+			values[i] = &ast.ParenExpr{Lparen: c.Pos(), X: c, Rparen: c.End() - 1}
 		}
 	}
 }
