@@ -14,7 +14,8 @@ import (
 // real kernel (asCell);
 // all three must print the same. rangefunc.go ranges over functions with
 // break, continue, return, labels and defer; stdlib.go uses the iterators
-// and generic functions of strings, bytes, slices, maps, iter and cmp.
+// and generic functions of strings, bytes, slices, maps, iter and cmp;
+// channels.go every channel statement; idioms.go everyday Go.
 func TestIteratorsLikeGo(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
