@@ -20,8 +20,8 @@
 // kernel; the start-up time is logged once the kernel is ready.
 //
 // Memory: unless GOGC is set, the garbage collector's goal is kept at
-// max(32 MiB, twice the live heap) (keepHeapFloor, retuned after each
-// collection from a finalizer), because with Go's default a trivial cell's
+// at least 32 MiB (keepHeapFloor: an untouched 16 MiB ballast, which adds
+// no resident memory), because with Go's default a trivial cell's
 // ~30 KB made a collection every ~100 cells that added 2-3 ms to the cells
 // it overlapped; after the kernel has been idle a while (kernel.Config
 // OnIdle) the free heap is returned to the OS, so idle notebooks stay

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"sync"
 	"syscall"
@@ -130,35 +128,23 @@ func show(out kernel.Output, ev interp.Event) {
 // collects and returns the free memory to the OS (Config.OnIdle).
 const heapFloor = 32 << 20
 
-// keepHeapFloor makes the garbage collector's goal max(floor, the usual
-// goal), which Go has no setting for: after each collection GOGC is set so
-// that the next goal is the floor while the live heap is under floor/2, and
-// back to 100 (twice the live heap) above that, so large notebooks are
-// collected as usual. The kernel command does this unless GOGC is set.
-func keepHeapFloor(floor uint64) {
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	adjust := func() {
-		metrics.Read(live)
-		pct := 100
-		if l := live[0].Value.Uint64(); l > 0 && l < floor/2 {
-			pct = int(floor*100/l) - 100
-		}
-		debug.SetGCPercent(pct)
-	}
-	adjust()
-	// A finalizer runs once per collection that finds its object
-	// unreachable: it re-arms itself to run after the next one.
-	var arm func()
-	arm = func() {
-		runtime.SetFinalizer(&gcTick{}, func(*gcTick) {
-			adjust()
-			arm()
-		})
-	}
-	arm()
-}
+// ballast is keepHeapFloor's allocation; it is never read or written.
+var ballast []byte
 
-// gcTick is the object whose finalizer runs after each collection; it is
-// bigger than 16 bytes so that it is not batched into a tiny allocation,
-// whose finalizer may never run.
-type gcTick struct{ _ [32]byte }
+// keepHeapFloor makes the garbage collector's goal at least floor, which
+// Go has no setting for, with a ballast: floor/2 bytes allocated once and
+// never touched. The goal is twice the marked heap (plus stacks and
+// globals), ballast included, so it is never below floor, and a large
+// heap's goal is only floor above Go's usual one. The ballast holds no
+// pointers (the collector never scans it) and its pages are never written,
+// so the OS never backs them: it costs no resident memory.
+//
+// It replaces a GOGC retuned after each collection from a finalizer, which
+// was wrong in two ways: a high GOGC also raises the runtime's minimum
+// goal (4 MiB × GOGC/100), and a finalizer that ran during the next mark
+// phase re-armed a tick that survived that cycle, so the high GOGC of a
+// small heap stayed in force after a cell made the heap 80 MB: the goal
+// became ~1 GB and re-runs of that cell piled up ten garbage copies.
+func keepHeapFloor(floor uint64) {
+	ballast = make([]byte, floor/2)
+}
