@@ -136,6 +136,13 @@ func (g *RNG) Float64() float64 {
 	return g.r.Float64()
 }
 
+// uint64 returns 64 uniform random bits.
+func (g *RNG) uint64() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.r.Uint64()
+}
+
 // NormFloat64 returns a standard normal value.
 func (g *RNG) NormFloat64() float64 {
 	g.mu.Lock()
