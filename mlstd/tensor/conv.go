@@ -364,6 +364,7 @@ type convScratch struct {
 	// sample side by side, n samples so far.
 	dwY, dwP []float32 // o × batch·ld and K × batch·ld
 	batch, n int
+	wino     *wino // the Winograd form's buffers (useWinograd), or nil
 }
 
 // shortDW is the patch-matrix width (a sample's output positions on the
@@ -381,6 +382,10 @@ const (
 
 func newConvScratch(g *convGeom, o int) *convScratch {
 	u := &convScratch{g: g, wide: g.sh == 1 && g.sw == 1, ld: g.l()}
+	if useWinograd(g, o) {
+		u.wino = newWino(g, o)
+		return u
+	}
 	if !u.wide {
 		u.col = getBuf(g.k() * u.ld)
 		return u
@@ -394,11 +399,15 @@ func newConvScratch(g *convGeom, o int) *convScratch {
 // masked returns the output gradient gy through a ReLU whose output was y,
 // in u's buffer.
 func (u *convScratch) masked(gy, y []float32) []float32 {
-	if u.mask == nil {
+	if cap(u.mask) < len(gy) {
+		if u.mask != nil {
+			putBuf(u.mask)
+		}
 		u.mask = getBuf(len(gy))
 	}
-	reluMask(u.mask, gy, y)
-	return u.mask
+	m := u.mask[:len(gy)]
+	reluMask(m, gy, y)
+	return m
 }
 
 func (u *convScratch) release() {
@@ -411,6 +420,9 @@ func (u *convScratch) release() {
 		if off != nil {
 			offsetPools.put(off)
 		}
+	}
+	if u.wino != nil {
+		u.wino.release()
 	}
 }
 
@@ -583,6 +595,9 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 	o := w.shape[0]
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != o) {
 		panic(&ShapeError{Op: op, A: w.shape, B: b.shape, Msg: "bias must be (out)"})
+	}
+	if useWinograd(&g, o) {
+		return convWinograd(op, relu, &g, o, x, w, b)
 	}
 	K, L := g.k(), g.l()
 	chw := g.c * g.h * g.w

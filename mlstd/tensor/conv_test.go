@@ -68,6 +68,10 @@ var convCorners = []convCase{
 	{Op: "conv2d", x: []int{1, 1, 9, 8}, o: 2, bias: true, Kernel: [2]int{2, 2}, Stride: [2]int{4, 3}, Padding: [2]int{1, 0}, Dilation: [2]int{1, 1}}, // stride > kernel
 	{Op: "conv2d", x: []int{2, 3, 5, 6}, o: 2, bias: true, Kernel: [2]int{1, 3}, Stride: [2]int{1, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{1, 2}}, // rectangular
 	{Op: "conv2d", x: []int{1, 2, 4, 4}, o: 3, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{2, 2}, Dilation: [2]int{2, 2}},
+	// Winograd's form (useWinograd): odd and even outputs, padding 0–2.
+	{Op: "conv2d", x: []int{3, 8, 7, 6}, o: 9, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}},
+	{Op: "conv2d", x: []int{2, 9, 6, 9}, o: 8, bias: false, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}},
+	{Op: "conv2d", x: []int{1, 8, 3, 4}, o: 8, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{2, 1}, Dilation: [2]int{1, 1}},
 	{Op: "max_pool2d", x: []int{2, 3, 7, 7}, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}}, // ResNet's stem
 	{Op: "max_pool2d", x: []int{1, 2, 6, 5}, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Dilation: [2]int{1, 1}},
 	{Op: "max_pool2d", x: []int{1, 1, 5, 7}, Kernel: [2]int{1, 3}, Stride: [2]int{1, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{1, 1}},
@@ -185,22 +189,27 @@ func TestConvMatchTorch(t *testing.T) {
 // input gradient) has the same bits alone as in a batch large enough to be
 // split across goroutines.
 func TestConvBatchInvariant(t *testing.T) {
-	g := NewRNG(3)
-	x := g.Randn(64, 3, 16, 16).SetRequiresGrad(true)
-	w := g.Randn(16, 3, 3, 3)
-	b := g.Randn(16)
-	p := Conv2dParams{Padding: [2]int{1, 1}}
-	out := Conv2d(x, w, b, p)
-	out.Sum().Backward()
-	for _, s := range []int{0, 31, 63} {
-		xs := New(slices.Clone(x.data[s*768:(s+1)*768]), 1, 3, 16, 16).SetRequiresGrad(true)
-		one := Conv2d(xs, w, b, p)
-		one.Sum().Backward()
-		if !slices.Equal(one.data, out.data[s*len(one.data):(s+1)*len(one.data)]) {
-			t.Errorf("sample %d: output differs alone and in the batch", s)
-		}
-		if !slices.Equal(xs.grad.data, x.grad.data[s*768:(s+1)*768]) {
-			t.Errorf("sample %d: input gradient differs alone and in the batch", s)
+	// The direct form, and Winograd's (useWinograd), whose products take
+	// winoGroup samples at once.
+	for _, c := range []struct{ c, o, h int }{{3, 16, 16}, {8, 16, 9}, {9, 8, 17}} {
+		g := NewRNG(3)
+		chw := c.c * c.h * c.h
+		x := g.Randn(64, c.c, c.h, c.h).SetRequiresGrad(true)
+		w := g.Randn(c.o, c.c, 3, 3)
+		b := g.Randn(c.o)
+		p := Conv2dParams{Padding: [2]int{1, 1}}
+		out := Conv2d(x, w, b, p)
+		out.Sum().Backward()
+		for _, s := range []int{0, 31, 63} {
+			xs := New(slices.Clone(x.data[s*chw:(s+1)*chw]), 1, c.c, c.h, c.h).SetRequiresGrad(true)
+			one := Conv2d(xs, w, b, p)
+			one.Sum().Backward()
+			if !slices.Equal(one.data, out.data[s*len(one.data):(s+1)*len(one.data)]) {
+				t.Errorf("%d channels, sample %d: output differs alone and in the batch", c.c, s)
+			}
+			if !slices.Equal(xs.grad.data, x.grad.data[s*chw:(s+1)*chw]) {
+				t.Errorf("%d channels, sample %d: input gradient differs alone and in the batch", c.c, s)
+			}
 		}
 	}
 }

@@ -42,6 +42,28 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	gemm(transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, beta, c, ldc)
 }
 
+// GemmPacked is Gemm on one goroutine with B always packed into the
+// kernel's panels, also for x·Bᵀ (transB without transA), which Gemm runs
+// as dot products of rows. Packing pays for such a product when k is long
+// and m and n are not thin: Winograd's filter gradient, 64×32 over 288
+// tiles, ran at 93 GFLOP/s packed and 65 as dot products. The two paths
+// round differently, so a caller must not rely on a row of the result
+// having the same bits as Gemm's.
+func GemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ar, ac, br, bc := storedShapes(transA, transB, m, n, k)
+	checkMat("a", a, ar, ac, lda)
+	checkMat("b", b, br, bc, ldb)
+	checkMat("c", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
+	}
+	blocked(pickSpec(m, n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+}
+
 // storedShapes checks the dimensions of op(A)·op(B) and returns the
 // shapes A and B are stored in (rows, columns).
 func storedShapes(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {

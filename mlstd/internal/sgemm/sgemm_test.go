@@ -202,6 +202,26 @@ func testGemmRandom(t *testing.T) {
 	}
 }
 
+// TestGemmPacked checks GemmPacked against float64 products on the
+// shapes where Gemm takes other paths (x·Bᵀ's dot products, the plain loop
+// of tiny products) and on Winograd's filter gradient, with every kernel.
+func TestGemmPacked(t *testing.T) {
+	forKernels(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, tb := range []bool{false, true} {
+			for _, ta := range []bool{false, true} {
+				for _, tc := range []gemmCase{
+					{m: 64, n: 32, k: 288}, {m: 3, n: 5, k: 7}, {m: 33, n: 17, k: 300},
+					{m: 1, n: 40, k: 1}, {m: 17, n: 1, k: 65},
+				} {
+					tc.transA, tc.transB, tc.alpha, tc.beta, tc.padB = ta, tb, 0.75, 1, 3
+					check(t, r, tc, GemmPacked)
+				}
+			}
+		}
+	})
+}
+
 // TestGemmRows checks that GemmRows gives the bits of Gemm on its rows
 // copied out, with every kernel and transpose, for rows that overlap (as
 // a convolution's patch rows do), are out of order or evenly spaced, on

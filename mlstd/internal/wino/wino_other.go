@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package wino
+
+func inputRow(v []float32, vs int, p []float32, wp, tw int) { inputRowGo(v, vs, p, wp, tw) }
+
+func outputRow(y0, y1 []float32, ow int, m []float32, ms, tw int, bias float32) {
+	outputRowGo(y0, y1, ow, m, ms, tw, bias)
+}
+
+func spreadRow(m []float32, ms int, d0, d1 []float32, ow, tw int) {
+	spreadRowGo(m, ms, d0, d1, ow, tw)
+}
+
+func inputGradRow(p []float32, wp int, v []float32, vs, tw int) {
+	inputGradRowGo(p, wp, v, vs, tw)
+}
