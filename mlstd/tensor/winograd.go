@@ -27,23 +27,30 @@ import (
 //	dV_ct = Σ_o U_oc ⊙ Ŷ_ot (16 products),  dd_ct = B dV_ct Bᵀ, added into dX
 //
 // so all three products of a training step use 2.25× fewer multiplies.
-// A sample's output and input gradient are products of its own tiles
-// only, so they have the same bits alone as in any batch (as serving
-// needs). The filters' gradient, a sum over the batch anyway, takes
-// winoGroup samples' tiles in one product per ξ, whose dot products are
-// then that much longer. The transformed tiles of a group are laid out ξ
-// first, then channel, then tile (the products' operands as they are
-// stored).
+// Samples are taken z.group at a time, their tiles side by side in the
+// products' columns (laid out ξ first, then channel, then tile: the
+// products' operands as they are stored), so that the products are wide
+// and the filters' gradient's dot products long. All products run on
+// sgemm's packed path, where a column's result does not depend on the
+// other columns as long as the kernel is the same, which holds for
+// products of 24 columns or more (sgemm's cpuSpec): a sample's output and
+// input gradient then have the same bits alone as in any batch (as
+// serving needs). Samples of fewer than 24 tiles go one at a time.
 //
 //	Bᵀ = | 1  0 -1  0 |   G = | 1    0    0  |   Aᵀ = | 1  1  1  0 |
 //	     | 0  1  1  0 |       | ½    ½    ½  |        | 0  1 -1 -1 |
 //	     | 0 -1  1  0 |       | ½   -½    ½  |
 //	     | 0  1  0 -1 |       | 0    0    1  |
 
-// winoGroup is how many samples' tiles the filters' gradient takes in one
-// product per ξ (the CNN's second layer: 2 took 41–43 ms of CPU per
-// batch of 64, 1 took 45–47 and 4 took 43–49).
+// winoGroup is how many samples' tiles one set of products takes (the
+// CNN's second layer, forward and backward of a batch of 64: 2 took 41–43
+// ms of CPU, 1 took 45–47 and 4 took 43–49).
 const winoGroup = 2
+
+// winoMinCols is the width from which sgemm picks its kernel by the rows
+// alone (cpuSpec), so that a sample's columns get the same bits in a
+// group as alone.
+const winoMinCols = 24
 
 // useWinograd reports whether a convolution of geometry g with o output
 // channels runs in the Winograd form: 3×3 kernels, stride and dilation 1,
@@ -60,6 +67,7 @@ type wino struct {
 	th, tw int // tiles per sample, vertically and horizontally
 	hp, wp int // a padded plane: 2·th+2 rows of 2·tw+2 (the tiles' windows)
 	padded []float32
+	group  int       // samples per set of products: winoGroup, or 1 below winoMinCols tiles
 	ld     int       // the row stride of the planes below (≥ the columns)
 	vs, ms int       // the stride of the 16 planes of v and dv, and of m
 	v      []float32 // 16 planes c × cols: transformed input tiles
@@ -85,7 +93,11 @@ func newWino(g *convGeom, o int) *wino {
 	th, tw := (g.oh+1)/2, (g.ow+1)/2
 	z := &wino{g: g, o: o, th: th, tw: tw, hp: 2*th + 2, wp: 2*tw + 2}
 	z.padded = getZeroed(g.c*z.hp*z.wp + winotf.Slack)
-	z.ld = oddLines(winoGroup * th * tw)
+	z.group = winoGroup
+	if th*tw < winoMinCols {
+		z.group = 1
+	}
+	z.ld = oddLines(z.group * th * tw)
 	z.vs, z.ms = oddLines(g.c*z.ld+gemmRoom), oddLines(o*z.ld+gemmRoom)
 	z.v = getBuf(16 * z.vs)
 	z.m = getBuf(16 * z.ms)
@@ -266,16 +278,16 @@ func (z *wino) clearBorder() {
 	}
 }
 
-// forward computes one sample's output y from its input src with the
+// forward computes ns samples' outputs y from their inputs src with the
 // transformed filters u, adding the bias b (nil: none).
-func (z *wino) forward(src, u, y, b []float32) {
-	g, o, cols := z.g, z.o, z.tiles()
-	z.input(src, 1)
+func (z *wino) forward(src, u, y, b []float32, ns int) {
+	g, o, cols := z.g, z.o, ns*z.tiles()
+	z.input(src, ns)
 	for k := 0; k < 16; k++ {
-		sgemm.Gemm(false, false, o, cols, g.c, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
+		sgemm.GemmPacked(false, false, o, cols, g.c, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
 			z.v[k*z.vs:][:g.c*z.ld], z.ld, 0, z.m[k*z.ms:][:o*z.ld], z.ld)
 	}
-	z.output(y, b, 1)
+	z.output(y, b, ns)
 }
 
 // backward adds ns samples' gradients for their output gradients gy: into
@@ -299,12 +311,9 @@ func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
 	if z.dv == nil {
 		z.dv = getBuf(16 * z.vs)
 	}
-	T := z.tiles()
-	for k := 0; k < 16; k++ { // dV (c,T) = Uᵀ · Ŷ, a product per sample
-		for s := 0; s < ns; s++ {
-			sgemm.Gemm(true, false, g.c, T, o, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
-				z.m[k*z.ms+s*T:][:(o-1)*z.ld+T], z.ld, 0, z.dv[k*z.vs+s*T:][:(g.c-1)*z.ld+T], z.ld)
-		}
+	for k := 0; k < 16; k++ { // dV (c,cols) = Uᵀ · Ŷ
+		sgemm.GemmPacked(true, false, g.c, cols, o, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
+			z.m[k*z.ms:][:o*z.ld], z.ld, 0, z.dv[k*z.vs:][:g.c*z.ld], z.ld)
 	}
 	z.inputGrad(dx, ns)
 }
@@ -323,9 +332,10 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 	work := g.n * o * g.k() * L
 	u := winoFilters(w.data, o, g.c)
 	forChunks(g, o, g.n, chunks(g.n, work), func(sc *convScratch, _, lo, hi int) {
-		for s := lo; s < hi; s++ {
-			y := out[s*o*L : (s+1)*o*L]
-			sc.wino.forward(x.data[s*chw:(s+1)*chw], u, y, bias)
+		for s := lo; s < hi; s += sc.wino.group {
+			ns := min(sc.wino.group, hi-s)
+			y := out[s*o*L : (s+ns)*o*L]
+			sc.wino.forward(x.data[s*chw:(s+ns)*chw], u, y, bias, ns)
 			if relu {
 				reluInto(y, y)
 			}
@@ -376,8 +386,8 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 					db = p[nu:]
 				}
 			}
-			for s := lo; s < hi; s += winoGroup {
-				ns := min(winoGroup, hi-s)
+			for s := lo; s < hi; s += sc.wino.group {
+				ns := min(sc.wino.group, hi-s)
 				dy := res.grad.data[s*o*L : (s+ns)*o*L]
 				if relu { // the gradient through the ReLU, masked by its output
 					dy = sc.masked(dy, res.data[s*o*L:(s+ns)*o*L])
