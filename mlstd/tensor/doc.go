@@ -45,9 +45,20 @@
 // one product over the output gradient's planes read the same way, so it
 // is summed in registers instead of added back from a patch-matrix
 // gradient (col2im). Other strides unfold the patch matrix (im2col) and
-// fold its gradient back (col2im). The memory beyond input and output is
-// a few per-sample buffers per goroutine whatever the batch. Batches with
-// more than 2²¹ multiply-adds are cut into 16 fixed ranges of samples that
+// fold its gradient back (col2im).
+//
+// 3×3 convolutions with stride and dilation 1 and at least 8 channels in
+// and out (the MNIST CNN's second layer, VGG's and ResNet's) run in
+// Winograd's F(2×2, 3×3) form instead (winograd.go): 16 multiply-adds per
+// 2×2 output tile and pair of channels in place of 36, for the forward,
+// the input gradient and the filters' gradient, with the tile transforms
+// in AVX2 assembly (mlstd/internal/wino). Results differ from the direct
+// form's by float32 rounding; conv_test.go holds both to PyTorch within
+// 1e-5. The CNN's second layer took 41–45 ms of CPU forward and backward
+// per batch of 64, against 55–57 direct (go test -bench ConvCNN2).
+//
+// The memory beyond input and output is a few per-sample buffers per
+// goroutine whatever the batch. Batches with more than 2²¹ multiply-adds are cut into 16 fixed ranges of samples that
 // the calling goroutine and GOMAXPROCS−1 helpers take in turn; samples are
 // independent, so a sample gets the same bits alone or in any batch, and
 // the weight and bias gradients are summed per range and the ranges added
