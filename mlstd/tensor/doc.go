@@ -58,12 +58,13 @@
 // per batch of 64, against 55–57 direct (go test -bench ConvCNN2).
 //
 // The memory beyond input and output is a few per-sample buffers per
-// goroutine whatever the batch. Batches with more than 2²¹ multiply-adds are cut into 16 fixed ranges of samples that
-// the calling goroutine and GOMAXPROCS−1 helpers take in turn; samples are
-// independent, so a sample gets the same bits alone or in any batch, and
-// the weight and bias gradients are summed per range and the ranges added
-// in order, so they get the same bits however the ranges were scheduled
-// and whatever GOMAXPROCS.
+// goroutine whatever the batch. Batches with more than 2²¹ multiply-adds
+// are cut into 16 fixed ranges of samples that the calling goroutine and
+// GOMAXPROCS−1 helpers take in turn; samples are independent, so a sample
+// gets the same bits alone or in any batch, and the weight and bias
+// gradients are summed per range and the ranges added in order, so they
+// get the same bits however the ranges were scheduled and whatever
+// GOMAXPROCS.
 // MaxPool2d keeps each window's argmax for the backward, only when the
 // input needs a gradient; 2×2 windows with stride 2 are found without
 // branches. conv_test.go compares every op forward and backward with
