@@ -53,10 +53,10 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 	if err != nil {
 		return nil, err
 	}
-	s.iters, s.chans = nil, nil
+	s.iters, s.chans, s.aliases = nil, nil, nil
 	s.mainLine = 0
 	if check != nil {
-		s.iters, s.chans = check.rangeFuncs, check.chanElems
+		s.iters, s.chans, s.aliases = check.rangeFuncs, check.chanElems, check.aliases
 	}
 	if order == nil {
 		for i := range us {
@@ -177,6 +177,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclar
 	if len(body.List) == 0 {
 		return nil, nil
 	}
+	substituteAliases(s.yi.FileSet(), body, s.aliases)
 	desugarRangeFuncs(s.yi.FileSet(), body, s.iters)
 	if err := s.autoImport(ctx, n, body); err != nil {
 		return nil, err
@@ -369,6 +370,7 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 	if err != nil {
 		return nil, nil, s.cellError(n, err)
 	}
+	substituteAliases(s.yi.FileSet(), f, s.aliases)
 	desugarRangeFuncs(s.yi.FileSet(), f, s.iters)
 	if err := s.autoImport(ctx, n, f); err != nil {
 		return nil, nil, err

@@ -137,7 +137,9 @@
 // min, max and clear become helpers; `go` statements recover panics and
 // report them instead of killing the process (on the cell's stderr, with the
 // goroutine's frames, or to Options.GoPanic: the script runner exits as a
-// Go program would).
+// Go program would). A type alias declared inside a function, which yaegi
+// reports undefined, is dropped and the aliased type written where the
+// cell names it (the check resolves the scopes; aliases.go).
 //
 // os.Exit and log.Fatal cannot end the process either: os.Exit(n) panics
 // with a stdlib.Exit, which ends the cell as an *ExitError{Code: n}; the

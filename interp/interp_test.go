@@ -548,6 +548,19 @@ func TestTopLevelReceiveDefinesVariable(t *testing.T) {
 // Several values in one assignment, definition or var spec, one of them a
 // composite literal: yaegi v0.16.1 gave the others their zero value
 // (`m, n := map[string]int{}, 3` left n at 0), silently.
+// TestLocalTypeAlias: yaegi v0.16.1 reports a type alias declared inside
+// a function as undefined; the engine writes the aliased type in its
+// place (aliases.go), also inside other local aliases, in func literals,
+// conversions, composite literals and new, and an inner alias of the same
+// name shadows the outer one.
+func TestLocalTypeAlias(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "func temps() {\n\ttype celsius = float64\n\ttype pt struct{ X, Y int }\n\ttype pts = []pt\n\ttype table = map[string]pts\n\tvar c celsius = 21.5\n\tp := new(celsius)\n\t*p = c * 2\n\ttb := table{\"a\": pts{{1, 2}}}\n\tf := func(x celsius, xs ...pt) celsius { return x + celsius(len(xs)) }\n\tfmt.Println(c+1, *p, tb, f(1, tb[\"a\"]...))\n\t{\n\t\ttype celsius = int\n\t\tvar i celsius = 3\n\t\tfmt.Println(i / 2)\n\t}\n}\ntemps()",
+			stdout: "22.5 43 map[a:[{1 2}]] 2\n1\n"},
+		{code: "f := func() int {\n\ttype (\n\t\tints  = []int\n\t\tnamed struct{ A ints }\n\t)\n\treturn len(named{A: ints{1, 2, 3}}.A)\n}\nf()", result: "3"},
+	})
+}
+
 func TestMultiValueWithCompositeLiteral(t *testing.T) {
 	runCases(t, []cellCase{
 		{code: "m, n := map[string]int{}, 3\nm[\"a\"] = n\nfmt.Println(m, n)", stdout: "map[a:3] 3\n"},

@@ -37,20 +37,31 @@ import (
 type chanElems map[[2]int]string
 
 // exprInfo returns the types.Info in which to record the operands of the
-// range statements and channel operations of file, or nil if it has none.
+// range statements and channel operations of file, and the objects of its
+// identifiers when it declares a type alias inside a function
+// (aliases.go), or nil if it needs neither.
 func exprInfo(file *ast.File) *types.Info {
-	var info *types.Info
+	var operands, idents bool
 	ast.Inspect(file, func(x ast.Node) bool {
 		switch x := x.(type) {
 		case *ast.RangeStmt, *ast.SendStmt:
-			info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+			operands = true
 		case *ast.UnaryExpr:
 			if x.Op == token.ARROW {
-				info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+				operands = true
 			}
+		case *ast.DeclStmt:
+			idents = idents || needsIdents(x)
 		}
-		return info == nil
+		return !operands || !idents
 	})
+	if !operands && !idents {
+		return nil
+	}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	if idents {
+		info.Defs, info.Uses = map[*ast.Ident]types.Object{}, map[*ast.Ident]types.Object{}
+	}
 	return info
 }
 

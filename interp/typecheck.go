@@ -94,6 +94,8 @@ type cellCheck struct {
 	rangeFuncs rangeFuncs
 	// chanElems are the element types of its channel operations (selects.go).
 	chanElems chanElems
+	// aliases are the uses of its local type aliases (aliases.go).
+	aliases localAliases
 }
 
 // commit records the definitions of unit u, which has run; isType tells
@@ -559,6 +561,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	qual := cellQualifier(importer)
 	c.rangeFuncs = rangeFuncsOf(fset, file, info, qual)
 	c.chanElems = chanElemsOf(fset, file, info, qual)
+	c.aliases = localAliasesOf(fset, file, info, qual)
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {

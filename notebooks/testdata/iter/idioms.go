@@ -129,4 +129,10 @@ loop:
 	m["k"] = n
 	var ps, q = []int{1}, 4
 	fmt.Println(m, n, ps, q)
+	type celsius = float64
+	type reading struct{ At int }
+	type log = map[string][]reading
+	var temp celsius = 21.5
+	l := log{"kitchen": {{At: 1}, {At: 2}}}
+	fmt.Println(temp+1, len(l["kitchen"]), celsius(3)/2)
 }
