@@ -85,8 +85,11 @@
 // hand-written backwards. All matrix products, forward and backward, go
 // through the internal sgemm kernel with transposition flags (dW = dYᵀ·X,
 // dX = dY·W) accumulating straight into the gradients, never through
-// explicit transposes. Element-wise loops are single-threaded: on two cores
-// only the GEMM is worth splitting.
+// explicit transposes. Element-wise loops run on one core, except max
+// pooling (split by plane) and dropout's mask (by element pair) on large
+// tensors, which internal/parallel shares among goroutines with the same
+// bits on any number of cores; memory-bound loops (products, adds) do not
+// get faster on a second core.
 //
 // Rows do not see their batch: MatMul, Linear and LinearReLU give each row
 // of x the same bits whether it is multiplied alone or with any number of

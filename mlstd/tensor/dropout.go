@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/gokernel/gokernel/mlstd/internal/parallel"
 )
 
 // Dropout returns x with each element zeroed with probability p and the
@@ -19,8 +21,8 @@ import (
 // mask of zeros and 1/(1−p). Two decisions per draw and integer
 // comparisons make the mask several times cheaper than a float draw per
 // element, and element i's decision depends only on the key and i, so
-// parts of the mask can be made in any order (or concurrently) with the
-// same result.
+// large tensors are split across cores (internal/parallel) with the same
+// result on any number of them.
 //
 // Unlike that product, the mask and output come from the buffer pool and
 // the mask is given back after the backward (without a graph none is
@@ -38,7 +40,7 @@ func Dropout(x *Tensor, p float64, g *RNG) *Tensor {
 	}
 	out := getBuf(n) // fully written
 	d := newDropper(p, g)
-	d.apply(out, mask, x.data, 0, n)
+	parallel.For((n+1)/2, 2, func(_, lo, hi int) { d.apply(out, mask, x.data, 2*lo, min(2*hi, n)) })
 	if !grad {
 		return result("dropout", x.shape, out, nil, x)
 	}

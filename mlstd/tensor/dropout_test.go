@@ -44,7 +44,7 @@ func dropMaskRef(g *RNG, p float64, n int) []float32 {
 // goroutines; p = 0 and p = 1 are the identity and zero; a bad p panics
 // with a message naming it.
 func TestDropoutEqualsMaskProduct(t *testing.T) {
-	for _, shape := range [][]int{{4, 3, 5, 5}, {3, 7, 5}, {7, 50001}} {
+	for _, shape := range [][]int{{4, 3, 5, 5}, {3, 7, 5}, {3, 300001}} {
 		for _, p := range []float64{0, 0.25, 0.5, 0.9, 1} {
 			x := NewRNG(3).Randn(shape...).SetRequiresGrad(true)
 			x2 := New(slices.Clone(x.Data()), x.Shape()...).SetRequiresGrad(true)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gokernel/gokernel/mlstd/internal/parallel"
 	"github.com/gokernel/gokernel/mlstd/internal/vec"
 )
 
@@ -31,7 +32,9 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding [2]int) convGeom {
 // NaN is the maximum of any window holding it (the last one, as torch).
 // The argmax indices are kept only when x requires gradients, and given
 // back to a pool by the backward; 2×2 windows with stride 2 and no padding
-// (LeNet's and most CNNs' pooling) take a vector kernel.
+// (LeNet's and most CNNs' pooling) take a vector kernel. Large batches are
+// split by plane across cores (internal/parallel), forward and backward;
+// planes are independent, so the bits do not depend on the split.
 func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
 	return maxPool2d("max_pool2d", x, kernel, stride, padding)
 }
@@ -55,32 +58,56 @@ func maxPool2d(op string, x *Tensor, kernel, stride, padding [2]int) *Tensor {
 	if x.requiresGrad && GradEnabled() {
 		arg = getIndexBuf(planes * L)
 	}
-	if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
-		maxPool2x2(&g, x.data, out, arg)
-	} else {
-		maxPool(&g, x.data, out, arg)
-	}
-	if relu {
-		reluInto(out, out)
-	}
+	is2x2 := g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0
+	parallel.For(planes, hw, func(_, lo, hi int) {
+		part := g // planes lo … hi−1
+		part.n, part.c = hi-lo, 1
+		xs, o := x.data[lo*hw:hi*hw], out[lo*L:hi*L]
+		var a []int32
+		if arg != nil {
+			a = arg[lo*L : hi*L]
+		}
+		if is2x2 {
+			maxPool2x2(&part, xs, o, a)
+		} else {
+			maxPool(&part, xs, o, a)
+		}
+		if relu {
+			reluInto(o, o)
+		}
+	})
 	shape := []int{g.n, g.c, g.oh, g.ow}
 	if arg == nil {
 		return result(op, shape, out, nil, x)
 	}
 	return result(op, shape, out, func(res *Tensor) {
-		gy, gx := res.grad.data, x.gradBuf()
+		gy := res.grad.data
+		fresh := x.grad == nil // each range clears its planes' gradient
+		if fresh {
+			x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
+		}
+		gx := x.grad.data
+		var masked []float32
 		if relu { // the gradient through the ReLU, masked by its output
-			masked := getBuf(len(gy))
+			masked = getBuf(len(gy))
 			defer putBuf(masked)
-			reluMask(masked, gy, res.data)
-			gy = masked
 		}
-		for p := 0; p < planes; p++ {
-			d, a := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L]
-			for i, v := range gy[p*L : (p+1)*L] {
-				d[a[i]] += v
+		parallel.For(planes, hw+L, func(_, lo, hi int) {
+			if fresh {
+				clear(gx[lo*hw : hi*hw])
 			}
-		}
+			gp := gy[lo*L : hi*L]
+			if relu {
+				reluMask(masked[lo*L:hi*L], gp, res.data[lo*L:hi*L])
+				gp = masked[lo*L : hi*L]
+			}
+			for p := lo; p < hi; p++ {
+				d, a := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L]
+				for i, v := range gp[(p-lo)*L : (p-lo+1)*L] {
+					d[a[i]] += v
+				}
+			}
+		})
 		putIndexBuf(arg)
 	}, x)
 }
