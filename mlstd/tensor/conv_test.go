@@ -408,3 +408,27 @@ func TestMaxPool2dReLUEqualsUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestUseWinograd: which convolutions take the Winograd form.
+func TestUseWinograd(t *testing.T) {
+	for _, c := range []struct {
+		x       []int
+		o, k, s int
+		want    bool
+	}{
+		{[]int{64, 32, 26, 26}, 64, 3, 1, true},   // the MNIST CNN's second layer
+		{[]int{64, 1, 28, 28}, 32, 3, 1, false},   // its first: one channel in
+		{[]int{64, 6, 14, 14}, 16, 5, 1, false},   // LeNet-5's second: 5×5
+		{[]int{8, 32, 26, 26}, 64, 3, 2, false},   // stride 2
+		{[]int{1, 64, 224, 224}, 64, 3, 1, false}, // 100 MB of transformed tiles
+		{[]int{1, 256, 28, 28}, 256, 3, 1, true},  // 5.5 MB
+	} {
+		g, msg := newGeom(c.x, c.k, c.k, [2]int{c.s, c.s}, [2]int{}, [2]int{})
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		if got := useWinograd(&g, c.o); got != c.want {
+			t.Errorf("%v → %d, %d×%d stride %d: Winograd %v, want %v", c.x, c.o, c.k, c.k, c.s, got, c.want)
+		}
+	}
+}

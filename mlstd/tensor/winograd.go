@@ -54,11 +54,18 @@ const winoMinCols = 24
 
 // useWinograd reports whether a convolution of geometry g with o output
 // channels runs in the Winograd form: 3×3 kernels, stride and dilation 1,
-// and enough channels on both sides that its products are not thin.
+// enough channels on both sides that its products are not thin, and
+// transformed tiles of a sample that fit in winoMaxFloats (they take 4×
+// the sample's input and output: a 224×224 image with 64 channels in and
+// out would need 100 MB per goroutine, and runs in the direct form).
 func useWinograd(g *convGeom, o int) bool {
+	th, tw := (g.oh+1)/2, (g.ow+1)/2
 	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-		g.c >= 8 && o >= 8
+		g.c >= 8 && o >= 8 && 16*(g.c+o)*th*tw <= winoMaxFloats
 }
+
+// winoMaxFloats bounds the transformed tiles of one sample (16 MiB).
+const winoMaxFloats = 1 << 22
 
 // wino is one goroutine's buffers for the Winograd form of a convolution.
 type wino struct {
