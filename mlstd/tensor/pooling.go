@@ -93,17 +93,16 @@ func maxPool2d(op string, x *Tensor, kernel, stride, padding [2]int) *Tensor {
 			defer putBuf(masked)
 		}
 		parallel.For(planes, hw+L, func(_, lo, hi int) {
-			if fresh {
-				clear(gx[lo*hw : hi*hw])
-			}
-			gp := gy[lo*L : hi*L]
-			if relu {
-				reluMask(masked[lo*L:hi*L], gp, res.data[lo*L:hi*L])
-				gp = masked[lo*L : hi*L]
-			}
-			for p := lo; p < hi; p++ {
-				d, a := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L]
-				for i, v := range gp[(p-lo)*L : (p-lo+1)*L] {
+			for p := lo; p < hi; p++ { // plane by plane, each in cache for the adds
+				d, a, gp := gx[p*hw:(p+1)*hw], arg[p*L:(p+1)*L], gy[p*L:(p+1)*L]
+				if fresh {
+					clear(d)
+				}
+				if relu {
+					reluMask(masked[p*L:(p+1)*L], gp, res.data[p*L:(p+1)*L])
+					gp = masked[p*L : (p+1)*L]
+				}
+				for i, v := range gp {
 					d[a[i]] += v
 				}
 			}
