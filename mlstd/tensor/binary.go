@@ -1,6 +1,10 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/gokernel/gokernel/mlstd/internal/vec"
+)
 
 // broadcastShape returns the shape two operands broadcast to (NumPy and
 // PyTorch rules: align trailing dimensions; a dimension of 1 stretches).
@@ -156,13 +160,8 @@ func subK(d, x, y []float32) {
 	}
 }
 
-func mulK(d, x, y []float32) {
-	y = y[:len(d)]
-	x = x[:len(d)]
-	for i := range d {
-		d[i] = x[i] * y[i]
-	}
-}
+// mulK is the element-wise product (internal/vec's AVX2 kernel).
+func mulK(d, x, y []float32) { vec.Mul(d, x, y) }
 
 func divK(d, x, y []float32) {
 	y = y[:len(d)]

@@ -60,6 +60,17 @@ func Add(dst, x []float32) {
 	add(dst, x)
 }
 
+// Mul sets dst[i] = x[i]·y[i] (tensor's element-wise product, and
+// dropout's backward: the gradient times the mask). It panics if x or y is
+// shorter than dst.
+func Mul(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	mul(dst, x, y)
+}
+
 // MaxPool2x2 pools every h×w plane of x (planes of h·w consecutive
 // elements) with 2×2 windows and stride 2 into out, ⌊h/2⌋ × ⌊w/2⌋ per
 // plane, and, unless arg is nil, sets arg to each window's maximum's
@@ -110,6 +121,13 @@ func addGo(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		dst[i] += v
+	}
+}
+
+func mulGo(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * y[i]
 	}
 }
 

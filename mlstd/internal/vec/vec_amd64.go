@@ -32,6 +32,17 @@ func reluBackward(dst, g, y []float32) {
 func addAVX2(dst, x *float32, n int)
 
 //go:noescape
+func mulAVX2(dst, x, y *float32, n int)
+
+func mul(dst, x, y []float32) {
+	if !hasAVX2 {
+		mulGo(dst, x, y)
+		return
+	}
+	mulAVX2(&dst[0], &x[0], &y[0], len(dst))
+}
+
+//go:noescape
 func maxPool2x2AVX2(out *float32, arg *int32, x *float32, planes, oh, ow, w, hw, nout int)
 
 func add(dst, x []float32) {

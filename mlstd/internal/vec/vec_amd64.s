@@ -136,6 +136,63 @@ adddone:
 	VZEROUPPER
 	RET
 
+// func mulAVX2(dst, x, y *float32, n int)
+// dst[i] = x[i]·y[i].
+TEXT ·mulAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+
+mul32:
+	CMPQ CX, $32
+	JLT  mul8
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMULPS  (DX), Y0, Y0
+	VMULPS  32(DX), Y1, Y1
+	VMULPS  64(DX), Y2, Y2
+	VMULPS  96(DX), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  mul32
+
+mul8:
+	CMPQ CX, $8
+	JLT  mul1
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  mul8
+
+mul1:
+	TESTQ CX, CX
+	JEQ   muldone
+	VMOVSS (SI), X0
+	VMULSS (DX), X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DX
+	ADDQ $4, DI
+	DECQ CX
+	JMP  mul1
+
+muldone:
+	VZEROUPPER
+	RET
+
 // func addScalarRowsAVX2(dst, src *float32, rows, n, stride int, c float32)
 // dst[r·n+i] = src[r·stride+i] + c.
 TEXT ·addScalarRowsAVX2(SB), NOSPLIT, $0-44

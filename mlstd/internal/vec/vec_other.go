@@ -8,6 +8,8 @@ func reluBackward(dst, g, y []float32) { reluBackwardGo(dst, g, y) }
 
 func add(dst, x []float32) { addGo(dst, x) }
 
+func mul(dst, x, y []float32) { mulGo(dst, x, y) }
+
 func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	maxPool2x2Go(out, arg, x, h, w)
 }

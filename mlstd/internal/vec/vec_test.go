@@ -95,6 +95,41 @@ func TestAdd(t *testing.T) {
 	}
 }
 
+// TestMul checks Mul against the Go loop bit for bit (NaN, infinities,
+// signed zeros and subnormals included) on lengths around the kernel's
+// blocks of 32 and 8, and that a short operand panics.
+func TestMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0,
+		float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, math.MaxFloat32}
+	for _, n := range []int{1, 7, 8, 9, 31, 32, 33, 140, 1000} {
+		x, y := randSlice(r, n), randSlice(r, n)
+		for i := range x {
+			if r.IntN(4) == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+		}
+		want, got := make([]float32, n), make([]float32, n+1)
+		got[n] = 42
+		mulGo(want, x, y)
+		Mul(got[:n], x, y)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: Mul[%d] = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+		if got[n] != 42 {
+			t.Fatalf("n=%d: Mul wrote past dst", n)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Mul with a short operand did not panic")
+		}
+	}()
+	Mul(make([]float32, 4), make([]float32, 4), make([]float32, 3))
+}
+
 // maxPoolScan is torch's max_pool2d loop for the 2×2 window (oy, ox) of
 // an h×w plane: the first maximum in scan order, or the last NaN.
 func maxPoolScan(plane []float32, w, oy, ox int) (float32, int32) {
