@@ -25,23 +25,19 @@ import (
 // result on any number of them.
 //
 // Unlike that product, the mask and output come from the buffer pool and
-// the mask is given back after the backward (without a graph none is
-// kept), so a training step with dropout leaves no garbage. p outside
+// the mask is given back after the backward (at once without a graph), so
+// a training step with dropout leaves no garbage. p outside
 // [0, 1] panics.
 func Dropout(x *Tensor, p float64, g *RNG) *Tensor {
 	if !(p >= 0 && p <= 1) {
 		panic(fmt.Errorf("tensor: dropout probability %g is not in [0, 1]", p))
 	}
 	n := len(x.data)
-	grad := x.requiresGrad && GradEnabled()
-	var mask []float32
-	if grad {
-		mask = getBuf(n) // fully written
-	}
-	out := getBuf(n) // fully written
+	mask, out := getBuf(n), getBuf(n) // fully written
 	d := newDropper(p, g)
 	parallel.For((n+1)/2, 2, func(_, lo, hi int) { d.apply(out, mask, x.data, 2*lo, min(2*hi, n)) })
-	if !grad {
+	if !x.requiresGrad || !GradEnabled() {
+		putBuf(mask)
 		return result("dropout", x.shape, out, nil, x)
 	}
 	return result("dropout", x.shape, out, func(res *Tensor) {
@@ -95,29 +91,23 @@ func (d *dropper) factor(u uint64) float32 {
 	return math.Float32frombits(d.keep & kept)
 }
 
-// apply sets out[i] = x[i]·mask[i] for i in [lo, hi), lo even, with the
-// mask of the package comment, also stored in mask unless it is nil.
+// apply sets mask[i] as the package comment says and out[i] = x[i]·mask[i]
+// for i in [lo, hi), lo even.
 func (d *dropper) apply(out, mask, x []float32, lo, hi int) {
-	out, x = out[lo:hi], x[lo:hi]
-	if mask != nil {
-		mask = mask[lo:hi]
-	}
+	out = out[lo:hi]
+	mask, x = mask[lo:hi][:len(out)], x[lo:hi][:len(out)]
 	j := lo / 2
 	i := 0
 	for ; i+1 < len(out); i += 2 {
 		r := d.draw(j)
 		j++
 		m0, m1 := d.factor(r&math.MaxUint32), d.factor(r>>32)
+		mask[i], mask[i+1] = m0, m1
 		out[i], out[i+1] = x[i]*m0, x[i+1]*m1
-		if mask != nil {
-			mask[i], mask[i+1] = m0, m1
-		}
 	}
 	if i < len(out) { // an odd end: the low half of the last draw
 		m := d.factor(d.draw(j) & math.MaxUint32)
+		mask[i] = m
 		out[i] = x[i] * m
-		if mask != nil {
-			mask[i] = m
-		}
 	}
 }
