@@ -5,7 +5,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"reflect"
 )
 
 // Type aliases declared inside a function.
@@ -149,84 +148,49 @@ func substituteAliases(fset *token.FileSet, n ast.Node, la localAliases) {
 		t, ok := la[[2]int{p.Line, p.Column}]
 		return t, ok
 	}
-	exprT, stmtT := reflect.TypeFor[ast.Expr](), reflect.TypeFor[ast.Stmt]()
-	// replace returns the expression to put in place of x, or nil.
-	replace := func(x ast.Expr) ast.Expr {
-		id, ok := x.(*ast.Ident)
-		if !ok {
-			return nil
-		}
-		t, ok := at(id.Pos())
-		if !ok || t == "" {
-			return nil
-		}
-		e, err := parser.ParseExpr(t)
-		if err != nil {
-			return nil
-		}
-		setPos(e, id.Pos(), true)
-		return e
-	}
-	// dropped reports whether s declares local aliases only, all of
-	// which go; it removes those that go from a declaration that keeps
-	// others.
-	dropped := func(s ast.Stmt) bool {
-		if !needsIdents(s) {
-			return false
-		}
-		gd := s.(*ast.DeclStmt).Decl.(*ast.GenDecl)
-		kept := gd.Specs[:0]
-		for _, sp := range gd.Specs {
-			if t, ok := at(sp.(*ast.TypeSpec).Name.Pos()); ok && t == "" {
-				continue
+	fresh := map[*ast.Ident]bool{} // in the types written: at a use's position, not uses
+	replaceNodes(n, func(x ast.Node) ast.Node {
+		switch x := x.(type) {
+		case *ast.Ident:
+			t, ok := at(x.Pos())
+			if !ok || t == "" || fresh[x] {
+				return nil
 			}
-			kept = append(kept, sp)
-		}
-		gd.Specs = kept
-		return len(kept) == 0
-	}
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer:
-			if !v.IsNil() && v.Type() != objPtrType && v.Type() != scopeType {
-				walk(v.Elem())
+			e, err := parser.ParseExpr(t)
+			if err != nil {
+				return nil
 			}
-		case reflect.Interface:
-			if !v.IsNil() {
-				walk(v.Elem())
-			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				e := v.Index(i)
-				switch x := e.Interface().(type) {
-				case ast.Stmt:
-					if e.Type() == stmtT && dropped(x) {
-						e.Set(reflect.ValueOf(ast.Stmt(&ast.EmptyStmt{Semicolon: x.Pos(), Implicit: true})))
-						continue
-					}
-				case ast.Expr:
-					if e.Type() == exprT {
-						if r := replace(x); r != nil {
-							e.Set(reflect.ValueOf(&r).Elem())
-							continue
-						}
-					}
+			setPos(e, x.Pos(), true)
+			ast.Inspect(e, func(y ast.Node) bool {
+				if id, ok := y.(*ast.Ident); ok {
+					fresh[id] = true
 				}
-				walk(e)
-			}
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				f := v.Field(i)
-				if f.Type() == exprT && f.CanSet() && !f.IsNil() {
-					if r := replace(f.Interface().(ast.Expr)); r != nil {
-						f.Set(reflect.ValueOf(&r).Elem())
-						continue
-					}
-				}
-				walk(f)
+				return true
+			})
+			return e
+		case *ast.DeclStmt:
+			if dropAliases(x, at) {
+				return &ast.EmptyStmt{Semicolon: x.Pos(), Implicit: true}
 			}
 		}
+		return nil
+	})
+}
+
+// dropAliases removes from s the local aliases marked in la (through at)
+// and reports whether it declared nothing else.
+func dropAliases(s *ast.DeclStmt, at func(token.Pos) (string, bool)) bool {
+	if !needsIdents(s) {
+		return false
 	}
-	walk(reflect.ValueOf(n))
+	gd := s.Decl.(*ast.GenDecl)
+	kept := gd.Specs[:0]
+	for _, sp := range gd.Specs {
+		if t, ok := at(sp.(*ast.TypeSpec).Name.Pos()); ok && t == "" {
+			continue
+		}
+		kept = append(kept, sp)
+	}
+	gd.Specs = kept
+	return len(kept) == 0
 }

@@ -68,3 +68,37 @@ func setPos(n ast.Node, pos token.Pos, all bool) {
 	}
 	walk(reflect.ValueOf(n))
 }
+
+// replaceNodes walks n and puts f(x) in place of each node x held in a
+// field or slice element of an interface type (ast.Expr, ast.Stmt, …)
+// for which f returns a node of that type, then walks on into it.
+func replaceNodes(n ast.Node, f func(ast.Node) ast.Node) {
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() && v.Type() != objPtrType && v.Type() != scopeType {
+				walk(v.Elem())
+			}
+		case reflect.Interface:
+			if v.IsNil() {
+				return
+			}
+			if x, ok := v.Interface().(ast.Node); ok && v.CanSet() {
+				if r := f(x); r != nil && reflect.TypeOf(r).Implements(v.Type()) {
+					v.Set(reflect.ValueOf(r))
+				}
+			}
+			walk(v.Elem())
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				walk(v.Field(i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(n))
+}

@@ -559,37 +559,14 @@ func parseStmts(src string) []ast.Stmt {
 // iterTypes replaces iter.Seq[V] and iter.Seq2[K, V] under n by the
 // function types they stand for.
 func iterTypes(n ast.Node) {
-	exprType := reflect.TypeFor[ast.Expr]()
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer:
-			if !v.IsNil() && v.Type() != objPtrType && v.Type() != scopeType {
-				walk(v.Elem())
-			}
-		case reflect.Interface:
-			if v.IsNil() {
-				return
-			}
-			if v.Type() == exprType && v.CanSet() {
-				if t := iterType(v.Interface().(ast.Expr)); t != nil {
-					v.Set(reflect.ValueOf(t))
-					walk(v)
-					return
-				}
-			}
-			walk(v.Elem())
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				walk(v.Index(i))
-			}
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				walk(v.Field(i))
+	replaceNodes(n, func(x ast.Node) ast.Node {
+		if e, ok := x.(ast.Expr); ok {
+			if t := iterType(e); t != nil {
+				return t
 			}
 		}
-	}
-	walk(reflect.ValueOf(n))
+		return nil
+	})
 }
 
 // iterType returns the function type of e if e is iter.Seq[V] or
