@@ -326,6 +326,21 @@ spdone:
 	VZEROUPPER
 	RET
 
+// LOAD4 loads 8 tiles of the four planes from b on into Y0–Y3 (R8 is
+// the plane stride, R11 three of them); OP4 applies OP (VADDPS, VSUBPS)
+// with them.
+#define LOAD4(b) \
+	VMOVUPS (b), Y0; \
+	VMOVUPS (b)(R8*1), Y1; \
+	VMOVUPS (b)(R8*2), Y2; \
+	VMOVUPS (b)(R11*1), Y3
+
+#define OP4(OP, b) \
+	OP (b), Y0, Y0; \
+	OP (b)(R8*1), Y1, Y1; \
+	OP (b)(R8*2), Y2, Y2; \
+	OP (b)(R11*1), Y3, Y3
+
 // func inputGradRowAVX2(p *float32, wp int, v *float32, vs, tw int)
 //
 // Row r of the windows at a time: its four columns z0…z3 of B dV for 8
@@ -367,10 +382,7 @@ iggroup:
 	// r = 3: z = −X3.
 	LEAQ    (R12)(R8*8), R12
 	LEAQ    (R12)(R8*4), R12
-	VMOVUPS (R12), Y0
-	VMOVUPS (R12)(R8*1), Y1
-	VMOVUPS (R12)(R8*2), Y2
-	VMOVUPS (R12)(R11*1), Y3
+	LOAD4(R12)
 	VXORPS  Y14, Y0, Y0
 	VXORPS  Y14, Y1, Y1
 	VXORPS  Y14, Y2, Y2
@@ -378,46 +390,25 @@ iggroup:
 	JMP     igcols
 
 igz0: // z = X0
-	VMOVUPS (R12), Y0
-	VMOVUPS (R12)(R8*1), Y1
-	VMOVUPS (R12)(R8*2), Y2
-	VMOVUPS (R12)(R11*1), Y3
+	LOAD4(R12)
 	JMP     igcols
 
 igz1: // z = X1 − X2 + X3
 	LEAQ    (R12)(R8*4), R12
-	VMOVUPS (R12), Y0
-	VMOVUPS (R12)(R8*1), Y1
-	VMOVUPS (R12)(R8*2), Y2
-	VMOVUPS (R12)(R11*1), Y3
+	LOAD4(R12)
 	LEAQ    (R12)(R8*4), R12
-	VSUBPS  (R12), Y0, Y0
-	VSUBPS  (R12)(R8*1), Y1, Y1
-	VSUBPS  (R12)(R8*2), Y2, Y2
-	VSUBPS  (R12)(R11*1), Y3, Y3
+	OP4(VSUBPS, R12)
 	LEAQ    (R12)(R8*4), R12
-	VADDPS  (R12), Y0, Y0
-	VADDPS  (R12)(R8*1), Y1, Y1
-	VADDPS  (R12)(R8*2), Y2, Y2
-	VADDPS  (R12)(R11*1), Y3, Y3
+	OP4(VADDPS, R12)
 	JMP     igcols
 
 igz2: // z = X1 + X2 − X0
 	MOVQ    R12, BX
 	LEAQ    (R12)(R8*4), R12
-	VMOVUPS (R12), Y0
-	VMOVUPS (R12)(R8*1), Y1
-	VMOVUPS (R12)(R8*2), Y2
-	VMOVUPS (R12)(R11*1), Y3
+	LOAD4(R12)
 	LEAQ    (R12)(R8*4), R12
-	VADDPS  (R12), Y0, Y0
-	VADDPS  (R12)(R8*1), Y1, Y1
-	VADDPS  (R12)(R8*2), Y2, Y2
-	VADDPS  (R12)(R11*1), Y3, Y3
-	VSUBPS  (BX), Y0, Y0
-	VSUBPS  (BX)(R8*1), Y1, Y1
-	VSUBPS  (BX)(R8*2), Y2, Y2
-	VSUBPS  (BX)(R11*1), Y3, Y3
+	OP4(VADDPS, R12)
+	OP4(VSUBPS, BX)
 
 igcols:
 	VANDPS Y15, Y0, Y0
