@@ -86,10 +86,10 @@
 // through the internal sgemm kernel with transposition flags (dW = dYᵀ·X,
 // dX = dY·W) accumulating straight into the gradients, never through
 // explicit transposes. Element-wise loops run on one core, except max
-// pooling (split by plane) and dropout's mask (by element pair) on large
-// tensors, which internal/parallel shares among goroutines with the same
-// bits on any number of cores; memory-bound loops (products, adds) do not
-// get faster on a second core.
+// pooling on large tensors, which internal/parallel splits by plane among
+// goroutines with the same bits on any number of cores; memory-bound
+// loops (products, adds) and dropout's vector kernel do not get faster on
+// a second core.
 //
 // Rows do not see their batch: MatMul, Linear and LinearReLU give each row
 // of x the same bits whether it is multiplied alone or with any number of

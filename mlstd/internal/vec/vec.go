@@ -71,6 +71,26 @@ func Mul(dst, x, y []float32) {
 	mul(dst, x, y)
 }
 
+// Dropout sets mask[i] to 0 or keep (the bits of a float32) and out[i] =
+// x[i]·mask[i] for every i < len(out), from the SplitMix64 sequence seeded
+// with key: element i is decided by output number first + ⌊i/2⌋ of the
+// sequence (output j being the mix of key + (j+1)·0x9e3779b97f4a7c15),
+// by its low 32 bits for even i and its high 32 bits for odd i, and is
+// dropped when those bits, as an unsigned integer, are below threshold
+// (at most 2³²: everything dropped). So a slice of a larger mask, started
+// at an even element with first set to half its offset, gets the same
+// values as the whole. It panics if mask or x is shorter than out.
+func Dropout(out, mask, x []float32, key uint64, first int, threshold uint64, keep uint32) {
+	mask, x = mask[:len(out)], x[:len(out)]
+	if threshold > 1<<32 {
+		panic(fmt.Sprintf("vec.Dropout: threshold %d is above 2³²", threshold))
+	}
+	if threshold == 1<<32 { // every element dropped: a mask of zeros
+		threshold, keep = 0, 0
+	}
+	dropout(out, mask, x, key, first, uint32(threshold), keep)
+}
+
 // MaxPool2x2 pools every h×w plane of x (planes of h·w consecutive
 // elements) with 2×2 windows and stride 2 into out, ⌊h/2⌋ × ⌊w/2⌋ per
 // plane, and, unless arg is nil, sets arg to each window's maximum's
@@ -128,6 +148,41 @@ func mulGo(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	for i := range dst {
 		dst[i] = x[i] * y[i]
+	}
+}
+
+// splitMix returns output number j of SplitMix64 seeded with key (Steele,
+// Lea and Flood's mix of key + (j+1)·gamma).
+func splitMix(key uint64, j int) uint64 {
+	z := key + uint64(j+1)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// dropFactor returns the bits keep, or 0 when u is below threshold,
+// without a branch (the decisions are random, so a branch would be
+// mispredicted a good part of the time).
+func dropFactor(u, threshold, keep uint32) float32 {
+	kept := uint32((uint64(u)-uint64(threshold))>>63) - 1 // all ones when u ≥ threshold
+	return math.Float32frombits(keep & kept)
+}
+
+// dropoutGo is Dropout's loop, two elements per draw.
+func dropoutGo(out, mask, x []float32, key uint64, first int, threshold, keep uint32) {
+	mask, x = mask[:len(out)], x[:len(out)]
+	i := 0
+	for j := first; i+1 < len(out); j++ {
+		r := splitMix(key, j)
+		m0, m1 := dropFactor(uint32(r), threshold, keep), dropFactor(uint32(r>>32), threshold, keep)
+		mask[i], mask[i+1] = m0, m1
+		out[i], out[i+1] = x[i]*m0, x[i+1]*m1
+		i += 2
+	}
+	if i < len(out) { // an odd end: the low half of the last draw
+		m := dropFactor(uint32(splitMix(key, first+i/2)), threshold, keep)
+		mask[i] = m
+		out[i] = x[i] * m
 	}
 }
 

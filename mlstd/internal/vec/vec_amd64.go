@@ -43,6 +43,22 @@ func mul(dst, x, y []float32) {
 }
 
 //go:noescape
+func dropoutAVX2(out, mask, x *float32, n int, key uint64, first int, threshold, keep uint32)
+
+// dropout runs the kernel on whole blocks of 8 elements (4 draws) and
+// the Go loop on the rest.
+func dropout(out, mask, x []float32, key uint64, first int, threshold, keep uint32) {
+	n8 := len(out) &^ 7
+	if !hasAVX2 {
+		n8 = 0
+	}
+	if n8 > 0 {
+		dropoutAVX2(&out[0], &mask[0], &x[0], n8, key, first, threshold, keep)
+	}
+	dropoutGo(out[n8:], mask[n8:], x[n8:], key, first+n8/2, threshold, keep)
+}
+
+//go:noescape
 func maxPool2x2AVX2(out *float32, arg *int32, x *float32, planes, oh, ow, w, hw, nout int)
 
 func add(dst, x []float32) {

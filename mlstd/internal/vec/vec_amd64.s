@@ -423,3 +423,90 @@ poolnext:
 	JNZ  poolplane
 	VZEROUPPER
 	RET
+
+// MUL64 sets Z to the low 64 bits of Z·C in each 64-bit lane, C's low and
+// high halves being CL and CH (in the low half of each lane): three
+// 32×32→64 products, AVX2 having no 64-bit multiply. Uses T1, T2.
+#define MUL64(Z, CL, CH, T1, T2) \
+	VPSRLQ   $32, Z, T1; \
+	VPMULUDQ CL, T1, T1; \
+	VPMULUDQ CH, Z, T2; \
+	VPADDQ   T2, T1, T1; \
+	VPSLLQ   $32, T1, T1; \
+	VPMULUDQ CL, Z, Z; \
+	VPADDQ   T1, Z, Z
+
+// func dropoutAVX2(out, mask, x *float32, n int, key uint64, first int, threshold, keep uint32)
+// n is a multiple of 8: four SplitMix64 outputs per block, whose eight
+// 32-bit halves are, in memory order, the decisions of the block's eight
+// elements. Unsigned u < threshold is compared as signed after flipping
+// both sign bits (AVX2 compares signed only).
+//
+// Registers: Y15 the four counters key + (j+1)·gamma, Y14 4·gamma, Y13:Y12
+// and Y11:Y10 the two multipliers' low:high halves, Y9 the flipped
+// threshold, Y8 the sign bits, Y7 keep.
+TEXT ·dropoutAVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ mask+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ first+40(FP), AX
+	MOVQ $0x9e3779b97f4a7c15, BX
+	INCQ AX
+	IMULQ BX, AX           // (first+1)·gamma
+	ADDQ key+32(FP), AX
+	MOVQ AX, X0
+	VPBROADCASTQ X0, Y15
+	MOVQ BX, X1
+	VPBROADCASTQ X1, Y14    // gamma
+	VPXOR Y0, Y0, Y0
+	VPBLENDD $0xfc, Y14, Y0, Y1 // 0, γ, γ, γ
+	VPBLENDD $0xf0, Y14, Y0, Y2 // 0, 0, γ, γ
+	VPBLENDD $0xc0, Y14, Y0, Y3 // 0, 0, 0, γ
+	VPADDQ Y1, Y15, Y15
+	VPADDQ Y2, Y15, Y15
+	VPADDQ Y3, Y15, Y15     // key + (first+1+k)·γ for k = 0…3
+	VPSLLQ $2, Y14, Y14     // 4γ
+	MOVQ $0xbf58476d1ce4e5b9, BX
+	MOVQ BX, X0
+	VPBROADCASTQ X0, Y13
+	VPSRLQ $32, Y13, Y12
+	MOVQ $0x94d049bb133111eb, BX
+	MOVQ BX, X0
+	VPBROADCASTQ X0, Y11
+	VPSRLQ $32, Y11, Y10
+	MOVL $0x80000000, BX
+	MOVQ BX, X0
+	VPBROADCASTD X0, Y8
+	MOVL threshold+48(FP), BX
+	MOVQ BX, X0
+	VPBROADCASTD X0, Y9
+	VPXOR Y8, Y9, Y9
+	MOVL keep+52(FP), BX
+	MOVQ BX, X0
+	VPBROADCASTD X0, Y7
+
+dropblock:
+	VMOVDQA Y15, Y0
+	VPSRLQ  $30, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+	MUL64(Y0, Y13, Y12, Y1, Y2)
+	VPSRLQ  $27, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+	MUL64(Y0, Y11, Y10, Y1, Y2)
+	VPSRLQ  $31, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+	VPXOR   Y8, Y0, Y0
+	VPCMPGTD Y0, Y9, Y1     // threshold > u: dropped
+	VPANDN  Y7, Y1, Y1      // keep where kept, 0 where dropped
+	VMOVUPS Y1, (DX)
+	VMULPS  (SI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	VPADDQ  Y14, Y15, Y15
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     dropblock
+	VZEROUPPER
+	RET

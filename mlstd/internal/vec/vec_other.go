@@ -10,6 +10,10 @@ func add(dst, x []float32) { addGo(dst, x) }
 
 func mul(dst, x, y []float32) { mulGo(dst, x, y) }
 
+func dropout(out, mask, x []float32, key uint64, first int, threshold, keep uint32) {
+	dropoutGo(out, mask, x, key, first, threshold, keep)
+}
+
 func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	maxPool2x2Go(out, arg, x, h, w)
 }

@@ -301,3 +301,94 @@ func TestAddScalarRows(t *testing.T) {
 	}()
 	AddScalarRows(make([]float32, 4), make([]float32, 8), 2, 1, 0)
 }
+
+// TestDropout checks the kernel against the Go loop bit for bit (the
+// sizes straddle the kernel's blocks of 8; thresholds 0, 1, 2³¹, 2³²−1
+// and 2³²; x with NaN, infinities and signed zeros), the Go loop against
+// SplitMix64's definition (the sequence stepped, not indexed), that a
+// slice started at an even element with first = offset/2 equals that part
+// of the whole, and that a short operand or a threshold above 2³² panics.
+func TestDropout(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	keep := math.Float32bits(1 / 0.75)
+	for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 33, 1000, 1001} {
+		for _, threshold := range []uint64{0, 1, 1 << 31, 1<<32 - 1, 1 << 32, uint64(r.Uint32())} {
+			key, first := r.Uint64(), r.IntN(1000)
+			x := randSlice(r, n)
+			for i := range x {
+				if r.IntN(6) == 0 {
+					x[i] = [...]float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Copysign(0, -1))}[r.IntN(3)]
+				}
+			}
+			out, mask := make([]float32, n+1), make([]float32, n+1)
+			out[n], mask[n] = 42, 42
+			Dropout(out[:n], mask[:n], x, key, first, threshold, keep)
+			if out[n] != 42 || mask[n] != 42 {
+				t.Fatalf("n=%d: Dropout wrote past the end", n)
+			}
+			// The definition: SplitMix64 stepped from the key.
+			state := key + uint64(first)*0x9e3779b97f4a7c15
+			var draw uint64
+			for i := 0; i < n; i++ {
+				if i%2 == 0 {
+					state += 0x9e3779b97f4a7c15
+					z := state
+					z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+					z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+					draw = z ^ (z >> 31)
+				}
+				u := uint64(uint32(draw >> (32 * (i % 2))))
+				want := float32(0)
+				if u >= threshold {
+					want = math.Float32frombits(keep)
+				}
+				if math.Float32bits(mask[i]) != math.Float32bits(want) {
+					t.Fatalf("n=%d threshold=%d: mask[%d] = %v, want %v", n, threshold, i, mask[i], want)
+				}
+				if p := x[i] * want; math.Float32bits(out[i]) != math.Float32bits(p) {
+					t.Fatalf("n=%d threshold=%d: out[%d] = %v, want %v", n, threshold, i, out[i], p)
+				}
+			}
+			if n > 10 { // a slice from element 10 on, as a goroutine's range
+				o2, m2 := make([]float32, n-10), make([]float32, n-10)
+				Dropout(o2, m2, x[10:], key, first+5, threshold, keep)
+				for i := range o2 {
+					if math.Float32bits(o2[i]) != math.Float32bits(out[10+i]) || m2[i] != mask[10+i] {
+						t.Fatalf("n=%d: the slice from 10 differs at %d", n, i)
+					}
+				}
+			}
+		}
+	}
+	for _, f := range []func(){
+		func() { Dropout(make([]float32, 4), make([]float32, 3), make([]float32, 4), 1, 0, 0, keep) },
+		func() { Dropout(make([]float32, 4), make([]float32, 4), make([]float32, 4), 1, 0, 1<<32+1, keep) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("Dropout with a bad argument did not panic")
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func BenchmarkDropout(b *testing.B) {
+	x := randSlice(rand.New(rand.NewPCG(1, 2)), 64*9216)
+	out, mask := make([]float32, len(x)), make([]float32, len(x))
+	b.SetBytes(int64(len(x)) * 12)
+	for b.Loop() {
+		Dropout(out, mask, x, 7, 0, 1<<30, math.Float32bits(1/0.75))
+	}
+}
+
+func BenchmarkDropoutGo(b *testing.B) {
+	x := randSlice(rand.New(rand.NewPCG(1, 2)), 64*9216)
+	out, mask := make([]float32, len(x)), make([]float32, len(x))
+	b.SetBytes(int64(len(x)) * 12)
+	for b.Loop() {
+		dropoutGo(out, mask, x, 7, 0, 1<<30, math.Float32bits(1/0.75))
+	}
+}
