@@ -817,11 +817,8 @@ func (s *Session) cellError(n int, err error) error {
 		if name == "runtime error" {
 			msg = strings.TrimPrefix(msg, "runtime error: ") // the name says it once
 		}
-		switch {
-		case strings.HasPrefix(msg, "reflect: ") && strings.Contains(msg, "index out of range"):
-			name, msg = "runtime error", "index out of range (the interpreter does not report the index)"
-		case strings.Contains(msg, "on zero Value") || strings.Contains(msg, "nil pointer dereference"):
-			name, msg = "runtime error", "invalid memory address or nil pointer dereference"
+		if m, ok := goRuntimeError(msg); ok {
+			name, msg = "runtime error", m
 		}
 		tb := []string{name + ": " + msg}
 		prev, exactIn := "", ""

@@ -548,6 +548,16 @@ func TestTopLevelReceiveDefinesVariable(t *testing.T) {
 // Several values in one assignment, definition or var spec, one of them a
 // composite literal: yaegi v0.16.1 gave the others their zero value
 // (`m, n := map[string]int{}, 3` left n at 0), silently.
+// TestRecoveredRuntimeError: in interpreted code an index out of range or
+// a nil dereference panics inside reflect with a string; recover() gives
+// a runtime.Error instead, as in Go, and other values as they are.
+func TestRecoveredRuntimeError(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "import (\n\t\"errors\"\n\t\"runtime\"\n)\ntype node struct{ next *node }\nfunc try(f func()) (kind string) {\n\tdefer func() {\n\t\tr := recover()\n\t\tif _, ok := r.(runtime.Error); ok {\n\t\t\tkind = \"runtime: \" + r.(error).Error()\n\t\t} else if r != nil {\n\t\t\tkind = fmt.Sprint(\"other: \", r)\n\t\t}\n\t}()\n\tf()\n\treturn \"none\"\n}\nvar n *node\ni := 3\nfmt.Println(try(func() { _ = []int{1}[i] }))\nfmt.Println(try(func() { _ = n.next }))\nfmt.Println(try(func() { panic(\"plain\") }))\nfmt.Println(try(func() { panic(errors.New(\"an error\")) }))",
+			stdout: "runtime: runtime error: index out of range (the interpreter does not report the index)\nruntime: runtime error: invalid memory address or nil pointer dereference\nother: plain\nother: an error\n"},
+	})
+}
+
 // TestLocalTypeAlias: yaegi v0.16.1 reports a type alias declared inside
 // a function as undefined; the engine writes the aliased type in its
 // place (aliases.go), also inside other local aliases, in func literals,

@@ -14,17 +14,19 @@ import (
 // waits, recovering goroutines, and (at cell top level) wrapping of the
 // statement forms that crash yaegi's global scope.
 type rewriter struct {
-	ints     map[string]bool // names known to hold integers
-	chans    map[string]bool // names known to hold channels
-	globals  map[string]reflect.Value
-	noMin    bool   // the user defined their own min/max/clear
-	cellMain bool   // a cell declared func main, which the engine calls entryMain
-	atTop    bool   // rewriting an expression of a cell top-level statement (global scope)
-	fn       string // the function being rewritten, for polls ("" at top level)
-	tmp      int
-	panics   []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
-	fset     *token.FileSet
-	elems    chanElems // element types of the channel operations, by position (selects.go)
+	ints      map[string]bool // names known to hold integers
+	chans     map[string]bool // names known to hold channels
+	globals   map[string]reflect.Value
+	noMin     bool                   // the user defined their own min/max/clear
+	noRecover bool                   // the user defined their own recover
+	recovers  map[*ast.CallExpr]bool // the recover() calls inside __gk.Recovered(…)
+	cellMain  bool                   // a cell declared func main, which the engine calls entryMain
+	atTop     bool                   // rewriting an expression of a cell top-level statement (global scope)
+	fn        string                 // the function being rewritten, for polls ("" at top level)
+	tmp       int
+	panics    []ast.Node // panic statements wrapped in a literal (see Session.notePanics)
+	fset      *token.FileSet
+	elems     chanElems // element types of the channel operations, by position (selects.go)
 }
 
 func newRewriter(globals map[string]reflect.Value) *rewriter {
@@ -42,6 +44,7 @@ func newRewriter(globals map[string]reflect.Value) *rewriter {
 			r.noMin = true
 		}
 	}
+	_, r.noRecover = globals["recover"]
 	return r
 }
 
@@ -676,6 +679,17 @@ func (r *rewriter) builtin(c *ast.CallExpr) {
 		return
 	}
 	id, ok := c.Fun.(*ast.Ident)
+	if ok && id.Name == "recover" && len(c.Args) == 0 && !r.noRecover && !r.recovers[c] {
+		// recover() still runs in the deferred function; its value goes
+		// through __gk.Recovered (runtime.go).
+		inner := &ast.CallExpr{Fun: &ast.Ident{Name: "recover", NamePos: id.NamePos}, Lparen: c.Lparen, Rparen: c.Rparen}
+		if r.recovers == nil {
+			r.recovers = map[*ast.CallExpr]bool{}
+		}
+		r.recovers[inner] = true
+		c.Fun, c.Args = rtSel("Recovered"), []ast.Expr{inner}
+		return
+	}
 	if !ok || r.noMin || len(c.Args) == 0 {
 		return
 	}

@@ -95,9 +95,10 @@ func (s *Session) runtimeSymbols(stdin io.Reader) (own map[string]map[string]ref
 		"ResultV": reflect.ValueOf(func(v any) {
 			s.result.Store(&resultBox{v: v, text: fmt.Sprintf("%v", v)})
 		}),
-		"Keep":    reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
-		"GoPanic": reflect.ValueOf(func(r any) { s.goPanic(r) }),
-		"Clear":   reflect.ValueOf(clearValue),
+		"Keep":      reflect.ValueOf(func(ptrs []any) { s.kept = ptrs }),
+		"GoPanic":   reflect.ValueOf(func(r any) { s.goPanic(r) }),
+		"Clear":     reflect.ValueOf(clearValue),
+		"Recovered": reflect.ValueOf(recovered),
 	}
 	in.flag.export(rt)
 	for k, v := range slicesSymbols() {
@@ -313,6 +314,48 @@ func clearValue(x any) {
 		panic(fmt.Sprintf("invalid argument: clear(%s): argument must be a map or slice", v.Type()))
 	}
 }
+
+// recovered is what a cell's recover() returns (the rewriter wraps each
+// call): a panic of reflect's that stands for one of Go's run-time errors
+// in interpreted code (an index out of range, a nil dereference) becomes a
+// runtime.Error, as Go recovers it, so that r.(runtime.Error) and r.(error)
+// hold as in a compiled program; other values are returned as they are.
+func recovered(r any) any {
+	var msg string
+	switch v := r.(type) {
+	case string:
+		msg = v
+	case *reflect.ValueError:
+		msg = v.Error()
+	default:
+		return r
+	}
+	if m, ok := goRuntimeError(msg); ok {
+		return runtimeError(m)
+	}
+	return r
+}
+
+// goRuntimeError returns the message of the Go run-time error that a
+// panic message of reflect's stands for in interpreted code, if it stands
+// for one.
+func goRuntimeError(msg string) (string, bool) {
+	switch {
+	case strings.HasPrefix(msg, "reflect: ") && strings.Contains(msg, "index out of range"):
+		return "index out of range (the interpreter does not report the index)", true
+	case strings.Contains(msg, "on zero Value") || strings.Contains(msg, "nil pointer dereference"):
+		return "invalid memory address or nil pointer dereference", true
+	}
+	return "", false
+}
+
+// runtimeError is a Go run-time error raised in interpreted code.
+type runtimeError string
+
+func (e runtimeError) Error() string { return "runtime error: " + string(e) }
+
+// RuntimeError marks it as a runtime.Error.
+func (runtimeError) RuntimeError() {}
 
 // goPanic reports a panic that escaped a goroutine started by a cell: to
 // Options.GoPanic if set, else on the cell's stderr, with the goroutine's
