@@ -53,10 +53,10 @@ func (s *Session) execCell(ctx context.Context, n int, code string, p *program) 
 	if err != nil {
 		return nil, err
 	}
-	s.iters, s.chans, s.aliases = nil, nil, nil
+	s.iters, s.chans, s.aliases, s.asserts = nil, nil, nil, nil
 	s.mainLine = 0
 	if check != nil {
-		s.iters, s.chans, s.aliases = check.rangeFuncs, check.chanElems, check.aliases
+		s.iters, s.chans, s.aliases, s.asserts = check.rangeFuncs, check.chanElems, check.aliases, check.asserts
 	}
 	if order == nil {
 		for i := range us {
@@ -178,6 +178,7 @@ func (s *Session) runStmt(ctx context.Context, n int, src string, last, redeclar
 		return nil, nil
 	}
 	substituteAliases(s.yi.FileSet(), body, s.aliases)
+	guardNilAsserts(s.yi.FileSet(), body, s.asserts)
 	desugarRangeFuncs(s.yi.FileSet(), body, s.iters)
 	if err := s.autoImport(ctx, n, body); err != nil {
 		return nil, err
@@ -371,6 +372,7 @@ func (s *Session) declare(ctx context.Context, n int, src string, force map[stri
 		return nil, nil, s.cellError(n, err)
 	}
 	substituteAliases(s.yi.FileSet(), f, s.aliases)
+	guardNilAsserts(s.yi.FileSet(), f, s.asserts)
 	desugarRangeFuncs(s.yi.FileSet(), f, s.iters)
 	if err := s.autoImport(ctx, n, f); err != nil {
 		return nil, nil, err

@@ -139,7 +139,11 @@
 // goroutine's frames, or to Options.GoPanic: the script runner exits as a
 // Go program would). A type alias declared inside a function, which yaegi
 // reports undefined, is dropped and the aliased type written where the
-// cell names it (the check resolves the scopes; aliases.go).
+// cell names it (the check resolves the scopes; aliases.go). A comma-ok
+// assertion to a compiled interface, on which yaegi panics for a nil
+// operand, gets a non-nil stand-in (asserts.go), and recover() maps
+// reflect's panics for index and nil errors to runtime.Error values
+// (runtime.go's recovered).
 //
 // os.Exit and log.Fatal cannot end the process either: os.Exit(n) panics
 // with a stdlib.Exit, which ends the cell as an *ExitError{Code: n}; the

@@ -558,6 +558,19 @@ func TestRecoveredRuntimeError(t *testing.T) {
 	})
 }
 
+// TestNilCommaOKAssertion: yaegi v0.16.1 panicked on a comma-ok
+// assertion of a nil interface to a compiled interface; Go gives ok ==
+// false (asserts.go). Non-nil compiled values still assert.
+func TestNilCommaOKAssertion(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "var r any\n_, ok := r.(error)\nfmt.Println(ok)", stdout: "false\n"},
+		{code: "func f() bool { var r error; s, ok := r.(fmt.Stringer); return ok || s != nil }\nf()", result: "false"},
+		{code: "func g() string {\n\tvar r any\n\tif _, ok := r.(fmt.Stringer); ok {\n\t\treturn \"stringer\"\n\t}\n\tvar e, ok = r.(error)\n\treturn fmt.Sprint(e, ok)\n}\ng()", result: "<nil> false"},
+		{code: "import \"os\"\nvar y any = os.ErrNotExist\ne, ok := y.(error)\nfmt.Println(ok, e)", stdout: "true file does not exist\n"},
+		{code: "func try(f func()) (msg string) {\n\tdefer func() {\n\t\tif err, ok := recover().(error); ok {\n\t\t\tmsg = err.Error()\n\t\t}\n\t}()\n\tf()\n\treturn \"no panic\"\n}\ntry(func() {})", result: "no panic"},
+	})
+}
+
 // TestLocalTypeAlias: yaegi v0.16.1 reports a type alias declared inside
 // a function as undefined; the engine writes the aliased type in its
 // place (aliases.go), also inside other local aliases, in func literals,

@@ -99,6 +99,7 @@ func (s *Session) runtimeSymbols(stdin io.Reader) (own map[string]map[string]ref
 		"GoPanic":   reflect.ValueOf(func(r any) { s.goPanic(r) }),
 		"Clear":     reflect.ValueOf(clearValue),
 		"Recovered": reflect.ValueOf(recovered),
+		"NonNil":    reflect.ValueOf(nonNil),
 	}
 	in.flag.export(rt)
 	for k, v := range slicesSymbols() {
@@ -335,6 +336,19 @@ func recovered(r any) any {
 	}
 	return r
 }
+
+// nonNil returns v, or for a nil v a value of a type with no methods,
+// which a comma-ok assertion to an interface with methods rejects as Go
+// rejects nil (asserts.go).
+func nonNil(v any) any {
+	if v == nil {
+		return noMethods{}
+	}
+	return v
+}
+
+// noMethods is nonNil's stand-in for nil.
+type noMethods struct{}
 
 // goRuntimeError returns the message of the Go run-time error that a
 // panic message of reflect's stands for in interpreted code, if it stands

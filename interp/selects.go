@@ -37,7 +37,8 @@ import (
 type chanElems map[[2]int]string
 
 // exprInfo returns the types.Info in which to record the operands of the
-// range statements and channel operations of file, and the objects of its
+// range statements, channel operations and comma-ok assertions (asserts.go)
+// of file, and the objects of its
 // identifiers when it declares a type alias inside a function
 // (aliases.go), or nil if it needs neither.
 func exprInfo(file *ast.File) *types.Info {
@@ -52,6 +53,8 @@ func exprInfo(file *ast.File) *types.Info {
 			}
 		case *ast.DeclStmt:
 			idents = idents || needsIdents(x)
+		case *ast.AssignStmt, *ast.ValueSpec:
+			operands = operands || commaOKAssert(x) != nil
 		}
 		return !operands || !idents
 	})

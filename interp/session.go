@@ -118,6 +118,7 @@ type Session struct {
 	wrappers  bool                                // slicesHelperSource is compiled (slices.go); the cell goroutine's
 	chans     chanElems                           // the running cell's channel element types (selects.go); the cell goroutine's
 	aliases   localAliases                        // the running cell's uses of local type aliases (aliases.go); the cell goroutine's
+	asserts   nilAsserts                          // the running cell's comma-ok assertions to compiled interfaces (asserts.go); the cell goroutine's
 	mainLine  int                                 // the line of the running cell's func main, called when the cell's code has run (0: none); the cell goroutine's
 	loaded    map[string]bool                     // import paths whose tables s.yi has (loadPackages); the cell goroutine's
 	own       map[string]map[string]reflect.Value // the session's own symbols by import path (runtimeSymbols)

@@ -96,6 +96,8 @@ type cellCheck struct {
 	chanElems chanElems
 	// aliases are the uses of its local type aliases (aliases.go).
 	aliases localAliases
+	// asserts are its comma-ok assertions to compiled interfaces (asserts.go).
+	asserts nilAsserts
 }
 
 // commit records the definitions of unit u, which has run; isType tells
@@ -562,6 +564,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	c.rangeFuncs = rangeFuncsOf(fset, file, info, qual)
 	c.chanElems = chanElemsOf(fset, file, info, qual)
 	c.aliases = localAliasesOf(fset, file, info, qual)
+	c.asserts = nilAssertsOf(fset, file, info, pkg)
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {
