@@ -2,10 +2,9 @@ package tensor
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
+	"github.com/gokernel/gokernel/mlstd/internal/parallel"
 	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
 	"github.com/gokernel/gokernel/mlstd/internal/vec"
 )
@@ -311,36 +310,34 @@ func chunks(n, work int) int {
 }
 
 // forChunks calls f(u, c, lo, hi) for each range c of the n samples cut
-// into parts, range c being samples [c·n/parts, (c+1)·n/parts). The caller
-// and up to GOMAXPROCS−1 helper goroutines take ranges from a shared
-// counter, each with its own scratch u; forChunks returns when every range
-// is done, without waiting for a helper the OS has not scheduled yet.
+// into parts, range c being samples [c·n/parts, (c+1)·n/parts), on the
+// calling goroutine and up to GOMAXPROCS−1 helpers (parallel.Run), each
+// range with a scratch u that no other range uses at the same time: at
+// most one per goroutine is made.
 func forChunks(g *convGeom, o, n, parts int, f func(u *convScratch, c, lo, hi int)) {
-	var next atomic.Int32
-	var done sync.WaitGroup
-	done.Add(parts)
-	work := func() {
+	var mu sync.Mutex
+	var free, all []*convScratch
+	parallel.Run(parts, func(c int) {
 		var u *convScratch
-		for {
-			c := int(next.Add(1)) - 1
-			if c >= parts {
-				break
-			}
-			if u == nil {
-				u = newConvScratch(g, o)
-			}
-			f(u, c, c*n/parts, (c+1)*n/parts)
-			done.Done()
+		mu.Lock()
+		if len(free) > 0 {
+			u, free = free[len(free)-1], free[:len(free)-1]
 		}
-		if u != nil {
-			u.release()
+		mu.Unlock()
+		if u == nil {
+			u = newConvScratch(g, o)
+			mu.Lock()
+			all = append(all, u)
+			mu.Unlock()
 		}
+		f(u, c, c*n/parts, (c+1)*n/parts)
+		mu.Lock()
+		free = append(free, u)
+		mu.Unlock()
+	})
+	for _, u := range all {
+		u.release()
 	}
-	for range min(runtime.GOMAXPROCS(0), parts) - 1 {
-		go work()
-	}
-	work()
-	done.Wait()
 }
 
 // convScratch holds one goroutine's buffers for the products of a

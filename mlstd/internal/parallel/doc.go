@@ -1,5 +1,10 @@
-// Package parallel splits mlstd's element-wise loops across cores: max
-// pooling (forward and backward, by plane) in package tensor.
+// Package parallel splits mlstd's work across cores. Run is the one loop
+// in which the calling goroutine and up to GOMAXPROCS−1 helpers take
+// indices from a shared counter; the matrix products use it (sgemm, by
+// stripes of panels), the convolutions (tensor's forChunks, by ranges of
+// samples, each with a scratch no concurrent range shares) and For, which
+// cuts element-wise loops into ranges: max pooling (forward and backward,
+// by plane) in package tensor.
 //
 // A loop over n indices is cut into a number of ranges that depends only
 // on n and the work per index (Parts), never on GOMAXPROCS or timing; the

@@ -30,8 +30,20 @@ func Parts(n, cost int) int {
 // be safe to run concurrently on different ranges.
 func For(n, cost int, f func(c, lo, hi int)) {
 	parts := Parts(n, cost)
-	if parts == 1 {
-		f(0, 0, n)
+	Run(parts, func(c int) { f(c, c*n/parts, (c+1)*n/parts) })
+}
+
+// Run calls f(c) for each c in [0, parts): the calling goroutine and up to
+// GOMAXPROCS−1 helper goroutines take the indices from a shared counter,
+// and Run returns when every call has returned, without waiting for a
+// helper the OS has not scheduled yet. mlstd's convolutions (by ranges of
+// samples) and matrix products (by panels) share their work through it as
+// For does.
+func Run(parts int, f func(c int)) {
+	if parts <= 1 {
+		if parts == 1 {
+			f(0)
+		}
 		return
 	}
 	var next atomic.Int32
@@ -43,7 +55,7 @@ func For(n, cost int, f func(c, lo, hi int)) {
 			if c >= parts {
 				return
 			}
-			f(c, c*n/parts, (c+1)*n/parts)
+			f(c)
 			done.Done()
 		}
 	}

@@ -60,7 +60,7 @@
 // plain loop. Products of at least 2²⁴ multiply-adds (not MNIST's, which stay on the calling
 // goroutine; see parallelMin) are cut into 2·GOMAXPROCS stripes of columns
 // (rows when m > n) that the caller and GOMAXPROCS−1 helper goroutines take
-// from a shared counter; the caller waits for the stripes, never for a
+// from a shared counter (mlstd/internal/parallel.Run); the caller waits for the stripes, never for a
 // helper the OS has not scheduled, which matters on two shared cores.
 // Packing buffers come from a sync.Pool, so steady-state calls do not
 // allocate. No cgo.

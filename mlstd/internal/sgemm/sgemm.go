@@ -3,7 +3,8 @@ package sgemm
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
+
+	"github.com/gokernel/gokernel/mlstd/internal/parallel"
 )
 
 // Blocking parameters. An MC×KC block of A stays in L2 and a packed KC×NR
@@ -172,7 +173,7 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	parallel(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
+	splitProduct(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 }
 
 // product is C += alpha·op(A)·op(B) on one goroutine: x·Bᵀ on the
@@ -241,14 +242,15 @@ func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // scheduled yet (two shared cores).
 const chunksPerWorker = 2
 
-// parallel splits C into stripes of columns (or rows), aligned to the
-// register tile, and computes them on the calling goroutine and workers-1
-// helpers, which take stripes from a shared counter. The caller waits for
-// the stripes, not for the helpers: a helper that starts late finds no work
-// left and the product never waits on an idle thread. Columns are split
+// splitProduct splits C into workers·chunksPerWorker stripes of columns
+// (or rows), aligned to the register tile, and computes them on the
+// calling goroutine and helpers that take stripes from a shared counter
+// (internal/parallel.Run). The caller waits for the stripes, not for the
+// helpers: a helper that starts late finds no work left and the product
+// never waits on an idle thread. Columns are split
 // when m ≤ n (A is read in place, so each stripe packs only its own part of
 // B), rows otherwise (each stripe packs all of B, the smaller operand).
-func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
+func splitProduct(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
 	splitCols := m <= n
 	dim, unit := m, ks.mr
 	if splitCols {
@@ -260,38 +262,23 @@ func parallel(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alph
 		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	var next atomic.Int32
-	var done sync.WaitGroup
-	done.Add(chunks)
-	work := func() {
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= chunks {
-				return
+	parallel.Run(chunks, func(i int) {
+		lo := tiles * i / chunks * unit
+		hi := min(dim, tiles*(i+1)/chunks*unit)
+		if splitCols {
+			bs := b.fromCol(lo)
+			if transB {
+				bs = b.fromRow(lo)
 			}
-			lo := tiles * i / chunks * unit
-			hi := min(dim, tiles*(i+1)/chunks*unit)
-			if splitCols {
-				bs := b.fromCol(lo)
-				if transB {
-					bs = b.fromRow(lo)
-				}
-				product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, bs, c[lo:], ldc)
-			} else {
-				aoff := lo * lda
-				if transA {
-					aoff = lo
-				}
-				product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, c[lo*ldc:], ldc)
+			product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, bs, c[lo:], ldc)
+		} else {
+			aoff := lo * lda
+			if transA {
+				aoff = lo
 			}
-			done.Done()
+			product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, c[lo*ldc:], ldc)
 		}
-	}
-	for w := 1; w < workers; w++ {
-		go work()
-	}
-	work()
-	done.Wait()
+	})
 }
 
 type buffers struct {

@@ -177,7 +177,7 @@ func testGemmLarge(t *testing.T) {
 		for _, w := range []int{2, 3} {
 			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 				scaleC(m, n, beta, c, ldc)
-				parallel(pickSpec(m, n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+				splitProduct(pickSpec(m, n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
 			})
 		}
 	}
