@@ -179,16 +179,29 @@ func winoFiltersGrad(dw, du []float32, o, c int) {
 
 // input transforms the samples src (ns of c × h × w, consecutive) into
 // z.v: V = Bᵀ d B for every channel and tile.
+//
+// Without padding and with an even output the tiles' windows cover the
+// sample's planes exactly (hp×wp is h×w): the transform reads them in
+// place, where the memory after them holds winotf.Slack floats (the next
+// channel or sample), instead of copying each row into z.padded (1.8 ms
+// of a 24 ms step of the MNIST CNN, in rows of 26 floats).
 func (z *wino) input(src []float32, ns int) {
 	g := z.g
 	T := z.tiles()
 	plane := g.h * g.w
+	inPlace := g.ph == 0 && g.pw == 0 && z.hp == g.h && z.wp == g.w
+	all := src[:cap(src)]
 	for s := 0; s < ns; s++ {
 		for ci := 0; ci < g.c; ci++ {
 			p := z.padded[ci*z.hp*z.wp:]
-			in := src[(s*g.c+ci)*plane : (s*g.c+ci+1)*plane]
-			for iy := 0; iy < g.h; iy++ {
-				copy(p[(iy+g.ph)*z.wp+g.pw:][:g.w], in[iy*g.w:(iy+1)*g.w])
+			at := (s*g.c + ci) * plane
+			if inPlace && len(all)-at >= plane+winotf.Slack {
+				p = all[at:]
+			} else {
+				in := src[at : at+plane]
+				for iy := 0; iy < g.h; iy++ {
+					copy(p[(iy+g.ph)*z.wp+g.pw:][:g.w], in[iy*g.w:(iy+1)*g.w])
+				}
 			}
 			v := z.v[ci*z.ld+s*T:]
 			for i := 0; i < z.th; i++ {
