@@ -72,7 +72,7 @@ var convCorners = []convCase{
 	{Op: "conv2d", x: []int{3, 8, 7, 6}, o: 9, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}},
 	{Op: "conv2d", x: []int{2, 9, 6, 9}, o: 8, bias: false, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}},
 	{Op: "conv2d", x: []int{1, 8, 3, 4}, o: 8, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{2, 1}, Dilation: [2]int{1, 1}},
-	{Op: "conv2d", x: []int{3, 8, 6, 8}, o: 8, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}}, // even output, no padding: read in place
+	{Op: "conv2d", x: []int{3, 8, 6, 8}, o: 8, bias: true, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}},          // even output, no padding: read in place
 	{Op: "max_pool2d", x: []int{2, 3, 7, 7}, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}}, // ResNet's stem
 	{Op: "max_pool2d", x: []int{1, 2, 6, 5}, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Dilation: [2]int{1, 1}},
 	{Op: "max_pool2d", x: []int{1, 1, 5, 7}, Kernel: [2]int{1, 3}, Stride: [2]int{1, 1}, Padding: [2]int{0, 1}, Dilation: [2]int{1, 1}},
