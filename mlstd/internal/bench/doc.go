@@ -148,13 +148,20 @@
 // ranges by two goroutines, the 9216→128 layer's products split by
 // sgemm; the rest of the step runs on one.
 //
-// The target, 0.35× PyTorch's best wall time, is bounded by the
-// arithmetic: PyTorch's 2-thread probe in the same session was 71.85
-// ms/step (67 s/epoch, 68 GFLOP/s), and 0.35× of it is 25 ms/step, while
-// 4.9 GFLOP at sgemm's ~100 GFLOP/s per core take 24.5 ms on two fully
-// busy cores with nothing else; against PyTorch's one thread (120 ms/step
-// wall in the same session's probe, 113 s/epoch) it needs 42 ms/step.
-// On this shared machine neither side gets two cores, so the ratio
-// measured is that of the cores each was given (printed) as much as of
-// the work.
+// The target, 0.35× PyTorch's best wall time, was bounded by that
+// arithmetic: 4.9 GFLOP at ~100 GFLOP/s per core is 24.5 ms on two busy
+// cores, and 0.35× of PyTorch's 2-thread step (62–72 ms) is 22–25 ms. So
+// the 32→64 layer now runs in Winograd's F(2×2,3×3) form (tensor's
+// winograd.go): its three products take 16 multiply-adds per 2×2 output
+// tile and channel pair instead of 36 (0.9 GMAC per step instead of 2.2),
+// the tile transforms in AVX2 assembly (mlstd/internal/wino) cost ~5 ms of
+// CPU per step, and dropout's mask and max pooling were made cheaper and
+// split (internal/parallel). On main 57c66d0 (2026-12-07 01:45–01:53,
+// nothing else running) the step took 40–45 CPU ms, 23 of them the
+// products at ~100 GFLOP/s, with 1.8 cores busy; ten runs of -model cnn
+// -batches 100 gave 21.6–25.3 s/epoch against PyTorch's 60.0–84.0, ratios
+// 0.26–0.41× (median 0.34×), and one whole epoch 24.7 against 70.0 s
+// (0.353×). The margin left is PyTorch's own spread: the next step is
+// fewer multiplies again, F(4×4,3×3) (36 per 4×4 tile instead of 144, but
+// 6×6 transforms whose rows of 6 tiles fit the 8-wide vectors badly).
 package bench
