@@ -309,6 +309,28 @@ func chunks(n, work int) int {
 	return min(n, convChunks)
 }
 
+// convGrads returns the gradient buffers a convolution's backward adds
+// into: x's (nil unless it needs one), the filters' and the bias's (nil
+// without a bias or when they need none). freshX tells that x's gradient
+// is new, with undefined contents: each range of samples clears its own
+// before adding, rather than one pass over the whole batch.
+func convGrads(x, w, b *Tensor) (gx, gw, gb []float32, freshX bool) {
+	if x.requiresGrad {
+		if x.grad == nil {
+			x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
+			freshX = true
+		}
+		gx = x.grad.data
+	}
+	if w.requiresGrad {
+		gw = w.gradBuf()
+	}
+	if b != nil && b.requiresGrad {
+		gb = b.gradBuf()
+	}
+	return gx, gw, gb, freshX
+}
+
 // forChunks calls f(u, c, lo, hi) for each range c of the n samples cut
 // into parts, range c being samples [c·n/parts, (c+1)·n/parts), on the
 // calling goroutine and up to GOMAXPROCS−1 helpers (parallel.Run), each
@@ -617,24 +639,11 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 		inputs = append(inputs, b)
 	}
 	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
-		var gx, gw, gb, wt []float32
-		freshX := false // x's gradient is new: each range zeroes its samples'
-		if x.requiresGrad {
-			if x.grad == nil {
-				x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
-				freshX = true
-			}
-			gx = x.grad.data
-			if g.sh == 1 && g.sw == 1 {
-				wt = g.permuteFilters(w.data, o)
-				defer putBuf(wt)
-			}
-		}
-		if w.requiresGrad {
-			gw = w.gradBuf()
-		}
-		if b != nil && b.requiresGrad {
-			gb = b.gradBuf()
+		gx, gw, gb, freshX := convGrads(x, w, b)
+		var wt []float32
+		if gx != nil && g.sh == 1 && g.sw == 1 {
+			wt = g.permuteFilters(w.data, o)
+			defer putBuf(wt)
 		}
 		// Range 0 adds its samples' weight and bias gradients into gw and
 		// gb, the others each into their own partial sums (dW then dB),

@@ -367,21 +367,7 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 	}
 	putBuf(u)
 	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
-		var gx, gw, gb []float32
-		freshX := false // x's gradient is new: each range zeroes its samples'
-		if x.requiresGrad {
-			if x.grad == nil {
-				x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
-				freshX = true
-			}
-			gx = x.grad.data
-		}
-		if w.requiresGrad {
-			gw = w.gradBuf()
-		}
-		if b != nil && b.requiresGrad {
-			gb = b.gradBuf()
-		}
+		gx, gw, gb, freshX := convGrads(x, w, b)
 		// Each range sums its samples' transformed filter gradient dU and
 		// bias gradient into its own buffer; they are added in range order
 		// when all are done: the same bits whatever the goroutines and
