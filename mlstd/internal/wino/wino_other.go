@@ -2,6 +2,9 @@
 
 package wino
 
+// hasAVX2 is false: this build has no assembly.
+const hasAVX2 = false
+
 func inputRow(v []float32, vs int, p []float32, wp, tw int) { inputRowGo(v, vs, p, wp, tw) }
 
 func outputRow(y0, y1 []float32, ow int, m []float32, ms, tw int, bias float32) {
