@@ -1,27 +1,46 @@
 package interp
 
 import (
+	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
+	"strings"
 )
 
-// Comma-ok assertions of a nil interface to a compiled interface.
+// Comma-ok assertions to a compiled interface.
 //
 // In yaegi v0.16.1, `v, ok := x.(error)` (or any interface of a compiled
-// package: fmt.Stringer, runtime.Error, io.Reader) panics with a nil
-// dereference when x is a nil interface, where Go gives ok == false, the
-// usual way to test a recovered value or an optional field. Assertions to
-// an interface the cell declares, to a concrete type, and type switches
-// are right. The cell's type check finds the comma-ok assertions to a
-// compiled interface with methods (nilAsserts, keyed by position like
-// chanElems) and the rewriter passes their operand through __gk.NonNil,
-// which gives a value of a compiled type with no methods in place of nil:
-// the assertion then fails as Go's does. Other values pass unchanged.
+// package: fmt.Stringer, runtime.Error, io.Reader) goes wrong in two ways:
+//   - it panics with a nil dereference when x is a nil interface, where Go
+//     gives ok == false, the usual way to test a recovered value;
+//   - it gives ok == false when x holds a value of a cell type that
+//     implements the interface (`panic(MyErr{7})` recovered, then
+//     `r.(error)`), because the interpreted type's methods are not the
+//     compiled type's.
+//
+// Assertions to an interface the cell declares, to a concrete type, and
+// type switches are right. The cell's type check finds the comma-ok
+// assertions to a compiled interface with methods (nilAsserts, keyed by
+// position like chanElems), with the session's types that implement it.
+// The rewriter passes the operand through __gk.NonNil, which gives a value
+// of a compiled type with no methods in place of nil, so that the
+// assertion fails as Go's does; and when cell types implement the
+// interface, it makes the assertion a call of a function literal that
+// tries them in a type switch after the compiled assertion: a case of a
+// concrete cell type matches, and returning the value as the interface
+// converts it as an assignment does.
+// nilAsserts maps the cell position (line, column) of the left
+// parenthesis of such an assertion to what the rewriter needs.
+type nilAsserts map[[2]int]assertFix
 
-// nilAsserts holds the cell positions (line, column) of the left
-// parenthesis of such assertions.
-type nilAsserts map[[2]int]bool
+// assertFix is an assertion's interface as the cell writes it and the
+// session's types that implement it ("T", "*T"), if any.
+type assertFix struct {
+	iface string
+	impls []string
+}
 
 // commaOKAssert returns the type assertion that x (an assignment or a var
 // spec) tests with comma-ok, if it is one.
@@ -48,8 +67,9 @@ func commaOKAssert(x ast.Node) *ast.TypeAssertExpr {
 }
 
 // nilAssertsOf returns the comma-ok assertions of the checked file to an
-// interface with methods that a package declares (error included).
-func nilAssertsOf(fset *token.FileSet, file *ast.File, info *types.Info, cell *types.Package) nilAsserts {
+// interface with methods that a package declares (error included), with
+// the types of the session's scope that implement it.
+func nilAssertsOf(fset *token.FileSet, file *ast.File, info *types.Info, cell *types.Package, session *types.Scope, qual types.Qualifier) nilAsserts {
 	if info == nil {
 		return nil
 	}
@@ -67,21 +87,50 @@ func nilAssertsOf(fset *token.FileSet, file *ast.File, info *types.Info, cell *t
 		if !ok || named.Obj().Pkg() == cell || named.Obj().Pkg() != nil && named.Obj().Pkg().Path() == "main" {
 			return true // a literal interface or the cell's own: yaegi's are right
 		}
-		if it, ok := named.Underlying().(*types.Interface); !ok || it.NumMethods() == 0 {
+		it, ok := named.Underlying().(*types.Interface)
+		if !ok || it.NumMethods() == 0 {
 			return true
 		}
 		if na == nil {
 			na = nilAsserts{}
 		}
 		p := fset.Position(ta.Lparen)
-		na[[2]int{p.Line, p.Column}] = true
+		na[[2]int{p.Line, p.Column}] = assertFix{iface: types.TypeString(tv.Type, qual), impls: implementers(session, cell.Scope(), it)}
 		return true
 	})
 	return na
 }
 
-// guardNilAsserts passes the operand of each assertion of na under n
-// through __gk.NonNil.
+// implementers returns the names of the non-generic types of the scopes
+// that implement it, and of the pointers to them that do (as "*T").
+func implementers(session, cell *types.Scope, it *types.Interface) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, sc := range []*types.Scope{session, cell} {
+		for _, n := range sc.Names() {
+			tn, ok := sc.Lookup(n).(*types.TypeName)
+			if !ok || tn.IsAlias() || seen[n] || strings.Contains(n, "·") {
+				continue // renamed old versions of redefined types too
+			}
+			named, ok := tn.Type().(*types.Named)
+			if !ok || named.TypeParams() != nil || types.IsInterface(named) {
+				continue
+			}
+			seen[n] = true
+			if types.Implements(named, it) {
+				names = append(names, n)
+			}
+			if types.Implements(types.NewPointer(named), it) {
+				names = append(names, "*"+n)
+			}
+		}
+	}
+	return names
+}
+
+// guardNilAsserts rewrites each assertion of na under n: its operand
+// through __gk.NonNil, and, when cell types implement its interface, the
+// assertion into the call of a function literal that tries them.
 func guardNilAsserts(fset *token.FileSet, n ast.Node, na nilAsserts) {
 	if len(na) == 0 {
 		return
@@ -92,10 +141,35 @@ func guardNilAsserts(fset *token.FileSet, n ast.Node, na nilAsserts) {
 			return true
 		}
 		p := fset.Position(ta.Lparen)
-		if na[[2]int{p.Line, p.Column}] {
+		fix, ok := na[[2]int{p.Line, p.Column}]
+		if !ok {
+			return true
+		}
+		if len(fix.impls) == 0 {
 			c := call(rtSel("NonNil"), ta.X)
 			fixPos(c, ta.X.Pos())
 			ta.X = c
+			return true
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "func(__gkX any) (%s, bool) {\n", fix.iface)
+		fmt.Fprintf(&b, "\tif __gkR, __gkOK := %s.NonNil(__gkX).(%s); __gkOK {\n\t\treturn __gkR, true\n\t}\n", rtName, fix.iface)
+		b.WriteString("\tswitch __gkT := __gkX.(type) {\n")
+		for _, t := range fix.impls {
+			fmt.Fprintf(&b, "\tcase %s:\n\t\treturn __gkT, true\n", t)
+		}
+		fmt.Fprintf(&b, "\t}\n\tvar __gkZ %s\n\treturn __gkZ, false\n}", fix.iface)
+		lit, err := parser.ParseExpr(b.String())
+		if err != nil {
+			return true // cannot happen: the names come from the check
+		}
+		setPos(lit, ta.Pos(), true)
+		c := &ast.CallExpr{Fun: lit, Lparen: ta.Lparen, Args: []ast.Expr{ta.X}, Rparen: ta.Rparen}
+		switch x := x.(type) {
+		case *ast.AssignStmt:
+			x.Rhs[0] = c
+		case *ast.ValueSpec:
+			x.Values[0] = c
 		}
 		return true
 	})

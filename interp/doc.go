@@ -141,7 +141,9 @@
 // reports undefined, is dropped and the aliased type written where the
 // cell names it (the check resolves the scopes; aliases.go). A comma-ok
 // assertion to a compiled interface, on which yaegi panics for a nil
-// operand, gets a non-nil stand-in (asserts.go), and recover() maps
+// operand and fails for a cell type that implements it, gets a non-nil
+// stand-in and tries the session's implementing types (asserts.go), and
+// recover() maps
 // reflect's panics for index and nil errors to runtime.Error values
 // (runtime.go's recovered).
 //

@@ -571,6 +571,18 @@ func TestNilCommaOKAssertion(t *testing.T) {
 	})
 }
 
+// TestCellTypeCommaOKAssertion: yaegi v0.16.1 gave ok == false for a
+// value of a cell type that implements a compiled interface (error,
+// fmt.Stringer) asserted from an any; the engine tries the cell types
+// that implement it (asserts.go).
+func TestCellTypeCommaOKAssertion(t *testing.T) {
+	runCases(t, []cellCase{
+		{code: "type MyErr struct{ Code int }\nfunc (e MyErr) Error() string { return fmt.Sprint(\"code \", e.Code) }\ntype Plain struct{}", result: ""},
+		{code: "var x any = MyErr{5}\ne, ok := x.(error)\nfmt.Println(ok, e)", stdout: "true code 5\n"},
+		{code: "func f(x any) string {\n\tif e, ok := x.(error); ok {\n\t\treturn \"error: \" + e.Error()\n\t}\n\treturn \"not an error\"\n}\nfmt.Println(f(&MyErr{6}), f(Plain{}), f(nil), f(fmt.Errorf(\"compiled\")))", stdout: "error: code 6 not an error not an error error: compiled\n"},
+	})
+}
+
 // TestLocalTypeAlias: yaegi v0.16.1 reports a type alias declared inside
 // a function as undefined; the engine writes the aliased type in its
 // place (aliases.go), also inside other local aliases, in func literals,

@@ -564,7 +564,7 @@ func (s *Session) typecheck(n int, fset *token.FileSet, us []unit, files []*ast.
 	c.rangeFuncs = rangeFuncsOf(fset, file, info, qual)
 	c.chanElems = chanElemsOf(fset, file, info, qual)
 	c.aliases = localAliasesOf(fset, file, info, qual)
-	c.asserts = nilAssertsOf(fset, file, info, pkg)
+	c.asserts = nilAssertsOf(fset, file, info, pkg, scope, qual)
 	for _, a := range assigns {
 		for _, p := range a.names {
 			if p[0] == "" || p[1] == "_" {
