@@ -160,8 +160,9 @@
 // nothing else running) the step took 40–45 CPU ms, 23 of them the
 // products at ~100 GFLOP/s, with 1.8 cores busy; ten runs of -model cnn
 // -batches 100 gave 21.6–25.3 s/epoch against PyTorch's 60.0–84.0, ratios
-// 0.26–0.41× (median 0.34×), and one whole epoch 24.7 against 70.0 s
-// (0.353×). The margin left is PyTorch's own spread: the next step is
+// 0.26–0.41× (median 0.34×), and three whole epochs 0.353, 0.365 and
+// 0.390× (24.7–27.8 against 70.0–73.7 s). The target is reached at the
+// median of short runs, not with a margin: the next step is
 // fewer multiplies again, F(4×4,3×3) (36 per 4×4 tile instead of 144, but
 // 6×6 transforms whose rows of 6 tiles fit the 8-wide vectors badly).
 package bench
