@@ -16,9 +16,10 @@ import (
 //   - it panics with a nil dereference when x is a nil interface, where Go
 //     gives ok == false, the usual way to test a recovered value;
 //   - it gives ok == false when x holds a value of a cell type that
-//     implements the interface (`panic(MyErr{7})` recovered, then
-//     `r.(error)`), because the interpreted type's methods are not the
-//     compiled type's.
+//     implements the interface (`var x any = MyErr{5}`), because the
+//     interpreted type's methods are not the compiled type's. (A panic
+//     value of a cell type is recovered without its type at all, which
+//     this cannot mend.)
 //
 // Assertions to an interface the cell declares, to a concrete type, and
 // type switches are right. The cell's type check finds the comma-ok
@@ -31,6 +32,7 @@ import (
 // tries them in a type switch after the compiled assertion: a case of a
 // concrete cell type matches, and returning the value as the interface
 // converts it as an assignment does.
+
 // nilAsserts maps the cell position (line, column) of the left
 // parenthesis of such an assertion to what the rewriter needs.
 type nilAsserts map[[2]int]assertFix
