@@ -553,8 +553,8 @@ func TestTopLevelReceiveDefinesVariable(t *testing.T) {
 // a runtime.Error instead, as in Go, and other values as they are.
 func TestRecoveredRuntimeError(t *testing.T) {
 	runCases(t, []cellCase{
-		{code: "import (\n\t\"errors\"\n\t\"runtime\"\n)\ntype node struct{ next *node }\nfunc try(f func()) (kind string) {\n\tdefer func() {\n\t\tr := recover()\n\t\tif _, ok := r.(runtime.Error); ok {\n\t\t\tkind = \"runtime: \" + r.(error).Error()\n\t\t} else if r != nil {\n\t\t\tkind = fmt.Sprint(\"other: \", r)\n\t\t}\n\t}()\n\tf()\n\treturn \"none\"\n}\nvar n *node\ni := 3\nfmt.Println(try(func() { _ = []int{1}[i] }))\nfmt.Println(try(func() { _ = n.next }))\nfmt.Println(try(func() { panic(\"plain\") }))\nfmt.Println(try(func() { panic(errors.New(\"an error\")) }))",
-			stdout: "runtime: runtime error: index out of range (the interpreter does not report the index)\nruntime: runtime error: invalid memory address or nil pointer dereference\nother: plain\nother: an error\n"},
+		{code: "import (\n\t\"errors\"\n\t\"runtime\"\n)\ntype node struct{ next *node }\nfunc try(f func()) (kind string) {\n\tdefer func() {\n\t\tr := recover()\n\t\tif _, ok := r.(runtime.Error); ok {\n\t\t\tkind = \"runtime: \" + r.(error).Error()\n\t\t} else if r != nil {\n\t\t\tkind = fmt.Sprint(\"other: \", r)\n\t\t}\n\t}()\n\tf()\n\treturn \"none\"\n}\nvar n *node\ni := 3\nfmt.Println(try(func() { _ = []int{1}[i] }))\nfmt.Println(try(func() { _ = n.next }))\nfmt.Println(try(func() { panic(\"plain\") }))\nfmt.Println(try(func() { panic(errors.New(\"an error\")) }))\nfmt.Println(try(func() { panic(\"a nil pointer dereference of mine\") }))",
+			stdout: "runtime: runtime error: index out of range (the interpreter does not report the index)\nruntime: runtime error: invalid memory address or nil pointer dereference\nother: plain\nother: an error\nother: a nil pointer dereference of mine\n"},
 	})
 }
 

@@ -331,7 +331,9 @@ func recovered(r any) any {
 	default:
 		return r
 	}
-	if m, ok := goRuntimeError(msg); ok {
+	// Only reflect's own messages: a string a cell panics with stays as
+	// it is, whatever it says.
+	if m, ok := goRuntimeError(msg); ok && strings.HasPrefix(msg, "reflect: ") {
 		return runtimeError(m)
 	}
 	return r
