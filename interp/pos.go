@@ -26,75 +26,71 @@ func setPos(n ast.Node, pos token.Pos, all bool) {
 	if n == nil || !pos.IsValid() {
 		return
 	}
-	seen := map[uintptr]bool{}
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer:
-			if v.IsNil() || v.Type() == objPtrType || v.Type() == scopeType {
-				return
+	walkAST(n, func(v reflect.Value) {
+		if v.Kind() != reflect.Struct {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			if f.Type() != posType {
+				continue
 			}
-			if seen[v.Pointer()] {
-				return
+			switch name := v.Type().Field(i).Name; {
+			case name == "Ellipsis" && v.Type() == ellipsisType:
+				// the position of the ... node itself
+			case name == "Ellipsis", name == "Assign", name == "Lparen", name == "Rparen":
+				continue // semantic: variadic call, type alias, grouped decl
 			}
-			seen[v.Pointer()] = true
-			walk(v.Elem())
-		case reflect.Interface:
-			if !v.IsNil() {
-				walk(v.Elem())
-			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				walk(v.Index(i))
-			}
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				f := v.Field(i)
-				if f.Type() == posType {
-					switch name := v.Type().Field(i).Name; {
-					case name == "Ellipsis" && v.Type() == ellipsisType:
-						// the position of the ... node itself
-					case name == "Ellipsis", name == "Assign", name == "Lparen", name == "Rparen":
-						continue // semantic: variadic call, type alias, grouped decl
-					}
-					if (f.Int() == 0 || all) && f.CanSet() {
-						f.SetInt(int64(pos))
-					}
-					continue
-				}
-				walk(f)
+			if (f.Int() == 0 || all) && f.CanSet() {
+				f.SetInt(int64(pos))
 			}
 		}
-	}
-	walk(reflect.ValueOf(n))
+	})
 }
 
 // replaceNodes walks n and puts f(x) in place of each node x held in a
 // field or slice element of an interface type (ast.Expr, ast.Stmt, …)
 // for which f returns a node of that type, then walks on into it.
 func replaceNodes(n ast.Node, f func(ast.Node) ast.Node) {
+	walkAST(n, func(v reflect.Value) {
+		if v.Kind() != reflect.Interface || !v.CanSet() {
+			return
+		}
+		if x, ok := v.Interface().(ast.Node); ok {
+			if r := f(x); r != nil && reflect.TypeOf(r).Implements(v.Type()) {
+				v.Set(reflect.ValueOf(r))
+			}
+		}
+	})
+}
+
+// walkAST calls visit on every interface and struct value under n, then
+// walks on into it (into what visit left there): the one reflective walk
+// of the engine's AST rewrites. Pointers are followed once each, except to
+// the parser's old resolution (ast.Object, ast.Scope), which is cyclic.
+func walkAST(n ast.Node, visit func(v reflect.Value)) {
+	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value)
 	walk = func(v reflect.Value) {
 		switch v.Kind() {
 		case reflect.Pointer:
-			if !v.IsNil() && v.Type() != objPtrType && v.Type() != scopeType {
-				walk(v.Elem())
+			if v.IsNil() || v.Type() == objPtrType || v.Type() == scopeType || seen[v.Pointer()] {
+				return
 			}
+			seen[v.Pointer()] = true
+			walk(v.Elem())
 		case reflect.Interface:
 			if v.IsNil() {
 				return
 			}
-			if x, ok := v.Interface().(ast.Node); ok && v.CanSet() {
-				if r := f(x); r != nil && reflect.TypeOf(r).Implements(v.Type()) {
-					v.Set(reflect.ValueOf(r))
-				}
-			}
+			visit(v)
 			walk(v.Elem())
 		case reflect.Slice:
 			for i := 0; i < v.Len(); i++ {
 				walk(v.Index(i))
 			}
 		case reflect.Struct:
+			visit(v)
 			for i := 0; i < v.NumField(); i++ {
 				walk(v.Field(i))
 			}
