@@ -1,6 +1,6 @@
 // Package wino holds the tile transforms of Winograd's minimal filtering
-// F(2×2, 3×3), which mlstd/tensor uses for 3×3 convolutions with stride 1
-// (tensor/winograd.go has the algorithm, the products and their layout).
+// F(2×2, 3×3) and F(4×4, 3×3), which mlstd/tensor uses for 3×3 convolutions with
+// stride 1 (tensor/winograd.go has the algorithm, the products and their layout).
 //
 // Each function transforms one row of tiles. The transformed tiles are
 // stored in 16 planes, one per position ξ = 4·row + column of the 4×4
@@ -26,4 +26,35 @@
 // order, so they give the same bits (TestAssemblyMatchesGo). In scalar Go
 // a tile took 9–17 ns, which made the transforms cost as much as the
 // products they save.
+//
+// # F(4×4, 3×3)
+//
+// InputRow4, OutputRow4, SpreadRow4 and InputGradRow4 (f4.go) are the same
+// four transforms for F(4×4, 3×3) (Lavin and Gray 2016, points 0, ±1, ±2,
+// ∞): 6×6 input windows four columns apart, 4×4 output tiles, 36 products
+// per tile instead of 4·16 = 64. The planes are 36, ξ = 6a + b for element
+// (a, b) of the transformed tile, and the image side has six rows
+// (InputRow4, InputGradRow4) or four (OutputRow4, SpreadRow4; passed as
+// [4][]float32, a nil row being outside the image). Each 2-D transform is
+// two passes of a 1-D one (bt, at, a4, b6): over the six (four) rows
+// first, then within each row of the result.
+//
+// InputRow4 and SpreadRow4 may fill the lanes tw ≤ j < roundUp(tw, 8) of
+// each plane with anything: the caller keeps that room (the planes are at
+// least roundUp(tw, 8) apart) and writes the next tile row over it. A
+// vectorised form then stores whole groups of 8 tiles, with no masked
+// stores, which AMD's processors make slow. The image rows are the
+// opposite: OutputRow4 writes exactly columns [0, ow) and SpreadRow4 reads
+// exactly those, since the rows are the user's tensor or end a buffer;
+// InputRow4 and InputGradRow4 take rows with Slack4 floats past the last
+// window, which InputGradRow4 may only add zero to.
+//
+// Accuracy: the products by 2, 4 and 8 are exact and the ones by 5 (in
+// B) round once; a value passes through at most 8 roundings (two passes of
+// at most 3, plus the bias or the sum into the image), so each output is
+// within 8·2⁻²⁴ (γ₈) of the sum of its terms' magnitudes of the exact
+// value (TestF4Definition checks it against the float64 definition). Go
+// may fuse a product into a sum (FMA) on some GOAMD64 levels; every
+// product is converted to float32 explicitly, which the language
+// specification says prevents fusing, so every build rounds the same.
 package wino
