@@ -49,6 +49,18 @@
 // InputRow4 and InputGradRow4 take rows with Slack4 floats past the last
 // window, which InputGradRow4 may only add zero to.
 //
+// The assembly (f4_amd64.s) does 8 tiles per vector, like the F(2×2)
+// one, in two passes per group of 8 tiles with the 1-D results in between
+// in its stack frame (16 registers do not hold them). The image side
+// comes in as vectors [tile j | tile j+4] of 4 columns each (two 16-byte
+// loads), which a 4×4 transpose within each 128-bit half turns into the
+// columns of 8 tiles; the same transpose and a VPERM2F128 go back. A
+// window's columns 4 and 5 are the next tile's 0 and 1. InputGradRow4
+// carries each tile's last two columns to the next tile's lane with a
+// VPERMPS rotation and a blend of the previous group's last lane. A last
+// group short of ow columns goes through a buffer in the frame
+// (OutputRow4, SpreadRow4) rather than masked moves.
+//
 // Accuracy: the products by 2, 4 and 8 are exact and the ones by 5 (in
 // B) round once; a value passes through at most 8 roundings (two passes of
 // at most 3, plus the bias or the sum into the image), so each output is

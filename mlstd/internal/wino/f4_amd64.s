@@ -1,0 +1,590 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// F(4×4, 3×3) in AVX2: 8 tiles per vector, lane j being tile j0+j of the
+// group. Every function makes two passes over a group: the first writes
+// its 1-D transforms to a scratch frame, the second reads them back, so
+// that no pass needs more than the 16 vector registers.
+
+// c4 holds 4, 5, 8 and the sign bit (for broadcasts), the lane numbers
+// 0…7 (the mask of the tiles left) and the rotation 7, 0, 1, …, 6 (lane j
+// takes lane j−1: the carry to the next tile).
+DATA c4<>+0(SB)/4, $0x40800000
+DATA c4<>+4(SB)/4, $0x40a00000
+DATA c4<>+8(SB)/4, $0x41000000
+DATA c4<>+12(SB)/4, $0x80000000
+DATA c4<>+16(SB)/4, $0
+DATA c4<>+20(SB)/4, $1
+DATA c4<>+24(SB)/4, $2
+DATA c4<>+28(SB)/4, $3
+DATA c4<>+32(SB)/4, $4
+DATA c4<>+36(SB)/4, $5
+DATA c4<>+40(SB)/4, $6
+DATA c4<>+44(SB)/4, $7
+DATA c4<>+48(SB)/4, $7
+DATA c4<>+52(SB)/4, $0
+DATA c4<>+56(SB)/4, $1
+DATA c4<>+60(SB)/4, $2
+DATA c4<>+64(SB)/4, $3
+DATA c4<>+68(SB)/4, $4
+DATA c4<>+72(SB)/4, $5
+DATA c4<>+76(SB)/4, $6
+GLOBL c4<>(SB), RODATA|NOPTR, $80
+
+// BT is bt (f4.go) of Y0…Y5 with Y15 = 4: r0…r5 in Y7, Y10, Y11, Y13, Y6,
+// Y0; clobbers Y8, Y9, Y12.
+#define BT \
+	VSUBPS Y2, Y4, Y6; \
+	VSUBPS Y2, Y0, Y7; \
+	VMULPS Y15, Y7, Y7; \
+	VADDPS Y6, Y7, Y7; \
+	VMULPS Y15, Y2, Y8; \
+	VSUBPS Y8, Y4, Y8; \
+	VMULPS Y15, Y1, Y9; \
+	VSUBPS Y9, Y3, Y9; \
+	VADDPS Y9, Y8, Y10; \
+	VSUBPS Y9, Y8, Y11; \
+	VSUBPS Y1, Y3, Y12; \
+	VADDPS Y12, Y12, Y12; \
+	VADDPS Y12, Y6, Y13; \
+	VSUBPS Y12, Y6, Y6; \
+	VSUBPS Y3, Y5, Y0; \
+	VADDPS Y12, Y12, Y12; \
+	VSUBPS Y12, Y0, Y0
+
+// AT is at of Y0…Y5 with Y13 = 4 and Y12 = 8: y0…y3 in Y0, Y10, Y6, Y7;
+// clobbers Y8, Y9.
+#define AT \
+	VADDPS Y2, Y1, Y6; \
+	VSUBPS Y2, Y1, Y7; \
+	VADDPS Y4, Y3, Y8; \
+	VSUBPS Y4, Y3, Y9; \
+	VADDPS Y6, Y0, Y0; \
+	VADDPS Y8, Y0, Y0; \
+	VADDPS Y9, Y9, Y10; \
+	VADDPS Y10, Y7, Y10; \
+	VMULPS Y13, Y8, Y8; \
+	VADDPS Y8, Y6, Y6; \
+	VMULPS Y12, Y9, Y9; \
+	VADDPS Y9, Y7, Y7; \
+	VADDPS Y5, Y7, Y7
+
+// A4 is a4 of Y0…Y3 with Y13 = 4 and Y12 = 8: o0…o5 in Y0, Y6, Y7, Y4,
+// Y5, Y3; clobbers Y1, Y2, Y8.
+#define A4 \
+	VADDPS Y2, Y0, Y4; \
+	VADDPS Y3, Y1, Y5; \
+	VADDPS Y5, Y4, Y6; \
+	VSUBPS Y5, Y4, Y7; \
+	VMULPS Y13, Y2, Y2; \
+	VADDPS Y2, Y0, Y2; \
+	VADDPS Y1, Y1, Y1; \
+	VMULPS Y12, Y3, Y8; \
+	VADDPS Y8, Y1, Y1; \
+	VADDPS Y1, Y2, Y4; \
+	VSUBPS Y1, Y2, Y5
+
+// B6 is b6 of Y0…Y5 with Y15 = 4, Y14 = 5 and Y13 the sign bit: w0…w5 in
+// Y10, Y11, Y1, Y7, Y0, Y5; clobbers Y2, Y6, Y8, Y9.
+#define B6 \
+	VADDPS Y2, Y1, Y6; \
+	VSUBPS Y2, Y1, Y7; \
+	VADDPS Y4, Y3, Y8; \
+	VSUBPS Y4, Y3, Y9; \
+	VADDPS Y9, Y9, Y9; \
+	VMULPS Y15, Y0, Y10; \
+	VSUBPS Y7, Y5, Y11; \
+	VMULPS Y15, Y11, Y11; \
+	VSUBPS Y9, Y11, Y11; \
+	VMULPS Y15, Y6, Y1; \
+	VADDPS Y8, Y1, Y1; \
+	VMULPS Y14, Y0, Y2; \
+	VADDPS Y2, Y1, Y1; \
+	VXORPS Y13, Y1, Y1; \
+	VADDPS Y9, Y7, Y7; \
+	VMULPS Y14, Y5, Y2; \
+	VSUBPS Y2, Y7, Y7; \
+	VADDPS Y6, Y0, Y0; \
+	VADDPS Y8, Y0, Y0
+
+// TILES turns the columns k0…k3 of 8 tiles (lane j: tile j's column k)
+// into the tiles' 32 floats o0:o1:o2:o3, tile by tile; clobbers t0…t3.
+// (Within each 128-bit half it is a 4×4 transpose, which leaves tiles j
+// and j+4 in the halves of one register; the VPERM2F128s pair them.)
+#define TILES(k0, k1, k2, k3, o0, o1, o2, o3, t0, t1, t2, t3) \
+	VUNPCKLPS  k1, k0, t0; \
+	VUNPCKHPS  k1, k0, t1; \
+	VUNPCKLPS  k3, k2, t2; \
+	VUNPCKHPS  k3, k2, t3; \
+	VUNPCKLPD  t2, t0, k0; \
+	VUNPCKHPD  t2, t0, k1; \
+	VUNPCKLPD  t3, t1, k2; \
+	VUNPCKHPD  t3, t1, k3; \
+	VPERM2F128 $0x20, k1, k0, o0; \
+	VPERM2F128 $0x20, k3, k2, o1; \
+	VPERM2F128 $0x31, k1, k0, o2; \
+	VPERM2F128 $0x31, k3, k2, o3
+
+// HALVES loads 4 floats from lo(b) and 4 from hi(b) into the halves of y.
+#define HALVES(lo, hi, b, x, y) \
+	VMOVUPS     lo b, x; \
+	VINSERTF128 $1, hi b, y, y
+
+// COLS turns the vectors q0…q3 of halves [tile j | tile j+4] (j = 0…3)
+// into the tiles' columns 0…3, lane j: tile j's column; clobbers t0…t3.
+#define COLS(q0, q1, q2, q3, t0, t1, t2, t3) \
+	VUNPCKLPS Y1, Y0, t0; \
+	VUNPCKHPS Y1, Y0, t1; \
+	VUNPCKLPS Y3, Y2, t2; \
+	VUNPCKHPS Y3, Y2, t3; \
+	VUNPCKLPD t2, t0, q0; \
+	VUNPCKHPD t2, t0, q1; \
+	VUNPCKLPD t3, t1, q2; \
+	VUNPCKHPD t3, t1, q3
+
+// VERT loads the halves [tile q | tile q+4] of the six image rows from SI
+// (lo, hi: the halves' byte offsets; R9 is a row, R11 three, R12 five),
+// applies BT, and stores r0…r5 160 bytes apart from R10.
+#define VERT(lo, hi) \
+	HALVES(lo, hi, (SI), X0, Y0); \
+	HALVES(lo, hi, (SI)(R9*1), X1, Y1); \
+	HALVES(lo, hi, (SI)(R9*2), X2, Y2); \
+	HALVES(lo, hi, (SI)(R11*1), X3, Y3); \
+	HALVES(lo, hi, (SI)(R9*4), X4, Y4); \
+	HALVES(lo, hi, (SI)(R12*1), X5, Y5); \
+	BT; \
+	VMOVUPS Y7, (R10); \
+	VMOVUPS Y10, 160(R10); \
+	VMOVUPS Y11, 320(R10); \
+	VMOVUPS Y13, 480(R10); \
+	VMOVUPS Y6, 640(R10); \
+	VMOVUPS Y0, 800(R10); \
+	ADDQ    $32, R10
+
+// func inputRow4AVX2(v *float32, vs int, p *float32, wp, tw int)
+//
+// Per group of 8 tiles, pass 1 applies Bᵀ down the six rows to the
+// vectors [tile q | tile q+4], q = 0…4 (a window's columns 4…5 are the
+// next tile's 0…1, whence tile 8), storing T (6 rows × 5 vectors) at
+// 0(SP); pass 2 turns each row of T into columns 0…5 of the 8 windows and
+// stores Bᵀ of them in the row's six planes.
+TEXT ·inputRow4AVX2(SB), 0, $960-40
+	MOVQ         v+0(FP), DI
+	MOVQ         vs+8(FP), R8
+	SHLQ         $2, R8
+	LEAQ         (R8)(R8*2), DX
+	LEAQ         (R8)(R8*4), R13
+	MOVQ         p+16(FP), SI
+	MOVQ         wp+24(FP), R9
+	SHLQ         $2, R9
+	LEAQ         (R9)(R9*2), R11
+	LEAQ         (R9)(R9*4), R12
+	MOVQ         tw+32(FP), CX
+	VBROADCASTSS c4<>+0(SB), Y15
+
+in4group:
+	MOVQ SP, R10
+	VERT(0, 64)
+	VERT(16, 80)
+	VERT(32, 96)
+	VERT(48, 112)
+	VERT(64, 128)
+
+	MOVQ SP, R10
+	MOVQ DI, R14
+	MOVQ $6, AX
+
+in4row:
+	VMOVUPS   (R10), Y0
+	VMOVUPS   32(R10), Y1
+	VMOVUPS   64(R10), Y2
+	VMOVUPS   96(R10), Y3
+	VMOVUPS   128(R10), Y4
+	VUNPCKLPS Y3, Y1, Y10
+	VUNPCKLPS Y4, Y2, Y11
+	COLS(Y0, Y1, Y2, Y3, Y6, Y7, Y8, Y9)
+	VUNPCKLPS Y11, Y10, Y4
+	VUNPCKHPS Y11, Y10, Y5
+	BT
+	VMOVUPS   Y7, (R14)
+	VMOVUPS   Y10, (R14)(R8*1)
+	VMOVUPS   Y11, (R14)(R8*2)
+	VMOVUPS   Y13, (R14)(DX*1)
+	VMOVUPS   Y6, (R14)(R8*4)
+	VMOVUPS   Y0, (R14)(R13*1)
+	LEAQ      (R14)(DX*2), R14
+	ADDQ      $160, R10
+	DECQ      AX
+	JNZ       in4row
+
+	ADDQ $128, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JG   in4group
+	VZEROUPPER
+	RET
+
+// COPYF copies n floats (n, a register, is clobbered) from s to d (also
+// moved), 4 and then 1 at a time; AX is scratch.
+#define COPYF(n, s, d, l4, l1, done) \
+l4: \
+	CMPQ    n, $4; \
+	JLT     l1; \
+	VMOVUPS (s), X0; \
+	VMOVUPS X0, (d); \
+	ADDQ    $16, s; \
+	ADDQ    $16, d; \
+	SUBQ    $4, n; \
+	JMP     l4; \
+l1: \
+	TESTQ   n, n; \
+	JLE     done; \
+	MOVL    (s), AX; \
+	MOVL    AX, (d); \
+	ADDQ    $4, s; \
+	ADDQ    $4, d; \
+	DECQ    n; \
+	JMP     l1; \
+done:
+
+// func outputRow4AVX2(y0, y1, y2, y3 *float32, ow int, m *float32, ms, tw int, bias float32)
+//
+// Per group, pass 1 applies Aᵀ down the six rows of M (column b: planes
+// b, 6+b, …, 30+b), storing T (4 rows × 6 columns) at 0(SP); pass 2
+// applies Aᵀ along each row of T, adds bias and turns the 4 columns of 8
+// tiles into 32 consecutive floats. A group whose 32 columns reach ow
+// writes them to its row's slot of T and copies the first ow − 32g of
+// them out: outputs are written exactly up to ow. A nil row (pointer) is
+// skipped.
+TEXT ·outputRow4AVX2(SB), 0, $768-68
+	MOVQ         m+40(FP), R10
+	MOVQ         ms+48(FP), R9
+	SHLQ         $2, R9
+	LEAQ         (R9)(R9*2), R8
+	SHLQ         $1, R8
+	LEAQ         (R8)(R8*2), R11
+	LEAQ         (R8)(R8*4), R12
+	MOVQ         ow+32(FP), DX
+	MOVQ         tw+56(FP), CX
+	XORQ         R15, R15
+	VBROADCASTSS c4<>+0(SB), Y13
+	VBROADCASTSS c4<>+8(SB), Y12
+	VBROADCASTSS bias+64(FP), Y14
+
+out4group:
+	MOVQ R10, SI
+	MOVQ SP, BX
+	MOVQ $6, AX
+
+out4col:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R11*1), Y3
+	VMOVUPS (SI)(R8*4), Y4
+	VMOVUPS (SI)(R12*1), Y5
+	AT
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y10, 192(BX)
+	VMOVUPS Y6, 384(BX)
+	VMOVUPS Y7, 576(BX)
+	ADDQ    R9, SI
+	ADDQ    $32, BX
+	DECQ    AX
+	JNZ     out4col
+
+	MOVQ SP, BX
+	XORQ AX, AX
+
+out4row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	AT
+	VADDPS  Y14, Y0, Y0
+	VADDPS  Y14, Y10, Y10
+	VADDPS  Y14, Y6, Y6
+	VADDPS  Y14, Y7, Y7
+	TILES(Y0, Y10, Y6, Y7, Y1, Y2, Y3, Y4, Y5, Y8, Y9, Y11)
+	CMPQ    DX, $32
+	JLT     out4keep
+	LEAQ    y0+0(FP), DI
+	MOVQ    (DI)(AX*8), DI
+	TESTQ   DI, DI
+	JZ      out4rownext
+	ADDQ    R15, DI
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	JMP     out4rownext
+
+out4keep:
+	VMOVUPS Y1, (BX)
+	VMOVUPS Y2, 32(BX)
+	VMOVUPS Y3, 64(BX)
+	VMOVUPS Y4, 96(BX)
+
+out4rownext:
+	ADDQ $192, BX
+	INCQ AX
+	CMPQ AX, $4
+	JLT  out4row
+
+	CMPQ DX, $32
+	JLT  out4tail
+	ADDQ $128, R15
+	ADDQ $32, R10
+	SUBQ $32, DX
+	SUBQ $8, CX
+	JG   out4group
+	VZEROUPPER
+	RET
+
+out4tail:
+	// The last group: its rows' first DX floats, from their slots of T.
+	MOVQ SP, SI
+	XORQ R13, R13
+
+out4tailrow:
+	LEAQ  y0+0(FP), DI
+	MOVQ  (DI)(R13*8), DI
+	TESTQ DI, DI
+	JZ    out4tailnext
+	ADDQ  R15, DI
+	MOVQ  SI, BX
+	MOVQ  DX, CX
+	COPYF(CX, BX, DI, out4c4, out4c1, out4tailnext)
+	ADDQ  $192, SI
+	INCQ  R13
+	CMPQ  R13, $4
+	JLT   out4tailrow
+	VZEROUPPER
+	RET
+
+// func spreadRow4AVX2(m *float32, ms int, d0, d1, d2, d3 *float32, ow, tw int)
+//
+// Per group, pass 1 takes each row of dY (or the row's buffer at
+// 768+128r(SP): zeros for a nil row, and for the last group's row its
+// first ow − 32g floats copied and zeros after, so nothing past ow is
+// read), turns it into the 4 columns of 8 tiles and stores A of them, U
+// (4 rows × 6 columns), at 0(SP); pass 2 applies A down each column of U
+// and stores the 6 results in their planes.
+TEXT ·spreadRow4AVX2(SB), 0, $1280-64
+	MOVQ         ms+8(FP), R9
+	SHLQ         $2, R9
+	LEAQ         (R9)(R9*2), R8
+	SHLQ         $1, R8
+	LEAQ         (R8)(R8*2), R11
+	LEAQ         (R8)(R8*4), R12
+	MOVQ         ow+48(FP), DX
+	MOVQ         tw+56(FP), CX
+	XORQ         R15, R15
+	VBROADCASTSS c4<>+0(SB), Y13
+	VBROADCASTSS c4<>+8(SB), Y12
+	VXORPS       Y0, Y0, Y0
+	LEAQ         768(SP), BX
+	MOVQ         $16, AX
+
+sp4zero:
+	VMOVUPS Y0, (BX)
+	ADDQ    $32, BX
+	DECQ    AX
+	JNZ     sp4zero
+
+sp4group:
+	XORQ R13, R13
+	MOVQ SP, BX
+	LEAQ 768(SP), R10
+
+sp4row:
+	LEAQ  d0+16(FP), SI
+	MOVQ  (SI)(R13*8), SI
+	TESTQ SI, SI
+	JZ    sp4buf
+	ADDQ  R15, SI
+	CMPQ  DX, $32
+	JGE   sp4load
+	MOVQ  DX, R14
+	MOVQ  R10, DI
+	COPYF(R14, SI, DI, sp4c4, sp4c1, sp4buf)
+	MOVQ  R10, SI
+
+sp4load:
+	HALVES(0, 64, (SI), X0, Y0)
+	HALVES(16, 80, (SI), X1, Y1)
+	HALVES(32, 96, (SI), X2, Y2)
+	HALVES(48, 112, (SI), X3, Y3)
+	COLS(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	A4
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y6, 32(BX)
+	VMOVUPS Y7, 64(BX)
+	VMOVUPS Y4, 96(BX)
+	VMOVUPS Y5, 128(BX)
+	VMOVUPS Y3, 160(BX)
+	ADDQ    $192, BX
+	ADDQ    $128, R10
+	INCQ    R13
+	CMPQ    R13, $4
+	JLT     sp4row
+
+	// Pass 2, into the planes from m + R15/4 (the group's first tile).
+	MOVQ m+0(FP), SI
+	MOVQ R15, AX
+	SHRQ $2, AX
+	ADDQ AX, SI
+	MOVQ SP, BX
+	MOVQ $6, AX
+
+sp4col:
+	VMOVUPS (BX), Y0
+	VMOVUPS 192(BX), Y1
+	VMOVUPS 384(BX), Y2
+	VMOVUPS 576(BX), Y3
+	A4
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y6, (SI)(R8*1)
+	VMOVUPS Y7, (SI)(R8*2)
+	VMOVUPS Y4, (SI)(R11*1)
+	VMOVUPS Y5, (SI)(R8*4)
+	VMOVUPS Y3, (SI)(R12*1)
+	ADDQ    R9, SI
+	ADDQ    $32, BX
+	DECQ    AX
+	JNZ     sp4col
+
+	ADDQ $128, R15
+	SUBQ $32, DX
+	SUBQ $8, CX
+	JG   sp4group
+	VZEROUPPER
+	RET
+
+// func inputGradRow4AVX2(p *float32, wp int, v *float32, vs, tw int)
+//
+// Per group, pass 1 applies B down the six rows of dV (column b: planes
+// b, 6+b, …, 30+b), storing U (6 rows × 6 columns) at 0(SP); pass 2 takes
+// each row of U (tiles past tw masked to zero, Y12), applies B along it,
+// W0…W5, and adds to the image row W0 + W4' and W1 + W5' (W4', W5': lane
+// j takes tile j−1's, lane 0 the previous group's last, carried at
+// 1152+64r(SP)), W2 and W3, turned into 32 consecutive floats. After the
+// last group each row's carry, plus zero, goes to the next two columns.
+TEXT ·inputGradRow4AVX2(SB), 0, $1536-40
+	MOVQ         p+0(FP), SI
+	MOVQ         wp+8(FP), R9
+	SHLQ         $2, R9
+	MOVQ         v+16(FP), DI
+	MOVQ         vs+24(FP), R10
+	SHLQ         $2, R10
+	LEAQ         (R10)(R10*2), R8
+	SHLQ         $1, R8
+	LEAQ         (R8)(R8*2), R11
+	LEAQ         (R8)(R8*4), R12
+	MOVQ         tw+32(FP), CX
+	VBROADCASTSS c4<>+0(SB), Y15
+	VBROADCASTSS c4<>+4(SB), Y14
+	VBROADCASTSS c4<>+12(SB), Y13
+	VXORPS       Y0, Y0, Y0
+	LEAQ         1152(SP), BX
+	MOVQ         $12, AX
+
+ig4zero:
+	VMOVUPS Y0, (BX)
+	ADDQ    $32, BX
+	DECQ    AX
+	JNZ     ig4zero
+
+ig4group:
+	MOVQ DI, DX
+	MOVQ SP, BX
+	MOVQ $6, AX
+
+ig4col:
+	VMOVUPS (DX), Y0
+	VMOVUPS (DX)(R8*1), Y1
+	VMOVUPS (DX)(R8*2), Y2
+	VMOVUPS (DX)(R11*1), Y3
+	VMOVUPS (DX)(R8*4), Y4
+	VMOVUPS (DX)(R12*1), Y5
+	B6
+	VMOVUPS Y10, (BX)
+	VMOVUPS Y11, 192(BX)
+	VMOVUPS Y1, 384(BX)
+	VMOVUPS Y7, 576(BX)
+	VMOVUPS Y0, 768(BX)
+	VMOVUPS Y5, 960(BX)
+	ADDQ    R10, DX
+	ADDQ    $32, BX
+	DECQ    AX
+	JNZ     ig4col
+
+	// Y12: the lanes of the tiles left.
+	VMOVQ        CX, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     c4<>+16(SB), Y12, Y12
+	MOVQ         SP, BX
+	LEAQ         1152(SP), R13
+	MOVQ         SI, DX
+	MOVQ         $6, AX
+
+ig4row:
+	VANDPS     (BX), Y12, Y0
+	VANDPS     32(BX), Y12, Y1
+	VANDPS     64(BX), Y12, Y2
+	VANDPS     96(BX), Y12, Y3
+	VANDPS     128(BX), Y12, Y4
+	VANDPS     160(BX), Y12, Y5
+	B6
+	VMOVUPS    c4<>+48(SB), Y2
+	VPERMPS    Y0, Y2, Y3
+	VPERMPS    Y5, Y2, Y4
+	VBLENDPS   $1, (R13), Y3, Y6
+	VMOVUPS    Y3, (R13)
+	VBLENDPS   $1, 32(R13), Y4, Y8
+	VMOVUPS    Y4, 32(R13)
+	VADDPS     Y6, Y10, Y10
+	VADDPS     Y8, Y11, Y11
+	TILES(Y10, Y11, Y1, Y7, Y0, Y2, Y3, Y4, Y5, Y6, Y8, Y9)
+	VADDPS     (DX), Y0, Y0
+	VMOVUPS    Y0, (DX)
+	VADDPS     32(DX), Y2, Y2
+	VMOVUPS    Y2, 32(DX)
+	VADDPS     64(DX), Y3, Y3
+	VMOVUPS    Y3, 64(DX)
+	VADDPS     96(DX), Y4, Y4
+	VMOVUPS    Y4, 96(DX)
+	ADDQ       $192, BX
+	ADDQ       $64, R13
+	ADDQ       R9, DX
+	DECQ       AX
+	JNZ        ig4row
+
+	ADDQ $128, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JG   ig4group
+
+	// The carries of the last tiles (zeros if the last group was short).
+	LEAQ 1152(SP), R13
+	MOVQ $6, AX
+
+ig4carry:
+	VXORPS    X0, X0, X0
+	VMOVSS    (R13), X1
+	VMOVSS    32(R13), X2
+	VUNPCKLPS X2, X1, X1
+	VADDPS    X1, X0, X1
+	VMOVQ     (SI), X2
+	VADDPS    X1, X2, X2
+	VMOVQ     X2, (SI)
+	ADDQ      $64, R13
+	ADDQ      R9, SI
+	DECQ      AX
+	JNZ       ig4carry
+	VZEROUPPER
+	RET
