@@ -57,7 +57,7 @@ func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 
 func serialGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
-	product(pickSpec(m, n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+	product(pickSpec(m, n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, false, c, ldc)
 }
 
 // processCPU returns the process's CPU time, all threads (Linux
@@ -213,7 +213,7 @@ func BenchmarkSmallM(b *testing.B) {
 				}
 				c2 := processCPU()
 				for range calls {
-					blocked(pickSpec(m, n), false, true, m, n, k, 1, x, k, bMat{s: w, ld: k}, z, n)
+					blocked(pickSpec(m, n), false, true, m, n, k, 1, x, k, bMat{s: w, ld: k}, false, z, n)
 				}
 				cpu[0] += c2 - c
 				cpu[1] += processCPU() - c2

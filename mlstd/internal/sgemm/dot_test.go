@@ -113,7 +113,7 @@ func batchInvariant(t *testing.T, r *rand.Rand, transA, transB bool, n, k int, a
 	}
 	full := run(0, m, Gemm)
 	par := run(0, m, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		splitProduct(pickSpec(m, n), 2, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+		splitProduct(pickSpec(m, n), 2, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, false, c, ldc)
 	})
 	same := func(what string, got []float32, gi, o int) {
 		t.Helper()

@@ -56,72 +56,46 @@
 	ADDQ R9, SI; \
 	ADDQ $8, R10;
 
-// K512_STORE adds alpha times the accumulators to the tile of C at DX (rows
-// BX bytes apart), ending the kernel: the epilogue of both kernels.
-#define K512_STORE \
-	VBROADCASTSS alpha+64(FP), Z26; \
+// K512_ADD adds alpha (Z26) times the accumulators z0, z1 to the row of C
+// at DX and steps DX to the next row (BX bytes on); K512_SET stores them
+// without reading C, as the same FMAs onto zeros, so that the tile gets
+// the bits (the sign of zero too) of a C cleared first and added to.
+#define K512_ADD(z0, z1) \
 	VMOVUPS (DX), Z16; \
 	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z0, Z26, Z16; \
-	VFMADD231PS Z1, Z26, Z17; \
+	VFMADD231PS z0, Z26, Z16; \
+	VFMADD231PS z1, Z26, Z17; \
 	VMOVUPS Z16, (DX); \
 	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z2, Z26, Z16; \
-	VFMADD231PS Z3, Z26, Z17; \
+	ADDQ BX, DX;
+
+#define K512_SET(z0, z1) \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VFMADD231PS z0, Z26, Z16; \
+	VFMADD231PS z1, Z26, Z17; \
 	VMOVUPS Z16, (DX); \
 	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z4, Z26, Z16; \
-	VFMADD231PS Z5, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z6, Z26, Z16; \
-	VFMADD231PS Z7, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z8, Z26, Z16; \
-	VFMADD231PS Z9, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z10, Z26, Z16; \
-	VFMADD231PS Z11, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z12, Z26, Z16; \
-	VFMADD231PS Z13, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Z16; \
-	VMOVUPS 64(DX), Z17; \
-	VFMADD231PS Z14, Z26, Z16; \
-	VFMADD231PS Z15, Z26, Z17; \
-	VMOVUPS Z16, (DX); \
-	VMOVUPS Z17, 64(DX); \
+	ADDQ BX, DX;
+
+// K512_EPILOGUE(row) applies row (K512_ADD or K512_SET) to the tile's
+// 8 rows: the end of both kernels.
+#define K512_EPILOGUE(row) \
+	row(Z0, Z1) \
+	row(Z2, Z3) \
+	row(Z4, Z5) \
+	row(Z6, Z7) \
+	row(Z8, Z9) \
+	row(Z10, Z11) \
+	row(Z12, Z13) \
+	row(Z14, Z15) \
 	VZEROUPPER
 
-// func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
+// func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 //
-// C[0:8, 0:32] += alpha·A·B, where row r of A at step p is a[r*aRow+p*aStep]
+// C[0:8, 0:32] += alpha·A·B (= when set: C not read), where row r of A at step p is a[r*aRow+p*aStep]
 // and B's row p is b[p*bStride:][:32] (a packed panel or B itself).
-TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-68
+TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-69
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
@@ -187,14 +161,22 @@ loop1:
 	JNE loop1
 
 store:
-	K512_STORE
+	VBROADCASTSS alpha+64(FP), Z26
+	MOVBLZX set+68(FP), AX
+	TESTL AX, AX
+	JNE store_set
+	K512_EPILOGUE(K512_ADD)
 	RET
 
-// func kernel8x32RowsAVX512(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+store_set:
+	K512_EPILOGUE(K512_SET)
+	RET
+
+// func kernel8x32RowsAVX512(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 //
-// C[0:8, 0:32] += alpha·A·B as kernel8x32AVX512, but B's row p is
+// C[0:8, 0:32] += (or = when set) alpha·A·B as kernel8x32AVX512, but B's row p is
 // b[boff[p]:][:32]: rows anywhere, read in place (GemmRows).
-TEXT ·kernel8x32RowsAVX512(SB), NOSPLIT, $0-68
+TEXT ·kernel8x32RowsAVX512(SB), NOSPLIT, $0-69
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
@@ -259,5 +241,13 @@ rows_loop1:
 	JNE rows_loop1
 
 rows_store:
-	K512_STORE
+	VBROADCASTSS alpha+64(FP), Z26
+	MOVBLZX set+68(FP), AX
+	TESTL AX, AX
+	JNE rows_store_set
+	K512_EPILOGUE(K512_ADD)
+	RET
+
+rows_store_set:
+	K512_EPILOGUE(K512_SET)
 	RET

@@ -11,21 +11,21 @@ import (
 // kernel6x16AVX2 is a 6×16 kernelFunc with AVX2 FMA (kernel_amd64.s).
 //
 //go:noescape
-func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
+func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 
 // kernel8x32AVX512 is an 8×32 kernelFunc with AVX-512F (kernel512_amd64.s).
 //
 //go:noescape
-func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
+func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 
 // kernel6x16RowsAVX2 and kernel8x32RowsAVX512 are the same kernels as
 // rowsKernelFuncs (B's rows at offsets).
 //
 //go:noescape
-func kernel6x16RowsAVX2(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+func kernel6x16RowsAVX2(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 
 //go:noescape
-func kernel8x32RowsAVX512(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+func kernel8x32RowsAVX512(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 
 // pack8TransAVX2 transposes blocks 8×8 tiles of b into a packed panel
 // (pack_amd64.s).

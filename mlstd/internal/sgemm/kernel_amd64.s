@@ -50,58 +50,44 @@
 	ADDQ R9, SI; \
 	ADDQ $8, R10;
 
-// K2_STORE adds alpha times the accumulators to the tile of C at DX (rows
-// BX bytes apart), ending the kernel: the epilogue of both kernels.
-#define K2_STORE \
-	VBROADCASTSS alpha+64(FP), Y15; \
+// K2_ADD adds alpha (Y15) times the accumulators z0, z1 to the row of C
+// at DX and steps DX to the next row (BX bytes on); K2_SET stores them
+// without reading C, as the same FMAs onto zeros, so that the tile gets
+// the bits (the sign of zero too) of a C cleared first and added to.
+#define K2_ADD(z0, z1) \
 	VMOVUPS (DX), Y12; \
 	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y0, Y15, Y12; \
-	VFMADD231PS Y1, Y15, Y13; \
+	VFMADD231PS z0, Y15, Y12; \
+	VFMADD231PS z1, Y15, Y13; \
 	VMOVUPS Y12, (DX); \
 	VMOVUPS Y13, 32(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Y12; \
-	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y2, Y15, Y12; \
-	VFMADD231PS Y3, Y15, Y13; \
+	ADDQ BX, DX;
+
+#define K2_SET(z0, z1) \
+	VXORPS Y12, Y12, Y12; \
+	VXORPS Y13, Y13, Y13; \
+	VFMADD231PS z0, Y15, Y12; \
+	VFMADD231PS z1, Y15, Y13; \
 	VMOVUPS Y12, (DX); \
 	VMOVUPS Y13, 32(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Y12; \
-	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y4, Y15, Y12; \
-	VFMADD231PS Y5, Y15, Y13; \
-	VMOVUPS Y12, (DX); \
-	VMOVUPS Y13, 32(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Y12; \
-	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y6, Y15, Y12; \
-	VFMADD231PS Y7, Y15, Y13; \
-	VMOVUPS Y12, (DX); \
-	VMOVUPS Y13, 32(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Y12; \
-	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y8, Y15, Y12; \
-	VFMADD231PS Y9, Y15, Y13; \
-	VMOVUPS Y12, (DX); \
-	VMOVUPS Y13, 32(DX); \
-	ADDQ BX, DX; \
-	VMOVUPS (DX), Y12; \
-	VMOVUPS 32(DX), Y13; \
-	VFMADD231PS Y10, Y15, Y12; \
-	VFMADD231PS Y11, Y15, Y13; \
-	VMOVUPS Y12, (DX); \
-	VMOVUPS Y13, 32(DX); \
+	ADDQ BX, DX;
+
+// K2_EPILOGUE(row) applies row (K2_ADD or K2_SET) to the tile's
+// 6 rows: the end of both kernels.
+#define K2_EPILOGUE(row) \
+	row(Y0, Y1) \
+	row(Y2, Y3) \
+	row(Y4, Y5) \
+	row(Y6, Y7) \
+	row(Y8, Y9) \
+	row(Y10, Y11) \
 	VZEROUPPER
 
-// func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
+// func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 //
-// C[0:6, 0:16] += alpha·A·B, where row r of A at step p is a[r*aRow+p*aStep]
+// C[0:6, 0:16] += alpha·A·B (= when set: C not read), where row r of A at step p is a[r*aRow+p*aStep]
 // and B's row p is b[p*bStride:][:16] (a packed panel or B itself).
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-68
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-69
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
@@ -162,14 +148,22 @@ loop1:
 	JNE loop1
 
 store:
-	K2_STORE
+	VBROADCASTSS alpha+64(FP), Y15
+	MOVBLZX set+68(FP), AX
+	TESTL AX, AX
+	JNE store_set
+	K2_EPILOGUE(K2_ADD)
 	RET
 
-// func kernel6x16RowsAVX2(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+store_set:
+	K2_EPILOGUE(K2_SET)
+	RET
+
+// func kernel6x16RowsAVX2(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 //
-// C[0:6, 0:16] += alpha·A·B as kernel6x16AVX2, but B's row p is
+// C[0:6, 0:16] += (or = when set) alpha·A·B as kernel6x16AVX2, but B's row p is
 // b[boff[p]:][:16]: rows anywhere, read in place (GemmRows).
-TEXT ·kernel6x16RowsAVX2(SB), NOSPLIT, $0-68
+TEXT ·kernel6x16RowsAVX2(SB), NOSPLIT, $0-69
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R8
@@ -229,5 +223,13 @@ rows_loop1:
 	JNE rows_loop1
 
 rows_store:
-	K2_STORE
+	VBROADCASTSS alpha+64(FP), Y15
+	MOVBLZX set+68(FP), AX
+	TESTL AX, AX
+	JNE rows_store_set
+	K2_EPILOGUE(K2_ADD)
+	RET
+
+rows_store_set:
+	K2_EPILOGUE(K2_SET)
 	RET

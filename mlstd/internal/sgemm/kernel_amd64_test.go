@@ -43,7 +43,7 @@ func TestAVX2AndAVX512Agree(t *testing.T) {
 					var out [2][]float32
 					for i, ks := range []kernelSpec{specAVX2, specAVX512} {
 						out[i] = append([]float32(nil), c0...)
-						blocked(ks, ta, false, s.m, s.n, s.k, 0.7, a, lda, b, out[i], s.n)
+						blocked(ks, ta, false, s.m, s.n, s.k, 0.7, a, lda, b, false, out[i], s.n)
 					}
 					for i := range out[0] {
 						if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {

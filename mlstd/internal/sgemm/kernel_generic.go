@@ -2,19 +2,20 @@ package sgemm
 
 import "unsafe"
 
-// kernelFunc is a micro-kernel: C[0:mr, 0:nr] += alpha·A·Bp over kc steps,
-// where element (r, p) of A is a[r*aRow+p*aStep] (a row-major A has aRow lda
+// kernelFunc is a micro-kernel: C[0:mr, 0:nr] += alpha·A·Bp over kc steps
+// (with set, C[0:mr, 0:nr] = alpha·A·Bp: C is not read, and gets the bits
+// a C cleared and then added to would get), where element (r, p) of A is a[r*aRow+p*aStep] (a row-major A has aRow lda
 // and aStep 1, a transposed one aRow 1 and aStep lda, an edge panel packed
 // by packAEdge aRow 1 and aStep mr), row p of B's nr columns starts at
 // b[p*bStride] (bStride nr for a panel packed by packB, ldb for a row-major
 // B read in place) and C has row stride ldc.
-type kernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32)
+type kernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 
 // rowsKernelFunc is a kernelFunc whose B rows are anywhere: row p of B's
 // nr columns starts at b[boff[p]] (GemmRows reads a B given by row
 // offsets in place with it). It does the same operations as the kernelFunc
 // of its kernelSpec, so it gives the same bits.
-type rowsKernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32)
+type rowsKernelFunc func(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 
 // kernelSpec is a micro-kernel with its register tile, and its form for
 // rows at offsets (nil: such rows are packed).
@@ -31,7 +32,7 @@ const maxTile = 8 * 32
 var specGo = kernelSpec{"go", 6, 16, kernelGo, nil}
 
 // kernelGo is the portable 6×16 micro-kernel.
-func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32) {
+func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool) {
 	const mr, nr = 6, 16
 	ap := unsafe.Slice(a, (mr-1)*aRow+(kc-1)*aStep+1)
 	bp := unsafe.Slice(b, (kc-1)*bStride+nr)
@@ -50,6 +51,9 @@ func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *f
 	for r := 0; r < mr; r++ {
 		row := (*[nr]float32)(cs[r*ldc : r*ldc+nr])
 		for j := 0; j < nr; j++ {
+			if set {
+				row[j] = 0
+			}
 			row[j] += alpha * acc[r][j]
 		}
 	}

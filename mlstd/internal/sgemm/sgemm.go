@@ -58,11 +58,13 @@ func GemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
-	if alpha == 0 || k == 0 {
-		return
+	if alpha == 0 || k == 0 || beta != 0 {
+		scaleC(m, n, beta, c, ldc)
+		if alpha == 0 || k == 0 {
+			return
+		}
 	}
-	blocked(pickSpec(m, n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+	blocked(pickSpec(m, n), transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, beta == 0, c, ldc)
 }
 
 // storedShapes checks the dimensions of op(A)·op(B) and returns the
@@ -159,9 +161,15 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
-	if alpha == 0 || k == 0 {
-		return
+	// When beta is zero the blocked loop sets C with its first block of k
+	// instead of adding to a C cleared first; the dot-product path (x·Bᵀ)
+	// and the plain loop add.
+	set := beta == 0 && (transA || !transB) && n*k >= smallMin
+	if alpha == 0 || k == 0 || !set {
+		scaleC(m, n, beta, c, ldc)
+		if alpha == 0 || k == 0 {
+			return
+		}
 	}
 	if n*k < smallMin {
 		naive(transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
@@ -170,20 +178,21 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	ks := pickSpec(m, n)
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || m*n*k < parallelMin {
-		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, set, c, ldc)
 		return
 	}
-	splitProduct(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
+	splitProduct(ks, workers, transA, transB, m, n, k, alpha, a, lda, b, set, c, ldc)
 }
 
-// product is C += alpha·op(A)·op(B) on one goroutine: x·Bᵀ on the
-// dot-product path, other products on the blocked loop.
-func product(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
+// product is C += alpha·op(A)·op(B) on one goroutine (C = … with set, on
+// the blocked loop only): x·Bᵀ on the dot-product path, other products on
+// the blocked loop.
+func product(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, set bool, c []float32, ldc int) {
 	if !transA && transB {
 		gemmNT(dotKernel, m, n, k, alpha, a, lda, b, c, ldc)
 		return
 	}
-	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
+	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, set, c, ldc)
 }
 
 func checkMat(name string, x []float32, rows, cols, ld int) {
@@ -250,7 +259,7 @@ const chunksPerWorker = 2
 // never waits on an idle thread. Columns are split
 // when m ≤ n (A is read in place, so each stripe packs only its own part of
 // B), rows otherwise (each stripe packs all of B, the smaller operand).
-func splitProduct(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
+func splitProduct(ks kernelSpec, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, set bool, c []float32, ldc int) {
 	splitCols := m <= n
 	dim, unit := m, ks.mr
 	if splitCols {
@@ -259,7 +268,7 @@ func splitProduct(ks kernelSpec, workers int, transA, transB bool, m, n, k int, 
 	tiles := (dim + unit - 1) / unit
 	chunks := min(workers*chunksPerWorker, tiles)
 	if workers < 2 || chunks < 2 {
-		product(ks, transA, transB, m, n, k, alpha, a, lda, b, c, ldc)
+		product(ks, transA, transB, m, n, k, alpha, a, lda, b, set, c, ldc)
 		return
 	}
 	parallel.Run(chunks, func(i int) {
@@ -270,13 +279,13 @@ func splitProduct(ks kernelSpec, workers int, transA, transB bool, m, n, k int, 
 			if transB {
 				bs = b.fromRow(lo)
 			}
-			product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, bs, c[lo:], ldc)
+			product(ks, transA, transB, m, hi-lo, k, alpha, a, lda, bs, set, c[lo:], ldc)
 		} else {
 			aoff := lo * lda
 			if transA {
 				aoff = lo
 			}
-			product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, c[lo*ldc:], ldc)
+			product(ks, transA, transB, hi-lo, n, k, alpha, a[aoff:], lda, b, set, c[lo*ldc:], ldc)
 		}
 	})
 }
@@ -301,8 +310,10 @@ func grow(s []float32, n int) []float32 {
 }
 
 // blocked is C += alpha·op(A)·op(B) on one goroutine: the GotoBLAS/BLIS loop
-// nest over packed blocks of A and B.
-func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, c []float32, ldc int) {
+// nest over packed blocks of A and B. With set it is C = alpha·op(A)·op(B),
+// C not read: the first block of k sets C's tiles (the kernels' set form)
+// where a C cleared first would be added to, with the same bits.
+func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b bMat, set bool, c []float32, ldc int) {
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 
@@ -369,11 +380,12 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 					default:
 						bp, bs = &b.s[pc*b.ld+jc+jr], b.ld
 					}
+					first := set && pc == 0
 					kernel := func(ap *float32, ar, as int, cp *float32, ldc int) {
 						if boff != nil {
-							ks.rows(kc, ap, ar, as, bp, boff, cp, ldc, alpha)
+							ks.rows(kc, ap, ar, as, bp, boff, cp, ldc, alpha, first)
 						} else {
-							ks.fn(kc, ap, ar, as, bp, bs, cp, ldc, alpha)
+							ks.fn(kc, ap, ar, as, bp, bs, cp, ldc, alpha, first)
 						}
 					}
 					for ir := 0; ir < mc; ir += mr {
@@ -389,8 +401,9 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 						}
 						// A partial tile runs on a copy of its part of C,
 						// so its elements get the same operations as in a
-						// full tile.
-						for r := 0; r < rows; r++ {
+						// full tile (none is read for the first block when
+						// setting).
+						for r := 0; r < rows && !first; r++ {
 							copy(edge[r*nr:r*nr+cols], c[coff+r*ldc:coff+r*ldc+cols])
 						}
 						kernel(ap, ar, as, &edge[0], nr)

@@ -177,7 +177,7 @@ func testGemmLarge(t *testing.T) {
 		for _, w := range []int{2, 3} {
 			check(t, r, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 				scaleC(m, n, beta, c, ldc)
-				splitProduct(pickSpec(m, n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, c, ldc)
+				splitProduct(pickSpec(m, n), w, transA, transB, m, n, k, alpha, a, lda, bMat{s: b, ld: ldb}, false, c, ldc)
 			})
 		}
 	}
@@ -277,6 +277,68 @@ func TestGemmRows(t *testing.T) {
 	}
 	forKernels(t, each)
 	forDotKernels(t, each)
+}
+
+// TestBetaZeroSets checks that beta = 0, with which the blocked loop sets
+// C by its first block of k instead of adding to a cleared C, gives the
+// bits of beta = 1 on a C of zeros (the sign of a zero result too: A has a
+// zero row and alpha is negative), reading none of C (it holds NaNs) and
+// leaving its padding alone: with every kernel, B in place, packed or by
+// row offsets, partial tiles, several blocks of k and the parallel path.
+func TestBetaZeroSets(t *testing.T) {
+	shapes := []struct{ m, n, k int }{{3, 5, 7}, {7, 40, 600}, {64, 32, 288}, {13, 33, 1000}, {64, 300, 1000}}
+	forKernels(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(41, 42))
+		for _, s := range shapes {
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					lda, br, bc := s.k, s.k, s.n
+					if ta {
+						lda = s.m
+					}
+					if tb {
+						br, bc = s.n, s.k
+					}
+					a := randSlice(r, s.m*s.k)
+					for p := 0; p < s.k; p++ { // row 1 of op(A) is zero
+						if ta {
+							a[p*lda+min(1, s.m-1)] = 0
+						} else {
+							a[min(1, s.m-1)*lda+p] = 0
+						}
+					}
+					ldb := bc + 1 + 16*r.IntN(2) // odd (read in place) or not
+					b := randSlice(r, (br-1)*ldb+bc)
+					off := make([]int, br)
+					for i := range off {
+						off[i] = i * ldb
+					}
+					ldc := s.n + 3
+					for name, gemm := range map[string]func(beta float32, c []float32){
+						"Gemm":       func(beta float32, c []float32) { Gemm(ta, tb, s.m, s.n, s.k, -0.5, a, lda, b, ldb, beta, c, ldc) },
+						"GemmPacked": func(beta float32, c []float32) { GemmPacked(ta, tb, s.m, s.n, s.k, -0.5, a, lda, b, ldb, beta, c, ldc) },
+						"GemmRows":   func(beta float32, c []float32) { GemmRows(ta, tb, s.m, s.n, s.k, -0.5, a, lda, b, off, beta, c, ldc) },
+					} {
+						want, got := make([]float32, s.m*ldc), make([]float32, s.m*ldc)
+						for i := range got {
+							if i%ldc >= s.n {
+								want[i], got[i] = float32(i), float32(i) // padding
+							} else {
+								got[i] = float32(math.NaN())
+							}
+						}
+						gemm(1, want)
+						gemm(0, got)
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s %v transA=%v transB=%v ldb %d: C[%d] = %v with beta 0, %v added to zeros", name, s, ta, tb, ldb, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
 }
 
 func TestGemmPanics(t *testing.T) {
