@@ -8,7 +8,10 @@
 //
 // # Design
 //
-// It follows GotoBLAS/BLIS. C is first scaled by beta; then, for blocks of
+// It follows GotoBLAS/BLIS. C is first scaled by beta (with beta = 0 the
+// blocked loop does not clear C: the kernels' set form stores the first
+// block of k's tiles, with the bits of a cleared C added to; clearing took
+// 1.1 ms of CPU per 51 ms training step of the MNIST CNN); then, for blocks of
 // up to 256 steps of k (balanced, so k = 784 runs as 4×196) and up to 2048
 // columns, op(B) is packed into panels of NR columns (zero-padded), each
 // panel kc rows of NR consecutive floats, so a micro-kernel streams one
