@@ -35,10 +35,12 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	return result("matmul", shape, d, func(out *Tensor) {
 		g := out.grad.data
 		if t.requiresGrad { // dA (n,k) += dC (n,m) · Bᵀ
-			sgemm.Gemm(false, true, n, k, m, 1, g, max(m, 1), u.data, max(m, 1), 1, t.gradBuf(), max(k, 1))
+			ga, beta := t.gradInto()
+			sgemm.Gemm(false, true, n, k, m, 1, g, max(m, 1), u.data, max(m, 1), beta, ga, max(k, 1))
 		}
 		if u.requiresGrad { // dB (k,m) += Aᵀ · dC
-			sgemm.Gemm(true, false, k, m, n, 1, t.data, max(k, 1), g, max(m, 1), 1, u.gradBuf(), max(m, 1))
+			gb, beta := u.gradInto()
+			sgemm.Gemm(true, false, k, m, n, 1, t.data, max(k, 1), g, max(m, 1), beta, gb, max(m, 1))
 		}
 	}, t, u)
 }
@@ -86,10 +88,12 @@ func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
 			g = masked
 		}
 		if x.requiresGrad { // dX (n,in) += dY (n,o) · W (o,in)
-			sgemm.Gemm(false, false, n, in, o, 1, g, max(o, 1), w.data, max(in, 1), 1, x.gradBuf(), max(in, 1))
+			gx, beta := x.gradInto()
+			sgemm.Gemm(false, false, n, in, o, 1, g, max(o, 1), w.data, max(in, 1), beta, gx, max(in, 1))
 		}
 		if w.requiresGrad { // dW (o,in) += dYᵀ · X
-			sgemm.Gemm(true, false, o, in, n, 1, g, max(o, 1), x.data, max(in, 1), 1, w.gradBuf(), max(in, 1))
+			gw, beta := w.gradInto()
+			sgemm.Gemm(true, false, o, in, n, 1, g, max(o, 1), x.data, max(in, 1), beta, gw, max(in, 1))
 		}
 		if b != nil && b.requiresGrad {
 			gb := b.gradBuf()

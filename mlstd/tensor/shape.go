@@ -28,7 +28,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		panic(&ShapeError{Op: "reshape", A: t.shape, B: shape})
 	}
 	return result("reshape", s, t.data, func(out *Tensor) {
-		t.addGrad(out.grad.data, false)
+		t.passGrad(out)
 	}, t)
 }
 

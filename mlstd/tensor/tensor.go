@@ -24,6 +24,7 @@ type Tensor struct {
 	op           string // name of the op that made it, for errors and String
 	freed        bool   // Backward ran through it and dropped its graph
 	scratch      bool   // only the graph reads it: Backward recycles data (internal/scratch)
+	keepsGrad    bool   // Backward started here: its gradient outlives the graph (passGrad)
 	inference    bool   // an inference tensor: ops on it record nothing (Inference)
 }
 
@@ -294,12 +295,14 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 		}
 	}
 	t.grad = &Tensor{shape: t.shape, data: append([]float32(nil), grad.data...)}
+	t.keepsGrad = true
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward != nil && n.grad != nil {
 			n.backward()
 		}
 	}
+	t.keepsGrad = false
 	// Free the graph so intermediate tensors can be collected (retain_graph=False).
 	for _, n := range order {
 		if n.backward != nil {

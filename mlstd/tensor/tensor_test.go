@@ -157,6 +157,40 @@ func TestBackwardWith(t *testing.T) {
 	}
 }
 
+// TestPassGrad covers the ops whose backward hands their gradient's
+// storage to their input (Reshape, AddScalar): the tensor Backward starts
+// from keeps its gradient, a tensor reshaped twice gets the sum, and the
+// input's gradient is not the storage of one that Backward recycles.
+func TestPassGrad(t *testing.T) {
+	w := New([]float32{1, 2, 3, 4}, 4).SetRequiresGrad(true)
+	y := w.Reshape(2, 2)
+	y.BackwardWith(New([]float32{1, 2, 3, 4}, 2, 2))
+	if g := y.Grad(); g == nil || g.Data()[3] != 4 {
+		t.Fatalf("the root's gradient is %v after Backward, want [1 2 3 4]", g)
+	}
+	if g := w.Grad().Data(); g[0] != 1 || g[3] != 4 {
+		t.Fatalf("grad %v, want [1 2 3 4]", g)
+	}
+	w.ZeroGrad()
+	// Two reshapes of w, one through AddScalar: the gradient is the sum.
+	a := w.Reshape(2, 2).AddScalar(1)
+	b := w.Reshape(4, 1).Scale(10)
+	a.Sum().Add(b.Sum()).Backward()
+	if g := w.Grad().Data(); g[0] != 11 || g[3] != 11 {
+		t.Fatalf("grad through two reshapes %v, want [11 11 11 11]", g)
+	}
+	// Intermediate gradients recycled by Backward must not be w's.
+	big := Ones(1024).SetRequiresGrad(true)
+	big.Reshape(32, 32).AddScalar(0).Scale(2).Sum().Backward()
+	g := big.Grad().Data()
+	Ones(1024).SetRequiresGrad(true).Scale(3).Reshape(32, 32).Scale(5).Sum().Backward() // reuses the pooled buffers
+	for i, v := range g {
+		if v != 2 {
+			t.Fatalf("grad[%d] = %v after another Backward, want 2 (storage shared with a recycled gradient)", i, v)
+		}
+	}
+}
+
 func TestReLUNaN(t *testing.T) {
 	nan := float32(math.NaN())
 	x := New([]float32{nan, -1, 2, float32(math.Copysign(math.NaN(), -1))}, 4).SetRequiresGrad(true)

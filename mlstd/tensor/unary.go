@@ -51,7 +51,7 @@ func (t *Tensor) AddScalar(s float64) *Tensor {
 		d[i] = v + f
 	}
 	return result("addscalar", t.shape, d, func(out *Tensor) {
-		t.addGrad(out.grad.data, false)
+		t.passGrad(out)
 	}, t)
 }
 
