@@ -58,8 +58,9 @@
 // window's columns 4 and 5 are the next tile's 0 and 1. InputGradRow4
 // carries each tile's last two columns to the next tile's lane with a
 // VPERMPS rotation and a blend of the previous group's last lane. A last
-// group short of ow columns goes through a buffer in the frame
-// (OutputRow4, SpreadRow4) rather than masked moves.
+// group short of 32 columns is stored in blocks of 8, 4, 2 and 1 floats
+// (OutputRow4) and loaded with masked loads (SpreadRow4), which are fast:
+// only masked stores are slow.
 //
 // Accuracy: the products by 2, 4 and 8 are exact and the ones by 5 (in
 // B) round once; a value passes through at most 8 roundings (two passes of

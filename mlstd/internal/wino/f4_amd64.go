@@ -15,10 +15,10 @@ func spreadRow4AVX2(m *float32, ms int, d0, d1, d2, d3 *float32, ow, tw int)
 func inputGradRow4AVX2(p *float32, wp int, v *float32, vs, tw int)
 
 // The assembly does whole groups of 8 tiles: the planes' lanes up to
-// roundUp(tw, 8) are room the caller keeps, the image rows of InputRow4
-// and InputGradRow4 have Slack4 floats past the last window, and
-// OutputRow4 and SpreadRow4 go through a buffer for the columns of a last
-// group that reach ow (the nil rows are nil pointers).
+// roundUp(tw, 8) are room the caller keeps, and the image rows of
+// InputRow4 and InputGradRow4 have Slack4 floats past the last window.
+// OutputRow4 and SpreadRow4 stop at column ow (nil rows are nil
+// pointers).
 
 func inputRow4(v []float32, vs int, p []float32, wp, tw int) {
 	if !hasAVX2 {

@@ -132,16 +132,17 @@ GLOBL c4<>(SB), RODATA|NOPTR, $80
 	VINSERTF128 $1, hi b, y, y
 
 // COLS turns the vectors q0…q3 of halves [tile j | tile j+4] (j = 0…3)
-// into the tiles' columns 0…3, lane j: tile j's column; clobbers t0…t3.
-#define COLS(q0, q1, q2, q3, t0, t1, t2, t3) \
-	VUNPCKLPS Y1, Y0, t0; \
-	VUNPCKHPS Y1, Y0, t1; \
-	VUNPCKLPS Y3, Y2, t2; \
-	VUNPCKHPS Y3, Y2, t3; \
-	VUNPCKLPD t2, t0, q0; \
-	VUNPCKHPD t2, t0, q1; \
-	VUNPCKLPD t3, t1, q2; \
-	VUNPCKHPD t3, t1, q3
+// into the tiles' columns 0…3 in c0…c3, lane j: tile j's column;
+// clobbers t0…t3.
+#define COLS(q0, q1, q2, q3, c0, c1, c2, c3, t0, t1, t2, t3) \
+	VUNPCKLPS q1, q0, t0; \
+	VUNPCKHPS q1, q0, t1; \
+	VUNPCKLPS q3, q2, t2; \
+	VUNPCKHPS q3, q2, t3; \
+	VUNPCKLPD t2, t0, c0; \
+	VUNPCKHPD t2, t0, c1; \
+	VUNPCKLPD t3, t1, c2; \
+	VUNPCKHPD t3, t1, c3
 
 // VERT loads the halves [tile q | tile q+4] of the six image rows from SI
 // (lo, hi: the halves' byte offsets; R9 is a row, R11 three, R12 five),
@@ -203,7 +204,7 @@ in4row:
 	VMOVUPS   128(R10), Y4
 	VUNPCKLPS Y3, Y1, Y10
 	VUNPCKLPS Y4, Y2, Y11
-	COLS(Y0, Y1, Y2, Y3, Y6, Y7, Y8, Y9)
+	COLS(Y0, Y1, Y2, Y3, Y0, Y1, Y2, Y3, Y6, Y7, Y8, Y9)
 	VUNPCKLPS Y11, Y10, Y4
 	VUNPCKHPS Y11, Y10, Y5
 	BT
@@ -225,38 +226,14 @@ in4row:
 	VZEROUPPER
 	RET
 
-// COPYF copies n floats (n, a register, is clobbered) from s to d (also
-// moved), 4 and then 1 at a time; AX is scratch.
-#define COPYF(n, s, d, l4, l1, done) \
-l4: \
-	CMPQ    n, $4; \
-	JLT     l1; \
-	VMOVUPS (s), X0; \
-	VMOVUPS X0, (d); \
-	ADDQ    $16, s; \
-	ADDQ    $16, d; \
-	SUBQ    $4, n; \
-	JMP     l4; \
-l1: \
-	TESTQ   n, n; \
-	JLE     done; \
-	MOVL    (s), AX; \
-	MOVL    AX, (d); \
-	ADDQ    $4, s; \
-	ADDQ    $4, d; \
-	DECQ    n; \
-	JMP     l1; \
-done:
-
 // func outputRow4AVX2(y0, y1, y2, y3 *float32, ow int, m *float32, ms, tw int, bias float32)
 //
 // Per group, pass 1 applies Aᵀ down the six rows of M (column b: planes
 // b, 6+b, …, 30+b), storing T (4 rows × 6 columns) at 0(SP); pass 2
-// applies Aᵀ along each row of T, adds bias and turns the 4 columns of 8
-// tiles into 32 consecutive floats. A group whose 32 columns reach ow
-// writes them to its row's slot of T and copies the first ow − 32g of
-// them out: outputs are written exactly up to ow. A nil row (pointer) is
-// skipped.
+// applies Aᵀ along each row of T, adds bias, turns the 4 columns of 8
+// tiles into 32 consecutive floats and stores them in the row (unless its
+// pointer is nil). A last group short of 32 columns stores its first
+// ow − 32g floats in blocks of 8, 4, 2 and 1: no masked stores.
 TEXT ·outputRow4AVX2(SB), 0, $768-68
 	MOVQ         m+40(FP), R10
 	MOVQ         ms+48(FP), R9
@@ -310,33 +287,68 @@ out4row:
 	VADDPS  Y14, Y6, Y6
 	VADDPS  Y14, Y7, Y7
 	TILES(Y0, Y10, Y6, Y7, Y1, Y2, Y3, Y4, Y5, Y8, Y9, Y11)
-	CMPQ    DX, $32
-	JLT     out4keep
 	LEAQ    y0+0(FP), DI
 	MOVQ    (DI)(AX*8), DI
 	TESTQ   DI, DI
-	JZ      out4rownext
+	JZ      out4next
 	ADDQ    R15, DI
+	CMPQ    DX, $32
+	JLT     out4part
 	VMOVUPS Y1, (DI)
 	VMOVUPS Y2, 32(DI)
 	VMOVUPS Y3, 64(DI)
 	VMOVUPS Y4, 96(DI)
-	JMP     out4rownext
+	JMP     out4next
 
-out4keep:
-	VMOVUPS Y1, (BX)
-	VMOVUPS Y2, 32(BX)
-	VMOVUPS Y3, 64(BX)
-	VMOVUPS Y4, 96(BX)
+out4part:
+	// DX < 32 floats: up to three blocks of 8, the rest from Y1.
+	MOVQ         DX, R14
+	CMPQ         R14, $8
+	JLT          out4p4
+	VMOVUPS      Y1, (DI)
+	VMOVAPS      Y2, Y1
+	ADDQ         $32, DI
+	SUBQ         $8, R14
+	CMPQ         R14, $8
+	JLT          out4p4
+	VMOVUPS      Y1, (DI)
+	VMOVAPS      Y3, Y1
+	ADDQ         $32, DI
+	SUBQ         $8, R14
+	CMPQ         R14, $8
+	JLT          out4p4
+	VMOVUPS      Y1, (DI)
+	VMOVAPS      Y4, Y1
+	ADDQ         $32, DI
+	SUBQ         $8, R14
 
-out4rownext:
+out4p4:
+	CMPQ         R14, $4
+	JLT          out4p2
+	VMOVUPS      X1, (DI)
+	VEXTRACTF128 $1, Y1, X1
+	ADDQ         $16, DI
+	SUBQ         $4, R14
+
+out4p2:
+	CMPQ    R14, $2
+	JLT     out4p1
+	VMOVQ   X1, (DI)
+	VPSRLDQ $8, X1, X1
+	ADDQ    $8, DI
+	SUBQ    $2, R14
+
+out4p1:
+	TESTQ  R14, R14
+	JZ     out4next
+	VMOVSS X1, (DI)
+
+out4next:
 	ADDQ $192, BX
 	INCQ AX
 	CMPQ AX, $4
 	JLT  out4row
 
-	CMPQ DX, $32
-	JLT  out4tail
 	ADDQ $128, R15
 	ADDQ $32, R10
 	SUBQ $32, DX
@@ -345,36 +357,16 @@ out4rownext:
 	VZEROUPPER
 	RET
 
-out4tail:
-	// The last group: its rows' first DX floats, from their slots of T.
-	MOVQ SP, SI
-	XORQ R13, R13
-
-out4tailrow:
-	LEAQ  y0+0(FP), DI
-	MOVQ  (DI)(R13*8), DI
-	TESTQ DI, DI
-	JZ    out4tailnext
-	ADDQ  R15, DI
-	MOVQ  SI, BX
-	MOVQ  DX, CX
-	COPYF(CX, BX, DI, out4c4, out4c1, out4tailnext)
-	ADDQ  $192, SI
-	INCQ  R13
-	CMPQ  R13, $4
-	JLT   out4tailrow
-	VZEROUPPER
-	RET
-
 // func spreadRow4AVX2(m *float32, ms int, d0, d1, d2, d3 *float32, ow, tw int)
 //
-// Per group, pass 1 takes each row of dY (or the row's buffer at
-// 768+128r(SP): zeros for a nil row, and for the last group's row its
-// first ow − 32g floats copied and zeros after, so nothing past ow is
-// read), turns it into the 4 columns of 8 tiles and stores A of them, U
-// (4 rows × 6 columns), at 0(SP); pass 2 applies A down each column of U
-// and stores the 6 results in their planes.
-TEXT ·spreadRow4AVX2(SB), 0, $1280-64
+// Per group, pass 1 takes each row of dY (zeros for a nil one), turns it
+// into the 4 columns of 8 tiles and stores A of them, U (4 rows × 6
+// columns), at 0(SP); pass 2 applies A down each column of U and stores
+// the 6 results in their planes. A full group loads each row as halves
+// [tile j | tile j+4]; a last group short of 32 columns loads its first
+// ow − 32g floats with masked loads (Y9, Y10, Y11, Y14: nothing past ow
+// is read), and VPERM2F128 pairs the halves.
+TEXT ·spreadRow4AVX2(SB), 0, $768-64
 	MOVQ         ms+8(FP), R9
 	SHLQ         $2, R9
 	LEAQ         (R9)(R9*2), R8
@@ -386,40 +378,65 @@ TEXT ·spreadRow4AVX2(SB), 0, $1280-64
 	XORQ         R15, R15
 	VBROADCASTSS c4<>+0(SB), Y13
 	VBROADCASTSS c4<>+8(SB), Y12
-	VXORPS       Y0, Y0, Y0
-	LEAQ         768(SP), BX
-	MOVQ         $16, AX
-
-sp4zero:
-	VMOVUPS Y0, (BX)
-	ADDQ    $32, BX
-	DECQ    AX
-	JNZ     sp4zero
 
 sp4group:
+	CMPQ         DX, $32
+	JGE          sp4rows
+	VMOVQ        DX, X9
+	VPBROADCASTD X9, Y9
+	VMOVDQU      c4<>+16(SB), Y0
+	VPCMPGTD     Y0, Y9, Y10
+	MOVQ         $8, AX
+	VMOVQ        AX, X1
+	VPBROADCASTD X1, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPCMPGTD     Y0, Y9, Y11
+	VPSUBD       Y1, Y9, Y9
+	VPCMPGTD     Y0, Y9, Y14
+	VPSUBD       Y1, Y9, Y9
+	VPCMPGTD     Y0, Y9, Y15
+	VMOVDQA      Y10, Y9
+	VMOVDQA      Y11, Y10
+	VMOVDQA      Y14, Y11
+	VMOVDQA      Y15, Y14
+
+sp4rows:
 	XORQ R13, R13
 	MOVQ SP, BX
-	LEAQ 768(SP), R10
 
 sp4row:
-	LEAQ  d0+16(FP), SI
-	MOVQ  (SI)(R13*8), SI
-	TESTQ SI, SI
-	JZ    sp4buf
-	ADDQ  R15, SI
-	CMPQ  DX, $32
-	JGE   sp4load
-	MOVQ  DX, R14
-	MOVQ  R10, DI
-	COPYF(R14, SI, DI, sp4c4, sp4c1, sp4buf)
-	MOVQ  R10, SI
-
-sp4load:
+	LEAQ   d0+16(FP), SI
+	MOVQ   (SI)(R13*8), SI
+	TESTQ  SI, SI
+	JZ     sp4nil
+	ADDQ   R15, SI
+	CMPQ   DX, $32
+	JLT    sp4part
 	HALVES(0, 64, (SI), X0, Y0)
 	HALVES(16, 80, (SI), X1, Y1)
 	HALVES(32, 96, (SI), X2, Y2)
 	HALVES(48, 112, (SI), X3, Y3)
-	COLS(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	JMP    sp4cols
+
+sp4part:
+	VMASKMOVPS (SI), Y9, Y4
+	VMASKMOVPS 32(SI), Y10, Y5
+	VMASKMOVPS 64(SI), Y11, Y6
+	VMASKMOVPS 96(SI), Y14, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x31, Y6, Y4, Y1
+	VPERM2F128 $0x20, Y7, Y5, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	JMP        sp4cols
+
+sp4nil:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sp4cols:
+	COLS(Y0, Y1, Y2, Y3, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	A4
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y6, 32(BX)
@@ -428,7 +445,6 @@ sp4load:
 	VMOVUPS Y5, 128(BX)
 	VMOVUPS Y3, 160(BX)
 	ADDQ    $192, BX
-	ADDQ    $128, R10
 	INCQ    R13
 	CMPQ    R13, $4
 	JLT     sp4row
@@ -569,7 +585,11 @@ ig4row:
 	SUBQ $8, CX
 	JG   ig4group
 
-	// The carries of the last tiles (zeros if the last group was short).
+	// The carries of the last tiles, unless the last group was short (its
+	// lane tw took them).
+	MOVQ tw+32(FP), CX
+	ANDQ $7, CX
+	JNZ  ig4done
 	LEAQ 1152(SP), R13
 	MOVQ $6, AX
 
@@ -586,5 +606,7 @@ ig4carry:
 	ADDQ      R9, SI
 	DECQ      AX
 	JNZ       ig4carry
+
+ig4done:
 	VZEROUPPER
 	RET

@@ -351,8 +351,11 @@ func TestF4BadInput(t *testing.T) {
 
 // BenchmarkRows4 times each F(4×4) transform on rows of 6 tiles (the
 // MNIST CNN's second layer, 24×24 outputs), 7 (27 columns) and 14 (56),
-// in assembly (where there is one) and in Go: ns per tile, and for the
-// assembly the Go form's time over its own in the same run (go/asm).
+// in assembly (where there is one) and in Go: ns per tile. The assembly's
+// run also times, in the same run and as many calls, the Go form (go/asm)
+// and the F(2×2) assembly on a row of the same width (f2/f4: its time per
+// output over F(4×4)'s; an F(2×2) row serves 2 output rows, an F(4×4) row
+// 4; above 1, F(4×4) costs less per output).
 func BenchmarkRows4(b *testing.B) {
 	for _, g := range []struct{ tw, ow int }{{6, 24}, {7, 27}, {14, 56}} {
 		stride := 8 * 64
@@ -366,6 +369,7 @@ func BenchmarkRows4(b *testing.B) {
 		for k := range rows {
 			rows[k] = img[k*wp:][:g.ow]
 		}
+		tw2, wp2 := (g.ow+1)/2, g.ow+3 // F(2×2): as many columns
 		call := func(f form4, what string) func() {
 			switch what {
 			case "input":
@@ -376,6 +380,12 @@ func BenchmarkRows4(b *testing.B) {
 				return func() { f.spread(planes, stride, rows, g.ow, g.tw) }
 			}
 			return func() { f.grad(img, wp, planes, stride, g.tw) }
+		}
+		f2 := map[string]func(){
+			"input":     func() { InputRow(planes, stride, img, wp2, tw2) },
+			"output":    func() { OutputRow(img[:g.ow], img[wp2:][:g.ow], g.ow, planes, stride, tw2, 0) },
+			"spread":    func() { SpreadRow(planes, stride, img[:g.ow], img[wp2:][:g.ow], g.ow, tw2) },
+			"inputGrad": func() { InputGradRow(img, wp2, planes, stride, tw2) },
 		}
 		for _, what := range []string{"input", "output", "spread", "inputGrad"} {
 			for _, form := range []string{"asm", "go"} {
@@ -394,20 +404,25 @@ func BenchmarkRows4(b *testing.B) {
 						// feed back into the image.
 						clear(img[:wp])
 					}
-					perTile := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(g.tw)
-					b.ReportMetric(perTile, "ns/tile")
+					t4 := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+					b.ReportMetric(t4/float64(g.tw), "ns/tile")
 					if form == "asm" {
-						goFn := call(goForm4, what)
-						start := time.Now()
-						for range b.N {
-							goFn()
-							clear(img[:wp])
-						}
-						goPerTile := float64(time.Since(start).Nanoseconds()) / float64(b.N) / float64(g.tw)
-						b.ReportMetric(goPerTile/perTile, "go/asm")
+						b.ReportMetric(timePerCall(call(goForm4, what), b.N, img[:wp])/t4, "go/asm")
+						b.ReportMetric(timePerCall(f2[what], b.N, img[:wp])/2/(t4/4), "f2/f4")
 					}
 				})
 			}
 		}
 	}
+}
+
+// timePerCall is the mean time of n calls of fn, in ns, clearing img
+// after each as the benchmark loop does.
+func timePerCall(fn func(), n int, img []float32) float64 {
+	start := time.Now()
+	for range n {
+		fn()
+		clear(img)
+	}
+	return float64(time.Since(start).Nanoseconds()) / float64(n)
 }
