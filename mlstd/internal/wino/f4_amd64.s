@@ -226,6 +226,48 @@ in4row:
 	VZEROUPPER
 	RET
 
+// PART stores the first n < 32 floats of a:b:c:e at d in blocks of 8,
+// 4, 2 and 1 (no masked stores, slow on AMD's processors); n, d and a
+// (whose lower half is xa) are clobbered, l4…done are labels.
+#define PART(n, d, a, b, c, e, xa, l4, l2, l1, done) \
+	CMPQ         n, $8; \
+	JLT          l4; \
+	VMOVUPS      a, (d); \
+	VMOVAPS      b, a; \
+	ADDQ         $32, d; \
+	SUBQ         $8, n; \
+	CMPQ         n, $8; \
+	JLT          l4; \
+	VMOVUPS      a, (d); \
+	VMOVAPS      c, a; \
+	ADDQ         $32, d; \
+	SUBQ         $8, n; \
+	CMPQ         n, $8; \
+	JLT          l4; \
+	VMOVUPS      a, (d); \
+	VMOVAPS      e, a; \
+	ADDQ         $32, d; \
+	SUBQ         $8, n; \
+l4: \
+	CMPQ         n, $4; \
+	JLT          l2; \
+	VMOVUPS      xa, (d); \
+	VEXTRACTF128 $1, a, xa; \
+	ADDQ         $16, d; \
+	SUBQ         $4, n; \
+l2: \
+	CMPQ         n, $2; \
+	JLT          l1; \
+	VMOVQ        xa, (d); \
+	VPSRLDQ      $8, xa, xa; \
+	ADDQ         $8, d; \
+	SUBQ         $2, n; \
+l1: \
+	TESTQ        n, n; \
+	JZ           done; \
+	VMOVSS       xa, (d); \
+done:
+
 // func outputRow4AVX2(y0, y1, y2, y3 *float32, ow int, m *float32, ms, tw int, bias float32)
 //
 // Per group, pass 1 applies Aᵀ down the six rows of M (column b: planes
@@ -233,7 +275,7 @@ in4row:
 // applies Aᵀ along each row of T, adds bias, turns the 4 columns of 8
 // tiles into 32 consecutive floats and stores them in the row (unless its
 // pointer is nil). A last group short of 32 columns stores its first
-// ow − 32g floats in blocks of 8, 4, 2 and 1: no masked stores.
+// ow − 32g (PART).
 TEXT ·outputRow4AVX2(SB), 0, $768-68
 	MOVQ         m+40(FP), R10
 	MOVQ         ms+48(FP), R9
@@ -301,49 +343,9 @@ out4row:
 	JMP     out4next
 
 out4part:
-	// DX < 32 floats: up to three blocks of 8, the rest from Y1.
-	MOVQ         DX, R14
-	CMPQ         R14, $8
-	JLT          out4p4
-	VMOVUPS      Y1, (DI)
-	VMOVAPS      Y2, Y1
-	ADDQ         $32, DI
-	SUBQ         $8, R14
-	CMPQ         R14, $8
-	JLT          out4p4
-	VMOVUPS      Y1, (DI)
-	VMOVAPS      Y3, Y1
-	ADDQ         $32, DI
-	SUBQ         $8, R14
-	CMPQ         R14, $8
-	JLT          out4p4
-	VMOVUPS      Y1, (DI)
-	VMOVAPS      Y4, Y1
-	ADDQ         $32, DI
-	SUBQ         $8, R14
+	MOVQ DX, R14
+	PART(R14, DI, Y1, Y2, Y3, Y4, X1, out4p4, out4p2, out4p1, out4next)
 
-out4p4:
-	CMPQ         R14, $4
-	JLT          out4p2
-	VMOVUPS      X1, (DI)
-	VEXTRACTF128 $1, Y1, X1
-	ADDQ         $16, DI
-	SUBQ         $4, R14
-
-out4p2:
-	CMPQ    R14, $2
-	JLT     out4p1
-	VMOVQ   X1, (DI)
-	VPSRLDQ $8, X1, X1
-	ADDQ    $8, DI
-	SUBQ    $2, R14
-
-out4p1:
-	TESTQ  R14, R14
-	JZ     out4next
-	VMOVSS X1, (DI)
-
-out4next:
 	ADDQ $192, BX
 	INCQ AX
 	CMPQ AX, $4
@@ -488,8 +490,11 @@ sp4col:
 // each row of U (tiles past tw masked to zero, Y12), applies B along it,
 // W0…W5, and adds to the image row W0 + W4' and W1 + W5' (W4', W5': lane
 // j takes tile j−1's, lane 0 the previous group's last, carried at
-// 1152+64r(SP)), W2 and W3, turned into 32 consecutive floats. After the
-// last group each row's carry, plus zero, goes to the next two columns.
+// 1152+64r(SP)), W2 and W3, turned into 32 consecutive floats; a last
+// group short of 8 tiles stores only its windows' 4·tiles + 2 columns
+// (PART: a store past them would stall the next row's loads, which
+// overlap it). After a last group of 8 tiles each row's carry, plus
+// zero, goes to the next two columns.
 TEXT ·inputGradRow4AVX2(SB), 0, $1536-40
 	MOVQ         p+0(FP), SI
 	MOVQ         wp+8(FP), R9
@@ -567,13 +572,22 @@ ig4row:
 	VADDPS     Y8, Y11, Y11
 	TILES(Y10, Y11, Y1, Y7, Y0, Y2, Y3, Y4, Y5, Y6, Y8, Y9)
 	VADDPS     (DX), Y0, Y0
-	VMOVUPS    Y0, (DX)
 	VADDPS     32(DX), Y2, Y2
-	VMOVUPS    Y2, 32(DX)
 	VADDPS     64(DX), Y3, Y3
-	VMOVUPS    Y3, 64(DX)
 	VADDPS     96(DX), Y4, Y4
+	CMPQ       CX, $8
+	JLT        ig4part
+	VMOVUPS    Y0, (DX)
+	VMOVUPS    Y2, 32(DX)
+	VMOVUPS    Y3, 64(DX)
 	VMOVUPS    Y4, 96(DX)
+	JMP        ig4next
+
+ig4part:
+	LEAQ (CX*4), R14
+	ADDQ $2, R14
+	MOVQ DX, R15
+	PART(R14, R15, Y0, Y2, Y3, Y4, X0, ig4p4, ig4p2, ig4p1, ig4next)
 	ADDQ       $192, BX
 	ADDQ       $64, R13
 	ADDQ       R9, DX

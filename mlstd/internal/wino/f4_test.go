@@ -358,7 +358,10 @@ func TestF4BadInput(t *testing.T) {
 // 4; above 1, F(4×4) costs less per output).
 func BenchmarkRows4(b *testing.B) {
 	for _, g := range []struct{ tw, ow int }{{6, 24}, {7, 27}, {14, 56}} {
-		stride := 8 * 64
+		// Planes an odd number of cache lines apart, as mlstd/tensor
+		// lays them out (oddLines): 36 planes 2 KiB apart would share
+		// two sets of the L1 cache.
+		stride := 33 * 16
 		r := rand.New(rand.NewPCG(1, 1))
 		planes := make([]float32, 36*stride)
 		wp := 4*g.tw + 2
