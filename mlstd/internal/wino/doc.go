@@ -64,10 +64,12 @@
 //
 // Accuracy: the products by 2, 4 and 8 are exact and the ones by 5 (in
 // B) round once; a value passes through at most 8 roundings (two passes of
-// at most 3, plus the bias or the sum into the image), so each output is
-// within 8·2⁻²⁴ (γ₈) of the sum of its terms' magnitudes of the exact
-// value (TestF4Definition checks it against the float64 definition). Go
-// may fuse a product into a sum (FMA) on some GOAMD64 levels; every
-// product is converted to float32 explicitly, which the language
-// specification says prevents fusing, so every build rounds the same.
+// at most 3, plus the two sums into the image; OutputRow4's bias is added
+// to M[1][1], which reaches every output since column 1 of Aᵀ is all
+// ones: one addition per tile instead of 16), so each output is within
+// γ₈ ≈ 8·2⁻²⁴ times the sum of its terms' magnitudes of the exact value
+// (TestF4Definition checks it against the float64 definition). Go may
+// fuse a product into a sum (FMA) on some GOAMD64 levels; every product
+// is converted to float32 explicitly, which the language specification
+// says prevents fusing, so every build rounds the same.
 package wino

@@ -271,8 +271,8 @@ done:
 // func outputRow4AVX2(y0, y1, y2, y3 *float32, ow int, m *float32, ms, tw int, bias float32)
 //
 // Per group, pass 1 applies Aᵀ down the six rows of M (column b: planes
-// b, 6+b, …, 30+b), storing T (4 rows × 6 columns) at 0(SP); pass 2
-// applies Aᵀ along each row of T, adds bias, turns the 4 columns of 8
+// b, 6+b, …, 30+b; bias added to M[1][1]), storing T (4 rows × 6
+// columns) at 0(SP); pass 2 applies Aᵀ along each row of T, turns the 4 columns of 8
 // tiles into 32 consecutive floats and stores them in the row (unless its
 // pointer is nil). A last group short of 32 columns stores its first
 // ow − 32g (PART).
@@ -303,6 +303,11 @@ out4col:
 	VMOVUPS (SI)(R11*1), Y3
 	VMOVUPS (SI)(R8*4), Y4
 	VMOVUPS (SI)(R12*1), Y5
+	CMPQ    AX, $5
+	JNE     out4at
+	VADDPS  Y14, Y1, Y1 // M[1][1] + bias
+
+out4at:
 	AT
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y10, 192(BX)
@@ -324,10 +329,6 @@ out4row:
 	VMOVUPS 128(BX), Y4
 	VMOVUPS 160(BX), Y5
 	AT
-	VADDPS  Y14, Y0, Y0
-	VADDPS  Y14, Y10, Y10
-	VADDPS  Y14, Y6, Y6
-	VADDPS  Y14, Y7, Y7
 	TILES(Y0, Y10, Y6, Y7, Y1, Y2, Y3, Y4, Y5, Y8, Y9, Y11)
 	LEAQ    y0+0(FP), DI
 	MOVQ    (DI)(AX*8), DI
