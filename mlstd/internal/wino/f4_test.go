@@ -89,9 +89,25 @@ func newCase4(r *rand.Rand, tw, ow int, nilRow [4]bool) case4 {
 	c.planes = make([]float32, 35*c.stride+roundUp(tw, 8)+r.IntN(8))
 	c.wp = 4*tw + 2 + r.IntN(6)
 	c.img = make([]float32, 5*c.wp+4*tw+2+Slack4+r.IntN(4))
-	randFill(r, c.planes)
-	randFill(r, c.img)
+	for _, x := range [][]float32{c.planes, c.img} {
+		randFill(r, x)
+		if r.IntN(3) == 0 {
+			fillCancelling(r, x)
+		}
+	}
 	return c
+}
+
+// fillCancelling overwrites half of x with ±0, ±1 and ±2, whose sums
+// cancel exactly: the transforms must give zeros of the same sign in
+// both forms.
+func fillCancelling(r *rand.Rand, x []float32) {
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2, -2}
+	for i := range x {
+		if r.IntN(2) == 0 {
+			x[i] = vals[r.IntN(len(vals))]
+		}
+	}
 }
 
 // rows cuts the four output (or output-gradient) rows out of img: row r
@@ -113,8 +129,9 @@ func (c case4) free(i int) bool {
 	return xi < 36 && j >= c.tw && j < roundUp(c.tw, 8)
 }
 
-// forEachCase4 runs f on rows of 1 to 25 tiles, every allowed ow, and
-// every pattern of nil rows.
+// forEachCase4 runs f on rows of 1 to 25 tiles, every allowed ow, the
+// patterns of nil rows a tiling makes (none, the last, the last two, all)
+// and a quarter of the others.
 func forEachCase4(t *testing.T, f func(t *testing.T, c case4)) {
 	r := rand.New(rand.NewPCG(4, 4))
 	for tw := 1; tw <= 25; tw++ {
@@ -144,9 +161,9 @@ func bitsEqual(a, b []float32, skip func(int) bool) error {
 	return nil
 }
 
-// transforms4 runs each F(4×4) transform of a case in a given form
-// (exported, which takes the assembly where there is one, or Go), on
-// copies of the case's buffers, and returns them.
+// form4 is one form of the four transforms: the exported functions (the
+// assembly where there is one) or the Go ones. Its run applies one of
+// them to copies of a case's buffers and returns them.
 type form4 struct {
 	in     func(v []float32, vs int, p []float32, wp, tw int)
 	out    func(y [4][]float32, ow int, m []float32, ms, tw int, bias float32)
