@@ -33,8 +33,8 @@ func OutputRow4(y [4][]float32, ow int, m []float32, ms, tw int, bias float32) {
 		return
 	}
 	checkPlanes4("OutputRow4", m, ms, tw)
-	checkRows4("OutputRow4", y, ow, tw)
-	outputRow4(y, ow, m, ms, tw, bias)
+	checkRows4("OutputRow4", &y, ow, tw)
+	outputRow4(&y, ow, m, ms, tw, bias)
 }
 
 // SpreadRow4 writes Ŷ = A dY Aᵀ for tw tiles, tile j's dY being columns
@@ -47,8 +47,8 @@ func SpreadRow4(m []float32, ms int, d [4][]float32, ow, tw int) {
 		return
 	}
 	checkPlanes4("SpreadRow4", m, ms, tw)
-	checkRows4("SpreadRow4", d, ow, tw)
-	spreadRow4(m, ms, d, ow, tw)
+	checkRows4("SpreadRow4", &d, ow, tw)
+	spreadRow4(m, ms, &d, ow, tw)
 }
 
 // InputGradRow4 adds B dV Bᵀ for tw tiles into columns 4j…4j+5 of the
@@ -78,7 +78,7 @@ func checkPlanes4(fn string, x []float32, stride, tw int) {
 	}
 }
 
-func checkRows4(fn string, y [4][]float32, ow, tw int) {
+func checkRows4(fn string, y *[4][]float32, ow, tw int) {
 	if ow > 4*tw || ow < 4*tw-3 {
 		panic(fmt.Sprintf("wino.%s: %d columns for %d tiles of 4", fn, ow, tw))
 	}
@@ -165,7 +165,7 @@ func inputRow4Go(v []float32, vs int, p []float32, wp, tw int) {
 // (T's column b is at of M's column b), then at of each row of T. The
 // bias is added to M[1][1]: column 1 of Aᵀ is all ones, so every output
 // gets it, for one addition per tile instead of 16.
-func outputRow4Go(y [4][]float32, ow int, m []float32, ms, tw int, bias float32) {
+func outputRow4Go(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) {
 	for j := 0; j < tw; j++ {
 		var t [4][6]float32 // t[r][b]
 		for b := range 6 {
@@ -191,7 +191,7 @@ func outputRow4Go(y [4][]float32, ow int, m []float32, ms, tw int, bias float32)
 
 // spreadRow4Go is SpreadRow4 in Go: for each tile, A of each of dY's
 // rows (U's row r is a4 of dY's row r), then A of each column of U.
-func spreadRow4Go(m []float32, ms int, d [4][]float32, ow, tw int) {
+func spreadRow4Go(m []float32, ms int, d *[4][]float32, ow, tw int) {
 	for j := 0; j < tw; j++ {
 		x := 4 * j
 		var u [4][6]float32 // u[r][b]

@@ -28,7 +28,7 @@ func inputRow4(v []float32, vs int, p []float32, wp, tw int) {
 	inputRow4AVX2(&v[0], vs, &p[0], wp, tw)
 }
 
-func outputRow4(y [4][]float32, ow int, m []float32, ms, tw int, bias float32) {
+func outputRow4(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) {
 	if !hasAVX2 {
 		outputRow4Go(y, ow, m, ms, tw, bias)
 		return
@@ -36,7 +36,7 @@ func outputRow4(y [4][]float32, ow int, m []float32, ms, tw int, bias float32) {
 	outputRow4AVX2(first(y[0], 0), first(y[1], 0), first(y[2], 0), first(y[3], 0), ow, &m[0], ms, tw, bias)
 }
 
-func spreadRow4(m []float32, ms int, d [4][]float32, ow, tw int) {
+func spreadRow4(m []float32, ms int, d *[4][]float32, ow, tw int) {
 	if !hasAVX2 {
 		spreadRow4Go(m, ms, d, ow, tw)
 		return

@@ -166,13 +166,16 @@ func bitsEqual(a, b []float32, skip func(int) bool) error {
 // them to copies of a case's buffers and returns them.
 type form4 struct {
 	in     func(v []float32, vs int, p []float32, wp, tw int)
-	out    func(y [4][]float32, ow int, m []float32, ms, tw int, bias float32)
-	spread func(m []float32, ms int, d [4][]float32, ow, tw int)
+	out    func(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32)
+	spread func(m []float32, ms int, d *[4][]float32, ow, tw int)
 	grad   func(p []float32, wp int, v []float32, vs, tw int)
 }
 
 var (
-	exported4 = form4{InputRow4, OutputRow4, SpreadRow4, InputGradRow4}
+	exported4 = form4{InputRow4,
+		func(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) { OutputRow4(*y, ow, m, ms, tw, bias) },
+		func(m []float32, ms int, d *[4][]float32, ow, tw int) { SpreadRow4(m, ms, *d, ow, tw) },
+		InputGradRow4}
 	goForm4   = form4{inputRow4Go, outputRow4Go, spreadRow4Go, inputGradRow4Go}
 )
 
@@ -184,9 +187,11 @@ func (f form4) run(what string, c case4) (planes, img []float32) {
 	case "InputRow4":
 		f.in(planes, c.stride, img, c.wp, c.tw)
 	case "OutputRow4":
-		f.out(c.rows(img), c.ow, planes, c.stride, c.tw, testBias)
+		y := c.rows(img)
+		f.out(&y, c.ow, planes, c.stride, c.tw, testBias)
 	case "SpreadRow4":
-		f.spread(planes, c.stride, c.rows(img), c.ow, c.tw)
+		d := c.rows(img)
+		f.spread(planes, c.stride, &d, c.ow, c.tw)
 	case "InputGradRow4":
 		f.grad(img, c.wp, planes, c.stride, c.tw)
 	}
@@ -395,9 +400,9 @@ func BenchmarkRows4(b *testing.B) {
 			case "input":
 				return func() { f.in(planes, stride, img, wp, g.tw) }
 			case "output":
-				return func() { f.out(rows, g.ow, planes, stride, g.tw, 0) }
+				return func() { f.out(&rows, g.ow, planes, stride, g.tw, 0) }
 			case "spread":
-				return func() { f.spread(planes, stride, rows, g.ow, g.tw) }
+				return func() { f.spread(planes, stride, &rows, g.ow, g.tw) }
 			}
 			return func() { f.grad(img, wp, planes, stride, g.tw) }
 		}

@@ -21,10 +21,10 @@ func inputGradRow(p []float32, wp int, v []float32, vs, tw int) {
 
 func inputRow4(v []float32, vs int, p []float32, wp, tw int) { inputRow4Go(v, vs, p, wp, tw) }
 
-func outputRow4(y [4][]float32, ow int, m []float32, ms, tw int, bias float32) {
+func outputRow4(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) {
 	outputRow4Go(y, ow, m, ms, tw, bias)
 }
 
-func spreadRow4(m []float32, ms int, d [4][]float32, ow, tw int) { spreadRow4Go(m, ms, d, ow, tw) }
+func spreadRow4(m []float32, ms int, d *[4][]float32, ow, tw int) { spreadRow4Go(m, ms, d, ow, tw) }
 
 func inputGradRow4(p []float32, wp int, v []float32, vs, tw int) { inputGradRow4Go(p, wp, v, vs, tw) }
