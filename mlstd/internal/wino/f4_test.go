@@ -173,10 +173,12 @@ type form4 struct {
 
 var (
 	exported4 = form4{InputRow4,
-		func(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) { OutputRow4(*y, ow, m, ms, tw, bias) },
+		func(y *[4][]float32, ow int, m []float32, ms, tw int, bias float32) {
+			OutputRow4(*y, ow, m, ms, tw, bias)
+		},
 		func(m []float32, ms int, d *[4][]float32, ow, tw int) { SpreadRow4(m, ms, *d, ow, tw) },
 		InputGradRow4}
-	goForm4   = form4{inputRow4Go, outputRow4Go, spreadRow4Go, inputGradRow4Go}
+	goForm4 = form4{inputRow4Go, outputRow4Go, spreadRow4Go, inputGradRow4Go}
 )
 
 const testBias = 0.375
