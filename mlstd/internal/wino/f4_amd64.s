@@ -202,11 +202,11 @@ in4row:
 	VMOVUPS   64(R10), Y2
 	VMOVUPS   96(R10), Y3
 	VMOVUPS   128(R10), Y4
-	VUNPCKLPS Y3, Y1, Y10
-	VUNPCKLPS Y4, Y2, Y11
+	VUNPCKLPS Y3, Y1, Y10 // columns 0, 1 of tiles 1, 3 (5, 7)
+	VUNPCKLPS Y4, Y2, Y11 // and of tiles 2, 4 (6, 8)
 	COLS(Y0, Y1, Y2, Y3, Y0, Y1, Y2, Y3, Y6, Y7, Y8, Y9)
-	VUNPCKLPS Y11, Y10, Y4
-	VUNPCKHPS Y11, Y10, Y5
+	VUNPCKLPS Y11, Y10, Y4 // columns 4: the next tiles' 0
+	VUNPCKHPS Y11, Y10, Y5 // columns 5: their 1
 	BT
 	VMOVUPS   Y7, (R14)
 	VMOVUPS   Y10, (R14)(R8*1)
