@@ -32,7 +32,10 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding [2]int) convGeom {
 // NaN is the maximum of any window holding it (the last one, as torch).
 // The argmax indices are kept only when x requires gradients, and given
 // back to a pool by the backward; 2×2 windows with stride 2 and no padding
-// (LeNet's and most CNNs' pooling) take a vector kernel. Large batches are
+// (LeNet's and most CNNs' pooling) take vector kernels, forward and, when
+// x has no gradient yet, backward (vec.MaxUnpool2x2: the windows do not
+// overlap, so it writes each element of x's gradient once instead of
+// clearing it and adding the maxima). Large batches are
 // split by plane across cores (internal/parallel), forward and backward;
 // planes are independent, so the bits do not depend on the split.
 func MaxPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
@@ -87,6 +90,21 @@ func maxPool2d(op string, x *Tensor, kernel, stride, padding [2]int) *Tensor {
 			x.grad = &Tensor{shape: x.shape, data: getBuf(len(x.data))}
 		}
 		gx := x.grad.data
+		if fresh && is2x2 { // every element written once, the ReLU's mask applied on the way
+			var y []float32
+			if relu {
+				y = res.data
+			}
+			parallel.For(planes, hw+L, func(_, lo, hi int) {
+				var ys []float32
+				if y != nil {
+					ys = y[lo*L : hi*L]
+				}
+				vec.MaxUnpool2x2(gx[lo*hw:hi*hw], gy[lo*L:hi*L], arg[lo*L:hi*L], ys, g.h, g.w)
+			})
+			putIndexBuf(arg)
+			return
+		}
 		var masked []float32
 		if relu { // the gradient through the ReLU, masked by its output
 			masked = getBuf(len(gy))

@@ -82,6 +82,24 @@ func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 }
 
 //go:noescape
+func maxUnpool2x2AVX2(dx, grad *float32, arg *int32, y *float32, planes, oh, ow, w, hw int)
+
+// maxUnpool2x2 runs the kernel on rows of at least 8 windows (its blocks'
+// width), the portable loop on narrower ones (LeNet-5's second pooling,
+// 5 windows wide).
+func maxUnpool2x2(dx, g []float32, arg []int32, y []float32, h, w int) {
+	if !hasAVX2 || w/2 < 8 {
+		maxUnpool2x2Go(dx, g, arg, y, h, w)
+		return
+	}
+	var yp *float32
+	if y != nil {
+		yp = &y[0]
+	}
+	maxUnpool2x2AVX2(&dx[0], &g[0], &arg[0], yp, len(dx)/(h*w), h/2, w/2, w, h*w)
+}
+
+//go:noescape
 func addScalarRowsAVX2(dst, src *float32, rows, n, stride int, c float32)
 
 //go:noescape

@@ -424,6 +424,122 @@ poolnext:
 	VZEROUPPER
 	RET
 
+// UNPOOLCORE spreads the eight windows' gradients Y0 (their maxima's
+// positions in Y2, the positions of their top left elements in Y15) over
+// their 2×2 elements: Y4, Y5 the top row's 16, Y6, Y7 the bottom row's.
+// Each of the four compares of the offset with 0, 1, w (Y14) and w+1
+// (Y11) masks the gradients into one element of every window;
+// VUNPCKL/HPS interleave left and right, VPERM2F128 puts the halves in
+// order. Y12 is zero, Y13 ones; uses Y1, Y3, Y9.
+#define UNPOOLCORE \
+	VADDPS   Y12, Y0, Y0; \
+	VPSUBD   Y15, Y2, Y2; \
+	VPCMPEQD Y12, Y2, Y3; \
+	VANDPS   Y0, Y3, Y3; \
+	VPCMPEQD Y13, Y2, Y4; \
+	VANDPS   Y0, Y4, Y4; \
+	VPCMPEQD Y14, Y2, Y5; \
+	VANDPS   Y0, Y5, Y5; \
+	VPCMPEQD Y11, Y2, Y6; \
+	VANDPS   Y0, Y6, Y6; \
+	VUNPCKLPS Y4, Y3, Y1; \
+	VUNPCKHPS Y4, Y3, Y3; \
+	VUNPCKLPS Y6, Y5, Y9; \
+	VUNPCKHPS Y6, Y5, Y2; \
+	VPERM2F128 $0x20, Y3, Y1, Y4; \
+	VPERM2F128 $0x31, Y3, Y1, Y5; \
+	VPERM2F128 $0x20, Y2, Y9, Y6; \
+	VPERM2F128 $0x31, Y2, Y9, Y7;
+
+// func maxUnpool2x2AVX2(dx, grad *float32, arg *int32, y *float32, planes, oh, ow, w, hw int)
+// Eight windows per block (UNPOOLCORE), a row of windows at a time, ow ≥
+// 8: a row's last block, when fewer than 8 windows are left, moves back
+// to end at the row's last window, writing again elements of the block
+// before it (the same values), so nothing is read or written outside the
+// row's windows without masked moves (AMD's masked stores are slow: a
+// masked last block made the CNN's pooling backward slower than clearing
+// and scattering). y may be nil (no ReLU mask: a gradient is masked where
+// y is not greater than 0, NaN included).
+//
+// Registers: SI plane of dx, AX 2·oy·w (row offset in the plane), BX top
+// row of the block (bottom row at BX + 4w), R13 window index of the
+// block, R9 window index after the row, R8 planes left, R12 rows left,
+// R11 w, R10 scratch; DI grad, CX arg, DX y. Y10 holds 16s (the
+// positions' step per block).
+TEXT ·maxUnpool2x2AVX2(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), SI
+	MOVQ grad+8(FP), DI
+	MOVQ arg+16(FP), CX
+	MOVQ y+24(FP), DX
+	MOVQ planes+32(FP), R8
+	MOVQ w+56(FP), R11
+	VPXOR Y12, Y12, Y12
+	MOVL $1, R10
+	MOVQ R10, X13
+	VPBROADCASTD X13, Y13
+	MOVQ R11, X14
+	VPBROADCASTD X14, Y14
+	VPADDD Y13, Y14, Y11
+	MOVL $16, R10
+	MOVQ R10, X10
+	VPBROADCASTD X10, Y10
+	XORQ R13, R13
+
+unpoolplane:
+	MOVQ oh+40(FP), R12
+	XORQ AX, AX
+
+unpoolrow:
+	LEAQ (SI)(AX*4), BX
+	MOVQ AX, X15
+	VPBROADCASTD X15, Y15
+	VPADDD lanes<>(SB), Y15, Y15
+	VPADDD lanes<>(SB), Y15, Y15 // 2·oy·w + 0, 2, …, 14
+	MOVQ ow+48(FP), R9
+	ADDQ R13, R9
+
+unpoolblock:
+	LEAQ 8(R13), R10
+	SUBQ R9, R10 // windows past the row's end
+	JLE  unpoolfull
+	SUBQ R10, R13 // move back by them
+	SHLQ $3, R10
+	SUBQ R10, BX
+	SHRQ $2, R10
+	MOVQ R10, X8
+	VPBROADCASTD X8, Y8
+	VPSUBD Y8, Y15, Y15
+
+unpoolfull:
+	VMOVUPS (DI)(R13*4), Y0
+	TESTQ DX, DX
+	JEQ   unpoolcore
+	VMOVUPS (DX)(R13*4), Y1
+	VCMPPS  $0x0e, Y12, Y1, Y1 // y > 0
+	VANDPS  Y1, Y0, Y0
+
+unpoolcore:
+	VMOVDQU (CX)(R13*4), Y2
+	UNPOOLCORE
+	VMOVUPS Y4, (BX)
+	VMOVUPS Y5, 32(BX)
+	VMOVUPS Y6, (BX)(R11*4)
+	VMOVUPS Y7, 32(BX)(R11*4)
+	VPADDD Y10, Y15, Y15
+	ADDQ $64, BX
+	ADDQ $8, R13
+	CMPQ R13, R9
+	JLT  unpoolblock
+	LEAQ (AX)(R11*2), AX
+	DECQ R12
+	JNZ  unpoolrow
+	MOVQ hw+64(FP), R10
+	LEAQ (SI)(R10*4), SI
+	DECQ R8
+	JNZ  unpoolplane
+	VZEROUPPER
+	RET
+
 // MUL64 sets Z to the low 64 bits of Z·C in each 64-bit lane, C's low and
 // high halves being CL and CH (in the low half of each lane): three
 // 32×32→64 products, AVX2 having no 64-bit multiply. Uses T1, T2.

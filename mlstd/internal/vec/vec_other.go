@@ -18,6 +18,10 @@ func maxPool2x2(out []float32, arg []int32, x []float32, h, w int) {
 	maxPool2x2Go(out, arg, x, h, w)
 }
 
+func maxUnpool2x2(dx, g []float32, arg []int32, y []float32, h, w int) {
+	maxUnpool2x2Go(dx, g, arg, y, h, w)
+}
+
 func addScalarRows(dst, src []float32, rows, n, stride int, c float32) {
 	addScalarRowsGo(dst, src, rows, n, stride, c)
 }

@@ -248,6 +248,101 @@ func benchMaxPool(b *testing.B, f func(out []float32, arg []int32, x []float32, 
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(out)), "ns/window")
 }
 
+// TestMaxUnpool2x2 checks MaxUnpool2x2 (and its portable loop) on
+// MaxPool2x2's argmax against the definition: dx cleared, then each
+// window's gradient (masked by y > 0 when y is given) added at its
+// maximum, bitwise, from a dx full of NaNs: rows of 1…5 windows (the
+// portable loop), 8, 9, 12, 14 and 16 (the kernel's last block moved back
+// by 0…7), odd sizes (an uncovered last row or column); the ends of the
+// slice are guards that must stay untouched.
+func TestMaxUnpool2x2(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, h := range []int{2, 3, 5, 24} {
+		for _, w := range []int{2, 3, 4, 7, 10, 11, 16, 17, 19, 24, 28, 33} {
+			for planes := 1; planes <= 3; planes++ {
+				hw, n := h*w, planes*(h/2)*(w/2)
+				x := make([]float32, planes*hw)
+				poolInput(r, x, true)
+				out, arg := make([]float32, n), make([]int32, n)
+				MaxPool2x2(out, arg, x, h, w)
+				g := make([]float32, n)
+				poolInput(r, g, true)
+				for _, y := range [][]float32{nil, out} {
+					want := make([]float32, planes*hw)
+					for i, v := range g {
+						if y != nil && !(y[i] > 0) {
+							v = 0
+						}
+						want[i/((h/2)*(w/2))*hw+int(arg[i])] += v
+					}
+					for name, f := range map[string]func(dx []float32){
+						"MaxUnpool2x2": func(dx []float32) { MaxUnpool2x2(dx, g, arg, y, h, w) },
+						"maxUnpool2x2Go": func(dx []float32) {
+							maxUnpool2x2Go(dx, g, arg, y, h, w)
+							for p := 0; p < planes; p++ { // what the exported function clears
+								for r := 0; r < h; r++ {
+									for c := 0; c < w; c++ {
+										if r >= h/2*2 || c >= w/2*2 {
+											dx[p*hw+r*w+c] = 0
+										}
+									}
+								}
+							}
+						},
+					} {
+						buf := make([]float32, planes*hw+16)
+						for i := range buf {
+							buf[i] = float32(math.NaN())
+						}
+						f(buf[8 : 8+planes*hw])
+						for i, v := range want {
+							if math.Float32bits(buf[8+i]) != math.Float32bits(v) {
+								t.Fatalf("%s %d×%d×%d, y %v: dx[%d] = %v, want %v", name, planes, h, w, y != nil, i, buf[8+i], v)
+							}
+						}
+						for _, i := range []int{0, 7, 8 + planes*hw, len(buf) - 1} {
+							if buf[i] == buf[i] {
+								t.Fatalf("%s %d×%d×%d: wrote outside dx, at %d", name, planes, h, w, i-8)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, c := range []func(){
+		func() { MaxUnpool2x2(make([]float32, 5), make([]float32, 1), make([]int32, 1), nil, 2, 2) },
+		func() { MaxUnpool2x2(make([]float32, 4), make([]float32, 2), make([]int32, 1), nil, 2, 2) },
+		func() {
+			MaxUnpool2x2(make([]float32, 4), make([]float32, 1), make([]int32, 1), make([]float32, 2), 2, 2)
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			c()
+		}()
+	}
+}
+
+// BenchmarkMaxUnpool2x2 is the MNIST CNN's pooling backward: 64×64
+// planes of 24×24, with the ReLU mask.
+func BenchmarkMaxUnpool2x2(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const planes, h, w = 64 * 64, 24, 24
+	x := randSlice(r, planes*h*w)
+	out, arg := make([]float32, planes*h*w/4), make([]int32, planes*h*w/4)
+	MaxPool2x2(out, arg, x, h, w)
+	g, dx := randSlice(r, len(out)), make([]float32, len(x))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		MaxUnpool2x2(dx, g, arg, out, h, w)
+	}
+}
+
 func TestSum(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 100, 784, 1001} {
