@@ -30,9 +30,13 @@
 // # F(4×4, 3×3)
 //
 // InputRow4, OutputRow4, SpreadRow4 and InputGradRow4 (f4.go) are the same
-// four transforms for F(4×4, 3×3) (Lavin and Gray 2016, points 0, ±1, ±2,
-// ∞): 6×6 input windows four columns apart, 4×4 output tiles, 36 products
-// per tile instead of 4·16 = 64. The planes are 36, ξ = 6a + b for element
+// four transforms for F(4×4, 3×3): 6×6 input windows four columns apart,
+// 4×4 output tiles, 36 products per tile instead of 4·16 = 64. They
+// interpolate at 0, 1, −1, 2, −1/2 and ∞ rather than Lavin and Gray's 0,
+// ±1, ±2 and ∞, whose products by 4, 5 and 8 in both B and A make a
+// layer's outputs 2.5× less accurate (a float32 simulation of 32 channels:
+// at most 2.2·10⁻⁵ of the outputs' rms against 8.7·10⁻⁶), too far from
+// PyTorch for mlstd/tensor's tests. The planes are 36, ξ = 6a + b for element
 // (a, b) of the transformed tile, and the image side has six rows
 // (InputRow4, InputGradRow4) or four (OutputRow4, SpreadRow4; passed as
 // [4][]float32, a nil row being outside the image). Each 2-D transform is
@@ -62,14 +66,17 @@
 // (OutputRow4) and loaded with masked loads (SpreadRow4), which are fast:
 // only masked stores are slow.
 //
-// Accuracy: the products by 2, 4 and 8 are exact and the ones by 5 (in
-// B) round once; a value passes through at most 8 roundings (two passes of
-// at most 3, plus the two sums into the image; OutputRow4's bias is added
-// to M[1][1], which reaches every output since column 1 of Aᵀ is all
-// ones: one addition per tile instead of 16), so each output is within
-// γ₈ ≈ 8·2⁻²⁴ times the sum of its terms' magnitudes of the exact value
-// (TestF4Definition checks it against the float64 definition). Go may
-// fuse a product into a sum (FMA) on some GOAMD64 levels; every product
-// is converted to float32 explicitly, which the language specification
-// says prevents fusing, so every build rounds the same.
+// Accuracy: the products by powers of two are exact and those by 1.5 and
+// 2.5 round once; no value enters a sum twice with opposite signs (the
+// 1-D transforms are written so), so partial sums stay below the sum of
+// the terms' magnitudes. A value passes through at most 10 roundings
+// (two passes of at most 4, plus the two sums into the image; OutputRow4's
+// bias is added to M[1][1], which reaches every output since column 1 of
+// Aᵀ is all ones: one addition per tile instead of 16), so each output is
+// within γ₁₀ ≈ 10·2⁻²⁴ times the sum of its terms' magnitudes of the
+// exact value (TestF4Definition checks it against the float64
+// definition). Go may fuse a product into a sum (FMA) on some GOAMD64
+// levels; every product is converted to float32 explicitly, which the
+// language specification says prevents fusing, so every build rounds the
+// same.
 package wino

@@ -2,9 +2,10 @@ package wino
 
 import "fmt"
 
-// The F(4×4, 3×3) transforms. A transformed tile is 6×6, its element
-// (a, b) in plane ξ = 6a+b (36 planes); an output tile is 4×4, its window
-// of input 6×6, tile j of a row at column 4j.
+// The F(4×4, 3×3) transforms, interpolating at 0, 1, −1, 2, −1/2 and ∞.
+// A transformed tile is 6×6, its element (a, b) in plane ξ = 6a+b (36
+// planes); an output tile is 4×4, its window of input 6×6, tile j of a
+// row at column 4j.
 
 // InputRow4 writes V = Bᵀ d B for tw tiles: tile j's window d is columns
 // 4j…4j+5 of the rows p[r·wp:], r = 0…5, and V's element ξ goes to
@@ -90,52 +91,60 @@ func checkRows4(fn string, y *[4][]float32, ow, tw int) {
 }
 
 // bt is Bᵀ x for the 6 values x: the rows of Bᵀ are
-// [4 0 −5 0 1 0], [0 −4 −4 1 1 0], [0 4 −4 −1 1 0], [0 −2 −1 2 1 0],
-// [0 2 −1 −2 1 0] and [0 4 0 −5 0 1]. The products by 2 and 4 are exact;
-// the conversions keep Go from fusing them into the sums, so every build
-// rounds as the assembly does (the same operations in the same order).
+// [1 1.5 −2 −1.5 1 0], [0 −1 −2.5 −0.5 1 0], [0 1 0.5 −2.5 1 0],
+// [0 −0.5 −1 0.5 1 0], [0 2 −1 −2 1 0] and [0 1 1.5 −2 −1.5 1] (the
+// points 0, 1, −1, 2, −1/2 and ∞). No value enters an output twice with
+// opposite signs, so nothing cancels inside the transform; 1.5·x is
+// x + x/2 (one rounding, as a product would be). The products are
+// converted to float32 explicitly, which keeps Go from fusing them into
+// the sums: every build rounds as the assembly does (the same operations
+// in the same order).
 func bt(x0, x1, x2, x3, x4, x5 float32) (r0, r1, r2, r3, r4, r5 float32) {
-	b := x4 - x2
-	r0 = float32(4*(x0-x2)) + b
-	t1 := x4 - float32(4*x2)
-	t2 := x3 - float32(4*x1)
-	r1, r2 = t1+t2, t1-t2
-	t4 := float32(2 * (x3 - x1))
-	r3, r4 = b+t4, b-t4
-	r5 = (x5 - x3) - (t4 + t4)
+	p, q := x1-x3, x4-x2
+	hp := float32(0.5 * p)
+	r3 = q - hp
+	r0 = ((x0 - x2) + q) + (p + hp)
+	r4 = q + (p + p)
+	hq := float32(0.5 * q)
+	r5 = ((x5 - x3) + p) - (q + hq)
+	r1 = (x4 - x1) - (float32(2.5*x2) + float32(0.5*x3))
+	r2 = (x4 + x1) + (float32(0.5*x2) - float32(2.5*x3))
 	return
 }
 
 // at is Aᵀ m for the 6 values m: the rows of Aᵀ are [1 1 1 1 1 0],
-// [0 1 −1 2 −2 0], [0 1 1 4 4 0] and [0 1 −1 8 −8 1].
+// [0 1 −1 2 −0.5 0], [0 1 1 4 0.25 0] and [0 1 −1 8 −0.125 1]; its
+// products are exact.
 func at(m0, m1, m2, m3, m4, m5 float32) (y0, y1, y2, y3 float32) {
-	a, b, c, e := m1+m2, m1-m2, m3+m4, m3-m4
-	y0 = m0 + a + c
-	y1 = b + float32(2*e)
-	y2 = a + float32(4*c)
-	y3 = b + float32(8*e) + m5
+	a, b := m1+m2, m1-m2
+	y0 = (m0 + a) + (m3 + m4)
+	y1 = b + (float32(2*m3) - float32(0.5*m4))
+	y2 = a + (float32(4*m3) + float32(0.25*m4))
+	y3 = (b + m5) + (float32(8*m3) - float32(0.125*m4))
 	return
 }
 
 // a4 is A y for the 4 values y, A being Aᵀ's transpose (6×4).
 func a4(y0, y1, y2, y3 float32) (o0, o1, o2, o3, o4, o5 float32) {
 	e, o := y0+y2, y1+y3
-	e2, o2 := y0+float32(4*y2), float32(2*y1)+float32(8*y3)
-	return y0, e + o, e - o, e2 + o2, e2 - o2, y3
+	o3 = (y0 + float32(4*y2)) + (float32(2*y1) + float32(8*y3))
+	o4 = (y0 + float32(0.25*y2)) - (float32(0.5*y1) + float32(0.125*y3))
+	return y0, e + o, e - o, o3, o4, y3
 }
 
-// b6 is B x for the 6 values x, B being Bᵀ's transpose. The products by 5
-// round; the conversions keep them apart from the sums.
+// b6 is B x for the 6 values x, B being Bᵀ's transpose: its rows are
+// [1 0 0 0 0 0], [1.5 −1 1 −0.5 2 1], [−2 −2.5 0.5 −1 −1 1.5],
+// [−1.5 −0.5 −2.5 0.5 −2 −2], [1 1 1 1 1 −1.5] and [0 0 0 0 0 1], summed
+// without cancellation as bt's.
 func b6(x0, x1, x2, x3, x4, x5 float32) (w0, w1, w2, w3, w4, w5 float32) {
-	s12, d12, s34, d34 := x1+x2, x1-x2, x3+x4, x3-x4
-	d34x2 := float32(2 * d34)
-	w0 = float32(4 * x0)
-	w1 = float32(4*(x5-d12)) - d34x2
-	w2 = -(float32(4*s12) + s34 + float32(5*x0))
-	w3 = d12 + d34x2 - float32(5*x5)
-	w4 = x0 + s12 + s34
-	w5 = x5
-	return
+	pb := (float32(1.5*x0) - float32(0.5*x3)) + (float32(2*x4) + x5)
+	w1 = pb + (x2 - x1)
+	u := x3 + x4
+	k := float32(1.5 * x5)
+	w4 = ((x0 + x1) + (x2 + u)) - k
+	w2 = (float32(0.5*x2) + k) - ((float32(2*x0) + float32(2.5*x1)) + u)
+	w3 = -(pb + ((float32(0.5*x1) + float32(2.5*x2)) + x5))
+	return x0, w1, w2, w3, w4, x5
 }
 
 // inputRow4Go is InputRow4 in Go: for each tile, Bᵀ of the window's six

@@ -7,106 +7,135 @@
 // its 1-D transforms to a scratch frame, the second reads them back, so
 // that no pass needs more than the 16 vector registers.
 
-// c4 holds 4, 5, 8 and the sign bit (for broadcasts), the lane numbers
-// 0…7 (the mask of the tiles left) and the rotation 7, 0, 1, …, 6 (lane j
-// takes lane j−1: the carry to the next tile).
-DATA c4<>+0(SB)/4, $0x40800000
-DATA c4<>+4(SB)/4, $0x40a00000
-DATA c4<>+8(SB)/4, $0x41000000
-DATA c4<>+12(SB)/4, $0x80000000
-DATA c4<>+16(SB)/4, $0
-DATA c4<>+20(SB)/4, $1
-DATA c4<>+24(SB)/4, $2
-DATA c4<>+28(SB)/4, $3
-DATA c4<>+32(SB)/4, $4
-DATA c4<>+36(SB)/4, $5
-DATA c4<>+40(SB)/4, $6
-DATA c4<>+44(SB)/4, $7
-DATA c4<>+48(SB)/4, $7
-DATA c4<>+52(SB)/4, $0
-DATA c4<>+56(SB)/4, $1
-DATA c4<>+60(SB)/4, $2
-DATA c4<>+64(SB)/4, $3
-DATA c4<>+68(SB)/4, $4
-DATA c4<>+72(SB)/4, $5
-DATA c4<>+76(SB)/4, $6
-GLOBL c4<>(SB), RODATA|NOPTR, $80
+// Vectors of 8 constants for the products (memory operands: the
+// transforms need all 16 registers), then the lane numbers 0…7 (the mask
+// of the tiles left), the rotation 7, 0, 1, …, 6 (lane j takes lane j−1:
+// the carry to the next tile) and the sign bit.
+#define VEC8(name, bits) \
+	DATA name<>+0(SB)/8, $bits; \
+	DATA name<>+8(SB)/8, $bits; \
+	DATA name<>+16(SB)/8, $bits; \
+	DATA name<>+24(SB)/8, $bits; \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
 
-// BT is bt (f4.go) of Y0…Y5 with Y15 = 4: r0…r5 in Y7, Y10, Y11, Y13, Y6,
-// Y0; clobbers Y8, Y9, Y12.
+VEC8(k0125, 0x3e0000003e000000)
+VEC8(k025, 0x3e8000003e800000)
+VEC8(k05, 0x3f0000003f000000)
+VEC8(k15, 0x3fc000003fc00000)
+VEC8(k25, 0x4020000040200000)
+VEC8(k4, 0x4080000040800000)
+VEC8(k8, 0x4100000041000000)
+VEC8(sign, 0x8000000080000000)
+DATA lanes<>+0(SB)/8, $0x0000000100000000
+DATA lanes<>+8(SB)/8, $0x0000000300000002
+DATA lanes<>+16(SB)/8, $0x0000000500000004
+DATA lanes<>+24(SB)/8, $0x0000000700000006
+GLOBL lanes<>(SB), RODATA|NOPTR, $32
+DATA rot<>+0(SB)/8, $0x0000000000000007
+DATA rot<>+8(SB)/8, $0x0000000200000001
+DATA rot<>+16(SB)/8, $0x0000000400000003
+DATA rot<>+24(SB)/8, $0x0000000600000005
+GLOBL rot<>(SB), RODATA|NOPTR, $32
+
+// BT is bt (f4.go) of Y0…Y5: r0…r5 in Y10, Y12, Y13, Y9, Y8, Y11;
+// clobbers Y6, Y7.
 #define BT \
-	VSUBPS Y2, Y4, Y6; \
-	VSUBPS Y2, Y0, Y7; \
-	VMULPS Y15, Y7, Y7; \
-	VADDPS Y6, Y7, Y7; \
-	VMULPS Y15, Y2, Y8; \
-	VSUBPS Y8, Y4, Y8; \
-	VMULPS Y15, Y1, Y9; \
-	VSUBPS Y9, Y3, Y9; \
-	VADDPS Y9, Y8, Y10; \
-	VSUBPS Y9, Y8, Y11; \
-	VSUBPS Y1, Y3, Y12; \
-	VADDPS Y12, Y12, Y12; \
-	VADDPS Y12, Y6, Y13; \
-	VSUBPS Y12, Y6, Y6; \
-	VSUBPS Y3, Y5, Y0; \
-	VADDPS Y12, Y12, Y12; \
-	VSUBPS Y12, Y0, Y0
+	VSUBPS Y3, Y1, Y6; \
+	VSUBPS Y2, Y4, Y7; \
+	VMULPS k05<>(SB), Y6, Y8; \
+	VSUBPS Y8, Y7, Y9; \
+	VADDPS Y8, Y6, Y8; \
+	VSUBPS Y2, Y0, Y10; \
+	VADDPS Y7, Y10, Y10; \
+	VADDPS Y8, Y10, Y10; \
+	VADDPS Y6, Y6, Y8; \
+	VADDPS Y8, Y7, Y8; \
+	VSUBPS Y3, Y5, Y11; \
+	VADDPS Y6, Y11, Y11; \
+	VMULPS k05<>(SB), Y7, Y6; \
+	VADDPS Y6, Y7, Y6; \
+	VSUBPS Y6, Y11, Y11; \
+	VMULPS k25<>(SB), Y2, Y6; \
+	VMULPS k05<>(SB), Y3, Y7; \
+	VADDPS Y7, Y6, Y6; \
+	VSUBPS Y1, Y4, Y12; \
+	VSUBPS Y6, Y12, Y12; \
+	VMULPS k05<>(SB), Y2, Y6; \
+	VMULPS k25<>(SB), Y3, Y7; \
+	VSUBPS Y7, Y6, Y6; \
+	VADDPS Y1, Y4, Y13; \
+	VADDPS Y6, Y13, Y13
 
-// AT is at of Y0…Y5 with Y13 = 4 and Y12 = 8: y0…y3 in Y0, Y10, Y6, Y7;
-// clobbers Y8, Y9.
+// AT is at of Y0…Y5: y0…y3 in Y0, Y8, Y6, Y7; clobbers Y9, Y10.
 #define AT \
 	VADDPS Y2, Y1, Y6; \
 	VSUBPS Y2, Y1, Y7; \
 	VADDPS Y4, Y3, Y8; \
-	VSUBPS Y4, Y3, Y9; \
 	VADDPS Y6, Y0, Y0; \
 	VADDPS Y8, Y0, Y0; \
-	VADDPS Y9, Y9, Y10; \
-	VADDPS Y10, Y7, Y10; \
-	VMULPS Y13, Y8, Y8; \
-	VADDPS Y8, Y6, Y6; \
-	VMULPS Y12, Y9, Y9; \
-	VADDPS Y9, Y7, Y7; \
-	VADDPS Y5, Y7, Y7
+	VADDPS Y3, Y3, Y8; \
+	VMULPS k05<>(SB), Y4, Y9; \
+	VSUBPS Y9, Y8, Y8; \
+	VADDPS Y8, Y7, Y8; \
+	VMULPS k4<>(SB), Y3, Y9; \
+	VMULPS k025<>(SB), Y4, Y10; \
+	VADDPS Y10, Y9, Y9; \
+	VADDPS Y9, Y6, Y6; \
+	VMULPS k8<>(SB), Y3, Y9; \
+	VMULPS k0125<>(SB), Y4, Y10; \
+	VSUBPS Y10, Y9, Y9; \
+	VADDPS Y5, Y7, Y7; \
+	VADDPS Y9, Y7, Y7
 
-// A4 is a4 of Y0…Y3 with Y13 = 4 and Y12 = 8: o0…o5 in Y0, Y6, Y7, Y4,
-// Y5, Y3; clobbers Y1, Y2, Y8.
+// A4 is a4 of Y0…Y3: o0…o5 in Y0, Y6, Y7, Y4, Y5, Y3; clobbers Y8, Y9.
 #define A4 \
 	VADDPS Y2, Y0, Y4; \
 	VADDPS Y3, Y1, Y5; \
 	VADDPS Y5, Y4, Y6; \
 	VSUBPS Y5, Y4, Y7; \
-	VMULPS Y13, Y2, Y2; \
-	VADDPS Y2, Y0, Y2; \
-	VADDPS Y1, Y1, Y1; \
-	VMULPS Y12, Y3, Y8; \
-	VADDPS Y8, Y1, Y1; \
-	VADDPS Y1, Y2, Y4; \
-	VSUBPS Y1, Y2, Y5
+	VMULPS k4<>(SB), Y2, Y4; \
+	VADDPS Y4, Y0, Y4; \
+	VADDPS Y1, Y1, Y5; \
+	VMULPS k8<>(SB), Y3, Y8; \
+	VADDPS Y8, Y5, Y5; \
+	VADDPS Y5, Y4, Y4; \
+	VMULPS k025<>(SB), Y2, Y5; \
+	VADDPS Y5, Y0, Y5; \
+	VMULPS k05<>(SB), Y1, Y8; \
+	VMULPS k0125<>(SB), Y3, Y9; \
+	VADDPS Y9, Y8, Y8; \
+	VSUBPS Y8, Y5, Y5
 
-// B6 is b6 of Y0…Y5 with Y15 = 4, Y14 = 5 and Y13 the sign bit: w0…w5 in
-// Y10, Y11, Y1, Y7, Y0, Y5; clobbers Y2, Y6, Y8, Y9.
+// B6 is b6 of Y0…Y5: w0…w5 in Y0, Y7, Y11, Y8, Y10, Y5; clobbers Y6,
+// Y9, Y12.
 #define B6 \
-	VADDPS Y2, Y1, Y6; \
-	VSUBPS Y2, Y1, Y7; \
+	VMULPS k15<>(SB), Y0, Y6; \
+	VMULPS k05<>(SB), Y3, Y7; \
+	VSUBPS Y7, Y6, Y6; \
+	VADDPS Y4, Y4, Y7; \
+	VADDPS Y5, Y7, Y7; \
+	VADDPS Y7, Y6, Y6; \
+	VSUBPS Y1, Y2, Y7; \
+	VADDPS Y7, Y6, Y7; \
 	VADDPS Y4, Y3, Y8; \
-	VSUBPS Y4, Y3, Y9; \
-	VADDPS Y9, Y9, Y9; \
-	VMULPS Y15, Y0, Y10; \
-	VSUBPS Y7, Y5, Y11; \
-	VMULPS Y15, Y11, Y11; \
+	VMULPS k15<>(SB), Y5, Y9; \
+	VADDPS Y1, Y0, Y10; \
+	VADDPS Y8, Y2, Y11; \
+	VADDPS Y11, Y10, Y10; \
+	VSUBPS Y9, Y10, Y10; \
+	VMULPS k05<>(SB), Y2, Y11; \
+	VADDPS Y9, Y11, Y11; \
+	VADDPS Y0, Y0, Y9; \
+	VMULPS k25<>(SB), Y1, Y12; \
+	VADDPS Y12, Y9, Y9; \
+	VADDPS Y8, Y9, Y9; \
 	VSUBPS Y9, Y11, Y11; \
-	VMULPS Y15, Y6, Y1; \
-	VADDPS Y8, Y1, Y1; \
-	VMULPS Y14, Y0, Y2; \
-	VADDPS Y2, Y1, Y1; \
-	VXORPS Y13, Y1, Y1; \
-	VADDPS Y9, Y7, Y7; \
-	VMULPS Y14, Y5, Y2; \
-	VSUBPS Y2, Y7, Y7; \
-	VADDPS Y6, Y0, Y0; \
-	VADDPS Y8, Y0, Y0
+	VMULPS k05<>(SB), Y1, Y8; \
+	VMULPS k25<>(SB), Y2, Y9; \
+	VADDPS Y9, Y8, Y8; \
+	VADDPS Y5, Y8, Y8; \
+	VADDPS Y8, Y6, Y8; \
+	VXORPS sign<>(SB), Y8, Y8
 
 // TILES turns the columns k0…k3 of 8 tiles (lane j: tile j's column k)
 // into the tiles' 32 floats o0:o1:o2:o3, tile by tile; clobbers t0…t3.
@@ -155,12 +184,12 @@ GLOBL c4<>(SB), RODATA|NOPTR, $80
 	HALVES(lo, hi, (SI)(R9*4), X4, Y4); \
 	HALVES(lo, hi, (SI)(R12*1), X5, Y5); \
 	BT; \
-	VMOVUPS Y7, (R10); \
-	VMOVUPS Y10, 160(R10); \
-	VMOVUPS Y11, 320(R10); \
-	VMOVUPS Y13, 480(R10); \
-	VMOVUPS Y6, 640(R10); \
-	VMOVUPS Y0, 800(R10); \
+	VMOVUPS Y10, (R10); \
+	VMOVUPS Y12, 160(R10); \
+	VMOVUPS Y13, 320(R10); \
+	VMOVUPS Y9, 480(R10); \
+	VMOVUPS Y8, 640(R10); \
+	VMOVUPS Y11, 800(R10); \
 	ADDQ    $32, R10
 
 // func inputRow4AVX2(v *float32, vs int, p *float32, wp, tw int)
@@ -182,7 +211,6 @@ TEXT ·inputRow4AVX2(SB), 0, $960-40
 	LEAQ         (R9)(R9*2), R11
 	LEAQ         (R9)(R9*4), R12
 	MOVQ         tw+32(FP), CX
-	VBROADCASTSS c4<>+0(SB), Y15
 
 in4group:
 	MOVQ SP, R10
@@ -208,12 +236,12 @@ in4row:
 	VUNPCKLPS Y11, Y10, Y4 // columns 4: the next tiles' 0
 	VUNPCKHPS Y11, Y10, Y5 // columns 5: their 1
 	BT
-	VMOVUPS   Y7, (R14)
-	VMOVUPS   Y10, (R14)(R8*1)
-	VMOVUPS   Y11, (R14)(R8*2)
-	VMOVUPS   Y13, (R14)(DX*1)
-	VMOVUPS   Y6, (R14)(R8*4)
-	VMOVUPS   Y0, (R14)(R13*1)
+	VMOVUPS   Y10, (R14)
+	VMOVUPS   Y12, (R14)(R8*1)
+	VMOVUPS   Y13, (R14)(R8*2)
+	VMOVUPS   Y9, (R14)(DX*1)
+	VMOVUPS   Y8, (R14)(R8*4)
+	VMOVUPS   Y11, (R14)(R13*1)
 	LEAQ      (R14)(DX*2), R14
 	ADDQ      $160, R10
 	DECQ      AX
@@ -287,8 +315,6 @@ TEXT ·outputRow4AVX2(SB), 0, $768-68
 	MOVQ         ow+32(FP), DX
 	MOVQ         tw+56(FP), CX
 	XORQ         R15, R15
-	VBROADCASTSS c4<>+0(SB), Y13
-	VBROADCASTSS c4<>+8(SB), Y12
 	VBROADCASTSS bias+64(FP), Y14
 
 out4group:
@@ -310,7 +336,7 @@ out4col:
 out4at:
 	AT
 	VMOVUPS Y0, (BX)
-	VMOVUPS Y10, 192(BX)
+	VMOVUPS Y8, 192(BX)
 	VMOVUPS Y6, 384(BX)
 	VMOVUPS Y7, 576(BX)
 	ADDQ    R9, SI
@@ -329,7 +355,7 @@ out4row:
 	VMOVUPS 128(BX), Y4
 	VMOVUPS 160(BX), Y5
 	AT
-	TILES(Y0, Y10, Y6, Y7, Y1, Y2, Y3, Y4, Y5, Y8, Y9, Y11)
+	TILES(Y0, Y8, Y6, Y7, Y1, Y2, Y3, Y4, Y5, Y9, Y10, Y11)
 	LEAQ    y0+0(FP), DI
 	MOVQ    (DI)(AX*8), DI
 	TESTQ   DI, DI
@@ -367,8 +393,8 @@ out4part:
 // columns), at 0(SP); pass 2 applies A down each column of U and stores
 // the 6 results in their planes. A full group loads each row as halves
 // [tile j | tile j+4]; a last group short of 32 columns loads its first
-// ow − 32g floats with masked loads (Y9, Y10, Y11, Y14: nothing past ow
-// is read), and VPERM2F128 pairs the halves.
+// ow − 32g floats with masked loads (Y10, Y11, Y14, Y15: nothing past
+// ow is read), and VPERM2F128 pairs the halves.
 TEXT ·spreadRow4AVX2(SB), 0, $768-64
 	MOVQ         ms+8(FP), R9
 	SHLQ         $2, R9
@@ -379,29 +405,22 @@ TEXT ·spreadRow4AVX2(SB), 0, $768-64
 	MOVQ         ow+48(FP), DX
 	MOVQ         tw+56(FP), CX
 	XORQ         R15, R15
-	VBROADCASTSS c4<>+0(SB), Y13
-	VBROADCASTSS c4<>+8(SB), Y12
 
 sp4group:
 	CMPQ         DX, $32
 	JGE          sp4rows
-	VMOVQ        DX, X9
-	VPBROADCASTD X9, Y9
-	VMOVDQU      c4<>+16(SB), Y0
-	VPCMPGTD     Y0, Y9, Y10
+	VMOVQ        DX, X12
+	VPBROADCASTD X12, Y12
 	MOVQ         $8, AX
-	VMOVQ        AX, X1
-	VPBROADCASTD X1, Y1
-	VPSUBD       Y1, Y9, Y9
-	VPCMPGTD     Y0, Y9, Y11
-	VPSUBD       Y1, Y9, Y9
-	VPCMPGTD     Y0, Y9, Y14
-	VPSUBD       Y1, Y9, Y9
-	VPCMPGTD     Y0, Y9, Y15
-	VMOVDQA      Y10, Y9
-	VMOVDQA      Y11, Y10
-	VMOVDQA      Y14, Y11
-	VMOVDQA      Y15, Y14
+	VMOVQ        AX, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     lanes<>(SB), Y12, Y10
+	VPSUBD       Y13, Y12, Y12
+	VPCMPGTD     lanes<>(SB), Y12, Y11
+	VPSUBD       Y13, Y12, Y12
+	VPCMPGTD     lanes<>(SB), Y12, Y14
+	VPSUBD       Y13, Y12, Y12
+	VPCMPGTD     lanes<>(SB), Y12, Y15
 
 sp4rows:
 	XORQ R13, R13
@@ -422,10 +441,10 @@ sp4row:
 	JMP    sp4cols
 
 sp4part:
-	VMASKMOVPS (SI), Y9, Y4
-	VMASKMOVPS 32(SI), Y10, Y5
-	VMASKMOVPS 64(SI), Y11, Y6
-	VMASKMOVPS 96(SI), Y14, Y7
+	VMASKMOVPS (SI), Y10, Y4
+	VMASKMOVPS 32(SI), Y11, Y5
+	VMASKMOVPS 64(SI), Y14, Y6
+	VMASKMOVPS 96(SI), Y15, Y7
 	VPERM2F128 $0x20, Y6, Y4, Y0
 	VPERM2F128 $0x31, Y6, Y4, Y1
 	VPERM2F128 $0x20, Y7, Y5, Y2
@@ -488,7 +507,7 @@ sp4col:
 //
 // Per group, pass 1 applies B down the six rows of dV (column b: planes
 // b, 6+b, …, 30+b), storing U (6 rows × 6 columns) at 0(SP); pass 2 takes
-// each row of U (tiles past tw masked to zero, Y12), applies B along it,
+// each row of U (tiles past tw masked to zero, Y15), applies B along it,
 // W0…W5, and adds to the image row W0 + W4' and W1 + W5' (W4', W5': lane
 // j takes tile j−1's, lane 0 the previous group's last, carried at
 // 1152+64r(SP)), W2 and W3, turned into 32 consecutive floats; a last
@@ -508,9 +527,6 @@ TEXT ·inputGradRow4AVX2(SB), 0, $1536-40
 	LEAQ         (R8)(R8*2), R11
 	LEAQ         (R8)(R8*4), R12
 	MOVQ         tw+32(FP), CX
-	VBROADCASTSS c4<>+0(SB), Y15
-	VBROADCASTSS c4<>+4(SB), Y14
-	VBROADCASTSS c4<>+12(SB), Y13
 	VXORPS       Y0, Y0, Y0
 	LEAQ         1152(SP), BX
 	MOVQ         $12, AX
@@ -534,51 +550,51 @@ ig4col:
 	VMOVUPS (DX)(R8*4), Y4
 	VMOVUPS (DX)(R12*1), Y5
 	B6
-	VMOVUPS Y10, (BX)
-	VMOVUPS Y11, 192(BX)
-	VMOVUPS Y1, 384(BX)
-	VMOVUPS Y7, 576(BX)
-	VMOVUPS Y0, 768(BX)
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y7, 192(BX)
+	VMOVUPS Y11, 384(BX)
+	VMOVUPS Y8, 576(BX)
+	VMOVUPS Y10, 768(BX)
 	VMOVUPS Y5, 960(BX)
 	ADDQ    R10, DX
 	ADDQ    $32, BX
 	DECQ    AX
 	JNZ     ig4col
 
-	// Y12: the lanes of the tiles left.
-	VMOVQ        CX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     c4<>+16(SB), Y12, Y12
+	// Y15: the lanes of the tiles left.
+	VMOVQ        CX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     lanes<>(SB), Y15, Y15
 	MOVQ         SP, BX
 	LEAQ         1152(SP), R13
 	MOVQ         SI, DX
 	MOVQ         $6, AX
 
 ig4row:
-	VANDPS     (BX), Y12, Y0
-	VANDPS     32(BX), Y12, Y1
-	VANDPS     64(BX), Y12, Y2
-	VANDPS     96(BX), Y12, Y3
-	VANDPS     128(BX), Y12, Y4
-	VANDPS     160(BX), Y12, Y5
+	VANDPS     (BX), Y15, Y0
+	VANDPS     32(BX), Y15, Y1
+	VANDPS     64(BX), Y15, Y2
+	VANDPS     96(BX), Y15, Y3
+	VANDPS     128(BX), Y15, Y4
+	VANDPS     160(BX), Y15, Y5
 	B6
-	VMOVUPS    c4<>+48(SB), Y2
-	VPERMPS    Y0, Y2, Y3
+	VMOVUPS    rot<>(SB), Y2
+	VPERMPS    Y10, Y2, Y3
 	VPERMPS    Y5, Y2, Y4
 	VBLENDPS   $1, (R13), Y3, Y6
 	VMOVUPS    Y3, (R13)
-	VBLENDPS   $1, 32(R13), Y4, Y8
+	VBLENDPS   $1, 32(R13), Y4, Y9
 	VMOVUPS    Y4, 32(R13)
-	VADDPS     Y6, Y10, Y10
-	VADDPS     Y8, Y11, Y11
-	TILES(Y10, Y11, Y1, Y7, Y0, Y2, Y3, Y4, Y5, Y6, Y8, Y9)
-	VADDPS     (DX), Y0, Y0
+	VADDPS     Y6, Y0, Y0
+	VADDPS     Y9, Y7, Y7
+	TILES(Y0, Y7, Y11, Y8, Y1, Y2, Y3, Y4, Y5, Y6, Y9, Y10)
+	VADDPS     (DX), Y1, Y1
 	VADDPS     32(DX), Y2, Y2
 	VADDPS     64(DX), Y3, Y3
 	VADDPS     96(DX), Y4, Y4
 	CMPQ       CX, $8
 	JLT        ig4part
-	VMOVUPS    Y0, (DX)
+	VMOVUPS    Y1, (DX)
 	VMOVUPS    Y2, 32(DX)
 	VMOVUPS    Y3, 64(DX)
 	VMOVUPS    Y4, 96(DX)
@@ -588,7 +604,7 @@ ig4part:
 	LEAQ (CX*4), R14
 	ADDQ $2, R14
 	MOVQ DX, R15
-	PART(R14, R15, Y0, Y2, Y3, Y4, X0, ig4p4, ig4p2, ig4p1, ig4next)
+	PART(R14, R15, Y1, Y2, Y3, Y4, X1, ig4p4, ig4p2, ig4p1, ig4next)
 	ADDQ       $192, BX
 	ADDQ       $64, R13
 	ADDQ       R9, DX

@@ -9,22 +9,22 @@ import (
 	"time"
 )
 
-// The matrices of F(4×4, 3×3) as written in Lavin and Gray (2016), for the
-// float64 definitions the tests compare against.
+// The matrices of F(4×4, 3×3) at the points 0, 1, −1, 2, −1/2 and ∞, for
+// the float64 definitions the tests compare against.
 var (
 	btMat = [][]float64{
-		{4, 0, -5, 0, 1, 0},
-		{0, -4, -4, 1, 1, 0},
-		{0, 4, -4, -1, 1, 0},
-		{0, -2, -1, 2, 1, 0},
+		{1, 1.5, -2, -1.5, 1, 0},
+		{0, -1, -2.5, -0.5, 1, 0},
+		{0, 1, 0.5, -2.5, 1, 0},
+		{0, -0.5, -1, 0.5, 1, 0},
 		{0, 2, -1, -2, 1, 0},
-		{0, 4, 0, -5, 0, 1},
+		{0, 1, 1.5, -2, -1.5, 1},
 	}
 	atMat = [][]float64{
 		{1, 1, 1, 1, 1, 0},
-		{0, 1, -1, 2, -2, 0},
-		{0, 1, 1, 4, 4, 0},
-		{0, 1, -1, 8, -8, 1},
+		{0, 1, -1, 2, -0.5, 0},
+		{0, 1, 1, 4, 0.25, 0},
+		{0, 1, -1, 8, -0.125, 1},
 	}
 )
 
@@ -59,16 +59,17 @@ func transpose(m [][]float64) [][]float64 {
 }
 
 // tol is the error bound the float32 transforms are held to. On the path
-// from an input to an output lie at most 8 roundings: 3 in a pass of b6
-// (((4·s12 + s34) + 5·x0): the sum s12, two additions; a product by 5 is
-// one rounding of its own term), so 6 in the two passes, and 2 more where
-// InputGradRow4 adds into the image; at's ((m0 + a) + c) makes 3 per pass
-// plus the bias, 7. Each rounding is a relative error of at most u = 2⁻²⁴
-// of a partial sum bounded by the sum of the terms' magnitudes, so
-// |got − exact| ≤ γ₈·Σ|terms| with γ₈ = 8u/(1−8u); the bound is 10u·Σ|terms|
-// (+ the magnitude of the value added to, for InputGradRow4). A wrong
-// coefficient or sign costs a whole term, far more.
-func tol(abs float64) float64 { return 10 * 0x1p-24 * abs }
+// from an input to an output lie at most 10 roundings: 4 in a pass of b6
+// (w2's x1: 2.5·x1, + 2·x0, + u, the last subtraction), so 8 in the two
+// passes, and 2 more where InputGradRow4 adds into the image (bt and at
+// take 3 per pass, a4 2, plus OutputRow4's bias). Each rounding is a
+// relative error of at most u = 2⁻²⁴ of a partial sum, and no value
+// enters a sum twice with opposite signs, so the partial sums are bounded
+// by the sum of the terms' magnitudes and |got − exact| ≤ γ₁₀·Σ|terms|,
+// γ₁₀ = 10u/(1−10u); the bound is 11u·Σ|terms| (+ the magnitude of the
+// value added to, for InputGradRow4). A wrong coefficient or sign costs a
+// whole term, far more.
+func tol(abs float64) float64 { return 11 * 0x1p-24 * abs }
 
 // case4 is a random problem for the F(4×4) transforms: a row of tw tiles,
 // planes stride apart, image rows wp apart, ow output columns and the
