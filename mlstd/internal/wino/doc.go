@@ -51,7 +51,7 @@
 // opposite: OutputRow4 writes exactly columns [0, ow) and SpreadRow4 reads
 // exactly those, since the rows are the user's tensor or end a buffer;
 // InputRow4 and InputGradRow4 take rows with Slack4 floats past the last
-// window, which InputGradRow4 may only add zero to.
+// window, which they may read (InputGradRow4 may also add zero to them).
 //
 // The assembly (f4_amd64.s) does 8 tiles per vector, like the F(2×2)
 // one, in two passes per group of 8 tiles with the 1-D results in between

@@ -55,7 +55,8 @@ func SpreadRow4(m []float32, ms int, d [4][]float32, ow, tw int) {
 // InputGradRow4 adds B dV Bᵀ for tw tiles into columns 4j…4j+5 of the
 // rows p[r·wp:], r = 0…5, dV's element ξ of tile j being v[ξ·vs+j]
 // (neighbouring windows overlap by two columns; both add). p must hold
-// Slack4 floats past 5·wp+4·tw+2; the assembly adds zeros there.
+// Slack4 floats past 5·wp+4·tw+2, which the assembly reads (whole
+// vectors) but leaves as they are.
 func InputGradRow4(p []float32, wp int, v []float32, vs, tw int) {
 	if tw <= 0 {
 		return

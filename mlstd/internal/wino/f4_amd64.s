@@ -300,10 +300,10 @@ done:
 //
 // Per group, pass 1 applies Aᵀ down the six rows of M (column b: planes
 // b, 6+b, …, 30+b; bias added to M[1][1]), storing T (4 rows × 6
-// columns) at 0(SP); pass 2 applies Aᵀ along each row of T, turns the 4 columns of 8
-// tiles into 32 consecutive floats and stores them in the row (unless its
-// pointer is nil). A last group short of 32 columns stores its first
-// ow − 32g (PART).
+// columns) at 0(SP); pass 2 applies Aᵀ along each row of T, turns the 4
+// columns of 8 tiles into 32 consecutive floats and stores them in the
+// row (unless its pointer is nil). A last group short of 32 columns
+// stores its first ow − 32g (PART).
 TEXT ·outputRow4AVX2(SB), 0, $768-68
 	MOVQ         m+40(FP), R10
 	MOVQ         ms+48(FP), R9
