@@ -131,7 +131,11 @@
 // garbage through the bare ops (BenchmarkMLPStep; 115 KB before) and
 // ~6.5 KB through nn.Sequential. That matters because the Go heap grows by
 // as much as its live size (a 219 MB data set) before a collection, and
-// that headroom was most of a training process's peak RSS.
+// that headroom was most of a training process's peak RSS. Ops whose
+// gradient passes through unchanged (Reshape, AddScalar) or masked (ReLU,
+// Dropout) hand their output's gradient to their input, rather than a
+// copy, when Backward would drop it; products write a fresh gradient with
+// beta 0 rather than clearing it first.
 //
 // # Errors
 //

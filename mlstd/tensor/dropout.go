@@ -46,7 +46,10 @@ func Dropout(x *Tensor, p float64, g *RNG) *Tensor {
 	return result("dropout", x.shape, out, func(res *Tensor) {
 		gy := res.grad.data
 		if x.grad == nil {
-			gx := getBuf(n)
+			gx := res.releaseGrad() // masked in place when Backward drops it
+			if gx == nil {
+				gx = getBuf(n)
+			}
 			mulK(gx, gy, mask)
 			x.addGrad(gx, true)
 		} else {

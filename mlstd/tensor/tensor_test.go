@@ -158,10 +158,33 @@ func TestBackwardWith(t *testing.T) {
 }
 
 // TestPassGrad covers the ops whose backward hands their gradient's
-// storage to their input (Reshape, AddScalar): the tensor Backward starts
-// from keeps its gradient, a tensor reshaped twice gets the sum, and the
-// input's gradient is not the storage of one that Backward recycles.
+// storage to their input (Reshape, AddScalar; ReLU and Dropout mask it in
+// place): the tensor Backward starts from keeps its gradient, unmasked, a
+// tensor reshaped twice gets the sum, and the input's gradient is not the
+// storage of one that Backward recycles.
 func TestPassGrad(t *testing.T) {
+	x := New([]float32{-1, 2}, 2).SetRequiresGrad(true)
+	r := x.ReLU()
+	r.BackwardWith(New([]float32{5, 7}, 2))
+	if g := r.Grad().Data(); g[0] != 5 || g[1] != 7 {
+		t.Fatalf("ReLU's output keeps gradient %v after Backward, want [5 7]", g)
+	}
+	if g := x.Grad().Data(); g[0] != 0 || g[1] != 7 {
+		t.Fatalf("grad through ReLU %v, want [0 7]", g)
+	}
+	x.ZeroGrad()
+	d := Dropout(x, 0, NewRNG(1)) // keeps everything, scale 1
+	d.BackwardWith(New([]float32{5, 7}, 2))
+	if g := d.Grad().Data(); g[0] != 5 || g[1] != 7 {
+		t.Fatalf("Dropout's output keeps gradient %v after Backward, want [5 7]", g)
+	}
+	x.ZeroGrad()
+	h := x.Scale(2)
+	h.ReLU().Add(h.ReLU().Scale(3)).Sum().Backward() // the second ReLU adds into h's gradient
+	if g := x.Grad().Data(); g[0] != 0 || g[1] != 8 {
+		t.Fatalf("grad through two ReLUs of one tensor %v, want [0 8]", g)
+	}
+
 	w := New([]float32{1, 2, 3, 4}, 4).SetRequiresGrad(true)
 	y := w.Reshape(2, 2)
 	y.BackwardWith(New([]float32{1, 2, 3, 4}, 2, 2))

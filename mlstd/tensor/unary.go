@@ -121,8 +121,16 @@ func (t *Tensor) ReLU() *Tensor {
 	reluInto(d, t.data)
 	return result("relu", t.shape, d, func(out *Tensor) {
 		g := out.grad.data
-		gx := getBuf(len(g))
+		gx := out.releaseGrad() // masked in place when Backward drops it
+		if gx == nil {
+			gx = getBuf(len(g))
+		}
 		reluMask(gx, g, d)
+		if t.grad != nil {
+			t.addGrad(gx, false)
+			putBuf(gx)
+			return
+		}
 		t.addGrad(gx, true)
 	}, t)
 }
