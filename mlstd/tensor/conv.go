@@ -383,7 +383,7 @@ type convScratch struct {
 	// sample side by side, n samples so far.
 	dwY, dwP []float32 // o × batch·ld and K × batch·ld
 	batch, n int
-	wino     *wino // the Winograd form's buffers (useWinograd), or nil
+	wino     *wino // the Winograd form's buffers (winoFormFor), or nil
 }
 
 // shortDW is the patch-matrix width (a sample's output positions on the
@@ -401,7 +401,7 @@ const (
 
 func newConvScratch(g *convGeom, o int) *convScratch {
 	u := &convScratch{g: g, wide: g.sh == 1 && g.sw == 1, ld: g.l()}
-	if useWinograd(g, o) {
+	if winoFormFor(g, o) != nil {
 		u.wino = newWino(g, o)
 		return u
 	}
@@ -615,7 +615,7 @@ func conv2d(op string, x, w, b *Tensor, p Conv2dParams) *Tensor {
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != o) {
 		panic(&ShapeError{Op: op, A: w.shape, B: b.shape, Msg: "bias must be (out)"})
 	}
-	if useWinograd(&g, o) {
+	if winoFormFor(&g, o) != nil {
 		return convWinograd(op, relu, &g, o, x, w, b)
 	}
 	K, L := g.k(), g.l()

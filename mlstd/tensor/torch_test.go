@@ -47,6 +47,20 @@ func closeTo(got []float32, want []float64, rel, abs float64) error {
 	return nil
 }
 
+// closeToScale reports the first element where got and want differ by
+// more than rel·(|want| + rms), rms being want's root mean square.
+func closeToScale(got []float32, want []float64, rel float64) error {
+	var ss float64
+	for _, w := range want {
+		ss += w * w
+	}
+	rms := math.Sqrt(ss / float64(max(1, len(want))))
+	if err := closeTo(got, want, rel, rel*rms); err != nil {
+		return fmt.Errorf("%v (root mean square %.3g)", err, rms)
+	}
+	return nil
+}
+
 type refCase struct {
 	Name   string       `json:"name"`
 	Inputs []jsonTensor `json:"inputs"`

@@ -6,27 +6,31 @@ import (
 	winotf "github.com/gokernel/gokernel/mlstd/internal/wino"
 )
 
-// Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast
+// Winograd's minimal filtering F(m×m, 3×3) (Lavin and Gray, "Fast
 // Algorithms for Convolutional Neural Networks", 2016) for 3×3
-// convolutions with stride and dilation 1. The output is cut into 2×2
-// tiles; tile t reads the 4×4 input window d_t two rows and columns on
-// from the last, and
+// convolutions with stride and dilation 1, in two forms: m = 2 and m = 4.
+// The output is cut into m×m tiles; tile t reads the a×a input window d_t
+// (a = m+2) m rows and columns on from the last, and
 //
 //	Y_t = Aᵀ [ Σ_c U_oc ⊙ V_ct ] A,   U_oc = G g_oc Gᵀ,   V_ct = Bᵀ d_ct B
 //
-// with the 4×4, 4×3 and 4×2 matrices B, G and A below. For each of the 16
-// positions ξ of the transformed tiles, Σ_c U ⊙ V is one matrix product,
-// (O × C)·(C × tiles): 16 products of O·C·tiles/… multiply-adds where the
-// direct form has 9·O·C·4·tiles, 2.25× fewer. The transforms are additions
-// and halvings, exact in float32 up to the sums' rounding.
+// with the a×a, a×3 and a×m matrices B, G and A (G below, B and A in
+// package wino). For each of the a² positions ξ of the transformed tiles,
+// Σ_c U ⊙ V is one matrix product, (O × C)·(C × tiles): a² multiply-adds
+// per tile and channel pair where the direct form has 9·m². F(2×2) takes
+// 16 for 4 outputs (2.25× fewer), F(4×4) 36 for 16 (4× fewer), but rounds
+// more: its transforms multiply by up to 8 where F(2×2)'s only add and halve,
+// and its errors are ~10× larger (still within float32 rounding of the
+// sums' magnitude; the torch tests hold both to the same bounds).
+// winoFormFor takes the form with fewer multiplies for the output's size.
 //
 // The backward pass is the adjoint of the same linear maps: with Ŷ_t =
-// A dY_t Aᵀ (the output gradient's tile spread to 4×4),
+// A dY_t Aᵀ (the output gradient's tile spread to a×a),
 //
-//	dU_oc = Σ_t Ŷ_ot ⊙ V_ct (16 products, summed over the tiles),  dg = Gᵀ dU G
-//	dV_ct = Σ_o U_oc ⊙ Ŷ_ot (16 products),  dd_ct = B dV_ct Bᵀ, added into dX
+//	dU_oc = Σ_t Ŷ_ot ⊙ V_ct (a² products, summed over the tiles),  dg = Gᵀ dU G
+//	dV_ct = Σ_o U_oc ⊙ Ŷ_ot (a² products),  dd_ct = B dV_ct Bᵀ, added into dX
 //
-// so all three products of a training step use 2.25× fewer multiplies.
+// so all three products of a training step use the same fewer multiplies.
 // Samples are taken z.group at a time, their tiles side by side in the
 // products' columns (laid out ξ first, then channel, then tile: the
 // products' operands as they are stored), so that the products are wide
@@ -36,11 +40,6 @@ import (
 // products of 24 columns or more (sgemm's cpuSpec): a sample's output and
 // input gradient then have the same bits alone as in any batch (as
 // serving needs). Samples of fewer than 24 tiles go one at a time.
-//
-//	Bᵀ = | 1  0 -1  0 |   G = | 1    0    0  |   Aᵀ = | 1  1  1  0 |
-//	     | 0  1  1  0 |       | ½    ½    ½  |        | 0  1 -1 -1 |
-//	     | 0 -1  1  0 |       | ½   -½    ½  |
-//	     | 0  1  0 -1 |       | 0    0    1  |
 
 // winoGroup is how many samples' tiles one set of products takes (the
 // CNN's second layer, forward and backward of a batch of 64: 2 took 41–43
@@ -52,16 +51,69 @@ const winoGroup = 2
 // group as alone.
 const winoMinCols = 24
 
-// useWinograd reports whether a convolution of geometry g with o output
-// channels runs in the Winograd form: 3×3 kernels, stride and dilation 1,
-// enough channels on both sides that its products are not thin, and
-// transformed tiles of a sample that fit in winoMaxFloats (they take 4×
-// the sample's input and output: a 224×224 image with 64 channels in and
-// out would need 100 MB per goroutine, and runs in the direct form).
-func useWinograd(g *convGeom, o int) bool {
-	th, tw := (g.oh+1)/2, (g.ow+1)/2
-	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-		g.c >= 8 && o >= 8 && 16*(g.c+o)*th*tw <= winoMaxFloats
+// winoForm is one of the two Winograd forms F(m×m, 3×3): its output tile
+// side m (the input tile is a = m+2 on a side, a² products) and its
+// filter matrix G (a × 3). The tile transforms Bᵀ and Aᵀ are in package
+// wino.
+type winoForm struct {
+	m int
+	g [][3]float32
+}
+
+// winoF2 is F(2×2, 3×3), interpolating at 0, 1, −1 and ∞.
+var winoF2 = &winoForm{m: 2, g: [][3]float32{
+	{1, 0, 0},
+	{0.5, 0.5, 0.5},
+	{0.5, -0.5, 0.5},
+	{0, 0, 1},
+}}
+
+// winoF4 is F(4×4, 3×3), interpolating at 0, 1, −1, 2, −½ and ∞: 2.5×
+// more accurate than Lavin and Gray's 0, ±1, ±2, ∞ (package wino's doc).
+var winoF4 = &winoForm{m: 4, g: [][3]float32{
+	{1, 0, 0},
+	{-1.0 / 3, -1.0 / 3, -1.0 / 3},
+	{1.0 / 3, -1.0 / 3, 1.0 / 3},
+	{1.0 / 15, 2.0 / 15, 4.0 / 15},
+	{-16.0 / 15, 8.0 / 15, -4.0 / 15},
+	{0, 0, 1},
+}}
+
+// a is the side of the form's input tiles, and a² its number of products.
+func (f *winoForm) a() int { return f.m + 2 }
+
+// tiles is the number of tiles of the form covering an oh × ow output.
+func (f *winoForm) tiles(oh, ow int) (th, tw int) {
+	return (oh + f.m - 1) / f.m, (ow + f.m - 1) / f.m
+}
+
+// products is the multiplies per channel pair of the form on an oh × ow
+// output.
+func (f *winoForm) products(oh, ow int) int {
+	th, tw := f.tiles(oh, ow)
+	return f.a() * f.a() * th * tw
+}
+
+// winoFormFor returns the Winograd form a convolution of geometry g with
+// o output channels runs in, or nil when it runs in the direct form: 3×3
+// kernels, stride and dilation 1, enough channels on both sides that its
+// products are not thin, and transformed tiles of a sample that fit in
+// winoMaxFloats (they take 2.25–4× the sample's input and output: a
+// 224×224 image with 64 channels in and out would need 100 MB per
+// goroutine, and runs in the direct form). Of the two forms it takes the
+// one with fewer multiplies, F(2×2) on a tie (it rounds less).
+func winoFormFor(g *convGeom, o int) *winoForm {
+	if g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.c < 8 || o < 8 {
+		return nil
+	}
+	f := winoF2
+	if winoF4.products(g.oh, g.ow) < f.products(g.oh, g.ow) {
+		f = winoF4
+	}
+	if f.products(g.oh, g.ow)*(g.c+o) > winoMaxFloats {
+		return nil
+	}
+	return f
 }
 
 // winoMaxFloats bounds the transformed tiles of one sample (16 MiB).
@@ -69,23 +121,25 @@ const winoMaxFloats = 1 << 22
 
 // wino is one goroutine's buffers for the Winograd form of a convolution.
 type wino struct {
+	*winoForm
 	g      *convGeom
 	o      int
 	th, tw int // tiles per sample, vertically and horizontally
-	hp, wp int // a padded plane: 2·th+2 rows of 2·tw+2 (the tiles' windows)
+	hp, wp int // a padded plane: m·th+2 rows of m·tw+2 (the tiles' windows)
+	slack  int // floats the transforms read past a window row (wino.Slack, Slack4)
 	padded []float32
 	group  int       // samples per set of products: winoGroup, or 1 below winoMinCols tiles
 	ld     int       // the row stride of the planes below (≥ the columns)
-	vs, ms int       // the stride of the 16 planes of v and dv, and of m
-	v      []float32 // 16 planes c × cols: transformed input tiles
-	m      []float32 // 16 planes o × cols: products, or the spread output gradient Ŷ
-	dv     []float32 // 16 planes c × cols: dV
+	vs, ms int       // the stride of the a² planes of v and dv, and of m
+	v      []float32 // a² planes c × cols: transformed input tiles
+	mm     []float32 // a² planes o × cols: products, or the spread output gradient Ŷ
+	dv     []float32 // a² planes c × cols: dV
 }
 
 // oddLines rounds n up to an odd number of cache lines (16 floats). Rows
 // that far apart fall in distinct sets of the L1 cache, so the products
 // read them in place rather than packing them (sgemm), and the planes
-// of a tile's 16 elements, written or read together by the transforms,
+// of a tile's elements, written or read together by the transforms,
 // do not evict each other (a multiple of 4 KiB apart, they made the
 // transforms 5× slower).
 func oddLines(n int) int {
@@ -97,22 +151,29 @@ func oddLines(n int) int {
 }
 
 func newWino(g *convGeom, o int) *wino {
-	th, tw := (g.oh+1)/2, (g.ow+1)/2
-	z := &wino{g: g, o: o, th: th, tw: tw, hp: 2*th + 2, wp: 2*tw + 2}
-	z.padded = getZeroed(g.c*z.hp*z.wp + winotf.Slack)
+	f := winoFormFor(g, o)
+	th, tw := f.tiles(g.oh, g.ow)
+	z := &wino{winoForm: f, g: g, o: o, th: th, tw: tw, hp: f.m*th + 2, wp: f.m*tw + 2, slack: winotf.Slack}
+	if f.m == 4 {
+		z.slack = winotf.Slack4
+	}
+	z.padded = getZeroed(g.c*z.hp*z.wp + z.slack)
 	z.group = winoGroup
 	if th*tw < winoMinCols {
 		z.group = 1
 	}
-	z.ld = oddLines(z.group * th * tw)
+	// A row's transforms may write 8 tiles past its last (F(4×4)'s
+	// contract): the next row, or the room after the last.
+	z.ld = oddLines(z.group*th*tw + 8)
+	n := f.a() * f.a()
 	z.vs, z.ms = oddLines(g.c*z.ld+gemmRoom), oddLines(o*z.ld+gemmRoom)
-	z.v = getBuf(16 * z.vs)
-	z.m = getBuf(16 * z.ms)
+	z.v = getBuf(n * z.vs)
+	z.mm = getBuf(n * z.ms)
 	return z
 }
 
 func (z *wino) release() {
-	for _, b := range [][]float32{z.padded, z.v, z.m, z.dv} {
+	for _, b := range [][]float32{z.padded, z.v, z.mm, z.dv} {
 		if b != nil {
 			putBuf(b)
 		}
@@ -122,57 +183,58 @@ func (z *wino) release() {
 // tiles is the number of tiles per sample.
 func (z *wino) tiles() int { return z.th * z.tw }
 
-// winoFilters returns U = G g Gᵀ for the filters w (o, c, 3, 3) laid out
-// as 16 matrices o × c.
-func winoFilters(w []float32, o, c int) []float32 {
-	u := getBuf(16 * o * c)
+// planes is the number of products, a².
+func (z *wino) planes() int { return z.a() * z.a() }
+
+// filters returns U = G g Gᵀ for the filters w (o, c, 3, 3) laid out as
+// a² matrices o × c. The products are rounded before they are summed
+// (float32 conversions), so that no compiler fuses them.
+func (f *winoForm) filters(w []float32, o, c int) []float32 {
+	a, G := f.a(), f.g
+	u := getBuf(a * a * o * c)
 	oc := o * c
+	var t [6][3]float32
 	for k := 0; k < oc; k++ {
 		g := w[9*k : 9*k+9]
-		// G g: 4 rows of 3.
-		var t [4][3]float32
-		for j := 0; j < 3; j++ {
-			g0, g1, g2 := g[j], g[3+j], g[6+j]
-			t[0][j] = g0
-			t[1][j] = 0.5 * (g0 + g1 + g2)
-			t[2][j] = 0.5 * (g0 - g1 + g2)
-			t[3][j] = g2
+		for i := 0; i < a; i++ { // G g: a rows of 3
+			for j := 0; j < 3; j++ {
+				t[i][j] = float32(G[i][0]*g[j]) + float32(G[i][1]*g[3+j]) + float32(G[i][2]*g[6+j])
+			}
 		}
-		// (G g) Gᵀ: each row of 3 becomes 4.
-		for i := 0; i < 4; i++ {
-			z0, z1, z2 := t[i][0], t[i][1], t[i][2]
-			u[(4*i+0)*oc+k] = z0
-			u[(4*i+1)*oc+k] = 0.5 * (z0 + z1 + z2)
-			u[(4*i+2)*oc+k] = 0.5 * (z0 - z1 + z2)
-			u[(4*i+3)*oc+k] = z2
+		for i := 0; i < a; i++ { // (G g) Gᵀ: each row of 3 becomes a
+			for j := 0; j < a; j++ {
+				u[(a*i+j)*oc+k] = float32(t[i][0]*G[j][0]) + float32(t[i][1]*G[j][1]) + float32(t[i][2]*G[j][2])
+			}
 		}
 	}
 	return u
 }
 
-// winoFiltersGrad adds Gᵀ dU G, the filters' gradient for dU (16
-// matrices o × c), into dw (o, c, 3, 3).
-func winoFiltersGrad(dw, du []float32, o, c int) {
+// filtersGrad adds Gᵀ dU G, the filters' gradient for dU (a² matrices
+// o × c), into dw (o, c, 3, 3).
+func (f *winoForm) filtersGrad(dw, du []float32, o, c int) {
+	a, G := f.a(), f.g
 	oc := o * c
+	var t [3][6]float32
 	for k := 0; k < oc; k++ {
-		var x [4][4]float32
-		for i := 0; i < 16; i++ {
-			x[i/4][i%4] = du[i*oc+k]
-		}
-		// Gᵀ X: 3 rows of 4.
-		var t [3][4]float32
-		for j := 0; j < 4; j++ {
-			x0, x1, x2, x3 := x[0][j], x[1][j], x[2][j], x[3][j]
-			t[0][j] = x0 + 0.5*(x1+x2)
-			t[1][j] = 0.5 * (x1 - x2)
-			t[2][j] = 0.5*(x1+x2) + x3
+		for i := 0; i < 3; i++ { // Gᵀ X: 3 rows of a
+			for j := 0; j < a; j++ {
+				var s float32
+				for r := 0; r < a; r++ {
+					s += float32(G[r][i] * du[(a*r+j)*oc+k])
+				}
+				t[i][j] = s
+			}
 		}
 		d := dw[9*k : 9*k+9]
-		for i := 0; i < 3; i++ {
-			z0, z1, z2, z3 := t[i][0], t[i][1], t[i][2], t[i][3]
-			d[3*i+0] += z0 + 0.5*(z1+z2)
-			d[3*i+1] += 0.5 * (z1 - z2)
-			d[3*i+2] += 0.5*(z1+z2) + z3
+		for i := 0; i < 3; i++ { // (Gᵀ X) G: each row of a becomes 3
+			for j := 0; j < 3; j++ {
+				var s float32
+				for r := 0; r < a; r++ {
+					s += float32(t[i][r] * G[r][j])
+				}
+				d[3*i+j] += s
+			}
 		}
 	}
 }
@@ -180,11 +242,12 @@ func winoFiltersGrad(dw, du []float32, o, c int) {
 // input transforms the samples src (ns of c × h × w, consecutive) into
 // z.v: V = Bᵀ d B for every channel and tile.
 //
-// Without padding and with an even output the tiles' windows cover the
-// sample's planes exactly (hp×wp is h×w): the transform reads them in
-// place, where the memory after them holds winotf.Slack floats (the next
-// channel or sample), instead of copying each row into z.padded (1.8 ms
-// of a 24 ms step of the MNIST CNN, in rows of 26 floats).
+// Without padding and with outputs that fill the tiles, the tiles'
+// windows cover the sample's planes exactly (hp×wp is h×w): the
+// transform reads them in place, where the memory after them holds
+// z.slack floats (the next channel or sample), instead of copying each
+// row into z.padded (1.8 ms of a 24 ms step of the MNIST CNN, in rows of
+// 26 floats).
 func (z *wino) input(src []float32, ns int) {
 	g := z.g
 	T := z.tiles()
@@ -195,7 +258,7 @@ func (z *wino) input(src []float32, ns int) {
 		for ci := 0; ci < g.c; ci++ {
 			p := z.padded[ci*z.hp*z.wp:]
 			at := (s*g.c + ci) * plane
-			if inPlace && len(all)-at >= plane+winotf.Slack {
+			if inPlace && len(all)-at >= plane+z.slack {
 				p = all[at:]
 			} else {
 				in := src[at : at+plane]
@@ -204,14 +267,30 @@ func (z *wino) input(src []float32, ns int) {
 				}
 			}
 			v := z.v[ci*z.ld+s*T:]
-			for i := 0; i < z.th; i++ {
-				winotf.InputRow(v[i*z.tw:], z.vs, p[2*i*z.wp:], z.wp, z.tw)
+			for i := 0; i < z.th; i++ { // in order: a row may write into the next's tiles
+				if z.m == 2 {
+					winotf.InputRow(v[i*z.tw:], z.vs, p[2*i*z.wp:], z.wp, z.tw)
+				} else {
+					winotf.InputRow4(v[i*z.tw:], z.vs, p[4*i*z.wp:], z.wp, z.tw)
+				}
 			}
 		}
 	}
 }
 
-// output writes Y = Aᵀ M A from z.m into the ns samples' outputs y (o ×
+// rows returns the m output rows of tile row i of the plane out (oh ×
+// ow), nil where they fall below it.
+func (z *wino) rows(out []float32, i int) (y [4][]float32) {
+	g := z.g
+	for r := 0; r < z.m; r++ {
+		if at := z.m*i + r; at < g.oh {
+			y[r] = out[at*g.ow:][:g.ow]
+		}
+	}
+	return y
+}
+
+// output writes Y = Aᵀ M A from z.mm into the ns samples' outputs y (o ×
 // oh × ow each, consecutive), plus the bias b (nil: none).
 func (z *wino) output(y, b []float32, ns int) {
 	g, o := z.g, z.o
@@ -223,19 +302,20 @@ func (z *wino) output(y, b []float32, ns int) {
 				bias = b[oc]
 			}
 			out := y[(s*o+oc)*L : (s*o+oc+1)*L]
-			m := z.m[oc*z.ld+s*T:]
+			m := z.mm[oc*z.ld+s*T:]
 			for i := 0; i < z.th; i++ {
-				var y1 []float32 // nil when the last tile row is half outside
-				if 2*i+1 < g.oh {
-					y1 = out[(2*i+1)*g.ow:][:g.ow]
+				r := z.rows(out, i)
+				if z.m == 2 {
+					winotf.OutputRow(r[0], r[1], g.ow, m[i*z.tw:], z.ms, z.tw, bias)
+				} else {
+					winotf.OutputRow4(r, g.ow, m[i*z.tw:], z.ms, z.tw, bias)
 				}
-				winotf.OutputRow(out[2*i*g.ow:][:g.ow], y1, g.ow, m[i*z.tw:], z.ms, z.tw, bias)
 			}
 		}
 	}
 }
 
-// spread writes Ŷ = A dY Aᵀ into z.m for the ns samples' output
+// spread writes Ŷ = A dY Aᵀ into z.mm for the ns samples' output
 // gradients gy (o × oh × ow each, consecutive).
 func (z *wino) spread(gy []float32, ns int) {
 	g, o := z.g, z.o
@@ -243,13 +323,14 @@ func (z *wino) spread(gy []float32, ns int) {
 	for s := 0; s < ns; s++ {
 		for oc := 0; oc < o; oc++ {
 			d := gy[(s*o+oc)*L : (s*o+oc+1)*L]
-			m := z.m[oc*z.ld+s*T:]
-			for i := 0; i < z.th; i++ {
-				var d1 []float32 // nil when the last tile row is half outside
-				if 2*i+1 < g.oh {
-					d1 = d[(2*i+1)*g.ow:][:g.ow]
+			m := z.mm[oc*z.ld+s*T:]
+			for i := 0; i < z.th; i++ { // in order: a row may write into the next's tiles
+				r := z.rows(d, i)
+				if z.m == 2 {
+					winotf.SpreadRow(m[i*z.tw:], z.ms, r[0], r[1], g.ow, z.tw)
+				} else {
+					winotf.SpreadRow4(m[i*z.tw:], z.ms, r, g.ow, z.tw)
 				}
-				winotf.SpreadRow(m[i*z.tw:], z.ms, d[2*i*g.ow:][:g.ow], d1, g.ow, z.tw)
 			}
 		}
 	}
@@ -269,7 +350,11 @@ func (z *wino) inputGrad(dx []float32, ns int) {
 			clear(p[:z.hp*z.wp])
 			v := z.dv[ci*z.ld+s*T:]
 			for i := 0; i < z.th; i++ {
-				winotf.InputGradRow(p[2*i*z.wp:], z.wp, v[i*z.tw:], z.vs, z.tw)
+				if z.m == 2 {
+					winotf.InputGradRow(p[2*i*z.wp:], z.wp, v[i*z.tw:], z.vs, z.tw)
+				} else {
+					winotf.InputGradRow4(p[4*i*z.wp:], z.wp, v[i*z.tw:], z.vs, z.tw)
+				}
 			}
 			out := dx[(s*g.c+ci)*plane : (s*g.c+ci+1)*plane]
 			for iy := 0; iy < g.h; iy++ {
@@ -303,15 +388,15 @@ func (z *wino) clearBorder() {
 func (z *wino) forward(src, u, y, b []float32, ns int) {
 	g, o, cols := z.g, z.o, ns*z.tiles()
 	z.input(src, ns)
-	for k := 0; k < 16; k++ {
+	for k := 0; k < z.planes(); k++ {
 		sgemm.GemmPacked(false, false, o, cols, g.c, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
-			z.v[k*z.vs:][:g.c*z.ld], z.ld, 0, z.m[k*z.ms:][:o*z.ld], z.ld)
+			z.v[k*z.vs:][:g.c*z.ld], z.ld, 0, z.mm[k*z.ms:][:o*z.ld], z.ld)
 	}
 	z.output(y, b, ns)
 }
 
 // backward adds ns samples' gradients for their output gradients gy: into
-// du (16 × o × c, the transformed filters' gradient) unless nil, and into
+// du (a² × o × c, the transformed filters' gradient) unless nil, and into
 // their input gradients dx with the transformed filters u unless dx is nil.
 // src is the samples' input.
 func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
@@ -320,8 +405,8 @@ func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
 	z.spread(gy, ns)
 	if du != nil {
 		z.input(src, ns)
-		for k := 0; k < 16; k++ { // dU (o,c) += Ŷ (o,cols) · Vᵀ
-			sgemm.GemmPacked(false, true, o, g.c, cols, 1, z.m[k*z.ms:][:o*z.ld], z.ld,
+		for k := 0; k < z.planes(); k++ { // dU (o,c) += Ŷ (o,cols) · Vᵀ
+			sgemm.GemmPacked(false, true, o, g.c, cols, 1, z.mm[k*z.ms:][:o*z.ld], z.ld,
 				z.v[k*z.vs:][:g.c*z.ld], z.ld, 1, du[k*o*g.c:(k+1)*o*g.c], g.c)
 		}
 	}
@@ -329,16 +414,16 @@ func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
 		return
 	}
 	if z.dv == nil {
-		z.dv = getBuf(16 * z.vs)
+		z.dv = getBuf(z.planes() * z.vs)
 	}
-	for k := 0; k < 16; k++ { // dV (c,cols) = Uᵀ · Ŷ
+	for k := 0; k < z.planes(); k++ { // dV (c,cols) = Uᵀ · Ŷ
 		sgemm.GemmPacked(true, false, g.c, cols, o, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
-			z.m[k*z.ms:][:o*z.ld], z.ld, 0, z.dv[k*z.vs:][:g.c*z.ld], z.ld)
+			z.mm[k*z.ms:][:o*z.ld], z.ld, 0, z.dv[k*z.vs:][:g.c*z.ld], z.ld)
 	}
 	z.inputGrad(dx, ns)
 }
 
-// convWinograd is conv2d in the Winograd form (useWinograd), with the same
+// convWinograd is conv2d in the Winograd form (winoFormFor), with the same
 // result up to rounding and the same gradients; relu fuses a ReLU as
 // Conv2dReLU does. Samples are split across goroutines as in the direct
 // form, and the filters' gradient is summed in a fixed order.
@@ -350,7 +435,8 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 		bias = b.data
 	}
 	work := g.n * o * g.k() * L
-	u := winoFilters(w.data, o, g.c)
+	f := winoFormFor(g, o)
+	u := f.filters(w.data, o, g.c)
 	forChunks(g, o, g.n, chunks(g.n, work), func(sc *convScratch, _, lo, hi int) {
 		for s := lo; s < hi; s += sc.wino.group {
 			ns := min(sc.wino.group, hi-s)
@@ -374,9 +460,9 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 		// their timing.
 		nu := 0
 		if gw != nil {
-			nu = 16 * o * g.c
+			nu = f.a() * f.a() * o * g.c
 		}
-		u := winoFilters(w.data, o, g.c)
+		u := f.filters(w.data, o, g.c)
 		defer putBuf(u)
 		parts := chunks(g.n, 2*work)
 		partial := make([][]float32, parts)
@@ -427,7 +513,7 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 			addTo(gb, sum[nu:])
 		}
 		if nu > 0 {
-			winoFiltersGrad(gw, sum[:nu], o, g.c)
+			f.filtersGrad(gw, sum[:nu], o, g.c)
 		}
 		putBuf(sum)
 	}, inputs...)
