@@ -103,7 +103,7 @@ func maxUnpool2x2(dx, g []float32, arg []int32, y []float32, h, w int) {
 func addScalarRowsAVX2(dst, src *float32, rows, n, stride int, c float32)
 
 //go:noescape
-func sumAVX2(acc *[32]float32, x *float32, n int)
+func sumAVX2(x *float32, n int) float32
 
 func addScalarRows(dst, src []float32, rows, n, stride int, c float32) {
 	if !hasAVX2 {
@@ -117,8 +117,10 @@ func sum(x []float32) float32 {
 	if !hasAVX2 || len(x) < 32 {
 		return sumGo(x)
 	}
-	var acc [32]float32
 	n := len(x) &^ 31
-	sumAVX2(&acc, &x[0], n)
-	return reduceLanes(&acc, x[n:])
+	s := sumAVX2(&x[0], n)
+	for _, v := range x[n:] {
+		s += v
+	}
+	return s
 }

@@ -236,11 +236,13 @@ addsnext:
 	RET
 
 // func sumAVX2(acc *[32]float32, x *float32, n int)
-// acc[l] = Σ x[i] over i ≡ l (mod 32), n a multiple of 32: Sum's lanes.
-TEXT ·sumAVX2(SB), NOSPLIT, $0-24
-	MOVQ acc+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
+// func sumAVX2(x *float32, n int) float32
+// Σ x[i] for n a multiple of 32 as Sum's lanes: 32 sums over i ≡ l (mod
+// 32), four ymm, then added pairwise in reduceLanes' order (lane l and
+// l+16, then l and l+8, …, each the same IEEE add as its Go form).
+TEXT ·sumAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -254,10 +256,16 @@ sum32:
 	ADDQ $128, SI
 	SUBQ $32, CX
 	JGT  sum32
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
+	VADDPS Y2, Y0, Y0 // lanes 0…15 += 16…31
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y0 // 0…7 += 8…15
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0 // 0…3 += 4…7
+	VMOVHLPS X0, X0, X1
+	VADDPS X1, X0, X0 // 0, 1 += 2, 3
+	VMOVSHDUP X0, X1
+	VADDSS X1, X0, X0 // 0 += 1
+	VMOVSS X0, ret+16(FP)
 	VZEROUPPER
 	RET
 

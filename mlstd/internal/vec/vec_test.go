@@ -358,6 +358,10 @@ func TestSum(t *testing.T) {
 		if math.Abs(float64(got)-want) > 1e-5*float64(n+1) {
 			t.Fatalf("n=%d: Sum %v, want %v", n, got, want)
 		}
+		poolInput(r, x, true) // zeros of both signs, ones, NaNs, −∞
+		if got, goGot := Sum(x), sumGo(x); math.Float32bits(got) != math.Float32bits(goGot) {
+			t.Fatalf("n=%d, special values: Sum %v, portable loop %v: not the same bits", n, got, goGot)
+		}
 	}
 }
 
@@ -485,5 +489,20 @@ func BenchmarkDropoutGo(b *testing.B) {
 	b.SetBytes(int64(len(x)) * 12)
 	for b.Loop() {
 		dropoutGo(out, mask, x, 7, 0, 1<<30, math.Float32bits(1/0.75))
+	}
+}
+
+// BenchmarkSum is the MNIST CNN's second bias gradient: 64×64 sums of
+// 24×24 output-gradient planes.
+func BenchmarkSum(b *testing.B) {
+	x := randSlice(rand.New(rand.NewPCG(1, 2)), 64*64*576)
+	var s float32
+	for b.Loop() {
+		for i := 0; i < len(x); i += 576 {
+			s += Sum(x[i : i+576])
+		}
+	}
+	if s == 1 {
+		b.Log(s)
 	}
 }
