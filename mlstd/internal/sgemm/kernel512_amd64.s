@@ -251,3 +251,117 @@ rows_store:
 rows_store_set:
 	K512_EPILOGUE(K512_SET)
 	RET
+
+// The 8×16 half kernel for a last panel of at most 16 columns: Z0..Z7
+// accumulate the tile (one zmm per row), Z16 holds a row of B, the
+// broadcasts of A go to Z18..Z25 as in the 8×32 kernel. Each element gets
+// the 8×32 kernel's FMAs in the same order, so the same bits.
+#define K16_FMA \
+	VBROADCASTSS (SI), Z18; \
+	VFMADD231PS Z16, Z18, Z0; \
+	VBROADCASTSS (SI)(R8*1), Z19; \
+	VFMADD231PS Z16, Z19, Z1; \
+	VBROADCASTSS (SI)(R8*2), Z20; \
+	VFMADD231PS Z16, Z20, Z2; \
+	VBROADCASTSS (SI)(R11*1), Z21; \
+	VFMADD231PS Z16, Z21, Z3; \
+	VBROADCASTSS (SI)(R8*4), Z22; \
+	VFMADD231PS Z16, Z22, Z4; \
+	VBROADCASTSS (SI)(R12*1), Z23; \
+	VFMADD231PS Z16, Z23, Z5; \
+	VBROADCASTSS (SI)(R11*2), Z24; \
+	VFMADD231PS Z16, Z24, Z6; \
+	VBROADCASTSS (SI)(R13*1), Z25; \
+	VFMADD231PS Z16, Z25, Z7;
+
+#define K16_STEP \
+	VMOVUPS (DI), Z16; \
+	K16_FMA \
+	ADDQ R9, SI; \
+	ADDQ R10, DI;
+
+#define K16_ADD(z) \
+	VMOVUPS (DX), Z16; \
+	VFMADD231PS z, Z26, Z16; \
+	VMOVUPS Z16, (DX); \
+	ADDQ BX, DX;
+
+#define K16_SET(z) \
+	VPXORD Z16, Z16, Z16; \
+	VFMADD231PS z, Z26, Z16; \
+	VMOVUPS Z16, (DX); \
+	ADDQ BX, DX;
+
+#define K16_EPILOGUE(row) \
+	row(Z0) \
+	row(Z1) \
+	row(Z2) \
+	row(Z3) \
+	row(Z4) \
+	row(Z5) \
+	row(Z6) \
+	row(Z7) \
+	VZEROUPPER
+
+// func kernel8x16AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
+//
+// C[0:8, 0:16] += alpha·A·B (= when set: C not read), as kernel8x32AVX512
+// on B's first 16 columns.
+TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-69
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ aRow+16(FP), R8
+	MOVQ aStep+24(FP), R9
+	MOVQ b+32(FP), DI
+	MOVQ bStride+40(FP), R10
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
+	SHLQ $2, R8
+	SHLQ $2, R9
+	SHLQ $2, R10
+	SHLQ $2, BX
+	LEAQ (R8)(R8*2), R11 // 3·aRow
+	LEAQ (R8)(R8*4), R12 // 5·aRow
+	LEAQ (R11)(R8*4), R13 // 7·aRow
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	CMPQ CX, $4
+	JLT half_tail
+
+half_loop4:
+	K16_STEP
+	K16_STEP
+	K16_STEP
+	K16_STEP
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE half_loop4
+
+half_tail:
+	TESTQ CX, CX
+	JEQ half_store
+
+half_loop1:
+	K16_STEP
+	DECQ CX
+	JNE half_loop1
+
+half_store:
+	VBROADCASTSS alpha+64(FP), Z26
+	MOVBLZX set+68(FP), AX
+	TESTL AX, AX
+	JNE half_store_set
+	K16_EPILOGUE(K16_ADD)
+	RET
+
+half_store_set:
+	K16_EPILOGUE(K16_SET)
+	RET

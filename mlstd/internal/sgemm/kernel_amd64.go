@@ -18,6 +18,12 @@ func kernel6x16AVX2(kc int, a *float32, aRow, aStep int, b *float32, bStride int
 //go:noescape
 func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 
+// kernel8x16AVX512 is kernel8x32AVX512 on 16 columns, the half kernel
+// of a last panel of at most 16 (kernel512_amd64.s).
+//
+//go:noescape
+func kernel8x16AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
+
 // kernel6x16RowsAVX2 and kernel8x32RowsAVX512 are the same kernels as
 // rowsKernelFuncs (B's rows at offsets).
 //
@@ -64,8 +70,8 @@ var (
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA && os.Getenv("GOKERNEL_SGEMM") != "go"
 	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && os.Getenv("GOKERNEL_SGEMM") != "avx2"
 
-	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2, kernel6x16RowsAVX2}
-	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512, kernel8x32RowsAVX512}
+	specAVX2   = kernelSpec{"avx2", 6, 16, kernel6x16AVX2, kernel6x16RowsAVX2, nil}
+	specAVX512 = kernelSpec{"avx512", 8, 32, kernel8x32AVX512, kernel8x32RowsAVX512, kernel8x16AVX512}
 
 	dotAVX2   = dotSpec{name: "avx2", row: dotRowAVX2, tile: dotTileAVX2, rows: 2}
 	dotAVX512 = dotSpec{name: "avx512", row: dotRowAVX512, tile: dotTileAVX512, rows: 4}

@@ -24,12 +24,17 @@ type kernelSpec struct {
 	mr, nr int
 	fn     kernelFunc
 	rows   rowsKernelFunc
+	// half, when set, is fn on nr/2 columns: a last panel that narrow
+	// takes half the multiply-adds (Winograd's 72-column products spent a
+	// quarter of theirs on a panel of 8 padded to 32). Its elements get
+	// fn's operations in the same order, so the same bits.
+	half kernelFunc
 }
 
 // maxTile bounds mr·nr over all kernels (the edge-tile buffer).
 const maxTile = 8 * 32
 
-var specGo = kernelSpec{"go", 6, 16, kernelGo, nil}
+var specGo = kernelSpec{"go", 6, 16, kernelGo, nil, nil}
 
 // kernelGo is the portable 6×16 micro-kernel.
 func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool) {

@@ -381,11 +381,15 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 						bp, bs = &b.s[pc*b.ld+jc+jr], b.ld
 					}
 					first := set && pc == 0
+					fn, w := ks.fn, nr // the kernel and its width
+					if ks.half != nil && boff == nil && cols <= nr/2 {
+						fn, w = ks.half, nr/2
+					}
 					kernel := func(ap *float32, ar, as int, cp *float32, ldc int) {
 						if boff != nil {
 							ks.rows(kc, ap, ar, as, bp, boff, cp, ldc, alpha, first)
 						} else {
-							ks.fn(kc, ap, ar, as, bp, bs, cp, ldc, alpha, first)
+							fn(kc, ap, ar, as, bp, bs, cp, ldc, alpha, first)
 						}
 					}
 					for ir := 0; ir < mc; ir += mr {
@@ -395,7 +399,7 @@ func blocked(ks kernelSpec, transA, transB bool, m, n, k int, alpha float32, a [
 						if rows == mr {
 							ap, ar, as = &a[(ic+ir)*aRow+pc*aStep], aRow, aStep
 						}
-						if rows == mr && cols == nr {
+						if rows == mr && cols == w {
 							kernel(ap, ar, as, &c[coff], ldc)
 							continue
 						}
