@@ -451,8 +451,9 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 	if b != nil {
 		inputs = append(inputs, b)
 	}
-	putBuf(u)
-	return result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
+	// The backward takes u over (the filters as the forward used them).
+	res := result(op, []int{g.n, o, g.oh, g.ow}, out, func(res *Tensor) {
+		defer putBuf(u)
 		gx, gw, gb, freshX := convGrads(x, w, b)
 		// Each range sums its samples' transformed filter gradient dU and
 		// bias gradient into its own buffer; they are added in range order
@@ -462,8 +463,6 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 		if gw != nil {
 			nu = f.a() * f.a() * o * g.c
 		}
-		u := f.filters(w.data, o, g.c)
-		defer putBuf(u)
 		parts := chunks(g.n, 2*work)
 		partial := make([][]float32, parts)
 		forChunks(g, o, g.n, parts, func(sc *convScratch, c, lo, hi int) {
@@ -517,4 +516,8 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 		}
 		putBuf(sum)
 	}, inputs...)
+	if res.backward == nil {
+		putBuf(u)
+	}
+	return res
 }
