@@ -313,7 +313,8 @@ func chunks(n, work int) int {
 // into: x's (nil unless it needs one), the filters' and the bias's (nil
 // without a bias or when they need none). freshX tells that x's gradient
 // is new, with undefined contents: each range of samples clears its own
-// before adding, rather than one pass over the whole batch.
+// before adding (the Winograd form sets it), rather than one pass over
+// the whole batch.
 func convGrads(x, w, b *Tensor) (gx, gw, gb []float32, freshX bool) {
 	if x.requiresGrad {
 		if x.grad == nil {

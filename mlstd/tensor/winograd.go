@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"github.com/gokernel/gokernel/mlstd/internal/parallel"
 	"github.com/gokernel/gokernel/mlstd/internal/sgemm"
 	"github.com/gokernel/gokernel/mlstd/internal/vec"
 	winotf "github.com/gokernel/gokernel/mlstd/internal/wino"
@@ -337,10 +338,10 @@ func (z *wino) spread(gy []float32, ns int) {
 }
 
 // inputGrad adds dd = B dV Bᵀ from z.dv into the ns samples' input
-// gradients dx (c × h × w each, consecutive), dropping what falls in the
-// padding. It sums each channel in z.padded, whose border it leaves
-// dirty: clearBorder makes it zero again for input.
-func (z *wino) inputGrad(dx []float32, ns int) {
+// gradients dx (c × h × w each, consecutive), or sets them (set),
+// dropping what falls in the padding. It sums each channel in z.padded,
+// whose border it leaves dirty: clearBorder makes it zero again for input.
+func (z *wino) inputGrad(dx []float32, ns int, set bool) {
 	g := z.g
 	T := z.tiles()
 	plane := g.h * g.w
@@ -358,7 +359,12 @@ func (z *wino) inputGrad(dx []float32, ns int) {
 			}
 			out := dx[(s*g.c+ci)*plane : (s*g.c+ci+1)*plane]
 			for iy := 0; iy < g.h; iy++ {
-				addTo(out[iy*g.w:(iy+1)*g.w], p[(iy+g.ph)*z.wp+g.pw:][:g.w])
+				row := p[(iy+g.ph)*z.wp+g.pw:][:g.w]
+				if set {
+					copy(out[iy*g.w:(iy+1)*g.w], row)
+				} else {
+					addTo(out[iy*g.w:(iy+1)*g.w], row)
+				}
 			}
 		}
 	}
@@ -396,18 +402,23 @@ func (z *wino) forward(src, u, y, b []float32, ns int) {
 }
 
 // backward adds ns samples' gradients for their output gradients gy: into
-// du (a² × o × c, the transformed filters' gradient) unless nil, and into
-// their input gradients dx with the transformed filters u unless dx is nil.
-// src is the samples' input.
-func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
+// du (a² × o × c, the transformed filters' gradient) unless nil, or sets
+// it (setDU), and into their input gradients dx with the transformed
+// filters u unless dx is nil, or sets them (setDX: their contents are
+// undefined). src is the samples' input.
+func (z *wino) backward(src, gy, u, du, dx []float32, ns int, setDU, setDX bool) {
 	g, o := z.g, z.o
 	cols := ns * z.tiles()
 	z.spread(gy, ns)
 	if du != nil {
 		z.input(src, ns)
+		var beta float32 = 1
+		if setDU {
+			beta = 0
+		}
 		for k := 0; k < z.planes(); k++ { // dU (o,c) += Ŷ (o,cols) · Vᵀ
 			sgemm.GemmPacked(false, true, o, g.c, cols, 1, z.mm[k*z.ms:][:o*z.ld], z.ld,
-				z.v[k*z.vs:][:g.c*z.ld], z.ld, 1, du[k*o*g.c:(k+1)*o*g.c], g.c)
+				z.v[k*z.vs:][:g.c*z.ld], z.ld, beta, du[k*o*g.c:(k+1)*o*g.c], g.c)
 		}
 	}
 	if dx == nil {
@@ -420,7 +431,7 @@ func (z *wino) backward(src, gy, u, du, dx []float32, ns int) {
 		sgemm.GemmPacked(true, false, g.c, cols, o, 1, u[k*o*g.c:(k+1)*o*g.c], g.c,
 			z.mm[k*z.ms:][:o*z.ld], z.ld, 0, z.dv[k*z.vs:][:g.c*z.ld], z.ld)
 	}
-	z.inputGrad(dx, ns)
+	z.inputGrad(dx, ns, setDX)
 }
 
 // convWinograd is conv2d in the Winograd form (winoFormFor), with the same
@@ -468,13 +479,14 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 		forChunks(g, o, g.n, parts, func(sc *convScratch, c, lo, hi int) {
 			var du, db []float32
 			if nu+len(gb) > 0 {
-				p := getZeroed(nu + len(gb))
+				p := getBuf(nu + len(gb)) // dU set by the range's first products
 				partial[c] = p
 				if nu > 0 {
 					du = p[:nu]
 				}
 				if gb != nil {
 					db = p[nu:]
+					clear(db)
 				}
 			}
 			for s := lo; s < hi; s += sc.wino.group {
@@ -491,21 +503,24 @@ func convWinograd(op string, relu bool, g *convGeom, o int, x, w, b *Tensor) *Te
 				var dx []float32
 				if gx != nil {
 					dx = gx[s*chw : (s+ns)*chw]
-					if freshX {
-						clear(dx)
-					}
 				}
 				if du != nil || dx != nil {
-					sc.wino.backward(x.data[s*chw:(s+ns)*chw], dy, u, du, dx, ns)
+					sc.wino.backward(x.data[s*chw:(s+ns)*chw], dy, u, du, dx, ns, s == lo, freshX)
 				}
 			}
 		})
 		if partial[0] == nil {
 			return
 		}
+		// The partial sums are added in range order, element ranges of
+		// them shared by the goroutines.
 		sum := partial[0]
+		parallel.For(len(sum), len(partial), func(_, lo, hi int) {
+			for _, p := range partial[1:] {
+				addTo(sum[lo:hi], p[lo:hi])
+			}
+		})
 		for _, p := range partial[1:] {
-			addTo(sum, p)
 			putBuf(p)
 		}
 		if gb != nil {
