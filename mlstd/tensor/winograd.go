@@ -188,56 +188,61 @@ func (z *wino) tiles() int { return z.th * z.tw }
 func (z *wino) planes() int { return z.a() * z.a() }
 
 // filters returns U = G g Gᵀ for the filters w (o, c, 3, 3) laid out as
-// a² matrices o × c. The products are rounded before they are summed
+// a² matrices o × c, the filters split across goroutines (parallel.For:
+// each is its own). The products are rounded before they are summed
 // (float32 conversions), so that no compiler fuses them.
 func (f *winoForm) filters(w []float32, o, c int) []float32 {
 	a, G := f.a(), f.g
 	u := getBuf(a * a * o * c)
 	oc := o * c
-	var t [6][3]float32
-	for k := 0; k < oc; k++ {
-		g := w[9*k : 9*k+9]
-		for i := 0; i < a; i++ { // G g: a rows of 3
-			for j := 0; j < 3; j++ {
-				t[i][j] = float32(G[i][0]*g[j]) + float32(G[i][1]*g[3+j]) + float32(G[i][2]*g[6+j])
+	parallel.For(oc, 9*a*a, func(_, lo, hi int) {
+		var t [6][3]float32
+		for k := lo; k < hi; k++ {
+			g := w[9*k : 9*k+9]
+			for i := 0; i < a; i++ { // G g: a rows of 3
+				for j := 0; j < 3; j++ {
+					t[i][j] = float32(G[i][0]*g[j]) + float32(G[i][1]*g[3+j]) + float32(G[i][2]*g[6+j])
+				}
+			}
+			for i := 0; i < a; i++ { // (G g) Gᵀ: each row of 3 becomes a
+				for j := 0; j < a; j++ {
+					u[(a*i+j)*oc+k] = float32(t[i][0]*G[j][0]) + float32(t[i][1]*G[j][1]) + float32(t[i][2]*G[j][2])
+				}
 			}
 		}
-		for i := 0; i < a; i++ { // (G g) Gᵀ: each row of 3 becomes a
-			for j := 0; j < a; j++ {
-				u[(a*i+j)*oc+k] = float32(t[i][0]*G[j][0]) + float32(t[i][1]*G[j][1]) + float32(t[i][2]*G[j][2])
-			}
-		}
-	}
+	})
 	return u
 }
 
 // filtersGrad adds Gᵀ dU G, the filters' gradient for dU (a² matrices
-// o × c), into dw (o, c, 3, 3).
+// o × c), into dw (o, c, 3, 3), the filters split as in filters.
 func (f *winoForm) filtersGrad(dw, du []float32, o, c int) {
 	a, G := f.a(), f.g
 	oc := o * c
-	var t [3][6]float32
-	for k := 0; k < oc; k++ {
-		for i := 0; i < 3; i++ { // Gᵀ X: 3 rows of a
-			for j := 0; j < a; j++ {
-				var s float32
-				for r := 0; r < a; r++ {
-					s += float32(G[r][i] * du[(a*r+j)*oc+k])
+	parallel.For(oc, 9*a*a, func(_, lo, hi int) {
+		var t [3][6]float32
+		for k := lo; k < hi; k++ {
+			for i := 0; i < 3; i++ { // Gᵀ X: 3 rows of a
+				for j := 0; j < a; j++ {
+					var s float32
+					for r := 0; r < a; r++ {
+						s += float32(G[r][i] * du[(a*r+j)*oc+k])
+					}
+					t[i][j] = s
 				}
-				t[i][j] = s
+			}
+			d := dw[9*k : 9*k+9]
+			for i := 0; i < 3; i++ { // (Gᵀ X) G: each row of a becomes 3
+				for j := 0; j < 3; j++ {
+					var s float32
+					for r := 0; r < a; r++ {
+						s += float32(t[i][r] * G[r][j])
+					}
+					d[3*i+j] += s
+				}
 			}
 		}
-		d := dw[9*k : 9*k+9]
-		for i := 0; i < 3; i++ { // (Gᵀ X) G: each row of a becomes 3
-			for j := 0; j < 3; j++ {
-				var s float32
-				for r := 0; r < a; r++ {
-					s += float32(t[i][r] * G[r][j])
-				}
-				d[3*i+j] += s
-			}
-		}
-	}
+	})
 }
 
 // input transforms the samples src (ns of c × h × w, consecutive) into
