@@ -48,14 +48,19 @@
 // fold its gradient back (col2im).
 //
 // 3×3 convolutions with stride and dilation 1 and at least 8 channels in
-// and out (the MNIST CNN's second layer, VGG's and ResNet's) run in
-// Winograd's F(2×2, 3×3) form instead (winograd.go): 16 multiply-adds per
-// 2×2 output tile and pair of channels in place of 36, for the forward,
-// the input gradient and the filters' gradient, with the tile transforms
-// in AVX2 assembly (mlstd/internal/wino). Results differ from the direct
-// form's by float32 rounding; conv_test.go holds both to PyTorch within
-// 1e-5. The CNN's second layer took 41–45 ms of CPU forward and backward
-// per batch of 64, against 55–57 direct (go test -bench ConvCNN2).
+// and out (the MNIST CNN's second layer, VGG's and ResNet's) run in one of
+// Winograd's forms instead (winograd.go), for the forward, the input
+// gradient and the filters' gradient: F(4×4, 3×3), 36 multiply-adds per
+// 4×4 output tile and pair of channels in place of 144, or F(2×2, 3×3),
+// 16 per 2×2 tile in place of 36, whichever needs fewer for the output's
+// size (F(4×4) from outputs of 8×8 on). The tile transforms are in AVX2
+// assembly (mlstd/internal/wino). Results differ from the direct form's
+// by float32 rounding, F(4×4)'s by up to ~5e-6 of the output's root mean
+// square (its points 0, ±1, 2, −½ were chosen for that: Lavin's 0, ±1,
+// ±2 gave 2.5× more); conv_test.go holds all forms to PyTorch within
+// 1e-5 of the larger of the value and the root mean square. The CNN's
+// second layer took 41–45 ms of CPU forward and backward per batch of 64
+// in F(2×2), against 55–57 direct (go test -bench ConvCNN2).
 //
 // The memory beyond input and output is a few per-sample buffers per
 // goroutine whatever the batch. Batches with more than 2²¹ multiply-adds
