@@ -161,8 +161,30 @@
 // products at ~100 GFLOP/s, with 1.8 cores busy; ten runs of -model cnn
 // -batches 100 gave 21.6–25.3 s/epoch against PyTorch's 60.0–84.0, ratios
 // 0.26–0.41× (median 0.34×), and three whole epochs 0.353, 0.365 and
-// 0.390× (24.7–27.8 against 70.0–73.7 s). The target is reached at the
-// median of short runs, not with a margin: the next step is
-// fewer multiplies again, F(4×4,3×3) (36 per 4×4 tile instead of 144, but
-// 6×6 transforms whose rows of 6 tiles fit the 8-wide vectors badly).
+// 0.390× (24.7–27.8 against 70.0–73.7 s). The target was reached at the
+// median of short runs, not with a margin.
+//
+// Then (2026-12-07 03:00–03:48) fewer multiplies again: the layer runs in
+// F(4×4,3×3), 36 multiply-adds per 4×4 output tile and channel pair
+// instead of F(2×2)'s 64 (0.51 GMAC per step instead of 0.91). Its 6×6
+// transforms are in AVX2 assembly too, 8 tiles per vector: a row of the
+// layer's 6 tiles writes 8 lanes, the 2 extra landing in the next row's
+// place (wino's doc). Lavin's points 0, ±1, ±2 rounded up to 2e-5 of the
+// outputs' root mean square and failed the torch tests; 0, ±1, 2, −½ stay
+// within 5e-6. The products got only ~20 % cheaper for 44 % fewer
+// multiplies: two samples' 72 tiles make products 72 columns wide, whose
+// last 8 the 8×32 kernel computed 32 wide (now an 8×16 half kernel, 7–8 %
+// off those products), and the input transform costs 22 ns per tile in
+// the step (ConvCNN2's profile) against 9.5 in its own benchmark, likely
+// because V, M and U (1.4 MB per set of two samples) overflow the 1 MiB
+// L2 (there are no hardware counters here to tell). Keeping V from the forward for the filters' gradient (12 MB
+// per batch) was measured and dropped: reading it back cost what
+// transforming again did (pack8Trans +2 ms, inputRow4 −2 ms per step).
+// Sets of 4 samples (144 columns) used less CPU on one core but balanced
+// worse on two. With the backward setting its gradients instead of
+// clearing and adding (beta 0, helper trim's sgemm change) and the filter
+// transforms split across the cores, the step takes 34.0–37.3 CPU s per
+// epoch on one core (-bench CNNStep -cpu 1, against 34.6–38.1 before
+// those two) and five whole epochs gave 0.275–0.298× (mlstd 18.4–19.9 s, PyTorch
+// 61.6–72.4 s), accuracy 98.30 against 98.03 %.
 package bench
