@@ -91,166 +91,108 @@
 	row(Z14, Z15) \
 	VZEROUPPER
 
+// K512_ARGS loads the kernels' arguments but B's stride or offsets (R10):
+// CX = kc, SI = a, R8 and R9 = aRow and aStep in bytes, DI = b, DX = c,
+// BX = ldc in bytes, R11, R12, R13 = 3, 5 and 7·aRow.
+#define K512_ARGS \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ aRow+16(FP), R8; \
+	MOVQ aStep+24(FP), R9; \
+	MOVQ b+32(FP), DI; \
+	MOVQ c+48(FP), DX; \
+	MOVQ ldc+56(FP), BX; \
+	SHLQ $2, R8; \
+	SHLQ $2, R9; \
+	SHLQ $2, BX; \
+	LEAQ (R8)(R8*2), R11; \
+	LEAQ (R8)(R8*4), R12; \
+	LEAQ (R11)(R8*4), R13
+
+// K512_ZERO8 clears Z0..Z7, the half kernel's tile; K512_ZERO16 also
+// Z8..Z15, the full one's.
+#define K512_ZERO8 \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3; \
+	VPXORD Z4, Z4, Z4; \
+	VPXORD Z5, Z5, Z5; \
+	VPXORD Z6, Z6, Z6; \
+	VPXORD Z7, Z7, Z7
+
+#define K512_ZERO16 \
+	K512_ZERO8; \
+	VPXORD Z8, Z8, Z8; \
+	VPXORD Z9, Z9, Z9; \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	VPXORD Z12, Z12, Z12; \
+	VPXORD Z13, Z13, Z13; \
+	VPXORD Z14, Z14, Z14; \
+	VPXORD Z15, Z15, Z15
+
+// K512_LOOP runs step kc (CX) times, four at a time; l4, tail, l1 and
+// done are its labels.
+#define K512_LOOP(step, l4, tail, l1, done) \
+	CMPQ CX, $4; \
+	JLT tail; \
+l4: \
+	step; \
+	step; \
+	step; \
+	step; \
+	SUBQ $4, CX; \
+	CMPQ CX, $4; \
+	JGE l4; \
+tail: \
+	TESTQ CX, CX; \
+	JEQ done; \
+l1: \
+	step; \
+	DECQ CX; \
+	JNE l1; \
+done:
+
+// K512_STORE applies epilogue(addrow) to the tile, or epilogue(setrow)
+// when the argument set is true (setl is a label), with alpha in Z26.
+#define K512_STORE(epilogue, addrow, setrow, setl) \
+	VBROADCASTSS alpha+64(FP), Z26; \
+	MOVBLZX set+68(FP), AX; \
+	TESTL AX, AX; \
+	JNE setl; \
+	epilogue(addrow); \
+	RET; \
+setl: \
+	epilogue(setrow); \
+	RET
+
+// K512_STEPB is one step of B by its stride; K512_STEPT one by the table.
+#define K512_STEPB K512_LOADB; K512_FMA; K512_NEXTB
+#define K512_STEPT K512_LOADT; K512_FMA; K512_NEXTT
+
 // func kernel8x32AVX512(kc int, a *float32, aRow, aStep int, b *float32, bStride int, c *float32, ldc int, alpha float32, set bool)
 //
 // C[0:8, 0:32] += alpha·A·B (= when set: C not read), where row r of A at step p is a[r*aRow+p*aStep]
 // and B's row p is b[p*bStride:][:32] (a packed panel or B itself).
 TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-69
-	MOVQ kc+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ aRow+16(FP), R8
-	MOVQ aStep+24(FP), R9
-	MOVQ b+32(FP), DI
+	K512_ARGS
 	MOVQ bStride+40(FP), R10
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), BX
-	SHLQ $2, R8
-	SHLQ $2, R9
 	SHLQ $2, R10
-	SHLQ $2, BX
-	LEAQ (R8)(R8*2), R11 // 3·aRow
-	LEAQ (R8)(R8*4), R12 // 5·aRow
-	LEAQ (R11)(R8*4), R13 // 7·aRow
-
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-
-	CMPQ CX, $4
-	JLT tail
-
-loop4:
-	K512_LOADB
-	K512_FMA
-	K512_NEXTB
-	K512_LOADB
-	K512_FMA
-	K512_NEXTB
-	K512_LOADB
-	K512_FMA
-	K512_NEXTB
-	K512_LOADB
-	K512_FMA
-	K512_NEXTB
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE loop4
-
-tail:
-	TESTQ CX, CX
-	JEQ store
-
-loop1:
-	K512_LOADB
-	K512_FMA
-	K512_NEXTB
-	DECQ CX
-	JNE loop1
-
-store:
-	VBROADCASTSS alpha+64(FP), Z26
-	MOVBLZX set+68(FP), AX
-	TESTL AX, AX
-	JNE store_set
-	K512_EPILOGUE(K512_ADD)
-	RET
-
-store_set:
-	K512_EPILOGUE(K512_SET)
-	RET
+	K512_ZERO16
+	K512_LOOP(K512_STEPB, loop4, tail, loop1, store)
+	K512_STORE(K512_EPILOGUE, K512_ADD, K512_SET, store_set)
 
 // func kernel8x32RowsAVX512(kc int, a *float32, aRow, aStep int, b *float32, boff *int, c *float32, ldc int, alpha float32, set bool)
 //
 // C[0:8, 0:32] += (or = when set) alpha·A·B as kernel8x32AVX512, but B's row p is
 // b[boff[p]:][:32]: rows anywhere, read in place (GemmRows).
 TEXT ·kernel8x32RowsAVX512(SB), NOSPLIT, $0-69
-	MOVQ kc+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ aRow+16(FP), R8
-	MOVQ aStep+24(FP), R9
-	MOVQ b+32(FP), DI
+	K512_ARGS
 	MOVQ boff+40(FP), R10
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), BX
-	SHLQ $2, R8
-	SHLQ $2, R9
-	SHLQ $2, BX
-	LEAQ (R8)(R8*2), R11 // 3·aRow
-	LEAQ (R8)(R8*4), R12 // 5·aRow
-	LEAQ (R11)(R8*4), R13 // 7·aRow
-
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-
-	CMPQ CX, $4
-	JLT rows_tail
-
-rows_loop4:
-	K512_LOADT
-	K512_FMA
-	K512_NEXTT
-	K512_LOADT
-	K512_FMA
-	K512_NEXTT
-	K512_LOADT
-	K512_FMA
-	K512_NEXTT
-	K512_LOADT
-	K512_FMA
-	K512_NEXTT
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE rows_loop4
-
-rows_tail:
-	TESTQ CX, CX
-	JEQ rows_store
-
-rows_loop1:
-	K512_LOADT
-	K512_FMA
-	K512_NEXTT
-	DECQ CX
-	JNE rows_loop1
-
-rows_store:
-	VBROADCASTSS alpha+64(FP), Z26
-	MOVBLZX set+68(FP), AX
-	TESTL AX, AX
-	JNE rows_store_set
-	K512_EPILOGUE(K512_ADD)
-	RET
-
-rows_store_set:
-	K512_EPILOGUE(K512_SET)
-	RET
+	K512_ZERO16
+	K512_LOOP(K512_STEPT, rows_loop4, rows_tail, rows_loop1, rows_store)
+	K512_STORE(K512_EPILOGUE, K512_ADD, K512_SET, rows_store_set)
 
 // The 8×16 half kernel for a last panel of at most 16 columns: Z0..Z7
 // accumulate the tile (one zmm per row), Z16 holds a row of B, the
@@ -308,60 +250,9 @@ rows_store_set:
 // C[0:8, 0:16] += alpha·A·B (= when set: C not read), as kernel8x32AVX512
 // on B's first 16 columns.
 TEXT ·kernel8x16AVX512(SB), NOSPLIT, $0-69
-	MOVQ kc+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ aRow+16(FP), R8
-	MOVQ aStep+24(FP), R9
-	MOVQ b+32(FP), DI
+	K512_ARGS
 	MOVQ bStride+40(FP), R10
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), BX
-	SHLQ $2, R8
-	SHLQ $2, R9
 	SHLQ $2, R10
-	SHLQ $2, BX
-	LEAQ (R8)(R8*2), R11 // 3·aRow
-	LEAQ (R8)(R8*4), R12 // 5·aRow
-	LEAQ (R11)(R8*4), R13 // 7·aRow
-
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-
-	CMPQ CX, $4
-	JLT half_tail
-
-half_loop4:
-	K16_STEP
-	K16_STEP
-	K16_STEP
-	K16_STEP
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE half_loop4
-
-half_tail:
-	TESTQ CX, CX
-	JEQ half_store
-
-half_loop1:
-	K16_STEP
-	DECQ CX
-	JNE half_loop1
-
-half_store:
-	VBROADCASTSS alpha+64(FP), Z26
-	MOVBLZX set+68(FP), AX
-	TESTL AX, AX
-	JNE half_store_set
-	K16_EPILOGUE(K16_ADD)
-	RET
-
-half_store_set:
-	K16_EPILOGUE(K16_SET)
-	RET
+	K512_ZERO8
+	K512_LOOP(K16_STEP, half_loop4, half_tail, half_loop1, half_store)
+	K512_STORE(K16_EPILOGUE, K16_ADD, K16_SET, half_store_set)
