@@ -18,9 +18,7 @@ func InputRow4(v []float32, vs int, p []float32, wp, tw int) {
 		return
 	}
 	checkPlanes4("InputRow4", v, vs, tw)
-	if wp < 4*tw+2 || len(p) < 5*wp+4*tw+2+Slack4 {
-		panic(fmt.Sprintf("wino.InputRow4: %d floats for 6 rows %d apart and %d tiles (%d columns, %d floats of slack)", len(p), wp, tw, 4*tw+2, Slack4))
-	}
+	checkImage4("InputRow4", p, wp, tw)
 	inputRow4(v, vs, p, wp, tw)
 }
 
@@ -62,9 +60,7 @@ func InputGradRow4(p []float32, wp int, v []float32, vs, tw int) {
 		return
 	}
 	checkPlanes4("InputGradRow4", v, vs, tw)
-	if wp < 4*tw+2 || len(p) < 5*wp+4*tw+2+Slack4 {
-		panic(fmt.Sprintf("wino.InputGradRow4: %d floats for 6 rows %d apart and %d tiles (%d columns, %d floats of slack)", len(p), wp, tw, 4*tw+2, Slack4))
-	}
+	checkImage4("InputGradRow4", p, wp, tw)
 	inputGradRow4(p, wp, v, vs, tw)
 }
 
@@ -77,6 +73,14 @@ const Slack4 = 32
 func checkPlanes4(fn string, x []float32, stride, tw int) {
 	if stride < roundUp(tw, 8) || len(x) < 35*stride+roundUp(tw, 8) {
 		panic(fmt.Sprintf("wino.%s: 36 planes %d apart of %d tiles (rounded up to %d) in %d floats", fn, stride, tw, roundUp(tw, 8), len(x)))
+	}
+}
+
+// checkImage4 checks that p holds 6 image rows wp apart for tw tiles'
+// windows, and Slack4 floats after them.
+func checkImage4(fn string, p []float32, wp, tw int) {
+	if wp < 4*tw+2 || len(p) < 5*wp+4*tw+2+Slack4 {
+		panic(fmt.Sprintf("wino.%s: %d floats for 6 rows %d apart and %d tiles (%d columns, %d floats of slack)", fn, len(p), wp, tw, 4*tw+2, Slack4))
 	}
 }
 
