@@ -53,8 +53,8 @@
 // gradient and the filters' gradient: F(4×4, 3×3), 36 multiply-adds per
 // 4×4 output tile and pair of channels in place of 144, or F(2×2, 3×3),
 // 16 per 2×2 tile in place of 36, whichever needs fewer for the output's
-// size (F(4×4) from outputs of 8×8 on). The tile transforms are in AVX2
-// assembly (mlstd/internal/wino). Results differ from the direct form's
+// size (F(4×4) for square outputs from 7×7 on). The tile transforms are in
+// AVX2 assembly (mlstd/internal/wino). Results differ from the direct form's
 // by float32 rounding, F(4×4)'s by up to ~5e-6 of the output's root mean
 // square (its points 0, ±1, 2, −½ were chosen for that: Lavin's 0, ±1,
 // ±2 gave 2.5× more); conv_test.go holds all forms to PyTorch within
