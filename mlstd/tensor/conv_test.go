@@ -437,6 +437,7 @@ func TestWinoFormFor(t *testing.T) {
 		{[]int{1, 256, 28, 28}, 256, 3, 1, 4}, // 3.4 MB
 		{[]int{1, 8, 8, 8}, 8, 3, 1, 2},       // 6×6: 144 multiplies in both forms
 		{[]int{1, 8, 4, 4}, 8, 3, 1, 2},       // 2×2: one F(2×2) tile
+		{[]int{1, 8, 9, 9}, 8, 3, 1, 4},       // 7×7: 144 multiplies against 256
 		{[]int{1, 8, 12, 12}, 8, 3, 1, 4},     // 10×10: 324 multiplies against 400
 	} {
 		g, msg := newGeom(c.x, c.k, c.k, [2]int{c.s, c.s}, [2]int{}, [2]int{})
