@@ -434,7 +434,7 @@ func TestWinoFormFor(t *testing.T) {
 		{[]int{64, 6, 14, 14}, 16, 5, 1, 0},   // LeNet-5's second: 5×5
 		{[]int{8, 32, 26, 26}, 64, 3, 2, 0},   // stride 2
 		{[]int{1, 64, 224, 224}, 64, 3, 1, 0}, // 57 MB of transformed tiles
-		{[]int{1, 256, 28, 28}, 256, 3, 1, 4}, // 3.4 MB
+		{[]int{1, 256, 28, 28}, 256, 3, 1, 4}, // 3.6 MB
 		{[]int{1, 8, 8, 8}, 8, 3, 1, 2},       // 6×6: 144 multiplies in both forms
 		{[]int{1, 8, 4, 4}, 8, 3, 1, 2},       // 2×2: one F(2×2) tile
 		{[]int{1, 8, 9, 9}, 8, 3, 1, 4},       // 7×7: 144 multiplies against 256
