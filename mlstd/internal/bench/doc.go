@@ -31,7 +31,10 @@
 //	go run ./mlstd/internal/bench/cmd/mnistbench          # EPOCHS=2 by default
 //	EPOCHS=10 go run ./mlstd/internal/bench/cmd/mnistbench
 //	go run ./mlstd/internal/bench/cmd/mnistbench -model lenet5 -epochs 1 -batches 200
+//	go run ./mlstd/internal/bench/cmd/mnistbench -model lenet5,cnn -epochs 1
 //
+// (a list of models runs each in a process of its own, so that each
+// side's peak RSS is its model's, and ends with a table, a row per model),
 // or as a benchmark: go test -run XXX -bench MNIST -benchtime 1x ./mlstd/internal/bench/
 // (-memprofile writes an allocation profile; GODEBUG=gctrace=1 shows the
 // collections).

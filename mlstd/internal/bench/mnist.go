@@ -451,6 +451,30 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// Result is one model's run: both sides (Torch is nil without PyTorch).
+type Result struct {
+	Model string
+	Go    *Side
+	Torch *Side
+}
+
+// Table writes the models' runs side by side, a row each: both sides'
+// median s/epoch and CPU s/epoch, their ratios, the accuracy difference
+// and the ratio of peak RSS.
+func Table(w io.Writer, rs []Result) {
+	fmt.Fprintf(w, "%-7s %9s %9s %7s %7s %9s %9s %8s\n", "model", "go s", "torch s", "ratio", "cpu", "acc go", "Δacc pp", "RSS")
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-7s %9.3f", r.Model, r.Go.Median())
+		if r.Torch == nil || r.Torch.Median() <= 0 || r.Torch.MedianCPU() <= 0 {
+			fmt.Fprintf(w, " %9s %7s %7s %8.2f%% %9s %8s\n", "-", "-", "-", 100*r.Go.Accuracy, "-", "-")
+			continue
+		}
+		fmt.Fprintf(w, " %9.3f %7.3f %7.3f %8.2f%% %+9.2f %8.2f\n", r.Torch.Median(),
+			r.Go.Median()/r.Torch.Median(), r.Go.MedianCPU()/r.Torch.MedianCPU(), 100*r.Go.Accuracy,
+			100*(r.Go.Accuracy-r.Torch.Accuracy), float64(r.Go.PeakRSS)/float64(r.Torch.PeakRSS))
+	}
+}
+
 // Summary writes the median s/epoch, the ratio, test accuracy and peak RSS.
 func Summary(w io.Writer, goSide, torchSide *Side) {
 	fmt.Fprintf(w, "%-8s %12s %14s %10s %10s %8s %12s\n", "", "s/epoch(med)", "cpu s/epoch", "test acc", "peak RSS", "threads", "cores busy")
