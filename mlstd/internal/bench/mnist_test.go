@@ -3,6 +3,7 @@ package bench
 import (
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,30 @@ func TestMedian(t *testing.T) {
 	}
 	if got := (&Side{}).Median(); got != 0 {
 		t.Errorf("empty Median = %v", got)
+	}
+}
+
+// TestTable checks the side-by-side rows: the ratios of the medians, the
+// accuracy difference, and dashes for a model run without PyTorch.
+func TestTable(t *testing.T) {
+	side := func(s, cpu, acc float64, rss int64) *Side {
+		return &Side{Epoch: []time.Duration{time.Duration(s * float64(time.Second))},
+			CPU: []time.Duration{time.Duration(cpu * float64(time.Second))}, Accuracy: acc, PeakRSS: rss}
+	}
+	var b strings.Builder
+	Table(&b, []Result{
+		{Model: "cnn", Go: side(20, 36, 0.983, 400<<20), Torch: side(64, 128, 0.9803, 600<<20)},
+		{Model: "lenet5", Go: side(2.2, 3.3, 0.981, 262<<20)},
+	})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want a header and 2 rows:\n%s", len(lines), b.String())
+	}
+	if want := strings.Fields("cnn 20.000 64.000 0.312 0.281 98.30% +0.27 0.67"); !slices.Equal(strings.Fields(lines[1]), want) {
+		t.Errorf("row %q, want %q", lines[1], want)
+	}
+	if want := strings.Fields("lenet5 2.200 - - - 98.10% - -"); !slices.Equal(strings.Fields(lines[2]), want) {
+		t.Errorf("row %q, want %q", lines[2], want)
 	}
 }
 
