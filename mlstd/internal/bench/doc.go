@@ -188,6 +188,7 @@
 // clearing and adding (beta 0, helper trim's sgemm change) and the filter
 // transforms split across the cores, the step takes 34.0–37.3 CPU s per
 // epoch on one core (-bench CNNStep -cpu 1, against 34.6–38.1 before
-// the backward's change) and five whole epochs gave 0.275–0.298× (mlstd
-// 18.4–19.9 s, PyTorch 61.6–72.4 s), accuracy 98.30 against 98.03 %.
+// the backward's change) and eight whole epochs (03:33–04:24 UTC) gave
+// 0.275–0.321× (mlstd 18.4–23.3 s, PyTorch 61.6–78.6 s; both slower after
+// 04:15), accuracy 98.30 against 98.03 %.
 package bench
