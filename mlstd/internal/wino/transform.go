@@ -11,9 +11,7 @@ func InputRow(v []float32, vs int, p []float32, wp, tw int) {
 		return
 	}
 	checkPlanes("InputRow", v, vs, tw)
-	if len(p) < 3*wp+2*tw+2+Slack {
-		panic(fmt.Sprintf("wino.InputRow: %d floats for 4 rows of %d and %d tiles", len(p), wp, tw))
-	}
+	checkImage("InputRow", p, wp, tw)
 	inputRow(v, vs, p, wp, tw)
 }
 
@@ -54,9 +52,7 @@ func InputGradRow(p []float32, wp int, v []float32, vs, tw int) {
 		return
 	}
 	checkPlanes("InputGradRow", v, vs, tw)
-	if len(p) < 3*wp+2*tw+2+Slack {
-		panic(fmt.Sprintf("wino.InputGradRow: %d floats for 4 rows of %d and %d tiles", len(p), wp, tw))
-	}
+	checkImage("InputGradRow", p, wp, tw)
 	inputGradRow(p, wp, v, vs, tw)
 }
 
@@ -64,6 +60,14 @@ func InputGradRow(p []float32, wp int, v []float32, vs, tw int) {
 // must hold beyond the last window: a vector of 8 tiles reaches 18
 // columns from its first.
 const Slack = 16
+
+// checkImage checks that p holds 4 image rows wp apart for tw tiles'
+// windows, and Slack floats after them.
+func checkImage(fn string, p []float32, wp, tw int) {
+	if len(p) < 3*wp+2*tw+2+Slack {
+		panic(fmt.Sprintf("wino.%s: %d floats for 4 rows of %d and %d tiles", fn, len(p), wp, tw))
+	}
+}
 
 func checkPlanes(fn string, x []float32, stride, tw int) {
 	if stride < tw || len(x) < 15*stride+roundUp(tw, 8) {
